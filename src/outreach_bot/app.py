@@ -1,0 +1,140 @@
+"""Composition root: build the services once, and the web application from them."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from outreach_bot.channels.base import OutboundChannel
+from outreach_bot.config import NluBackendName, Settings
+from outreach_bot.content import Content, load_content
+from outreach_bot.core.conversations import ConversationService
+from outreach_bot.core.events import EventBus
+from outreach_bot.core.sectors import ensure_default_sectors
+from outreach_bot.dialogue.engine import DialogueEngine
+from outreach_bot.nlu.base import NluBackend
+from outreach_bot.storage.crypto import FieldCipher, install_cipher
+from outreach_bot.storage.models import Base
+from outreach_bot.storage.session import create_engine, create_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+#: Channels whose replies go through the persistent outbox rather than the HTTP response.
+QUEUED_CHANNELS = frozenset({"telegram", "sms"})
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything long-lived, built once per process and shared by the web app, channels and CLI.
+
+    ``outbound`` is the registry through which the core reaches a young person on their own
+    channel; channel adapters register themselves in it when they start.
+    """
+
+    settings: Settings
+    db: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    content: Content
+    nlu: NluBackend
+    events: EventBus
+    conversations: ConversationService
+    outbound: dict[str, OutboundChannel] = field(default_factory=dict)
+
+
+def resolve_secret(settings: Settings) -> str:
+    """The configured secret, or one generated once and kept under ``var/`` (mode 600).
+
+    A fresh machine must work with no configuration, yet personal data must never be
+    encrypted with a guessable key.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.var_dir / "secret.key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret, encoding="utf-8")
+    path.chmod(0o600)
+    logger.warning("generated a new secret key in %s; back it up with the database", path)
+    return secret
+
+
+async def build_nlu(settings: Settings) -> NluBackend:
+    """The configured NLU backend; Rasa always falls back to the embedded classifier."""
+    from outreach_bot.nlu.embedded import EmbeddedNlu  # noqa: PLC0415 - heavy import, once
+
+    embedded = EmbeddedNlu.from_path(settings.nlu_data, settings.var_dir / "nlu-cache")
+    if settings.nlu_backend is NluBackendName.RASA:
+        from outreach_bot.nlu.rasa_http import RasaNlu  # noqa: PLC0415
+
+        return RasaNlu(str(settings.rasa_url), timeout=settings.rasa_timeout, fallback=embedded)
+    return embedded
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings, *, nlu: NluBackend | None = None, create_schema: bool = False
+) -> AsyncIterator[Services]:
+    """Build the services, and dispose of them in reverse order.
+
+    Args:
+        settings: the configuration.
+        nlu: a ready backend (tests pass a fake); built from settings when None.
+        create_schema: create tables directly (tests); production uses ``db upgrade``.
+    """
+    install_cipher(FieldCipher(resolve_secret(settings)))
+    content = load_content(settings.content_dir)
+    engine_ = DialogueEngine(content, threshold=settings.nlu_threshold)
+    db = create_engine(settings.effective_database_url)
+    try:
+        if create_schema:
+            async with db.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+        sessions = create_sessionmaker(db)
+        async with sessions.begin() as session:
+            await ensure_default_sectors(session)
+        backend = nlu or await build_nlu(settings)
+        events = EventBus()
+        services = Services(
+            settings=settings,
+            db=db,
+            sessions=sessions,
+            content=content,
+            nlu=backend,
+            events=events,
+            conversations=ConversationService(
+                sessions=sessions,
+                nlu=backend,
+                engine=engine_,
+                events=events,
+                queued_channels=QUEUED_CHANNELS,
+            ),
+        )
+        try:
+            yield services
+        finally:
+            close = getattr(backend, "close", None)
+            if close is not None and nlu is None:
+                await close()
+    finally:
+        await db.dispose()
+
+
+def create_web_app(services: Services) -> web.Application:
+    """The aiohttp application: webhooks, REST channel, JSON API, health, back office."""
+    from outreach_bot.web.app import build_app  # noqa: PLC0415 - keeps import order acyclic
+
+    return build_app(services)
+
+
+def migrations_path() -> Path:
+    """Where Alembic's scripts live inside the package."""
+    return Path(__file__).parent / "storage" / "migrations"

@@ -1,0 +1,75 @@
+"""Rasa-compatible REST channel: ``POST /webhooks/rest/webhook``, used by the web chat too."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+
+from outreach_bot.channels.base import InboundMessage
+from outreach_bot.dialogue.replies import Reply
+from outreach_bot.web.errors import json_error
+from outreach_bot.web.keys import services_key
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "rest"
+MAX_SENDER_LENGTH = 128
+
+
+class RestBody(BaseModel):
+    """The request body of Rasa's REST channel."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sender: StrictStr | StrictInt
+    message: StrictStr
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+def render(recipient: str, replies: list[Reply]) -> list[dict[str, Any]]:
+    """Replies in the shape Rasa's REST channel returns."""
+    rendered: list[dict[str, Any]] = []
+    for reply in replies:
+        item: dict[str, Any] = {"recipient_id": recipient, "text": reply.text}
+        if reply.buttons:
+            item["buttons"] = [
+                {"title": button.title, "payload": button.payload} for button in reply.buttons
+            ]
+        rendered.append(item)
+    return rendered
+
+
+async def on_message(request: web.Request) -> web.Response:
+    """Parse, hand to the core, render. Bad input is a 400 with a JSON reason, never a 500."""
+    raw = await request.read()
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return json_error(400, "body must be JSON")
+    try:
+        body = RestBody.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        return json_error(400, f"{where}: {first['msg']}")
+    sender = str(body.sender).strip()
+    if not sender or len(sender) > MAX_SENDER_LENGTH:
+        return json_error(400, "sender: must be 1 to 128 characters")
+    if "\x00" in body.message:
+        return json_error(400, "message: must be text")
+    services = request.app[services_key]
+    result = await services.conversations.handle_inbound(
+        InboundMessage(
+            channel=CHANNEL, sender_id=sender, text=body.message, metadata=body.metadata
+        )
+    )
+    return web.json_response(render(sender, result.replies))
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the REST channel."""
+    app.router.add_post("/webhooks/rest/webhook", on_message)

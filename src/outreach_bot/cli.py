@@ -1,0 +1,235 @@
+"""``outreach-bot`` subcommands: parse arguments, call the core, print results."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from outreach_bot.config import Settings, describe_error
+from outreach_bot.content import ContentError
+from outreach_bot.domain.errors import OutreachError
+
+logger = logging.getLogger(__name__)
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; a bad value exits with one line naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        raise SystemExit(2) from error
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="outreach-bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="serve everything in one process")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8080)
+
+    commands.add_parser("chat", help="talk to the bot in this terminal")
+
+    nlu = commands.add_parser("nlu", help="intent classification tools")
+    nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
+    for name in ("predict", "evaluate"):
+        sub = nlu_commands.add_parser(name)
+        if name == "evaluate":
+            sub.add_argument("file", type=Path, help="Rasa NLU YAML with gold intents")
+        sub.add_argument("--backend", choices=["embedded", "rasa"], default=None)
+        sub.add_argument("--train", type=Path, default=None, help="train on this data instead")
+
+    field = commands.add_parser("check-field", help="normalise answers read from stdin")
+    field.add_argument("kind", choices=["phone", "age", "commune"])
+    field.add_argument("--today", type=date.fromisoformat, default=None)
+
+    users = commands.add_parser("users", help="back-office accounts")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add")
+    add.add_argument("email")
+    add.add_argument("--role", required=True)
+    add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
+    add.add_argument("--password-stdin", action="store_true")
+
+    token = commands.add_parser("api-token", help="JSON API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_commands.add_parser("create")
+    token_create.add_argument("name")
+
+    campaigns = commands.add_parser("campaigns", help="outreach campaigns")
+    campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True)
+    create = campaign_commands.add_parser("create")
+    create.add_argument("code")
+    create.add_argument("--name", required=True)
+    create.add_argument("--sector", default=None)
+    create.add_argument("--date", type=date.fromisoformat, default=None, dest="held_on")
+    create.add_argument("--place", default="")
+
+    db = commands.add_parser("db", help="database schema")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade")
+
+    commands.add_parser("purge", help="erase data past its retention period")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return _dispatch(args)
+    except (OutreachError, ContentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check-field":
+        return _check_field(args.kind, args.today)
+    settings = load_settings()
+    if args.command == "nlu":
+        return asyncio.run(_nlu(settings, args))
+    if args.command == "db":
+        _upgrade(settings)
+        print("database is up to date")
+        return 0
+    _upgrade(settings)
+    return asyncio.run(_async_command(settings, args))
+
+
+def _upgrade(settings: Settings) -> None:
+    from outreach_bot.storage.migrate import upgrade  # noqa: PLC0415 - alembic is slow to import
+
+    upgrade(settings.effective_database_url)
+
+
+def _check_field(kind: str, today: date | None) -> int:
+    from outreach_bot.domain.fields import match_commune, parse_age, parse_phone  # noqa: PLC0415
+
+    today = today or datetime.now(UTC).date()
+    for line in sys.stdin:
+        text = line.rstrip("\n")
+        value: Any
+        if kind == "phone":
+            value = parse_phone(text)
+        elif kind == "age":
+            value = parse_age(text, today)
+        else:
+            match = match_commune(text)
+            value = match.commune.name if match.commune else None
+        print(json.dumps({"text": text, "value": value}, ensure_ascii=False), flush=True)
+    return 0
+
+
+async def _nlu(settings: Settings, args: argparse.Namespace) -> int:
+    from outreach_bot.nlu import cli as nlu_cli  # noqa: PLC0415
+
+    backend = args.backend or settings.nlu_backend.value
+    if args.nlu_command == "predict":
+        return await nlu_cli.predict(settings, backend=backend, train=args.train)
+    return await nlu_cli.evaluate(settings, args.file, backend=backend, train=args.train)
+
+
+async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
+    from outreach_bot.app import open_services  # noqa: PLC0415
+
+    if args.command == "run":
+        return await _run(settings, args.host, args.port)
+    if args.command == "chat":
+        from outreach_bot.channels.console import chat  # noqa: PLC0415
+
+        async with open_services(settings) as services:
+            await chat(services.conversations, sys.stdin, sys.stdout)
+        return 0
+    async with open_services(settings) as services:
+        if args.command == "users":
+            from outreach_bot.core.users import add_user  # noqa: PLC0415
+
+            password = (
+                sys.stdin.readline().rstrip("\n")
+                if args.password_stdin
+                else getpass.getpass("Password: ")
+            )
+            user_id = await add_user(
+                services.sessions,
+                args.email,
+                role=args.role,
+                password=password,
+                sectors=args.sector,
+            )
+            print(f"user {user_id} created: {args.email.strip().lower()} ({args.role})")
+        elif args.command == "api-token":
+            from outreach_bot.core.tokens import create_token  # noqa: PLC0415
+
+            token = await create_token(services.sessions, args.name)
+            print(f"API token {args.name!r} created. It is shown only once:")
+            print(token)
+        elif args.command == "campaigns":
+            from outreach_bot.core.campaigns import create_campaign  # noqa: PLC0415
+
+            campaign = await create_campaign(
+                services.sessions,
+                args.code,
+                name=args.name,
+                sector=args.sector,
+                held_on=args.held_on,
+                place=args.place,
+            )
+            print(f"campaign {campaign.code} created: {settings.public_url}q/{campaign.code}")
+        elif args.command == "purge":
+            from outreach_bot.core.purge import purge  # noqa: PLC0415
+
+            report = await purge(
+                services.sessions,
+                transcript_days=settings.inactive_transcript_days,
+                retention_days=settings.retention_days,
+            )
+            print(
+                f"purged {report.conversations} conversations, {report.gaps} unlabelled texts, "
+                f"{report.outbox} outbox rows"
+            )
+    return 0
+
+
+async def _run(settings: Settings, host: str, port: int) -> int:
+    from aiohttp import web  # noqa: PLC0415
+
+    from outreach_bot.app import create_web_app, open_services  # noqa: PLC0415
+
+    async with open_services(settings) as services:
+        runner = web.AppRunner(create_web_app(services), access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
+        print(
+            f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
+            """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",
+            flush=True,
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+    return 0

@@ -1,0 +1,99 @@
+"""Settings: the only place that reads the environment (``OUTREACH_*`` and ``.env``)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Final
+
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX: Final = "OUTREACH_"
+
+
+class NluBackendName(StrEnum):
+    """Which NLU backend answers."""
+
+    EMBEDDED = "embedded"
+    RASA = "rasa"
+
+
+class SmsProvider(StrEnum):
+    """Which SMS provider the SMS channel talks to."""
+
+    TWILIO = "twilio"
+    SMSGATEWAY = "smsgateway"
+
+
+class Settings(BaseSettings):
+    """Configuration with defaults that work on a fresh machine with no configuration at all."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    nlu_backend: NluBackendName = NluBackendName.EMBEDDED
+    nlu_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    nlu_data: Path = Path("nlu/data")
+    rasa_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:5005")
+    rasa_timeout: float = Field(default=1.5, gt=0)
+    content_dir: Path = Path("bot")
+    public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
+    secret_key: str = ""
+    telegram_token: str = ""
+    telegram_base_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org/bot")
+    telegram_team_chat_id: int | None = None
+    telegram_webhook: bool | None = None
+    sms_provider: SmsProvider | None = None
+    sms_number: str = ""
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from: str = ""
+    twilio_base_url: AnyHttpUrl = AnyHttpUrl("https://api.twilio.com")
+    smsgateway_url: AnyHttpUrl = AnyHttpUrl("https://api.sms-gate.app/3rdparty/v1")
+    smsgateway_login: str = ""
+    smsgateway_password: str = ""
+    smsgateway_signing_key: str = ""
+    sms_daily_limit: int = Field(default=20, ge=1)
+    takeover_timeout_hours: float = Field(default=24.0, gt=0)
+    retention_days: int = Field(default=365, ge=1)
+    inactive_transcript_days: int = Field(default=90, ge=1)
+    default_locale: str = "fr"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        """Reject URLs whose driver we cannot run asynchronously, before anything starts."""
+        if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            if value.startswith(("postgresql://", "postgres://")):
+                return "postgresql+asyncpg://" + value.split("://", 1)[1]
+            if value.startswith("sqlite://"):
+                return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+            raise ValueError("use a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        """Only locales that bot/ provides are accepted."""
+        if value not in {"fr", "en"}:
+            raise ValueError("must be fr or en")
+        return value
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under ``var_dir``."""
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'outreach.db'}"
+
+
+def describe_error(error: ValidationError) -> str:
+    """Turn a settings validation error into one line naming the variable, as the contract asks.
+
+    Only the first problem is reported: one clear line beats a wall of text at start-up.
+    """
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    return f"{ENV_PREFIX}{field.upper()}: {first['msg']}"

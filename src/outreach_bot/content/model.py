@@ -1,0 +1,232 @@
+"""Typed view of ``bot/``: answers per intent, dialogue messages, crisis resources, privacy texts.
+
+Everything a young person reads comes from here, so a missing intent or locale must stop the
+bot at start-up rather than surface as a KeyError in the middle of a conversation.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from string import Formatter
+from typing import Any, Final, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+LOCALES: Final = ("fr", "en")
+
+#: Intents that get an answer from ``answers.yml``; the others are handled by the dialogue.
+ANSWERED_INTENTS: Final = (
+    "find_job",
+    "find_training",
+    "apprenticeship",
+    "cej",
+    "financial_aid",
+    "housing",
+    "mobility",
+    "health",
+    "cv_help",
+    "service_civique",
+    "school_dropout",
+    "leaving_care",
+    "admin_help",
+    "mission_locale_info",
+    "ask_human",
+    "bot_challenge",
+    "out_of_scope",
+)
+
+CRISIS_KINDS: Final = ("suicide", "violence", "shelter", "danger", "default")
+
+_M = TypeVar("_M", bound="BaseModel")
+
+
+class ContentError(Exception):
+    """``bot/`` is missing something or is malformed; the message says which file and what."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Strict):
+    """A text in every supported locale."""
+
+    fr: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, locale: str) -> str:
+        """The text in ``locale``, French when the locale is unknown."""
+        return self.en if locale == "en" else self.fr
+
+
+class Answer(_Strict):
+    """A reviewed knowledge-base answer."""
+
+    intent: str
+    source: str = Field(pattern=r"^https://")
+    reviewed: date
+    offer_lead: bool = True
+    text: Localized
+
+
+class AnswerFile(_Strict):
+    """``bot/answers.yml``."""
+
+    version: int
+    answers: list[Answer]
+
+
+class CrisisResource(_Strict):
+    """An emergency number and who it is for."""
+
+    id: str
+    number: str
+    label: Localized
+
+
+class CrisisKind(_Strict):
+    """What the bot says at once for one kind of crisis."""
+
+    resources: list[str]
+    text: Localized
+
+
+class CrisisFile(_Strict):
+    """``bot/crisis.yml``."""
+
+    version: int
+    source: str
+    reviewed: date
+    resources: list[CrisisResource]
+    kinds: dict[str, CrisisKind]
+
+    @model_validator(mode="after")
+    def _complete(self) -> CrisisFile:
+        known = {resource.id for resource in self.resources}
+        missing = [kind for kind in CRISIS_KINDS if kind not in self.kinds]
+        if missing:
+            raise ValueError(f"missing crisis kinds: {', '.join(missing)}")
+        for name, kind in self.kinds.items():
+            unknown = set(kind.resources) - known
+            if unknown:
+                raise ValueError(f"kind {name} names unknown resources {sorted(unknown)}")
+        return self
+
+
+class ConsentText(_Strict):
+    """The consent request, versioned so each recorded consent says what was agreed to."""
+
+    text_version: str
+    text: Localized
+
+
+class PrivacyFile(_Strict):
+    """``bot/privacy.yml``."""
+
+    version: int
+    consent: ConsentText
+    notice: Localized
+    under_15: Localized
+
+
+class Content(BaseModel):
+    """Everything the bot can say, validated."""
+
+    model_config = ConfigDict(frozen=True)
+
+    answers: dict[str, Answer]
+    messages: dict[str, Localized]
+    crisis: CrisisFile
+    privacy: PrivacyFile
+
+    def answer(self, intent: str) -> Answer | None:
+        """The knowledge-base answer for ``intent``, if it has one."""
+        return self.answers.get(intent)
+
+    def message(self, key: str, locale: str, **values: object) -> str:
+        """A dialogue message with its ``{placeholders}`` filled in.
+
+        Raises:
+            KeyError: unknown key; start-up validation makes this a programming error.
+        """
+        return self.messages[key].get(locale).format(**values)
+
+    def require_messages(self, keys: dict[str, frozenset[str]]) -> None:
+        """Check that each key exists and uses only the placeholders the code fills.
+
+        Args:
+            keys: message key → the placeholder names the code passes.
+
+        Raises:
+            ContentError: a key is missing or a text uses an unknown placeholder.
+        """
+        problems: list[str] = []
+        for key, allowed in sorted(keys.items()):
+            if key not in self.messages:
+                problems.append(f"missing message {key!r}")
+                continue
+            for locale in LOCALES:
+                used = {
+                    name
+                    for _, name, _, _ in Formatter().parse(self.messages[key].get(locale))
+                    if name
+                }
+                if used - allowed:
+                    problems.append(f"{key}.{locale} uses unknown {sorted(used - allowed)}")
+        if problems:
+            raise ContentError("bot/messages.yml: " + "; ".join(problems))
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as stream:
+            return yaml.safe_load(stream)
+    except FileNotFoundError as error:
+        raise ContentError(f"{path.name}: file is missing") from error
+    except yaml.YAMLError as error:
+        raise ContentError(f"{path.name}: not valid YAML ({error})") from error
+
+
+def _validated(model: type[_M], path: Path) -> _M:
+    try:
+        return model.model_validate(_read_yaml(path))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise ContentError(f"{path.name}: {where}: {first['msg']}") from error
+
+
+def load_content(directory: Path) -> Content:
+    """Load ``bot/`` and check that every answered intent exists exactly once in every locale.
+
+    Raises:
+        ContentError: with the file and the first problem found.
+    """
+    answer_file = _validated(AnswerFile, directory / "answers.yml")
+    answers: dict[str, Answer] = {}
+    for answer in answer_file.answers:
+        if answer.intent in answers:
+            raise ContentError(f"answers.yml: intent {answer.intent} appears twice")
+        answers[answer.intent] = answer
+    missing = [intent for intent in ANSWERED_INTENTS if intent not in answers]
+    if missing:
+        raise ContentError(f"answers.yml: no answer for {', '.join(missing)}")
+    raw_messages = _read_yaml(directory / "messages.yml")
+    if not isinstance(raw_messages, dict) or not isinstance(raw_messages.get("messages"), dict):
+        raise ContentError("messages.yml: expected a 'messages:' mapping")
+    messages: dict[str, Localized] = {}
+    for key, value in raw_messages["messages"].items():
+        try:
+            messages[str(key)] = Localized.model_validate(value)
+        except ValidationError as error:
+            first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise ContentError(f"messages.yml: {key}.{where}: {first['msg']}") from error
+    return Content(
+        answers=answers,
+        messages=messages,
+        crisis=_validated(CrisisFile, directory / "crisis.yml"),
+        privacy=_validated(PrivacyFile, directory / "privacy.yml"),
+    )

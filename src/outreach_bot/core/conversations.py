@@ -1,0 +1,477 @@
+"""Handle one inbound message end to end: store it, understand it, answer it, apply effects.
+
+This is the single place where a conversation changes. Every channel calls
+:meth:`ConversationService.handle_inbound`; the unit of work is one message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from outreach_bot.channels.base import InboundMessage
+from outreach_bot.core.events import EventBus, TeamEvent
+from outreach_bot.core.sectors import sector_for
+from outreach_bot.dialogue.engine import DialogueEngine, Outcome
+from outreach_bot.dialogue.replies import Reply
+from outreach_bot.dialogue.state import DialogueState
+from outreach_bot.dialogue.turn import Effects, Turn, fold
+from outreach_bot.domain.campaigns import normalise_code
+from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.nlu.base import NluBackend, Prediction
+from outreach_bot.nlu.safety import crisis_kind
+from outreach_bot.storage.crypto import current_cipher
+from outreach_bot.storage.models import (
+    AuditEntry,
+    Author,
+    Campaign,
+    Consent,
+    Conversation,
+    Direction,
+    Lead,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    UnderstoodGap,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH: Final = 4000
+"""Longer messages are cut: no young person types more, and it bounds NLU and storage cost."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    """What the channel needs to answer: the replies, and whether this was a resend."""
+
+    conversation_id: int
+    replies: list[Reply]
+    duplicate: bool = False
+
+
+class ConversationService:
+    """Owns the conversation lifecycle; channels and the console only call this."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        nlu: NluBackend,
+        engine: DialogueEngine,
+        events: EventBus,
+        queued_channels: frozenset[str] = frozenset(),
+    ) -> None:
+        self._sessions = sessions
+        self._nlu = nlu
+        self._engine = engine
+        self._events = events
+        self._queued_channels = queued_channels
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def handle_inbound(
+        self, message: InboundMessage, *, now: datetime | None = None
+    ) -> InboundResult:
+        """Store, understand and answer ``message``.
+
+        Messages of one conversation are handled one at a time, in arrival order, so two
+        messages sent at once never both act on the same state.
+
+        Raises:
+            InvalidInputError: no sender or no channel.
+        """
+        if not message.sender_id or not message.channel:
+            raise InvalidInputError("a message needs a channel and a sender")
+        now = now or datetime.now(UTC)
+        text = message.text.strip()[:MAX_TEXT_LENGTH]
+        start_code, text = _split_start(text)
+        prediction = await self._understand(text, start_code)
+        sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
+        async with self._locks[sender_hash]:
+            try:
+                result, events = await self._handle(
+                    message=message,
+                    text=text,
+                    start_code=start_code,
+                    prediction=prediction,
+                    sender_hash=sender_hash,
+                    now=now,
+                )
+            finally:
+                if not self._locks[sender_hash].locked():
+                    self._locks.pop(sender_hash, None)
+        for event in events:
+            await self._events.publish(event)
+        return result
+
+    async def _understand(self, text: str, start_code: str | None) -> Prediction:
+        if not text:
+            return Prediction("greet", 1.0)
+        return await self._nlu.parse(text)
+
+    async def _handle(
+        self,
+        *,
+        message: InboundMessage,
+        text: str,
+        start_code: str | None,
+        prediction: Prediction,
+        sender_hash: str,
+        now: datetime,
+    ) -> tuple[InboundResult, list[TeamEvent]]:
+        async with self._sessions.begin() as session:
+            conversation, created = await _conversation_for(session, message, sender_hash, now)
+            if message.message_id and await _seen(session, conversation.id, message.message_id):
+                logger.info(
+                    "duplicate inbound %s on conversation %s", message.message_id, conversation.id
+                )
+                return InboundResult(conversation.id, [], duplicate=True), []
+            await self._attribute(session, conversation, text, start_code, first=created)
+            state = DialogueState.from_json(conversation.state)
+            turn = Turn(
+                # An empty message or a bare /start opens the conversation like a greeting.
+                text=text or "/greet",
+                intent=prediction.intent,
+                confidence=prediction.confidence,
+                channel=message.channel,
+                today=now.date(),
+                crisis_kind=crisis_kind(text) if text else None,
+                sender_phone=message.sender_phone,
+                human_active=bool(
+                    conversation.takeover_until and _aware(conversation.takeover_until) > now
+                ),
+                opted_out=conversation.opted_out,
+                has_open_lead=await _open_lead(session, conversation.id) is not None,
+            )
+            outcome = self._engine.step(state, turn)
+            session.add(
+                Message(
+                    conversation_id=conversation.id,
+                    direction=Direction.INBOUND,
+                    author=Author.YOUNG_PERSON,
+                    text=message.text[:MAX_TEXT_LENGTH],
+                    channel_message_id=message.message_id,
+                    intent=prediction.intent,
+                    confidence=prediction.confidence,
+                    created_at=now,
+                )
+            )
+            conversation.last_message_at = now
+            conversation.locale = outcome.state.locale
+            conversation.state = outcome.state.to_json()
+            events = await self._apply(
+                session=session,
+                conversation=conversation,
+                outcome=outcome,
+                message=message,
+                text=text,
+                now=now,
+            )
+            if not outcome.effects.erase:
+                await self._record_replies(session, conversation, outcome.replies, message, now)
+            else:
+                await self._queue_after_erase(session, conversation, outcome.replies, message, now)
+            return InboundResult(conversation.id, outcome.replies), events
+
+    async def _attribute(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        text: str,
+        start_code: str | None,
+        *,
+        first: bool,
+    ) -> None:
+        """``/start CODE`` on any channel, or a campaign code as the first word of a first SMS."""
+        code = start_code
+        if code is None and first and text:
+            code = text.split(maxsplit=1)[0]
+        if not code:
+            return
+        normalised = normalise_code(code)
+        if normalised is None:
+            return
+        campaign_id = await session.scalar(select(Campaign.id).where(Campaign.code == normalised))
+        if campaign_id is not None:
+            conversation.campaign_id = campaign_id
+
+    async def _apply(
+        self,
+        *,
+        session: AsyncSession,
+        conversation: Conversation,
+        outcome: Outcome,
+        message: InboundMessage,
+        text: str,
+        now: datetime,
+    ) -> list[TeamEvent]:
+        effects: Effects = outcome.effects
+        events: list[TeamEvent] = []
+        if effects.opt_in:
+            conversation.opted_out = False
+        if effects.opt_out:
+            conversation.opted_out = True
+            await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.conversation_id == conversation.id,
+                    OutboxItem.status == OutboxStatus.PENDING,
+                )
+                .values(status=OutboxStatus.CANCELLED)
+            )
+        if effects.not_understood and text:
+            session.add(UnderstoodGap(text=text, guess=None, confidence=None, created_at=now))
+        if effects.urgent:
+            conversation.urgent = True
+            lead = await _open_lead(session, conversation.id)
+            if lead is not None:
+                lead.urgent = True
+                lead.updated_at = now
+                await session.flush()
+                events.append(
+                    TeamEvent("urgent", conversation.id, lead.id, lead.sector_id, urgent=True)
+                )
+                effects.lead = None
+        if effects.lead is not None:
+            lead = await self._create_lead(session, conversation, effects, message, now)
+            events.append(
+                TeamEvent(
+                    "urgent" if lead.urgent else "lead_created",
+                    conversation.id,
+                    lead.id,
+                    lead.sector_id,
+                    urgent=lead.urgent,
+                    first_name=lead.first_name,
+                    need=lead.need,
+                )
+            )
+        if effects.erase:
+            await erase_conversation(session, conversation.id, actor="young_person", now=now)
+        return events
+
+    async def _create_lead(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        effects: Effects,
+        message: InboundMessage,
+        now: datetime,
+    ) -> Lead:
+        draft = effects.lead
+        assert draft is not None  # noqa: S101 - the caller checked
+        consent_id = None
+        if draft.consent_at is not None and effects.consent_text_version:
+            consent = Consent(
+                conversation_id=conversation.id,
+                given_at=datetime.fromisoformat(draft.consent_at),
+                text_version=effects.consent_text_version,
+                channel=message.channel,
+            )
+            session.add(consent)
+            await session.flush()
+            consent_id = consent.id
+        sector = await sector_for(session, draft.commune_insee)
+        lead = Lead(
+            conversation_id=conversation.id,
+            consent_id=consent_id,
+            sector_id=sector.id if sector else None,
+            campaign_id=conversation.campaign_id,
+            status="new",
+            urgent=draft.urgent,
+            channel=message.channel,
+            first_name=draft.first_name,
+            phone=draft.phone,
+            contact_here=draft.contact_here or draft.consent_at is None,
+            age=draft.age,
+            commune_insee=draft.commune_insee,
+            commune_name=draft.commune_name,
+            need=draft.need,
+            availability=draft.availability,
+            topic=draft.topic,
+            created_at=now,
+            updated_at=now,
+            status_changed_at=now,
+        )
+        session.add(lead)
+        await session.flush()
+        logger.info(
+            "lead %s created in sector %s (urgent=%s)", lead.id, lead.sector_id, lead.urgent
+        )
+        return lead
+
+    async def _record_replies(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        replies: Sequence[Reply],
+        message: InboundMessage,
+        now: datetime,
+    ) -> None:
+        for index, reply in enumerate(replies):
+            row = Message(
+                conversation_id=conversation.id,
+                direction=Direction.OUTBOUND,
+                author=Author.BOT,
+                text=reply.text,
+                created_at=now + timedelta(microseconds=index + 1),
+            )
+            session.add(row)
+            if message.channel in self._queued_channels:
+                await session.flush()
+                session.add(
+                    _outbox_item(
+                        conversation_id=conversation.id,
+                        message_row_id=row.id,
+                        message=message,
+                        reply=reply,
+                        index=index,
+                        now=now,
+                    )
+                )
+
+    async def _queue_after_erase(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        replies: Sequence[Reply],
+        message: InboundMessage,
+        now: datetime,
+    ) -> None:
+        """The erase confirmation must still reach the person, with nothing kept about them."""
+        if message.channel not in self._queued_channels:
+            return
+        for index, reply in enumerate(replies):
+            session.add(
+                _outbox_item(
+                    conversation_id=None,
+                    message_row_id=None,
+                    message=message,
+                    reply=reply,
+                    index=index,
+                    now=now,
+                )
+            )
+
+
+def _outbox_item(
+    *,
+    conversation_id: int | None,
+    message_row_id: int | None,
+    message: InboundMessage,
+    reply: Reply,
+    index: int,
+    now: datetime,
+) -> OutboxItem:
+    """An outbox row carrying its recipient, so it can be sent even after an erasure."""
+    key = f"{message.channel}:{message.message_id or now.isoformat()}:{index}"
+    payload = {
+        "recipient": message.sender_id,
+        "text": reply.text,
+        "buttons": [[button.title, button.payload] for button in reply.buttons],
+        "in_reply": True,
+    }
+    return OutboxItem(
+        conversation_id=conversation_id,
+        message_id=message_row_id,
+        channel=message.channel,
+        dedupe_key=current_cipher().lookup_hash(key),
+        payload=json.dumps(payload, ensure_ascii=False),
+        not_before=now,
+        created_at=now,
+    )
+
+
+async def erase_conversation(
+    session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
+) -> None:
+    """Erase everything held about one young person: leads, consents, transcript, outbox.
+
+    An audit line records that an erasure happened (ids only), as accountability requires.
+    """
+    await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
+    await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
+    await session.execute(delete(Conversation).where(Conversation.id == conversation_id))
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action="erase",
+            target_type="conversation",
+            target_id=str(conversation_id),
+            at=now,
+        )
+    )
+    logger.info("conversation %s erased by %s", conversation_id, actor)
+
+
+async def _conversation_for(
+    session: AsyncSession, message: InboundMessage, sender_hash: str, now: datetime
+) -> tuple[Conversation, bool]:
+    query = select(Conversation).where(
+        Conversation.channel == message.channel, Conversation.sender_hash == sender_hash
+    )
+    conversation = await session.scalar(query.with_for_update())
+    if conversation is not None:
+        return conversation, False
+    conversation = Conversation(
+        channel=message.channel,
+        sender_hash=sender_hash,
+        sender_ref=message.sender_id,
+        created_at=now,
+        last_message_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(conversation)
+            await session.flush()
+    except IntegrityError:
+        # Another process created it between our select and insert: use theirs.
+        existing = await session.scalar(query.with_for_update())
+        if existing is None:
+            raise
+        return existing, False
+    return conversation, True
+
+
+async def _seen(session: AsyncSession, conversation_id: int, message_id: str) -> bool:
+    count = await session.scalar(
+        select(func.count(Message.id)).where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.INBOUND,
+            Message.channel_message_id == message_id,
+        )
+    )
+    return bool(count)
+
+
+async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:
+    return await session.scalar(
+        select(Lead)
+        .where(Lead.conversation_id == conversation_id, Lead.status.not_in(CLOSED_STATUSES))
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+
+
+def _split_start(text: str) -> tuple[str | None, str]:
+    """``/start CODE`` (Telegram deep links, and the same on every channel) → (CODE, "")."""
+    if fold(text).startswith("/start"):
+        parts = text.split(maxsplit=1)
+        if parts[0].lower() == "/start":
+            return (parts[1].strip() if len(parts) > 1 else ""), ""
+    return None, text
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes even for timezone-aware columns; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,65 @@
+"""In-process events for the team: new leads, urgent conversations, messages in a takeover.
+
+Published after the transaction commits, so a listener never sees something that was rolled
+back. Listeners (back-office live view, Telegram team group, e-mail) subscribe at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamEvent:
+    """Something the team should see. Carries ids and labels, never contact details."""
+
+    kind: str  # "lead_created", "urgent", "message", "lead_changed"
+    conversation_id: int | None = None
+    lead_id: int | None = None
+    sector_id: int | None = None
+    urgent: bool = False
+    first_name: str | None = None
+    need: str | None = None
+    sector_name: str | None = None
+
+
+Listener = Callable[[TeamEvent], Awaitable[None]]
+
+
+class EventBus:
+    """Fan-out to listeners; one failing listener never blocks the conversation or the others."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+        self._queues: set[asyncio.Queue[TeamEvent]] = set()
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener`` for every event from now on."""
+        self._listeners.append(listener)
+
+    def stream(self) -> asyncio.Queue[TeamEvent]:
+        """A queue that receives every event until :meth:`close_stream` (for live pages)."""
+        queue: asyncio.Queue[TeamEvent] = asyncio.Queue(maxsize=100)
+        self._queues.add(queue)
+        return queue
+
+    def close_stream(self, queue: asyncio.Queue[TeamEvent]) -> None:
+        """Stop feeding a queue from :meth:`stream`."""
+        self._queues.discard(queue)
+
+    async def publish(self, event: TeamEvent) -> None:
+        """Deliver ``event`` to every listener and live stream."""
+        for queue in list(self._queues):
+            if queue.full():
+                continue  # a slow browser tab must not hold the bot back
+            queue.put_nowait(event)
+        for listener in list(self._listeners):
+            try:
+                await listener(event)
+            except Exception:
+                logger.exception("team listener failed for a %s event", event.kind)

@@ -1,0 +1,57 @@
+"""Which sector covers a commune: the most specific rule wins."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from outreach_bot.domain.fields import commune_by_insee
+from outreach_bot.storage.models import Sector
+
+#: Sectors created on a fresh database, so a lead always has a queue to land in.
+DEFAULT_SECTORS: Final[tuple[tuple[str, str, list[str]], ...]] = (
+    ("nord-meusien", "Nord Meusien", ["dep:55"]),
+    ("hors-secteur", "Hors secteur", []),
+)
+FALLBACK_SECTOR: Final = "hors-secteur"
+_SPECIFICITY: Final = {"insee": 4, "cp": 3, "arr": 2, "dep": 1}
+
+
+def rule_score(rule: str, insee: str) -> int:
+    """How specifically ``rule`` covers the commune ``insee`` (0: it does not)."""
+    kind, _, value = rule.partition(":")
+    commune = commune_by_insee(insee)
+    if commune is None:
+        return 0
+    matches = {
+        "insee": commune.insee == value,
+        "cp": value in commune.postal_codes,
+        "arr": commune.arrondissement == value,
+        "dep": commune.department == value,
+    }
+    return _SPECIFICITY[kind] if matches.get(kind) else 0
+
+
+async def ensure_default_sectors(session: AsyncSession) -> None:
+    """Create the default sectors when none exist."""
+    if (await session.scalars(select(Sector.id).limit(1))).first() is None:
+        session.add_all(
+            Sector(code=code, name=name, rules=rules) for code, name, rules in DEFAULT_SECTORS
+        )
+        await session.flush()
+
+
+async def sector_for(session: AsyncSession, insee: str | None) -> Sector | None:
+    """The sector whose rules cover ``insee`` best, else the fallback sector."""
+    sectors = list(await session.scalars(select(Sector).order_by(Sector.id)))
+    best: tuple[int, Sector | None] = (0, None)
+    if insee:
+        for sector in sectors:
+            score = max((rule_score(rule, insee) for rule in sector.rules), default=0)
+            if score > best[0]:
+                best = (score, sector)
+    if best[1] is not None:
+        return best[1]
+    return next((sector for sector in sectors if sector.code == FALLBACK_SECTOR), None)

@@ -1,0 +1,641 @@
+"""The dialogue: a deterministic state machine from (state, turn) to (replies, state, effects).
+
+It has no I/O, so every rule of the conversation (global commands, crisis, consent, the lead
+form) is tested without a channel or a database; the core applies the effects it returns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Final
+
+from outreach_bot.content import Content
+from outreach_bot.dialogue.locale import guess_locale
+from outreach_bot.dialogue.replies import Button, Reply
+from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
+from outreach_bot.dialogue.turn import (
+    ERASE_WORDS,
+    HELP_WORDS,
+    START_WORDS,
+    STOP_WORDS,
+    Effects,
+    LeadDraft,
+    Payload,
+    Turn,
+    fold,
+    parse_payload,
+)
+from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
+from outreach_bot.domain.fields import commune_by_insee, match_commune, parse_age, parse_phone
+
+MAX_RETRIES: Final = 2
+MAX_NAME_LENGTH: Final = 40
+MAX_NEED_LENGTH: Final = 300
+MAX_WHEN_LENGTH: Final = 100
+HIGH_CONFIDENCE: Final = 0.8
+
+TOPIC_MENU: Final = (
+    ("menu_job", "find_job"),
+    ("menu_training", "find_training"),
+    ("menu_apprenticeship", "apprenticeship"),
+    ("menu_cej", "cej"),
+    ("menu_money", "financial_aid"),
+    ("menu_housing", "housing"),
+    ("menu_health", "health"),
+    ("menu_human", "ask_human"),
+)
+FORM_ORDER: Final = (
+    Step.ASK_AGE,
+    Step.ASK_NAME,
+    Step.ASK_CONTACT,
+    Step.ASK_COMMUNE,
+    Step.ASK_NEED,
+    Step.ASK_WHEN,
+    Step.SUMMARY,
+)
+FIXABLE: Final = {
+    "age": Step.ASK_AGE,
+    "first_name": Step.ASK_NAME,
+    "contact": Step.ASK_CONTACT,
+    "commune": Step.ASK_COMMUNE,
+    "need": Step.ASK_NEED,
+    "when": Step.ASK_WHEN,
+}
+WHEN_CHOICES: Final = ("when_morning", "when_afternoon", "when_evening", "when_any")
+NAME_PREFIX_RE: Final = re.compile(
+    r"^(je m'?appelle|je m appelle|moi c'?est|c'?est|my name is|i'?m|i am|mon prenom c'?est)\s+",
+    re.IGNORECASE,
+)
+SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", "non", "nan"})
+AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
+DENY_WORDS: Final = frozenset({"non", "nan", "no", "nope", "pas maintenant", "pas mtn"})
+
+#: Every message key the engine uses, with the placeholders it fills (checked at start-up).
+MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
+    key: frozenset(values)
+    for key, values in {
+        "greet": (),
+        "help": (),
+        "menu_prompt": (),
+        "fallback": (),
+        "goodbye": (),
+        "thanks": (),
+        "unknown_button": (),
+        "offer_lead": (),
+        "lead_declined": (),
+        "consent_declined": (),
+        "already_in_queue": (),
+        "ask_age": (),
+        "reask_age": (),
+        "over_29": (),
+        "ask_name": (),
+        "reask_name": (),
+        "ask_contact_sms": (),
+        "ask_contact_telegram": (),
+        "ask_phone": (),
+        "reask_phone": (),
+        "ask_commune": (),
+        "reask_commune": (),
+        "did_you_mean": (),
+        "ask_need": (),
+        "ask_when": (),
+        "summary": ("lines",),
+        "summary_first_name": ("value",),
+        "summary_contact": ("value",),
+        "summary_age": ("value",),
+        "summary_commune": ("value",),
+        "summary_need": ("value",),
+        "summary_when": ("value",),
+        "summary_empty": (),
+        "contact_here": (),
+        "choose_fix": (),
+        "lead_done": (),
+        "form_abandoned": (),
+        "field_skipped": (),
+        "opt_out_done": (),
+        "opt_in_done": (),
+        "erase_confirm": (),
+        "erase_done": (),
+        "erase_cancelled": (),
+        "crisis_followup": (),
+        "button_yes": (),
+        "button_no": (),
+        "button_skip": (),
+        "button_send": (),
+        "button_fix": (),
+        "button_contact_here": (),
+        "button_sms_same": (),
+        "button_sms_other": (),
+        "button_erase_yes": (),
+        "button_none": (),
+        "fix_age": (),
+        "fix_first_name": (),
+        "fix_contact": (),
+        "fix_commune": (),
+        "fix_need": (),
+        "fix_when": (),
+        **{key: () for key, _ in TOPIC_MENU},
+        **dict.fromkeys(WHEN_CHOICES, ()),
+    }.items()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Heard:
+    """What the engine understood of one message, passed to the form step handlers."""
+
+    turn: Turn
+    text: str
+    payload: Payload | None
+    intent: str
+    confidence: float
+
+
+@dataclass
+class Outcome:
+    """What one turn produced: replies to send, the next state, effects to apply."""
+
+    replies: list[Reply]
+    state: DialogueState
+    effects: Effects = field(default_factory=Effects)
+
+
+class DialogueEngine:
+    """Decides every reply from the reviewed content; never generates text."""
+
+    def __init__(self, content: Content, *, threshold: float) -> None:
+        content.require_messages(MESSAGE_KEYS)
+        self._content = content
+        self._threshold = threshold
+        self._crisis_threshold = min(threshold, 0.35)
+
+    # -- entry point -------------------------------------------------------------------------
+
+    def step(self, state: DialogueState, turn: Turn) -> Outcome:
+        """Handle one inbound message.
+
+        Global commands come first, in the order of the intent contract (crisis > opt_out >
+        forget_me > ask_human), so that they work whatever the state. While a counsellor has
+        taken over, only crisis, STOP and erasure get an answer from the bot.
+        """
+        state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
+        state.channel = turn.channel
+        text = self._resolve_digit(state, turn.text)
+        payload = parse_payload(text)
+        if payload is None:
+            state.locale = guess_locale(text, state.locale)
+        intent, confidence = self._intent(turn, payload, text)
+        effects = Effects()
+        if turn.opted_out and intent != "opt_out":
+            effects.opt_in = True
+        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD}
+
+        if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
+            return self._crisis(state, turn, effects)
+        keyword = fold(text)
+        if intent == "opt_out" and (
+            keyword in STOP_WORDS or not in_form or confidence >= HIGH_CONFIDENCE
+        ):
+            return self._opt_out(state, effects)
+        if state.step is Step.CONFIRM_ERASE:
+            return self._confirm_erase(state, intent, effects)
+        if intent == "forget_me" and (
+            keyword in ERASE_WORDS or not in_form or confidence >= HIGH_CONFIDENCE
+        ):
+            state.return_step = state.step
+            state.step = Step.CONFIRM_ERASE
+            return self._say(
+                state,
+                effects,
+                self._reply(
+                    "erase_confirm",
+                    state,
+                    buttons=(("button_erase_yes", "/affirm"), ("button_no", "/deny")),
+                ),
+            )
+        if turn.human_active:
+            return Outcome([], state, effects)
+        if keyword in HELP_WORDS:
+            state.step = Step.IDLE
+            return self._say(state, effects, self._reply("help", state, menu=True))
+        if keyword in START_WORDS and turn.opted_out:
+            state.step = Step.IDLE
+            return self._say(state, effects, self._reply("opt_in_done", state, menu=True))
+        if intent == "ask_human" and not in_form:
+            return self._ask_human(state, turn, effects)
+        if in_form or state.step is Step.OFFER_LEAD:
+            return self._form(state, Heard(turn, text, payload, intent, confidence), effects)
+        return self._idle(state, intent, confidence, effects)
+
+    # -- understanding -----------------------------------------------------------------------
+
+    @staticmethod
+    def _resolve_digit(state: DialogueState, text: str) -> str:
+        """On SMS buttons are numbered lines: "2" means the second button offered last time."""
+        stripped = text.strip().rstrip(".")
+        if stripped.isdigit() and state.buttons and 1 <= int(stripped) <= len(state.buttons):
+            return state.buttons[int(stripped) - 1]
+        return text
+
+    def _intent(self, turn: Turn, payload: Payload | None, text: str) -> tuple[str, float]:
+        if payload is not None:
+            return payload.name, 1.0
+        keyword = fold(text)
+        if keyword in STOP_WORDS:
+            return "opt_out", 1.0
+        if keyword in ERASE_WORDS:
+            return "forget_me", 1.0
+        if keyword in AFFIRM_WORDS:
+            return "affirm", 1.0
+        if keyword in DENY_WORDS:
+            return "deny", 1.0
+        return turn.intent, turn.confidence
+
+    # -- global commands ---------------------------------------------------------------------
+
+    def _crisis(self, state: DialogueState, turn: Turn, effects: Effects) -> Outcome:
+        crisis = self._content.crisis
+        kind = crisis.kinds.get(turn.crisis_kind or "default", crisis.kinds["default"])
+        effects.urgent = True
+        effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis")
+        state.step = Step.IDLE
+        state.buttons = []
+        replies = [Reply(kind.text.get(state.locale))]
+        if not turn.human_active:
+            replies.append(self._reply("crisis_followup", state))
+        return Outcome(replies, state, effects)
+
+    def _opt_out(self, state: DialogueState, effects: Effects) -> Outcome:
+        effects.opt_out = True
+        effects.opt_in = False
+        locale = state.locale
+        fresh = DialogueState(locale=locale, greeted=state.greeted)
+        return self._say(fresh, effects, self._reply("opt_out_done", fresh))
+
+    def _confirm_erase(self, state: DialogueState, intent: str, effects: Effects) -> Outcome:
+        if intent == "affirm":
+            effects.erase = True
+            fresh = DialogueState(locale=state.locale)
+            return self._say(fresh, effects, self._reply("erase_done", fresh))
+        state.step = state.return_step or Step.IDLE
+        state.return_step = None
+        return self._say(state, effects, self._reply("erase_cancelled", state))
+
+    def _ask_human(self, state: DialogueState, turn: Turn, effects: Effects) -> Outcome:
+        if turn.has_open_lead:
+            state.step = Step.IDLE
+            return self._say(state, effects, self._reply("already_in_queue", state))
+        answer = self._content.answer("ask_human")
+        replies = [Reply(answer.text.get(state.locale))] if answer else []
+        state.topic = state.topic or "ask_human"
+        return self._start_consent(state, effects, replies)
+
+    # -- idle: answers and small talk ----------------------------------------------------------
+
+    def _idle(
+        self, state: DialogueState, intent: str, confidence: float, effects: Effects
+    ) -> Outcome:
+        if intent == "greet" and confidence >= self._threshold:
+            state.greeted = True
+            return self._say(state, effects, self._reply("greet", state, menu=True))
+        if confidence < self._threshold or intent == "out_of_scope":
+            effects.not_understood = True
+            key = "fallback" if confidence < self._threshold else None
+            replies = []
+            if key is None and (answer := self._content.answer("out_of_scope")):
+                replies.append(Reply(answer.text.get(state.locale)))
+            replies.append(self._reply("fallback" if key else "menu_prompt", state, menu=True))
+            return self._say(state, effects, *replies)
+        small_talk = {"goodbye": "goodbye", "thanks": "thanks"}
+        if intent in small_talk:
+            return self._say(state, effects, self._reply(small_talk[intent], state))
+        if intent in {"affirm", "deny", "greet"}:
+            return self._say(state, effects, self._reply("menu_prompt", state, menu=True))
+        answer = self._content.answer(intent)
+        if answer is None:
+            effects.not_understood = True
+            return self._say(state, effects, self._reply("unknown_button", state, menu=True))
+        state.topic = intent if intent not in {"bot_challenge"} else state.topic
+        replies = [Reply(answer.text.get(state.locale))]
+        if answer.offer_lead:
+            state.step = Step.OFFER_LEAD
+            replies.append(
+                self._reply(
+                    "offer_lead",
+                    state,
+                    buttons=(("button_yes", "/affirm"), ("button_no", "/deny")),
+                )
+            )
+        return self._say(state, effects, *replies)
+
+    # -- the lead form -------------------------------------------------------------------------
+
+    def _start_consent(
+        self, state: DialogueState, effects: Effects, replies: list[Reply]
+    ) -> Outcome:
+        state.step = Step.CONSENT
+        state.form = LeadForm()
+        state.retries = 0
+        consent = self._content.privacy.consent.text.get(state.locale)
+        buttons = self._buttons(state, (("button_yes", "/affirm"), ("button_no", "/deny")))
+        return self._say(state, effects, *replies, Reply(consent, buttons))
+
+    def _form(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        handlers: dict[Step, Callable[[DialogueState, Heard, Effects], Outcome]] = {
+            Step.OFFER_LEAD: self._on_offer,
+            Step.CONSENT: self._on_consent,
+            Step.ASK_AGE: self._on_age,
+            Step.ASK_NAME: self._on_name,
+            Step.ASK_CONTACT: self._on_contact,
+            Step.ASK_PHONE: self._on_phone,
+            Step.ASK_COMMUNE: self._on_commune,
+            Step.ASK_NEED: self._on_need,
+            Step.ASK_WHEN: self._on_when,
+            Step.SUMMARY: self._on_summary,
+            Step.CHOOSE_FIX: self._on_choose_fix,
+        }
+        return handlers[state.step](state, heard, effects)
+
+    def _on_offer(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        turn, intent = heard.turn, heard.intent
+        if intent == "affirm" and turn.has_open_lead:
+            state.step = Step.IDLE
+            return self._say(state, effects, self._reply("already_in_queue", state))
+        if intent == "affirm":
+            return self._start_consent(state, effects, [])
+        if intent == "deny":
+            state.step = Step.IDLE
+            return self._say(state, effects, self._reply("lead_declined", state, menu=True))
+        state.step = Step.IDLE
+        return self._idle(state, intent, heard.confidence, effects)
+
+    def _on_consent(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        intent = heard.intent
+        if intent == "affirm":
+            state.form.consent_at = datetime.now(UTC).isoformat()
+            return self._ask(state, effects, Step.ASK_AGE)
+        state.step = Step.IDLE
+        state.form = LeadForm()
+        return self._say(state, effects, self._reply("consent_declined", state, menu=True))
+
+    def _on_age(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        turn, text, payload = heard.turn, heard.text, heard.payload
+        age = parse_age(text, turn.today) if payload is None else None
+        if age is None:
+            return self._reask(state, effects, "reask_age", optional=False)
+        if age < DIGITAL_CONSENT_AGE:
+            fresh = DialogueState(locale=state.locale, greeted=True)
+            under_15 = self._content.privacy.under_15.get(state.locale)
+            return self._say(fresh, effects, Reply(under_15, self._menu(fresh)))
+        state.form.age = age
+        extra = [self._reply("over_29", state)] if age > MAX_USUAL_AGE else []
+        return self._advance(state, effects, extra)
+
+    def _on_name(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        text, payload, intent = heard.text, heard.payload, heard.intent
+        if self._is_skip(payload, text, intent):
+            state.form.first_name = None
+            return self._advance(state, effects)
+        name = NAME_PREFIX_RE.sub("", " ".join(text.split())).strip(" .!,")
+        digits = sum(char.isdigit() for char in name)
+        if payload or not name or len(name) > MAX_NAME_LENGTH or digits or "@" in name:
+            return self._reask(state, effects, "reask_name", optional=True)
+        state.form.first_name = name
+        return self._advance(state, effects)
+
+    def _on_contact(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        turn, payload, intent = heard.turn, heard.payload, heard.intent
+        if turn.channel == "sms" and turn.sender_phone:
+            if intent == "affirm":
+                state.form.phone = turn.sender_phone
+                state.form.contact_here = True
+                return self._advance(state, effects)
+            if intent == "deny":
+                return self._ask(state, effects, Step.ASK_PHONE)
+        if payload is not None and payload.name == "contact_here" and turn.channel == "telegram":
+            state.form.contact_here = True
+            state.form.phone = None
+            return self._advance(state, effects)
+        return self._on_phone(state, heard, effects)
+
+    def _on_phone(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        text, payload = heard.text, heard.payload
+        phone = parse_phone(text) if payload is None else None
+        if phone is None:
+            return self._reask(state, effects, "reask_phone", optional=False)
+        state.form.phone = phone
+        state.form.contact_here = False
+        return self._advance(state, effects)
+
+    def _on_commune(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        text, payload, intent = heard.text, heard.payload, heard.intent
+        if payload is not None and payload.name == "select":
+            commune = commune_by_insee(payload.entities.get("value", ""))
+            if commune is not None:
+                state.form.commune_insee, state.form.commune_name = commune.insee, commune.name
+                state.suggestions = []
+                return self._advance(state, effects)
+        if self._is_skip(payload, text, intent):
+            state.suggestions = []
+            return self._advance(state, effects, [self._reply("field_skipped", state)])
+        match = match_commune(text) if payload is None else None
+        if match is not None and match.commune is not None:
+            state.form.commune_insee = match.commune.insee
+            state.form.commune_name = match.commune.name
+            state.suggestions = []
+            return self._advance(state, effects)
+        if match is not None and match.suggestions:
+            state.suggestions = [commune.insee for commune in match.suggestions[:3]]
+            buttons = [
+                Button(
+                    f"{commune.name} ({commune.department})",
+                    f'/select{{"value":"{commune.insee}"}}',
+                )
+                for commune in match.suggestions[:3]
+            ]
+            buttons.append(Button(self._text("button_none", state), "/skip"))
+            state.buttons = [button.payload for button in buttons]
+            return Outcome(
+                [Reply(self._text("did_you_mean", state), tuple(buttons))], state, effects
+            )
+        return self._reask(state, effects, "reask_commune", optional=True)
+
+    def _on_need(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        text, payload, intent = heard.text, heard.payload, heard.intent
+        if self._is_skip(payload, text, intent) or payload is not None:
+            state.form.need = None
+        else:
+            state.form.need = " ".join(text.split())[:MAX_NEED_LENGTH]
+        return self._advance(state, effects)
+
+    def _on_when(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        text, payload, intent = heard.text, heard.payload, heard.intent
+        if payload is not None and payload.name == "select":
+            choice = payload.entities.get("value", "")
+            state.form.availability = self._text(choice, state) if choice in WHEN_CHOICES else None
+        elif self._is_skip(payload, text, intent) or payload is not None:
+            state.form.availability = None
+        else:
+            state.form.availability = " ".join(text.split())[:MAX_WHEN_LENGTH]
+        return self._advance(state, effects)
+
+    def _on_summary(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        intent = heard.intent
+        if intent == "affirm":
+            form = state.form
+            effects.lead = LeadDraft(
+                consent_at=form.consent_at,
+                urgent=False,
+                topic=state.topic,
+                age=form.age,
+                first_name=form.first_name,
+                phone=form.phone,
+                contact_here=form.contact_here,
+                commune_insee=form.commune_insee,
+                commune_name=form.commune_name,
+                need=form.need,
+                availability=form.availability,
+            )
+            effects.consent_text_version = self._content.privacy.consent.text_version
+            fresh = DialogueState(locale=state.locale, greeted=True)
+            return self._say(fresh, effects, self._reply("lead_done", fresh))
+        state.step = Step.CHOOSE_FIX
+        buttons = tuple((f"fix_{name}", f'/fix{{"field":"{name}"}}') for name in FIXABLE)
+        return self._say(state, effects, self._reply("choose_fix", state, buttons=buttons))
+
+    def _on_choose_fix(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
+        text, payload = heard.text, heard.payload
+        target = FIXABLE.get(payload.entities.get("field", "")) if payload else None
+        if target is None:
+            for name, step in FIXABLE.items():
+                if fold(text) in {fold(self._text(f"fix_{name}", state)), name}:
+                    target = step
+        if target is None:
+            return self._on_summary(state, replace(heard, intent="deny"), effects)
+        state.fixing = True
+        return self._ask(state, effects, target)
+
+    # -- form plumbing -------------------------------------------------------------------------
+
+    def _advance(
+        self, state: DialogueState, effects: Effects, extra: list[Reply] | None = None
+    ) -> Outcome:
+        if state.fixing or state.step is Step.ASK_PHONE:
+            following = Step.SUMMARY if state.fixing else Step.ASK_COMMUNE
+        else:
+            following = FORM_ORDER[FORM_ORDER.index(state.step) + 1]
+        outcome = self._ask(state, effects, following)
+        outcome.replies[:0] = extra or []
+        return outcome
+
+    def _ask(self, state: DialogueState, effects: Effects, step: Step) -> Outcome:
+        state.step = step
+        state.retries = 0
+        if step is Step.SUMMARY:
+            state.fixing = False
+            return self._summary(state, effects)
+        return self._say(state, effects, self._prompt(state, step, effects))
+
+    def _prompt(self, state: DialogueState, step: Step, effects: Effects) -> Reply:
+        skip = (("button_skip", "/skip"),)
+        if step is Step.ASK_AGE:
+            return self._reply("ask_age", state)
+        if step is Step.ASK_NAME:
+            return self._reply("ask_name", state, buttons=skip)
+        if step is Step.ASK_CONTACT:
+            return self._contact_prompt(state)
+        if step is Step.ASK_PHONE:
+            return self._reply("ask_phone", state)
+        if step is Step.ASK_COMMUNE:
+            return self._reply("ask_commune", state, buttons=skip)
+        if step is Step.ASK_NEED:
+            return self._reply("ask_need", state, buttons=skip)
+        buttons = tuple((key, f'/select{{"value":"{key}"}}') for key in WHEN_CHOICES)
+        return self._reply("ask_when", state, buttons=buttons)
+
+    def _contact_prompt(self, state: DialogueState) -> Reply:
+        channel = state.channel
+        if channel == "sms":
+            return self._reply(
+                "ask_contact_sms",
+                state,
+                buttons=(("button_sms_same", "/affirm"), ("button_sms_other", "/deny")),
+            )
+        if channel == "telegram":
+            return self._reply(
+                "ask_contact_telegram",
+                state,
+                buttons=(("button_contact_here", "/contact_here"),),
+            )
+        return self._reply("ask_phone", state)
+
+    def _summary(self, state: DialogueState, effects: Effects) -> Outcome:
+        form = state.form
+        contact = form.phone or (self._text("contact_here", state) if form.contact_here else None)
+        values = {
+            "summary_first_name": form.first_name,
+            "summary_contact": contact,
+            "summary_age": str(form.age) if form.age is not None else None,
+            "summary_commune": form.commune_name,
+            "summary_need": form.need,
+            "summary_when": form.availability,
+        }
+        lines = [self._text(key, state, value=value) for key, value in values.items() if value]
+        body = "\n".join(lines) or self._text("summary_empty", state)
+        buttons = (("button_send", "/affirm"), ("button_fix", "/deny"))
+        return self._say(
+            state, effects, self._reply("summary", state, buttons=buttons, lines=body)
+        )
+
+    def _reask(
+        self, state: DialogueState, effects: Effects, key: str, *, optional: bool
+    ) -> Outcome:
+        state.retries += 1
+        if state.retries <= MAX_RETRIES:
+            buttons = (("button_skip", "/skip"),) if optional else ()
+            return self._say(state, effects, self._reply(key, state, buttons=buttons))
+        if optional:
+            return self._advance(state, effects, [self._reply("field_skipped", state)])
+        fresh = DialogueState(locale=state.locale, greeted=True)
+        return self._say(fresh, effects, self._reply("form_abandoned", fresh, menu=True))
+
+    @staticmethod
+    def _is_skip(payload: Payload | None, text: str, intent: str) -> bool:
+        if payload is not None:
+            return payload.name in {"skip", "deny"}
+        return fold(text) in SKIP_WORDS or intent == "deny"
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def _text(self, key: str, state: DialogueState, **values: object) -> str:
+        return self._content.message(key, state.locale, **values)
+
+    def _buttons(
+        self, state: DialogueState, spec: tuple[tuple[str, str], ...]
+    ) -> tuple[Button, ...]:
+        return tuple(Button(self._text(key, state), payload) for key, payload in spec)
+
+    def _menu(self, state: DialogueState) -> tuple[Button, ...]:
+        return tuple(Button(self._text(key, state), f"/{intent}") for key, intent in TOPIC_MENU)
+
+    def _reply(
+        self,
+        key: str,
+        state: DialogueState,
+        *,
+        buttons: tuple[tuple[str, str], ...] = (),
+        menu: bool = False,
+        **values: object,
+    ) -> Reply:
+        rendered = self._menu(state) if menu else self._buttons(state, buttons)
+        return Reply(self._text(key, state, **values), rendered)
+
+    @staticmethod
+    def _say(state: DialogueState, effects: Effects, *replies: Reply) -> Outcome:
+        """Remember the payloads of the last buttons offered, so a typed digit can pick one."""
+        last = replies[-1] if replies else None
+        state.buttons = [button.payload for button in last.buttons] if last else []
+        return Outcome(list(replies), state, effects)

@@ -1,0 +1,81 @@
+"""The conversation's memory between two messages, serialised as JSON (stored encrypted)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Step(StrEnum):
+    """Where the conversation stands; the engine decides what a message means from here."""
+
+    IDLE = "idle"
+    OFFER_LEAD = "offer_lead"
+    CONSENT = "consent"
+    ASK_AGE = "ask_age"
+    ASK_NAME = "ask_name"
+    ASK_CONTACT = "ask_contact"
+    ASK_PHONE = "ask_phone"
+    ASK_COMMUNE = "ask_commune"
+    ASK_NEED = "ask_need"
+    ASK_WHEN = "ask_when"
+    SUMMARY = "summary"
+    CHOOSE_FIX = "choose_fix"
+    CONFIRM_ERASE = "confirm_erase"
+
+
+@dataclass
+class LeadForm:
+    """What the young person agreed to give, one answer at a time. All optional until summary."""
+
+    consent_at: str | None = None
+    age: int | None = None
+    first_name: str | None = None
+    phone: str | None = None
+    contact_here: bool = False
+    commune_insee: str | None = None
+    commune_name: str | None = None
+    need: str | None = None
+    availability: str | None = None
+
+
+@dataclass
+class DialogueState:
+    """Everything the engine needs to remember. ``fixing`` means: back to summary after this."""
+
+    step: Step = Step.IDLE
+    locale: str = "fr"
+    channel: str = ""
+    topic: str | None = None
+    retries: int = 0
+    fixing: bool = False
+    greeted: bool = False
+    return_step: Step | None = None
+    suggestions: list[str] = field(default_factory=list)
+    buttons: list[str] = field(default_factory=list)
+    form: LeadForm = field(default_factory=LeadForm)
+
+    def to_json(self) -> str:
+        """Serialise for storage."""
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> DialogueState:
+        """Read stored state; anything unreadable starts afresh rather than failing."""
+        if not raw:
+            return cls()
+        try:
+            data: dict[str, Any] = json.loads(raw)
+            form = LeadForm(**data.pop("form", {}))
+            step = Step(data.pop("step", Step.IDLE))
+            return_step = data.pop("return_step", None)
+            return cls(
+                step=step,
+                form=form,
+                return_step=Step(return_step) if return_step else None,
+                **data,
+            )
+        except (ValueError, TypeError):
+            return cls()

@@ -1,0 +1,35 @@
+"""Assemble the aiohttp application from feature route modules."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from outreach_bot.app import Services
+from outreach_bot.channels import rest
+from outreach_bot.web import health
+from outreach_bot.web.api import auth, leads, stats
+from outreach_bot.web.errors import error_middleware
+from outreach_bot.web.keys import metrics_key, services_key
+
+MAX_BODY = 256 * 1024
+"""No webhook or form of ours needs more; a 100 kB message still fits."""
+
+
+def build_app(services: Services) -> web.Application:
+    """Compose every feature's routes; the API is a sub-app with its own bearer auth."""
+    registry, requests, latency = health.create_registry()
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[health.metrics_middleware(requests, latency), error_middleware],
+    )
+    app[services_key] = services
+    app[metrics_key] = registry
+    health.add_routes(app)
+    rest.add_routes(app)
+
+    api = web.Application(middlewares=[error_middleware, auth.bearer_middleware])
+    api[services_key] = services
+    leads.add_routes(api)
+    stats.add_routes(api)
+    app.add_subapp("/api/", api)
+    return app

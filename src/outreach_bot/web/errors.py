@@ -1,0 +1,42 @@
+"""Translate domain errors and bad requests into JSON responses at the edge."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from outreach_bot.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_STATUS = {
+    InvalidInputError: 400,
+    PermissionDeniedError: 403,
+    NotFoundError: 404,
+    ConflictError: 409,
+}
+
+
+def json_error(status: int, message: str) -> web.Response:
+    """A JSON error body: ``{"error": message}``."""
+    return web.json_response({"error": message}, status=status)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Domain errors become 4xx JSON; JSON routes never leak a 500 page for bad input."""
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except (InvalidInputError, PermissionDeniedError, NotFoundError, ConflictError) as error:
+        return json_error(_STATUS[type(error)], str(error))

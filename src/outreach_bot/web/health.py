@@ -1,0 +1,110 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from outreach_bot.storage.models import Lead
+from outreach_bot.web.keys import metrics_key, services_key
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process answers."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """The database answers and an NLU backend is loaded; 503 otherwise."""
+    services = request.app[services_key]
+    checks: dict[str, object] = {}
+    ready = True
+    try:
+        async with services.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except (SQLAlchemyError, OSError) as error:
+        logger.warning("readiness: database unreachable (%s)", type(error).__name__)
+        checks["database"] = "unreachable"
+        ready = False
+    status = getattr(services.nlu, "status", None)
+    checks["nlu"] = status() if callable(status) else {"backend": services.nlu.name}
+    checks["channels"] = sorted(services.outbound)
+    return web.json_response(
+        {"status": "ready" if ready else "not ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+def create_registry() -> tuple[CollectorRegistry, Counter, Histogram]:
+    """A registry per app, so tests can build many apps in one process."""
+    registry = CollectorRegistry()
+    requests = Counter(
+        "outreach_http_requests",
+        "HTTP requests by route and status",
+        ["route", "method", "status"],
+        registry=registry,
+    )
+    latency = Histogram(
+        "outreach_http_request_seconds", "HTTP request latency", ["route"], registry=registry
+    )
+    return registry, requests, latency
+
+
+def metrics_middleware(
+    requests: Counter, latency: Histogram
+) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Count requests by route template (never by URL: lead ids would explode the labels)."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        route = request.match_info.route.resource
+        name = route.canonical if route is not None else "unmatched"
+        status = 500
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:
+            status = error.status
+            raise
+        else:
+            status = response.status
+            return response
+        finally:
+            requests.labels(name, request.method, str(status)).inc()
+            latency.labels(name).observe(time.perf_counter() - started)
+
+    return middleware
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format, with lead counts by status read at scrape time."""
+    services = request.app[services_key]
+    scrape = CollectorRegistry()
+    leads = Gauge("outreach_leads", "Leads by status", ["status"], registry=scrape)
+    try:
+        async with services.sessions() as session:
+            query = select(Lead.status, func.count(Lead.id)).group_by(Lead.status)
+            for status, count in await session.execute(query):
+                leads.labels(status).set(count)
+    except (SQLAlchemyError, OSError):
+        logger.warning("metrics: database unreachable")
+    body = generate_latest(request.app[metrics_key]) + generate_latest(scrape)
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount health and metrics."""
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)

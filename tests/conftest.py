@@ -1,0 +1,88 @@
+"""Shared fixtures: settings on a fresh database, services, and an HTTP client on the real app."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.config import Settings
+from outreach_bot.nlu.base import NluBackend
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES_ADMIN_URL = os.environ.get(
+    "OUTREACH_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    """Settings for one test: its own var dir and database, the project's content and data."""
+    values: dict[str, object] = {
+        "var_dir": tmp_path / "var",
+        "database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+        "content_dir": ROOT / "bot",
+        "nlu_data": ROOT / "nlu" / "data",
+        "secret_key": "test-secret-not-for-production",
+        "public_url": "http://127.0.0.1:8080/",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def embedded_nlu(tmp_path_factory: pytest.TempPathFactory) -> NluBackend:
+    """The real embedded classifier, trained once per test session on nlu/data."""
+    from outreach_bot.nlu.embedded import EmbeddedNlu
+
+    return EmbeddedNlu.from_path(ROOT / "nlu" / "data", tmp_path_factory.mktemp("nlu-cache"))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test session."""
+    if not _postgres_reachable():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    name = f"outreach_test_{uuid.uuid4().hex[:10]}"
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(name="settings")
+def _settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture(name="services")
+async def _services(settings: Settings, embedded_nlu: NluBackend) -> AsyncIterator[Services]:
+    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
+        yield services
+
+
+@pytest.fixture(name="client")
+async def _client(services: Services, aiohttp_client: object) -> TestClient:  # type: ignore[type-arg]
+    return await aiohttp_client(create_web_app(services))  # type: ignore[operator,no-any-return]
