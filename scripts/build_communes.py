@@ -1,0 +1,180 @@
+"""Rebuild the packaged list of French communes from Etalab's npm package.
+
+The commune parser (``outreach_bot.domain.fields.commune``) reads a compact, gzipped extract of
+``data/communes.json`` from the npm package ``@etalab/decoupage-administratif`` (INSEE's Code
+officiel géographique with La Poste postal codes and INSEE legal populations; data under the
+Licence Ouverte, code MIT). The extract is committed, so the bot needs neither npm nor the network
+at run time; run this script only when a new vintage (millésime) is published.
+
+How to refresh (needs ``npm`` on the PATH and access to the npm registry)::
+
+    python scripts/build_communes.py                   # latest version of the package
+    python scripts/build_communes.py --version 6.0.0   # a given vintage
+
+The script runs ``npm pack @etalab/decoupage-administratif@VERSION`` in a temporary directory,
+reads ``package/data/communes.json`` from the tarball, and rewrites both
+``src/outreach_bot/domain/fields/communes.json.gz`` and ``COMMUNES_SOURCE.md`` next to it. To work
+offline from a tarball or an unpacked package you already have, pass ``--from PATH`` (a ``.tgz``
+or the directory that holds ``data/communes.json``).
+
+What is kept: communes of type ``commune-actuelle`` only, each as
+``[insee, name, department, arrondissement or null, population, [postal codes]]``, sorted by INSEE
+code; plus, under ``former``, the names of delegated and associated communes (``commune-deleguee``,
+``commune-associee``) with the INSEE code of the current commune they now belong to, because
+people in merged villages still give the old name; and, under ``departments``, each department's
+``[code, name]`` from ``data/departements.json``, so that "Verdun (Meuse)" can be read. The gzip
+header carries no timestamp, so the same input always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+PACKAGE = "@etalab/decoupage-administratif"
+TARGET_DIR = Path(__file__).resolve().parent.parent / "src" / "outreach_bot" / "domain" / "fields"
+DATA_FILE = TARGET_DIR / "communes.json.gz"
+SOURCE_FILE = TARGET_DIR / "COMMUNES_SOURCE.md"
+
+
+def fetch_package(version: str, workdir: Path) -> Path:
+    """Download the package tarball with npm and unpack it; return the package directory."""
+    spec = f"{PACKAGE}@{version}"
+    result = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        ["npm", "pack", spec, "--silent"],  # noqa: S607 - npm is looked up on PATH on purpose
+        cwd=workdir,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    tarball = workdir / result.stdout.strip().splitlines()[-1]
+    return unpack(tarball, workdir)
+
+
+def unpack(tarball: Path, workdir: Path) -> Path:
+    """Unpack an npm tarball (its files live under ``package/``) and return that directory."""
+    with tarfile.open(tarball) as archive:
+        archive.extractall(workdir, filter="data")
+    return workdir / "package"
+
+
+def build(package_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Return the compact data and the ``package.json`` metadata read from ``package_dir``."""
+    metadata = json.loads((package_dir / "package.json").read_text(encoding="utf-8"))
+    records = json.loads((package_dir / "data" / "communes.json").read_text(encoding="utf-8"))
+    communes = sorted(
+        (
+            [
+                record["code"],
+                record["nom"],
+                record["departement"],
+                record.get("arrondissement"),
+                int(record.get("population", 0)),
+                sorted(record.get("codesPostaux", [])),
+            ]
+            for record in records
+            if record["type"] == "commune-actuelle"
+        ),
+        key=lambda row: row[0],
+    )
+    current = {row[0]: row[1] for row in communes}
+    # A delegated commune often keeps the name of the new commune; only other names help.
+    former = sorted(
+        {
+            (record["nom"], record["chefLieu"])
+            for record in records
+            if record["type"] in {"commune-deleguee", "commune-associee"}
+            and record.get("chefLieu") in current
+            and record["nom"] != current[record["chefLieu"]]
+        }
+    )
+    departments = json.loads(
+        (package_dir / "data" / "departements.json").read_text(encoding="utf-8")
+    )
+    data = {
+        "source": f"{PACKAGE}@{metadata['version']}",
+        "communes": communes,
+        "former": [list(pair) for pair in former],
+        "departments": sorted([record["code"], record["nom"]] for record in departments),
+    }
+    return data, metadata
+
+
+def write(data: dict[str, Any], metadata: dict[str, Any]) -> None:
+    """Write the gzipped extract and its provenance note."""
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    with DATA_FILE.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped:
+        zipped.write(payload)
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    SOURCE_FILE.write_text(
+        SOURCE_TEMPLATE.format(
+            package=PACKAGE,
+            version=metadata["version"],
+            repository=metadata.get("repository", ""),
+            date=today,
+            communes=len(data["communes"]),
+            former=len(data["former"]),
+            departments=len(data["departments"]),
+        ),
+        encoding="utf-8",
+    )
+
+
+SOURCE_TEMPLATE = """\
+# Source of `communes.json.gz`
+
+- **Data**: the official list of French communes, from the npm package
+  [`{package}`](https://www.npmjs.com/package/{package}) version **{version}**
+  (Etalab / data.gouv.fr, repository <{repository}>),
+  file `data/communes.json`.
+- **Upstream sources** (per the package README): INSEE's Code officiel géographique, INSEE legal
+  populations, and La Poste's Base officielle des codes postaux.
+- **Licence**: data under the [Licence Ouverte / Open Licence](https://www.etalab.gouv.fr/licence-ouverte-open-licence)
+  (Etalab); the package's code is MIT (`license` field of its `package.json`). The Licence Ouverte
+  asks for attribution; we credit it as: "Etalab, découpage administratif (INSEE, La Poste),
+  version {version}".
+- **Extracted on**: {date} by `scripts/build_communes.py` (run it again to refresh; its docstring
+  says how).
+- **Content**: {communes} current communes (`commune-actuelle`) as
+  `[insee, name, department, arrondissement, population, postal_codes]`, and {former} former
+  names (delegated or associated communes) pointing to the current commune's INSEE code; and
+  the {departments} departments as `[code, name]` (from `data/departements.json`).
+"""
+
+
+def main() -> None:
+    """Parse the command line and rebuild the data file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--version", default="latest", help="package version (default: latest)")
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        help="a .tgz from `npm pack` or an unpacked package directory, instead of npm",
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if args.source is None:
+            package_dir = fetch_package(args.version, workdir)
+        elif args.source.is_dir():
+            package_dir = args.source
+        else:
+            package_dir = unpack(args.source, workdir)
+        data, metadata = build(package_dir)
+    write(data, metadata)
+    print(
+        f"{DATA_FILE.name}: {len(data['communes'])} communes, {len(data['former'])} former names, "
+        f"{DATA_FILE.stat().st_size} bytes, from {data['source']}"
+    )
+
+
+if __name__ == "__main__":
+    main()

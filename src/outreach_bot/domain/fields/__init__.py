@@ -1,0 +1,24 @@
+"""Parsers for the free answers a young person gives: phone number, age and commune.
+
+They read and normalise, never decide: what an age under 15 or a commune outside the Mission
+Locale's area means is the dialogue's business.
+"""
+
+from outreach_bot.domain.fields.age import parse_age
+from outreach_bot.domain.fields.commune import (
+    Commune,
+    CommuneMatch,
+    commune_by_insee,
+    match_commune,
+)
+from outreach_bot.domain.fields.phone import is_mobile, parse_phone
+
+__all__ = [
+    "Commune",
+    "CommuneMatch",
+    "commune_by_insee",
+    "is_mobile",
+    "match_commune",
+    "parse_age",
+    "parse_phone",
+]
