@@ -1,0 +1,263 @@
+"""The persistent outbox: every message to a Telegram or SMS user goes through here.
+
+Rows are written in the same transaction as the decision to send, then delivered by
+:class:`OutboxDispatcher` with retries and backoff. A crash between the two loses nothing;
+a row is claimed with a conditional UPDATE before sending, so two dispatchers (or a restart
+mid-send) never send it twice. After delivery the payload is wiped: the outbox keeps no text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from outreach_bot.channels.base import (
+    OutboundChannel,
+    PermanentFailureError,
+    TemporaryFailureError,
+)
+from outreach_bot.dialogue.replies import Button, Reply
+from outreach_bot.storage.crypto import current_cipher
+from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS: Final = 8
+BASE_BACKOFF: Final = timedelta(seconds=5)
+MAX_BACKOFF: Final = timedelta(minutes=30)
+SENDING: Final = "sending"
+STALE_SENDING: Final = timedelta(minutes=5)
+"""A row left in ``sending`` this long belongs to a dispatcher that died mid-send."""
+
+
+class SendPolicy(Protocol):
+    """When a channel may send: SMS quiet hours, for instance. Default: at once."""
+
+    def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
+        """The first moment a message may go out."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Immediate:
+    """Send at once, day or night (Telegram, where the user controls notifications)."""
+
+    def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
+        """Now."""
+        return now
+
+
+def encode(recipient: str, reply: Reply, *, in_reply: bool) -> str:
+    """The JSON payload of an outbox row (stored encrypted)."""
+    return json.dumps(
+        {
+            "recipient": recipient,
+            "text": reply.text,
+            "buttons": [[button.title, button.payload] for button in reply.buttons],
+            "in_reply": in_reply,
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode(payload: str) -> tuple[str, Reply]:
+    """Recipient and reply from an outbox payload."""
+    data = json.loads(payload)
+    buttons = tuple(Button(title, value) for title, value in data.get("buttons", []))
+    return str(data["recipient"]), Reply(str(data["text"]), buttons)
+
+
+async def enqueue(
+    session: AsyncSession,
+    conversation: Conversation,
+    reply: Reply,
+    *,
+    dedupe: str,
+    in_reply: bool,
+    message_id: int | None = None,
+    not_before: datetime | None = None,
+) -> OutboxItem | None:
+    """Queue ``reply`` to the conversation's sender, in the caller's transaction.
+
+    Args:
+        session: the caller's unit of work.
+        conversation: who to write to (its channel and sender).
+        reply: what to send.
+        dedupe: a key unique to this message; queueing the same key twice is a no-op.
+        in_reply: whether it answers something the person just wrote (SMS quiet hours
+            do not delay those).
+        message_id: the transcript line this delivers.
+        not_before: earliest send time, if the channel's policy says so.
+
+    Returns:
+        The new row, or None when the conversation opted out or the key was already queued.
+    """
+    if conversation.opted_out or conversation.sender_ref is None:
+        return None
+    key = current_cipher().lookup_hash(f"{conversation.channel}:{dedupe}")
+    if await session.scalar(select(OutboxItem.id).where(OutboxItem.dedupe_key == key)):
+        return None
+    now = datetime.now(UTC)
+    item = OutboxItem(
+        conversation_id=conversation.id,
+        message_id=message_id,
+        channel=conversation.channel,
+        dedupe_key=key,
+        payload=encode(conversation.sender_ref, reply, in_reply=in_reply),
+        not_before=not_before or now,
+        created_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+class OutboxDispatcher:
+    """Delivers due outbox rows through the channel registry, with retries and backoff."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        channels: Mapping[str, OutboundChannel],
+        *,
+        policies: Mapping[str, SendPolicy] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        batch: int = 50,
+    ) -> None:
+        self._sessions = sessions
+        self._channels = channels
+        self._policies = policies or {}
+        self._clock = clock
+        self._batch = batch
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Send what is due now on registered channels; return how many rows were sent."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.status == SENDING, OutboxItem.not_before < now - STALE_SENDING)
+                .values(status=OutboxStatus.PENDING)
+            )
+            due = list(
+                await session.scalars(
+                    select(OutboxItem.id)
+                    .where(
+                        OutboxItem.status == OutboxStatus.PENDING,
+                        OutboxItem.not_before <= now,
+                        OutboxItem.channel.in_(list(self._channels)),
+                    )
+                    .order_by(OutboxItem.not_before, OutboxItem.id)
+                    .limit(self._batch)
+                )
+            )
+        sent = 0
+        for item_id in due:
+            sent += await self._deliver(item_id)
+        return sent
+
+    async def _claim(self, item_id: int) -> OutboxItem | None:
+        """Mark one row as being sent, unless another dispatcher got there first."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item_id, OutboxItem.status == OutboxStatus.PENDING)
+                .values(status=SENDING, not_before=now)
+            )
+            if not getattr(result, "rowcount", 0):
+                return None
+            return await session.get(OutboxItem, item_id)
+
+    async def _deliver(self, item_id: int) -> int:
+        item = await self._claim(item_id)
+        if item is None:
+            return 0
+        recipient, reply = decode(item.payload)
+        channel = self._channels[item.channel]
+        now = self._clock()
+        try:
+            result = await channel.send(recipient, reply)
+        except TemporaryFailureError as error:
+            await self._retry(item, now, error)
+            return 0
+        except PermanentFailureError as error:
+            await self._give_up(item, str(error))
+            return 0
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(
+                    status=OutboxStatus.SENT,
+                    sent_at=now,
+                    provider_message_id=result.provider_message_id,
+                    segments=result.segments,
+                    attempts=item.attempts + 1,
+                    payload=encode("", Reply(""), in_reply=False),
+                )
+            )
+        return 1
+
+    async def _retry(self, item: OutboxItem, now: datetime, error: TemporaryFailureError) -> None:
+        attempts = item.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self._give_up(item, f"gave up after {attempts} attempts: {error}")
+            return
+        backoff = min(BASE_BACKOFF * (2 ** (attempts - 1)), MAX_BACKOFF)
+        if error.retry_after is not None:
+            backoff = max(backoff, timedelta(seconds=error.retry_after))
+        logger.warning(
+            "outbox %s on %s: temporary failure (%s), retry in %ss",
+            item.id,
+            item.channel,
+            type(error).__name__,
+            int(backoff.total_seconds()),
+        )
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(
+                    status=OutboxStatus.PENDING,
+                    attempts=attempts,
+                    not_before=now + backoff,
+                    last_error=str(error)[:200],
+                )
+            )
+
+    async def _give_up(self, item: OutboxItem, reason: str) -> None:
+        logger.warning("outbox %s on %s failed for good", item.id, item.channel)
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id)
+                .values(status=OutboxStatus.FAILED, last_error=reason[:200])
+            )
+            if item.conversation_id is not None:
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == item.conversation_id)
+                    .values(unreachable=True)
+                )
+
+    async def run_forever(self, *, interval: float = 1.0) -> None:
+        """Deliver until cancelled; wakes early when :attr:`wakeup` is set."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("outbox dispatch round failed; retrying")
+            self.wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), timeout=interval)
