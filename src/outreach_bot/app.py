@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -17,8 +18,10 @@ from outreach_bot.config import NluBackendName, Settings
 from outreach_bot.content import Content, load_content
 from outreach_bot.core.conversations import ConversationService
 from outreach_bot.core.events import EventBus
+from outreach_bot.core.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.sectors import ensure_default_sectors
 from outreach_bot.dialogue.engine import DialogueEngine
+from outreach_bot.domain.fields import match_commune
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.models import Base
@@ -35,7 +38,8 @@ class Services:
     """Everything long-lived, built once per process and shared by the web app, channels and CLI.
 
     ``outbound`` is the registry through which the core reaches a young person on their own
-    channel; channel adapters register themselves in it when they start.
+    channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
+    adapters register themselves in both when they start. ``dispatcher`` delivers the outbox.
     """
 
     settings: Settings
@@ -45,7 +49,9 @@ class Services:
     nlu: NluBackend
     events: EventBus
     conversations: ConversationService
-    outbound: dict[str, OutboundChannel] = field(default_factory=dict)
+    dispatcher: OutboxDispatcher
+    outbound: dict[str, OutboundChannel]
+    send_policies: dict[str, SendPolicy] = field(default_factory=dict)
 
 
 def resolve_secret(settings: Settings) -> str:
@@ -92,6 +98,8 @@ async def open_services(
     """
     install_cipher(FieldCipher(resolve_secret(settings)))
     content = load_content(settings.content_dir)
+    # Load the commune index now, not while the first young person waits for an answer.
+    await asyncio.to_thread(match_commune, "")
     engine_ = DialogueEngine(content, threshold=settings.nlu_threshold)
     db = create_engine(settings.effective_database_url)
     try:
@@ -103,6 +111,9 @@ async def open_services(
             await ensure_default_sectors(session)
         backend = nlu or await build_nlu(settings)
         events = EventBus()
+        outbound: dict[str, OutboundChannel] = {}
+        send_policies: dict[str, SendPolicy] = {}
+        dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies)
         services = Services(
             settings=settings,
             db=db,
@@ -116,7 +127,11 @@ async def open_services(
                 engine=engine_,
                 events=events,
                 queued_channels=QUEUED_CHANNELS,
+                on_queued=dispatcher.wakeup.set,
             ),
+            dispatcher=dispatcher,
+            outbound=outbound,
+            send_policies=send_policies,
         )
         try:
             yield services

@@ -7,10 +7,9 @@ This is the single place where a conversation changes. Every channel calls
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.channels.base import InboundMessage
 from outreach_bot.core.events import EventBus, TeamEvent
+from outreach_bot.core.outbox import encode
 from outreach_bot.core.sectors import sector_for
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
@@ -72,12 +72,14 @@ class ConversationService:
         engine: DialogueEngine,
         events: EventBus,
         queued_channels: frozenset[str] = frozenset(),
+        on_queued: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
         self._nlu = nlu
         self._engine = engine
         self._events = events
         self._queued_channels = queued_channels
+        self._on_queued = on_queued
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def handle_inbound(
@@ -111,6 +113,8 @@ class ConversationService:
             finally:
                 if not self._locks[sender_hash].locked():
                     self._locks.pop(sender_hash, None)
+        if message.channel in self._queued_channels and result.replies:
+            self._on_queued()
         for event in events:
             await self._events.publish(event)
         return result
@@ -375,18 +379,12 @@ def _outbox_item(
 ) -> OutboxItem:
     """An outbox row carrying its recipient, so it can be sent even after an erasure."""
     key = f"{message.channel}:{message.message_id or now.isoformat()}:{index}"
-    payload = {
-        "recipient": message.sender_id,
-        "text": reply.text,
-        "buttons": [[button.title, button.payload] for button in reply.buttons],
-        "in_reply": True,
-    }
     return OutboxItem(
         conversation_id=conversation_id,
         message_id=message_row_id,
         channel=message.channel,
         dedupe_key=current_cipher().lookup_hash(key),
-        payload=json.dumps(payload, ensure_ascii=False),
+        payload=encode(message.sender_id, reply, in_reply=True),
         not_before=now,
         created_at=now,
     )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from outreach_bot.app import Services
@@ -13,6 +17,15 @@ from outreach_bot.web.keys import metrics_key, services_key
 
 MAX_BODY = 256 * 1024
 """No webhook or form of ours needs more; a 100 kB message still fits."""
+
+
+async def _outbox(app: web.Application) -> AsyncIterator[None]:
+    """Deliver queued Telegram/SMS messages for as long as the app runs."""
+    task = asyncio.create_task(app[services_key].dispatcher.run_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def build_app(services: Services) -> web.Application:
@@ -32,4 +45,5 @@ def build_app(services: Services) -> web.Application:
     leads.add_routes(api)
     stats.add_routes(api)
     app.add_subapp("/api/", api)
+    app.cleanup_ctx.append(_outbox)
     return app
