@@ -51,7 +51,9 @@ def embedded_nlu(tmp_path_factory: pytest.TempPathFactory) -> NluBackend:
     """The real embedded classifier, trained once per test session on nlu/data."""
     from outreach_bot.nlu.embedded import EmbeddedNlu
 
-    return EmbeddedNlu.from_path(ROOT / "nlu" / "data", tmp_path_factory.mktemp("nlu-cache"))
+    return EmbeddedNlu.from_path(
+        ROOT / "nlu" / "data", cache_dir=tmp_path_factory.mktemp("nlu-cache")
+    )
 
 
 @pytest.fixture(scope="session")

@@ -77,7 +77,7 @@ async def build_nlu(settings: Settings) -> NluBackend:
     """The configured NLU backend; Rasa always falls back to the embedded classifier."""
     from outreach_bot.nlu.embedded import EmbeddedNlu  # noqa: PLC0415 - heavy import, once
 
-    embedded = EmbeddedNlu.from_path(settings.nlu_data, settings.var_dir / "nlu-cache")
+    embedded = EmbeddedNlu.from_path(settings.nlu_data, cache_dir=settings.var_dir / "nlu-cache")
     if settings.nlu_backend is NluBackendName.RASA:
         from outreach_bot.nlu.rasa_http import RasaNlu  # noqa: PLC0415
 

@@ -146,7 +146,7 @@ async def test_forget_me_erases_everything_after_confirmation(client, services: 
     await chat.say("SUPPRIMER")
     assert await count(services, Lead) == 1
     await chat.say("/affirm")
-    assert "efface" in chat.text()
+    assert "effacé" in chat.text()
     for model in (Lead, Consent, Message, Conversation):
         assert await count(services, model) == 0, model.__name__
     async with services.sessions() as session:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from outreach_bot.domain.errors import (
     ConflictError,
@@ -40,3 +41,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         raise
     except (InvalidInputError, PermissionDeniedError, NotFoundError, ConflictError) as error:
         return json_error(_STATUS[type(error)], str(error))
+    except (SQLAlchemyError, OSError) as error:
+        # Nothing was committed: the caller (Telegram, Twilio, a widget) should retry later.
+        # No traceback: SQL errors quote bound parameters, which may hold personal data.
+        logger.error(  # noqa: TRY400
+            "storage unavailable on %s (%s)", request.path, type(error).__name__
+        )
+        return json_error(503, "temporarily unavailable, please retry")
