@@ -1,0 +1,1 @@
+"""Tests that run the bot against real external servers (Rasa)."""
