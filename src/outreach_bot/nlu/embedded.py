@@ -1,0 +1,376 @@
+"""The in-process intent classifier: no server to run, trained in seconds at start-up.
+
+Features are TF-IDF word uni/bigrams and character 2-5-grams of the normalised
+text (robust to SMS spelling), plus a multilingual sentence embedding (robust
+to paraphrase). A linear SVM separates the intents; a softmax of its scores,
+with a temperature fitted on cross-validated scores, turns them into
+probabilities, so a confidence of 0.4 means "right about 40 % of the time" and
+a fallback threshold means the same thing whatever the training data. The
+hand-written safety net of :mod:`outreach_bot.nlu.safety` runs first and
+overrides the classifier for crisis and opt-out messages.
+
+The fitted model is cached on disk, keyed by a hash of the training files, so
+the bot starts instantly when ``nlu/data/`` has not changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse
+import sklearn
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.svm import LinearSVC
+
+from outreach_bot.nlu.base import Prediction
+from outreach_bot.nlu.data import Example, NluDataError, data_files, load_examples
+from outreach_bot.nlu.encoder import SentenceEncoder, default_encoder
+from outreach_bot.nlu.normalization import expand, fold_accents
+from outreach_bot.nlu.safety import crisis_kind, is_opt_out
+
+logger = logging.getLogger(__name__)
+
+# Bump when features, classifier or rules change, so cached models are rebuilt.
+MODEL_VERSION: Final = "1"
+DEFAULT_TRAINING_DATA: Final = Path("nlu/data")
+DEFAULT_CACHE_DIR: Final = Path("var/nlu-cache")
+# What the safety net's verdict is worth: above any fallback threshold, but not
+# 1.0, so logs and reports still tell a rule from certainty.
+RULE_CONFIDENCE: Final = 0.99
+CRISIS_INTENT: Final = "crisis"
+OPT_OUT_INTENT: Final = "opt_out"
+
+# Chosen by 5-fold cross-validation on training data only (see benchmarks/nlu.py).
+_SVM_C: Final = 0.5
+_EMBEDDING_WEIGHT: Final = 1.5
+_CALIBRATION_FOLDS: Final = 3
+# Cross-validated calibration needs two examples per intent, and a classifier two intents.
+_MIN_PER_CLASS: Final = 2
+_CACHE_FILES_KEPT: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class _FittedModel:
+    """Everything learned from the data; pickled into the cache as one object."""
+
+    fingerprint: str
+    words: Any  # TfidfVectorizer
+    chars: Any  # TfidfVectorizer
+    classifier: Any  # LinearSVC
+    temperature: float
+    intents: tuple[str, ...]
+    train_seconds: float
+    n_examples: int
+
+
+class EmbeddedNlu:
+    """Intent classifier running inside the bot process (``OUTREACH_NLU_BACKEND=embedded``).
+
+    Build it with :meth:`train` or :meth:`from_path`. It is safe to share between
+    tasks: prediction reads the fitted model and never changes it.
+    """
+
+    name = "embedded"
+
+    def __init__(self, model: _FittedModel, *, encoder: SentenceEncoder | None) -> None:
+        self._model = model
+        self._encoder = encoder
+        self._rules_for_crisis = CRISIS_INTENT in model.intents
+        self._rules_for_opt_out = OPT_OUT_INTENT in model.intents
+
+    @property
+    def intents(self) -> tuple[str, ...]:
+        """The intents this model can answer, in sorted order."""
+        return self._model.intents
+
+    @property
+    def train_seconds(self) -> float:
+        """How long training took, even when the model came from the cache."""
+        return self._model.train_seconds
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the training data and model version this model was built from."""
+        return self._model.fingerprint
+
+    @classmethod
+    def train(
+        cls,
+        examples: Sequence[Example],
+        *,
+        encoder: SentenceEncoder | None = None,
+        use_embeddings: bool = True,
+        fingerprint: str = "",
+    ) -> EmbeddedNlu:
+        """Fit a model on ``examples``.
+
+        Args:
+            examples: labelled messages; every intent needs at least two.
+            encoder: the sentence encoder; the shared default when ``None``.
+            use_embeddings: ``False`` trains on TF-IDF features alone (faster,
+                a few points less accurate); used by tests and the benchmark.
+            fingerprint: recorded in the model, see :meth:`from_path`.
+
+        Raises:
+            NluDataError: fewer than two intents, or an intent with one example.
+        """
+        chosen = (encoder or default_encoder()) if use_embeddings else None
+        started = time.perf_counter()
+        counts = Counter(example.intent for example in examples)
+        if len(counts) < _MIN_PER_CLASS:
+            raise NluDataError("training data needs at least two intents")
+        scarce = sorted(intent for intent, count in counts.items() if count < _MIN_PER_CLASS)
+        if scarce:
+            raise NluDataError(f"these intents need at least two examples: {', '.join(scarce)}")
+        texts = [example.text for example in examples]
+        labels = [example.intent for example in examples]
+        words = TfidfVectorizer(lowercase=False, ngram_range=(1, 2), sublinear_tf=True)
+        chars = TfidfVectorizer(
+            lowercase=False, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
+        )
+        expanded = [expand(text) for text in texts]
+        folded = [fold_accents(text) for text in expanded]
+        matrices = [words.fit_transform(folded), chars.fit_transform(folded)]
+        if chosen is not None:
+            matrices.append(scipy.sparse.csr_matrix(chosen.encode(expanded) * _EMBEDDING_WEIGHT))
+        features = scipy.sparse.hstack(matrices, format="csr")
+        folds = min(_CALIBRATION_FOLDS, *counts.values())
+        temperature = _fit_temperature(features, labels, folds=folds)
+        classifier = LinearSVC(C=_SVM_C).fit(features, labels)
+        model = _FittedModel(
+            fingerprint=fingerprint,
+            words=words,
+            chars=chars,
+            classifier=classifier,
+            temperature=temperature,
+            intents=tuple(str(intent) for intent in classifier.classes_),
+            train_seconds=time.perf_counter() - started,
+            n_examples=len(examples),
+        )
+        logger.info(
+            "embedded NLU trained on %d examples, %d intents, in %.2f s",
+            model.n_examples,
+            len(model.intents),
+            model.train_seconds,
+        )
+        return cls(model, encoder=chosen)
+
+    @classmethod
+    def from_path(
+        cls,
+        path: Path = DEFAULT_TRAINING_DATA,
+        *,
+        cache_dir: Path | None = DEFAULT_CACHE_DIR,
+        encoder: SentenceEncoder | None = None,
+        use_embeddings: bool = True,
+    ) -> EmbeddedNlu:
+        """Train on a Rasa NLU file or folder, reusing the cached model when the data is unchanged.
+
+        Args:
+            path: a Rasa NLU YAML file or a folder of them.
+            cache_dir: where fitted models are kept; ``None`` disables the cache.
+            encoder: see :meth:`train`.
+            use_embeddings: see :meth:`train`.
+
+        Raises:
+            NluDataError: the data cannot be read or cannot train a model.
+        """
+        chosen = (encoder or default_encoder()) if use_embeddings else None
+        fingerprint = training_fingerprint(path, encoder=chosen)
+        if cache_dir is not None:
+            cached = _read_cache(cache_dir, fingerprint)
+            if cached is not None:
+                logger.info("embedded NLU loaded from cache %s", fingerprint[:16])
+                return cls(cached, encoder=chosen)
+        backend = cls.train(
+            load_examples(path),
+            encoder=chosen,
+            use_embeddings=use_embeddings,
+            fingerprint=fingerprint,
+        )
+        if cache_dir is not None:
+            _write_cache(cache_dir, backend._model)
+        return backend
+
+    async def parse(self, text: str) -> Prediction:
+        """Return the most likely intent of ``text`` without blocking the event loop."""
+        predictions = await asyncio.to_thread(self.predict, [text])
+        return predictions[0]
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Classify many messages at once; much faster per message than :meth:`parse`."""
+        if not texts:
+            return []
+        probabilities = self._probabilities(texts)
+        best = probabilities.argmax(axis=1)
+        predictions = []
+        for text, row, index in zip(texts, probabilities, best, strict=True):
+            rule = self._rule(text)
+            if rule is not None:
+                predictions.append(Prediction(rule, RULE_CONFIDENCE, self.name))
+            else:
+                intent = self._model.intents[int(index)]
+                predictions.append(Prediction(intent, float(row[index]), self.name))
+        return predictions
+
+    def _rule(self, text: str) -> str | None:
+        if self._rules_for_crisis and crisis_kind(text) is not None:
+            return CRISIS_INTENT
+        if self._rules_for_opt_out and is_opt_out(text):
+            return OPT_OUT_INTENT
+        return None
+
+    def _probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        expanded = [expand(text) for text in texts]
+        folded = [fold_accents(text) for text in expanded]
+        words = _tfidf(self._model.words, folded)
+        chars = _tfidf(self._model.chars, folded)
+        classifier = self._model.classifier
+        n_words, n_chars = words.shape[1], chars.shape[1]
+        # The linear model's scores, computed block by block: no sparse stacking,
+        # and the dense embedding never goes through a sparse matrix.
+        weights = classifier.coef_.T
+        decision = words @ weights[:n_words] + chars @ weights[n_words : n_words + n_chars]
+        if self._encoder is not None:
+            embeddings = self._encoder.encode(expanded) * _EMBEDDING_WEIGHT
+            decision = decision + embeddings @ weights[n_words + n_chars :]
+        decision = np.asarray(decision) + classifier.intercept_
+        if decision.shape[1] == 1:
+            decision = decision[:, 0]
+        scores = _class_scores(decision)
+        probabilities: npt.NDArray[np.float64] = softmax(scores / self._model.temperature, axis=1)
+        return probabilities
+
+
+def _tfidf(vectorizer: Any, texts: list[str]) -> Any:
+    """Return what ``vectorizer.transform(texts)`` returns, a few times faster.
+
+    On a single short message, scikit-learn's input checks in ``transform``
+    cost more than the work itself; our own code built every input here, so
+    the TF-IDF weighting (sublinear tf, idf, L2 norm) is applied directly.
+    """
+    counts = CountVectorizer.transform(vectorizer, texts).astype(np.float64)
+    np.log(counts.data, out=counts.data)
+    counts.data += 1.0
+    weighted = counts.multiply(vectorizer.idf_).tocsr()
+    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).ravel())
+    norms[norms == 0.0] = 1.0
+    return scipy.sparse.csr_matrix(weighted.multiply(1.0 / norms[:, np.newaxis]))
+
+
+def _class_scores(decision: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Return one column per class; scikit-learn gives a single column for two classes."""
+    if decision.ndim == 1:
+        return np.column_stack([-decision, decision])
+    return decision
+
+
+def _fit_temperature(features: Any, labels: Sequence[str], *, folds: int) -> float:
+    """Find the softmax temperature that makes held-out SVM scores honest probabilities.
+
+    Scores of examples the model was trained on are overconfident, so the
+    temperature is fitted on cross-validated scores (minimum log-loss).
+    """
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    held_out = _class_scores(
+        cross_val_predict(
+            LinearSVC(C=_SVM_C), features, labels, cv=splitter, method="decision_function"
+        )
+    )
+    classes, truth = np.unique(np.asarray(labels), return_inverse=True)
+    rows = np.arange(len(truth))
+
+    def log_loss(log_temperature: float) -> float:
+        scaled = log_softmax(held_out / np.exp(log_temperature), axis=1)
+        return float(-scaled[rows, truth].mean())
+
+    result = minimize_scalar(log_loss, bounds=(-6.0, 3.0), method="bounded")
+    temperature = float(np.exp(result.x))
+    logger.debug("softmax temperature %.3f for %d intents", temperature, len(classes))
+    return temperature
+
+
+def training_fingerprint(path: Path, *, encoder: SentenceEncoder | None) -> str:
+    """Return the SHA-256 that identifies a model trained on ``path``.
+
+    It covers the bytes and relative names of every data file, the model
+    version, scikit-learn's version (its pickles do not survive upgrades) and
+    the sentence encoder's identity.
+
+    Raises:
+        NluDataError: ``path`` holds no data file.
+    """
+    digest = hashlib.sha256()
+    encoder_identity = encoder.identity if encoder is not None else "none"
+    for part in (MODEL_VERSION, sklearn.__version__, encoder_identity):
+        digest.update(part.encode() + b"\0")
+    root = path if path.is_dir() else path.parent
+    for file in data_files(path):
+        digest.update(file.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(file.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _cache_file(cache_dir: Path, fingerprint: str) -> Path:
+    return cache_dir / f"embedded-{fingerprint[:32]}.pickle"
+
+
+def _read_cache(cache_dir: Path, fingerprint: str) -> _FittedModel | None:
+    file = _cache_file(cache_dir, fingerprint)
+    if not file.is_file():
+        return None
+    try:
+        with file.open("rb") as stream:
+            # Safe: this process family wrote the file into our own cache
+            # directory under a name derived from the data's hash; it never
+            # comes from a user or the network.
+            model = pickle.load(stream)  # noqa: S301
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        logger.warning("unreadable NLU cache file %s, retraining", file.name, exc_info=True)
+        return None
+    if not isinstance(model, _FittedModel) or model.fingerprint != fingerprint:
+        logger.warning("stale NLU cache file %s, retraining", file.name)
+        return None
+    return model
+
+
+def _write_cache(cache_dir: Path, model: _FittedModel) -> None:
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        target = _cache_file(cache_dir, model.fingerprint)
+        # Write then rename, so a concurrent reader never sees half a file.
+        handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
+        with os.fdopen(handle, "wb") as stream:
+            pickle.dump(model, stream, protocol=pickle.HIGHEST_PROTOCOL)
+        Path(temporary).replace(target)
+        _prune_cache(cache_dir, keep=target)
+    except OSError:
+        # A read-only disk must not stop the bot: it will just retrain next time.
+        logger.warning("could not write the NLU cache in %s", cache_dir, exc_info=True)
+
+
+def _prune_cache(cache_dir: Path, *, keep: Path) -> None:
+    """Delete all but the most recent cached models (other data sets may be in use)."""
+    others = sorted(
+        (file for file in cache_dir.glob("embedded-*.pickle") if file != keep),
+        key=lambda file: file.stat().st_mtime,
+        reverse=True,
+    )
+    for file in others[_CACHE_FILES_KEPT - 1 :]:
+        file.unlink(missing_ok=True)

@@ -1,0 +1,159 @@
+"""The embedded classifier: predictions, the safety net override, and its on-disk cache."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from outreach_bot.nlu.base import NluBackend
+from outreach_bot.nlu.data import Example, NluDataError, load_examples
+from outreach_bot.nlu.embedded import RULE_CONFIDENCE, EmbeddedNlu
+
+TINY = Path(__file__).resolve().parents[1] / "fixtures" / "nlu" / "tiny.yml"
+TINY_INTENTS = ("crisis", "find_job", "greet", "housing", "opt_out")
+
+
+@pytest.fixture(scope="module", name="tiny_nlu")
+def _tiny_nlu() -> EmbeddedNlu:
+    """The real classifier, sentence embeddings included, trained once on the tiny set."""
+    return EmbeddedNlu.train(load_examples(TINY))
+
+
+def test_it_is_an_nlu_backend(tiny_nlu: EmbeddedNlu) -> None:
+    """The embedded classifier plugs in wherever the bot expects an NLU backend."""
+    backend: NluBackend = tiny_nlu
+    assert backend.name == "embedded"
+    assert tiny_nlu.intents == TINY_INTENTS
+
+
+async def test_parse_recognises_a_paraphrase(tiny_nlu: EmbeddedNlu) -> None:
+    """A message worded differently from the examples still gets the right intent."""
+    prediction = await tiny_nlu.parse("bonjour, je recherche un emploi")
+    assert prediction.intent == "find_job"
+    assert prediction.backend == "embedded"
+    assert 0.0 <= prediction.confidence <= 1.0
+
+
+def test_batch_predictions_keep_order_and_stay_in_range(tiny_nlu: EmbeddedNlu) -> None:
+    """Each message gets a known intent and a confidence between 0 and 1, in input order."""
+    texts = ["slt", "je cherche un appart pas cher", "zzqx 42 ???", ""]
+    predictions = tiny_nlu.predict(texts)
+    assert [p.intent for p in predictions[:2]] == ["greet", "housing"]
+    for prediction in predictions:
+        assert prediction.intent in TINY_INTENTS
+        assert 0.0 <= prediction.confidence <= 1.0
+    assert tiny_nlu.predict([]) == []
+
+
+def test_gibberish_is_less_confident_than_a_clear_message(tiny_nlu: EmbeddedNlu) -> None:
+    """Confidence drops on a message unlike any training example, so a fallback can trigger."""
+    clear, gibberish = tiny_nlu.predict(["je cherche du travail", "qsdkjh pouet 1234"])
+    assert clear.confidence > gibberish.confidence
+
+
+def test_safety_net_overrides_the_classifier(tiny_nlu: EmbeddedNlu) -> None:
+    """Crisis and STOP messages get their intent at high confidence, whatever the model thinks."""
+    crisis, stop = tiny_nlu.predict(["je cherche un logement mais jveux plus vivre", "STOP merci"])
+    assert (crisis.intent, crisis.confidence) == ("crisis", RULE_CONFIDENCE)
+    assert (stop.intent, stop.confidence) == ("opt_out", RULE_CONFIDENCE)
+
+
+def test_without_crisis_in_the_data_the_net_stays_silent() -> None:
+    """Trained on other data (--train), only that data's intents are ever returned."""
+    examples = [
+        Example(text, intent)
+        for intent, texts in {
+            "weather": ["quel temps fait-il", "il va pleuvoir ?", "météo demain"],
+            "music": ["mets de la musique", "joue du rap", "lance une chanson"],
+        }.items()
+        for text in texts
+    ]
+    backend = EmbeddedNlu.train(examples, use_embeddings=False)
+    prediction = backend.predict(["je veux mourir"])[0]
+    assert prediction.intent in {"weather", "music"}
+    assert prediction.confidence < RULE_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    ("examples", "message"),
+    [
+        ([Example("salut", "greet"), Example("wesh", "greet")], "at least two intents"),
+        (
+            [Example("salut", "greet"), Example("wesh", "greet"), Example("merci", "thanks")],
+            "thanks",
+        ),
+    ],
+)
+def test_too_little_data_is_refused(examples: list[Example], message: str) -> None:
+    """Training data that cannot make a classifier is refused with a reason."""
+    with pytest.raises(NluDataError, match=message):
+        EmbeddedNlu.train(examples, use_embeddings=False)
+
+
+@pytest.fixture(name="data_dir")
+def _data_dir(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(TINY, data / "tiny.yml")
+    return data
+
+
+def test_the_cache_is_reused_while_the_data_is_unchanged(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart with the same training data loads the model instead of retraining."""
+    cache = tmp_path / "cache"
+    first = EmbeddedNlu.from_path(data_dir, cache_dir=cache, use_embeddings=False)
+    assert len(list(cache.glob("embedded-*.pickle"))) == 1
+
+    def no_training(*args: object, **kwargs: object) -> EmbeddedNlu:
+        raise AssertionError("retrained although the data did not change")
+
+    monkeypatch.setattr(EmbeddedNlu, "train", no_training)
+    second = EmbeddedNlu.from_path(data_dir, cache_dir=cache, use_embeddings=False)
+    assert second.fingerprint == first.fingerprint
+    assert second.train_seconds == first.train_seconds
+    assert second.predict(["wesh"]) == first.predict(["wesh"])
+
+
+def test_changed_data_is_retrained(data_dir: Path, tmp_path: Path) -> None:
+    """Adding an intent to the data gives a model that knows it, without clearing the cache."""
+    cache = tmp_path / "cache"
+    before = EmbeddedNlu.from_path(data_dir, cache_dir=cache, use_embeddings=False)
+    with (data_dir / "tiny.yml").open("a", encoding="utf-8") as stream:
+        stream.write(
+            "- intent: thanks\n  examples: |\n    - merci\n    - mrc\n    - merci beaucoup\n"
+        )
+    after = EmbeddedNlu.from_path(data_dir, cache_dir=cache, use_embeddings=False)
+    assert after.fingerprint != before.fingerprint
+    assert "thanks" in after.intents
+    assert "thanks" not in before.intents
+    assert len(list(cache.glob("embedded-*.pickle"))) == 2
+
+
+def test_a_corrupt_cache_file_is_replaced(data_dir: Path, tmp_path: Path) -> None:
+    """A damaged cache file (disk full, killed process) leads to retraining, not a crash."""
+    cache = tmp_path / "cache"
+    EmbeddedNlu.from_path(data_dir, cache_dir=cache, use_embeddings=False)
+    (file,) = cache.glob("embedded-*.pickle")
+    file.write_bytes(b"not a pickle")
+    backend = EmbeddedNlu.from_path(data_dir, cache_dir=cache, use_embeddings=False)
+    assert backend.predict(["je cherche un taf"])[0].intent == "find_job"
+    assert file.read_bytes() != b"not a pickle"
+
+
+def test_an_unwritable_cache_does_not_stop_the_bot(data_dir: Path, tmp_path: Path) -> None:
+    """When the cache folder cannot be created the model still trains and answers."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be")
+    backend = EmbeddedNlu.from_path(data_dir, cache_dir=blocker / "cache", use_embeddings=False)
+    assert backend.predict(["bonjour"])[0].intent == "greet"
+
+
+def test_without_a_cache_dir_nothing_is_written(data_dir: Path, tmp_path: Path) -> None:
+    """cache_dir=None trains in memory only."""
+    backend = EmbeddedNlu.from_path(data_dir, cache_dir=None, use_embeddings=False)
+    assert backend.intents == TINY_INTENTS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
