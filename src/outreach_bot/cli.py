@@ -224,6 +224,7 @@ async def _run(settings: Settings, host: str, port: int) -> int:
             """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",
             flush=True,
         )
+        await _print_setup_link(settings, services)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -233,3 +234,19 @@ async def _run(settings: Settings, host: str, port: int) -> int:
         finally:
             await runner.cleanup()
     return 0
+
+async def _print_setup_link(settings: Settings, services: Any) -> None:
+    """With no account yet, show the one-time link that creates the first admin.
+
+    The link carries a fresh random token (only its hash is stored) and works once; no
+    password is ever printed.
+    """
+    from outreach_bot.core.users import issue_setup_token  # noqa: PLC0415
+
+    token = await issue_setup_token(services.sessions)
+    if token:
+        print(
+            "No back-office account yet. Create the first admin with this one-time link:\n"
+            f"  {settings.public_url}admin/setup?token={token}",
+            flush=True,
+        )

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     smsgateway_signing_key: str = ""
     sms_daily_limit: int = Field(default=20, ge=1)
     takeover_timeout_hours: float = Field(default=24.0, gt=0)
+    session_hours: float = Field(default=12.0, gt=0)
     retention_days: int = Field(default=365, ge=1)
     inactive_transcript_days: int = Field(default=90, ge=1)
     default_locale: str = "fr"

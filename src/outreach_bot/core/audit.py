@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.storage.models import AuditEntry
 
@@ -26,3 +27,23 @@ async def record_access(
             target_id=target_id,
         )
     )
+
+
+async def recent_entries(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    limit: int = 100,
+    before_id: int | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
+) -> list[AuditEntry]:
+    """The newest audit lines first, a page at a time (``before_id`` is the last one seen)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
+    if target_id:
+        query = query.where(AuditEntry.target_id == target_id)
+    async with sessions() as session:
+        return list(await session.scalars(query))

@@ -182,6 +182,18 @@ class ConversationService:
                 text=text,
                 now=now,
             )
+            if turn.human_active and not outcome.effects.erase:
+                # A counsellor has taken over: their lead page shows this answer live.
+                latest = await session.scalar(
+                    select(Lead)
+                    .where(Lead.conversation_id == conversation.id)
+                    .order_by(Lead.id.desc())
+                    .limit(1)
+                )
+                if latest is not None:
+                    events.append(
+                        TeamEvent("message", conversation.id, latest.id, latest.sector_id)
+                    )
             if not outcome.effects.erase:
                 await self._record_replies(session, conversation, outcome.replies, message, now)
             else:

@@ -325,3 +325,24 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+class LoginFailure(Base):
+    """A failed back-office login, kept briefly to throttle guessing. Hashes only, no address."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_pair", "account_hash", "ip_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_hash: Mapped[str] = mapped_column(String(64))
+    ip_hash: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class SubmittedForm(Base):
+    """The one-time key of a back-office form already handled, so a double submit does nothing."""
+
+    __tablename__ = "submitted_forms"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from outreach_bot.app import Services
-from outreach_bot.channels import rest
-from outreach_bot.web import health
+from outreach_bot.channels import rest, webchat_poll
+from outreach_bot.web import admin, health
 from outreach_bot.web.api import auth, leads, stats
 from outreach_bot.web.errors import error_middleware
 from outreach_bot.web.keys import metrics_key, services_key
@@ -39,6 +39,8 @@ def build_app(services: Services) -> web.Application:
     app[metrics_key] = registry
     health.add_routes(app)
     rest.add_routes(app)
+    webchat_poll.add_routes(app)
+    admin.setup(app, services)
 
     api = web.Application(middlewares=[error_middleware, auth.bearer_middleware])
     api[services_key] = services

@@ -1,0 +1,43 @@
+"""Counsellor messages for the web chat, which has no push: ``GET /webhooks/rest/messages``.
+
+During a human takeover the counsellor writes from the back office; a Telegram or SMS user
+gets that through the outbox, while the web chat page asks here every few seconds with its
+sender id and the last message id it has shown.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from outreach_bot.channels.rest import CHANNEL, MAX_SENDER_LENGTH
+from outreach_bot.core.leads import counsellor_messages
+from outreach_bot.web.errors import json_error
+from outreach_bot.web.keys import services_key
+
+MAX_ID_DIGITS = 18
+
+
+async def on_poll(request: web.Request) -> web.Response:
+    """``?sender=ID&after=N`` → ``[{"id", "text", "at"}]``, oldest first; 400 on bad input."""
+    sender = request.query.get("sender", "").strip()
+    if not sender or len(sender) > MAX_SENDER_LENGTH:
+        return json_error(400, "sender: must be 1 to 128 characters")
+    raw = request.query.get("after", "0")
+    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+        return json_error(400, "after: must be a message id")
+    rows = await counsellor_messages(
+        request.app[services_key].sessions, channel=CHANNEL, sender_id=sender, after=int(raw)
+    )
+    return web.json_response(
+        [
+            {"id": row.id, "text": row.text, "at": row.created_at.isoformat()}
+            for row in rows
+            if row.text is not None
+        ],
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the poll endpoint next to the REST channel."""
+    app.router.add_get("/webhooks/rest/messages", on_poll)

@@ -1,0 +1,258 @@
+"""The lead page and what a counsellor does there: claim, follow up, write, hand back.
+
+Handlers parse the form and call one use case in :mod:`outreach_bot.core.leads`; sector checks
+and every rule live there. A refused action re-renders the page with the reason and whatever
+was typed (409 for a collision or a double submit, 400 for bad input), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from outreach_bot.app import QUEUED_CHANNELS
+from outreach_bot.core import leads
+from outreach_bot.domain.errors import ConflictError, InvalidInputError
+from outreach_bot.domain.leads import LeadStatus, can_move
+from outreach_bot.web.admin.page import fragment, render
+from outreach_bot.web.admin.queue import lead_id_of
+from outreach_bot.web.admin.security import current_account, flash
+from outreach_bot.web.admin.segment import count_segments
+from outreach_bot.web.keys import services_key
+
+
+def _url(request: web.Request, lead_id: int) -> str:
+    return str(request.app.router["lead"].url_for(lead_id=str(lead_id)))
+
+
+async def show_lead(
+    request: web.Request,
+    lead_id: int,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    draft: str = "",
+    note: str = "",
+) -> web.Response:
+    """Render the lead page, optionally with an error and the text the counsellor typed."""
+    services = request.app[services_key]
+    detail = await leads.lead_detail(services.sessions, current_account(request), lead_id)
+    current = LeadStatus(detail.view.lead.status)
+    moves = [target for target in LeadStatus if can_move(current, target)]
+    segments = count_segments(draft) if draft else None
+    context: dict[str, Any] = {
+        "detail": detail,
+        "lead": detail.view.lead,
+        "moves": moves,
+        "error": error,
+        "draft": draft,
+        "note": note,
+        "segments": segments,
+        "form_key": secrets.token_urlsafe(16),
+        "export_allowed": current_account(request).is_admin,
+    }
+    return await render(request, "lead.html", context, status=status)
+
+
+async def lead_page(request: web.Request) -> web.Response:
+    """``GET /admin/leads/{id}``: 404 for an id outside my sectors, as for a missing one."""
+    return await show_lead(request, lead_id_of(request))
+
+
+async def messages(request: web.Request) -> web.Response:
+    """Transcript lines after ``?after=ID``, for the live lead page."""
+    raw = request.query.get("after", "0")
+    after = int(raw) if raw.isdigit() else 0
+    rows, labels = await leads.messages_after(
+        request.app[services_key].sessions, current_account(request), lead_id_of(request), after
+    )
+    return await fragment(request, "_messages.html", {"messages": rows, "labels": labels})
+
+
+async def _act(
+    request: web.Request,
+    lead_id: int,
+    action: Callable[[], Awaitable[Any]],
+    success: str,
+    **keep: str,
+) -> web.StreamResponse:
+    try:
+        await action()
+    except ConflictError as failure:
+        return await show_lead(request, lead_id, status=409, error=str(failure), **keep)
+    except InvalidInputError as failure:
+        return await show_lead(request, lead_id, status=400, error=str(failure), **keep)
+    await flash(request, success)
+    raise web.HTTPSeeOther(_url(request, lead_id))
+
+
+async def claim(request: web.Request) -> web.StreamResponse:
+    """Take a new lead; the loser of a race (or a double click) is told who has it."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    return await _act(
+        request,
+        lead_id,
+        lambda: leads.claim_lead(
+            services.sessions, current_account(request), lead_id, events=services.events
+        ),
+        "Contact pris en charge.",
+    )
+
+
+async def change_status(request: web.Request) -> web.StreamResponse:
+    """Move the lead along its follow-up."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    status = str((await request.post()).get("status", ""))
+    return await _act(
+        request,
+        lead_id,
+        lambda: leads.change_status(
+            services.sessions, current_account(request), lead_id, status, events=services.events
+        ),
+        "Statut mis à jour.",
+    )
+
+
+async def add_note(request: web.Request) -> web.StreamResponse:
+    """Add a note to the history (once, even if the form is sent twice)."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    form = await request.post()
+    note = str(form.get("note", ""))
+    return await _act(
+        request,
+        lead_id,
+        lambda: leads.add_note(
+            services.sessions,
+            current_account(request),
+            lead_id,
+            note,
+            form_key=str(form.get("form_key", "")),
+        ),
+        "Note enregistrée.",
+        note=note,
+    )
+
+
+async def next_action(request: web.Request) -> web.StreamResponse:
+    """Set or clear the next action date."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    raw = str((await request.post()).get("on", "")).strip()
+    try:
+        on = date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return await show_lead(request, lead_id, status=400, error="date invalide")
+    return await _act(
+        request,
+        lead_id,
+        lambda: leads.set_next_action(services.sessions, current_account(request), lead_id, on),
+        "Prochaine action enregistrée.",
+    )
+
+
+def _optional_id(value: object) -> int | None:
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InvalidInputError("choix invalide")
+    return int(text)
+
+
+async def reassign(request: web.Request) -> web.StreamResponse:
+    """Hand the lead to a colleague and/or another sector."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    form = await request.post()
+    try:
+        to_user = _optional_id(form.get("user"))
+        to_sector = _optional_id(form.get("sector"))
+    except InvalidInputError as failure:
+        return await show_lead(request, lead_id, status=400, error=str(failure))
+    return await _act(
+        request,
+        lead_id,
+        lambda: leads.reassign(
+            services.sessions,
+            current_account(request),
+            lead_id,
+            to_user_id=to_user,
+            to_sector_id=to_sector,
+            events=services.events,
+        ),
+        "Contact réattribué.",
+    )
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    """Preview (segment count) or send a message through the young person's channel."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    form = await request.post()
+    text = str(form.get("text", ""))
+    if form.get("action") == "preview":
+        return await show_lead(request, lead_id, draft=text)
+
+    async def send() -> None:
+        await leads.send_counsellor_reply(
+            services.sessions,
+            current_account(request),
+            lead_id,
+            text,
+            form_key=str(form.get("form_key", "")),
+            takeover_hours=services.settings.takeover_timeout_hours,
+            queued_channels=QUEUED_CHANNELS,
+            policies=services.send_policies,
+            events=services.events,
+            on_queued=services.dispatcher.wakeup.set,
+        )
+
+    try:
+        await send()
+    except ConflictError as failure:
+        if "déjà parti" in str(failure):
+            # A double submit: the first one went out, nothing to keep.
+            await flash(request, str(failure), level="warning")
+            raise web.HTTPSeeOther(_url(request, lead_id)) from failure
+        return await show_lead(request, lead_id, status=409, error=str(failure), draft=text)
+    except InvalidInputError as failure:
+        return await show_lead(request, lead_id, status=400, error=str(failure), draft=text)
+    await flash(request, "Message envoyé. Le bot se tait dans cette conversation.")
+    raise web.HTTPSeeOther(_url(request, lead_id) + "#reply")
+
+
+async def hand_back(request: web.Request) -> web.StreamResponse:
+    """Let the bot answer this young person again."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    return await _act(
+        request,
+        lead_id,
+        lambda: leads.hand_back(
+            services.sessions, current_account(request), lead_id, events=services.events
+        ),
+        "Conversation rendue au bot.",
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the lead page and its actions on the admin sub-app."""
+    app.router.add_get("/leads/{lead_id}", lead_page, name="lead")
+    app.router.add_get("/leads/{lead_id}/messages", messages, name="messages")
+    for path, handler in (
+        ("claim", claim),
+        ("status", change_status),
+        ("note", add_note),
+        ("next-action", next_action),
+        ("reassign", reassign),
+        ("reply", reply),
+        ("hand-back", hand_back),
+    ):
+        app.router.add_post(f"/leads/{{lead_id}}/{path}", handler, name=path)

@@ -1,0 +1,87 @@
+"""Rendering back-office pages: the shared context every template gets, and French labels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from outreach_bot.domain.leads import LeadStatus
+from outreach_bot.web.admin.security import account_key, csrf_token, take_flashes
+
+TIMEZONE: Final = ZoneInfo("Europe/Paris")
+
+STATUS_LABELS: Final[dict[str, str]] = {
+    LeadStatus.NEW: "Nouveau",
+    LeadStatus.CLAIMED: "Pris en charge",
+    LeadStatus.CONTACTED: "Contacté",
+    LeadStatus.APPOINTMENT: "RDV fixé",
+    LeadStatus.MOBILISED: "Mobilisé",
+    LeadStatus.UNREACHABLE: "Injoignable",
+    LeadStatus.NOT_INTERESTED: "Pas intéressé",
+    LeadStatus.CLOSED: "Clos",
+}
+CHANNEL_LABELS: Final = {"telegram": "Telegram", "sms": "SMS", "rest": "Chat web"}
+AUTHOR_LABELS: Final = {"young_person": "Jeune", "bot": "Bot", "counsellor": "Conseiller"}
+EVENT_LABELS: Final = {
+    "claimed": "Pris en charge",
+    "status": "Statut changé",
+    "note": "Note",
+    "reassigned": "Réattribué",
+    "next_action": "Prochaine action",
+    "reply": "Message envoyé",
+    "handed_back": "Rendu au bot",
+}
+
+
+def local_time(moment: datetime | date | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """A stored time as the team reads it: Paris time, day first."""
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return aware.astimezone(TIMEZONE).strftime(fmt)
+    return moment.strftime("%d/%m/%Y")
+
+
+def _label(table: Mapping[str, str]) -> Any:
+    return lambda value: table.get(str(value), str(value or ""))
+
+
+FILTERS: Final = {
+    "local": local_time,
+    "status_label": _label(STATUS_LABELS),
+    "channel_label": _label(CHANNEL_LABELS),
+    "author_label": _label(AUTHOR_LABELS),
+    "event_label": _label(EVENT_LABELS),
+}
+
+
+async def render(
+    request: web.Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> web.Response:
+    """Render ``template`` with the account, CSRF token and pending messages added."""
+    full = {
+        "account": request.get(account_key),
+        "csrf": await csrf_token(request),
+        "flashes": await take_flashes(request),
+        "statuses": STATUS_LABELS,
+        **(context or {}),
+    }
+    return aiohttp_jinja2.render_template(template, request, full, status=status)
+
+
+async def fragment(
+    request: web.Request, template: str, context: Mapping[str, Any]
+) -> web.Response:
+    """A piece of HTML for the live page script (escaped like any page, forms included)."""
+    full = {"account": request.get(account_key), "csrf": await csrf_token(request), **context}
+    return aiohttp_jinja2.render_template(template, request, full)

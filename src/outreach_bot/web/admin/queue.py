@@ -1,0 +1,140 @@
+"""The queue of leads, and the live feed that keeps it (and lead pages) up to date."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Final
+
+from aiohttp import web
+
+from outreach_bot.core.events import TeamEvent
+from outreach_bot.core.leads import LeadFilter, lead_card, queue
+from outreach_bot.domain.errors import NotFoundError
+from outreach_bot.web.admin.page import fragment, render
+from outreach_bot.web.admin.security import current_account
+from outreach_bot.web.keys import services_key
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT: Final = 15.0
+"""Seconds between keep-alive comments, so proxies do not close an idle feed."""
+SHUTDOWN: Final = TeamEvent("shutdown")
+
+streams_key: web.AppKey[set[asyncio.Queue[TeamEvent]]] = web.AppKey("admin_streams")
+
+
+def lead_id_of(request: web.Request) -> int:
+    """The ``{lead_id}`` of the URL; anything but a number is simply not found."""
+    raw = request.match_info["lead_id"]
+    if not raw.isdigit() or len(raw) > 12:  # noqa: PLR2004 - ids fit in 12 digits
+        raise NotFoundError("contact introuvable")
+    return int(raw)
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    """Leads of my sectors, urgent first then oldest, with filters and counts per status."""
+    account = current_account(request)
+    if not account.works_on_leads:
+        return await render(request, "no_access.html")
+    status = request.query.get("status", "open")
+    sector = request.query.get("sector") or None
+    campaign = request.query.get("campaign") or None
+    page = await queue(
+        request.app[services_key].sessions,
+        account,
+        LeadFilter(
+            status=None if status == "all" else status,
+            sector_code=sector,
+            campaign_code=campaign,
+            limit=200,
+        ),
+    )
+    return await render(
+        request,
+        "queue.html",
+        {
+            "page": page,
+            "filter": {"status": status, "sector": sector or "", "campaign": campaign or ""},
+            # The live script adds new leads only where they belong in this view.
+            "accepts_new": status in {"open", "new", "all"} and not campaign,
+            "total": sum(page.counts.values()),
+        },
+    )
+
+
+async def card(request: web.Request) -> web.Response:
+    """One queue row, for the live script (404 outside my sectors, like any lead URL)."""
+    view, claimer = await lead_card(
+        request.app[services_key].sessions, current_account(request), lead_id_of(request)
+    )
+    return await fragment(request, "_card.html", {"view": view, "claimer": claimer})
+
+
+async def events(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: new, urgent and changed leads, and messages, of my sectors only.
+
+    Events carry ids and a kind, never names or texts: the page fetches what it shows
+    through the same sector-checked routes as everything else.
+    """
+    account = current_account(request)
+    if not account.works_on_leads:
+        raise web.HTTPForbidden()
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",  # nginx must not buffer the stream
+        }
+    )
+    await response.prepare(request)
+    bus = request.app[services_key].events
+    stream = bus.stream()
+    streams = request.app[streams_key]
+    streams.add(stream)
+    try:
+        await response.write(b"retry: 5000\n\n")
+        while True:
+            try:
+                event = await asyncio.wait_for(stream.get(), HEARTBEAT)
+            except TimeoutError:
+                await response.write(b": ping\n\n")
+                continue
+            if event is SHUTDOWN:
+                break
+            if not account.can_see(event.sector_id):
+                continue
+            data = {
+                "kind": event.kind,
+                "lead_id": event.lead_id,
+                "conversation_id": event.conversation_id,
+                "urgent": event.urgent,
+            }
+            await response.write(f"event: {event.kind}\ndata: {json.dumps(data)}\n\n".encode())
+    except ConnectionResetError:
+        logger.debug("a live feed was closed by the browser")
+    finally:
+        streams.discard(stream)
+        bus.close_stream(stream)
+    with contextlib.suppress(ConnectionResetError):
+        await response.write_eof()
+    return response
+
+
+async def _close_streams(app: web.Application) -> None:
+    """End open feeds at shutdown, so the server does not wait for browsers to hang up."""
+    streams: set[asyncio.Queue[TeamEvent]] = app[streams_key]
+    for stream in list(streams):
+        with contextlib.suppress(asyncio.QueueFull):
+            stream.put_nowait(SHUTDOWN)
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the queue and the live feed on the admin sub-app."""
+    app[streams_key] = set()
+    app.on_shutdown.append(_close_streams)
+    app.router.add_get("/", queue_page, name="queue")
+    app.router.add_get("/events", events, name="events")
+    app.router.add_get("/leads/{lead_id}/card", card, name="card")
