@@ -73,14 +73,15 @@ def test_mismatched_lengths_are_refused() -> None:
 
 
 async def test_predict_lines_follows_the_cli_contract() -> None:
-    """One JSON-ready object per non-blank input line, with text, intent and confidence."""
+    """One JSON-ready object per input line, blank lines included, with intent and confidence."""
     backend = KeywordNlu()
-    rows = await predict_lines(backend, ["salut toi\n", "\n", "   \n", "jveux mourir\r\n"])
+    rows = await predict_lines(backend, ["salut toi\n", "\n", "jveux mourir\r\n"])
     assert rows == [
         {"text": "salut toi", "intent": "greet", "confidence": 0.8},
+        {"text": "", "intent": "out_of_scope", "confidence": 0.3},
         {"text": "jveux mourir", "intent": "crisis", "confidence": 0.9},
     ]
-    assert backend.seen == ["salut toi", "jveux mourir"]
+    assert backend.seen == ["salut toi", "", "jveux mourir"]
 
 
 async def test_evaluate_file_scores_a_backend_on_rasa_yaml(tmp_path: Path) -> None:

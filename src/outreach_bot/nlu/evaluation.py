@@ -10,6 +10,8 @@ two are always compared with the same arithmetic. The CLI glue is:
         print(json.dumps(row, ensure_ascii=False))
     report = await evaluate_file(backend, Path(args.file))     # nlu evaluate
     print(json.dumps(report, ensure_ascii=False, indent=2))
+
+:mod:`outreach_bot.nlu.cli` does exactly this for ``outreach-bot nlu``.
 """
 
 from __future__ import annotations
@@ -53,14 +55,13 @@ async def predict_texts(backend: NluBackend, texts: Sequence[str]) -> list[Predi
 async def predict_lines(backend: NluBackend, lines: Iterable[str]) -> list[dict[str, Any]]:
     """Classify one message per line, the `nlu predict` contract.
 
-    Trailing newlines are dropped; blank lines are skipped rather than
-    classified, since they carry no message.
+    Trailing newlines are dropped. Blank lines are classified too, so that
+    output line N always answers input line N.
 
     Returns:
-        One ``{"text", "intent", "confidence"}`` dict per non-blank line, in order.
+        One ``{"text", "intent", "confidence"}`` dict per line, in order.
     """
     texts = [line.rstrip("\r\n") for line in lines]
-    texts = [text for text in texts if text.strip()]
     predictions = await predict_texts(backend, texts)
     return [
         {"text": text, "intent": p.intent, "confidence": round(p.confidence, 4)}
