@@ -1,4 +1,4 @@
-"""Back-office fixtures: staff accounts, leads written straight to the database, signed-in clients."""
+"""Back-office fixtures: staff accounts, leads written to the database, signed-in clients."""
 
 from __future__ import annotations
 
@@ -40,6 +40,18 @@ EMAILS = {
     "sam": "sam@example.org",
     "olga": "olga@example.org",
 }
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters: six accounts per test must not cost seconds."""
+    from argon2 import PasswordHasher
+
+    from outreach_bot.core import users
+
+    monkeypatch.setattr(
+        users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture(name="staff")
