@@ -212,13 +212,17 @@ async def _run(settings: Settings, host: str, port: int) -> int:
     from aiohttp import web  # noqa: PLC0415
 
     from outreach_bot.app import create_web_app, open_services  # noqa: PLC0415
+    from outreach_bot.channels import telegram  # noqa: PLC0415
 
+    # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     async with open_services(settings) as services:
         runner = web.AppRunner(create_web_app(services), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)
         await site.start()
         print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
+        print(telegram.describe(settings), flush=True)
         print(
             f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
             """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     telegram_base_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org/bot")
     telegram_team_chat_id: int | None = None
     telegram_webhook: bool | None = None
+    telegram_webhook_secret: str = ""
+    telegram_chat_interval: float = Field(default=1.0, ge=0)
     sms_provider: SmsProvider | None = None
     sms_number: str = ""
     twilio_account_sid: str = ""

@@ -1,0 +1,522 @@
+"""Telegram channel: python-telegram-bot as a thin adapter over the conversation core.
+
+How an update travels:
+
+* **Webhook mode** (production: ``OUTREACH_PUBLIC_URL`` is https, or
+  ``OUTREACH_TELEGRAM_WEBHOOK=true``). Telegram posts to ``POST /webhooks/telegram`` on our
+  own aiohttp server. The handler checks the secret token in constant time (403 otherwise),
+  parses the JSON (400 on garbage) and awaits :meth:`TelegramAdapter.receive`, which hands the
+  message to ``ConversationService.handle_inbound``: that stores it, deduplicated by
+  ``update_id``, and queues the replies in the outbox, in one transaction. Only then does the
+  handler answer 200; if storing fails it answers 500 and Telegram sends the update again.
+  We do not use PTB's ``update_queue`` here, as its custom-webhook example does, because the
+  queue acknowledges an update before anything is stored, and because
+  ``Application.process_update`` hands handler errors to error handlers instead of raising, so
+  the webhook could not tell Telegram to retry.
+* **Long polling** (development: only ``OUTREACH_TELEGRAM_TOKEN`` is set). PTB's ``Updater``
+  fetches updates and the ``Application`` calls :meth:`TelegramAdapter.on_update`, which is
+  the same :meth:`TelegramAdapter.receive`. getUpdates acknowledges an update when the next
+  batch is fetched, so an update that fails to be stored is lost: the adapter's error handler
+  then asks the young person to send it again.
+
+In both modes replies leave through the persistent outbox and :class:`TelegramOutbound`, never
+from a handler, so a restart loses nothing and sends nothing twice. No dialogue rule lives
+here: ``/start CODE``, ``/aide``, ``/stop`` and ``/supprimer`` reach the engine as text, and a
+button tap as its payload, exactly as on every other channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import re
+from collections.abc import AsyncIterator
+from enum import StrEnum
+from typing import Any, Final
+
+from aiohttp import web
+from telegram import Bot, BotCommand, CallbackQuery, Message, Update, User
+from telegram.constants import ChatType, UpdateType
+from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
+
+from outreach_bot.app import Services, resolve_secret
+from outreach_bot.channels.base import (
+    InboundMessage,
+    PermanentFailureError,
+    TemporaryFailureError,
+)
+from outreach_bot.channels.telegram_outbound import (
+    CHANNEL,
+    CallbackCodec,
+    TelegramOutbound,
+    TelegramTeamChat,
+)
+from outreach_bot.config import Settings
+from outreach_bot.content import Content
+from outreach_bot.core.conversations import ConversationService
+from outreach_bot.core.notifications import TeamNotifier
+from outreach_bot.core.outbox import Immediate
+from outreach_bot.dialogue.replies import Reply
+from outreach_bot.domain.errors import OutreachError
+from outreach_bot.web.errors import json_error
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_PATH: Final = "/webhooks/telegram"
+SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+ALLOWED_UPDATES: Final = (UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY)
+"""Edited messages, channel posts and the rest are never asked for."""
+COMMANDS: Final = ("start", "aide", "stop", "supprimer")
+"""Shown in Telegram's command menu; the engine understands them on every channel."""
+MESSAGES: Final[dict[str, frozenset[str]]] = {
+    "telegram_non_text": frozenset(),
+    "telegram_contact_not_yours": frozenset(),
+    "telegram_stale_button": frozenset(),
+    "telegram_error": frozenset(),
+    **{f"telegram_command_{command}": frozenset() for command in COMMANDS},
+}
+"""The ``bot/messages.yml`` keys this adapter says itself, checked when the channel starts."""
+MAX_RETRY_DELAY: Final = 60.0
+BOT_MENTION_RE: Final = re.compile(r"^(/[A-Za-z0-9_]+)@[A-Za-z0-9_]+")
+GLOBAL_COMMANDS: Final = frozenset(f"/{command}" for command in COMMANDS if command != "start")
+"""Sent as the bare word (``/stop`` → ``stop``): the engine reads ``/stop`` as a button
+payload named ``stop`` before it looks at its STOP words, so the slash would hide them."""
+
+TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class TelegramSetupError(OutreachError):
+    """Telegram refused our configuration at start-up (wrong token, refused webhook URL)."""
+
+
+class UpdateMode(StrEnum):
+    """How updates reach us."""
+
+    POLLING = "polling"
+    WEBHOOK = "webhook"
+
+
+def update_mode(settings: Settings) -> UpdateMode | None:
+    """Webhook when the public URL is https (or forced), polling otherwise, None without token."""
+    if not settings.telegram_token:
+        return None
+    webhook = settings.telegram_webhook
+    if webhook is None:
+        webhook = settings.public_url.scheme == "https"
+    return UpdateMode.WEBHOOK if webhook else UpdateMode.POLLING
+
+
+def webhook_url(settings: Settings) -> str:
+    """Where Telegram posts updates in webhook mode."""
+    return str(settings.public_url).rstrip("/") + WEBHOOK_PATH
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret Telegram sends with every webhook request.
+
+    Derived from the instance secret unless set on its own, so a fresh install is protected
+    with nothing to configure, and every process of one deployment computes the same value.
+    """
+    if settings.telegram_webhook_secret:
+        return settings.telegram_webhook_secret
+    key = resolve_secret(settings).encode("utf-8")
+    return hmac.new(key, b"telegram-webhook-secret", hashlib.sha256).hexdigest()
+
+
+def describe(settings: Settings) -> str:
+    """One status line for ``outreach-bot run``."""
+    mode = update_mode(settings)
+    if mode is None:
+        return "Telegram: off (set OUTREACH_TELEGRAM_TOKEN to turn it on)"
+    if mode is UpdateMode.WEBHOOK:
+        return f"Telegram: webhook at {webhook_url(settings)}"
+    return "Telegram: polling (long polling, no public HTTPS URL needed)"
+
+
+def build_application(settings: Settings, mode: UpdateMode) -> TelegramApplication:
+    """The PTB application, pointed at ``OUTREACH_TELEGRAM_BASE_URL``, rate limited.
+
+    ``max_retries=0``: a flood-control answer is not slept through inside the send (that
+    would hold the whole outbox); it becomes a ``TemporaryFailureError`` that the outbox
+    reschedules after ``retry_after``.
+    """
+    builder = (
+        Application.builder()
+        .token(settings.telegram_token)
+        .base_url(str(settings.telegram_base_url))
+        .rate_limiter(AIORateLimiter(max_retries=0))
+    )
+    if mode is UpdateMode.WEBHOOK:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+def _locale(user: User | None, default: str) -> str:
+    """The young person's language from their Telegram settings, for texts said outside the
+    dialogue (the dialogue itself follows what they write)."""
+    code = (user.language_code or "") if user else ""
+    if code.startswith("en"):
+        return "en"
+    if code.startswith("fr"):
+        return "fr"
+    return default
+
+
+class TelegramAdapter:
+    """Turns Telegram updates into calls to the core; holds no state and no dialogue rule."""
+
+    def __init__(
+        self,
+        conversations: ConversationService,
+        *,
+        bot: Bot,
+        content: Content,
+        outbound: TelegramOutbound,
+        codec: CallbackCodec,
+        default_locale: str = "fr",
+    ) -> None:
+        self._conversations = conversations
+        self._bot = bot
+        self._content = content
+        self._outbound = outbound
+        self._codec = codec
+        self._default_locale = default_locale
+
+    async def receive(self, update: Update) -> None:
+        """Handle one update, whatever the mode.
+
+        Raises:
+            Exception: whatever prevented storing the message, so the webhook answers 500.
+        """
+        if update.callback_query is not None:
+            await self.on_callback(update)
+            return
+        message = update.message
+        if message is None or message.chat.type != ChatType.PRIVATE or message.from_user is None:
+            # Group chats (the team's, for instance) are not conversations with a young person.
+            logger.debug("telegram update %s ignored", update.update_id)
+            return
+        if message.text is not None:
+            await self.on_text(update)
+        elif message.contact is not None:
+            await self.on_contact(update)
+        else:
+            await self.on_media(update)
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB callback for polling mode: the same path as the webhook."""
+        await self.receive(update)
+
+    async def on_text(self, update: Update) -> None:
+        """A text or a command: the engine understands both."""
+        message = update.message
+        assert message is not None  # noqa: S101 - receive() routed it here
+        assert message.text is not None  # noqa: S101
+        text = BOT_MENTION_RE.sub(r"\1", message.text).strip()
+        if text.lower() in GLOBAL_COMMANDS:
+            text = text[1:]
+        await self._hand_over(update, message.chat.id, text)
+
+    async def on_callback(self, update: Update) -> None:
+        """A button tap: handled like its payload; then the keyboard goes, so it can't be
+        tapped twice."""
+        query = update.callback_query
+        assert query is not None  # noqa: S101 - receive() routed it here
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or chat.type != ChatType.PRIVATE:
+            await self._answer(query)
+            return
+        payload = self._codec.decode(query.data) if query.data else None
+        if payload is None:
+            locale = _locale(query.from_user, self._default_locale)
+            await self._answer(query, self._content.message("telegram_stale_button", locale))
+            await self._remove_keyboard(query)
+            return
+        await self._hand_over(update, chat.id, payload)
+        await self._answer(query)
+        await self._remove_keyboard(query)
+
+    async def on_contact(self, update: Update) -> None:
+        """A shared contact card: the young person's own number fills the phone field."""
+        message = update.message
+        assert message is not None  # noqa: S101 - receive() routed it here
+        contact = message.contact
+        assert contact is not None  # noqa: S101
+        sender = message.from_user
+        if sender is None or contact.user_id is None or contact.user_id != sender.id:
+            # Someone else's number: we may only record what a young person gives about
+            # themselves.
+            await self._notice(message, "telegram_contact_not_yours")
+            return
+        phone = contact.phone_number.strip()
+        if not phone.startswith("+"):
+            phone = f"+{phone}"
+        await self._hand_over(update, message.chat.id, phone)
+
+    async def on_media(self, update: Update) -> None:
+        """Voice, photo, sticker, location, document…: we only read text, and say so kindly."""
+        message = update.message
+        assert message is not None  # noqa: S101 - receive() routed it here
+        await self._notice(message, "telegram_non_text")
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """PTB error handler (polling mode): log, and ask the young person to send again."""
+        update_id = update.update_id if isinstance(update, Update) else None
+        logger.error("telegram update %s failed", update_id, exc_info=context.error)
+        if not isinstance(update, Update):
+            return
+        chat = update.effective_chat
+        if chat is not None and chat.type == ChatType.PRIVATE:
+            locale = _locale(update.effective_user, self._default_locale)
+            await self._say(chat.id, self._content.message("telegram_error", locale))
+
+    async def _hand_over(self, update: Update, chat_id: int, text: str) -> None:
+        result = await self._conversations.handle_inbound(
+            InboundMessage(
+                channel=CHANNEL,
+                sender_id=str(chat_id),
+                text=text,
+                message_id=str(update.update_id),
+            )
+        )
+        logger.info(
+            "telegram update %s handled in conversation %s%s",
+            update.update_id,
+            result.conversation_id,
+            " (duplicate)" if result.duplicate else "",
+        )
+
+    async def _notice(self, message: Message, key: str) -> None:
+        locale = _locale(message.from_user, self._default_locale)
+        await self._say(message.chat.id, self._content.message(key, locale))
+
+    async def _say(self, chat_id: int, text: str) -> None:
+        """Say something outside the dialogue; it is not part of any conversation."""
+        try:
+            await self._outbound.send(str(chat_id), Reply(text))
+        except (TemporaryFailureError, PermanentFailureError) as error:
+            logger.warning("telegram notice to a chat failed: %s", error)
+
+    async def _answer(self, query: CallbackQuery, text: str | None = None) -> None:
+        try:
+            await self._bot.answer_callback_query(query.id, text=text)
+        except TelegramError as error:
+            # The tap is stored; a spinner that lingers is all that goes wrong.
+            logger.warning("answering callback query failed: %s", type(error).__name__)
+
+    async def _remove_keyboard(self, query: CallbackQuery) -> None:
+        message = query.message
+        if message is None or not message.is_accessible:
+            return
+        try:
+            await self._bot.edit_message_reply_markup(
+                chat_id=message.chat.id, message_id=message.message_id, reply_markup=None
+            )
+        except TelegramError as error:
+            logger.warning("removing a used keyboard failed: %s", type(error).__name__)
+
+
+class TelegramChannel:
+    """The running channel: PTB application, adapter, outbound registration, team notices."""
+
+    def __init__(self, services: Services, *, retry_delay: float = 5.0) -> None:
+        settings = services.settings
+        mode = update_mode(settings)
+        if mode is None:
+            raise ValueError("the Telegram channel needs OUTREACH_TELEGRAM_TOKEN")
+        self.mode = mode
+        self.application = build_application(settings, mode)
+        self.codec = CallbackCodec()
+        self.outbound = TelegramOutbound(
+            self.application.bot, codec=self.codec, interval=settings.telegram_chat_interval
+        )
+        self.adapter = TelegramAdapter(
+            services.conversations,
+            bot=self.application.bot,
+            content=services.content,
+            outbound=self.outbound,
+            codec=self.codec,
+            default_locale=settings.default_locale,
+        )
+        self.application.add_handler(TypeHandler(Update, self.adapter.on_update))
+        self.application.add_error_handler(self.adapter.on_error)
+        self.notifier = (
+            TeamNotifier(
+                services.sessions,
+                TelegramTeamChat(self.application.bot, settings.telegram_team_chat_id),
+                public_url=str(settings.public_url),
+            )
+            if settings.telegram_team_chat_id is not None
+            else None
+        )
+        self.live = asyncio.Event()
+        self._services = services
+        self._settings = settings
+        self._secret = webhook_secret(settings)
+        self._retry_delay = retry_delay
+        self._starting: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Connect to the Bot API and start receiving.
+
+        A wrong token or a refused webhook URL stops start-up with one clear line. An
+        unreachable Bot API does not stop the rest of the server: the channel keeps trying in
+        the background, and the outbox holds Telegram replies until it is up.
+
+        Raises:
+            TelegramSetupError: Telegram refused the token or the webhook URL.
+        """
+        self._services.content.require_messages(MESSAGES)
+        if self.notifier is not None:
+            self._services.events.subscribe(self.notifier.on_event)
+        try:
+            await self._bring_up()
+        except TelegramSetupError:
+            await self._shut_down()
+            raise
+        except TelegramError as error:
+            logger.warning(
+                "Telegram Bot API unreachable at start-up (%s); retrying in the background",
+                type(error).__name__,
+            )
+            self._starting = asyncio.create_task(self._keep_trying(), name="telegram-start")
+
+    async def stop(self) -> None:
+        """Stop receiving and sending; what is still queued waits in the outbox."""
+        if self._starting is not None:
+            self._starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._starting
+        if self._services.outbound.get(CHANNEL) is self.outbound:
+            del self._services.outbound[CHANNEL]
+        await self._shut_down()
+
+    async def _bring_up(self) -> None:
+        application = self.application
+        bot = application.bot
+        try:
+            await application.initialize()
+            await self._register_commands()
+            if self.mode is UpdateMode.WEBHOOK:
+                await bot.set_webhook(
+                    url=webhook_url(self._settings),
+                    secret_token=self._secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+            if not application.running:
+                await application.start()
+            updater = application.updater
+            if self.mode is UpdateMode.POLLING and updater is not None and not updater.running:
+                await updater.start_polling(
+                    allowed_updates=list(ALLOWED_UPDATES), error_callback=self._on_polling_error
+                )
+        except InvalidToken:
+            # PTB's own message repeats the token; it must not reach a terminal or a log.
+            raise TelegramSetupError(
+                "OUTREACH_TELEGRAM_TOKEN: Telegram rejected the bot token "
+                "(copy it again from @BotFather)"
+            ) from None
+        except BadRequest as error:
+            raise TelegramSetupError(
+                f"OUTREACH_PUBLIC_URL: Telegram refused the webhook {webhook_url(self._settings)}"
+                f" ({error.message})"
+            ) from None
+        self._services.outbound[CHANNEL] = self.outbound
+        self._services.send_policies.setdefault(CHANNEL, Immediate())
+        self._services.dispatcher.wakeup.set()
+        self.live.set()
+        logger.info("Telegram channel is up (%s, bot id %s)", self.mode.value, bot.id)
+
+    async def _keep_trying(self) -> None:
+        delay = self._retry_delay
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await self._bring_up()
+            except TelegramSetupError as error:
+                logger.error("Telegram channel stays off: %s", error)  # noqa: TRY400
+                return
+            except TelegramError as error:
+                delay = min(delay * 2, MAX_RETRY_DELAY)
+                logger.warning(
+                    "Telegram Bot API still unreachable (%s); next try in %.0fs",
+                    type(error).__name__,
+                    delay,
+                )
+            else:
+                return
+
+    async def _register_commands(self) -> None:
+        """The command menu, in French by default and in English for English-speaking users."""
+        content = self._services.content
+        for locale, language_code in (("fr", None), ("en", "en")):
+            commands = [
+                BotCommand(command, content.message(f"telegram_command_{command}", locale))
+                for command in COMMANDS
+            ]
+            await self.application.bot.set_my_commands(commands, language_code=language_code)
+
+    @staticmethod
+    def _on_polling_error(error: TelegramError) -> None:
+        logger.warning("polling Telegram failed (%s); PTB retries", type(error).__name__)
+
+    async def _shut_down(self) -> None:
+        application = self.application
+        updater = application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if application.running:
+            await application.stop()
+        if self.notifier is not None:
+            await self.notifier.close()
+        await application.shutdown()
+        # Closes the HTTP clients even when getMe never succeeded.
+        await application.bot.shutdown()
+
+    async def on_webhook(self, request: web.Request) -> web.Response:
+        """``POST /webhooks/telegram``: verify, parse, store, then acknowledge."""
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8")
+        if not hmac.compare_digest(given, self._secret.encode("utf-8")):
+            logger.warning("telegram webhook refused: missing or wrong secret token")
+            return json_error(403, "forbidden")
+        raw = await request.read()
+        try:
+            data = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return json_error(400, "body must be JSON")
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return json_error(400, "body must be a Telegram update with an update_id")
+        try:
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # any parsing failure of outside input is a 400, never a 500
+            return json_error(400, "not a Telegram update")
+        try:
+            await self.adapter.receive(update)
+        except Exception:
+            logger.exception(
+                "telegram update %s could not be stored; Telegram will retry", update_id
+            )
+            return json_error(500, "not stored, try again")
+        return web.json_response({"ok": True})
+
+
+def setup(app: web.Application, services: Services) -> None:
+    """Add the Telegram channel to the web app when a token is configured."""
+    if update_mode(services.settings) is None:
+        return
+    channel = TelegramChannel(services)
+    if channel.mode is UpdateMode.WEBHOOK:
+        app.router.add_post(WEBHOOK_PATH, channel.on_webhook)
+
+    async def run(_app: web.Application) -> AsyncIterator[None]:
+        await channel.start()
+        yield
+        await channel.stop()
+
+    app.cleanup_ctx.append(run)

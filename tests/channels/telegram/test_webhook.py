@@ -1,0 +1,107 @@
+"""``POST /webhooks/telegram``: who may post, what is stored, and when Telegram must retry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+
+from outreach_bot.app import Services
+from outreach_bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, webhook_secret
+from outreach_bot.storage.models import Conversation, Message
+from tests.channels.telegram.bot_api import CHAT_ID, load_update, text_update
+from tests.channels.telegram.conftest import Harness, eventually, outbox_idle, stored
+
+
+async def count(services: Services, model: type[Any]) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def headers(harness: Harness) -> dict[str, str]:
+    return {SECRET_HEADER: webhook_secret(harness.services.settings)}
+
+
+async def test_webhook_is_registered_with_its_secret(webhook: Harness) -> None:
+    """At start-up the bot tells Telegram where to post, with the secret to send along."""
+    (call,) = webhook.api.methods("setWebhook")
+    assert call.params["url"] == "http://127.0.0.1:8080/webhooks/telegram"
+    assert call.params["secret_token"] == webhook_secret(webhook.services.settings)
+    assert call.params["allowed_updates"] == ["message", "callback_query"]
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", "é"])
+async def test_forged_update_is_refused_and_not_stored(
+    webhook: Harness, secret: str | None
+) -> None:
+    """A request without Telegram's secret token gets 403 and leaves no trace."""
+    forged = {SECRET_HEADER: secret} if secret is not None else {}
+    response = await webhook.client.post(
+        WEBHOOK_PATH, json=load_update("text_message"), headers=forged
+    )
+    assert response.status == 403
+    assert await count(webhook.services, Message) == 0
+    assert await count(webhook.services, Conversation) == 0
+    assert not webhook.api.methods("sendMessage")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"[1, 2]", b'{"message": {}}', b'{"update_id": "12"}', b'{"update_id": true}'],
+)
+async def test_garbage_is_a_400(webhook: Harness, body: bytes) -> None:
+    """A body that is not a Telegram update is refused with 400, never a 500."""
+    response = await webhook.client.post(
+        WEBHOOK_PATH,
+        data=body,
+        headers={**headers(webhook), "Content-Type": "application/json"},
+    )
+    assert response.status == 400
+    assert "error" in await response.json()
+
+
+async def test_update_that_cannot_be_stored_gets_a_500_and_the_retry_works(
+    webhook: Harness,
+) -> None:
+    """When the database fails, Telegram is told to retry; its retry is then answered once."""
+    update = dict(text_update("salut"), update_id=webhook.api.next_update_id())
+    async with webhook.services.db.begin() as connection:
+        await connection.execute(text("ALTER TABLE messages RENAME TO messages_away"))
+    response = await webhook.client.post(WEBHOOK_PATH, json=update, headers=headers(webhook))
+    assert response.status == 500
+    async with webhook.services.db.begin() as connection:
+        await connection.execute(text("ALTER TABLE messages_away RENAME TO messages"))
+    assert not webhook.api.methods("sendMessage")
+
+    response = await webhook.client.post(WEBHOOK_PATH, json=update, headers=headers(webhook))
+    assert response.status == 200
+    assert await stored(webhook.services, update["update_id"])
+    await eventually(lambda: outbox_idle(webhook.services), what="the outbox to drain")
+    assert len(webhook.api.sent(CHAT_ID)) == 1
+
+
+async def test_update_is_stored_before_the_200(webhook: Harness) -> None:
+    """By the time Telegram gets its 200, the message is in the database."""
+    update = dict(text_update("salut"), update_id=webhook.api.next_update_id())
+    response = await webhook.client.post(WEBHOOK_PATH, json=update, headers=headers(webhook))
+    assert response.status == 200
+    assert await stored(webhook.services, update["update_id"])
+
+
+async def test_group_messages_are_ignored(webhook: Harness) -> None:
+    """Chatter in the team's group is not a young person's conversation."""
+    response = await webhook.client.post(
+        WEBHOOK_PATH, json=load_update("group_message"), headers=headers(webhook)
+    )
+    assert response.status == 200
+    assert await count(webhook.services, Conversation) == 0
+    assert not webhook.api.methods("sendMessage")
+
+
+async def test_polling_mode_has_no_webhook_route(polling: Harness) -> None:
+    """Without a public HTTPS URL nothing listens on the webhook path."""
+    response = await polling.client.post(
+        WEBHOOK_PATH, json=load_update("text_message"), headers=headers(polling)
+    )
+    assert response.status == 404
