@@ -38,6 +38,14 @@ EVENT_LABELS: Final = {
 }
 
 
+BUTTON_LABELS: Final = {"/affirm": "Oui", "/deny": "Non", "/skip": "Passer"}
+
+
+def button_label(payload: str) -> str:
+    """A button payload as a counsellor reads it: "Oui" rather than ``/affirm``."""
+    return BUTTON_LABELS.get(payload, payload)
+
+
 def local_time(moment: datetime | date | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     """A stored time as the team reads it: Paris time, day first."""
     if moment is None:
@@ -54,6 +62,7 @@ def _label(table: Mapping[str, str]) -> Any:
 
 FILTERS: Final = {
     "local": local_time,
+    "button_label": button_label,
     "status_label": _label(STATUS_LABELS),
     "channel_label": _label(CHANNEL_LABELS),
     "author_label": _label(AUTHOR_LABELS),

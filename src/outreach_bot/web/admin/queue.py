@@ -13,6 +13,7 @@ from aiohttp import web
 from outreach_bot.core.events import TeamEvent
 from outreach_bot.core.leads import LeadFilter, lead_card, queue
 from outreach_bot.domain.errors import NotFoundError
+from outreach_bot.domain.leads import CLOSED_STATUSES
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.security import current_account
 from outreach_bot.web.keys import services_key
@@ -61,6 +62,9 @@ async def queue_page(request: web.Request) -> web.Response:
             # The live script adds new leads only where they belong in this view.
             "accepts_new": status in {"open", "new", "all"} and not campaign,
             "total": sum(page.counts.values()),
+            "open_total": sum(
+                n for status, n in page.counts.items() if status not in CLOSED_STATUSES
+            ),
         },
     )
 

@@ -23,7 +23,14 @@
     return template.content;
   }
 
-  /* --- Queue page: insert or refresh a lead's card --- */
+  /* --- Queue page: insert or refresh a lead's card, and keep the counts right --- */
+  function bump(codes) {
+    codes.forEach(function (code) {
+      var count = document.querySelector("[data-count=\"" + code + "\"] b");
+      if (count) { count.textContent = String(Number(count.textContent) + 1); }
+    });
+  }
+
   function refreshCard(leadId, isNew) {
     var list = document.getElementById("queue");
     if (!list) { return; }
@@ -45,6 +52,7 @@
       } else {
         list.appendChild(card);  /* oldest first: the newest goes last */
       }
+      if (!current) { bump(["all", "open", card.dataset.status]); }
       var empty = document.getElementById("queue-empty");
       if (empty) { empty.hidden = true; }
       if (isNew) {
@@ -139,6 +147,9 @@
       });
     });
   }
+
+  var transcript = document.getElementById("transcript");
+  if (transcript) { transcript.scrollTop = transcript.scrollHeight; }
 
   listen();
   smsCounter();
