@@ -16,7 +16,8 @@ Backends:
   embedded        the bot's classifier (TF-IDF + sentence embeddings + safety net)
   embedded-tfidf  the same without sentence embeddings, to show what they bring
   baseline        plain TF-IDF word 1-2 + char_wb 2-5 grams and a LinearSVC
-  rasa            a running Rasa server's /model/parse (hook, see run_rasa)
+  rasa            Rasa 3.6 with nlu/config.yml, trained on the same data and served by
+                  scripts/rasa.sh (or an already running server given by --rasa-url)
 
 Each (backend, data set) pair runs in its own subprocess so that its peak
 resident memory is its own. Latency is measured one message at a time, as the
@@ -27,10 +28,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Sequence
@@ -41,10 +47,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.svm import LinearSVC
 
-from outreach_bot.nlu.data import load_examples
+from outreach_bot.nlu.data import data_files, load_examples
 from outreach_bot.nlu.embedded import EmbeddedNlu
 from outreach_bot.nlu.encoder import default_encoder
 from outreach_bot.nlu.evaluation import evaluate
+from outreach_bot.nlu.rasa_http import prediction_from_rasa
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WIKIT = ROOT.parent / "shared" / "bench" / "wikit-nlu-french"
@@ -133,16 +140,13 @@ def run_baseline(train: Path, test: Path) -> dict[str, Any]:
 
 
 def run_rasa(train: Path, test: Path, *, url: str | None) -> dict[str, Any]:
-    """Hook for the Rasa column: score a running Rasa server on ``test``.
+    """The Rasa column: train and serve Rasa here, or score a running server given by ``url``.
 
-    Still to do by whoever owns the Rasa backend: train a Rasa model on
-    ``train`` (``rasa train nlu`` in the Rasa environment), start
-    ``rasa run --enable-api`` with it, pass its URL here, and report the
-    training time and the server's resident memory (its process, not this
-    one). Until then the server must already run a model trained on ``train``.
+    A server given by URL must already run a model trained on ``train``; its training time
+    and memory are then unknown.
     """
     if url is None:
-        raise SystemExit("the rasa backend needs --rasa-url of a server trained on " + str(train))
+        return run_rasa_trained(train, test)
 
     if not url.startswith(("http://", "https://")):
         raise SystemExit("--rasa-url must be an http(s) URL")
@@ -167,6 +171,131 @@ def run_rasa(train: Path, test: Path, *, url: str | None) -> dict[str, Any]:
         "load_seconds": None,
         "latencies": seconds,
     }
+
+
+# --- Rasa column -------------------------------------------------------------------------------
+# Owned by the Rasa backend: trains a Rasa model on the same training data with nlu/config.yml,
+# serves it with scripts/rasa.sh on a free loopback port, scores it through /model/parse the way
+# the bot reads it (RasaNlu's mapping of nlu_fallback to the best real intent, so that both
+# backends are scored on their top guess), and stops it. Needs the Rasa environment
+# (scripts/rasa-env.sh; RASA_VENV overrides its place).
+
+RASA_START_TIMEOUT = 300.0
+
+
+def rasa_project(train: Path, workdir: Path) -> Path:
+    """Lay out a throw-away Rasa NLU project: our config, the training data, its intents."""
+    project = workdir / "project"
+    (project / "data").mkdir(parents=True)
+    shutil.copy(ROOT / "nlu" / "config.yml", project / "config.yml")
+    for number, file in enumerate(data_files(train)):
+        shutil.copy(file, project / "data" / f"{number:02d}-{file.name}")
+    intents = sorted({example.intent for example in load_examples(train)})
+    (project / "domain.yml").write_text(
+        'version: "3.1"\n\nintents:\n' + "".join(f"  - {intent}\n" for intent in intents),
+        encoding="utf-8",
+    )
+    return project
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def peak_rss_of(pid: int) -> float | None:
+    """Peak resident memory of another process (VmHWM), in MB; None off Linux."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def wait_for_rasa(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + RASA_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"rasa run exited:\n{log.read_text(encoding='utf-8')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url + "/status", timeout=2) as response:  # noqa: S310
+                if json.load(response).get("model_file"):
+                    return
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"rasa run not ready after {RASA_START_TIMEOUT:.0f} s")
+
+
+def run_rasa_trained(train: Path, test: Path) -> dict[str, Any]:
+    """Train Rasa on ``train``, serve it, score ``test``; load_s is the server's start time."""
+    venv = Path(os.environ.get("RASA_VENV", ROOT / ".venv-rasa"))
+    if not (venv / "bin" / "rasa").is_file():
+        raise SystemExit(f"no Rasa environment at {venv}: run scripts/rasa-env.sh")
+    script = str(ROOT / "scripts" / "rasa.sh")
+    with tempfile.TemporaryDirectory(prefix="rasa-bench-") as tmp:
+        workdir = Path(tmp)
+        env = {
+            **os.environ,
+            "RASA_VENV": str(venv),
+            "RASA_NLU_DIR": str(rasa_project(train, workdir)),
+            "RASA_MODELS_DIR": str(workdir / "models"),
+            "RASA_HOST": "127.0.0.1",
+            "RASA_PORT": str(free_port()),
+        }
+        started = time.perf_counter()
+        trained = subprocess.run(
+            ["bash", script, "train"], env=env, capture_output=True, text=True, check=False
+        )
+        train_seconds = time.perf_counter() - started
+        if trained.returncode != 0:
+            raise SystemExit(f"rasa train failed:\n{trained.stderr[-3000:]}")
+        env["RASA_MODEL"] = trained.stdout.strip().splitlines()[-1]
+        url = f"http://127.0.0.1:{env['RASA_PORT']}"
+        log = workdir / "run.log"
+        started = time.perf_counter()
+        with log.open("wb") as output:
+            server = subprocess.Popen(
+                ["bash", script, "run"],
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            wait_for_rasa(url, server, log)
+            load_seconds = time.perf_counter() - started
+            examples = load_examples(test)
+            intents, seconds = time_each(
+                lambda text: parse_with_rasa(url, text), [e.text for e in examples]
+            )
+            rss_mb = peak_rss_of(server.pid)
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=60)
+    return {
+        "predicted": intents,
+        "gold": [e.intent for e in examples],
+        "train_seconds": train_seconds,
+        "load_seconds": load_seconds,
+        "latencies": seconds,
+        "rss_mb": rss_mb,
+    }
+
+
+def parse_with_rasa(url: str, text: str) -> str:
+    request = urllib.request.Request(  # noqa: S310 - our own loopback server
+        url + "/model/parse",
+        data=json.dumps({"text": text}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return prediction_from_rasa(json.load(response)).intent
 
 
 def child(backend: str, dataset: str, wikit: Path, rasa_url: str | None) -> None:
@@ -195,7 +324,7 @@ def child(backend: str, dataset: str, wikit: Path, rasa_url: str | None) -> None
         "load_s": raw["load_seconds"],
         "p50_ms": statistics.median(latencies_ms),
         "p99_ms": percentile(latencies_ms, 0.99),
-        "rss_mb": peak_rss_mb() if backend != "rasa" else None,
+        "rss_mb": raw.get("rss_mb") if backend == "rasa" else peak_rss_mb(),
     }
     print(json.dumps(row))
 
