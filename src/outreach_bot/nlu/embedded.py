@@ -63,7 +63,8 @@ _EMBEDDING_WEIGHT: Final = 1.5
 # Two folds fit the temperature about as well as five (expected calibration error
 # 0.035 vs 0.032 on nlu/tests) in half the training time.
 _CALIBRATION_FOLDS: Final = 2
-# Cross-validated calibration needs two examples per intent, and a classifier two intents.
+# A classifier needs two intents; cross-validated calibration two examples of each.
+_MIN_INTENTS: Final = 2
 _MIN_PER_CLASS: Final = 2
 _CACHE_FILES_KEPT: Final = 4
 
@@ -136,7 +137,7 @@ class EmbeddedNlu:
         chosen = (encoder or default_encoder()) if use_embeddings else None
         started = time.perf_counter()
         counts = Counter(example.intent for example in examples)
-        if len(counts) < _MIN_PER_CLASS:
+        if len(counts) < _MIN_INTENTS:
             raise NluDataError("training data needs at least two intents")
         scarce = sorted(intent for intent, count in counts.items() if count < _MIN_PER_CLASS)
         if scarce:
