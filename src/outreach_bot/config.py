@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     smsgateway_login: str = ""
     smsgateway_password: str = ""
     smsgateway_signing_key: str = ""
+    smsgateway_legacy_payload: bool = False
     sms_daily_limit: int = Field(default=20, ge=1)
     takeover_timeout_hours: float = Field(default=24.0, gt=0)
     session_hours: float = Field(default=12.0, gt=0)

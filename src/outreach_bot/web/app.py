@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from outreach_bot.app import Services
-from outreach_bot.channels import rest, telegram, webchat_poll
+from outreach_bot.channels import rest, sms, telegram, webchat_poll
 from outreach_bot.web import admin, health
 from outreach_bot.web.api import auth, leads, stats
 from outreach_bot.web.errors import error_middleware
@@ -42,6 +42,7 @@ def build_app(services: Services) -> web.Application:
     webchat_poll.add_routes(app)
     admin.setup(app, services)
     telegram.setup(app, services)  # starts before the outbox and stops after it
+    sms.setup(app, services)  # same: its HTTP session outlives the outbox task
 
     api = web.Application(middlewares=[error_middleware, auth.bearer_middleware])
     api[services_key] = services

@@ -1,0 +1,175 @@
+"""The SMS channel: one adapter, two providers (Twilio, SMS Gateway for Android).
+
+``setup`` mounts the configured provider's webhooks and registers ``services.outbound["sms"]``
+(what the outbox dispatcher sends through) and ``services.send_policies["sms"]`` (quiet
+hours). Replies never go in the webhook response: the core queues them in the persistent
+outbox, so a provider outage or a restart loses nothing and sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Final, Protocol
+
+from aiohttp import web
+
+from outreach_bot.app import Services
+from outreach_bot.channels.base import SendResult
+from outreach_bot.channels.sms_gateway import GatewayTransport, GatewayWebhook
+from outreach_bot.channels.sms_text import count_segments, render_reply
+from outreach_bot.channels.sms_twilio import STATUS_PATH, TwilioTransport, TwilioWebhook
+from outreach_bot.config import Settings, SmsProvider
+from outreach_bot.content import Content
+from outreach_bot.core.sms_policy import DailyLimit, QuietHours, SmsInbox
+from outreach_bot.dialogue.replies import Reply
+from outreach_bot.domain.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+CHANNEL: Final = "sms"
+CHOOSE_TWO: Final = "sms_choose_two"
+CHOOSE_MANY: Final = "sms_choose_many"
+#: Messages said by this adapter rather than the dialogue, with their placeholders.
+SMS_MESSAGES: Final = {CHOOSE_TWO: frozenset[str](), CHOOSE_MANY: frozenset({"last"})}
+
+
+class SmsTransport(Protocol):
+    """One provider's way of putting an SMS body on the network."""
+
+    async def start(self) -> None:
+        """Open connections; called once the event loop runs."""
+        ...
+
+    async def close(self) -> None:
+        """Close connections."""
+        ...
+
+    async def deliver(self, recipient: str, body: str) -> SendResult:
+        """Send ``body`` to ``recipient`` (E.164)."""
+        ...
+
+
+class SmsRenderer:
+    """Turns a dialogue reply into an SMS body: numbered choices and GSM-7 friendly text."""
+
+    def __init__(self, content: Content) -> None:
+        content.require_messages(SMS_MESSAGES)
+        self._content = content
+        self._english = frozenset(
+            text.en for text in content.messages.values() if text.en != text.fr
+        )
+
+    def locale_of(self, reply: Reply) -> str:
+        """English when the buttons are the English ones; the dialogue decided that already."""
+        english = any(button.title in self._english for button in reply.buttons)
+        return "en" if english else "fr"
+
+    def instruction(self, reply: Reply) -> str | None:
+        """ "Réponds 1 ou 2." under two or more choices; a lone choice needs no instruction."""
+        count = len(reply.buttons)
+        if count < 2:  # noqa: PLR2004 - a single "Passer" is an option, not a question
+            return None
+        if count == 2:  # noqa: PLR2004
+            return self._content.message(CHOOSE_TWO, self.locale_of(reply))
+        return self._content.message(CHOOSE_MANY, self.locale_of(reply), last=count)
+
+    def render(self, reply: Reply) -> str:
+        """The SMS body of ``reply``."""
+        return render_reply(reply, self.instruction(reply))
+
+
+class SmsChannel:
+    """``services.outbound["sms"]``: budget check, rendering, segment count, provider call."""
+
+    name = CHANNEL
+
+    def __init__(self, transport: SmsTransport, renderer: SmsRenderer, limit: DailyLimit) -> None:
+        self._transport = transport
+        self._renderer = renderer
+        self._limit = limit
+
+    async def send(self, recipient: str, reply: Reply) -> SendResult:
+        """Send one reply; ``segments`` is what the Mission Locale pays for it.
+
+        A reply over the conversation's daily budget is not sent: the result then carries no
+        provider id and zero segments.
+        """
+        if not await self._limit.allows(recipient, reply):
+            logger.info("SMS held back: the conversation reached its daily limit")
+            return SendResult(provider_message_id=None, segments=0)
+        body = self._renderer.render(reply)
+        result = await self._transport.deliver(recipient, body)
+        return SendResult(
+            provider_message_id=result.provider_message_id,
+            segments=result.segments or count_segments(body).segments,
+        )
+
+    async def running(self, app: web.Application) -> AsyncIterator[None]:
+        """aiohttp cleanup context: the provider's connections live as long as the app."""
+        await self._transport.start()
+        yield
+        await self._transport.close()
+
+
+def _require(settings: Settings, *names: str) -> None:
+    """Stop start-up with one line naming the first missing setting of the chosen provider."""
+    for name in names:
+        if not getattr(settings, name):
+            provider = settings.sms_provider.value if settings.sms_provider else ""
+            raise InvalidInputError(
+                f"OUTREACH_{name.upper()}: required when OUTREACH_SMS_PROVIDER={provider}"
+            )
+
+
+def _public(settings: Settings) -> str:
+    return str(settings.public_url).rstrip("/")
+
+
+def setup(app: web.Application, services: Services) -> None:
+    """Mount the configured provider and register the SMS channel; nothing if none is set.
+
+    Raises:
+        InvalidInputError: a setting the chosen provider needs is empty.
+    """
+    settings = services.settings
+    if settings.sms_provider is None:
+        logger.info("SMS channel off: OUTREACH_SMS_PROVIDER is not set")
+        return
+    limit = DailyLimit(
+        sessions=services.sessions,
+        events=services.events,
+        content=services.content,
+        limit=settings.sms_daily_limit,
+    )
+    inbox = SmsInbox(conversations=services.conversations, sessions=services.sessions, limit=limit)
+    transport: SmsTransport
+    if settings.sms_provider is SmsProvider.TWILIO:
+        _require(settings, "twilio_account_sid", "twilio_auth_token")
+        sender = settings.twilio_from or settings.sms_number
+        if not sender:
+            _require(settings, "twilio_from")
+        transport = TwilioTransport(
+            account_sid=settings.twilio_account_sid,
+            auth_token=settings.twilio_auth_token,
+            sender=sender,
+            base_url=str(settings.twilio_base_url),
+            status_callback=_public(settings) + STATUS_PATH,
+        )
+        TwilioWebhook(
+            auth_token=settings.twilio_auth_token, public_url=_public(settings), inbox=inbox
+        ).add_routes(app)
+    else:
+        _require(settings, "smsgateway_login", "smsgateway_password", "smsgateway_signing_key")
+        transport = GatewayTransport(
+            base_url=str(settings.smsgateway_url),
+            login=settings.smsgateway_login,
+            password=settings.smsgateway_password,
+            legacy_payload=settings.smsgateway_legacy_payload,
+        )
+        GatewayWebhook(signing_key=settings.smsgateway_signing_key, inbox=inbox).add_routes(app)
+    channel = SmsChannel(transport, SmsRenderer(services.content), limit)
+    services.outbound[CHANNEL] = channel
+    services.send_policies[CHANNEL] = QuietHours()
+    app.cleanup_ctx.append(channel.running)
+    logger.info("SMS channel on: %s", settings.sms_provider.value)

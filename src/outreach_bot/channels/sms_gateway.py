@@ -1,0 +1,220 @@
+"""SMS Gateway for Android (sms-gate.app): an Android phone with a SIM card as the SMS line.
+
+Outbound: ``POST {OUTREACH_SMSGATEWAY_URL}/message`` with HTTP basic auth, to the phone itself
+(local server mode, ``http://<phone>:8080``) or through the project's cloud relay
+(``https://api.sms-gate.app/3rdparty/v1``). Inbound: the app's webhooks (``sms:received``,
+and ``sms:delivered`` / ``sms:failed`` for delivery reports), signed with the app's signing
+key: ``X-Signature`` is the hex HMAC-SHA256 of the raw body followed by ``X-Timestamp``
+(Unix seconds). The app signs each attempt afresh, so a timestamp older than five minutes is
+a replay and is refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import aiohttp
+from aiohttp import web
+
+from outreach_bot.channels.base import (
+    InboundMessage,
+    PermanentFailureError,
+    SendResult,
+    TemporaryFailureError,
+)
+from outreach_bot.core.sms_policy import SmsInbox
+from outreach_bot.domain.fields import parse_phone
+from outreach_bot.web.errors import json_error
+
+logger = logging.getLogger(__name__)
+
+CHANNEL: Final = "sms"
+WEBHOOK_PATH: Final = "/webhooks/sms/smsgateway"
+SIGNATURE_HEADER: Final = "X-Signature"
+TIMESTAMP_HEADER: Final = "X-Timestamp"
+REPLAY_WINDOW: Final = 300
+"""Seconds a signed request stays valid; the app's own docs advise ±5 minutes."""
+MAX_ID_LENGTH: Final = 100
+HTTP_BAD_REQUEST: Final = 400
+HTTP_TOO_MANY: Final = 429
+HTTP_SERVER_ERROR: Final = 500
+#: Events we receive but do not act on (health pings, data SMS, MMS, "sent" before delivery).
+IGNORED_EVENTS: Final = frozenset(
+    {"system:ping", "sms:sent", "sms:data-received", "mms:received", "mms:downloaded"}
+)
+
+
+class GatewayTransport:
+    """Sends an SMS body through the app's ``/message`` API."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        login: str,
+        password: str,
+        legacy_payload: bool = False,
+        timeout: float = 15.0,
+    ) -> None:
+        self._url = f"{base_url.rstrip('/')}/message"
+        credentials = base64.b64encode(f"{login}:{password}".encode()).decode("ascii")
+        self._headers = {"Authorization": f"Basic {credentials}"}
+        self._legacy = legacy_payload
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the HTTP connection pool (inside the running event loop)."""
+        self._http = aiohttp.ClientSession(timeout=self._timeout)
+
+    async def close(self) -> None:
+        """Close the HTTP connection pool."""
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    def payload(self, recipient: str, body: str) -> dict[str, Any]:
+        """The request body: ``textMessage`` (current API) or ``message`` (older app versions)."""
+        content: dict[str, Any] = (
+            {"message": body} if self._legacy else {"textMessage": {"text": body}}
+        )
+        return {**content, "phoneNumbers": [recipient], "withDeliveryReport": True}
+
+    async def deliver(self, recipient: str, body: str) -> SendResult:
+        """Queue one SMS on the phone; its id comes back in the delivery webhooks.
+
+        Raises:
+            TemporaryFailureError: phone or relay unreachable, 429, 5xx, or wrong credentials.
+            PermanentFailureError: the gateway refuses the phone number itself.
+        """
+        if self._http is None:
+            raise TemporaryFailureError("SMS channel not started")
+        try:
+            async with self._http.post(
+                self._url, json=self.payload(recipient, body), headers=self._headers
+            ) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                try:
+                    data: Any = await response.json(content_type=None)
+                except ValueError:
+                    data = None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TemporaryFailureError(
+                f"sms gateway unreachable ({type(error).__name__})"
+            ) from error
+        return _result(status, data if isinstance(data, dict) else {}, retry_after)
+
+
+def _result(status: int, data: dict[str, Any], retry_after: str | None) -> SendResult:
+    """Translate the gateway's answer into a send result or the dispatcher's failure kinds."""
+    if status < 300:  # noqa: PLR2004 - 201/202: queued on the phone
+        message_id = data.get("id")
+        return SendResult(provider_message_id=message_id if isinstance(message_id, str) else None)
+    if status == HTTP_TOO_MANY or status >= HTTP_SERVER_ERROR:
+        seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+        raise TemporaryFailureError(f"sms gateway HTTP {status}", retry_after=seconds)
+    reason = str(data.get("message", ""))
+    if status == HTTP_BAD_REQUEST and "phone" in reason.lower():
+        raise PermanentFailureError("sms gateway refused the phone number")
+    logger.error(
+        "sms gateway refused an SMS: HTTP %s; check OUTREACH_SMSGATEWAY_* "
+        "(login, password, or LEGACY_PAYLOAD for old app versions)",
+        status,
+    )
+    raise TemporaryFailureError(f"sms gateway HTTP {status}")
+
+
+class GatewayWebhook:
+    """``POST /webhooks/sms/smsgateway``: incoming SMS and delivery reports from the app."""
+
+    def __init__(
+        self,
+        *,
+        signing_key: str,
+        inbox: SmsInbox,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._key = signing_key.encode("utf-8")
+        self._inbox = inbox
+        self._clock = clock
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount the webhook."""
+        app.router.add_post(WEBHOOK_PATH, self.on_event)
+
+    def verify(self, body: bytes, signature: str, timestamp: str) -> bool:
+        """Whether the app signed ``body`` at ``timestamp``, within the replay window."""
+        if not self._key or not signature or not timestamp.isdigit():
+            return False
+        if abs(self._clock().timestamp() - int(timestamp)) > REPLAY_WINDOW:
+            return False
+        expected = hmac.new(self._key, body + timestamp.encode(), hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
+
+    async def on_event(self, request: web.Request) -> web.Response:
+        """Verify, parse, and hand an SMS or a delivery report to the core."""
+        body = await request.read()
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not self.verify(body, signature, request.headers.get(TIMESTAMP_HEADER, "")):
+            logger.warning("sms gateway webhook with a missing, wrong or old signature refused")
+            return json_error(403, "bad signature")
+        try:
+            data = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return json_error(400, "body must be JSON")
+        if not isinstance(data, dict) or not isinstance(data.get("payload"), dict):
+            return json_error(400, "event and payload are required")
+        event, payload = data.get("event"), data["payload"]
+        if event == "sms:received":
+            return await self._on_received(payload)
+        if event in {"sms:delivered", "sms:failed"}:
+            return await self._on_report(payload, delivered=event == "sms:delivered")
+        if event not in IGNORED_EVENTS:
+            logger.info("sms gateway event %r ignored", str(event)[:40])
+        return web.Response(status=204)
+
+    async def _on_received(self, payload: dict[str, Any]) -> web.Response:
+        message_id, text = payload.get("messageId"), payload.get("message")
+        # Newer apps send "sender"; "phoneNumber" is the older, deprecated name.
+        sender = payload.get("sender") or payload.get("phoneNumber")
+        if not (
+            isinstance(message_id, str)
+            and 0 < len(message_id) <= MAX_ID_LENGTH
+            and isinstance(text, str)
+            and "\x00" not in text
+            and isinstance(sender, str)
+            and sender
+        ):
+            return json_error(400, "messageId, message and sender are required")
+        phone = parse_phone(sender)
+        if phone is None:
+            logger.info("sms gateway SMS %s from a non-personal sender ignored", message_id)
+            return web.Response(status=204)
+        await self._inbox.receive(
+            InboundMessage(
+                channel=CHANNEL,
+                sender_id=phone,
+                sender_phone=phone,
+                text=text,
+                message_id=message_id,
+                metadata={"provider": "smsgateway"},
+            )
+        )
+        return web.Response(status=204)
+
+    async def _on_report(self, payload: dict[str, Any], *, delivered: bool) -> web.Response:
+        message_id = payload.get("messageId")
+        if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_ID_LENGTH:
+            return json_error(400, "messageId is required")
+        reason = payload.get("reason")
+        error = f"sms gateway: {str(reason)[:150]}" if reason else None
+        await self._inbox.report(message_id, delivered=delivered, error=error)
+        return web.Response(status=204)

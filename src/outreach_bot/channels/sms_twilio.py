@@ -1,0 +1,214 @@
+"""Twilio: inbound and status webhooks (signature checked) and the Messages API for sending.
+
+Twilio signs every webhook with ``X-Twilio-Signature``: an HMAC of the exact public URL it
+called and the sorted form fields, keyed with the account's Auth Token. The URL we check
+against is ``OUTREACH_PUBLIC_URL`` + the request path, because behind a reverse proxy the
+URL the app sees is not the one Twilio called.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any, Final
+from urllib.parse import parse_qsl
+
+import aiohttp
+from aiohttp import web
+from multidict import MultiDict
+from twilio.request_validator import (
+    SIGNATURE_HEADER,
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    get_signature_algorithm,
+)
+
+from outreach_bot.channels.base import (
+    InboundMessage,
+    PermanentFailureError,
+    SendResult,
+    TemporaryFailureError,
+)
+from outreach_bot.core.sms_policy import SmsInbox
+from outreach_bot.domain.fields import parse_phone
+from outreach_bot.web.errors import json_error
+
+logger = logging.getLogger(__name__)
+
+CHANNEL: Final = "sms"
+INBOUND_PATH: Final = "/webhooks/sms/twilio"
+STATUS_PATH: Final = "/webhooks/sms/twilio/status"
+API_VERSION: Final = "2010-04-01"
+FORM_TYPE: Final = "application/x-www-form-urlencoded"
+EMPTY_TWIML: Final = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MAX_SID_LENGTH: Final = 64
+HTTP_TOO_MANY: Final = 429
+HTTP_SERVER_ERROR: Final = 500
+#: API errors that mean this number can never get our SMS (invalid, landline, opted out at
+#: Twilio, region not allowed); anything else is our configuration and deserves a retry.
+RECIPIENT_ERRORS: Final = frozenset(
+    {21211, 21214, 21217, 21401, 21407, 21408, 21610, 21612, 21614}
+)
+DELIVERED: Final = frozenset({"delivered", "read"})
+NOT_DELIVERED: Final = frozenset({"undelivered", "failed"})
+
+
+class TwilioTransport:
+    """Sends an SMS body through Twilio's Messages API with HTTP basic auth."""
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        sender: str,
+        base_url: str,
+        status_callback: str,
+        timeout: float = 15.0,
+    ) -> None:
+        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode("ascii")
+        self._headers = {"Authorization": f"Basic {credentials}"}
+        self._sender = sender
+        self._url = f"{base_url.rstrip('/')}/{API_VERSION}/Accounts/{account_sid}/Messages.json"
+        self._status_callback = status_callback
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._http: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        """Open the HTTP connection pool (inside the running event loop)."""
+        self._http = aiohttp.ClientSession(timeout=self._timeout)
+
+    async def close(self) -> None:
+        """Close the HTTP connection pool."""
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def deliver(self, recipient: str, body: str) -> SendResult:
+        """POST one message; Twilio's own segment count is what it bills.
+
+        Raises:
+            TemporaryFailureError: network error, 429, 5xx, or a configuration error.
+            PermanentFailureError: Twilio says this number cannot receive our SMS.
+        """
+        if self._http is None:
+            raise TemporaryFailureError("SMS channel not started")
+        form = {"To": recipient, "Body": body, "StatusCallback": self._status_callback}
+        # A Messaging Service SID (MG…) lets Twilio pick the sender from a pool.
+        form["MessagingServiceSid" if self._sender.startswith("MG") else "From"] = self._sender
+        try:
+            async with self._http.post(self._url, data=form, headers=self._headers) as response:
+                status = response.status
+                retry_after = response.headers.get("Retry-After")
+                try:
+                    data: Any = await response.json(content_type=None)
+                except ValueError:
+                    data = None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TemporaryFailureError(f"twilio unreachable ({type(error).__name__})") from error
+        return _result(status, data if isinstance(data, dict) else {}, retry_after)
+
+
+def _result(status: int, data: dict[str, Any], retry_after: str | None) -> SendResult:
+    """Translate the API's answer into a send result or the dispatcher's failure kinds."""
+    if status < 300:  # noqa: PLR2004 - any 2xx means Twilio took the message
+        sid = data.get("sid")
+        segments = str(data.get("num_segments") or "")
+        return SendResult(
+            provider_message_id=sid if isinstance(sid, str) else None,
+            segments=int(segments) if segments.isdigit() and int(segments) > 0 else None,
+        )
+    code = data.get("code")
+    if status == HTTP_TOO_MANY or status >= HTTP_SERVER_ERROR:
+        raise TemporaryFailureError(f"twilio HTTP {status}", retry_after=_seconds(retry_after))
+    if code in RECIPIENT_ERRORS:
+        raise PermanentFailureError(f"twilio error {code}")
+    logger.error(
+        "twilio refused an SMS: HTTP %s, error %s; check the TWILIO_* settings", status, code
+    )
+    raise TemporaryFailureError(f"twilio HTTP {status} error {code}")
+
+
+def _seconds(value: str | None) -> float | None:
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+class TwilioWebhook:
+    """``POST /webhooks/sms/twilio`` (incoming SMS) and ``…/status`` (delivery reports)."""
+
+    def __init__(self, *, auth_token: str, public_url: str, inbox: SmsInbox) -> None:
+        self._validator = RequestValidator(auth_token) if auth_token else None
+        self._public_url = public_url.rstrip("/")
+        self._inbox = inbox
+
+    def add_routes(self, app: web.Application) -> None:
+        """Mount both webhooks."""
+        app.router.add_post(INBOUND_PATH, self.on_message)
+        app.router.add_post(STATUS_PATH, self.on_status)
+
+    async def _verified_form(self, request: web.Request) -> MultiDict[str] | web.Response:
+        """The form fields if Twilio signed them; otherwise the 403 or 400 to answer."""
+        signature = request.headers.get(SIGNATURE_HEADER, "")
+        if not signature or self._validator is None:
+            logger.warning("twilio webhook without a usable signature refused")
+            return json_error(403, "missing signature")
+        if request.content_type != FORM_TYPE:
+            return json_error(400, "body must be form-encoded")
+        try:
+            text = (await request.read()).decode("utf-8")
+        except UnicodeDecodeError:
+            return json_error(400, "body must be UTF-8")
+        form: MultiDict[str] = MultiDict(parse_qsl(text, keep_blank_values=True))
+        algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+        url = self._public_url + request.raw_path
+        if not self._validator.validate(url, form, signature, algorithm):
+            logger.warning("twilio webhook with a wrong signature refused")
+            return json_error(403, "bad signature")
+        return form
+
+    async def on_message(self, request: web.Request) -> web.Response:
+        """Verify, parse, hand to the core; answer empty TwiML (replies go via the outbox)."""
+        form = await self._verified_form(request)
+        if isinstance(form, web.Response):
+            return form
+        sid, sender, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "")
+        if not sid or len(sid) > MAX_SID_LENGTH or not sender or "\x00" in body:
+            return json_error(400, "MessageSid, From and a text Body are required")
+        phone = parse_phone(sender)
+        if phone is None:
+            # A short code or an alphanumeric sender (operator notices): never answer those.
+            logger.info("twilio SMS %s from a non-personal sender ignored", sid)
+            return _twiml()
+        await self._inbox.receive(
+            InboundMessage(
+                channel=CHANNEL,
+                sender_id=phone,
+                sender_phone=phone,
+                text=body,
+                message_id=sid,
+                metadata={"provider": "twilio"},
+            )
+        )
+        return _twiml()
+
+    async def on_status(self, request: web.Request) -> web.Response:
+        """Record delivered or failed on the outbox row that sent this message."""
+        form = await self._verified_form(request)
+        if isinstance(form, web.Response):
+            return form
+        sid, status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+        if not sid or len(sid) > MAX_SID_LENGTH or not status:
+            return json_error(400, "MessageSid and MessageStatus are required")
+        if status in DELIVERED:
+            await self._inbox.report(sid, delivered=True)
+        elif status in NOT_DELIVERED:
+            code = form.get("ErrorCode", "")
+            await self._inbox.report(sid, delivered=False, error=f"twilio {status} {code}".strip())
+        return web.Response(status=204)
+
+
+def _twiml() -> web.Response:
+    return web.Response(text=EMPTY_TWIML, content_type="text/xml")

@@ -1,0 +1,233 @@
+"""The same SMS behaviour over both providers, through the real app and local fake providers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from outreach_bot.channels.sms_text import count_segments
+from outreach_bot.core.outbox import OutboxDispatcher, enqueue
+from outreach_bot.core.sms_policy import COST_LIMIT_REASON, PARIS
+from outreach_bot.dialogue.replies import Reply
+from outreach_bot.storage.models import (
+    Conversation,
+    Direction,
+    Lead,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+)
+from tests.channels.sms.conftest import Phone, count, run_warm_lead
+
+STOP_WORDS = [
+    "STOP",
+    "stop",
+    "Stop",
+    "STOP SMS",
+    "stop sms",
+    "ARRET",
+    "arret",
+    "ARRÊT",
+    "arrêt",
+    "DESABONNER",
+    "desabonner",
+    "Désabonner",
+]
+
+
+async def conversation(phone: Phone) -> Conversation:
+    async with phone.services.sessions() as session:
+        found: Conversation | None = await session.scalar(select(Conversation))
+    assert found is not None
+    return found
+
+
+async def outbox(phone: Phone) -> list[OutboxItem]:
+    async with phone.services.sessions() as session:
+        return list(await session.scalars(select(OutboxItem).order_by(OutboxItem.id)))
+
+
+async def test_warm_lead_over_sms_uses_the_number_it_writes_from(
+    phone: Phone, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full conversation answered with digits ends in a lead whose phone is the sender's."""
+    caplog.set_level(logging.DEBUG)
+    await run_warm_lead(phone)
+    async with phone.services.sessions() as session:
+        lead = await session.scalar(select(Lead))
+    assert lead is not None
+    assert (lead.first_name, lead.age, lead.phone, lead.channel) == (
+        "Léa",
+        17,
+        phone.number,
+        "sms",
+    )
+    assert lead.contact_here is True
+    assert lead.commune_insee == "55545"
+    assert phone.number not in caplog.text
+    assert "restauration" not in caplog.text
+
+
+async def test_every_sms_is_stored_with_its_provider_id_and_segments(phone: Phone) -> None:
+    """Each outbound SMS records what the provider called it and how many segments it cost."""
+    await run_warm_lead(phone)
+    rows = await outbox(phone)
+    bodies = phone.provider.bodies()
+    assert len(rows) == len(bodies) > 10
+    for row, body in zip(rows, bodies, strict=True):
+        assert row.status == OutboxStatus.SENT
+        assert row.provider_message_id
+        assert row.segments == count_segments(body).segments
+        assert "’" not in body
+        assert "\u00a0" not in body
+    assert sum(row.segments or 0 for row in rows) >= len(rows)
+
+
+async def test_replayed_webhook_is_processed_once(phone: Phone) -> None:
+    """The same provider message id delivered twice is stored and answered once."""
+    first = await phone.say("salut", message_id="c0ffee01")
+    second = await phone.say("salut", message_id="c0ffee01")
+    assert first
+    assert second == []
+    inbound = await count(phone.services, Message, Message.direction == Direction.INBOUND)
+    assert inbound == 1
+
+
+@pytest.mark.parametrize("word", STOP_WORDS)
+async def test_stop_words_are_honoured_and_confirmed_once(phone: Phone, word: str) -> None:
+    """STOP and its French spellings opt out at once, with exactly one confirmation."""
+    await phone.say("salut")
+    replies = await phone.say(word)
+    assert len(replies) == 1
+    assert "plus de messages" in replies[0]
+    assert (await conversation(phone)).opted_out is True
+
+
+async def test_after_stop_nothing_is_sent_until_the_young_person_writes_again(
+    phone: Phone,
+) -> None:
+    """After STOP a counsellor's message is refused; a new message reopens the conversation."""
+    await phone.say("je veux parler a quelqu'un")
+    await phone.say("STOP")
+    async with phone.services.sessions.begin() as session:
+        found = await session.scalar(select(Conversation))
+        assert found is not None
+        queued = await enqueue(
+            session, found, Reply("Bonjour !"), dedupe="counsellor:1", in_reply=False
+        )
+    assert queued is None
+    await phone.services.dispatcher.run_once()
+    assert phone.unread() == []
+    again = await phone.say("salut, tu peux m'aider pour un job ?")
+    assert again
+    assert (await conversation(phone)).opted_out is False
+
+
+async def test_start_reopens_after_stop(phone: Phone) -> None:
+    """START after STOP says welcome back and lifts the opt-out."""
+    await phone.say("STOP")
+    replies = await phone.say("START")
+    assert len(replies) == 1
+    assert replies[0].startswith("Re !")
+    assert (await conversation(phone)).opted_out is False
+
+
+async def test_provider_outage_is_retried_and_delivered_once(phone: Phone) -> None:
+    """While the provider answers 503 the reply waits in the outbox; it goes out once after."""
+    phone.provider.fail_with = 503
+    response = await phone.post("salut", "0bad0001")
+    assert response.status in {200, 204}
+    for _ in range(300):
+        await phone.services.dispatcher.run_once()
+        rows = await outbox(phone)
+        if rows and rows[0].attempts and rows[0].status == OutboxStatus.PENDING:
+            break
+        await asyncio.sleep(0.01)
+    assert rows[0].last_error is not None
+    assert "503" in rows[0].last_error
+    assert phone.unread() == []
+    phone.provider.fail_with = None
+    an_hour_later = OutboxDispatcher(
+        phone.services.sessions,
+        phone.services.outbound,
+        clock=lambda: datetime.now(UTC) + timedelta(hours=1),
+    )
+    assert await an_hour_later.run_once() == 1
+    assert await an_hour_later.run_once() == 0
+    received = phone.unread()
+    assert len(received) == 1
+    assert "bot" in received[0]
+    assert (await outbox(phone))[0].status == OutboxStatus.SENT
+
+
+async def test_counsellor_message_queued_at_night_waits_until_eight(phone: Phone) -> None:
+    """A non-reply message queued at 22:00 Paris is held, then sent at 08:00 the next day."""
+    await phone.say("salut")
+    policy = phone.services.send_policies["sms"]
+    now = datetime(2030, 1, 8, 22, 0, tzinfo=PARIS)  # a Tuesday
+    async with phone.services.sessions.begin() as session:
+        found = await session.scalar(select(Conversation))
+        assert found is not None
+        await enqueue(
+            session,
+            found,
+            Reply("Bonjour, c'est Karim de la Mission Locale. Tu es dispo jeudi ?"),
+            dedupe="counsellor:2",
+            in_reply=False,
+            not_before=policy.earliest(now.astimezone(UTC), in_reply=False),
+        )
+    clock = [now]
+    dispatcher = OutboxDispatcher(
+        phone.services.sessions, phone.services.outbound, clock=lambda: clock[0].astimezone(UTC)
+    )
+    assert await dispatcher.run_once() == 0
+    clock[0] = datetime(2030, 1, 9, 7, 59, tzinfo=PARIS)
+    assert await dispatcher.run_once() == 0
+    assert phone.unread() == []
+    clock[0] = datetime(2030, 1, 9, 8, 0, tzinfo=PARIS)
+    assert await dispatcher.run_once() == 1
+    assert phone.unread() == ["Bonjour, c'est Karim de la Mission Locale. Tu es dispo jeudi ?"]
+
+
+@pytest.mark.parametrize("sms_overrides", [{"sms_daily_limit": 3}])
+async def test_daily_limit_hands_the_conversation_to_the_team(
+    phone: Phone, sms_overrides: dict[str, object]
+) -> None:
+    """Past the day's budget the team is told once and the bot's replies stop."""
+    events = phone.services.events.stream()
+    assert len(await phone.say("salut")) == 1
+    assert len(await phone.say("je cherche du boulot")) == 2
+    handoff = await phone.say("c'est quoi le contrat d'engagement jeune ?")
+    assert handoff == [phone.services.content.message("sms_handoff", "fr")]
+    assert await phone.say("et pour le logement ?") == []
+    kinds = []
+    while not events.empty():
+        kinds.append(events.get_nowait().kind)
+    assert kinds.count("cost_limit") == 1
+    rows = await outbox(phone)
+    cancelled = [row for row in rows if row.status == OutboxStatus.CANCELLED]
+    assert cancelled
+    assert all(row.last_error == COST_LIMIT_REASON for row in cancelled)
+    assert sum(1 for row in rows if row.segments) == 4
+    async with phone.services.sessions() as session:
+        said = list(
+            await session.scalars(
+                select(Message.text).where(Message.direction == Direction.OUTBOUND)
+            )
+        )
+    assert phone.services.content.answers["cej"].text.fr not in said
+
+
+@pytest.mark.parametrize("sms_overrides", [{"sms_daily_limit": 1}])
+async def test_crisis_numbers_are_sent_even_past_the_daily_limit(
+    phone: Phone, sms_overrides: dict[str, object]
+) -> None:
+    """A young person in danger always gets the emergency numbers, whatever the budget."""
+    await phone.say("salut")
+    await phone.say("je cherche du boulot")
+    received = await phone.say("je veux mourir")
+    assert any("3114" in body for body in received)
