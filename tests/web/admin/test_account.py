@@ -160,8 +160,11 @@ async def test_outreach_staff_see_no_leads(browser: Browser, services: Services)
     """An outreach account signs in but gets no queue and no lead page."""
     from tests.web.admin.conftest import make_lead
 
-    lead = await make_lead(services)
+    lead = await make_lead(services, first_name="Confidentiel")
     await browser.login("olga")
-    page = await browser.get("/admin/")
-    assert "ne donne pas accès aux contacts" in await page.text()
+    home = await browser.get("/admin/")
+    assert home.status == 200
+    assert "Confidentiel" not in await home.text()
     assert (await browser.get(f"/admin/leads/{lead.id}")).status == 403
+    assert (await browser.get(f"/admin/leads/{lead.id}/card")).status == 403
+    assert (await browser.post(f"/admin/leads/{lead.id}/claim")).status == 403

@@ -83,6 +83,7 @@ async def render(
         "csrf": await csrf_token(request),
         "flashes": await take_flashes(request),
         "statuses": STATUS_LABELS,
+        "has_campaigns": "campaigns.list" in request.app.router.named_resources(),
         **(context or {}),
     }
     return aiohttp_jinja2.render_template(template, request, full, status=status)

@@ -39,6 +39,8 @@ async def queue_page(request: web.Request) -> web.Response:
     """Leads of my sectors, urgent first then oldest, with filters and counts per status."""
     account = current_account(request)
     if not account.works_on_leads:
+        if "campaigns.list" in request.app.router.named_resources():
+            raise web.HTTPSeeOther(request.app.router["campaigns.list"].url_for())
         return await render(request, "no_access.html")
     status = request.query.get("status", "open")
     sector = request.query.get("sector") or None
