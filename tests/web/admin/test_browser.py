@@ -100,7 +100,7 @@ async def test_counsellor_shift_in_a_real_browser(
     await page.get_by_label("Mot de passe").fill(PASSWORD)
     await page.get_by_role("button", name="Se connecter").click()
     await page.get_by_role("heading", name="File des contacts").wait_for()
-    await page.wait_for_timeout(300)  # the live feed connects
+    await page.locator("main[data-live-ready=true]").wait_for(state="attached")
 
     async with aiohttp.ClientSession() as http:
         chat = RestChat(LiveClient(http, base_url), sender="browser-young-1")  # type: ignore[arg-type]

@@ -95,12 +95,13 @@ async def events(request: web.Request) -> web.StreamResponse:
             "X-Accel-Buffering": "no",  # nginx must not buffer the stream
         }
     )
-    await response.prepare(request)
+    # Subscribe before the headers go out: once the page sees the feed open, nothing is missed.
     bus = request.app[services_key].events
     stream = bus.stream()
     streams = request.app[streams_key]
     streams.add(stream)
     try:
+        await response.prepare(request)
         await response.write(b"retry: 5000\n\n")
         while True:
             try:
@@ -124,8 +125,9 @@ async def events(request: web.Request) -> web.StreamResponse:
     finally:
         streams.discard(stream)
         bus.close_stream(stream)
-    with contextlib.suppress(ConnectionResetError):
-        await response.write_eof()
+    if response.prepared:
+        with contextlib.suppress(ConnectionResetError):
+            await response.write_eof()
     return response
 
 

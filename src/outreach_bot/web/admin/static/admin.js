@@ -84,6 +84,7 @@
     var kind = main.dataset.live;
     if (kind !== "queue" && kind !== "lead") { return; }
     var source = new EventSource("/admin/events");
+    source.addEventListener("open", function () { main.dataset.liveReady = "true"; });
     function on(name, handler) {
       source.addEventListener(name, function (event) { handler(JSON.parse(event.data)); });
     }
