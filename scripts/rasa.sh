@@ -10,6 +10,7 @@
 #   RASA_HOST        address to listen on (default: 127.0.0.1)
 #   RASA_PORT        port to listen on (default: 5005)
 #   RASA_MODEL       with run: serve this model file as it is, without training
+#   RASA_MAX_CACHE_SIZE  Rasa's training cache in MB (kept under the models dir); 0 turns it off
 #
 # The model is named after a hash of the training inputs and the installed Rasa version, so an
 # unchanged data set is never trained twice and switching branches back finds the old model.
@@ -23,6 +24,8 @@ HOST="${RASA_HOST:-127.0.0.1}"
 PORT="${RASA_PORT:-5005}"
 RASA="$VENV/bin/rasa"
 
+# Rasa caches training results under ./.rasa/cache by default; keep them with the models.
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$MODELS_DIR/cache}"
 # Rasa would otherwise ask about telemetry on first use and try to send it.
 export RASA_TELEMETRY_ENABLED=false
 # Rasa 3.6 runs on SQLAlchemy 1.4 and prints a 2.0 migration warning at every start.
