@@ -310,3 +310,23 @@ def test_state_survives_a_round_trip_through_json() -> None:
     restored = DialogueState.from_json(chat.state.to_json())
     assert restored == chat.state
     assert DialogueState.from_json("{not json") == DialogueState()
+
+
+def test_stop_is_confirmed_once_only() -> None:
+    """A second STOP from someone already opted out gets no further message."""
+    chat = Conversation()
+    chat.say("STOP")
+    assert chat.last is not None
+    assert chat.last.replies
+    chat.last = chat.engine.step(
+        chat.state,
+        Turn(
+            text="STOP",
+            intent="opt_out",
+            confidence=1.0,
+            channel="sms",
+            today=TODAY,
+            opted_out=True,
+        ),
+    )
+    assert chat.last.replies == []

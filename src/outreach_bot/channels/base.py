@@ -45,6 +45,10 @@ class PermanentFailureError(Exception):
     """The message can never be delivered (blocked bot, invalid number): stop writing."""
 
 
+class SendCancelledError(Exception):
+    """The channel decided not to send this message (over a cost budget): drop it, no retry."""
+
+
 class OutboundChannel(Protocol):
     """Sends the bot's or a counsellor's replies on one channel."""
 

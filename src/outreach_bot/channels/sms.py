@@ -15,7 +15,7 @@ from typing import Final, Protocol
 from aiohttp import web
 
 from outreach_bot.app import Services
-from outreach_bot.channels.base import SendResult
+from outreach_bot.channels.base import SendCancelledError, SendResult
 from outreach_bot.channels.sms_gateway import GatewayTransport, GatewayWebhook
 from outreach_bot.channels.sms_text import count_segments, render_reply
 from outreach_bot.channels.sms_twilio import STATUS_PATH, TwilioTransport, TwilioWebhook
@@ -92,12 +92,13 @@ class SmsChannel:
     async def send(self, recipient: str, reply: Reply) -> SendResult:
         """Send one reply; ``segments`` is what the Mission Locale pays for it.
 
-        A reply over the conversation's daily budget is not sent: the result then carries no
-        provider id and zero segments.
+        Raises:
+            SendCancelledError: the conversation reached its daily budget; the dispatcher
+                cancels the row instead of sending it.
         """
         if not await self._limit.allows(recipient, reply):
             logger.info("SMS held back: the conversation reached its daily limit")
-            return SendResult(provider_message_id=None, segments=0)
+            raise SendCancelledError("daily SMS limit reached")
         body = self._renderer.render(reply)
         result = await self._transport.deliver(recipient, body)
         return SendResult(

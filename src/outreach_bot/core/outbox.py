@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.channels.base import (
     OutboundChannel,
     PermanentFailureError,
+    SendCancelledError,
     TemporaryFailureError,
 )
 from outreach_bot.dialogue.replies import Button, Reply
@@ -35,6 +36,8 @@ MAX_ATTEMPTS: Final = 8
 BASE_BACKOFF: Final = timedelta(seconds=5)
 MAX_BACKOFF: Final = timedelta(minutes=30)
 SENDING: Final = "sending"
+STALE_REPLY: Final = timedelta(minutes=30)
+"""A reply that could not go out for this long is treated like a message we start."""
 STALE_SENDING: Final = timedelta(minutes=5)
 """A row left in ``sending`` this long belongs to a dispatcher that died mid-send."""
 
@@ -71,9 +74,15 @@ def encode(recipient: str, reply: Reply, *, in_reply: bool) -> str:
 
 def decode(payload: str) -> tuple[str, Reply]:
     """Recipient and reply from an outbox payload."""
+    recipient, reply, _ = decode_full(payload)
+    return recipient, reply
+
+
+def decode_full(payload: str) -> tuple[str, Reply, bool]:
+    """Recipient, reply, and whether it answers a message just received."""
     data = json.loads(payload)
     buttons = tuple(Button(title, value) for title, value in data.get("buttons", []))
-    return str(data["recipient"]), Reply(str(data["text"]), buttons)
+    return str(data["recipient"]), Reply(str(data["text"]), buttons), bool(data.get("in_reply"))
 
 
 async def enqueue(
@@ -183,33 +192,48 @@ class OutboxDispatcher:
         item = await self._claim(item_id)
         if item is None:
             return 0
-        recipient, reply = decode(item.payload)
+        recipient, reply, in_reply = decode_full(item.payload)
         channel = self._channels[item.channel]
         now = self._clock()
         try:
             result = await channel.send(recipient, reply)
         except TemporaryFailureError as error:
-            await self._retry(item, now, error)
+            await self._retry(item, now, error, in_reply=in_reply)
+            return 0
+        except SendCancelledError as error:
+            await self._finish(item, status=OutboxStatus.CANCELLED, last_error=str(error)[:200])
             return 0
         except PermanentFailureError as error:
             await self._give_up(item, str(error))
             return 0
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
-                .values(
-                    status=OutboxStatus.SENT,
-                    sent_at=now,
-                    provider_message_id=result.provider_message_id,
-                    segments=result.segments,
-                    attempts=item.attempts + 1,
-                    payload=encode("", Reply(""), in_reply=False),
-                )
-            )
+        await self._finish(
+            item,
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            provider_message_id=result.provider_message_id,
+            segments=result.segments,
+            attempts=item.attempts + 1,
+            payload=encode("", Reply(""), in_reply=False),
+        )
         return 1
 
-    async def _retry(self, item: OutboxItem, now: datetime, error: TemporaryFailureError) -> None:
+    async def _finish(self, item: OutboxItem, **values: object) -> bool:
+        """Record the outcome of a send, only if the row is still ours (``sending``).
+
+        A row the stale-row sweep has handed to another dispatcher must not be overwritten:
+        that would let it be sent a second time, or mark a failed send as sent.
+        """
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxItem)
+                .where(OutboxItem.id == item.id, OutboxItem.status == SENDING)
+                .values(**values)
+            )
+            return bool(getattr(result, "rowcount", 0))
+
+    async def _retry(
+        self, item: OutboxItem, now: datetime, error: TemporaryFailureError, *, in_reply: bool
+    ) -> None:
         attempts = item.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             await self._give_up(item, f"gave up after {attempts} attempts: {error}")
@@ -217,34 +241,34 @@ class OutboxDispatcher:
         backoff = min(BASE_BACKOFF * (2 ** (attempts - 1)), MAX_BACKOFF)
         if error.retry_after is not None:
             backoff = max(backoff, timedelta(seconds=error.retry_after))
+        retry_at = now + backoff
+        policy = self._policies.get(item.channel)
+        if policy is not None:
+            # A reply delayed by an outage is no longer an immediate answer: after a long
+            # wait it follows the channel's rules for messages we start (no SMS at night).
+            fresh_reply = in_reply and retry_at - item.created_at < STALE_REPLY
+            retry_at = policy.earliest(retry_at, in_reply=fresh_reply)
         logger.warning(
-            "outbox %s on %s: temporary failure (%s), retry in %ss",
+            "outbox %s on %s: temporary failure (%s), retry at %s",
             item.id,
             item.channel,
             type(error).__name__,
-            int(backoff.total_seconds()),
+            retry_at.isoformat(timespec="seconds"),
         )
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
-                .values(
-                    status=OutboxStatus.PENDING,
-                    attempts=attempts,
-                    not_before=now + backoff,
-                    last_error=str(error)[:200],
-                )
-            )
+        await self._finish(
+            item,
+            status=OutboxStatus.PENDING,
+            attempts=attempts,
+            not_before=retry_at,
+            last_error=str(error)[:200],
+        )
 
     async def _give_up(self, item: OutboxItem, reason: str) -> None:
         logger.warning("outbox %s on %s failed for good", item.id, item.channel)
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.id == item.id)
-                .values(status=OutboxStatus.FAILED, last_error=reason[:200])
-            )
-            if item.conversation_id is not None:
+        if not await self._finish(item, status=OutboxStatus.FAILED, last_error=reason[:200]):
+            return
+        if item.conversation_id is not None:
+            async with self._sessions.begin() as session:
                 await session.execute(
                     update(Conversation)
                     .where(Conversation.id == item.conversation_id)

@@ -196,6 +196,8 @@ class DialogueEngine:
         if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
             return self._crisis(state, turn, effects)
         keyword = fold(text)
+        if intent == "opt_out" and turn.opted_out:
+            return Outcome([], state, effects)  # confirmed once already: say nothing more
         if intent == "opt_out" and (
             keyword in STOP_WORDS or not in_form or confidence >= HIGH_CONFIDENCE
         ):
