@@ -62,6 +62,7 @@ train() {
     model="$MODELS_DIR/$name.tar.gz"
     if [[ -f "$model" ]]; then
         echo "rasa: $NLU_DIR unchanged, reusing $model" >&2
+        touch "$model"
     else
         mkdir -p "$MODELS_DIR"
         echo "rasa: training $NLU_DIR into $model" >&2
@@ -70,6 +71,9 @@ train() {
             --domain "$snapshot/domain.yml" --out "$MODELS_DIR" --fixed-model-name "$name" >&2
         [[ -f "$model" ]] || die "training finished without writing $model"
         echo "rasa: trained in $((SECONDS - started)) s" >&2
+        # Keep the five newest models: enough to switch branches back, bounded on disk.
+        find "$MODELS_DIR" -maxdepth 1 -name 'nlu-*.tar.gz' -printf '%T@ %p\n' \
+            | sort -rn | tail -n +6 | cut -d' ' -f2- | xargs -r -d '\n' rm -f
     fi
     rm -rf "$snapshot"
     trap - EXIT
