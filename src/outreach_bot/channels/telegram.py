@@ -157,8 +157,11 @@ def build_application(settings: Settings, mode: UpdateMode) -> TelegramApplicati
 
 
 def _locale(user: User | None, default: str) -> str:
-    """The young person's language from their Telegram settings, for texts said outside the
-    dialogue (the dialogue itself follows what they write)."""
+    """The language of the young person's Telegram app, for texts said outside the dialogue.
+
+    The dialogue itself follows the language they write in; this is only for the few notices
+    the adapter gives before any text exists (a sticker, a stale button).
+    """
     code = (user.language_code or "") if user else ""
     if code.startswith("en"):
         return "en"
@@ -223,8 +226,7 @@ class TelegramAdapter:
         await self._hand_over(update, message.chat.id, text)
 
     async def on_callback(self, update: Update) -> None:
-        """A button tap: handled like its payload; then the keyboard goes, so it can't be
-        tapped twice."""
+        """A button tap is handled like its payload; then its keyboard goes, so no double tap."""
         query = update.callback_query
         assert query is not None  # noqa: S101 - receive() routed it here
         chat = query.message.chat if query.message is not None else None

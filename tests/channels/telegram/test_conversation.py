@@ -17,7 +17,7 @@ from outreach_bot.channels.telegram import (
 )
 from outreach_bot.core.campaigns import create_campaign
 from outreach_bot.storage.models import Conversation, Lead, Message, OutboxItem
-from tests.channels.telegram.bot_api import CHAT_ID, FakeBotApi, text_update
+from tests.channels.telegram.bot_api import CHAT_ID, FakeBotApi, load_update, text_update
 from tests.channels.telegram.conftest import (
     TEAM_CHAT_ID,
     Harness,
@@ -117,7 +117,7 @@ async def test_deep_link_attributes_the_conversation_to_the_campaign(polling: Ha
     campaign = await create_campaign(
         polling.services.sessions, "forum-verdun", name="Forum emploi Verdun"
     )
-    replies = await polling.user.say("/start FORUM-VERDUN")
+    replies = await polling.user.send(load_update("command_start"))
     assert "bot" in replies[0].lower()
     async with polling.services.sessions() as session:
         conversation = await session.scalar(select(Conversation))
