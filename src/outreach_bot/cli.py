@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("code")
     create.add_argument("--name", required=True)
     create.add_argument("--sector", default=None)
-    create.add_argument("--date", type=date.fromisoformat, default=None, dest="held_on")
+    create.add_argument("--date", type=_held_on, default=None, dest="held_on")
     create.add_argument("--place", default="")
 
     db = commands.add_parser("db", help="database schema")
@@ -82,7 +82,22 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade")
 
     commands.add_parser("purge", help="erase data past its retention period")
+
+    demo = commands.add_parser("demo", help="invented demo data, clearly marked DEMO")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    demo_commands.add_parser("seed", help="create demo campaigns, conversations and leads")
+    demo_commands.add_parser("clear", help="remove all demo data")
     return parser
+
+
+def _held_on(raw: str) -> date | None:
+    """A campaign date, ``2026-05-12`` or ``12/05/2026``; anything else is a clear usage error."""
+    from outreach_bot.domain.campaigns import parse_held_on  # noqa: PLC0415
+
+    try:
+        return parse_held_on(raw)
+    except OutreachError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -193,6 +208,23 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
                 place=args.place,
             )
             print(f"campaign {campaign.code} created: {settings.public_url}q/{campaign.code}")
+        elif args.command == "demo":
+            from outreach_bot.core import demo  # noqa: PLC0415
+
+            if args.demo_command == "seed":
+                seeded = await demo.seed_demo(
+                    services.sessions,
+                    consent_version=services.content.privacy.consent.text_version,
+                )
+                print(
+                    f"DEMO data created (invented; codes DEMO-..., names [DÉMO]): "
+                    f"{seeded.campaigns} campaigns, {seeded.scans} scans, "
+                    f"{seeded.conversations} conversations, {seeded.consents} consents, "
+                    f"{seeded.leads} leads. Remove it with: outreach-bot demo clear"
+                )
+            else:
+                removed = await demo.clear_demo(services.sessions)
+                print(f"demo data removed: {removed} conversations and the DEMO- campaigns")
         elif args.command == "purge":
             from outreach_bot.core.purge import purge  # noqa: PLC0415
 
@@ -238,6 +270,7 @@ async def _run(settings: Settings, host: str, port: int) -> int:
         finally:
             await runner.cleanup()
     return 0
+
 
 async def _print_setup_link(settings: Settings, services: Any) -> None:
     """With no account yet, show the one-time link that creates the first admin.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Final
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     secret_key: str = ""
     telegram_token: str = ""
     telegram_base_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org/bot")
+    telegram_bot_username: str = ""
     telegram_team_chat_id: int | None = None
     telegram_webhook: bool | None = None
     telegram_webhook_secret: str = ""
@@ -77,6 +79,15 @@ class Settings(BaseSettings):
             if value.startswith("sqlite://"):
                 return "sqlite+aiosqlite://" + value.split("://", 1)[1]
             raise ValueError("use a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        return value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str) -> str:
+        """A bot username as Telegram shows it (``@`` optional), used to build ``t.me`` links."""
+        value = value.strip().removeprefix("@")
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError("must be the bot's username, like MissionLocaleBot")
         return value
 
     @field_validator("default_locale")

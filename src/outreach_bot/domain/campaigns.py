@@ -1,17 +1,186 @@
-"""Campaign codes: short, readable, safe in a URL, an SMS and a Telegram deep link."""
+"""Campaign codes and dates: short, readable, safe in a URL, an SMS and a Telegram deep link."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date
+from enum import StrEnum
 from typing import Final
+
+from outreach_bot.domain.errors import InvalidInputError
 
 CODE_RE: Final = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
 """3 to 32 characters, letters, digits and inner hyphens: Telegram's ``start`` parameter accepts
 ``[A-Za-z0-9_-]`` up to 64, an SMS keyword must survive any phone keyboard, and a URL needs no
 escaping. Stored upper-case so that codes compare case-insensitively."""
 
+MIN_CODE: Final = 3
+MAX_CODE: Final = 32
+
+RESERVED_CODES: Final = frozenset(
+    {
+        # Words the bot or the SMS operators already react to: a campaign may never steal them.
+        "STOP",
+        "STOPP",
+        "ARRET",
+        "ARRETER",
+        "UNSUBSCRIBE",
+        "CANCEL",
+        "END",
+        "QUIT",
+        "START",
+        "UNSTOP",
+        "YES",
+        "HELP",
+        "INFO",
+        "AIDE",
+        "SUPPRIMER",
+        "SUPPRIME",
+        "DELETE",
+        "OUI",
+        "NON",
+        "MENU",
+        "CHAT",
+        # First words of ordinary messages: a code equal to one would grab strangers.
+        "SALUT",
+        "BONJOUR",
+        "BONSOIR",
+        "COUCOU",
+        "HELLO",
+        "MERCI",
+        "SVP",
+        "CEST",
+        "QUOI",
+        "COMMENT",
+        "POURQUOI",
+        "EMPLOI",
+        "TRAVAIL",
+        "FORMATION",
+        "LOGEMENT",
+    }
+)
+"""A campaign code is also the first word of an SMS: these would attribute or stop people by
+accident, so they are refused."""
+
+KEYWORD_PUNCTUATION: Final = ".,;:!?\"'«»()[]*"
+"""What phones and people put around a keyword typed from a poster ("Forum-Verdun !")."""
+
+PLACE_MAX: Final = 200
+NAME_MAX: Final = 200
+EARLIEST_YEAR: Final = 2000
+LATEST_YEAR: Final = 2100
+
+_FRENCH_DATE_RE: Final = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+
+
+class CodeProblem(StrEnum):
+    """Why a proposed code was refused, so each edge can explain it in its own words."""
+
+    EMPTY = "empty"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    CHARACTERS = "characters"
+    RESERVED = "reserved"
+
+
+CODE_PROBLEMS: Final[dict[CodeProblem, str]] = {
+    CodeProblem.EMPTY: "a campaign needs a code",
+    CodeProblem.TOO_SHORT: f"a code has at least {MIN_CODE} characters",
+    CodeProblem.TOO_LONG: f"a code has at most {MAX_CODE} characters",
+    CodeProblem.CHARACTERS: (
+        "a code has only letters A-Z, digits and inner hyphens: no spaces, accents or emoji"
+    ),
+    CodeProblem.RESERVED: "this word is reserved (STOP, AIDE, SALUT…); choose another code",
+}
+
+
+class CampaignCodeError(InvalidInputError):
+    """A proposed campaign code breaks a rule; ``problem`` says which one."""
+
+    def __init__(self, problem: CodeProblem) -> None:
+        super().__init__(CODE_PROBLEMS[problem])
+        self.problem = problem
+
+
+def code_problem(raw: str) -> CodeProblem | None:
+    """The first rule a proposed code breaks, or None when it is a good code."""
+    candidate = raw.strip().upper()
+    if not candidate:
+        return CodeProblem.EMPTY
+    if len(candidate) > MAX_CODE:
+        return CodeProblem.TOO_LONG
+    if len(candidate) < MIN_CODE:
+        return CodeProblem.TOO_SHORT
+    if not CODE_RE.match(candidate):
+        return CodeProblem.CHARACTERS
+    if candidate in RESERVED_CODES:
+        return CodeProblem.RESERVED
+    return None
+
+
+def validate_code(raw: str) -> str:
+    """The canonical (upper-case) form of a new campaign code.
+
+    Strict on purpose: what staff type is printed on posters, so nothing is silently changed
+    except case and surrounding spaces.
+
+    Raises:
+        CampaignCodeError: the code breaks a rule.
+    """
+    problem = code_problem(raw)
+    if problem is not None:
+        raise CampaignCodeError(problem)
+    return raw.strip().upper()
+
 
 def normalise_code(raw: str) -> str | None:
-    """The canonical form of a campaign code, or None if it cannot be one."""
-    candidate = raw.strip().upper()
+    """The canonical form of a code someone typed or scanned, or None if it cannot be one.
+
+    Lenient on purpose, because it finds existing campaigns: case is ignored and punctuation
+    around an SMS keyword ("forum-verdun !") is dropped.
+    """
+    candidate = raw.strip().strip(KEYWORD_PUNCTUATION).strip().upper()
     return candidate if CODE_RE.match(candidate) else None
+
+
+def suggest_code(name: str) -> str:
+    """A code derived from a campaign name (accents folded, words joined by hyphens).
+
+    Returns an empty string when the name gives nothing usable; the result still has to pass
+    :func:`validate_code` (it may be reserved or too short).
+    """
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    words = re.findall(r"[A-Za-z0-9]+", folded.upper())
+    code = ""
+    for word in words:
+        candidate = f"{code}-{word}" if code else word
+        if len(candidate) > MAX_CODE:
+            break
+        code = candidate
+    return code
+
+
+def parse_held_on(raw: str) -> date | None:
+    """A campaign date typed as ``2026-05-12`` or ``12/05/2026``; empty means no date.
+
+    Raises:
+        InvalidInputError: any other shape, an impossible day, or a year outside 2000-2100.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    try:
+        french = _FRENCH_DATE_RE.match(text)
+        if french:
+            day, month, year = (int(part) for part in french.groups())
+            value = date(year, month, day)
+        else:
+            value = date.fromisoformat(text)
+    except ValueError as error:
+        raise InvalidInputError(
+            f"not a date: {text[:40]!r}; write it like 2026-05-12 or 12/05/2026"
+        ) from error
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise InvalidInputError(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value

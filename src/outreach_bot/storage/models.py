@@ -326,6 +326,7 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
 
+
 class LoginFailure(Base):
     """A failed back-office login, kept briefly to throttle guessing. Hashes only, no address."""
 
@@ -346,3 +347,22 @@ class SubmittedForm(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class FigureTally(Base):
+    """Anonymous counts kept when a conversation is erased, so funders' figures never shrink.
+
+    One row per (day, metric, campaign, sector) with a count; nothing links it to a person.
+    """
+
+    __tablename__ = "figure_tallies"
+    __table_args__ = (UniqueConstraint("day", "metric", "campaign_id", "sector_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    metric: Mapped[str] = mapped_column(String(20))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL")
+    )
+    sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
+    count: Mapped[int] = mapped_column(Integer, default=0)

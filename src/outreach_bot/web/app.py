@@ -10,7 +10,7 @@ from aiohttp import web
 
 from outreach_bot.app import Services
 from outreach_bot.channels import rest, sms, telegram, webchat_poll
-from outreach_bot.web import admin, health
+from outreach_bot.web import admin, health, landing
 from outreach_bot.web.api import auth, leads, stats
 from outreach_bot.web.errors import error_middleware
 from outreach_bot.web.keys import metrics_key, services_key
@@ -39,6 +39,7 @@ def build_app(services: Services) -> web.Application:
     app[metrics_key] = registry
     health.add_routes(app)
     rest.add_routes(app)
+    landing.add_routes(app)
     webchat_poll.add_routes(app)
     admin.setup(app, services)
     telegram.setup(app, services)  # starts before the outbox and stops after it

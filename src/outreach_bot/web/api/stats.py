@@ -1,29 +1,27 @@
-"""``GET /api/stats``: the key figures, optionally over ``from``/``to`` (ISO dates)."""
+"""``GET /api/stats``: the same figures as the back-office dashboard, as JSON.
+
+``from`` and ``to`` are ISO dates, both included; either may be left out. The top level keeps
+``identified``, ``consents``, ``leads``, ``urgent``, ``mobilised`` and ``interventions``, then
+adds ``scans``, ``contacted``, the period, and the funnels per campaign, sector and week.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
-
 from aiohttp import web
 
-from outreach_bot.core.stats import key_figures
+from outreach_bot.core.stats import Period, compute_figures
+from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.web.errors import json_error
 from outreach_bot.web.keys import services_key
 
 
-def _day(raw: str | None) -> datetime | None:
-    return None if raw is None else datetime.combine(date.fromisoformat(raw), time(), UTC)
-
-
 async def stats_view(request: web.Request) -> web.Response:
-    """Identified, consents, leads, urgent, mobilised, interventions."""
+    """Key figures, funnels and weekly series over an optional period."""
     try:
-        since = _day(request.query.get("from"))
-        until = _day(request.query.get("to"))
-    except ValueError:
-        return json_error(400, "from and to must be dates like 2026-01-31")
-    async with request.app[services_key].sessions() as session:
-        figures = await key_figures(session, since=since, until=until)
+        period = Period.parse(request.query.get("from"), request.query.get("to"))
+    except InvalidInputError as error:
+        return json_error(400, str(error))
+    figures = await compute_figures(request.app[services_key].sessions, period)
     return web.json_response(figures.as_dict())
 
 

@@ -1,0 +1,224 @@
+"""The public QR landing page ``/q/{code}`` and its web chat.
+
+The landing page is one small HTML file with inline CSS and plain links, so it opens fast on
+any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir dans Telegram"
+(deep link with the code) and "Envoyer un SMS" (``sms:`` link with the code as the body).
+
+The web chat talks to the REST channel and is attributed to the campaign by sending
+``/start CODE`` first. Without JavaScript it still works as a form posted to this module, which
+hands the message to the same core on the same ``rest`` channel.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+from urllib.parse import quote
+
+import jinja2
+from aiohttp import web
+
+from outreach_bot.app import Services
+from outreach_bot.channels.base import InboundMessage
+from outreach_bot.core.campaigns import (
+    LandingCampaign,
+    find_landing_campaign,
+    landing_url,
+    record_scan,
+)
+from outreach_bot.dialogue.replies import Button
+from outreach_bot.web.keys import services_key
+from outreach_bot.web.posters import display_phone
+
+logger = logging.getLogger(__name__)
+
+WEBCHAT_DIR: Final = Path(__file__).parent / "webchat"
+ASSET_PREFIX: Final = "/webchat"
+REST_ENDPOINT: Final = "/webhooks/rest/webhook"
+POLL_ENDPOINT: Final = "/webhooks/rest/messages"
+"""Counsellor messages during a takeover (the web chat has no push)."""
+CHANNEL: Final = "rest"
+SENDER_RE: Final = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
+MAX_MESSAGE: Final = 1000
+PREFETCH_HEADERS: Final = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
+
+_templates: Final = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(WEBCHAT_DIR),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_ASSETS: Final = {"chat.js": "text/javascript", "chat.css": "text/css"}
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLine:
+    """One bubble of the server-rendered chat (no-JavaScript mode)."""
+
+    side: str
+    text: str
+
+
+def telegram_link(username: str, code: str | None) -> str:
+    """``https://t.me/<bot>?start=<CODE>``, the deep link that attributes a Telegram chat."""
+    if not username:
+        return ""
+    return f"https://t.me/{username}" + (f"?start={code}" if code else "")
+
+
+def sms_link(number: str, code: str | None) -> str:
+    """An ``sms:`` link that opens the phone's messages app with the code already typed."""
+    if not number:
+        return ""
+    target = quote(number.replace(" ", ""), safe="+")
+    return f"sms:{target}" + (f"?body={quote(code)}" if code else "")
+
+
+def _html(body: str, *, status: int = 200) -> web.Response:
+    response = web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+    # Every opening must reach us to be counted; and the page must never be cached with a
+    # conversation in it.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _is_prefetch(request: web.Request) -> bool:
+    """Browsers and link previews that load a page nobody looked at are not scans."""
+    if request.method == "HEAD":
+        return True
+    return any(
+        "prefetch" in request.headers.get(name, "").lower()
+        or "preview" in request.headers.get(name, "").lower()
+        for name in PREFETCH_HEADERS
+    )
+
+
+def _state(campaign: LandingCampaign | None) -> str:
+    if campaign is None:
+        return "unknown"
+    return "active" if campaign.active else "archived"
+
+
+async def on_landing(request: web.Request) -> web.Response:
+    """Show the landing page of a scanned code and count the scan (no IP, no user agent)."""
+    services = request.app[services_key]
+    raw = request.match_info["code"]
+    if _is_prefetch(request):
+        campaign = await find_landing_campaign(services.sessions, raw)
+    else:
+        campaign = await record_scan(services.sessions, raw)
+    code = campaign.code if campaign else None
+    settings = services.settings
+    chat_path = f"/q/{code or 'chat'}/chat"
+    body = _templates.get_template("landing.html").render(
+        state=_state(campaign),
+        campaign=campaign,
+        code=code,
+        chat_url=chat_path,
+        telegram_url=telegram_link(settings.telegram_bot_username, code),
+        sms_url=sms_link(settings.sms_number, code),
+        sms_display=display_phone(settings.sms_number) if settings.sms_number else "",
+    )
+    return _html(body, status=200 if campaign else 404)
+
+
+def _chat_page(
+    services: Services,
+    campaign: LandingCampaign | None,
+    *,
+    sender: str,
+    started: bool,
+    lines: list[ChatLine],
+    buttons: list[Button],
+) -> web.Response:
+    code = campaign.code if campaign else None
+    segment = code or "chat"
+    body = _templates.get_template("chat.html").render(
+        asset_prefix=ASSET_PREFIX,
+        endpoint=REST_ENDPOINT,
+        poll=POLL_ENDPOINT,
+        start_code=code or "",
+        landing_url=f"/q/{segment}",
+        post_url=f"/q/{segment}/chat",
+        sender=sender,
+        started=started,
+        lines=lines,
+        buttons=buttons,
+    )
+    return _html(body)
+
+
+def _new_sender() -> str:
+    return f"web-{secrets.token_urlsafe(18)}"
+
+
+async def on_chat_page(request: web.Request) -> web.Response:
+    """The web chat: started by JavaScript, or by a "Commencer" button without it."""
+    services = request.app[services_key]
+    campaign = await find_landing_campaign(services.sessions, request.match_info["code"])
+    return _chat_page(
+        services, campaign, sender=_new_sender(), started=False, lines=[], buttons=[]
+    )
+
+
+async def on_chat_post(request: web.Request) -> web.Response:
+    """No-JavaScript chat: one form post is one message; the page shows the bot's answer."""
+    services = request.app[services_key]
+    campaign = await find_landing_campaign(services.sessions, request.match_info["code"])
+    form = await request.post()
+    sender = str(form.get("sender", ""))
+    if not SENDER_RE.match(sender):
+        sender = _new_sender()
+    started = form.get("started") == "1"
+    payload = str(form.get("payload", "")).strip()
+    typed = str(form.get("message", "")).replace("\x00", "").strip()[:MAX_MESSAGE]
+    lines: list[ChatLine] = []
+    buttons: list[Button] = []
+    messages: list[str] = []
+    if not started:
+        messages.append(f"/start {campaign.code}" if campaign else "/start")
+    if payload:
+        messages.append(payload)
+    elif typed:
+        messages.append(typed)
+        lines.append(ChatLine("me", typed))
+    for text in messages:
+        result = await services.conversations.handle_inbound(
+            InboundMessage(channel=CHANNEL, sender_id=sender, text=text)
+        )
+        for reply in result.replies:
+            lines.append(ChatLine("bot", reply.text))
+            if reply.buttons:
+                buttons = list(reply.buttons)
+    return _chat_page(
+        services, campaign, sender=sender, started=True, lines=lines, buttons=buttons
+    )
+
+
+async def on_asset(request: web.Request) -> web.FileResponse:
+    """The web chat's own JavaScript and CSS, served from the package (no CDN)."""
+    name = request.match_info["name"]
+    if name not in _ASSETS:
+        raise web.HTTPNotFound
+    response = web.FileResponse(WEBCHAT_DIR / name, headers={"Content-Type": _ASSETS[name]})
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the landing page, the web chat and its assets on the public application."""
+    app.router.add_get("/q/{code}", on_landing)
+    app.router.add_get("/q/{code}/chat", on_chat_page)
+    app.router.add_post("/q/{code}/chat", on_chat_post)
+    app.router.add_get(ASSET_PREFIX + "/{name}", on_asset)
+
+
+def campaign_landing_url(services: Services, code: str) -> str:
+    """The public address of a campaign's landing page (what its QR code holds)."""
+    return landing_url(str(services.settings.public_url), code)

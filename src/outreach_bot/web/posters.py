@@ -1,0 +1,180 @@
+"""Printable posters (A4) and flyers (A6) of a campaign: QR code, what the bot is for, SMS and
+Telegram.
+
+The QR code is drawn as vector squares, so it stays sharp on any printer. Text uses the PDF
+core fonts (no font file to ship), so it is kept to Latin-1, which covers French.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+import phonenumbers
+from fpdf import FPDF
+
+from outreach_bot.core.qr import QUIET_ZONE, qr_matrix
+
+PURPOSE: Final = (
+    "Travail, formation, argent, logement : pose tes questions au bot de la Mission Locale, "
+    "c'est gratuit."
+)
+"""The one plain sentence of what the bot is for."""
+
+SCAN_HINT: Final = "Scanne avec l'appareil photo de ton téléphone"
+
+_REPLACEMENTS: Final = {
+    "’": "'",
+    "‘": "'",
+    "“": '"',
+    "”": '"',
+    "–": "-",
+    "—": "-",
+    "…": "...",
+    "œ": "oe",
+    "Œ": "OE",
+    "\u00a0": " ",
+    "\u202f": " ",
+}
+
+
+class PosterSize(StrEnum):
+    """A4 to pin on a wall, A6 to hand out."""
+
+    A4 = "a4"
+    A6 = "a6"
+
+
+_PAGE_MM: Final = {PosterSize.A4: (210.0, 297.0), PosterSize.A6: (105.0, 148.0)}
+
+
+@dataclass(frozen=True, slots=True)
+class PosterText:
+    """What a poster says besides the QR code; empty fields leave their line out."""
+
+    url: str
+    code: str
+    campaign_name: str = ""
+    sms_number: str = ""
+    telegram_link: str = ""
+
+
+def latin1(text: str) -> str:
+    """``text`` with typographic signs simplified and anything outside Latin-1 dropped.
+
+    Campaign names are typed by staff and may hold emoji; the poster must still print.
+    """
+    for sign, plain in _REPLACEMENTS.items():
+        text = text.replace(sign, plain)
+    text = unicodedata.normalize("NFC", text)
+    return " ".join(text.encode("latin-1", "ignore").decode("latin-1").split())
+
+
+def display_phone(number: str) -> str:
+    """A phone number as people read it on a poster (``06 12 34 56 78`` for French ones)."""
+    try:
+        parsed = phonenumbers.parse(number, "FR")
+    except phonenumbers.NumberParseException:
+        return number
+    if parsed.country_code == 33:  # noqa: PLR2004 - France's calling code
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _short(url: str) -> str:
+    return url.removeprefix("https://").removeprefix("http://")
+
+
+def poster_pdf(text: PosterText, size: PosterSize = PosterSize.A4) -> bytes:
+    """The poster as a one-page PDF, laid out for ``size``."""
+    k = _PAGE_MM[size][0] / _PAGE_MM[PosterSize.A4][0]
+    pdf = FPDF(orientation="P", unit="mm", format=_PAGE_MM[size])
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(left=16 * k, top=16 * k, right=16 * k)
+    pdf.set_title(latin1(f"Affiche {text.code}"))
+    pdf.set_creator("Outreach Bot")
+    pdf.add_page()
+    width = pdf.epw
+
+    pdf.set_text_color(20, 20, 20)
+    pdf.set_font("Helvetica", style="B", size=28 * k)
+    pdf.multi_cell(width, 12 * k, latin1(PURPOSE), align="C", new_x="LMARGIN", new_y="NEXT")
+
+    side = 124 * k
+    top = pdf.get_y() + 10 * k
+    _draw_qr(pdf, text.url, x=(pdf.w - side) / 2, y=top, side=side)
+    pdf.set_y(top + side + 4 * k)
+    pdf.set_font("Helvetica", size=15 * k)
+    pdf.multi_cell(width, 7.5 * k, latin1(SCAN_HINT), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11 * k)
+    pdf.set_text_color(70, 70, 70)
+    pdf.multi_cell(
+        width, 6 * k, latin1(_short(text.url)), align="C", new_x="LMARGIN", new_y="NEXT"
+    )
+
+    pdf.set_y(pdf.get_y() + 6 * k)
+    pdf.set_draw_color(180, 180, 180)
+    pdf.set_line_width(0.4 * k)
+    pdf.line(pdf.l_margin + 20 * k, pdf.get_y(), pdf.w - pdf.r_margin - 20 * k, pdf.get_y())
+    pdf.set_y(pdf.get_y() + 6 * k)
+    pdf.set_text_color(20, 20, 20)
+    if text.sms_number:
+        pdf.set_font("Helvetica", size=18 * k)
+        pdf.multi_cell(
+            width,
+            9 * k,
+            latin1(f"Par SMS : envoie **{text.code}** au **{display_phone(text.sms_number)}**"),
+            align="C",
+            markdown=True,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.set_y(pdf.get_y() + 2 * k)
+    if text.telegram_link:
+        pdf.set_font("Helvetica", size=18 * k)
+        pdf.multi_cell(
+            width,
+            9 * k,
+            latin1(f"Sur Telegram : **{_short(text.telegram_link)}**"),
+            align="C",
+            markdown=True,
+            link=text.telegram_link,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+    pdf.set_font("Helvetica", size=8 * k)
+    pdf.set_text_color(120, 120, 120)
+    footer = text.code if not text.campaign_name else f"{text.code} - {text.campaign_name}"
+    pdf.set_y(pdf.h - 14 * k)
+    pdf.multi_cell(width, 4 * k, latin1(footer)[:120], align="C")
+    return bytes(pdf.output())
+
+
+def _draw_qr(pdf: FPDF, url: str, *, x: float, y: float, side: float) -> None:
+    """Draw the code as filled squares, one rectangle per horizontal run of dark modules."""
+    matrix = qr_matrix(url)
+    modules = len(matrix) + 2 * QUIET_ZONE
+    cell = side / modules
+    pdf.set_fill_color(255, 255, 255)
+    pdf.rect(x, y, side, side, style="F")
+    pdf.set_fill_color(0, 0, 0)
+    origin_x = x + QUIET_ZONE * cell
+    origin_y = y + QUIET_ZONE * cell
+    for row_index, row in enumerate(matrix):
+        column = 0
+        while column < len(row):
+            if not row[column]:
+                column += 1
+                continue
+            start = column
+            while column < len(row) and row[column]:
+                column += 1
+            pdf.rect(
+                origin_x + start * cell,
+                origin_y + row_index * cell,
+                (column - start) * cell,
+                cell,
+                style="F",
+            )

@@ -1,0 +1,38 @@
+"""``outreach-bot campaigns create`` and ``outreach-bot demo seed`` as a newcomer runs them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli.test_cli import run_cli
+
+
+def test_demo_seed_says_what_it_created_and_how_to_remove_it(tmp_path: Path) -> None:
+    """The demo data is announced as invented, with its counts and the command to clear it."""
+    result = run_cli(["demo", "seed"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "DEMO data created (invented" in result.stdout
+    assert "5 campaigns, 174 scans, 71 conversations, 29 consents, 31 leads" in result.stdout
+    assert "outreach-bot demo clear" in result.stdout
+
+
+def test_a_campaign_date_in_the_wrong_format_is_a_usage_error(tmp_path: Path) -> None:
+    """``--date 31/02/2026`` stops with one line saying how to write a date."""
+    result = run_cli(
+        ["campaigns", "create", "FORUM-B", "--name", "Forum", "--date", "31/02/2026"], tmp_path
+    )
+    assert result.returncode == 2
+    assert "write it like 2026-05-12 or 12/05/2026" in result.stderr
+
+
+def test_a_bad_code_is_refused_with_the_rule(tmp_path: Path) -> None:
+    """A code with a space is refused with the rule, a French date is accepted."""
+    bad = run_cli(["campaigns", "create", "forum verdun", "--name", "Forum"], tmp_path)
+    assert bad.returncode == 1
+    assert "no spaces" in bad.stderr
+    good = run_cli(
+        ["campaigns", "create", "forum-verdun", "--name", "Forum", "--date", "12/05/2026"],
+        tmp_path,
+    )
+    assert good.returncode == 0, good.stderr
+    assert "campaign FORUM-VERDUN created: http://127.0.0.1:8080/q/FORUM-VERDUN" in good.stdout

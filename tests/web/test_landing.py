@@ -1,0 +1,284 @@
+"""The public QR landing page ``/q/{code}`` and its web chat, with and without JavaScript."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from html import unescape
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from sqlalchemy import func, inspect, select
+
+from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.core.campaigns import archive_campaign, create_campaign
+from outreach_bot.nlu.base import NluBackend
+from outreach_bot.storage.models import (
+    Author,
+    Campaign,
+    CampaignScan,
+    Conversation,
+    Direction,
+    Lead,
+    Message,
+)
+from tests.conftest import make_settings
+from tests.factories import RestChat
+from tests.web.test_rest_conversation import run_full_lead
+
+BOT = "MissionLocaleTestBot"
+NUMBER = "+33639980000"
+HIDDEN_RE = re.compile(r'name="(sender|started)" value="([^"]*)"')
+
+Client = TestClient[web.Request, web.Application]
+
+
+@pytest.fixture(name="configured")
+async def _configured(
+    tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: object
+) -> AsyncIterator[tuple[Services, Client]]:
+    """Services with an SMS number and a Telegram bot name, and a client on them."""
+    settings = make_settings(tmp_path, telegram_bot_username=f"@{BOT}", sms_number=NUMBER)
+    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
+        client = await aiohttp_client(create_web_app(services))  # type: ignore[operator]
+        yield services, client
+
+
+async def scan_count(services: Services) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count(CampaignScan.id))) or 0)
+
+
+def links(html: str) -> list[str]:
+    return [unescape(href) for href in re.findall(r'href="([^"]+)"', html)]
+
+
+async def test_landing_page_offers_chat_telegram_and_sms_without_javascript(
+    configured: tuple[Services, Client],
+) -> None:
+    """Scanning shows three plain links, each carrying the campaign code, and counts the scan."""
+    services, client = configured
+    await create_campaign(services.sessions, "FORUM-VERDUN", name="Forum emploi Verdun")
+    response = await client.get("/q/forum-verdun")
+    assert response.status == 200
+    html = await response.text()
+    assert "<script" not in html
+    assert 'rel="stylesheet"' not in html
+    assert len(html.encode()) < 8000
+    assert {"/q/FORUM-VERDUN/chat", f"https://t.me/{BOT}?start=FORUM-VERDUN"} <= set(links(html))
+    assert f"sms:{NUMBER}?body=FORUM-VERDUN" in links(html)
+    for label in ("Discuter ici", "Ouvrir dans Telegram", "Envoyer un SMS"):
+        assert label in html
+    assert "06 39 98 00 00" in html
+    assert response.headers["Cache-Control"] == "no-store"
+    assert await scan_count(services) == 1
+
+
+async def test_scans_store_neither_address_nor_browser(
+    configured: tuple[Services, Client],
+) -> None:
+    """A scan row holds a campaign and a time only; the user agent is nowhere in the database."""
+    services, client = configured
+    await create_campaign(services.sessions, "FORUM-UA", name="Forum")
+    agent = "Mozilla/5.0 (TestPhone; Unique-Agent-4242)"
+    response = await client.get(
+        "/q/FORUM-UA", headers={"User-Agent": agent, "X-Forwarded-For": "203.0.113.77"}
+    )
+    assert response.status == 200
+    columns = {column.key for column in inspect(CampaignScan).columns}
+    assert columns == {"id", "campaign_id", "at"}
+    path = Path(services.settings.effective_database_url.split("///", 1)[1])
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    assert b"Unique-Agent-4242" not in raw
+    assert b"203.0.113.77" not in raw
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Purpose": "prefetch"}, {"Sec-Purpose": "prefetch;prerender"}, {"X-Purpose": "preview"}],
+)
+async def test_prefetches_and_link_previews_are_not_scans(
+    configured: tuple[Services, Client], headers: dict[str, str]
+) -> None:
+    """A browser prefetch or a messaging app preview shows the page without counting it."""
+    services, client = configured
+    await create_campaign(services.sessions, "FORUM-P", name="Forum")
+    response = await client.get("/q/FORUM-P", headers=headers)
+    assert response.status == 200
+    assert (await client.head("/q/FORUM-P")).status == 200
+    assert await scan_count(services) == 0
+
+
+@pytest.mark.parametrize("code", ["INCONNU", "💥", "forum verdun", "A" * 500, "<script>"])
+async def test_unknown_or_malformed_codes_still_let_them_talk(
+    configured: tuple[Services, Client], code: str
+) -> None:
+    """A bad code gets a friendly 404 page with working links and no campaign in them."""
+    services, client = configured
+    response = await client.get(f"/q/{code}")
+    assert response.status == 404
+    html = await response.text()
+    assert "tu peux quand même nous écrire" in html
+    assert "<script>" not in html
+    found = links(html)
+    assert "/q/chat/chat" in found
+    assert f"https://t.me/{BOT}" in found
+    assert f"sms:{NUMBER}" in found
+    assert await scan_count(services) == 0
+
+
+async def test_an_archived_campaign_says_it_is_over_and_keeps_its_code(
+    configured: tuple[Services, Client],
+) -> None:
+    """After the event, the page says so, still counts the scan, and still attributes."""
+    services, client = configured
+    await create_campaign(services.sessions, "FETE-SPORT", name="Fête du sport")
+    await archive_campaign(services.sessions, "FETE-SPORT")
+    response = await client.get("/q/FETE-SPORT")
+    assert response.status == 200
+    html = await response.text()
+    assert "est terminé" in html
+    assert "Fête du sport" in html
+    assert f"https://t.me/{BOT}?start=FETE-SPORT" in links(html)
+    assert await scan_count(services) == 1
+
+
+async def test_without_telegram_or_sms_configured_only_the_chat_is_offered(
+    client: Client, services: Services
+) -> None:
+    """A fresh install with no channels configured shows just "Discuter ici"."""
+    await create_campaign(services.sessions, "FORUM-Z", name="Forum")
+    html = await (await client.get("/q/FORUM-Z")).text()
+    assert "Discuter ici" in html
+    assert "t.me" not in html
+    assert "sms:" not in html
+
+
+async def test_chat_page_loads_its_own_script_and_starts_nothing(
+    client: Client, services: Services
+) -> None:
+    """Opening the chat page serves vendored assets and creates no conversation by itself."""
+    await create_campaign(services.sessions, "FORUM-C", name="Forum")
+    response = await client.get("/q/FORUM-C/chat")
+    assert response.status == 200
+    html = await response.text()
+    assert 'data-start="FORUM-C"' in html
+    assert 'src="/webchat/chat.js"' in html
+    assert "http" not in "".join(re.findall(r'(?:src|href)="([^"]+)"', html))
+    for asset, kind in (("chat.js", "javascript"), ("chat.css", "css")):
+        served = await client.get(f"/webchat/{asset}")
+        assert served.status == 200
+        assert kind in served.headers["Content-Type"]
+    assert (await client.get("/webchat/landing.html")).status == 404
+    assert (await client.get("/webchat/..%2F..%2Fapp.py")).status == 404
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count(Conversation.id))) == 0
+
+
+async def test_the_chat_works_as_a_plain_form_without_javascript(
+    client: Client, services: Services
+) -> None:
+    """Without JavaScript: start, answer with a button, type a message, all attributed."""
+    campaign = await create_campaign(services.sessions, "FORUM-NJ", name="Forum")
+    html = await (await client.get("/q/FORUM-NJ/chat")).text()
+    hidden = dict(HIDDEN_RE.findall(html))
+    assert hidden["started"] == "0"
+    started = await client.post("/q/FORUM-NJ/chat", data={**hidden, "message": ""})
+    assert started.status == 200
+    page = await started.text()
+    assert "bot" in page.lower()
+    hidden = dict(HIDDEN_RE.findall(page))
+    assert hidden["started"] == "1"
+    payloads = re.findall(r'name="payload" value="([^"]+)"', page)
+    assert payloads
+    typed = await client.post(
+        "/q/FORUM-NJ/chat", data={**hidden, "message": "je cherche du boulot"}
+    )
+    assert "je cherche du boulot" in await typed.text()
+    async with services.sessions() as session:
+        conversations = list(await session.scalars(select(Conversation)))
+    assert len(conversations) == 1
+    assert conversations[0].channel == "rest"
+    assert conversations[0].campaign_id == campaign.id
+
+
+async def test_a_forged_sender_in_the_form_gets_a_fresh_conversation(
+    client: Client, services: Services
+) -> None:
+    """A sender field that is not ours is replaced, never trusted or echoed."""
+    response = await client.post(
+        "/q/chat/chat", data={"sender": "young-1\x00<b>", "started": "1", "message": "salut"}
+    )
+    assert response.status == 200
+    hidden = dict(HIDDEN_RE.findall(await response.text()))
+    assert re.fullmatch(r"web-[A-Za-z0-9_-]{24}", hidden["sender"])
+
+
+async def test_a_lead_from_the_web_chat_survives_its_campaign_being_deleted(
+    client: Client, services: Services
+) -> None:
+    """Deleting the campaign row keeps the lead and the conversation, just without campaign."""
+    campaign = await create_campaign(services.sessions, "FORUM-DEL", name="Forum")
+    chat = RestChat(client, sender="web-0123456789abcdef0123")
+    await chat.say("/start FORUM-DEL")
+    await run_full_lead(chat)
+    async with services.sessions() as session:
+        lead = await session.scalar(select(Lead))
+    assert lead is not None
+    assert lead.campaign_id == campaign.id
+    async with services.sessions.begin() as session:
+        await session.delete(await session.get(Campaign, campaign.id))
+    await chat.say("merci")
+    assert chat.last
+    async with services.sessions() as session:
+        kept = await session.scalar(select(Lead))
+    assert kept is not None
+    assert (kept.id, kept.campaign_id, kept.first_name) == (lead.id, None, "Léa")
+    assert (await client.get("/q/FORUM-DEL")).status == 404
+
+
+@pytest.mark.browser
+async def test_the_web_chat_script_talks_to_the_bot_in_a_real_browser(
+    client: Client, services: Services
+) -> None:
+    """Headless Chromium: tap "Discuter ici", get the greeting, type, get an answer."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip("Chromium is not installed")
+    from playwright.async_api import async_playwright
+
+    campaign = await create_campaign(services.sessions, "FORUM-JS", name="Forum")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(chromium))
+        try:
+            page = await browser.new_page()
+            await page.goto(str(client.make_url("/q/FORUM-JS")))
+            await page.click("text=Discuter ici")
+            await page.wait_for_selector("#log li.bot")
+            assert "bot" in (await page.inner_text("#log li.bot")).lower()
+            await page.fill("#message", "je cherche du boulot")
+            await page.press("#message", "Enter")
+            await page.wait_for_function("document.querySelectorAll('#log li.bot').length > 1")
+            assert await page.inner_text("#log li.me") == "je cherche du boulot"
+            await page.reload()
+            await page.wait_for_selector("#log li.me")
+            async with services.sessions.begin() as session:
+                conversation = await session.scalar(select(Conversation))
+                assert conversation is not None
+                session.add(
+                    Message(
+                        conversation_id=conversation.id,
+                        direction=Direction.OUTBOUND,
+                        author=Author.COUNSELLOR,
+                        text="Bonjour, ici Léa, conseillère. Je peux t'appeler demain ?",
+                    )
+                )
+            await page.wait_for_selector("#log li.human", timeout=12_000)
+            assert "Léa" in await page.inner_text("#log li.human")
+        finally:
+            await browser.close()
+    async with services.sessions() as session:
+        conversations = list(await session.scalars(select(Conversation)))
+    assert [c.campaign_id for c in conversations] == [campaign.id]
