@@ -24,6 +24,7 @@ PURPOSE: Final = (
 """The one plain sentence of what the bot is for."""
 
 SCAN_HINT: Final = "Scanne avec l'appareil photo de ton téléphone"
+NBSP: Final = "\u00a0"
 
 _REPLACEMENTS: Final = {
     "’": "'",
@@ -125,7 +126,11 @@ def poster_pdf(text: PosterText, size: PosterSize = PosterSize.A4) -> bytes:
         pdf.multi_cell(
             width,
             9 * k,
-            latin1(f"Par SMS : envoie **{text.code}** au **{display_phone(text.sms_number)}**"),
+            latin1(f"Par SMS : envoie **{text.code}** au")
+            # No-break spaces: a phone number cut across two lines gets mistyped.
+            + " **"
+            + latin1(display_phone(text.sms_number)).replace(" ", NBSP)
+            + "**",
             align="C",
             markdown=True,
             new_x="LMARGIN",
