@@ -123,3 +123,24 @@ async def test_nothing_is_queued_for_someone_who_said_stop(services: Services) -
     assert await queue_one(services, opted_out=True) == 0
     async with services.sessions() as session:
         assert list(await session.scalars(select(OutboxItem))) == []
+
+
+async def test_a_long_outage_fails_the_row_but_keeps_the_person_reachable(
+    services: Services,
+) -> None:
+    """Our provider's outage never marks the young person unreachable."""
+    from outreach_bot.core.outbox import MAX_ATTEMPTS
+
+    channel = FlakyChannel([TemporaryFailureError("down")] * MAX_ATTEMPTS)
+    item_id = await queue_one(services)
+    clock = Clock()
+    dispatcher = OutboxDispatcher(services.sessions, {"telegram": channel}, clock=clock)
+    for _ in range(MAX_ATTEMPTS):
+        await dispatcher.run_once()
+        clock.now += timedelta(hours=1)
+    item = await row(services, item_id)
+    assert item.status == "failed"
+    async with services.sessions() as session:
+        conversation = await session.get(Conversation, item.conversation_id)
+    assert conversation is not None
+    assert conversation.unreachable is False

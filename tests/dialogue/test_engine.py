@@ -330,3 +330,15 @@ def test_stop_is_confirmed_once_only() -> None:
         ),
     )
     assert chat.last.replies == []
+
+
+@pytest.mark.parametrize(("typed", "effect"), [("/stop", "opt_out"), ("/supprimer", "erase")])
+def test_slash_commands_typed_by_hand_work_like_the_words(typed: str, effect: str) -> None:
+    """``/stop`` and ``/supprimer`` (Telegram commands) are the global commands, not payloads."""
+    chat = reach(Step.ASK_NAME)
+    chat.say(typed)
+    assert chat.last is not None
+    if effect == "opt_out":
+        assert chat.last.effects.opt_out
+    else:
+        assert chat.state.step is Step.CONFIRM_ERASE

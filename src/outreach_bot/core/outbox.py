@@ -32,7 +32,9 @@ from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS: Final = 8
+MAX_ATTEMPTS: Final = 24
+"""With backoff capped at 30 minutes, about 9 hours of retries: a provider outage of an
+afternoon delays messages but loses none."""
 BASE_BACKOFF: Final = timedelta(seconds=5)
 MAX_BACKOFF: Final = timedelta(minutes=30)
 SENDING: Final = "sending"
@@ -204,7 +206,7 @@ class OutboxDispatcher:
             await self._finish(item, status=OutboxStatus.CANCELLED, last_error=str(error)[:200])
             return 0
         except PermanentFailureError as error:
-            await self._give_up(item, str(error))
+            await self._give_up(item, str(error), unreachable=True)
             return 0
         await self._finish(
             item,
@@ -236,7 +238,10 @@ class OutboxDispatcher:
     ) -> None:
         attempts = item.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            await self._give_up(item, f"gave up after {attempts} attempts: {error}")
+            # Our outage, not the young person's fault: fail the row, keep them reachable.
+            await self._give_up(
+                item, f"gave up after {attempts} attempts: {error}", unreachable=False
+            )
             return
         backoff = min(BASE_BACKOFF * (2 ** (attempts - 1)), MAX_BACKOFF)
         if error.retry_after is not None:
@@ -263,11 +268,11 @@ class OutboxDispatcher:
             last_error=str(error)[:200],
         )
 
-    async def _give_up(self, item: OutboxItem, reason: str) -> None:
+    async def _give_up(self, item: OutboxItem, reason: str, *, unreachable: bool) -> None:
         logger.warning("outbox %s on %s failed for good", item.id, item.channel)
         if not await self._finish(item, status=OutboxStatus.FAILED, last_error=reason[:200]):
             return
-        if item.conversation_id is not None:
+        if unreachable and item.conversation_id is not None:
             async with self._sessions.begin() as session:
                 await session.execute(
                     update(Conversation)

@@ -243,9 +243,10 @@ class DialogueEngine:
         return text
 
     def _intent(self, turn: Turn, payload: Payload | None, text: str) -> tuple[str, float]:
-        if payload is not None:
-            return payload.name, 1.0
+        # Keywords first: a typed "/stop" looks like a payload but must stop the messages.
         keyword = fold(text)
+        if payload is not None and keyword not in STOP_WORDS | ERASE_WORDS:
+            return payload.name, 1.0
         if keyword in STOP_WORDS:
             return "opt_out", 1.0
         if keyword in ERASE_WORDS:

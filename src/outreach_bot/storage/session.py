@@ -25,7 +25,11 @@ def create_engine(url: str) -> AsyncEngine:
     if is_sqlite and parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, pool_pre_ping=not is_sqlite, connect_args={"timeout": 30} if is_sqlite else {}
+        url,
+        pool_pre_ping=not is_sqlite,
+        connect_args={"timeout": 30} if is_sqlite else {},
+        # Errors never quote bound values: some are personal data (encrypted or not).
+        hide_parameters=True,
     )
     if is_sqlite:
 
