@@ -14,7 +14,7 @@ from outreach_bot.core import users
 from outreach_bot.core.leads import claim_lead
 from outreach_bot.core.users import Account, add_user, load_account
 from outreach_bot.domain.errors import ConflictError
-from outreach_bot.storage.models import Lead, LeadEvent
+from outreach_bot.storage.models import Base, Lead, LeadEvent
 from tests.conftest import make_settings
 from tests.fakes import FakeNlu
 from tests.web.admin.conftest import make_lead
@@ -88,4 +88,9 @@ async def test_concurrent_claims_have_one_winner_on_postgres(
     """The same race on PostgreSQL: exactly one winner per lead."""
     settings = make_settings(tmp_path, database_url=postgres_url)
     async with open_services(settings, nlu=FakeNlu(), create_schema=True) as services:
-        assert await _race(services) == [(1, COUNSELLORS - 1)] * ROUNDS
+        try:
+            assert await _race(services) == [(1, COUNSELLORS - 1)] * ROUNDS
+        finally:
+            # The database is shared by the session's PostgreSQL tests: leave it empty.
+            async with services.db.begin() as connection:
+                await connection.run_sync(Base.metadata.drop_all)
