@@ -180,6 +180,7 @@ class ConversationService:
                 outcome=outcome,
                 message=message,
                 text=text,
+                prediction=prediction,
                 now=now,
             )
             if turn.human_active and not outcome.effects.erase:
@@ -230,6 +231,7 @@ class ConversationService:
         outcome: Outcome,
         message: InboundMessage,
         text: str,
+        prediction: Prediction,
         now: datetime,
     ) -> list[TeamEvent]:
         effects: Effects = outcome.effects
@@ -247,7 +249,14 @@ class ConversationService:
                 .values(status=OutboxStatus.CANCELLED)
             )
         if effects.not_understood and text:
-            session.add(UnderstoodGap(text=text, guess=None, confidence=None, created_at=now))
+            session.add(
+                UnderstoodGap(
+                    text=text,
+                    guess=prediction.intent,
+                    confidence=prediction.confidence,
+                    created_at=now,
+                )
+            )
         if effects.urgent:
             conversation.urgent = True
             lead = await _open_lead(session, conversation.id)
