@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services
+from outreach_bot.app import Services, open_services
 from outreach_bot.core.campaigns import archive_campaign, create_campaign
 from outreach_bot.core.conversations import erase_conversation
 from outreach_bot.core.demo import clear_demo, seed_demo
@@ -24,7 +25,9 @@ from outreach_bot.core.stats import (
     record_erasure,
 )
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
+from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import (
+    Base,
     Campaign,
     CampaignScan,
     Consent,
@@ -34,6 +37,7 @@ from outreach_bot.storage.models import (
     LeadEvent,
     Sector,
 )
+from tests.conftest import make_settings
 
 TODAY = date(2026, 11, 25)
 DEMO_TOTALS = {
@@ -374,3 +378,47 @@ def test_week_labels_follow_iso_weeks() -> None:
     assert week_start(date(2026, 2, 1)) == date(2026, 1, 26)
     assert WeekRow(date(2026, 1, 26), {}).label == "2026-W05"
     assert week_start(date(2026, 1, 26) + timedelta(days=6)) == date(2026, 1, 26)
+
+
+@pytest.mark.postgres
+async def test_demo_figures_and_erasure_on_postgresql(
+    tmp_path: Path, postgres_url: str, embedded_nlu: NluBackend
+) -> None:
+    """The same figures, and the same tallies after an erasure, on PostgreSQL."""
+    settings = make_settings(tmp_path, database_url=postgres_url)
+    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
+        try:
+            before = (await figures_of(services)).key.as_dict()
+            await seed_demo(services.sessions, consent_version="v-test", today=TODAY)
+            after = (await figures_of(services)).key.as_dict()
+            assert {key: after[key] - before[key] for key in after} == DEMO_TOTALS
+            async with services.sessions.begin() as session:
+                conversation_id = await session.scalar(
+                    select(Lead.conversation_id).where(Lead.status == "mobilised").limit(1)
+                )
+                assert conversation_id is not None
+                await record_erasure(session, conversation_id)
+                await erase_conversation(
+                    session, conversation_id, actor="young_person", now=at(TODAY)
+                )
+            assert (await figures_of(services)).key.as_dict() == after
+        finally:
+            await clear_demo(services.sessions)
+            async with services.db.begin() as connection:
+                await connection.run_sync(Base.metadata.drop_all)
+
+
+async def test_clearing_the_demo_also_removes_counts_of_erased_demo_people(
+    services: Services,
+) -> None:
+    """A demo lead erased from the back office leaves no figure once the demo is cleared."""
+    await seed_demo(services.sessions, consent_version="v-test", today=TODAY)
+    async with services.sessions.begin() as session:
+        conversation_id = await session.scalar(
+            select(Conversation.id).where(Conversation.campaign_id.is_not(None)).limit(1)
+        )
+        assert conversation_id is not None
+        await record_erasure(session, conversation_id)
+        await erase_conversation(session, conversation_id, actor="admin", now=at(TODAY))
+    await clear_demo(services.sessions)
+    assert (await figures_of(services)).key.as_dict() == dict.fromkeys(DEMO_TOTALS, 0)

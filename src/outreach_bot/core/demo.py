@@ -27,6 +27,7 @@ from outreach_bot.storage.models import (
     Consent,
     Conversation,
     Direction,
+    FigureTally,
     Lead,
     LeadEvent,
     Message,
@@ -149,7 +150,7 @@ async def seed_demo(
         if existing is not None:
             raise ConflictError("demo data is already there; run `outreach-bot demo clear` first")
         rows = await session.execute(select(Sector.code, Sector.id))
-        sectors: dict[str, int] = {code: sector_id for code, sector_id in rows}  # noqa: C416
+        sectors: dict[str, int] = {code: sector_id for code, sector_id in rows}  # noqa: C416 - keeps the row types
         person = 0
         for spec in (*DEMO_CAMPAIGNS, DIRECT):
             campaign_id = None
@@ -298,7 +299,9 @@ async def _person(
 async def clear_demo(sessions: async_sessionmaker[AsyncSession]) -> int:
     """Remove every demo campaign and demo conversation, with their leads, consents and scans.
 
-    Nothing is kept as a figure: demo data never happened. Returns how many conversations went.
+    Nothing is kept as a figure: demo data never happened (only the anonymous counts of a demo
+    person erased before, who came from no campaign, cannot be told apart and stay). Returns how
+    many conversations went.
     """
     cipher = current_cipher()
     hashes = [
@@ -319,6 +322,8 @@ async def clear_demo(sessions: async_sessionmaker[AsyncSession]) -> int:
         await session.execute(
             delete(CampaignScan).where(CampaignScan.campaign_id.in_(campaign_ids))
         )
+        # Counts kept when a demo person was erased from the back office go too.
+        await session.execute(delete(FigureTally).where(FigureTally.campaign_id.in_(campaign_ids)))
         await session.execute(delete(Campaign).where(Campaign.code.startswith(DEMO_PREFIX)))
     logger.info("demo data cleared: %s conversations", len(ids))
     return len(ids)

@@ -284,7 +284,7 @@ def _latest_lead_sector() -> Any:
 
 async def _campaign_sectors(session: AsyncSession) -> dict[int, int | None]:
     rows = await session.execute(select(Campaign.id, Campaign.sector_id))
-    return {campaign_id: sector_id for campaign_id, sector_id in rows}  # noqa: C416 - Row
+    return {campaign_id: sector_id for campaign_id, sector_id in rows}  # noqa: C416 - keeps the row types
 
 
 async def _occurrences(

@@ -41,6 +41,7 @@ RESERVED_CODES: Final = frozenset(
         "OUI",
         "NON",
         "MENU",
+        # The landing page's chat without a campaign lives at /q/chat/chat.
         "CHAT",
         # First words of ordinary messages: a code equal to one would grab strangers.
         "SALUT",
