@@ -168,3 +168,23 @@ async def test_outreach_staff_see_no_leads(browser: Browser, services: Services)
     assert (await browser.get(f"/admin/leads/{lead.id}")).status == 403
     assert (await browser.get(f"/admin/leads/{lead.id}/card")).status == 403
     assert (await browser.post(f"/admin/leads/{lead.id}/claim")).status == 403
+
+
+async def test_campaign_pages_share_the_sign_in_and_csrf(browser: Browser) -> None:
+    """Campaign and figures pages need a session, check CSRF, and keep figures for coordinators."""
+    signed_out = await browser.get("/admin/campaigns", allow_redirects=False)
+    assert signed_out.status == 303
+    assert signed_out.headers["Location"].startswith("/admin/login")
+    await browser.login("olga")
+    home = await browser.get("/admin/", allow_redirects=False)
+    assert home.headers["Location"] == "/admin/campaigns"
+    assert (await browser.get("/admin/campaigns")).status == 200
+    assert (await browser.get("/admin/figures")).status == 403
+    forged = await browser.client.post(
+        "/admin/campaigns", data={"csrf": "forged", "name": "Forum", "code": "FORUM1"}
+    )
+    assert forged.status == 403
+    created = await browser.post("/admin/campaigns", {"name": "Forum emploi", "code": "FORUM1"})
+    assert created.status in {200, 303}
+    page = await browser.get("/admin/campaigns")
+    assert "FORUM1" in await page.text()

@@ -139,6 +139,11 @@ async def test_counsellor_shift_in_a_real_browser(
         await page.get_by_text("Statut mis à jour.").wait_for()
         assert "Contacté" in await page.locator(".title-row").inner_text()
 
+    await page.goto(f"{base_url}/admin/campaigns")  # campaign pages share the session
+    await page.get_by_role("heading", level=1).wait_for()
+    await _screenshot(page, "campaigns", 360, 740)
+    await page.set_viewport_size({"width": 1280, "height": 800})
+    await page.goto(f"{base_url}/admin/")
     await page.get_by_role("button", name="Déconnexion").click()
     await page.get_by_text("Tu es déconnecté·e.").wait_for()
     await page.goto(f"{base_url}/admin/")
