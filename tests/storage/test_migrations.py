@@ -37,5 +37,6 @@ async def test_migrations_match_models_on_postgresql(postgres_url: str) -> None:
     await asyncio.to_thread(_upgrade_and_check, postgres_url)
     engine = create_async_engine(postgres_url)
     async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
