@@ -259,10 +259,6 @@ async def test_a_campaign_removed_mid_conversation_loses_nothing(services: Servi
         assert await session.scalar(select(func.count(Conversation.id))) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/conversations.py runs the NLU on the bare keyword instead of greeting",
-)
 async def test_a_bare_keyword_sms_is_greeted_like_a_deep_link(services: Services) -> None:
     """Texting just the poster's code gets the same welcome as opening the Telegram link."""
     await create_campaign(services.sessions, "FORUM-VERDUN", name="Forum")

@@ -22,7 +22,6 @@ from outreach_bot.core.stats import (
     compute_figures,
     figures_csv,
     key_figures,
-    record_erasure,
 )
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.nlu.base import NluBackend
@@ -248,7 +247,6 @@ async def test_erasure_keeps_the_figures_but_nothing_personal(services: Services
     await add_person(services, day=date(2026, 9, 1), campaign_id=campaign.id)
     before = await figures_of(services)
     async with services.sessions.begin() as session:
-        await record_erasure(session, conversation_id)
         await erase_conversation(session, conversation_id, actor="young_person", now=at(TODAY))
     after = await figures_of(services)
     assert after.key == before.key
@@ -276,7 +274,6 @@ async def test_two_erasures_on_the_same_day_add_up(services: Services) -> None:
     ids = [await add_person(services, day=date(2026, 9, 1)) for _ in range(2)]
     async with services.sessions.begin() as session:
         for conversation_id in ids:
-            await record_erasure(session, conversation_id)
             await erase_conversation(session, conversation_id, actor="purge", now=at(TODAY))
     async with services.sessions() as session:
         tallies = list(await session.scalars(select(FigureTally)))
@@ -397,7 +394,6 @@ async def test_demo_figures_and_erasure_on_postgresql(
                     select(Lead.conversation_id).where(Lead.status == "mobilised").limit(1)
                 )
                 assert conversation_id is not None
-                await record_erasure(session, conversation_id)
                 await erase_conversation(
                     session, conversation_id, actor="young_person", now=at(TODAY)
                 )
@@ -418,7 +414,6 @@ async def test_clearing_the_demo_also_removes_counts_of_erased_demo_people(
             select(Conversation.id).where(Conversation.campaign_id.is_not(None)).limit(1)
         )
         assert conversation_id is not None
-        await record_erasure(session, conversation_id)
         await erase_conversation(session, conversation_id, actor="admin", now=at(TODAY))
     await clear_demo(services.sessions)
     assert (await figures_of(services)).key.as_dict() == dict.fromkeys(DEMO_TOTALS, 0)

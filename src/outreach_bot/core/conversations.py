@@ -22,6 +22,7 @@ from outreach_bot.channels.base import InboundMessage
 from outreach_bot.core.events import EventBus, TeamEvent
 from outreach_bot.core.outbox import encode
 from outreach_bot.core.sectors import sector_for
+from outreach_bot.core.stats import record_erasure
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
@@ -97,9 +98,11 @@ class ConversationService:
             raise InvalidInputError("a message needs a channel and a sender")
         now = now or datetime.now(UTC)
         text = message.text.strip()[:MAX_TEXT_LENGTH]
-        start_code, text = _split_start(text)
-        prediction = await self._understand(text, start_code)
         sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
+        start_code, text = _split_start(text)
+        if start_code is None and text:
+            start_code, text = await self._leading_keyword(message.channel, sender_hash, text)
+        prediction = await self._understand(text, start_code)
         async with self._locks[sender_hash]:
             try:
                 result, events = await self._handle(
@@ -135,13 +138,13 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation, created = await _conversation_for(session, message, sender_hash, now)
+            conversation = await _conversation_for(session, message, sender_hash, now)
             if message.message_id and await _seen(session, conversation.id, message.message_id):
                 logger.info(
                     "duplicate inbound %s on conversation %s", message.message_id, conversation.id
                 )
                 return InboundResult(conversation.id, [], duplicate=True), []
-            await self._attribute(session, conversation, text, start_code, first=created)
+            await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
@@ -201,25 +204,38 @@ class ConversationService:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
             return InboundResult(conversation.id, outcome.replies), events
 
+    async def _leading_keyword(
+        self, channel: str, sender_hash: str, text: str
+    ) -> tuple[str | None, str]:
+        """A first message that starts with a campaign code (the poster's SMS keyword) counts
+        as ``/start CODE``: attributed, and greeted like a deep link when nothing follows.
+
+        Only a first message: later, a word that happens to be a code is just a word.
+        """
+        first_word, _, rest = text.partition(" ")
+        code = normalise_code(first_word)
+        if code is None:
+            return None, text
+        async with self._sessions() as session:
+            known = await session.scalar(
+                select(Conversation.id).where(
+                    Conversation.channel == channel, Conversation.sender_hash == sender_hash
+                )
+            )
+            if known is not None:
+                return None, text
+            if await session.scalar(select(Campaign.id).where(Campaign.code == code)) is None:
+                return None, text
+        return code, rest.strip()
+
     async def _attribute(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        text: str,
-        start_code: str | None,
-        *,
-        first: bool,
+        self, session: AsyncSession, conversation: Conversation, start_code: str | None
     ) -> None:
-        """``/start CODE`` on any channel, or a campaign code as the first word of a first SMS."""
-        code = start_code
-        if code is None and first and text:
-            code = text.split(maxsplit=1)[0]
-        if not code:
+        """``/start CODE`` on any channel (deep link, web chat, SMS keyword) sets the campaign."""
+        code = normalise_code(start_code) if start_code else None
+        if code is None:
             return
-        normalised = normalise_code(code)
-        if normalised is None:
-            return
-        campaign_id = await session.scalar(select(Campaign.id).where(Campaign.code == normalised))
+        campaign_id = await session.scalar(select(Campaign.id).where(Campaign.code == code))
         if campaign_id is not None:
             conversation.campaign_id = campaign_id
 
@@ -416,8 +432,10 @@ async def erase_conversation(
 ) -> None:
     """Erase everything held about one young person: leads, consents, transcript, outbox.
 
-    An audit line records that an erasure happened (ids only), as accountability requires.
+    Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
+    line records that an erasure happened (ids only), as accountability requires.
     """
+    await record_erasure(session, conversation_id)
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
     await session.execute(delete(Conversation).where(Conversation.id == conversation_id))
@@ -435,13 +453,13 @@ async def erase_conversation(
 
 async def _conversation_for(
     session: AsyncSession, message: InboundMessage, sender_hash: str, now: datetime
-) -> tuple[Conversation, bool]:
+) -> Conversation:
     query = select(Conversation).where(
         Conversation.channel == message.channel, Conversation.sender_hash == sender_hash
     )
     conversation = await session.scalar(query.with_for_update())
     if conversation is not None:
-        return conversation, False
+        return conversation
     conversation = Conversation(
         channel=message.channel,
         sender_hash=sender_hash,
@@ -458,8 +476,8 @@ async def _conversation_for(
         existing = await session.scalar(query.with_for_update())
         if existing is None:
             raise
-        return existing, False
-    return conversation, True
+        return existing
+    return conversation
 
 
 async def _seen(session: AsyncSession, conversation_id: int, message_id: str) -> bool:
