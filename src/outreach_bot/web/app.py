@@ -11,7 +11,7 @@ from aiohttp import web
 from outreach_bot.app import Services
 from outreach_bot.channels import rest, sms, telegram, webchat_poll
 from outreach_bot.web import admin, health, landing
-from outreach_bot.web.api import auth, leads, stats
+from outreach_bot.web.api import auth, external, leads, stats
 from outreach_bot.web.errors import error_middleware
 from outreach_bot.web.keys import metrics_key, services_key
 
@@ -49,6 +49,7 @@ def build_app(services: Services) -> web.Application:
     api[services_key] = services
     leads.add_routes(api)
     stats.add_routes(api)
+    external.add_routes(api)  # write endpoints for the Rasa action server
     app.add_subapp("/api/", api)
     app.cleanup_ctx.append(_outbox)
     return app
