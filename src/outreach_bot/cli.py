@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("file", type=Path, help="Rasa NLU YAML with gold intents")
         sub.add_argument("--backend", choices=["embedded", "rasa"], default=None)
         sub.add_argument("--train", type=Path, default=None, help="train on this data instead")
+    reviewed = nlu_commands.add_parser(
+        "export-reviewed", help="labelled back-office messages as Rasa NLU YAML, for review"
+    )
+    reviewed.add_argument(
+        "--output", type=Path, default=None, help="file to write (default: stdout)"
+    )
 
     field = commands.add_parser("check-field", help="normalise answers read from stdin")
     field.add_argument("kind", choices=["phone", "age", "commune"])
@@ -120,6 +126,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _check_field(args.kind, args.today)
     settings = load_settings()
     if args.command == "nlu":
+        if args.nlu_command == "export-reviewed":
+            _upgrade(settings)
+            return asyncio.run(_export_reviewed(settings, args.output))
         return asyncio.run(_nlu(settings, args))
     if args.command == "db":
         _upgrade(settings)
@@ -160,6 +169,31 @@ async def _nlu(settings: Settings, args: argparse.Namespace) -> int:
     if args.nlu_command == "predict":
         return await nlu_cli.predict(settings, backend=backend, train=args.train)
     return await nlu_cli.evaluate(settings, args.file, backend=backend, train=args.train)
+
+
+async def _export_reviewed(settings: Settings, output: Path | None) -> int:
+    """Labelled messages as Rasa NLU YAML, without loading the content or the NLU model."""
+    from outreach_bot.app import resolve_secret  # noqa: PLC0415
+    from outreach_bot.core.quality import export_reviewed  # noqa: PLC0415
+    from outreach_bot.storage.crypto import FieldCipher, install_cipher  # noqa: PLC0415
+    from outreach_bot.storage.session import create_engine, create_sessionmaker  # noqa: PLC0415
+
+    install_cipher(FieldCipher(resolve_secret(settings)))
+    engine = create_engine(settings.effective_database_url)
+    try:
+        export = await export_reviewed(create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+    if output is None:
+        sys.stdout.write(export.yaml)
+    else:
+        await asyncio.to_thread(output.write_text, export.yaml, encoding="utf-8")
+    print(
+        f"{export.examples} reviewed examples exported, {export.conflicts} conflicting texts "
+        "left out; review them before they join nlu/data/",
+        file=sys.stderr,
+    )
+    return 0
 
 
 async def _async_command(settings: Settings, args: argparse.Namespace) -> int:

@@ -22,7 +22,7 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from outreach_bot.web import admin_campaigns
+from outreach_bot.web import admin_campaigns, admin_quality
 from outreach_bot.web.admin import account, lead, privacy, queue
 from outreach_bot.web.admin.page import FILTERS, render
 from outreach_bot.web.admin.security import (
@@ -110,5 +110,6 @@ def setup(app: web.Application, services: Services) -> None:
     lead.add_routes(admin)
     privacy.add_routes(admin)
     _mount_campaign_pages(admin)
+    admin_quality.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)
