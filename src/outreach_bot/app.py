@@ -22,7 +22,7 @@ from outreach_bot.core.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.sectors import ensure_default_sectors
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.domain.fields import match_commune
-from outreach_bot.nlu.base import NluBackend
+from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.models import Base
 from outreach_bot.storage.session import create_engine, create_sessionmaker
@@ -73,6 +73,32 @@ def resolve_secret(settings: Settings) -> str:
     return secret
 
 
+class DeferredNlu:
+    """Builds the real backend on first use.
+
+    Administrative commands (``users add``, ``api-token create``…) open the services but
+    never classify a message; they should not pay seconds of model loading for nothing.
+    """
+
+    name = "deferred"
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._backend: NluBackend | None = None
+
+    async def parse(self, text: str) -> Prediction:
+        """Classify with the real backend, building it the first time."""
+        if self._backend is None:
+            self._backend = await build_nlu(self._settings)
+        return await self._backend.parse(text)
+
+    async def close(self) -> None:
+        """Close the real backend if it was built."""
+        close = getattr(self._backend, "close", None)
+        if close is not None:
+            await close()
+
+
 async def build_nlu(settings: Settings) -> NluBackend:
     """The configured NLU backend; Rasa always falls back to the embedded classifier."""
     from outreach_bot.nlu.embedded import EmbeddedNlu  # noqa: PLC0415 - heavy import, once
@@ -87,7 +113,11 @@ async def build_nlu(settings: Settings) -> NluBackend:
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, *, nlu: NluBackend | None = None, create_schema: bool = False
+    settings: Settings,
+    *,
+    nlu: NluBackend | None = None,
+    create_schema: bool = False,
+    load_nlu: bool = True,
 ) -> AsyncIterator[Services]:
     """Build the services, and dispose of them in reverse order.
 
@@ -95,6 +125,7 @@ async def open_services(
         settings: the configuration.
         nlu: a ready backend (tests pass a fake); built from settings when None.
         create_schema: create tables directly (tests); production uses ``db upgrade``.
+        load_nlu: build the NLU backend now (serving); False defers it to first use.
     """
     install_cipher(FieldCipher(resolve_secret(settings)))
     content = load_content(settings.content_dir)
@@ -109,7 +140,7 @@ async def open_services(
         sessions = create_sessionmaker(db)
         async with sessions.begin() as session:
             await ensure_default_sectors(session)
-        backend = nlu or await build_nlu(settings)
+        backend = nlu or (await build_nlu(settings) if load_nlu else DeferredNlu(settings))
         events = EventBus()
         outbound: dict[str, OutboundChannel] = {}
         send_policies: dict[str, SendPolicy] = {}

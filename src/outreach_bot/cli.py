@@ -207,7 +207,7 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
         async with open_services(settings) as services:
             await chat(services.conversations, sys.stdin, sys.stdout)
         return 0
-    async with open_services(settings) as services:
+    async with open_services(settings, load_nlu=False) as services:
         if args.command == "users":
             from outreach_bot.core.users import add_user  # noqa: PLC0415
 
