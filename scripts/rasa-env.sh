@@ -15,6 +15,8 @@ VENV="${RASA_VENV:-$ROOT/.venv-rasa}"
 CONSTRAINTS="$ROOT/scripts/rasa-constraints.txt"
 RASA_VERSION="3.6.21"
 RASA_SDK_VERSION="3.6.2"
+# The action server's tests (actions/tests) run in this environment, where rasa_sdk lives.
+TEST_PACKAGES="pytest==8.4.2 pytest-asyncio==1.5.0"
 
 find_python() {
     if [[ -n "${RASA_PYTHON:-}" ]]; then
@@ -44,7 +46,7 @@ if [[ "$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')" != "
 fi
 
 stamp="$VENV/.outreach-rasa-env"
-wanted="rasa==$RASA_VERSION rasa-sdk==$RASA_SDK_VERSION $(sha256sum "$CONSTRAINTS" | cut -d' ' -f1)"
+wanted="rasa==$RASA_VERSION rasa-sdk==$RASA_SDK_VERSION $TEST_PACKAGES $(sha256sum "$CONSTRAINTS" | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" && -x "$VENV/bin/rasa" ]]; then
     echo "rasa-env: $VENV is up to date (rasa $RASA_VERSION)" >&2
     exit 0
@@ -59,7 +61,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=24"
 echo "rasa-env: installing rasa $RASA_VERSION and rasa-sdk $RASA_SDK_VERSION (a few minutes)" >&2
 "$VENV/bin/python" -m pip install --quiet -c "$CONSTRAINTS" \
-    "rasa==$RASA_VERSION" "rasa-sdk==$RASA_SDK_VERSION" "setuptools"
+    "rasa==$RASA_VERSION" "rasa-sdk==$RASA_SDK_VERSION" "setuptools" $TEST_PACKAGES
 "$VENV/bin/python" -m pip check >&2
 echo "$wanted" >"$stamp"
 echo "rasa-env: ready in $((SECONDS - started)) s: $VENV" >&2

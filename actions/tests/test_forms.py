@@ -1,0 +1,197 @@
+"""The lead form's validation action, step by step, against a real bot."""
+
+from __future__ import annotations
+
+import logging
+
+from actions import slot
+from actions.actions import ActionSubmitLead
+from actions.api_client import OutreachApi
+from actions.forms import ValidateLeadForm
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+
+def texts(dispatcher: CollectingDispatcher) -> list[str | None]:
+    return [message["text"] for message in dispatcher.messages]
+
+
+def slots_of(events: list[dict]) -> dict:
+    return {event["name"]: event["value"] for event in events if event["event"] == "slot"}
+
+
+async def test_form_name_matches_the_domain(domain):
+    """Rasa finds the validation by its name: validate_ plus the form's name in the domain."""
+    assert ValidateLeadForm().name() == "validate_lead_form"
+    assert ValidateLeadForm().form_name() in domain["forms"]
+
+
+async def test_a_whole_form_reaches_the_team_queue(bot, form_tracker, domain, content, caplog):
+    """Consent, age, name, phone, a misspelt commune then its suggestion, need: one lead."""
+    caplog.set_level(logging.DEBUG)
+    form = ValidateLeadForm(bot.api())
+    version = content["privacy"]["consent"]["text_version"]
+    known = {"consent_text_version": version, "topic": "find_job"}
+
+    steps = [
+        ("consent", True, "oui", "affirm", {"consent": True}),
+        ("age", "j'ai dix-sept ans", None, "inform", {"age": 17}),
+        ("first_name", "je m'appelle Maëlys", None, "inform", {"first_name": "Maëlys"}),
+        ("phone", "06 98 76 54 32", None, "inform", {"phone": "+33698765432"}),
+    ]
+    for requested, value, text, intent, expected in steps:
+        dispatcher = CollectingDispatcher()
+        tracker = form_tracker(requested, value, text=text, intent=intent, **known)
+        events = await form.run(dispatcher, tracker, domain)
+        assert slots_of(events) == expected, requested
+        assert dispatcher.messages == [], requested
+        known.update(expected)
+
+    dispatcher = CollectingDispatcher()
+    events = await form.run(dispatcher, form_tracker("commune", "verdin", **known), domain)
+    assert slots_of(events) == {"commune": None, "commune_insee": None}
+    assert texts(dispatcher) == [content["messages"]["did_you_mean"]["fr"]]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert buttons[0]["title"] == "Verdun (55)"
+
+    dispatcher = CollectingDispatcher()
+    chosen = form_tracker("commune", buttons[0]["payload"], **known)
+    events = await form.run(dispatcher, chosen, domain)
+    assert slots_of(events) == {"commune": "Verdun", "commune_insee": "55545"}
+    known.update(slots_of(events))
+
+    events = await form.run(
+        CollectingDispatcher(), form_tracker("need", "  un  CAP cuisine ", **known), domain
+    )
+    assert slots_of(events) == {"need": "un CAP cuisine"}
+    known.update(slots_of(events))
+
+    dispatcher = CollectingDispatcher()
+    submitted = await ActionSubmitLead(bot.api()).run(
+        dispatcher, form_tracker("need", known["need"], **known), domain
+    )
+    assert texts(dispatcher) == [content["messages"]["lead_done"]["fr"]]
+    assert submitted == [SlotSet(name, None) for name in slot.LEAD_SLOTS]
+    (lead,) = [lead for lead in bot.get("/api/leads")[1] if lead["first_name"] == "Maëlys"]
+    assert (lead["age"], lead["phone"], lead["commune"]) == (17, "+33698765432", "Verdun")
+    assert lead["consent"]["channel"] == "rasa"
+
+    # Neither the action server nor the bot wrote the person's details to their logs.
+    bot_log = bot.log.read_text(encoding="utf-8", errors="replace")
+    for secret in ("Maëlys", "98 76 54 32", "+33698765432", "CAP cuisine", chosen.sender_id):
+        assert secret not in caplog.text
+        assert secret not in bot_log
+
+
+async def test_under_15_stops_the_form_and_keeps_nothing(bot, form_tracker, domain, content):
+    """At 14 the form ends with the under-15 text, no age is kept, and the consent is erased."""
+    version = content["privacy"]["consent"]["text_version"]
+    form = ValidateLeadForm(bot.api())
+    first = form_tracker(
+        "consent", True, text="oui", intent="affirm", consent_text_version=version
+    )
+    assert slots_of(await form.run(CollectingDispatcher(), first, domain)) == {"consent": True}
+
+    dispatcher = CollectingDispatcher()
+    young = form_tracker("age", "14", consent=True, consent_text_version=version)
+    events = await form.run(dispatcher, young, domain)
+    assert texts(dispatcher) == [content["privacy"]["under_15"]["fr"]]
+    assert slots_of(events) == {
+        "age": None,
+        "too_young": True,
+        "consent": None,
+        "consent_text_version": None,
+        "requested_slot": None,  # no more questions: the form ends here
+    }
+    # The consent given a moment ago is gone: the bot refuses any lead for this sender.
+    status, body = bot.post(
+        "/api/leads", {"sender_id": young.sender_id, "age": 19, "phone": "0612345678"}
+    )
+    assert (status, "consent" in body["error"]) == (409, True)
+
+
+async def test_no_to_consent_ends_the_form(bot, form_tracker, domain, content):
+    """Answering no to the consent text ends the form at once, with the bot's refusal text."""
+    version = content["privacy"]["consent"]["text_version"]
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(
+        "consent", False, text="non", intent="deny", consent_text_version=version
+    )
+    events = await ValidateLeadForm(bot.api()).run(dispatcher, tracker, domain)
+    assert slots_of(events) == {
+        "consent": False,
+        "consent_text_version": None,
+        "requested_slot": None,
+    }
+    assert texts(dispatcher) == [content["messages"]["consent_declined"]["fr"]]
+
+
+async def test_consent_without_the_text_shown_is_asked_again(fake_api, form_tracker, domain):
+    """A "yes" with no consent text shown by action_ask_consent records nothing."""
+    fake, config = fake_api
+    tracker = form_tracker("consent", True, text="oui", intent="affirm")
+    events = await ValidateLeadForm(OutreachApi(config)).run(
+        CollectingDispatcher(), tracker, domain
+    )
+    assert slots_of(events) == {"consent": None, "consent_text_version": None}
+    assert fake.calls == []
+
+
+async def test_wrong_answers_are_asked_again_in_the_bot_words(bot, form_tracker, domain, content):
+    """An unreadable age, a non-number, a name with digits, an unknown town: asked again."""
+    form = ValidateLeadForm(bot.api())
+    cases = [
+        ("age", "bof", "reask_age"),
+        ("phone", "12 34", "reask_phone"),
+        ("first_name", "R2D2", "reask_name"),
+        ("commune", "xqzkwv", "reask_commune"),
+    ]
+    for requested, value, message in cases:
+        dispatcher = CollectingDispatcher()
+        events = await form.run(dispatcher, form_tracker(requested, value, consent=True), domain)
+        assert slots_of(events)[requested] is None, requested
+        assert texts(dispatcher) == [content["messages"][message]["fr"]], requested
+
+
+async def test_over_29_is_kept_with_the_notice(bot, form_tracker, domain, content):
+    """A 31-year-old is accepted, and told the Mission Locale mostly helps 16-25 year olds."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLeadForm(bot.api()).run(
+        dispatcher, form_tracker("age", "31", consent=True), domain
+    )
+    assert slots_of(events) == {"age": 31}
+    assert texts(dispatcher) == [content["messages"]["over_29"]["fr"]]
+
+
+async def test_optional_questions_can_be_skipped(fake_api, form_tracker, domain):
+    """ "passer" or the skip button leaves first name, commune and need out, without the API."""
+    fake, config = fake_api
+    form = ValidateLeadForm(OutreachApi(config))
+    for requested, value, intent in (
+        ("first_name", "passer", "out_of_scope"),
+        ("commune", "/skip", "skip"),
+        ("need", "Je sais pas", "out_of_scope"),
+    ):
+        events = await form.run(
+            CollectingDispatcher(), form_tracker(requested, value, intent=intent), domain
+        )
+        assert slots_of(events)[requested] == slot.SKIPPED
+    assert fake.calls == []
+
+
+async def test_a_free_answer_read_as_deny_is_still_checked(bot, form_tracker, domain):
+    """A first name the NLU happens to read as "deny" is kept as a name, not skipped."""
+    events = await ValidateLeadForm(bot.api()).run(
+        CollectingDispatcher(), form_tracker("first_name", "Nadia", intent="deny"), domain
+    )
+    assert slots_of(events) == {"first_name": "Nadia"}
+
+
+async def test_api_down_during_the_form_says_so_and_asks_again(dead_api, form_tracker, domain):
+    """With the bot unreachable, the answer is not kept and the "unavailable" line is said."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLeadForm(OutreachApi(dead_api)).run(
+        dispatcher, form_tracker("phone", "06 12 34 56 78", consent=True), domain
+    )
+    assert slots_of(events) == {"phone": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_outreach_unavailable"]
