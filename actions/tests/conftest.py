@@ -20,6 +20,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -181,6 +182,114 @@ def bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bot]:
     try:
         wait_for(f"{url}/healthz", process, log, "outreach-bot run")
         yield Bot(url, token, log, process)
+    finally:
+        stop(process)
+
+
+RASA_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+}
+
+
+@pytest.fixture(scope="session")
+def action_server(bot: Bot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``rasa run actions --actions actions`` (via ``python -m rasa_sdk``), on loopback."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("action-server") / "actions.log"
+    env = {
+        **os.environ,
+        "SANIC_HOST": "127.0.0.1",
+        "OUTREACH_API_URL": bot.url,
+        "OUTREACH_API_TOKEN": bot.token,
+        "PYTHONPATH": str(ROOT),
+    }
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
+            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/health", process, log, "the action server")
+        yield url
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def rasa(action_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Rasa assistant built from the examples a team starts from.
+
+    Trained from ``domain_example.yml``, ``rules_example.yml`` and the bot's ``nlu/data``
+    with a pipeline that trains in seconds, and served with the action server as its
+    action endpoint. Returns the URL of its REST channel.
+    """
+    home = tmp_path_factory.mktemp("rasa")
+    rasa_bin = str(Path(sys.executable).parent / "rasa")
+    env = {**os.environ, **RASA_ENV, "RASA_CACHE_DIRECTORY": str(home / "cache")}
+    (home / "endpoints.yml").write_text(
+        f'action_endpoint:\n  url: "{action_server}/webhook"\n', encoding="utf-8"
+    )
+    train_log = home / "train.log"
+    with train_log.open("wb") as output:
+        trained = subprocess.run(  # noqa: S603 - the Rasa environment's rasa, fixed arguments
+            [
+                rasa_bin,
+                "train",
+                "--config",
+                str(FIXTURES / "rasa_config.yml"),
+                "--domain",
+                str(ROOT / "actions" / "domain_example.yml"),
+                "--data",
+                str(ROOT / "nlu" / "data"),
+                str(ROOT / "actions" / "rules_example.yml"),
+                "--out",
+                str(home / "models"),
+                "--fixed-model-name",
+                "examples",
+            ],
+            cwd=home,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=900,
+            check=False,
+        )
+    if trained.returncode != 0:
+        pytest.fail(f"rasa train failed:\n{tail(train_log)}")
+    port = free_port()
+    log = home / "rasa.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 - the Rasa environment's rasa, fixed arguments
+            [
+                rasa_bin,
+                "run",
+                "--enable-api",
+                "-i",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--model",
+                str(home / "models" / "examples.tar.gz"),
+                "--endpoints",
+                str(home / "endpoints.yml"),
+            ],
+            cwd=home,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/status", process, log, "rasa run")
+        yield f"{url}/webhooks/rest/webhook"
     finally:
         stop(process)
 

@@ -3,45 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from conftest import ROOT, Bot, free_port, load_tracker_state, stop, wait_for
-
-
-@pytest.fixture(scope="module")
-def action_server(bot: Bot, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``python -m rasa_sdk --actions actions`` (what ``rasa run actions`` starts), on loopback."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("action-server") / "actions.log"
-    env = {
-        **os.environ,
-        "SANIC_HOST": "127.0.0.1",
-        "OUTREACH_API_URL": bot.url,
-        "OUTREACH_API_TOKEN": bot.token,
-        "PYTHONPATH": str(ROOT),
-    }
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # noqa: S603 - this interpreter, fixed arguments
-            [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/health", process, log, "the action server")
-        yield url
-    finally:
-        stop(process)
+from conftest import load_tracker_state
 
 
 def call(url: str, body: dict[str, Any]) -> dict[str, Any]:

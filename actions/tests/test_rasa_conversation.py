@@ -1,0 +1,81 @@
+"""Whole conversations with a real Rasa assistant built from the examples, end to end.
+
+Rasa (trained from ``domain_example.yml`` and ``rules_example.yml``) calls the action server,
+which calls the real bot: this is what a team gets when it follows ``actions/README.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from typing import Any
+
+
+class Chat:
+    """A young person writing to the Rasa assistant's REST channel."""
+
+    def __init__(self, url: str, sender: str) -> None:
+        self.url = url
+        self.sender = sender
+        self.last: list[dict[str, Any]] = []
+
+    def say(self, message: str) -> list[str]:
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            self.url,
+            data=json.dumps({"sender": self.sender, "message": message}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            self.last = json.load(response)
+        return [item.get("text", "") for item in self.last]
+
+    def payloads(self) -> list[str]:
+        return [button["payload"] for item in self.last for button in item.get("buttons", [])]
+
+
+def test_a_young_person_is_queued_through_rasa(rasa, bot, sender, content):
+    """Topic, consent, age, name, phone, a misspelt town, need: the team gets the lead."""
+    messages = content["messages"]
+    chat = Chat(rasa, sender)
+    assert chat.say("/cej") == [content["answers"]["cej"]["text"]["fr"]]
+    assert chat.say("/ask_human") == [content["privacy"]["consent"]["text"]["fr"]]
+    assert chat.payloads() == ["/affirm", "/deny"]
+    assert chat.say("/affirm") == [messages["ask_age"]["fr"]]
+    assert chat.say("j'ai 17 ans") == [messages["ask_name"]["fr"]]
+    assert chat.say("je m'appelle Capucine") == [messages["ask_phone"]["fr"]]
+    assert chat.say("06 11 22 33 44") == [messages["ask_commune"]["fr"]]
+    assert chat.say("verdin")[0] == messages["did_you_mean"]["fr"]
+    assert chat.payloads()[0] == "55100 Verdun"
+    assert chat.say("55100 Verdun") == [messages["ask_need"]["fr"]]
+    assert chat.say("un job en cuisine") == [messages["lead_done"]["fr"]]
+
+    (lead,) = [lead for lead in bot.get("/api/leads")[1] if lead["first_name"] == "Capucine"]
+    assert (lead["age"], lead["phone"], lead["commune"], lead["topic"]) == (
+        17,
+        "+33611223344",
+        "Verdun",
+        "cej",
+    )
+    assert lead["channel"] == lead["consent"]["channel"] == "rasa"
+
+    assert chat.say("/forget_me") == [messages["erase_done"]["fr"]]
+    assert bot.get(f"/api/leads/{lead['id']}")[0] == 404
+
+
+def test_under_15_through_rasa_keeps_nothing(rasa, bot, sender, content):
+    """At 14 the form stops with the under-15 text and the consent just given is erased."""
+    chat = Chat(rasa, sender)
+    chat.say("/ask_human")
+    chat.say("/affirm")
+    assert chat.say("14") == [content["privacy"]["under_15"]["fr"]]
+    status, body = bot.post("/api/leads", {"sender_id": sender, "age": 19, "phone": "0612345678"})
+    assert status == 409
+    assert "consent" in body["error"]
+
+
+def test_no_to_consent_through_rasa_asks_nothing_more(rasa, sender, content):
+    """A "no" ends the form with the bot's words; asking again shows the consent text again."""
+    chat = Chat(rasa, sender)
+    chat.say("/ask_human")
+    assert chat.say("/deny") == [content["messages"]["consent_declined"]["fr"]]
+    assert chat.say("/ask_human") == [content["privacy"]["consent"]["text"]["fr"]]
