@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint check setup clean rasa-env rasa browser-deps
+.PHONY: run test lint setup clean rasa-env rasa actions
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,18 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest
+
+# Rasa Open Source 3.6 (Python 3.10) in its own environment, trained on nlu/, served on :5005.
+# Then start the bot with OUTREACH_NLU_BACKEND=rasa.
+rasa-env:
+	scripts/rasa-env.sh
+
+rasa: rasa-env
+	scripts/rasa.sh run
+
+# The rasa_sdk action server for teams running their own Rasa assistant (see actions/README.md).
+actions: rasa-env
+	.venv-rasa/bin/rasa run actions --actions actions --port 5055
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
