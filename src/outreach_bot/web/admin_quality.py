@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from outreach_bot.core.quality import (
@@ -34,7 +32,7 @@ from outreach_bot.core.quality import (
 )
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.intents import INTENTS
-from outreach_bot.web.admin.page import render
+from outreach_bot.web.admin.page import add_templates, render
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.keys import services_key
 
@@ -175,11 +173,7 @@ def setup(admin: web.Application) -> None:
     The sub-app must already have its Jinja environment (``aiohttp_jinja2.setup``) and its
     sign-in and CSRF middlewares; paths are relative to it (``/quality`` is ``/admin/quality``).
     """
-    environment = aiohttp_jinja2.get_env(admin)
-    own = jinja2.PrefixLoader({"quality": jinja2.FileSystemLoader(TEMPLATES_DIR)})
-    environment.loader = (
-        jinja2.ChoiceLoader([environment.loader, own]) if environment.loader else own
-    )
+    add_templates(admin, {"quality": TEMPLATES_DIR})
     router = admin.router
     router.add_get("/quality", gaps_page, name="quality.list")
     router.add_get("/quality/reviewed.yml", download, name="quality.export")

@@ -15,7 +15,6 @@ import jinja2
 from aiohttp import web
 
 from outreach_bot.app import Services, resolve_secret
-from outreach_bot.core.users import Account
 from outreach_bot.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -27,10 +26,8 @@ from outreach_bot.web.admin import account, lead, privacy, queue
 from outreach_bot.web.admin.page import FILTERS, render
 from outreach_bot.web.admin.security import (
     Handler,
-    account_key,
     auth_middleware,
     csrf_middleware,
-    csrf_token,
     headers_middleware,
     session_middleware,
 )
@@ -60,23 +57,6 @@ async def error_page_middleware(request: web.Request, handler: Handler) -> web.S
     except web.HTTPNotFound:
         status, title, message = 404, "Introuvable", NOT_FOUND
     return await render(request, "error.html", {"title": title, "message": message}, status=status)
-
-
-async def _signed_in(request: web.Request) -> Account | None:
-    return request.get(account_key)
-
-
-def _mount_campaign_pages(admin: web.Application) -> None:
-    """Campaigns and figures pages, signed in and CSRF-checked by this sub-app's middlewares."""
-    admin_campaigns.setup(
-        admin,
-        admin_campaigns.AdminHooks(
-            identify=_signed_in,
-            csrf_token=csrf_token,
-            check_csrf=None,  # csrf_middleware checks every POST of the sub-app
-            stylesheet=str(admin.router["static"].url_for(filename="admin.css")),
-        ),
-    )
 
 
 async def _to_admin(request: web.Request) -> web.StreamResponse:
@@ -109,7 +89,7 @@ def setup(app: web.Application, services: Services) -> None:
     queue.add_routes(admin)
     lead.add_routes(admin)
     privacy.add_routes(admin)
-    _mount_campaign_pages(admin)
+    admin_campaigns.setup(admin)
     admin_quality.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 
 from outreach_bot.domain.leads import LeadStatus
@@ -70,6 +72,22 @@ FILTERS: Final = {
 }
 
 
+def add_templates(admin: web.Application, folders: Mapping[str, Path]) -> None:
+    """Let a page module mounted on the back office keep its templates in its own folder.
+
+    A template ``name.html`` of the folder given for ``prefix`` is found as ``prefix/name.html``.
+    The back office's own templates are looked up first, so a module's templates extend the
+    one ``base.html`` and share its menu, messages and stylesheet.
+    """
+    environment = aiohttp_jinja2.get_env(admin)
+    own = jinja2.PrefixLoader(
+        {prefix: jinja2.FileSystemLoader(folder) for prefix, folder in folders.items()}
+    )
+    environment.loader = (
+        jinja2.ChoiceLoader([environment.loader, own]) if environment.loader else own
+    )
+
+
 async def render(
     request: web.Request,
     template: str,
@@ -83,7 +101,6 @@ async def render(
         "csrf": await csrf_token(request),
         "flashes": await take_flashes(request),
         "statuses": STATUS_LABELS,
-        "has_campaigns": "campaigns.list" in request.app.router.named_resources(),
         **(context or {}),
     }
     return aiohttp_jinja2.render_template(template, request, full, status=status)
