@@ -36,7 +36,7 @@ rasa: rasa-env
 
 # The rasa_sdk action server for teams running their own Rasa assistant (see actions/README.md).
 actions: rasa-env
-	.venv-rasa/bin/rasa run actions --actions actions --port 5055
+	SANIC_HOST=127.0.0.1 .venv-rasa/bin/rasa run actions --actions actions --port 5055
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

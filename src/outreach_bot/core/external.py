@@ -25,15 +25,16 @@ from outreach_bot.core.audit import record_access
 from outreach_bot.core.conversations import erase_conversation
 from outreach_bot.core.events import EventBus, TeamEvent
 from outreach_bot.core.sectors import sector_for
-from outreach_bot.dialogue.engine import (
-    MAX_NAME_LENGTH,
-    MAX_NEED_LENGTH,
-    MAX_WHEN_LENGTH,
-    NAME_PREFIX_RE,
-)
+from outreach_bot.dialogue.engine import MAX_NEED_LENGTH, MAX_WHEN_LENGTH
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from outreach_bot.domain.fields import commune_by_insee, match_commune, parse_age, parse_phone
+from outreach_bot.domain.fields import (
+    commune_by_insee,
+    match_commune,
+    parse_age,
+    parse_first_name,
+    parse_phone,
+)
 from outreach_bot.domain.fields.age import MAX_AGE
 from outreach_bot.domain.fields.commune import Commune
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
@@ -208,7 +209,7 @@ def check_field(
     if kind == "age":
         return _check_age(content, text, locale=locale, today=today)
     if kind == "first_name":
-        name = clean_first_name(text)
+        name = parse_first_name(text)
         if name is None:
             return FieldCheck(kind, valid=False, message=content.message("reask_name", locale))
         return FieldCheck(kind, valid=True, value=name)
@@ -248,16 +249,6 @@ def _check_commune(content: Content, text: str, *, locale: str) -> FieldCheck:
             message=content.message("did_you_mean", locale),
         )
     return FieldCheck("commune", valid=False, message=content.message("reask_commune", locale))
-
-
-def clean_first_name(text: str) -> str | None:
-    """A first name or nickname as our dialogue accepts it, without "je m'appelle"; else None."""
-    name = NAME_PREFIX_RE.sub("", " ".join(text.split())).strip(" .!,")
-    if not name or len(name) > MAX_NAME_LENGTH or "@" in name:
-        return None
-    if any(char.isdigit() for char in name) or name.startswith("/"):
-        return None
-    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,7 +470,7 @@ def _checked(request: LeadRequest) -> _Draft:
         raise InvalidInputError("phone: not a phone number a person can be reached on")
     first_name = None
     if request.first_name is not None:
-        first_name = clean_first_name(request.first_name)
+        first_name = parse_first_name(request.first_name)
         if first_name is None:
             raise InvalidInputError("first_name: not a first name or nickname")
     commune = None

@@ -6,7 +6,6 @@ form) is tested without a channel or a database; the core applies the effects it
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -29,10 +28,15 @@ from outreach_bot.dialogue.turn import (
     parse_payload,
 )
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
-from outreach_bot.domain.fields import commune_by_insee, match_commune, parse_age, parse_phone
+from outreach_bot.domain.fields import (
+    commune_by_insee,
+    match_commune,
+    parse_age,
+    parse_first_name,
+    parse_phone,
+)
 
 MAX_RETRIES: Final = 2
-MAX_NAME_LENGTH: Final = 40
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
@@ -65,10 +69,6 @@ FIXABLE: Final = {
     "when": Step.ASK_WHEN,
 }
 WHEN_CHOICES: Final = ("when_morning", "when_afternoon", "when_evening", "when_any")
-NAME_PREFIX_RE: Final = re.compile(
-    r"^(je m'?appelle|je m appelle|moi c'?est|c'?est|my name is|i'?m|i am|mon prenom c'?est)\s+",
-    re.IGNORECASE,
-)
 SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", "non", "nan"})
 AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
 DENY_WORDS: Final = frozenset({"non", "nan", "no", "nope", "pas maintenant", "pas mtn"})
@@ -402,9 +402,8 @@ class DialogueEngine:
         if self._is_skip(payload, text, intent):
             state.form.first_name = None
             return self._advance(state, effects)
-        name = NAME_PREFIX_RE.sub("", " ".join(text.split())).strip(" .!,")
-        digits = sum(char.isdigit() for char in name)
-        if payload or not name or len(name) > MAX_NAME_LENGTH or digits or "@" in name:
+        name = parse_first_name(text) if payload is None else None
+        if name is None:
             return self._reask(state, effects, "reask_name", optional=True)
         state.form.first_name = name
         return self._advance(state, effects)

@@ -1,4 +1,4 @@
-"""Parsers for the free answers a young person gives: phone number, age and commune.
+"""Parsers for the free answers a young person gives: name, phone number, age and commune.
 
 They read and normalise, never decide: what an age under 15 or a commune outside the Mission
 Locale's area means is the dialogue's business.
@@ -11,14 +11,17 @@ from outreach_bot.domain.fields.commune import (
     commune_by_insee,
     match_commune,
 )
+from outreach_bot.domain.fields.name import MAX_NAME_LENGTH, parse_first_name
 from outreach_bot.domain.fields.phone import is_mobile, parse_phone
 
 __all__ = [
+    "MAX_NAME_LENGTH",
     "Commune",
     "CommuneMatch",
     "commune_by_insee",
     "is_mobile",
     "match_commune",
     "parse_age",
+    "parse_first_name",
     "parse_phone",
 ]
