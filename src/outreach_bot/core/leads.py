@@ -41,6 +41,10 @@ from outreach_bot.storage.models import (
 
 logger = logging.getLogger(__name__)
 
+#: Channels a counsellor can write on. A lead from a team's own Rasa assistant ("rasa") has no
+#: way back to the young person through us: the counsellor calls the number instead.
+REPLYABLE_CHANNELS: Final = frozenset({"telegram", "sms", "rest", "console"})
+
 
 @dataclass(frozen=True, slots=True)
 class LeadFilter:
@@ -614,6 +618,8 @@ async def send_counsellor_reply(
         )
         if conversation is None or conversation.sender_ref is None:
             raise ConflictError("cette conversation n'existe plus")
+        if conversation.channel not in REPLYABLE_CHANNELS:
+            raise ConflictError("on ne peut pas écrire sur ce canal : utilise le téléphone")
         if conversation.opted_out:
             raise ConflictError("cette personne a envoyé STOP : plus aucun message")
         if conversation.unreachable:

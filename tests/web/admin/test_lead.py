@@ -277,3 +277,18 @@ async def test_web_chat_poll_rejects_bad_input(client) -> None:
     bad = await client.get("/webhooks/rest/messages?sender=x&after=-1")
     assert bad.status == 400
     assert "error" in await bad.json()
+
+
+async def test_a_lead_from_a_partner_rasa_assistant_has_no_reply_box(
+    browser: Browser, services: Services
+) -> None:
+    """We cannot write back through a partner's Rasa assistant: no reply box, and 409 if forced."""
+    lead = await make_lead(services, channel="rasa")
+    await browser.login("lea")
+    page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
+    assert "Assistant Rasa" in page
+    assert 'id="reply"' not in page
+    forced = await browser.post(
+        f"/admin/leads/{lead.id}/reply", {"text": "Allô ?", "form_key": "forced-key"}
+    )
+    assert forced.status == 409

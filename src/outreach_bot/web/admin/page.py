@@ -27,7 +27,13 @@ STATUS_LABELS: Final[dict[str, str]] = {
     LeadStatus.NOT_INTERESTED: "Pas intéressé",
     LeadStatus.CLOSED: "Clos",
 }
-CHANNEL_LABELS: Final = {"telegram": "Telegram", "sms": "SMS", "rest": "Chat web"}
+CHANNEL_LABELS: Final = {
+    "telegram": "Telegram",
+    "sms": "SMS",
+    "rest": "Chat web",
+    "rasa": "Assistant Rasa",
+    "console": "Terminal",
+}
 AUTHOR_LABELS: Final = {"young_person": "Jeune", "bot": "Bot", "counsellor": "Conseiller"}
 EVENT_LABELS: Final = {
     "claimed": "Pris en charge",
