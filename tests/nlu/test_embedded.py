@@ -5,13 +5,25 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import pytest
+import scipy.sparse
+from scipy.special import softmax
 
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.nlu.data import Example, NluDataError, load_examples
-from outreach_bot.nlu.embedded import RULE_CONFIDENCE, EmbeddedNlu
+from outreach_bot.nlu.embedded import (
+    _EMBEDDING_WEIGHT,
+    MAX_CLASSIFIED_CHARS,
+    RULE_CONFIDENCE,
+    EmbeddedNlu,
+)
+from outreach_bot.nlu.normalization import expand, fold_accents
+from outreach_bot.nlu.safety import crisis_kind
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "nlu" / "tiny.yml"
+PROJECT_DATA = Path(__file__).resolve().parents[2] / "nlu" / "data"
 TINY_INTENTS = ("crisis", "find_job", "greet", "housing", "opt_out")
 
 
@@ -157,3 +169,103 @@ def test_without_a_cache_dir_nothing_is_written(data_dir: Path, tmp_path: Path) 
     backend = EmbeddedNlu.from_path(data_dir, cache_dir=None, use_embeddings=False)
     assert backend.intents == TINY_INTENTS
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def _svm_probabilities(backend: EmbeddedNlu, texts: list[str]) -> npt.NDArray[np.float64]:
+    """What scikit-learn's own transform and decision_function make of ``texts``."""
+    model = backend._model
+    expanded = [expand(text) for text in texts]
+    folded = [fold_accents(text) for text in expanded]
+    blocks = [model.words.transform(folded), model.chars.transform(folded)]
+    if backend._encoder is not None:
+        embeddings = backend._encoder.encode(expanded) * _EMBEDDING_WEIGHT
+        blocks.append(scipy.sparse.csr_matrix(embeddings))
+    decision = model.classifier.decision_function(scipy.sparse.hstack(blocks, format="csr"))
+    if decision.ndim == 1:
+        decision = np.column_stack([-decision, decision])
+    probabilities: npt.NDArray[np.float64] = softmax(decision / model.temperature, axis=1)
+    return probabilities
+
+
+SCORED_TEXTS = ["salut", "jcherche un taf stp", "un appart pas cher", "", "zzqx 42 ???", "ça va"]
+
+
+def test_confidences_are_the_trained_svms_own(tiny_nlu: EmbeddedNlu) -> None:
+    """The quick per-message scoring answers exactly what the trained model would."""
+    predictions = tiny_nlu.predict(SCORED_TEXTS)
+    reference = _svm_probabilities(tiny_nlu, SCORED_TEXTS)
+    for prediction, row in zip(predictions, reference, strict=True):
+        assert prediction.intent == tiny_nlu.intents[int(row.argmax())]
+        assert prediction.confidence == pytest.approx(float(row.max()), abs=1e-6)
+
+
+def test_two_intents_are_scored_like_the_trained_svm() -> None:
+    """With only two intents (a one-column SVM), confidences still match the trained model."""
+    examples = [
+        Example(text, intent)
+        for intent, texts in {
+            "weather": ["quel temps fait-il", "il va pleuvoir ?", "météo demain"],
+            "music": ["mets de la musique", "joue du rap", "lance une chanson"],
+        }.items()
+        for text in texts
+    ]
+    backend = EmbeddedNlu.train(examples, use_embeddings=False)
+    texts = ["il pleut ?", "du rap stp", "bof"]
+    reference = _svm_probabilities(backend, texts)
+    for prediction, row in zip(backend.predict(texts), reference, strict=True):
+        assert prediction.intent == backend.intents[int(row.argmax())]
+        assert prediction.confidence == pytest.approx(float(row.max()), abs=1e-9)
+
+
+def test_a_very_long_message_is_classified_on_its_beginning(tiny_nlu: EmbeddedNlu) -> None:
+    """A pasted page costs no more than its first characters, and gets the same answer."""
+    beginning = "je cherche du travail " * (MAX_CLASSIFIED_CHARS // 22 + 1)
+    long_message = beginning[:MAX_CLASSIFIED_CHARS] + " bonjour appart logement" * 400
+    short, long = tiny_nlu.predict([beginning[:MAX_CLASSIFIED_CHARS], long_message])
+    assert long == short
+    assert long.intent == "find_job"
+
+
+def test_the_safety_net_reads_a_long_message_to_the_end(tiny_nlu: EmbeddedNlu) -> None:
+    """A crisis sentence after a long paste is still caught."""
+    message = "je cherche du travail " * 100 + "et je veux mourir"
+    assert tiny_nlu.predict([message])[0].intent == "crisis"
+
+
+@pytest.fixture(scope="module", name="project_nlu")
+def _project_nlu() -> EmbeddedNlu:
+    """The classifier the bot runs, trained on the project's own nlu/data."""
+    return EmbeddedNlu.train(load_examples(PROJECT_DATA))
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mon père a fait une raclette hier",
+        "ce taf me tue",
+        "ma mère va me tuer si je rate mon bac",
+        "je suis en burn out",
+        "jsuis épuisé",
+        "mdr je suis mort",
+    ],
+)
+def test_everyday_idioms_do_not_raise_a_crisis(project_nlu: EmbeddedNlu, message: str) -> None:
+    """Family chat, a tiring job or a joke about dying gets an ordinary answer, not 3114."""
+    assert project_nlu.predict([message])[0].intent != "crisis"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "j'ai plus envie de rien, je voudrais dormir et ne plus jamais me lever",
+        "je me sens de trop partout, je vais tout arrêter ce soir",
+        "mon père m'a mis une claque hier et il recommence ce soir",
+        "je vais pas tenir cette nuit",
+    ],
+)
+def test_distress_without_keywords_is_still_a_crisis(
+    project_nlu: EmbeddedNlu, message: str
+) -> None:
+    """A crisis worded past the safety net's patterns still gets the emergency answer."""
+    assert crisis_kind(message) is None
+    assert project_nlu.predict([message])[0].intent == "crisis"
