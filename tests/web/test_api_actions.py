@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from outreach_bot.app import Services
 from outreach_bot.core.events import TeamEvent
 from outreach_bot.core.tokens import create_token
-from outreach_bot.storage.models import AuditEntry, Base, Consent, Conversation, Lead
+from outreach_bot.storage.models import AuditEntry, Base, Consent, Conversation, Lead, Message
 from tests.factories import RestChat
 
 VERDUN = "55545"
@@ -66,6 +66,7 @@ WRITES = [
     ("POST", "/api/consents", {"sender_id": "x", "text_version": "v"}),
     ("POST", "/api/leads", {"sender_id": "x", "age": 17, "phone": "0612345678"}),
     ("POST", "/api/erasure", {"sender_id": "x"}),
+    ("POST", "/api/alerts", {"sender_id": "x", "text": None}),
     ("GET", "/api/answers/cej", None),
     ("GET", "/api/consent-text", None),
 ]
@@ -173,6 +174,12 @@ GARBAGE = [
     ("/api/leads", b'{"sender_id": "a", "age": 17}'),
     ("/api/leads", b"\xff\xfe"),
     ("/api/erasure", b"null"),
+    ("/api/alerts", b"not json"),
+    ("/api/alerts", b"{}"),
+    ("/api/alerts", b'{"sender_id": "   "}'),
+    ("/api/alerts", b'{"sender_id": "a", "text": 3114}'),
+    ("/api/alerts", b'{"sender_id": "a", "locale": "de"}'),
+    ("/api/alerts", b'{"sender_id": "a", "urgent": false}'),
 ]
 
 
@@ -344,3 +351,95 @@ async def test_personal_data_never_reaches_the_logs(client, auth, services, capl
     assert "lead" in logged
     for secret in ("Inès", "0612345678", "+33612345678", "rasa-user-1", "un job"):
         assert secret not in logged
+
+
+SUICIDE = "je veux me suicider, personne le sait"
+
+
+async def alert(client, auth: dict[str, str], sender: str, text: str | None, **extra: str) -> Any:
+    response = await client.post(
+        "/api/alerts", json={"sender_id": sender, "text": text, **extra}, headers=auth
+    )
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_alert_puts_an_urgent_lead_first_without_consent(client, auth, services) -> None:
+    """A crisis seen by a Rasa assistant tops the team's queue at once, no consent asked."""
+    seen: list[TeamEvent] = []
+
+    async def listen(event: TeamEvent) -> None:
+        seen.append(event)
+
+    services.events.subscribe(listen)
+    await consent(client, auth, services, "rasa-user-2")
+    waiting = {**LEAD, "sender_id": "rasa-user-2"}
+    assert (await client.post("/api/leads", json=waiting, headers=auth)).status == 201
+    await alert(client, auth, "rasa-user-1", "ça va pas du tout")
+
+    leads = await (await client.get("/api/leads", headers=auth)).json()
+    assert [(lead["urgent"], lead["channel"], lead["topic"]) for lead in leads] == [
+        (True, "rasa", "crisis"),
+        (False, "rasa", "find_job"),
+    ]
+    assert leads[0]["consent"] is None
+    async with services.sessions() as session:
+        urgent = await session.get(Lead, leads[0]["id"])
+        assert urgent is not None
+        conversation = await session.get(Conversation, urgent.conversation_id)
+    assert conversation is not None
+    assert conversation.urgent is True
+    assert conversation.sender_ref == "rasa-user-1"
+    assert [(event.kind, event.lead_id, event.urgent) for event in seen][-1] == (
+        "urgent",
+        leads[0]["id"],
+        True,
+    )
+    assert ("api:rasa-actions", "api_alert") in await audit_actions(services)
+
+
+async def test_alert_makes_the_waiting_lead_urgent_instead_of_a_second_one(
+    client, auth, services
+) -> None:
+    """A person already in the queue is moved to the top, not queued twice."""
+    await consent(client, auth, services, "rasa-user-1")
+    created = await (await client.post("/api/leads", json=LEAD, headers=auth)).json()
+    await alert(client, auth, "rasa-user-1", SUICIDE)
+    await alert(client, auth, "rasa-user-1", SUICIDE)
+    leads = await (await client.get("/api/leads", headers=auth)).json()
+    assert [(lead["id"], lead["urgent"], lead["first_name"]) for lead in leads] == [
+        (created["lead_id"], True, "Inès")
+    ]
+
+
+async def test_alert_answer_follows_the_kind_of_crisis(client, auth, services) -> None:
+    """Suicidal words get the 3114 text, no words the general one, in the asked language."""
+    crisis = services.content.crisis
+    suicide = await alert(client, auth, "rasa-user-1", SUICIDE)
+    assert suicide["kind"] == "suicide"
+    assert "3114" in suicide["text"]
+    assert suicide["text"] == crisis.kinds["suicide"].text.fr
+    assert [r["number"] for r in suicide["resources"]] == ["3114", "112"]
+    assert suicide["resources"][0]["label"].startswith("prévention du suicide")
+    shelter = await alert(client, auth, "rasa-user-1", "je dors dehors ce soir", locale="en")
+    assert (shelter["kind"], shelter["text"]) == ("shelter", crisis.kinds["shelter"].text.en)
+    general = await alert(client, auth, "rasa-user-1", None)
+    assert general["kind"] == "default"
+    assert general["text"] == crisis.kinds["default"].text.fr
+    assert "0 800 235 236" in [r["number"] for r in general["resources"]]
+
+
+async def test_alert_text_is_neither_stored_nor_logged(client, auth, services, caplog) -> None:
+    """What the young person wrote only picks the crisis text: no table and no log holds it."""
+    caplog.set_level(logging.DEBUG)
+    secret = "mon beau-père Gérald me frappe chaque soir"
+    assert (await alert(client, auth, "rasa-user-1", secret))["kind"] == "violence"
+    assert await count(services, Message) == 0
+    async with services.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(table.select())).all():
+                for value in row:
+                    assert not (isinstance(value, str) and "Gérald" in value), table.name
+    assert "urgent" in caplog.text
+    for word in ("Gérald", "frappe", "rasa-user-1"):
+        assert word not in caplog.text

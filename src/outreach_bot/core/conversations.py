@@ -26,7 +26,7 @@ from outreach_bot.core.stats import record_erasure
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
-from outreach_bot.dialogue.turn import Effects, Turn, fold
+from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
 from outreach_bot.domain.campaigns import normalise_code
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES
@@ -51,6 +51,9 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH: Final = 4000
 """Longer messages are cut: no young person types more, and it bounds NLU and storage cost."""
+
+CRISIS_LEAD: Final = LeadDraft(consent_at=None, urgent=True, topic="crisis")
+"""The lead a crisis opens when none is waiting: no consent asked, vital interest is the basis."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,82 +277,29 @@ class ConversationService:
                 )
             )
         if effects.urgent:
-            conversation.urgent = True
-            lead = await _open_lead(session, conversation.id)
-            if lead is not None:
-                lead.urgent = True
-                lead.updated_at = now
-                await session.flush()
-                events.append(
-                    TeamEvent("urgent", conversation.id, lead.id, lead.sector_id, urgent=True)
-                )
-                effects.lead = None
-        if effects.lead is not None:
-            lead = await self._create_lead(session, conversation, effects, message, now)
-            events.append(
-                TeamEvent(
-                    "urgent" if lead.urgent else "lead_created",
-                    conversation.id,
-                    lead.id,
-                    lead.sector_id,
-                    urgent=lead.urgent,
-                    first_name=lead.first_name,
-                    need=lead.need,
-                )
+            event, _ = await alert_team(
+                session,
+                conversation,
+                effects.lead or CRISIS_LEAD,
+                channel=message.channel,
+                now=now,
+                consent_text_version=effects.consent_text_version,
             )
+            events.append(event)
+            effects.lead = None
+        if effects.lead is not None:
+            lead = await _create_lead(
+                session,
+                conversation,
+                effects.lead,
+                consent_text_version=effects.consent_text_version,
+                channel=message.channel,
+                now=now,
+            )
+            events.append(_created_event(lead))
         if effects.erase:
             await erase_conversation(session, conversation.id, actor="young_person", now=now)
         return events
-
-    async def _create_lead(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        effects: Effects,
-        message: InboundMessage,
-        now: datetime,
-    ) -> Lead:
-        draft = effects.lead
-        assert draft is not None  # noqa: S101 - the caller checked
-        consent_id = None
-        if draft.consent_at is not None and effects.consent_text_version:
-            consent = Consent(
-                conversation_id=conversation.id,
-                given_at=datetime.fromisoformat(draft.consent_at),
-                text_version=effects.consent_text_version,
-                channel=message.channel,
-            )
-            session.add(consent)
-            await session.flush()
-            consent_id = consent.id
-        sector = await sector_for(session, draft.commune_insee)
-        lead = Lead(
-            conversation_id=conversation.id,
-            consent_id=consent_id,
-            sector_id=sector.id if sector else None,
-            campaign_id=conversation.campaign_id,
-            status="new",
-            urgent=draft.urgent,
-            channel=message.channel,
-            first_name=draft.first_name,
-            phone=draft.phone,
-            contact_here=draft.contact_here or draft.consent_at is None,
-            age=draft.age,
-            commune_insee=draft.commune_insee,
-            commune_name=draft.commune_name,
-            need=draft.need,
-            availability=draft.availability,
-            topic=draft.topic,
-            created_at=now,
-            updated_at=now,
-            status_changed_at=now,
-        )
-        session.add(lead)
-        await session.flush()
-        logger.info(
-            "lead %s created in sector %s (urgent=%s)", lead.id, lead.sector_id, lead.urgent
-        )
-        return lead
 
     async def _record_replies(
         self,
@@ -425,6 +375,100 @@ def _outbox_item(
         not_before=now,
         created_at=now,
     )
+
+
+async def alert_team(
+    session: AsyncSession,
+    conversation: Conversation,
+    draft: LeadDraft = CRISIS_LEAD,
+    *,
+    channel: str,
+    now: datetime,
+    consent_text_version: str | None = None,
+) -> tuple[TeamEvent, Lead]:
+    """Put a young person in distress at the top of the team's queue, whoever noticed it.
+
+    The conversation becomes urgent; a request already waiting becomes urgent rather than
+    being doubled, otherwise ``draft`` becomes an urgent lead, with no consent needed: vital
+    interest is the lawful basis. The caller publishes the returned event after its commit.
+    """
+    conversation.urgent = True
+    lead = await _open_lead(session, conversation.id)
+    if lead is not None:
+        lead.urgent = True
+        lead.updated_at = now
+        await session.flush()
+        return TeamEvent("urgent", conversation.id, lead.id, lead.sector_id, urgent=True), lead
+    lead = await _create_lead(
+        session,
+        conversation,
+        draft,
+        consent_text_version=consent_text_version,
+        channel=channel,
+        now=now,
+    )
+    return _created_event(lead), lead
+
+
+def _created_event(lead: Lead) -> TeamEvent:
+    """What the team's screens show of a new lead: ids and labels, never contact details."""
+    return TeamEvent(
+        "urgent" if lead.urgent else "lead_created",
+        lead.conversation_id,
+        lead.id,
+        lead.sector_id,
+        urgent=lead.urgent,
+        first_name=lead.first_name,
+        need=lead.need,
+    )
+
+
+async def _create_lead(
+    session: AsyncSession,
+    conversation: Conversation,
+    draft: LeadDraft,
+    *,
+    consent_text_version: str | None,
+    channel: str,
+    now: datetime,
+) -> Lead:
+    consent_id = None
+    if draft.consent_at is not None and consent_text_version:
+        consent = Consent(
+            conversation_id=conversation.id,
+            given_at=datetime.fromisoformat(draft.consent_at),
+            text_version=consent_text_version,
+            channel=channel,
+        )
+        session.add(consent)
+        await session.flush()
+        consent_id = consent.id
+    sector = await sector_for(session, draft.commune_insee)
+    lead = Lead(
+        conversation_id=conversation.id,
+        consent_id=consent_id,
+        sector_id=sector.id if sector else None,
+        campaign_id=conversation.campaign_id,
+        status="new",
+        urgent=draft.urgent,
+        channel=channel,
+        first_name=draft.first_name,
+        phone=draft.phone,
+        contact_here=draft.contact_here or draft.consent_at is None,
+        age=draft.age,
+        commune_insee=draft.commune_insee,
+        commune_name=draft.commune_name,
+        need=draft.need,
+        availability=draft.availability,
+        topic=draft.topic,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+    session.add(lead)
+    await session.flush()
+    logger.info("lead %s created in sector %s (urgent=%s)", lead.id, lead.sector_id, lead.urgent)
+    return lead
 
 
 async def erase_conversation(

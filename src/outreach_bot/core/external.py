@@ -3,9 +3,10 @@
 The young person then talks to the team's assistant rather than to our dialogue engine, so the
 rules our dialogue follows are applied here, once, for every such assistant: answers come from
 the reviewed knowledge base, a consent is recorded against the exact text version shown, no
-lead exists without one, nothing is kept about anyone under 15, and an erasure removes
-everything. The assistant's own sender id identifies the person, under channel ``"rasa"``,
-exactly as a Telegram chat id does for Telegram: hashed for lookup, encrypted at rest.
+lead exists without one, nothing is kept about anyone under 15, an erasure removes everything,
+and a young person in distress is put at the top of the team's queue at once. The assistant's
+own sender id identifies the person, under channel ``"rasa"``, exactly as a Telegram chat id
+does for Telegram: hashed for lookup, encrypted at rest.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.content import Content
 from outreach_bot.content.model import ANSWERED_INTENTS
 from outreach_bot.core.audit import record_access
-from outreach_bot.core.conversations import erase_conversation
+from outreach_bot.core.conversations import MAX_TEXT_LENGTH, alert_team, erase_conversation
 from outreach_bot.core.events import EventBus, TeamEvent
 from outreach_bot.core.sectors import sector_for
 from outreach_bot.dialogue.engine import MAX_NEED_LENGTH, MAX_WHEN_LENGTH
@@ -38,6 +39,7 @@ from outreach_bot.domain.fields import (
 from outreach_bot.domain.fields.age import MAX_AGE
 from outreach_bot.domain.fields.commune import Commune
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
+from outreach_bot.nlu.safety import crisis_kind
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Consent, Conversation, Lead, Sector
 
@@ -497,6 +499,86 @@ def _squeezed(text: str | None, limit: int) -> str | None:
     if text is None:
         return None
     return " ".join(text.split())[:limit] or None
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisAnswer:
+    """What to tell a young person in distress: the team's reviewed text and its numbers.
+
+    Attributes:
+        kind: "suicide", "violence", "shelter", "danger" or "default" (``bot/crisis.yml``).
+        text: the text to say, which carries the numbers itself (an SMS shows only text).
+        resources: the numbers it names, with who each is for, for assistants that show them.
+    """
+
+    kind: str
+    text: str
+    resources: tuple[tuple[str, str], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``POST /api/alerts``."""
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "resources": [{"number": number, "label": label} for number, label in self.resources],
+        }
+
+
+def crisis_answer(content: Content, text: str | None, locale: str) -> CrisisAnswer:
+    """The crisis text our own dialogue would say for ``text`` (the general one without it)."""
+    crisis = content.crisis
+    found = crisis_kind(text[:MAX_TEXT_LENGTH]) if text else None
+    kind = str(found) if found and found in crisis.kinds else "default"
+    chosen = crisis.kinds[kind]
+    numbers = {resource.id: resource for resource in crisis.resources}
+    return CrisisAnswer(
+        kind=kind,
+        text=chosen.text.get(locale),
+        resources=tuple(
+            (numbers[ref].number, numbers[ref].label.get(locale)) for ref in chosen.resources
+        ),
+    )
+
+
+async def raise_alert(
+    sessions: async_sessionmaker[AsyncSession],
+    content: Content,
+    events: EventBus,
+    *,
+    sender_id: str,
+    text: str | None,
+    actor: str,
+    locale: str,
+    now: datetime | None = None,
+) -> CrisisAnswer:
+    """Tell the team at once that a young person talking to an assistant is in distress.
+
+    Exactly what our own dialogue does on a crisis: the conversation becomes urgent, and so
+    does the request already waiting, or else an urgent lead is opened with no consent asked
+    (vital interest is the lawful basis). ``text`` only chooses which crisis text to return:
+    it is neither stored nor logged. The team is notified after the commit.
+
+    Raises:
+        InvalidInputError: no sender id, or an over-long one.
+    """
+    sender_id = _sender(sender_id)
+    answer = crisis_answer(content, text, locale)
+    now = now or datetime.now(UTC)
+    async with sessions.begin() as session:
+        conversation = await _conversation(session, sender_id, now=now, create=True)
+        assert conversation is not None  # noqa: S101 - create=True always returns one
+        event, lead = await alert_team(session, conversation, channel=EXTERNAL_CHANNEL, now=now)
+        conversation.last_message_at = now
+        await record_access(
+            session, actor=actor, action="api_alert", target_type="lead", target_id=str(lead.id)
+        )
+    logger.warning(
+        "urgent: lead %s of conversation %s raised by an external assistant",
+        lead.id,
+        conversation.id,
+    )
+    await events.publish(event)
+    return answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,10 +1,11 @@
 """Endpoints for external assistants: the Rasa action server in ``actions/`` calls these.
 
 ``GET /api/answers/{intent}``, ``GET /api/consent-text``, ``POST /api/fields/{field}``,
-``POST /api/consents``, ``POST /api/leads`` and ``POST /api/erasure``. Bodies are JSON, read
-into pydantic models here; the rules live in :mod:`outreach_bot.core.external`. Every write
-is audited under the name of the bearer token that made it. ``locale`` ("fr" or "en") picks
-the language of the texts returned for the young person; French when left out.
+``POST /api/consents``, ``POST /api/leads``, ``POST /api/erasure`` and ``POST /api/alerts``.
+Bodies are JSON, read into pydantic models here; the rules live in
+:mod:`outreach_bot.core.external`. Every write is audited under the name of the bearer token
+that made it. ``locale`` ("fr" or "en") picks the language of the texts returned for the young
+person; French when left out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from outreach_bot.core.external import (
     check_field,
     consent_request,
     erase_sender,
+    raise_alert,
     record_consent,
     submit_lead,
 )
@@ -79,6 +81,14 @@ class ErasureBody(_Strict):
     """``POST /api/erasure``: erase everything about this sender."""
 
     sender_id: SenderId
+    locale: Locale = "fr"
+
+
+class AlertBody(_Strict):
+    """``POST /api/alerts``: this sender is in distress; ``text`` only picks the crisis text."""
+
+    sender_id: SenderId
+    text: str | None = None
     locale: Locale = "fr"
 
 
@@ -179,6 +189,22 @@ async def erasure_view(request: web.Request) -> web.Response:
     return web.json_response(receipt.as_dict())
 
 
+async def alert_view(request: web.Request) -> web.Response:
+    """Alert the team to a young person in distress and return the crisis text to show."""
+    body = await _body(request, AlertBody)
+    services = request.app[services_key]
+    answer = await raise_alert(
+        services.sessions,
+        services.content,
+        services.events,
+        sender_id=body.sender_id,
+        text=body.text,
+        actor=_actor(request),
+        locale=body.locale,
+    )
+    return web.json_response(answer.as_dict())
+
+
 def add_routes(app: web.Application) -> None:
     """Mount on the API sub-application (bearer-token authentication)."""
     app.router.add_get("/answers/{intent}", answer_view)
@@ -187,3 +213,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/consents", consent_view)
     app.router.add_post("/leads", lead_view)
     app.router.add_post("/erasure", erasure_view)
+    app.router.add_post("/alerts", alert_view)
