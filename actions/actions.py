@@ -1,8 +1,10 @@
-"""Custom actions: answer a topic, ask and record consent, send the lead, erase the user.
+"""Custom actions: answer a topic, ask and record consent, send the lead, erase the user, and
+alert the team to a young person in distress.
 
 Each action asks the bot's API and says what the API returns: the texts come from the bot's
 reviewed content (``bot/``), in the ``locale`` slot's language. When the API cannot be reached
-the action says the team's ``utter_outreach_unavailable`` and changes nothing. Nothing here
+the action says the team's ``utter_outreach_unavailable`` and changes nothing; a crisis then
+gets the team's own ``utter_crisis``, so the emergency numbers are always said. Nothing here
 logs what the young person wrote or their details: only action names and HTTP statuses.
 """
 
@@ -23,6 +25,10 @@ from actions.consent import ConsentOutcome, record
 logger = logging.getLogger(__name__)
 
 NOT_FOUND = 404
+CRISIS_RESPONSE = "utter_crisis"
+"""The team's own emergency text, said when the bot cannot answer."""
+MAX_ALERT_TEXT = 4000
+"""As much of the message as the bot reads to choose the crisis text."""
 
 
 def reset_lead_slots() -> list[EventType]:
@@ -35,7 +41,8 @@ class ActionAnswerTopic(Action):
 
     Sets ``topic`` (carried with a lead sent later) and ``offer_lead`` (whether to offer a
     counsellor after this answer, as our own dialogue does). An intent without an answer gets
-    the assistant's ``utter_default``; ``crisis`` gets the assistant's ``utter_crisis``.
+    the assistant's ``utter_default``; ``crisis`` is handled as ``action_crisis`` would, in case
+    an assistant's rules send it here.
     """
 
     def __init__(self, api: OutreachApi | None = None) -> None:
@@ -51,8 +58,8 @@ class ActionAnswerTopic(Action):
         """Utter the answer to the latest intent."""
         intent = slot.latest_intent(tracker)
         if intent == "crisis":
-            # Not a knowledge-base topic: the team's own emergency response answers at once.
-            dispatcher.utter_message(response="utter_crisis")
+            # Not a knowledge-base topic: the team is alerted and the numbers said at once.
+            await answer_crisis(self.api, dispatcher, tracker)
             return []
         if intent is None:
             dispatcher.utter_message(response="utter_default")
@@ -70,6 +77,52 @@ class ActionAnswerTopic(Action):
             return []
         dispatcher.utter_message(text=answer["text"])
         return [SlotSet(slot.TOPIC, intent), SlotSet(slot.OFFER_LEAD, answer["offer_lead"])]
+
+
+class ActionCrisis(Action):
+    """Alert the team to a young person in distress and give them the emergency numbers.
+
+    The bot opens an urgent lead (no consent is needed: vital interest), or moves the request
+    already waiting to the top, and returns its reviewed crisis text for the kind of distress
+    the latest message shows (suicide → 3114, violence → 119 and 17, nowhere to sleep → 115).
+    If the bot cannot be reached the team's own ``utter_crisis`` is said instead: a young
+    person in danger always gets the numbers.
+    """
+
+    def __init__(self, api: OutreachApi | None = None) -> None:
+        self.api = api or OutreachApi()
+
+    def name(self) -> str:
+        """The action's name in the domain."""
+        return "action_crisis"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Alert the team, then say the crisis text (the bot's, or the assistant's own)."""
+        await answer_crisis(self.api, dispatcher, tracker)
+        return []
+
+
+async def answer_crisis(
+    api: OutreachApi, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> None:
+    """Raise the alert with the latest message and utter the answer, or ``utter_crisis``."""
+    text = (tracker.latest_message or {}).get("text")
+    text = text[:MAX_ALERT_TEXT] if isinstance(text, str) else None
+    try:
+        answer = await api.alert(tracker.sender_id, text, slot.locale_of(tracker))
+    except ApiError as error:
+        report("action_crisis", error)
+        dispatcher.utter_message(response=CRISIS_RESPONSE)
+        return
+    logger.info("action_crisis: the team was alerted")
+    said = answer.get("text") if isinstance(answer, dict) else None
+    if isinstance(said, str) and said.strip():
+        dispatcher.utter_message(text=said)
+    else:  # an answer without a text must not leave the young person without the numbers
+        logger.error("action_crisis: the bot's answer has no text")
+        dispatcher.utter_message(response=CRISIS_RESPONSE)
 
 
 class ActionAskConsent(Action):

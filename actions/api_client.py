@@ -128,6 +128,21 @@ class ErasureReceipt(TypedDict):
     message: str
 
 
+class CrisisResource(TypedDict):
+    """An emergency number and who it is for."""
+
+    number: str
+    label: str
+
+
+class CrisisAnswer(TypedDict):
+    """``POST /api/alerts``."""
+
+    kind: str
+    text: str
+    resources: list[CrisisResource]
+
+
 @dataclass(frozen=True)
 class ApiConfig:
     """Where the API is, the token to present, and how long to wait."""
@@ -210,6 +225,17 @@ class OutreachApi:
         """Erase everything the bot holds about ``sender_id``."""
         data: ErasureReceipt = await self._call(
             "POST", "/api/erasure", body={"sender_id": sender_id, "locale": locale}
+        )
+        return data
+
+    async def alert(self, sender_id: str, text: str | None, locale: str) -> CrisisAnswer:
+        """Tell the team ``sender_id`` is in distress; the answer is the crisis text to say.
+
+        ``text`` only lets the bot choose the right numbers (suicide, violence, shelter...):
+        the bot neither stores nor logs it.
+        """
+        data: CrisisAnswer = await self._call(
+            "POST", "/api/alerts", body={"sender_id": sender_id, "text": text, "locale": locale}
         )
         return data
 

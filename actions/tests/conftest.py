@@ -300,10 +300,12 @@ def content() -> dict[str, Any]:
     messages = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8"))
     privacy = yaml.safe_load((ROOT / "bot" / "privacy.yml").read_text(encoding="utf-8"))
     answers = yaml.safe_load((ROOT / "bot" / "answers.yml").read_text(encoding="utf-8"))
+    crisis = yaml.safe_load((ROOT / "bot" / "crisis.yml").read_text(encoding="utf-8"))
     return {
         "messages": messages["messages"],
         "privacy": privacy,
         "answers": {answer["intent"]: answer for answer in answers["answers"]},
+        "crisis": crisis["kinds"],
     }
 
 

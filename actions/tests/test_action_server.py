@@ -21,10 +21,11 @@ def call(url: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_server_lists_every_action(action_server: str) -> None:
-    """The server registers the five actions and the form validation, and nothing from tests."""
+    """The server registers the six actions and the form validation, and nothing from tests."""
     with urllib.request.urlopen(f"{action_server}/actions", timeout=10) as response:  # noqa: S310
         names = {action["name"] for action in json.load(response)}
     assert names == {
+        "action_crisis",
         "action_answer_topic",
         "action_ask_consent",
         "action_record_consent",

@@ -10,6 +10,7 @@ from actions import slot
 from actions.actions import (
     ActionAnswerTopic,
     ActionAskConsent,
+    ActionCrisis,
     ActionEraseUser,
     ActionRecordConsent,
     ActionSubmitLead,
@@ -33,6 +34,16 @@ READY_SLOTS = {
 def unique_name() -> str:
     """A first name no other test uses, to find this test's lead in the shared bot's queue."""
     return "Inès" + "".join(random.choices(string.ascii_lowercase, k=8))
+
+
+SUICIDE = "je veux me suicider, personne le sait"
+
+
+def crisis_tracker(topic_tracker: Any, text: str, **slots: Any) -> Any:
+    """A tracker whose latest message, read as ``crisis``, says ``text``."""
+    tracker = topic_tracker("crisis", **slots)
+    tracker.latest_message["text"] = text
+    return tracker
 
 
 def texts(dispatcher: CollectingDispatcher) -> list[str | None]:
@@ -71,10 +82,81 @@ async def test_crisis_gets_the_emergency_response_even_with_the_api_down(
     dead_api, topic_tracker, domain
 ):
     """Distress is answered at once with the team's emergency numbers, whatever the API does."""
+    for action in (ActionCrisis(OutreachApi(dead_api)), ActionAnswerTopic(OutreachApi(dead_api))):
+        dispatcher = CollectingDispatcher()
+        events = await action.run(dispatcher, crisis_tracker(topic_tracker, SUICIDE), domain)
+        assert responses(dispatcher) == ["utter_crisis"], action.name()
+        assert events == [], action.name()
+
+
+async def test_crisis_with_the_api_refusing_still_gets_the_numbers(
+    fake_api, topic_tracker, domain
+):
+    """A refusal (bad token, 400), a failure or an empty answer still gives the numbers."""
+    fake, config = fake_api
+    for status, body in ((401, {"error": "no"}), (400, {"error": "no"}), (500, {}), (200, {})):
+        fake.status, fake.body = status, body
+        dispatcher = CollectingDispatcher()
+        await ActionCrisis(OutreachApi(config)).run(
+            dispatcher, crisis_tracker(topic_tracker, SUICIDE), domain
+        )
+        assert responses(dispatcher) == ["utter_crisis"], status
+
+
+async def test_crisis_alerts_the_team_and_says_the_bots_text(bot, topic_tracker, domain, content):
+    """Suicidal words get the bot's 3114 text, and the team gets an urgent lead without consent."""
+    known = {lead["id"] for lead in bot.get("/api/leads")[1]}
     dispatcher = CollectingDispatcher()
-    action = ActionAnswerTopic(OutreachApi(dead_api))
-    await action.run(dispatcher, topic_tracker("crisis"), domain)
-    assert responses(dispatcher) == ["utter_crisis"]
+    tracker = crisis_tracker(topic_tracker, SUICIDE)
+    events = await ActionCrisis(bot.api()).run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [content["crisis"]["suicide"]["text"]["fr"]]
+    assert "3114" in texts(dispatcher)[0]
+    assert events == []
+    status, leads = bot.get("/api/leads")
+    assert status == 200
+    (new,) = [lead for lead in leads if lead["id"] not in known]
+    assert (new["urgent"], new["topic"], new["channel"], new["consent"]) == (
+        True,
+        "crisis",
+        "rasa",
+        None,
+    )
+    assert all(lead["urgent"] for lead in leads[: leads.index(new)])  # among the first
+
+
+async def test_crisis_makes_a_waiting_request_urgent(bot, topic_tracker, domain, content):
+    """A person already in the queue is moved to the top rather than queued a second time."""
+    version = content["privacy"]["consent"]["text_version"]
+    await ActionRecordConsent(bot.api()).run(
+        CollectingDispatcher(), topic_tracker("affirm", consent_text_version=version), domain
+    )
+    name = unique_name()
+    await ActionSubmitLead(bot.api()).run(
+        CollectingDispatcher(), topic_tracker(**{**READY_SLOTS, "first_name": name}), domain
+    )
+    before = len(bot.get("/api/leads")[1])
+    dispatcher = CollectingDispatcher()
+    await ActionCrisis(bot.api()).run(
+        dispatcher, crisis_tracker(topic_tracker, "je dors dehors ce soir", locale="en"), domain
+    )
+    assert texts(dispatcher) == [content["crisis"]["shelter"]["text"]["en"]]
+    leads = bot.get("/api/leads")[1]
+    assert len(leads) == before
+    (mine,) = [lead for lead in leads if lead["first_name"] == name]
+    assert mine["urgent"] is True
+
+
+async def test_crisis_sends_the_latest_message_and_nothing_else(fake_api, topic_tracker, domain):
+    """The alert carries the sender, the latest message (to choose the numbers) and the locale."""
+    fake, config = fake_api
+    fake.body = {"kind": "default", "text": "Appelle le 112.", "resources": []}
+    dispatcher = CollectingDispatcher()
+    tracker = crisis_tracker(topic_tracker, "x" * 5000, locale="en")
+    await ActionCrisis(OutreachApi(config)).run(dispatcher, tracker, domain)
+    ((method, path, body),) = fake.calls
+    assert (method, path) == ("POST", "/api/alerts")
+    assert body == {"sender_id": tracker.sender_id, "text": "x" * 4000, "locale": "en"}
+    assert texts(dispatcher) == ["Appelle le 112."]
 
 
 async def test_ask_consent_shows_the_bot_text_and_keeps_its_version(

@@ -79,3 +79,18 @@ def test_no_to_consent_through_rasa_asks_nothing_more(rasa, sender, content):
     chat.say("/ask_human")
     assert chat.say("/deny") == [content["messages"]["consent_declined"]["fr"]]
     assert chat.say("/ask_human") == [content["privacy"]["consent"]["text"]["fr"]]
+
+
+def test_crisis_through_rasa_alerts_the_team(rasa, bot, sender, content):
+    """A crisis button gets the bot's crisis text and tops the team's queue with an urgent lead."""
+    known = {lead["id"] for lead in bot.get("/api/leads")[1]}
+    chat = Chat(rasa, sender)
+    assert chat.say("/crisis") == [content["crisis"]["default"]["text"]["fr"]]
+    leads = bot.get("/api/leads")[1]
+    (new,) = [lead for lead in leads if lead["id"] not in known]
+    assert (new["urgent"], new["topic"], new["channel"], new["consent"]) == (
+        True,
+        "crisis",
+        "rasa",
+        None,
+    )
