@@ -117,17 +117,23 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
 
     started = time.monotonic()
     with (logs / "train.log").open("wb") as train_log:
-        trained = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        # A session of its own, so that an interrupted test run does not leave Rasa training.
+        training = subprocess.Popen(  # noqa: S603 - our own script, fixed arguments
             [BASH, str(ROOT / "scripts" / "rasa.sh"), "train"],
             env=env,
             stdout=subprocess.PIPE,
             stderr=train_log,
-            timeout=TRAIN_TIMEOUT,
-            check=False,
+            start_new_session=True,
         )
-    if trained.returncode != 0:
+        try:
+            output, _ = training.communicate(timeout=TRAIN_TIMEOUT)
+        finally:
+            if training.poll() is None:
+                os.killpg(training.pid, signal.SIGKILL)
+                training.wait(timeout=30)
+    if training.returncode != 0:
         pytest.fail(f"rasa train failed:\n{tail(logs / 'train.log')}")
-    model = Path(trained.stdout.decode().strip().splitlines()[-1])
+    model = Path(output.decode().strip().splitlines()[-1])
     reused = "reusing" in (logs / "train.log").read_text(encoding="utf-8")
     MEASURED["model"] = f"{nlu_dir.name}/ -> {model.name}"
     MEASURED["training"] = (
