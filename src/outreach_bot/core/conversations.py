@@ -141,7 +141,10 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation = await _conversation_for(session, message, sender_hash, now)
+            conversation = await conversation_for(
+                session, channel=message.channel, sender_id=message.sender_id, now=now
+            )
+            assert conversation is not None  # noqa: S101 - create=True always returns one
             if message.message_id and await _seen(session, conversation.id, message.message_id):
                 logger.info(
                     "duplicate inbound %s on conversation %s", message.message_id, conversation.id
@@ -495,19 +498,29 @@ async def erase_conversation(
     logger.info("conversation %s erased by %s", conversation_id, actor)
 
 
-async def _conversation_for(
-    session: AsyncSession, message: InboundMessage, sender_hash: str, now: datetime
-) -> Conversation:
+async def conversation_for(
+    session: AsyncSession,
+    *,
+    channel: str,
+    sender_id: str,
+    now: datetime,
+    create: bool = True,
+) -> Conversation | None:
+    """The conversation of ``sender_id`` on ``channel``, locked for this unit of work.
+
+    Created when missing (unless ``create`` is False); safe when two processes race to create it.
+    """
+    sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
     query = select(Conversation).where(
-        Conversation.channel == message.channel, Conversation.sender_hash == sender_hash
+        Conversation.channel == channel, Conversation.sender_hash == sender_hash
     )
     conversation = await session.scalar(query.with_for_update())
-    if conversation is not None:
+    if conversation is not None or not create:
         return conversation
     conversation = Conversation(
-        channel=message.channel,
+        channel=channel,
         sender_hash=sender_hash,
-        sender_ref=message.sender_id,
+        sender_ref=sender_id,
         created_at=now,
         last_message_at=now,
     )

@@ -17,13 +17,17 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
 from outreach_bot.content.model import ANSWERED_INTENTS
 from outreach_bot.core.audit import record_access
-from outreach_bot.core.conversations import MAX_TEXT_LENGTH, alert_team, erase_conversation
+from outreach_bot.core.conversations import (
+    MAX_TEXT_LENGTH,
+    alert_team,
+    conversation_for,
+    erase_conversation,
+)
 from outreach_bot.core.events import EventBus, TeamEvent
 from outreach_bot.core.sectors import sector_for
 from outreach_bot.dialogue.engine import MAX_NEED_LENGTH, MAX_WHEN_LENGTH
@@ -40,7 +44,6 @@ from outreach_bot.domain.fields.age import MAX_AGE
 from outreach_bot.domain.fields.commune import Commune
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.nlu.safety import crisis_kind
-from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Consent, Conversation, Lead, Sector
 
 logger = logging.getLogger(__name__)
@@ -630,31 +633,9 @@ async def _conversation(
     session: AsyncSession, sender_id: str, *, now: datetime, create: bool
 ) -> Conversation | None:
     """The sender's conversation, created on first consent when ``create`` is set."""
-    sender_hash = current_cipher().lookup_hash(f"{EXTERNAL_CHANNEL}:{sender_id}")
-    query = select(Conversation).where(
-        Conversation.channel == EXTERNAL_CHANNEL, Conversation.sender_hash == sender_hash
+    return await conversation_for(
+        session, channel=EXTERNAL_CHANNEL, sender_id=sender_id, now=now, create=create
     )
-    conversation = await session.scalar(query.with_for_update())
-    if conversation is not None or not create:
-        return conversation
-    conversation = Conversation(
-        channel=EXTERNAL_CHANNEL,
-        sender_hash=sender_hash,
-        sender_ref=sender_id,
-        created_at=now,
-        last_message_at=now,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(conversation)
-            await session.flush()
-    except IntegrityError:
-        # The same sender's other request created it between our select and insert.
-        existing = await session.scalar(query.with_for_update())
-        if existing is None:
-            raise
-        return existing
-    return conversation
 
 
 async def _live_consent(
