@@ -113,7 +113,6 @@ class ConversationService:
                     text=text,
                     start_code=start_code,
                     prediction=prediction,
-                    sender_hash=sender_hash,
                     now=now,
                 )
             finally:
@@ -137,7 +136,6 @@ class ConversationService:
         text: str,
         start_code: str | None,
         prediction: Prediction,
-        sender_hash: str,
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
