@@ -14,28 +14,18 @@ from typing import Any, Final, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from outreach_bot.domain.intents import INTENTS
+
 LOCALES: Final = ("fr", "en")
 
-#: Intents that get an answer from ``answers.yml``; the others are handled by the dialogue.
-ANSWERED_INTENTS: Final = (
-    "find_job",
-    "find_training",
-    "apprenticeship",
-    "cej",
-    "financial_aid",
-    "housing",
-    "mobility",
-    "health",
-    "cv_help",
-    "service_civique",
-    "school_dropout",
-    "leaving_care",
-    "admin_help",
-    "mission_locale_info",
-    "ask_human",
-    "bot_challenge",
-    "out_of_scope",
+#: Intents the dialogue answers itself (greetings, yes/no, global commands, crisis).
+DIALOGUE_INTENTS: Final = frozenset(
+    {"crisis", "opt_out", "forget_me", "greet", "goodbye", "thanks", "affirm", "deny"}
 )
+
+#: Intents that get an answer from ``answers.yml``: every contract intent the dialogue does
+#: not answer itself.
+ANSWERED_INTENTS: Final = tuple(intent for intent in INTENTS if intent not in DIALOGUE_INTENTS)
 
 CRISIS_KINDS: Final = ("suicide", "violence", "shelter", "danger", "default")
 
