@@ -222,8 +222,9 @@ def test_a_very_long_message_is_classified_on_its_beginning(tiny_nlu: EmbeddedNl
     beginning = "je cherche du travail " * (MAX_CLASSIFIED_CHARS // 22 + 1)
     long_message = beginning[:MAX_CLASSIFIED_CHARS] + " bonjour appart logement" * 400
     short, long = tiny_nlu.predict([beginning[:MAX_CLASSIFIED_CHARS], long_message])
-    assert long == short
-    assert long.intent == "find_job"
+    assert long.intent == short.intent == "find_job"
+    # Equal up to float rounding: the encoder pads a batch, which moves the last digits.
+    assert long.confidence == pytest.approx(short.confidence, rel=1e-6)
 
 
 def test_the_safety_net_reads_a_long_message_to_the_end(tiny_nlu: EmbeddedNlu) -> None:

@@ -112,7 +112,10 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|pour plus rien)\b",
             # Self-harm goes to the same helpline.
             r"\bscarif|\bautomutil|\bme mutiler\b|\bme blesser expres\b|\bje me frappe\b",
-            r"\b(?<!ca )(?<!cela )me (?:faire|fais|fait) du mal\b",
+            # "je me fais du mal" is self-harm; "il me fait du mal" is violence (below).
+            r"\b(?:je|j)\b(?: \w+){0,4} (?<!il )(?<!elle )(?<!ils )(?<!elles )(?<!on )(?<!tu )"
+            r"me (?:faire|fais|fait) du mal\b",
+            r"\bme suis fait du mal\b|\b(?:envie|besoin) de me faire du mal\b",
             rf"\bme (?:couper|coupe|taillader|ouvrir|bruler|brule) {_BODY_PART}\b",
             rf"\bme suis (?:encore )?(?:coupee?|ouverte?|brulee?|tailladee?) {_BODY_PART}\b",
             r"\b(?:a|de) me (?:couper|scarifier|bruler|mutiler)\b(?! (?:les cheveux|les ongles"
@@ -138,6 +141,8 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|enormement|pas|au coeur))",
             rf"\b{_SUBJECT} (?:va|vont) me (?:tuer|taper|frapper|buter|planter)\b",
             r"\b(?:veut|veulent|menace de|menacent de) me (?:tuer|taper|frapper|buter|planter)\b",
+            r"\b(?<!ca )(?<!cela )me (?:fait|font|faisait|faisaient|fasse|fassent) du mal\b",
+            r"\b(?:veut|veulent|va|vont|menace de|menacent de) me faire du mal\b",
             rf"\b{_SUBJECT} me tue\b|\bmenaces? de mort\b|\bviol\b|\battouchements?\b",
             r"\binceste\b|\babus(?:e|ee)? sexuel|\babusee? de moi\b|\bharcelement sexuel\b",
             r"\bmariage force\b|\bmarier de force\b|\bm a forcee? a\b",
