@@ -219,11 +219,15 @@ class OutboxDispatcher:
         )
         return 1
 
-    async def _finish(self, item: OutboxItem, **values: object) -> bool:
+    async def _finish(
+        self, item: OutboxItem, *, unreachable: bool = False, **values: object
+    ) -> bool:
         """Record the outcome of a send, only if the row is still ours (``sending``).
 
         A row the stale-row sweep has handed to another dispatcher must not be overwritten:
-        that would let it be sent a second time, or mark a failed send as sent.
+        that would let it be sent a second time, or mark a failed send as sent. A permanent
+        failure marks the conversation unreachable in the same transaction, so nobody ever
+        sees the failed row without the mark (or the mark without the failure).
         """
         async with self._sessions.begin() as session:
             result = await session.execute(
@@ -231,7 +235,14 @@ class OutboxDispatcher:
                 .where(OutboxItem.id == item.id, OutboxItem.status == SENDING)
                 .values(**values)
             )
-            return bool(getattr(result, "rowcount", 0))
+            ours = bool(getattr(result, "rowcount", 0))
+            if ours and unreachable and item.conversation_id is not None:
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == item.conversation_id)
+                    .values(unreachable=True)
+                )
+            return ours
 
     async def _retry(
         self, item: OutboxItem, now: datetime, error: TemporaryFailureError, *, in_reply: bool
@@ -270,15 +281,9 @@ class OutboxDispatcher:
 
     async def _give_up(self, item: OutboxItem, reason: str, *, unreachable: bool) -> None:
         logger.warning("outbox %s on %s failed for good", item.id, item.channel)
-        if not await self._finish(item, status=OutboxStatus.FAILED, last_error=reason[:200]):
-            return
-        if unreachable and item.conversation_id is not None:
-            async with self._sessions.begin() as session:
-                await session.execute(
-                    update(Conversation)
-                    .where(Conversation.id == item.conversation_id)
-                    .values(unreachable=True)
-                )
+        await self._finish(
+            item, unreachable=unreachable, status=OutboxStatus.FAILED, last_error=reason[:200]
+        )
 
     async def run_forever(self, *, interval: float = 1.0) -> None:
         """Deliver until cancelled; wakes early when :attr:`wakeup` is set."""
