@@ -36,6 +36,15 @@ def reset_lead_slots() -> list[EventType]:
     return [SlotSet(name, None) for name in slot.LEAD_SLOTS]
 
 
+def form_cut_short(tracker: Tracker) -> list[EventType]:
+    """A crisis in the middle of the lead form also forgets the answers given so far.
+
+    The team already has the urgent request; asking for a counsellor later starts a fresh
+    form rather than resuming, after the crisis text, at the question that was interrupted.
+    """
+    return reset_lead_slots() if tracker.active_loop_name == slot.LEAD_FORM else []
+
+
 class ActionAnswerTopic(Action):
     """Answer the latest intent with the team's reviewed knowledge-base text.
 
@@ -57,7 +66,7 @@ class ActionAnswerTopic(Action):
     ) -> list[EventType]:
         """Utter the answer to the latest intent."""
         intent = slot.latest_intent(tracker)
-        if intent == "crisis":
+        if intent == slot.CRISIS_INTENT:
             # Not a knowledge-base topic: the team is alerted and the numbers said at once.
             await answer_crisis(self.api, dispatcher, tracker)
             return []
@@ -86,7 +95,9 @@ class ActionCrisis(Action):
     already waiting to the top, and returns its reviewed crisis text for the kind of distress
     the latest message shows (suicide → 3114, violence → 119 and 17, nowhere to sleep → 115).
     If the bot cannot be reached the team's own ``utter_crisis`` is said instead: a young
-    person in danger always gets the numbers.
+    person in danger always gets the numbers. Run in the middle of the lead form (the rule
+    for ``crisis`` while ``lead_form`` is active), it forgets the form's answers; the rule's
+    ``action_deactivate_loop`` then ends the form.
     """
 
     def __init__(self, api: OutreachApi | None = None) -> None:
@@ -101,15 +112,14 @@ class ActionCrisis(Action):
     ) -> list[EventType]:
         """Alert the team, then say the crisis text (the bot's, or the assistant's own)."""
         await answer_crisis(self.api, dispatcher, tracker)
-        return []
+        return form_cut_short(tracker)
 
 
 async def answer_crisis(
     api: OutreachApi, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> None:
     """Raise the alert with the latest message and utter the answer, or ``utter_crisis``."""
-    text = (tracker.latest_message or {}).get("text")
-    text = text[:MAX_ALERT_TEXT] if isinstance(text, str) else None
+    text = latest_text(tracker)
     try:
         answer = await api.alert(tracker.sender_id, text, slot.locale_of(tracker))
     except ApiError as error:
@@ -123,6 +133,12 @@ async def answer_crisis(
     else:  # an answer without a text must not leave the young person without the numbers
         logger.error("action_crisis: the bot's answer has no text")
         dispatcher.utter_message(response=CRISIS_RESPONSE)
+
+
+def latest_text(tracker: Tracker) -> str | None:
+    """The young person's latest message, as much of it as the bot reads."""
+    text = (tracker.latest_message or {}).get("text")
+    return text[:MAX_ALERT_TEXT] if isinstance(text, str) and text.strip() else None
 
 
 class ActionAskConsent(Action):

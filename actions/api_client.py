@@ -128,6 +128,13 @@ class ErasureReceipt(TypedDict):
     message: str
 
 
+class CrisisCheck(TypedDict):
+    """``POST /api/crisis-check``."""
+
+    crisis: bool
+    kind: str | None
+
+
 class CrisisResource(TypedDict):
     """An emergency number and who it is for."""
 
@@ -226,6 +233,11 @@ class OutreachApi:
         data: ErasureReceipt = await self._call(
             "POST", "/api/erasure", body={"sender_id": sender_id, "locale": locale}
         )
+        return data
+
+    async def crisis_check(self, text: str) -> CrisisCheck:
+        """Whether ``text`` shows distress to the bot's safety net; nothing is stored or raised."""
+        data: CrisisCheck = await self._call("POST", "/api/crisis-check", body={"text": text})
         return data
 
     async def alert(self, sender_id: str, text: str | None, locale: str) -> CrisisAnswer:

@@ -6,6 +6,15 @@ asked again with the bot's own words. Two answers end the form at once with noth
 "no" to the consent text, and an age under 15 (after which the consent just recorded is erased
 too, since nothing is kept about someone under 15). ``action_submit_lead`` then runs as usual
 and sends nothing.
+
+A young person in danger may write so in the middle of the form, where a first name or a need
+is asked. When the assistant's NLU reads the ``crisis`` intent, the domain's mappings take
+nothing from the message, this validation steps aside, the form is rejected and the rule for
+``crisis`` while the form is active runs ``action_crisis`` and ends the form. Any other message
+is first passed through the bot's own safety net (``POST /api/crisis-check``), which catches
+what the NLU misread ("il me frappe" taken for a first name): then the team is alerted, the
+crisis text is said, and the form ends with none of its answers kept. Either way the message
+never becomes a field, and the lead is not sent (no consent is left to send it with).
 """
 
 from __future__ import annotations
@@ -13,13 +22,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.interfaces import Tracker
 from rasa_sdk.types import DomainDict
 
 from actions import slot
-from actions.actions import say_declined
+from actions.actions import answer_crisis, latest_text, reset_lead_slots, say_declined
 from actions.api_client import ApiError, FieldCheck, OutreachApi, report
 from actions.consent import ConsentOutcome, record
 
@@ -35,6 +45,37 @@ class ValidateLeadForm(FormValidationAction):
     def name(self) -> str:
         """Rasa runs ``validate_<form name>`` after each answer given in the form."""
         return "validate_lead_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """Look for distress in the latest message before any of it becomes an answer."""
+        if slot.latest_intent(tracker) == slot.CRISIS_INTENT:
+            if not tracker.slots_to_validate():
+                # Nothing was taken from it: rejected, the form lets the crisis rule run.
+                return []
+        elif not await self._shows_distress(tracker):
+            return await super().run(dispatcher, tracker, domain)
+        # A crisis the NLU missed, or one a domain without `not_intent: crisis` took as an
+        # answer: alert the team here, and end the form with nothing of it kept.
+        await answer_crisis(self.api, dispatcher, tracker)
+        return [*reset_lead_slots(), SlotSet(REQUESTED_SLOT, None)]
+
+    async def _shows_distress(self, tracker: Tracker) -> bool:
+        """Whether the bot's safety net sees distress in the latest message.
+
+        When the bot cannot be reached, the answer goes on to its usual validation (most of
+        which needs the bot too); the assistant's NLU and its crisis rule still stand.
+        """
+        text = latest_text(tracker)
+        if text is None:
+            return False
+        try:
+            check = await self.api.crisis_check(text)
+        except ApiError as error:
+            report("crisis check", error)
+            return False
+        return check.get("crisis") is True
 
     async def required_slots(
         self,

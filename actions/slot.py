@@ -44,6 +44,9 @@ SKIP_WORDS: Final = frozenset(
 SKIP_INTENTS: Final = frozenset({"skip"})
 """Only a skip button counts on its own: a free answer the NLU reads as "deny" may be a name."""
 
+LEAD_FORM: Final = "lead_form"
+CRISIS_INTENT: Final = "crisis"
+
 LOCALES: Final = ("fr", "en")
 UNAVAILABLE: Final = "utter_outreach_unavailable"
 """The team's response for "I cannot pass this on right now" (API down, misconfigured)."""

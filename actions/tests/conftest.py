@@ -352,7 +352,8 @@ def form_tracker(sender: str) -> TrackerFactory:
 
     Built from ``fixtures/tracker_lead_form.json``: the last event sets the requested slot to
     ``value`` (the text typed, or the intent's value), which is what ``validate_lead_form``
-    is asked to check.
+    is asked to check. With ``taken=False`` the domain's mappings took nothing from the
+    message (an intent they skip), as when Rasa is about to reject the form.
     """
 
     def build(
@@ -361,6 +362,7 @@ def form_tracker(sender: str) -> TrackerFactory:
         *,
         text: str | None = None,
         intent: str = "inform",
+        taken: bool = True,
         **slots: Any,
     ) -> Tracker:
         state = load_tracker_state("tracker_lead_form")
@@ -371,16 +373,19 @@ def form_tracker(sender: str) -> TrackerFactory:
         )
         state["slots"].update(slots)
         state["slots"]["requested_slot"] = requested
-        state["slots"][requested] = value
         events = copy.deepcopy(state["events"])
         events[-4]["text"] = typed
         events[-4]["parse_data"]["intent"] = {"name": intent, "confidence": 0.9}
-        events[-1] = {
-            "event": "slot",
-            "timestamp": events[-1]["timestamp"],
-            "name": requested,
-            "value": value,
-        }
+        if taken:
+            state["slots"][requested] = value
+            events[-1] = {
+                "event": "slot",
+                "timestamp": events[-1]["timestamp"],
+                "name": requested,
+                "value": value,
+            }
+        else:
+            del events[-1]
         state["events"] = events
         return Tracker.from_dict(state)
 

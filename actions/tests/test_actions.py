@@ -124,6 +124,24 @@ async def test_crisis_alerts_the_team_and_says_the_bots_text(bot, topic_tracker,
     assert all(lead["urgent"] for lead in leads[: leads.index(new)])  # among the first
 
 
+async def test_crisis_in_the_middle_of_the_form_forgets_its_answers(
+    bot, form_tracker, domain, content
+):
+    """Run by the rule for `crisis` while the lead form is active, action_crisis alerts the
+    team and forgets the form's answers; the rule's action_deactivate_loop then ends it."""
+    known = {lead["id"] for lead in bot.get("/api/leads")[1]}
+    tracker = form_tracker(
+        "first_name", None, text="je veux mourir", intent="crisis", taken=False, consent=True
+    )
+    tracker.slots["age"] = 17
+    dispatcher = CollectingDispatcher()
+    events = await ActionCrisis(bot.api()).run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == [content["crisis"]["suicide"]["text"]["fr"]]
+    assert events == [SlotSet(name, None) for name in slot.LEAD_SLOTS]
+    (new,) = [lead for lead in bot.get("/api/leads")[1] if lead["id"] not in known]
+    assert (new["urgent"], new["topic"], new["consent"]) == (True, "crisis", None)
+
+
 async def test_crisis_makes_a_waiting_request_urgent(bot, topic_tracker, domain, content):
     """A person already in the queue is moved to the top rather than queued a second time."""
     version = content["privacy"]["consent"]["text_version"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import pytest
 from actions import slot
 from actions.actions import ActionSubmitLead
 from actions.api_client import OutreachApi
@@ -134,7 +135,7 @@ async def test_consent_without_the_text_shown_is_asked_again(fake_api, form_trac
         CollectingDispatcher(), tracker, domain
     )
     assert slots_of(events) == {"consent": None, "consent_text_version": None}
-    assert fake.calls == []
+    assert [path for _, path, _ in fake.calls] == ["/api/crisis-check"]  # no consent recorded
 
 
 async def test_wrong_answers_are_asked_again_in_the_bot_words(bot, form_tracker, domain, content):
@@ -176,7 +177,7 @@ async def test_optional_questions_can_be_skipped(fake_api, form_tracker, domain)
             CollectingDispatcher(), form_tracker(requested, value, intent=intent), domain
         )
         assert slots_of(events)[requested] == slot.SKIPPED
-    assert fake.calls == []
+    assert [path for _, path, _ in fake.calls] == ["/api/crisis-check"] * 3  # no field check
 
 
 async def test_a_free_answer_read_as_deny_is_still_checked(bot, form_tracker, domain):
@@ -195,3 +196,97 @@ async def test_api_down_during_the_form_says_so_and_asks_again(dead_api, form_tr
     )
     assert slots_of(events) == {"phone": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_outreach_unavailable"]
+
+
+FORM_CLEARED = {name: None for name in (*slot.LEAD_SLOTS, "requested_slot")}
+"""Every answer forgotten and no question left: the form ends."""
+
+MISREAD_CRISES = [
+    # (question asked, what Rasa took as the answer, what was typed, NLU intent, crisis kind)
+    ("first_name", "il me frappe", None, "inform", "violence"),
+    ("need", "je dors dehors ce soir", None, "find_job", "shelter"),
+    ("age", "jveux plus vivre", None, "out_of_scope", "suicide"),
+    ("consent", False, "non j'ai plus envie de vivre", "deny", "suicide"),
+    # Nothing taken (consent only maps yes/no): the form would step aside for a topic rule.
+    ("consent", None, "je dors dehors ce soir", "housing", "shelter"),
+]
+
+
+@pytest.mark.parametrize(("requested", "value", "text", "intent", "kind"), MISREAD_CRISES)
+async def test_a_crisis_the_nlu_misread_alerts_the_team_and_ends_the_form(
+    bot, form_tracker, domain, content, requested, value, text, intent, kind
+):
+    """The bot's safety net catches distress typed as an answer: crisis text, urgent lead,
+    the form ends, and nothing of the form is kept (not the message, not earlier answers)."""
+    known = {lead["id"] for lead in bot.get("/api/leads")[1]}
+    version = content["privacy"]["consent"]["text_version"]
+    earlier = {"consent": True, "consent_text_version": version, "age": 17}
+    if requested == "consent":
+        earlier = {"consent_text_version": version}
+    tracker = form_tracker(
+        requested, value, text=text, intent=intent, taken=value is not None, **earlier
+    )
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLeadForm(bot.api()).run(dispatcher, tracker, domain)
+
+    assert texts(dispatcher) == [content["crisis"][kind]["text"]["fr"]]
+    assert slots_of(events) == FORM_CLEARED
+    (new,) = [lead for lead in bot.get("/api/leads")[1] if lead["id"] not in known]
+    assert (new["urgent"], new["topic"], new["consent"]) == (True, "crisis", None)
+
+    # The form's end then runs action_submit_lead: it finds no consent, sends and says nothing.
+    after = form_tracker("need", None, taken=False, **slots_of(events))
+    submit = CollectingDispatcher()
+    assert await ActionSubmitLead(bot.api()).run(submit, after, domain) == [
+        SlotSet(name, None) for name in slot.LEAD_SLOTS
+    ]
+    assert submit.messages == []
+    assert [lead["id"] for lead in bot.get("/api/leads")[1] if lead["id"] not in known] == [
+        new["id"]
+    ]
+
+
+async def test_a_crisis_read_by_the_nlu_is_left_to_the_crisis_rule(fake_api, form_tracker, domain):
+    """Read as `crisis` and taken as no answer, the message makes the form step aside: Rasa
+    rejects it and the crisis rule runs action_crisis; alerting here too would alert twice."""
+    fake, config = fake_api
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker(
+        "first_name", None, text="je veux mourir", intent="crisis", taken=False, consent=True
+    )
+    events = await ValidateLeadForm(OutreachApi(config)).run(dispatcher, tracker, domain)
+    assert (events, dispatcher.messages, fake.calls) == ([], [], [])
+
+
+async def test_a_crisis_taken_as_an_answer_is_never_kept(fake_api, form_tracker, domain):
+    """A domain without `not_intent: crisis` lets Rasa take the message as the first name:
+    the validation alerts the team with it and keeps none of it."""
+    fake, config = fake_api
+    fake.body = {"kind": "violence", "text": "Appelle le 119 ou le 17.", "resources": []}
+    dispatcher = CollectingDispatcher()
+    tracker = form_tracker("first_name", "il me frappe", intent="crisis", consent=True, age=16)
+    events = await ValidateLeadForm(OutreachApi(config)).run(dispatcher, tracker, domain)
+    assert texts(dispatcher) == ["Appelle le 119 ou le 17."]
+    assert slots_of(events) == FORM_CLEARED
+    body = {"sender_id": tracker.sender_id, "text": "il me frappe", "locale": "fr"}
+    assert fake.calls == [("POST", "/api/alerts", body)]
+
+
+async def test_answers_are_checked_for_distress_with_the_bot(fake_api, form_tracker, domain):
+    """Each message goes through the bot's safety net (as typed) before its field check."""
+    fake, config = fake_api
+    fake.body = {"crisis": False, "kind": None}
+    await ValidateLeadForm(OutreachApi(config)).run(
+        CollectingDispatcher(), form_tracker("need", "un job en cuisine"), domain
+    )
+    assert fake.calls == [("POST", "/api/crisis-check", {"text": "un job en cuisine"})]
+
+
+async def test_with_the_bot_down_a_need_is_still_kept(dead_api, form_tracker, domain):
+    """Without the safety net the form goes on (the NLU's crisis rule still stands)."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateLeadForm(OutreachApi(dead_api)).run(
+        dispatcher, form_tracker("need", "un job en cuisine"), domain
+    )
+    assert slots_of(events) == {"need": "un job en cuisine"}
+    assert dispatcher.messages == []

@@ -10,6 +10,8 @@ import json
 import urllib.request
 from typing import Any
 
+import pytest
+
 
 class Chat:
     """A young person writing to the Rasa assistant's REST channel."""
@@ -31,6 +33,15 @@ class Chat:
 
     def payloads(self) -> list[str]:
         return [button["payload"] for item in self.last for button in item.get("buttons", [])]
+
+    def tracker(self) -> dict[str, Any]:
+        """Rasa's own record of the conversation (``rasa run --enable-api``)."""
+        base = self.url.rsplit("/webhooks/", 1)[0]
+        with urllib.request.urlopen(  # noqa: S310 - loopback
+            f"{base}/conversations/{self.sender}/tracker", timeout=60
+        ) as response:
+            tracker: dict[str, Any] = json.load(response)
+        return tracker
 
 
 def test_a_young_person_is_queued_through_rasa(rasa, bot, sender, content):
@@ -94,3 +105,50 @@ def test_crisis_through_rasa_alerts_the_team(rasa, bot, sender, content):
         "rasa",
         None,
     )
+
+
+LEAD_SLOTS = ("consent", "age", "first_name", "phone", "commune", "commune_insee", "need")
+FORM_ANSWERS = [
+    "/affirm",
+    "j'ai 17 ans",
+    "je m'appelle Capucine",
+    "06 11 22 33 44",
+    "55100 Verdun",
+]
+
+
+@pytest.mark.parametrize(
+    ("answered", "message", "kind"),
+    [
+        # Read as `crisis` by the assistant's NLU: the form steps aside for the crisis rule.
+        (2, "je veux mourir", "suicide"),  # where the first name is asked
+        (3, "il me frappe", "violence"),  # the phone number
+        (4, "je dors dehors ce soir", "shelter"),  # the commune
+        # Phrasings a small NLU misreads (as out of scope, a topic...): the bot's safety net
+        # catches them in validate_lead_form.
+        (1, "je vais faire une connerie", "suicide"),  # the age
+        (5, "mon copain m'a giflée", "violence"),  # the need
+    ],
+)
+def test_a_crisis_in_the_middle_of_the_form_interrupts_it(
+    rasa, bot, sender, content, answered, message, kind
+):
+    """Distress written where the form asks a question gets the crisis text and tops the team's
+    queue; the form ends, and neither the message nor the answers before it are kept."""
+    known = {lead["id"] for lead in bot.get("/api/leads")[1]}
+    chat = Chat(rasa, sender)
+    chat.say("/ask_human")
+    for answer in FORM_ANSWERS[:answered]:
+        assert chat.say(answer), answer  # each answer is followed by the next question
+
+    assert chat.say(message) == [content["crisis"][kind]["text"]["fr"]]
+
+    (new,) = [lead for lead in bot.get("/api/leads")[1] if lead["id"] not in known]
+    assert (new["urgent"], new["topic"], new["channel"]) == (True, "crisis", "rasa")
+    assert new["phone"] is None  # no lead from the form's answers reached the queue
+    tracker = chat.tracker()
+    assert not tracker["active_loop"].get("name")
+    assert {name: tracker["slots"][name] for name in LEAD_SLOTS} == dict.fromkeys(LEAD_SLOTS)
+    assert tracker["slots"]["requested_slot"] is None
+    # The form starts afresh when the young person asks for a counsellor again.
+    assert chat.say("/ask_human") == [content["privacy"]["consent"]["text"]["fr"]]

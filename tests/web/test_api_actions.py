@@ -67,6 +67,7 @@ WRITES = [
     ("POST", "/api/leads", {"sender_id": "x", "age": 17, "phone": "0612345678"}),
     ("POST", "/api/erasure", {"sender_id": "x"}),
     ("POST", "/api/alerts", {"sender_id": "x", "text": None}),
+    ("POST", "/api/crisis-check", {"text": "je veux mourir"}),
     ("GET", "/api/answers/cej", None),
     ("GET", "/api/consent-text", None),
 ]
@@ -180,6 +181,9 @@ GARBAGE = [
     ("/api/alerts", b'{"sender_id": "a", "text": 3114}'),
     ("/api/alerts", b'{"sender_id": "a", "locale": "de"}'),
     ("/api/alerts", b'{"sender_id": "a", "urgent": false}'),
+    ("/api/crisis-check", b"{}"),
+    ("/api/crisis-check", b'{"text": null}'),
+    ("/api/crisis-check", b'{"text": "x", "sender_id": "a"}'),
 ]
 
 
@@ -442,4 +446,36 @@ async def test_alert_text_is_neither_stored_nor_logged(client, auth, services, c
                     assert not (isinstance(value, str) and "Gérald" in value), table.name
     assert "urgent" in caplog.text
     for word in ("Gérald", "frappe", "rasa-user-1"):
+        assert word not in caplog.text
+
+
+async def crisis_check(client, auth: dict[str, str], text: str) -> Any:
+    response = await client.post("/api/crisis-check", json={"text": text}, headers=auth)
+    assert response.status == 200, await response.text()
+    return await response.json()
+
+
+async def test_crisis_check_reads_answers_like_our_safety_net(client, auth) -> None:
+    """A cry for help typed as a form answer is flagged with its kind; ordinary answers are not."""
+    flagged = {
+        "je veux mourir": "suicide",
+        "jveux plus vivre": "suicide",
+        "il me frappe": "violence",
+        "je dors dehors ce soir": "shelter",
+    }
+    for text, kind in flagged.items():
+        assert await crisis_check(client, auth, text) == {"crisis": True, "kind": kind}
+    for answer in ("Capucine", "j'ai 17 ans", "06 11 22 33 44", "55100 Verdun", "un CAP cuisine"):
+        assert await crisis_check(client, auth, answer) == {"crisis": False, "kind": None}
+
+
+async def test_crisis_check_stores_raises_and_logs_nothing(client, auth, services, caplog) -> None:
+    """Only an alert reaches the team: the check stores no conversation, lead or audit entry."""
+    caplog.set_level(logging.DEBUG)
+    secret = "mon beau-père Gérald me frappe chaque soir"
+    assert (await crisis_check(client, auth, secret))["kind"] == "violence"
+    for model in (Conversation, Lead, Message):
+        assert await count(services, model) == 0, model.__name__
+    assert await audit_actions(services) == []
+    for word in ("Gérald", "frappe"):
         assert word not in caplog.text

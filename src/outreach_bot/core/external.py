@@ -543,6 +543,18 @@ def crisis_answer(content: Content, text: str | None, locale: str) -> CrisisAnsw
     )
 
 
+def crisis_check(text: str) -> str | None:
+    """The kind of distress ``text`` shows to the safety net our own dialogue runs first.
+
+    An assistant asks before it keeps an answer to its form: "je veux mourir" typed where a
+    first name was asked is a cry for help its own NLU may have misread, and must raise the
+    alert (:func:`raise_alert`) instead of becoming a field. Nothing is stored, logged or
+    raised here. None when the net does not fire.
+    """
+    found = crisis_kind(text[:MAX_TEXT_LENGTH])
+    return str(found) if found else None
+
+
 async def raise_alert(
     sessions: async_sessionmaker[AsyncSession],
     content: Content,

@@ -1,7 +1,8 @@
 """Endpoints for external assistants: the Rasa action server in ``actions/`` calls these.
 
 ``GET /api/answers/{intent}``, ``GET /api/consent-text``, ``POST /api/fields/{field}``,
-``POST /api/consents``, ``POST /api/leads``, ``POST /api/erasure`` and ``POST /api/alerts``.
+``POST /api/consents``, ``POST /api/leads``, ``POST /api/erasure``, ``POST /api/crisis-check``
+and ``POST /api/alerts``.
 Bodies are JSON, read into pydantic models here; the rules live in
 :mod:`outreach_bot.core.external`. Every write is audited under the name of the bearer token
 that made it. ``locale`` ("fr" or "en") picks the language of the texts returned for the young
@@ -22,6 +23,7 @@ from outreach_bot.core.external import (
     answer_topic,
     check_field,
     consent_request,
+    crisis_check,
     erase_sender,
     raise_alert,
     record_consent,
@@ -82,6 +84,16 @@ class ErasureBody(_Strict):
 
     sender_id: SenderId
     locale: Locale = "fr"
+
+
+class CrisisCheckBody(_Strict):
+    """``POST /api/crisis-check``: a message to pass through the safety net, nothing more.
+
+    Any length is read (its beginning, as for an alert): refusing a long cry for help would
+    leave it unseen.
+    """
+
+    text: str
 
 
 class AlertBody(_Strict):
@@ -189,6 +201,13 @@ async def erasure_view(request: web.Request) -> web.Response:
     return web.json_response(receipt.as_dict())
 
 
+async def crisis_check_view(request: web.Request) -> web.Response:
+    """Whether a message shows distress, and of which kind; nothing is stored or raised."""
+    body = await _body(request, CrisisCheckBody)
+    kind = crisis_check(body.text)
+    return web.json_response({"crisis": kind is not None, "kind": kind})
+
+
 async def alert_view(request: web.Request) -> web.Response:
     """Alert the team to a young person in distress and return the crisis text to show."""
     body = await _body(request, AlertBody)
@@ -213,4 +232,5 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/consents", consent_view)
     app.router.add_post("/leads", lead_view)
     app.router.add_post("/erasure", erasure_view)
+    app.router.add_post("/crisis-check", crisis_check_view)
     app.router.add_post("/alerts", alert_view)
