@@ -77,7 +77,8 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\b(?<!va )(?<!vont )(?<!veut )(?<!veulent )me (?:tuer|buter|flinguer|pendre"
             r"|noyer|defenestrer|foutre en l air|jeter (?:sous|sur|d un|du|par|de))\b",
             r"\b(?:veux|veut|envie de|vais|voudrais|prefere|pense a|aimerais|besoin de"
-            r"|prefererais|me laisser|que de) (?:mour+ir|crever|disparaitre)\b",
+            r"|prefererais|me laisser|que de)(?: (?:juste|vraiment|seulement|simplement"
+            r"|tellement|trop|grave))? (?:mour+ir|crever|disparaitre)\b",
             r"\b(?:veux|envie de|peux|sais|vois) plus (?:vivre|exister)\b",
             r"\b(?:plus|pas|aucune) envie de vivre\b|\bmeme plus (?:de )?vivre\b",
             r"\bmarre de (?:vivre|la vie|ma vie|exister)\b|\bfatiguee? de (?:vivre|la vie)\b",
@@ -143,7 +144,7 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\b(?:veut|veulent|menace de|menacent de) me (?:tuer|taper|frapper|buter|planter)\b",
             r"\b(?<!ca )(?<!cela )me (?:fait|font|faisait|faisaient|fasse|fassent) du mal\b",
             r"\b(?:veut|veulent|va|vont|menace de|menacent de) me faire du mal\b",
-            rf"\b{_SUBJECT} me tue\b|\bmenaces? de mort\b|\bviol\b|\battouchements?\b",
+            rf"\b{_SUBJECT} me tue\b|\bmenace(?:s|e|ee)? de mort\b|\bviol\b|\battouchements?\b",
             r"\binceste\b|\babus(?:e|ee)? sexuel|\babusee? de moi\b|\bharcelement sexuel\b",
             r"\bmariage force\b|\bmarier de force\b|\bm a forcee? a\b",
             r"\bme force(?:nt)? a (?:coucher|faire des (?:trucs|choses))\b",
