@@ -342,3 +342,24 @@ def test_slash_commands_typed_by_hand_work_like_the_words(typed: str, effect: st
         assert chat.last.effects.opt_out
     else:
         assert chat.state.step is Step.CONFIRM_ERASE
+
+
+@pytest.mark.parametrize("name", ["Noa", "Nathan", "noé"])
+def test_a_one_word_first_name_is_kept_even_when_the_classifier_reads_no(name: str) -> None:
+    """The classifier reads "Noa" as "no"; as the answer to the name question it is a name."""
+    chat = reach(Step.ASK_NAME)
+    chat.say(name, "deny", 0.94)
+    assert chat.state.step is Step.ASK_CONTACT
+    assert chat.state.form.first_name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("non", "deny"), ("nn", "out_of_scope"), ("je préfère pas le dire", "deny"), ("/skip", "")],
+)
+def test_declining_the_first_name_skips_it(text: str, intent: str) -> None:
+    """The name is optional: a refusal moves on without one."""
+    chat = reach(Step.ASK_NAME)
+    chat.say(text, intent or "out_of_scope")
+    assert chat.state.step is Step.ASK_CONTACT
+    assert chat.state.form.first_name is None

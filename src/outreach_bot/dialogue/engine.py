@@ -72,6 +72,7 @@ WHEN_CHOICES: Final = ("when_morning", "when_afternoon", "when_evening", "when_a
 SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", "non", "nan"})
 AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
 DENY_WORDS: Final = frozenset({"non", "nan", "no", "nope", "pas maintenant", "pas mtn"})
+NAME_REFUSALS: Final = SKIP_WORDS | DENY_WORDS | {"nn", "nop", "jamais", "pourquoi", "rien"}
 
 #: Every message key the engine uses, with the placeholders it fills (checked at start-up).
 MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
@@ -399,7 +400,11 @@ class DialogueEngine:
 
     def _on_name(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         text, payload, intent = heard.text, heard.payload, heard.intent
-        if self._is_skip(payload, text, intent):
+        # A one-word answer to "what is your first name?" is a name, whatever the classifier
+        # thinks: "Noa" reads as "no" to it. Refusals in one word are listed.
+        refused = payload is None and fold(text) in NAME_REFUSALS
+        lone_name = payload is None and len(text.split()) == 1 and not refused
+        if refused or (not lone_name and self._is_skip(payload, text, intent)):
             state.form.first_name = None
             return self._advance(state, effects)
         name = parse_first_name(text) if payload is None else None
