@@ -9,11 +9,18 @@ import os
 import signal
 import statistics
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from outreach_bot.nlu.base import Prediction
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.rasa_http import CircuitState, RasaNlu
+from outreach_bot.storage.models import Lead
+from tests.conftest import make_settings
+from tests.factories import RestChat
 
 from .conftest import MEASURED, RasaServer
 
@@ -139,25 +146,50 @@ async def test_frozen_rasa_falls_back_after_the_timeout(server: RasaServer) -> N
     assert nlu.circuit is CircuitState.CLOSED
 
 
-async def test_killed_rasa_falls_back_mid_conversation(server: RasaServer) -> None:
-    """When Rasa dies between two messages, the next one is answered by the fallback at once."""
-    fallback = KeywordFallback()
-    async with RasaNlu(server.url, fallback=fallback, timeout=TIMEOUT, failure_threshold=3) as nlu:
-        before = await nlu.parse("je cherche un logement")
-        server.kill()
-        waits = []
-        answers = []
-        for text in ("je cherche un logement", "tu es là ?", "allo", "y a quelqu'un"):
-            started = time.perf_counter()
-            answers.append(await nlu.parse(text))
-            waits.append(time.perf_counter() - started)
-        status = nlu.status()
+async def test_killed_rasa_falls_back_mid_conversation(
+    server: RasaServer, tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: Any
+) -> None:
+    """Rasa dies mid-conversation with the real bot: the young person notices nothing.
 
-    assert before.backend == "rasa"
-    assert answers[0] == Prediction("housing", 0.6, backend="embedded")
-    assert all(answer.backend == "embedded" for answer in answers)
-    assert max(waits) < TIMEOUT
-    MEASURED["fallback after kill"] = f"{waits[0] * 1000:.1f} ms for the first message"
-    assert status["circuit"] == "open"
-    assert status["backend"] == "embedded"
-    assert "connection failed" in (status["last_failure"] or "")
+    The bot runs with the Rasa backend over real HTTP; after the first message Rasa is
+    killed. The next answers come from the embedded classifier at once, the warm lead
+    still reaches the queue, and /readyz tells the team which backend answers.
+    """
+    settings = make_settings(
+        tmp_path, nlu_backend="rasa", rasa_url=server.url, rasa_timeout=TIMEOUT
+    )
+    async with (
+        RasaNlu(server.url, fallback=embedded_nlu, timeout=TIMEOUT, failure_threshold=3) as nlu,
+        open_services(settings, nlu=nlu, create_schema=True) as services,
+    ):
+        client = await aiohttp_client(create_web_app(services))
+        chat = RestChat(client, sender="rasa-dies")
+        await chat.say("salut")
+        assert "bot" in chat.text().lower()
+        before = (await (await client.get("/readyz")).json())["checks"]["nlu"]
+
+        server.kill()
+        started = time.perf_counter()
+        await chat.say("je cherche du boulot vers verdun")
+        first_wait = time.perf_counter() - started
+        job_answer = services.content.answers["find_job"].text.fr
+        assert chat.last[0]["text"] == job_answer
+        for message in ("/affirm", "/affirm", "j'ai 19 ans", "Noa", "06 12 34 56 78", "verdun"):
+            await chat.say(message)
+        await chat.say("un job dans la logistique")
+        await chat.say('/select{"value":"when_morning"}')
+        assert "Noa" in chat.text()
+        await chat.say("/affirm")
+        assert "conseiller" in chat.text()
+        after = (await (await client.get("/readyz")).json())["checks"]["nlu"]
+        async with services.sessions() as session:
+            leads = (await session.scalars(select(Lead))).all()
+
+    assert before["backend"] == "rasa"
+    assert before["circuit"] == "closed"
+    assert first_wait < TIMEOUT
+    MEASURED["fallback after kill"] = f"{first_wait * 1000:.0f} ms for the first reply (HTTP)"
+    assert after["backend"] == "embedded"
+    assert after["circuit"] == "open"
+    assert "connection failed" in (after["last_failure"] or "")
+    assert len(leads) == 1
