@@ -1,12 +1,31 @@
-"""Builders for test conversations."""
+"""Builders for test conversations and test content."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp.test_utils import TestClient
 
 REST_PATH = "/webhooks/rest/webhook"
+BOT_DIR = Path(__file__).resolve().parents[1] / "bot"
+
+
+def edited_content(tmp_path: Path, french: dict[str, str | None]) -> Path:
+    """A copy of ``bot/`` whose messages have the given French texts (None removes the key)."""
+    directory = tmp_path / "bot"
+    shutil.copytree(BOT_DIR, directory)
+    path = directory / "messages.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for key, text in french.items():
+        if text is None:
+            del data["messages"][key]
+        else:
+            data["messages"][key]["fr"] = text
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return directory
 
 
 class RestChat:

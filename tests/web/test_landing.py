@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, inspect, select
 
 from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.content import ContentError
 from outreach_bot.core.campaigns import archive_campaign, create_campaign
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import (
@@ -25,7 +26,7 @@ from outreach_bot.storage.models import (
     Message,
 )
 from tests.conftest import make_settings
-from tests.factories import RestChat
+from tests.factories import RestChat, edited_content
 from tests.web.test_rest_conversation import run_full_lead
 
 BOT = "MissionLocaleTestBot"
@@ -154,6 +155,60 @@ async def test_without_telegram_or_sms_configured_only_the_chat_is_offered(
     assert "Discuter ici" in html
     assert "t.me" not in html
     assert "sms:" not in html
+
+
+async def test_the_pages_say_what_bot_messages_say_and_escape_it(
+    tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: object
+) -> None:
+    """A reviewer's edit to bot/messages.yml shows on both pages; names and texts stay escaped."""
+    content_dir = edited_content(
+        tmp_path,
+        {
+            "landing_hello": "Coucou !",
+            "landing_archived": "Fini, l'événement {campaign} !",
+            "landing_sms_code": "texte {code} au {number}",
+            "webchat_send": "Go <b>",
+            "webchat_not_sent": "Raté, réessaie.",
+        },
+    )
+    settings = make_settings(tmp_path, content_dir=content_dir, sms_number=NUMBER)
+    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
+        client = await aiohttp_client(create_web_app(services))  # type: ignore[operator]
+        await create_campaign(services.sessions, "FETE-SPORT", name="Fête <i>du</i> sport")
+        await archive_campaign(services.sessions, "FETE-SPORT")
+        landing = await (await client.get("/q/FETE-SPORT")).text()
+        chat = await (await client.get("/q/FETE-SPORT/chat")).text()
+    assert "<h1>Coucou\u00a0!</h1>" in landing
+    assert "Salut" not in landing
+    assert "Fini, l&#39;événement Fête &lt;i&gt;du&lt;/i&gt; sport\u00a0!" in landing
+    assert "<i>" not in landing
+    assert 'texte FETE-SPORT au <span class="nowrap">06 39 98 00 00</span>' in landing
+    assert 'data-send="Go &lt;b&gt;"' in chat
+    assert 'data-not-sent="Raté, réessaie."' in chat
+    assert "<b>" not in chat
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"landing_hello": None}, "missing message 'landing_hello'"),
+        ({"webchat_not_sent": None}, "missing message 'webchat_not_sent'"),
+        ({"poster_sms": None}, "missing message 'poster_sms'"),
+        (
+            {"landing_sms_code": "envoie {code} au {numero}"},
+            "landing_sms_code.fr uses unknown ['numero']",
+        ),
+    ],
+)
+async def test_a_missing_page_or_poster_text_stops_start_up(
+    tmp_path: Path, embedded_nlu: NluBackend, change: dict[str, str | None], problem: str
+) -> None:
+    """The web app is not built with a hole in its texts; the error names the file and key."""
+    settings = make_settings(tmp_path, content_dir=edited_content(tmp_path, change))
+    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
+        with pytest.raises(ContentError) as caught:
+            create_web_app(services)
+    assert str(caught.value) == f"bot/messages.yml: {problem}"
 
 
 async def test_chat_page_loads_its_own_script_and_starts_nothing(

@@ -11,10 +11,14 @@ import pytest
 import zxingcpp
 from PIL import Image
 
+from outreach_bot.content import load_content
 from outreach_bot.core.campaigns import landing_url
 from outreach_bot.core.qr import QUIET_ZONE, qr_matrix, qr_png, qr_svg, qr_svg_inline
 from outreach_bot.web.posters import PosterSize, PosterText, display_phone, latin1, poster_pdf
+from tests.factories import edited_content
 
+ROOT = Path(__file__).resolve().parents[2]
+CONTENT = load_content(ROOT / "bot")
 URL = landing_url("https://bot.mission-locale.example/", "FORUM-VERDUN")
 TELEGRAM = "https://t.me/MissionLocaleTestBot?start=FORUM-VERDUN"
 
@@ -70,7 +74,7 @@ def test_poster_text_survives_emoji_and_typographic_signs() -> None:
     assert display_phone("+33639980000") == "06 39 98 00 00"
     assert display_phone("+32470123456").startswith("+32")
     assert display_phone("n'importe quoi") == "n'importe quoi"
-    pdf = poster_pdf(PosterText(url=URL, code="FORUM-VERDUN", campaign_name="🎉🎉🎉"))
+    pdf = poster_pdf(PosterText(url=URL, code="FORUM-VERDUN", campaign_name="🎉🎉🎉"), CONTENT)
     assert pdf.startswith(b"%PDF")
 
 
@@ -89,6 +93,7 @@ def test_rendered_poster_scans_and_says_everything(size: PosterSize, tmp_path: P
                 sms_number="+33639980000",
                 telegram_link=TELEGRAM,
             ),
+            CONTENT,
             size,
         )
     )
@@ -111,3 +116,40 @@ def test_rendered_poster_scans_and_says_everything(size: PosterSize, tmp_path: P
     assert "envoie FORUM-VERDUN au 06 39 98 00 00" in flat
     assert "t.me/MissionLocaleTestBot?start=FORUM-VERDUN" in flat
     assert "bot.mission-locale.example/q/FORUM-VERDUN" in flat
+
+
+def test_the_poster_prints_the_texts_of_bot(tmp_path: Path) -> None:
+    """What the poster says comes from bot/messages.yml, placeholders filled."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    content = load_content(
+        edited_content(
+            tmp_path,
+            {
+                "poster_purpose": "Une question ? Demande au bot.",
+                "poster_sms": "Texto : {code} au {number}",
+                "poster_telegram": "Appli Telegram : {link}",
+            },
+        )
+    )
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(
+        poster_pdf(
+            PosterText(
+                url=URL, code="FORUM-VERDUN", sms_number="+33639980000", telegram_link=TELEGRAM
+            ),
+            content,
+        )
+    )
+    text = subprocess.run(  # noqa: S603 - fixed arguments, a file we just wrote
+        ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    flat = " ".join(text.split())
+    assert "Une question ? Demande au bot." in flat
+    assert "pose tes questions" not in flat
+    assert "Texto : FORUM-VERDUN au 06 39 98 00 00" in flat
+    assert "Appli Telegram : t.me/MissionLocaleTestBot?start=FORUM-VERDUN" in flat
+    assert "Scanne avec l'appareil photo" in flat

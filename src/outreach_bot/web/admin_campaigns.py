@@ -60,6 +60,7 @@ from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.charts import bar_chart
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.landing import telegram_link
+from outreach_bot.web.posters import MESSAGES as POSTER_MESSAGES
 from outreach_bot.web.posters import PosterSize, PosterText, display_phone, poster_pdf
 
 logger = logging.getLogger(__name__)
@@ -379,7 +380,8 @@ async def download_qr_svg(request: web.Request) -> web.Response:
 async def download_poster(request: web.Request) -> web.Response:
     """The A4 poster or A6 flyer as a PDF, ready to print."""
     code, name, url = await _campaign_url(request)
-    settings = request.app[services_key].settings
+    services = request.app[services_key]
+    settings = services.settings
     size = PosterSize(request.match_info["size"])
     text = PosterText(
         url=url,
@@ -389,7 +391,7 @@ async def download_poster(request: web.Request) -> web.Response:
         telegram_link=telegram_link(settings.telegram_bot_username, code),
     )
     return _download(
-        poster_pdf(text, size),
+        poster_pdf(text, services.content, size),
         content_type="application/pdf",
         filename=f"affiche-{code}-{size.value}.pdf",
     )
@@ -476,7 +478,12 @@ def setup(admin: web.Application) -> None:
     sign-in and CSRF middlewares; paths are relative to it (``/campaigns`` is
     ``/admin/campaigns``). The menu of ``base.html`` reads ``campaign_roles`` and
     ``figures_roles`` to link these pages for those who may open them.
+
+    Raises:
+        ContentError: ``bot/messages.yml`` lacks a poster text; the server does not start
+            rather than fail on the first poster download.
     """
+    admin[services_key].content.require_messages(POSTER_MESSAGES)
     add_templates(
         admin, {"campaigns": TEMPLATES_DIR / "campaigns", "figures": TEMPLATES_DIR / "figures"}
     )

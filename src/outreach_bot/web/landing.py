@@ -2,7 +2,8 @@
 
 The landing page is one small HTML file with inline CSS and plain links, so it opens fast on
 any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir dans Telegram"
-(deep link with the code) and "Envoyer un SMS" (``sms:`` link with the code as the body).
+(deep link with the code) and "Envoyer un SMS" (``sms:`` link with the code as the body). Every
+text on both pages comes from ``bot/messages.yml``, like everything else a young person reads.
 
 The web chat talks to the REST channel and is attributed to the campaign by sending
 ``/start CODE`` first. Without JavaScript it still works as a form posted to this module, which
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -21,9 +23,11 @@ from urllib.parse import quote
 
 import jinja2
 from aiohttp import web
+from markupsafe import Markup, escape
 
 from outreach_bot.app import Services
 from outreach_bot.channels.base import InboundMessage
+from outreach_bot.content import Content
 from outreach_bot.core.campaigns import (
     LandingCampaign,
     find_landing_campaign,
@@ -32,7 +36,7 @@ from outreach_bot.core.campaigns import (
 )
 from outreach_bot.dialogue.replies import Button
 from outreach_bot.web.keys import services_key
-from outreach_bot.web.posters import display_phone
+from outreach_bot.web.posters import NBSP, display_phone
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +49,38 @@ CHANNEL: Final = "rest"
 SENDER_RE: Final = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 MAX_MESSAGE: Final = 1000
 PREFETCH_HEADERS: Final = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
+PAGE_LOCALE: Final = "fr"
+"""The pages are French (``lang="fr"``); there is no language choice before the first message."""
+
+#: Every message key the two pages show, with the placeholders they fill (checked at start-up).
+MESSAGES: Final[dict[str, frozenset[str]]] = {
+    key: frozenset(values)
+    for key, values in {
+        "landing_title": (),
+        "landing_hello": (),
+        "landing_archived": ("campaign",),
+        "landing_unknown": (),
+        "landing_intro": (),
+        "landing_chat": (),
+        "landing_chat_hint": (),
+        "landing_telegram": (),
+        "landing_sms": (),
+        "landing_sms_code": ("code", "number"),
+        "landing_sms_number": ("number",),
+        "landing_small_print": (),
+        "webchat_title": (),
+        "webchat_back": (),
+        "webchat_name": (),
+        "webchat_not_a_person": (),
+        "webchat_message_label": (),
+        "webchat_placeholder": (),
+        "webchat_send": (),
+        "webchat_start": (),
+        "webchat_not_sent": (),
+    }.items()
+}
+
+_FRENCH_SPACE: Final = re.compile(r" (?=[!?:;»])|(?<=«) ")
 
 _templates: Final = jinja2.Environment(
     loader=jinja2.FileSystemLoader(WEBCHAT_DIR),
@@ -76,6 +112,28 @@ def sms_link(number: str, code: str | None) -> str:
         return ""
     target = quote(number.replace(" ", ""), safe="+")
     return f"sms:{target}" + (f"?body={quote(code)}" if code else "")
+
+
+def typeset(text: str) -> str:
+    """``text`` with no-break spaces where French puts them, so "!" never starts a line.
+
+    Reviewers write plain spaces in ``bot/``: a no-break space there is invisible and soon lost.
+    """
+    return _FRENCH_SPACE.sub(NBSP, text)
+
+
+def _say(content: Content) -> Callable[..., Markup]:
+    """The templates' ``say(key, **values)``: a reviewed text, escaped for HTML.
+
+    The text is escaped before its placeholders are filled, and ``Markup.format`` escapes each
+    value too, unless it is already ``Markup`` (the phone number in its no-wrap span).
+    """
+
+    def say(key: str, **values: object) -> Markup:
+        text = typeset(content.messages[key].get(PAGE_LOCALE))
+        return escape(text).format(**values)
+
+    return say
 
 
 def _html(body: str, *, status: int = 200) -> web.Response:
@@ -117,13 +175,17 @@ async def on_landing(request: web.Request) -> web.Response:
     settings = services.settings
     chat_path = f"/q/{code or 'chat'}/chat"
     body = _templates.get_template("landing.html").render(
+        say=_say(services.content),
         state=_state(campaign),
         campaign=campaign,
         code=code,
         chat_url=chat_path,
         telegram_url=telegram_link(settings.telegram_bot_username, code),
         sms_url=sms_link(settings.sms_number, code),
-        sms_display=display_phone(settings.sms_number) if settings.sms_number else "",
+        # Kept on one line: a phone number cut across two lines gets mistyped.
+        sms_number=Markup('<span class="nowrap">{}</span>').format(
+            display_phone(settings.sms_number)
+        ),
     )
     return _html(body, status=200 if campaign else 404)
 
@@ -140,6 +202,7 @@ def _chat_page(
     code = campaign.code if campaign else None
     segment = code or "chat"
     body = _templates.get_template("chat.html").render(
+        say=_say(services.content),
         asset_prefix=ASSET_PREFIX,
         endpoint=REST_ENDPOINT,
         poll=POLL_ENDPOINT,
@@ -212,7 +275,13 @@ async def on_asset(request: web.Request) -> web.FileResponse:
 
 
 def add_routes(app: web.Application) -> None:
-    """Mount the landing page, the web chat and its assets on the public application."""
+    """Mount the landing page, the web chat and its assets on the public application.
+
+    Raises:
+        ContentError: ``bot/messages.yml`` lacks a text of the pages; the server does not
+            start rather than show a broken page to whoever scans a poster.
+    """
+    app[services_key].content.require_messages(MESSAGES)
     app.router.add_get("/q/{code}", on_landing)
     app.router.add_get("/q/{code}/chat", on_chat_page)
     app.router.add_post("/q/{code}/chat", on_chat_post)

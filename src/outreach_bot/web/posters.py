@@ -2,7 +2,8 @@
 Telegram.
 
 The QR code is drawn as vector squares, so it stays sharp on any printer. Text uses the PDF
-core fonts (no font file to ship), so it is kept to Latin-1, which covers French.
+core fonts (no font file to ship), so it is kept to Latin-1, which covers French. What the
+poster says comes from ``bot/messages.yml`` (``poster_*``), like every text a young person reads.
 """
 
 from __future__ import annotations
@@ -15,15 +16,20 @@ from typing import Final
 import phonenumbers
 from fpdf import FPDF
 
+from outreach_bot.content import Content
 from outreach_bot.core.qr import QUIET_ZONE, qr_matrix
 
-PURPOSE: Final = (
-    "Travail, formation, argent, logement : pose tes questions au bot de la Mission Locale, "
-    "c'est gratuit."
-)
-"""The one plain sentence of what the bot is for."""
+POSTER_LOCALE: Final = "fr"
+"""Posters are printed in French."""
 
-SCAN_HINT: Final = "Scanne avec l'appareil photo de ton téléphone"
+#: The poster's message keys, with the placeholders filled (checked at start-up).
+MESSAGES: Final[dict[str, frozenset[str]]] = {
+    "poster_purpose": frozenset(),
+    "poster_scan": frozenset(),
+    "poster_sms": frozenset({"code", "number"}),
+    "poster_telegram": frozenset({"link"}),
+}
+
 NBSP: Final = "\u00a0"
 
 _REPLACEMENTS: Final = {
@@ -88,8 +94,18 @@ def _short(url: str) -> str:
     return url.removeprefix("https://").removeprefix("http://")
 
 
-def poster_pdf(text: PosterText, size: PosterSize = PosterSize.A4) -> bytes:
-    """The poster as a one-page PDF, laid out for ``size``."""
+def _wording(content: Content, key: str, **bold: str) -> str:
+    """A poster text in Latin-1, its placeholders filled in bold (fpdf2 markdown).
+
+    The values are simplified on their own, after the text, so that the no-break spaces of the
+    phone number survive.
+    """
+    template = latin1(content.messages[key].get(POSTER_LOCALE))
+    return template.format(**{name: f"**{value}**" for name, value in bold.items()})
+
+
+def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize.A4) -> bytes:
+    """The poster as a one-page PDF, laid out for ``size``, with the texts of ``content``."""
     k = _PAGE_MM[size][0] / _PAGE_MM[PosterSize.A4][0]
     pdf = FPDF(orientation="P", unit="mm", format=_PAGE_MM[size])
     pdf.set_auto_page_break(auto=False)
@@ -101,14 +117,16 @@ def poster_pdf(text: PosterText, size: PosterSize = PosterSize.A4) -> bytes:
 
     pdf.set_text_color(20, 20, 20)
     pdf.set_font("Helvetica", style="B", size=28 * k)
-    pdf.multi_cell(width, 12 * k, latin1(PURPOSE), align="C", new_x="LMARGIN", new_y="NEXT")
+    purpose = _wording(content, "poster_purpose")
+    pdf.multi_cell(width, 12 * k, purpose, align="C", new_x="LMARGIN", new_y="NEXT")
 
     side = 124 * k
     top = pdf.get_y() + 10 * k
     _draw_qr(pdf, text.url, x=(pdf.w - side) / 2, y=top, side=side)
     pdf.set_y(top + side + 4 * k)
     pdf.set_font("Helvetica", size=15 * k)
-    pdf.multi_cell(width, 7.5 * k, latin1(SCAN_HINT), align="C", new_x="LMARGIN", new_y="NEXT")
+    scan = _wording(content, "poster_scan")
+    pdf.multi_cell(width, 7.5 * k, scan, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", size=11 * k)
     pdf.set_text_color(70, 70, 70)
     pdf.multi_cell(
@@ -126,11 +144,13 @@ def poster_pdf(text: PosterText, size: PosterSize = PosterSize.A4) -> bytes:
         pdf.multi_cell(
             width,
             9 * k,
-            latin1(f"Par SMS : envoie **{text.code}** au")
-            # No-break spaces: a phone number cut across two lines gets mistyped.
-            + " **"
-            + latin1(display_phone(text.sms_number)).replace(" ", NBSP)
-            + "**",
+            _wording(
+                content,
+                "poster_sms",
+                code=latin1(text.code),
+                # No-break spaces: a phone number cut across two lines gets mistyped.
+                number=latin1(display_phone(text.sms_number)).replace(" ", NBSP),
+            ),
             align="C",
             markdown=True,
             new_x="LMARGIN",
@@ -142,7 +162,7 @@ def poster_pdf(text: PosterText, size: PosterSize = PosterSize.A4) -> bytes:
         pdf.multi_cell(
             width,
             9 * k,
-            latin1(f"Sur Telegram : **{_short(text.telegram_link)}**"),
+            _wording(content, "poster_telegram", link=latin1(_short(text.telegram_link))),
             align="C",
             markdown=True,
             link=text.telegram_link,

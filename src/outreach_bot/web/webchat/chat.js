@@ -77,19 +77,34 @@
       showButtons(state.buttons);
       save();
     }).catch(function () {
-      addLine("error", "Le message n'est pas parti. Vérifie ta connexion et réessaie.");
+      addLine("error", root.getAttribute("data-not-sent"));
     }).then(function () { busy = false; });
   }
 
   form.innerHTML = "";
   form.appendChild(buttons);
+  /* The texts come from the page (bot/messages.yml); set as text, never parsed as HTML. */
   var row = document.createElement("div");
   row.className = "row";
-  row.innerHTML = '<label class="visually-hidden" for="message">Ton message</label>' +
-    '<input id="message" name="message" type="text" autocomplete="off" maxlength="1000" ' +
-    'placeholder="Écris ton message…"><button type="submit" class="send">Envoyer</button>';
+  var label = document.createElement("label");
+  label.className = "visually-hidden";
+  label.htmlFor = "message";
+  label.textContent = root.getAttribute("data-label");
+  var input = document.createElement("input");
+  input.id = "message";
+  input.name = "message";
+  input.type = "text";
+  input.autocomplete = "off";
+  input.maxLength = 1000;
+  input.placeholder = root.getAttribute("data-placeholder");
+  var sendButton = document.createElement("button");
+  sendButton.type = "submit";
+  sendButton.className = "send";
+  sendButton.textContent = root.getAttribute("data-send");
+  row.appendChild(label);
+  row.appendChild(input);
+  row.appendChild(sendButton);
   form.appendChild(row);
-  var input = document.getElementById("message");
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
