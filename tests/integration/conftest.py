@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURE_NLU = ROOT / "tests" / "fixtures" / "rasa"
 TRAIN_TIMEOUT = 1200.0
 START_TIMEOUT = 180.0
+TEST_EPOCHS = 30
 BASH = shutil.which("bash") or "bash"
 
 # Figures measured during the run, printed in pytest's closing summary.
@@ -62,6 +63,24 @@ def nlu_project() -> Path:
         and any((nlu / "data").glob("*.yml"))
     )
     return nlu if complete else FIXTURE_NLU
+
+
+def with_capped_epochs(nlu_dir: Path, into: Path) -> Path:
+    """A copy of the project whose DIET classifier trains at most TEST_EPOCHS epochs.
+
+    These tests exercise the server, the HTTP client and the fallback, not Rasa's accuracy
+    (benchmarks/nlu.py trains the full pipeline). On 2 cores the 100 epochs of nlu/config.yml
+    take 14 to 17 minutes on our data, 30 take a third of that: a CI run on a machine without
+    cached models stays well under 30 minutes. Same data, domain and pipeline otherwise.
+    """
+    shutil.copytree(nlu_dir / "data", into / "data")
+    shutil.copy(nlu_dir / "domain.yml", into / "domain.yml")
+    config = yaml.safe_load((nlu_dir / "config.yml").read_text(encoding="utf-8"))
+    for component in config.get("pipeline") or []:
+        if component.get("name") == "DIETClassifier":
+            component["epochs"] = min(int(component.get("epochs", TEST_EPOCHS)), TEST_EPOCHS)
+    (into / "config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return into
 
 
 def domain_intents(domain: Path) -> frozenset[str]:
@@ -105,10 +124,11 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
     if not (venv / "bin" / "rasa").is_file():
         pytest.skip(f"no Rasa environment at {venv.name}/: build it with scripts/rasa-env.sh")
     nlu_dir = nlu_project()
+    trained_dir = with_capped_epochs(nlu_dir, tmp_path_factory.mktemp("rasa-project"))
     env = {
         **os.environ,
         "RASA_VENV": str(venv),
-        "RASA_NLU_DIR": str(nlu_dir),
+        "RASA_NLU_DIR": str(trained_dir),
         "RASA_MODELS_DIR": os.environ.get("RASA_MODELS_DIR", str(ROOT / "var" / "rasa-models")),
         "RASA_PORT": str(free_port()),
         "RASA_HOST": "127.0.0.1",
@@ -135,7 +155,7 @@ def rasa_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RasaServer
         pytest.fail(f"rasa train failed:\n{tail(logs / 'train.log')}")
     model = Path(output.decode().strip().splitlines()[-1])
     reused = "reusing" in (logs / "train.log").read_text(encoding="utf-8")
-    MEASURED["model"] = f"{nlu_dir.name}/ -> {model.name}"
+    MEASURED["model"] = f"{nlu_dir.name}/, DIET at most {TEST_EPOCHS} epochs -> {model.name}"
     MEASURED["training"] = (
         "cached" if reused else f"{time.monotonic() - started:.1f} s (rasa train nlu)"
     )
