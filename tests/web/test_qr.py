@@ -105,17 +105,22 @@ def test_rendered_poster_scans_and_says_everything(size: PosterSize, tmp_path: P
     expected_width = {PosterSize.A4: 827, PosterSize.A6: 413}[size]
     assert abs(image.width - expected_width) <= 2
     assert decode(image) == [URL]
-    text = subprocess.run(  # noqa: S603
+    flat = pdf_text(pdf)
+    assert "pose tes questions" in flat
+    assert "envoie FORUM-VERDUN au 06 39 98 00 00" in flat
+    assert "t.me/MissionLocaleTestBot?start=FORUM-VERDUN" in flat
+    assert "bot.mission-locale.example/q/FORUM-VERDUN" in flat
+
+
+def pdf_text(pdf: Path) -> str:
+    """The words of a PDF as pdftotext reads them, whitespace collapsed."""
+    text = subprocess.run(  # noqa: S603 - fixed arguments, a file the test wrote
         ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    flat = " ".join(text.split())
-    assert "pose tes questions" in flat
-    assert "envoie FORUM-VERDUN au 06 39 98 00 00" in flat
-    assert "t.me/MissionLocaleTestBot?start=FORUM-VERDUN" in flat
-    assert "bot.mission-locale.example/q/FORUM-VERDUN" in flat
+    return " ".join(text.split())
 
 
 def test_the_poster_prints_the_texts_of_bot(tmp_path: Path) -> None:
@@ -141,13 +146,7 @@ def test_the_poster_prints_the_texts_of_bot(tmp_path: Path) -> None:
             content,
         )
     )
-    text = subprocess.run(  # noqa: S603 - fixed arguments, a file we just wrote
-        ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    flat = " ".join(text.split())
+    flat = pdf_text(pdf)
     assert "Une question ? Demande au bot." in flat
     assert "pose tes questions" not in flat
     assert "Texto : FORUM-VERDUN au 06 39 98 00 00" in flat
