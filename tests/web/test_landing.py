@@ -196,8 +196,10 @@ async def test_the_pages_say_what_bot_messages_say_and_escape_it(
         ({"poster_sms": None}, "missing message 'poster_sms'"),
         (
             {"landing_sms_code": "envoie {code} au {numero}"},
-            "landing_sms_code.fr uses unknown ['numero']",
+            "landing_sms_code.fr uses unknown ['numero']; "
+            "landing_sms_code.fr leaves out ['number']",
         ),
+        ({"poster_sms": "Par SMS : envoie {code}"}, "poster_sms.fr leaves out ['number']"),
     ],
 )
 async def test_a_missing_page_or_poster_text_stops_start_up(

@@ -144,13 +144,17 @@ class Content(BaseModel):
         return self.messages[key].get(locale).format(**values)
 
     def require_messages(self, keys: dict[str, frozenset[str]]) -> None:
-        """Check that each key exists and uses only the placeholders the code fills.
+        """Check that each key exists and uses exactly the placeholders the code fills.
+
+        An unknown placeholder would crash the reply; a left-out one loses what the young
+        person needs (a poster without the SMS number, a summary without the age).
 
         Args:
             keys: message key → the placeholder names the code passes.
 
         Raises:
-            ContentError: a key is missing or a text uses an unknown placeholder.
+            ContentError: a key is missing, or a text uses an unknown placeholder or leaves
+                one out.
         """
         problems: list[str] = []
         for key, allowed in sorted(keys.items()):
@@ -165,6 +169,8 @@ class Content(BaseModel):
                 }
                 if used - allowed:
                     problems.append(f"{key}.{locale} uses unknown {sorted(used - allowed)}")
+                if allowed - used:
+                    problems.append(f"{key}.{locale} leaves out {sorted(allowed - used)}")
         if problems:
             raise ContentError("bot/messages.yml: " + "; ".join(problems))
 
