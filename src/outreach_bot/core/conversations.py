@@ -29,7 +29,7 @@ from outreach_bot.dialogue.state import DialogueState
 from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
 from outreach_bot.domain.campaigns import normalise_code
 from outreach_bot.domain.errors import InvalidInputError
-from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.safety import crisis_kind
 from outreach_bot.storage.crypto import current_cipher
@@ -297,7 +297,7 @@ class ConversationService:
                 channel=message.channel,
                 now=now,
             )
-            events.append(_created_event(lead))
+            events.append(created_event(lead))
         if effects.erase:
             await erase_conversation(session, conversation.id, actor="young_person", now=now)
         return events
@@ -408,10 +408,10 @@ async def alert_team(
         channel=channel,
         now=now,
     )
-    return _created_event(lead), lead
+    return created_event(lead), lead
 
 
-def _created_event(lead: Lead) -> TeamEvent:
+def created_event(lead: Lead) -> TeamEvent:
     """What the team's screens show of a new lead: ids and labels, never contact details."""
     return TeamEvent(
         "urgent" if lead.urgent else "lead_created",
@@ -444,18 +444,45 @@ async def _create_lead(
         session.add(consent)
         await session.flush()
         consent_id = consent.id
+    return await add_lead(
+        session,
+        conversation,
+        draft,
+        consent_id=consent_id,
+        channel=channel,
+        contact_here=draft.contact_here or draft.consent_at is None,
+        now=now,
+    )
+
+
+async def add_lead(
+    session: AsyncSession,
+    conversation: Conversation,
+    draft: LeadDraft,
+    *,
+    consent_id: int | None,
+    channel: str,
+    contact_here: bool,
+    now: datetime,
+) -> Lead:
+    """Add a new lead to the queue of the sector its commune belongs to.
+
+    Our own dialogue and the external API both queue leads through here, so a lead row means
+    the same whichever way it came. The caller owns the transaction and the checks before it
+    (consent, age, an open lead already waiting).
+    """
     sector = await sector_for(session, draft.commune_insee)
     lead = Lead(
         conversation_id=conversation.id,
         consent_id=consent_id,
         sector_id=sector.id if sector else None,
         campaign_id=conversation.campaign_id,
-        status="new",
+        status=LeadStatus.NEW,
         urgent=draft.urgent,
         channel=channel,
         first_name=draft.first_name,
         phone=draft.phone,
-        contact_here=draft.contact_here or draft.consent_at is None,
+        contact_here=contact_here,
         age=draft.age,
         commune_insee=draft.commune_insee,
         commune_name=draft.commune_name,

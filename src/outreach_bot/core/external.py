@@ -24,13 +24,15 @@ from outreach_bot.content.model import ANSWERED_INTENTS
 from outreach_bot.core.audit import record_access
 from outreach_bot.core.conversations import (
     MAX_TEXT_LENGTH,
+    add_lead,
     alert_team,
     conversation_for,
+    created_event,
     erase_conversation,
 )
-from outreach_bot.core.events import EventBus, TeamEvent
-from outreach_bot.core.sectors import sector_for
+from outreach_bot.core.events import EventBus
 from outreach_bot.dialogue.engine import MAX_NEED_LENGTH, MAX_WHEN_LENGTH
+from outreach_bot.dialogue.turn import LeadDraft
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.domain.fields import (
@@ -42,7 +44,7 @@ from outreach_bot.domain.fields import (
 )
 from outreach_bot.domain.fields.age import MAX_AGE
 from outreach_bot.domain.fields.commune import Commune
-from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
+from outreach_bot.domain.leads import CLOSED_STATUSES
 from outreach_bot.nlu.safety import crisis_kind
 from outreach_bot.storage.models import Consent, Conversation, Lead, Sector
 
@@ -405,45 +407,23 @@ async def submit_lead(
             message = content.message("already_in_queue", locale)
             sector = await _sector_code(session, waiting.sector_id)
             return LeadReceipt(waiting.id, sector, created=False, message=message)
-        sector_row = await sector_for(session, draft.commune_insee)
-        lead = Lead(
-            conversation_id=conversation.id,
+        lead = await add_lead(
+            session,
+            conversation,
+            draft,
             consent_id=consent.id,
-            sector_id=sector_row.id if sector_row else None,
-            campaign_id=conversation.campaign_id,
-            status=LeadStatus.NEW,
-            urgent=False,
             channel=EXTERNAL_CHANNEL,
-            first_name=draft.first_name,
-            phone=draft.phone,
             contact_here=False,
-            age=draft.age,
-            commune_insee=draft.commune_insee,
-            commune_name=draft.commune_name,
-            need=draft.need,
-            availability=draft.availability,
-            topic=draft.topic,
-            created_at=now,
-            updated_at=now,
-            status_changed_at=now,
+            now=now,
         )
-        session.add(lead)
         conversation.last_message_at = now
-        await session.flush()
         await record_access(
             session, actor=actor, action="api_create", target_type="lead", target_id=str(lead.id)
         )
-        event = TeamEvent(
-            "lead_created",
-            conversation.id,
-            lead.id,
-            lead.sector_id,
-            first_name=lead.first_name,
-            need=lead.need,
-        )
+        event = created_event(lead)
         receipt = LeadReceipt(
             lead.id,
-            sector_row.code if sector_row else None,
+            await _sector_code(session, lead.sector_id),
             created=True,
             message=content.message("lead_done", locale),
         )
@@ -452,19 +432,7 @@ async def submit_lead(
     return receipt
 
 
-@dataclass(frozen=True, slots=True)
-class _Draft:
-    age: int
-    phone: str
-    first_name: str | None
-    commune_insee: str | None
-    commune_name: str | None
-    need: str | None
-    availability: str | None
-    topic: str | None
-
-
-def _checked(request: LeadRequest) -> _Draft:
+def _checked(request: LeadRequest) -> LeadDraft:
     """The request's fields, normalised as our dialogue would have them, or an error."""
     if request.age < DIGITAL_CONSENT_AGE:
         raise InvalidInputError(f"no data is collected under {DIGITAL_CONSENT_AGE}")
@@ -485,7 +453,9 @@ def _checked(request: LeadRequest) -> _Draft:
             raise InvalidInputError("commune_insee: unknown INSEE code")
     if request.topic is not None and request.topic not in ANSWERED_INTENTS:
         raise InvalidInputError("topic: not a knowledge-base intent")
-    return _Draft(
+    return LeadDraft(
+        consent_at=None,  # recorded apart, by record_consent()
+        urgent=False,
         age=request.age,
         phone=phone,
         first_name=first_name,
