@@ -77,6 +77,9 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "webchat_send": (),
         "webchat_start": (),
         "webchat_not_sent": (),
+        "webchat_human": (),
+        "webchat_typing": (),
+        "webchat_retrying": (),
     }.items()
 }
 
@@ -255,6 +258,9 @@ async def on_chat_post(request: web.Request) -> web.Response:
         result = await services.conversations.handle_inbound(
             InboundMessage(channel=CHANNEL, sender_id=sender, text=text)
         )
+        if result.erased:
+            # Erased: the page forgets the screen and the sender too; a new message starts anew.
+            lines, sender = [], _new_sender()
         for reply in result.replies:
             lines.append(ChatLine("bot", reply.text))
             if reply.buttons:
