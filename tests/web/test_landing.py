@@ -348,7 +348,7 @@ async def test_without_javascript_crisis_numbers_are_links(client: Client) -> No
     page = await (
         await client.post("/q/chat/chat", data={**hidden, "message": "je veux mourir"})
     ).text()
-    assert ["tel:3114", "tel:112"] == [href for href in links(page) if ":" in href[:4]]
+    assert [href for href in links(page) if ":" in href[:4]] == ["tel:3114", "tel:112"]
     assert 'name="payload" value="/ask_human"' in page
 
 
