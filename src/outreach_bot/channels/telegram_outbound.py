@@ -203,7 +203,8 @@ class TelegramOutbound:
         """Send one reply, split if too long; the keyboard rides on the last part.
 
         Link buttons (``tel:3114``) are left out: inline keyboards take only http(s) and tg
-        links. The numbers are written in the text, where Telegram's apps let one tap them.
+        links. The numbers are written in the text, so nothing is lost: it can be read, copied
+        or dialled, and apps that recognise phone numbers make it tappable.
 
         Raises:
             TemporaryFailureError: flood control, network trouble or API outage.
