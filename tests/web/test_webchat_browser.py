@@ -279,3 +279,50 @@ async def test_supprimer_clears_the_screen_and_forgets_the_token(
     assert "tout est effacé" not in await page.inner_text("#log")
     new = await page.evaluate(f"JSON.parse(localStorage.getItem('{KEY}')).sender")
     assert new != old
+
+
+async def test_a_message_typed_without_network_goes_by_itself_later(
+    client: Client, services: Services, phone: Any
+) -> None:
+    """Offline, a message waits (even across closing the tab) and leaves once back online."""
+    page = await open_chat(phone, client, "chat")
+    await phone.set_offline(True)
+    await type_message(page, "je cherche du boulot")
+    await page.wait_for_selector("#log li.error")
+    assert "connexion" in await page.inner_text("#log li.error")
+    await shot(page, "phone-offline")
+    await phone.set_offline(False)
+    await page.wait_for_function("!document.querySelector('#log li.error')", timeout=20_000)
+    job = services.content.answers["find_job"].text.fr
+    await page.wait_for_function(
+        "t => [...document.querySelectorAll('#log li.bot')]"
+        ".some(e => e.textContent.replace(/\\u00a0/g, ' ') === t)",
+        arg=job,
+    )
+
+    await phone.set_offline(True)
+    await type_message(page, "et une formation")
+    await page.wait_for_selector("#log li.error")
+    assert await page.evaluate(f"JSON.parse(localStorage.getItem('{KEY}')).queue") == [
+        "et une formation"
+    ]
+    await page.close()
+    await phone.set_offline(False)
+    again = await phone.new_page()
+    await again.goto(str(client.make_url("/q/chat/chat")))
+    training = services.content.answers["find_training"].text.fr
+    await again.wait_for_function(
+        "t => [...document.querySelectorAll('#log li.bot')]"
+        ".some(e => e.textContent.replace(/\\u00a0/g, ' ') === t)",
+        arg=training,
+    )
+    async with services.sessions() as session:
+        said = list(
+            await session.scalars(
+                select(Message.text)
+                .where(Message.author == Author.YOUNG_PERSON)
+                .order_by(Message.id)
+            )
+        )
+    assert said[-2:] == ["je cherche du boulot", "et une formation"]
+    assert said.count("et une formation") == 1

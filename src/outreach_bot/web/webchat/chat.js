@@ -5,7 +5,8 @@
      (the REST sender id) and what this page showed are kept in this browser's localStorage,
      never in a cookie, never sent anywhere but to this server;
    - messages typed while the bot answers wait in a queue and go one after the other, in order;
-     a message that could not leave (no network) stays queued and is sent again;
+     a message that could not leave (no network) stays queued, even across closing the tab,
+     and is sent again;
    - "..." shows while the bot answers; the last question stays in view above the quick
      replies; the input keeps the focus after a tap;
    - a counsellor's messages are fetched (the web chat has no push) and the header then says a
@@ -31,14 +32,13 @@
   var LINK = /^(tel|sms):\+?[0-9]+$/;
 
   var state = load();
-  var queue = [];
   var busy = false;
   var typing = null;
   var retryNotice = null;
   var retryTimer = null;
 
   function fresh() {
-    return { sender: newSender(), lines: [], buttons: [], after: 0 };
+    return { sender: newSender(), lines: [], buttons: [], after: 0, queue: [] };
   }
 
   function load() {
@@ -47,6 +47,7 @@
       if (saved && typeof saved.sender === "string" && saved.lines instanceof Array) {
         saved.buttons = saved.buttons instanceof Array ? saved.buttons : [];
         saved.after = saved.after || 0;
+        saved.queue = saved.queue instanceof Array ? saved.queue : [];
         return saved;
       }
     } catch (e) { /* unreadable: start afresh */ }
@@ -154,8 +155,8 @@
     if (shown) { state.lines.push({ side: "me", text: shown }); addLine("me", shown); }
     state.buttons = [];
     showButtons([]);
+    state.queue.push(message);
     save();
-    queue.push(message);
     flush();
   }
 
@@ -164,7 +165,6 @@
        browser forget it too. The next message starts a new conversation with a new token. */
     forget();
     state = fresh();
-    queue = [];
     log.textContent = "";
   }
 
@@ -184,36 +184,41 @@
   }
 
   function flush() {
-    if (busy || !queue.length) { return; }
+    if (busy || !state.queue.length) { return; }
     busy = true;
     setTyping(true);
-    var message = queue[0];
+    var message = state.queue[0];
+    var sender = state.sender;
     fetch(endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message })
+      body: JSON.stringify({ sender: sender, message: message })
     }).then(function (response) {
       if (response.status >= 400 && response.status < 500) {
         /* The server will never take this one (too long, malformed): say so, go on. */
-        queue.shift();
+        state.queue.shift();
+        save();
         addLine("error", root.getAttribute("data-not-sent"));
-        return null;
+        return true;
       }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json().then(function (replies) {
-        queue.shift();
+        state.queue.shift();
         if (retryNotice) { retryNotice.remove(); retryNotice = null; }
         answered(replies instanceof Array ? replies : []);
+        return true;
       });
     }).catch(function () {
-      /* No network or a server hiccup: the message stays first in the queue. */
+      /* No network or a server hiccup: the message stays first in the queue (and in the
+         browser's storage) and goes again in a moment, or as soon as the phone is online. */
       if (!retryNotice) { retryNotice = addLine("error", root.getAttribute("data-retrying")); }
       window.clearTimeout(retryTimer);
       retryTimer = window.setTimeout(flush, RETRY_AFTER);
-    }).then(function () {
+      return false;
+    }).then(function (done) {
       busy = false;
       setTyping(false);
-      flush();
+      if (done) { flush(); }
     });
   }
 
@@ -278,6 +283,7 @@
   if (state) {
     render();
     poll();
+    flush();
   } else {
     state = fresh();
     render();
