@@ -6,8 +6,11 @@ any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir 
 text on both pages comes from ``bot/messages.yml``, like everything else a young person reads.
 
 The web chat talks to the REST channel and is attributed to the campaign by sending
-``/start CODE`` first. Without JavaScript it still works as a form posted to this module, which
-hands the message to the same core on the same ``rest`` channel.
+``/start CODE`` first. Its script keeps a random token (the REST sender id) in the browser's
+localStorage, never a cookie, so closing the tab or scanning again reopens the conversation.
+Without JavaScript it still works as a form posted to this module, which hands the message to
+the same core on the same ``rest`` channel. Crisis numbers (``tel:``/``sms:`` button payloads)
+are links on both; after a confirmed erasure both forget the screen and the sender.
 """
 
 from __future__ import annotations
