@@ -326,3 +326,28 @@ async def test_a_message_typed_without_network_goes_by_itself_later(
         )
     assert said[-2:] == ["je cherche du boulot", "et une formation"]
     assert said.count("et une formation") == 1
+
+
+async def test_the_browser_copy_is_dropped_when_the_server_would_have_purged_it(
+    client: Client, services: Services, phone: Any
+) -> None:
+    """A conversation left longer than the server keeps transcripts is not shown again."""
+    days = services.settings.inactive_transcript_days
+    page = await phone.new_page()
+    await page.goto(str(client.make_url("/q/chat/chat")))
+    await page.wait_for_selector("#log li.bot")
+    for age, shown in ((days - 1, True), (days + 1, False)):
+        await page.evaluate(
+            """([key, age]) => localStorage.setItem(key, JSON.stringify({
+                sender: "web-0123456789abcdef0123456789abcdef",
+                lines: [{side: "me", text: "mon ancien message"}],
+                buttons: [], after: 0, queue: [], at: Date.now() - age * 86400000}))""",
+            [KEY, age],
+        )
+        await page.reload()
+        await page.wait_for_selector("#log li")
+        if not shown:
+            await page.wait_for_selector("#log li.bot")
+        assert ("mon ancien message" in await page.inner_text("#log")) is shown
+        sender = await page.evaluate(f"JSON.parse(localStorage.getItem('{KEY}')).sender")
+        assert (sender == "web-0123456789abcdef0123456789abcdef") is shown

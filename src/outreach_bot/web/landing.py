@@ -219,6 +219,8 @@ def _chat_page(
         started=started,
         lines=lines,
         buttons=buttons,
+        # The browser's copy of the conversation lasts as long as the server's transcript.
+        keep_days=services.settings.inactive_transcript_days,
     )
     return _html(body)
 

@@ -3,7 +3,8 @@
    messaging app on a phone:
    - the conversation survives closing the tab and scanning the QR code again: a random token
      (the REST sender id) and what this page showed are kept in this browser's localStorage,
-     never in a cookie, never sent anywhere but to this server;
+     never in a cookie, never sent anywhere but to this server; like the server's transcript,
+     that copy is dropped after as many days without a message as the server keeps it;
    - messages typed while the bot answers wait in a queue and go one after the other, in order;
      a message that could not leave (no network) stays queued, even across closing the tab,
      and is sent again;
@@ -30,6 +31,8 @@
   var POLL_EVERY = 5000;
   var RETRY_AFTER = 4000;
   var LINK = /^(tel|sms):\+?[0-9]+$/;
+  var DAY = 24 * 3600 * 1000;
+  var keepDays = parseInt(root.getAttribute("data-keep-days"), 10) || 90;
 
   var state = load();
   var busy = false;
@@ -44,7 +47,9 @@
   function load() {
     try {
       var saved = JSON.parse(localStorage.getItem(KEY) || "null");
-      if (saved && typeof saved.sender === "string" && saved.lines instanceof Array) {
+      var recent = saved && Date.now() - (saved.at || 0) < keepDays * DAY;
+      if (saved && !recent) { forget(); }
+      if (recent && typeof saved.sender === "string" && saved.lines instanceof Array) {
         saved.buttons = saved.buttons instanceof Array ? saved.buttons : [];
         saved.after = saved.after || 0;
         saved.queue = saved.queue instanceof Array ? saved.queue : [];
@@ -55,6 +60,7 @@
   }
 
   function save() {
+    state.at = Date.now();
     try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
 
