@@ -351,3 +351,26 @@ async def test_the_browser_copy_is_dropped_when_the_server_would_have_purged_it(
         assert ("mon ancien message" in await page.inner_text("#log")) is shown
         sender = await page.evaluate(f"JSON.parse(localStorage.getItem('{KEY}')).sender")
         assert (sender == "web-0123456789abcdef0123456789abcdef") is shown
+
+
+async def test_without_javascript_enter_sends_the_text_and_numbers_are_links(
+    client: Client, phone: Any
+) -> None:
+    """With scripts off, Enter sends what was typed (not the first quick reply); a crisis
+    answer shows its numbers as links above the input."""
+    context = await phone.browser.new_context(viewport=PHONE, java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(str(client.make_url("/q/chat/chat")))
+    await page.get_by_role("button", name="Commencer la discussion").click()
+    await page.wait_for_selector("#buttons button")
+    await page.fill("#message", "je dors dehors ce soir")
+    await page.press("#message", "Enter")
+    await page.wait_for_selector("#buttons a.link")
+    assert await page.inner_text("#log li.me") == "je dors dehors ce soir"
+    hrefs = await page.eval_on_selector_all("#buttons a.link", "els => els.map(e => e.href)")
+    assert hrefs == ["tel:119", "tel:115"]
+    buttons = await box(page, "#buttons")
+    row = await box(page, ".row")
+    assert buttons["y"] + buttons["height"] <= row["y"]
+    await shot(page, "phone-nojs-crisis")
+    await context.close()
