@@ -67,7 +67,7 @@ class SmsRenderer:
 
     def instruction(self, reply: Reply) -> str | None:
         """ "Réponds 1 ou 2." under two or more choices; a lone choice needs no instruction."""
-        count = len(reply.buttons)
+        count = len(reply.choices)
         if count < 2:  # noqa: PLR2004 - a single "Passer" is an option, not a question
             return None
         if count == 2:  # noqa: PLR2004

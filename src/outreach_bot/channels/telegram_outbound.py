@@ -202,6 +202,10 @@ class TelegramOutbound:
     async def send(self, recipient: str, reply: Reply) -> SendResult:
         """Send one reply, split if too long; the keyboard rides on the last part.
 
+        Link buttons (``tel:3114``) are left out: inline keyboards take only http(s) and tg
+        links. The numbers are written in the text, so nothing is lost: it can be read, copied
+        or dialled, and apps that recognise phone numbers make it tappable.
+
         Raises:
             TemporaryFailureError: flood control, network trouble or API outage.
             PermanentFailureError: the user blocked the bot, or the chat cannot be written to.
@@ -214,7 +218,7 @@ class TelegramOutbound:
         if not chunks:
             logger.warning("empty reply to a Telegram chat not sent")
             return SendResult(segments=0)
-        markup = keyboard(reply.buttons, self._codec)
+        markup = keyboard(reply.choices, self._codec)
         sent: Message | None = None
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1

@@ -58,11 +58,13 @@ CRISIS_LEAD: Final = LeadDraft(consent_at=None, urgent=True, topic="crisis")
 
 @dataclass(frozen=True, slots=True)
 class InboundResult:
-    """What the channel needs to answer: the replies, and whether this was a resend."""
+    """What the channel needs to answer: the replies, whether this was a resend, and whether
+    everything about this sender was just erased (the web chat then clears its screen too)."""
 
     conversation_id: int
     replies: list[Reply]
     duplicate: bool = False
+    erased: bool = False
 
 
 class ConversationService:
@@ -206,7 +208,8 @@ class ConversationService:
                 await self._record_replies(session, conversation, outcome.replies, message, now)
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
-            return InboundResult(conversation.id, outcome.replies), events
+            result = InboundResult(conversation.id, outcome.replies, erased=outcome.effects.erase)
+            return result, events
 
     async def _leading_keyword(
         self, channel: str, sender_hash: str, text: str

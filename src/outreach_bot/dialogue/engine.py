@@ -192,7 +192,7 @@ class DialogueEngine:
         effects = Effects()
         if turn.opted_out and intent != "opt_out":
             effects.opt_in = True
-        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD}
+        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.AFTER_CRISIS}
 
         if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
             return self._crisis(state, turn, effects)
@@ -227,6 +227,10 @@ class DialogueEngine:
         if keyword in START_WORDS and turn.opted_out:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("opt_in_done", state, menu=True))
+        if state.step is Step.AFTER_CRISIS:
+            outcome = self._after_crisis(state, intent, confidence, effects)
+            if outcome is not None:
+                return outcome
         if intent == "ask_human" and not in_form:
             return self._ask_human(state, turn, effects)
         if in_form or state.step is Step.OFFER_LEAD:
@@ -262,15 +266,59 @@ class DialogueEngine:
 
     def _crisis(self, state: DialogueState, turn: Turn, effects: Effects) -> Outcome:
         crisis = self._content.crisis
-        kind = crisis.kinds.get(turn.crisis_kind or "default", crisis.kinds["default"])
+        kind_name = turn.crisis_kind if turn.crisis_kind in crisis.kinds else "default"
+        kind = crisis.kinds[kind_name]
         effects.urgent = True
         effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis")
-        state.step = Step.IDLE
-        state.buttons = []
-        replies = [Reply(kind.text.get(state.locale))]
-        if not turn.human_active:
-            replies.append(self._reply("crisis_followup", state))
-        return Outcome(replies, state, effects)
+        state.step = Step.AFTER_CRISIS
+        state.crisis_kind = kind_name
+        state.form = LeadForm()
+        text = kind.text.get(state.locale)
+        if turn.human_active:
+            # A counsellor is writing: they are the person to talk to, no "talk to the team".
+            return self._say(state, effects, Reply(text, self._crisis_buttons(state, team=False)))
+        # The buttons ride on the last message, where the young person's eyes are.
+        followup = self._text("crisis_followup", state)
+        buttons = self._crisis_buttons(state, team=True)
+        return self._say(state, effects, Reply(text), Reply(followup, buttons))
+
+    def _after_crisis(
+        self, state: DialogueState, intent: str, confidence: float, effects: Effects
+    ) -> Outcome | None:
+        """After a crisis, anything but a clear question gets the numbers and the team again.
+
+        Greetings, thanks, yes/no and what the bot does not understand would otherwise bring
+        back the cheerful topic menu, which reads as if nothing had been said. A clear question
+        on a topic (or "aide"/"menu", handled before) is answered as usual: None lets it through.
+        """
+        crisis = self._content.crisis
+        kind = state.crisis_kind or "default"
+        if intent == "ask_human":
+            text = crisis.team_told.get(state.locale)
+            return self._say(state, effects, Reply(text, self._crisis_buttons(state, team=False)))
+        topical = (
+            confidence >= self._threshold
+            and self._content.answer(intent) is not None
+            and intent not in {"out_of_scope", "ask_human"}
+        )
+        if topical:
+            state.step = Step.IDLE
+            state.crisis_kind = None
+            return None
+        text = crisis.again_text(kind, state.locale)
+        return self._say(state, effects, Reply(text, self._crisis_buttons(state, team=True)))
+
+    def _crisis_buttons(self, state: DialogueState, *, team: bool) -> tuple[Button, ...]:
+        """Tap-to-call links for the numbers of this crisis, then "talk to the team"."""
+        crisis = self._content.crisis
+        locale = state.locale
+        buttons = [
+            Button(crisis.link_title(resource, locale), resource.link)
+            for resource in crisis.resources_of(state.crisis_kind or "default")
+        ]
+        if team:
+            buttons.append(Button(crisis.buttons.team.get(locale), "/ask_human"))
+        return tuple(buttons)
 
     def _opt_out(self, state: DialogueState, effects: Effects) -> Outcome:
         effects.opt_out = True
@@ -644,5 +692,5 @@ class DialogueEngine:
     def _say(state: DialogueState, effects: Effects, *replies: Reply) -> Outcome:
         """Remember the payloads of the last buttons offered, so a typed digit can pick one."""
         last = replies[-1] if replies else None
-        state.buttons = [button.payload for button in last.buttons] if last else []
+        state.buttons = [button.payload for button in last.choices] if last else []
         return Outcome(list(replies), state, effects)

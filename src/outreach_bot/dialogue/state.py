@@ -24,6 +24,8 @@ class Step(StrEnum):
     SUMMARY = "summary"
     CHOOSE_FIX = "choose_fix"
     CONFIRM_ERASE = "confirm_erase"
+    AFTER_CRISIS = "after_crisis"
+    """A crisis was answered: the bot repeats the numbers and the team, never its topic menu."""
 
 
 @dataclass
@@ -53,6 +55,7 @@ class DialogueState:
     fixing: bool = False
     greeted: bool = False
     return_step: Step | None = None
+    crisis_kind: str | None = None
     suggestions: list[str] = field(default_factory=list)
     buttons: list[str] = field(default_factory=list)
     form: LeadForm = field(default_factory=LeadForm)

@@ -6,8 +6,11 @@ any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir 
 text on both pages comes from ``bot/messages.yml``, like everything else a young person reads.
 
 The web chat talks to the REST channel and is attributed to the campaign by sending
-``/start CODE`` first. Without JavaScript it still works as a form posted to this module, which
-hands the message to the same core on the same ``rest`` channel.
+``/start CODE`` first. Its script keeps a random token (the REST sender id) in the browser's
+localStorage, never a cookie, so closing the tab or scanning again reopens the conversation.
+Without JavaScript it still works as a form posted to this module, which hands the message to
+the same core on the same ``rest`` channel. Crisis numbers (``tel:``/``sms:`` button payloads)
+are links on both; after a confirmed erasure both forget the screen and the sender.
 """
 
 from __future__ import annotations
@@ -77,6 +80,9 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "webchat_send": (),
         "webchat_start": (),
         "webchat_not_sent": (),
+        "webchat_human": (),
+        "webchat_typing": (),
+        "webchat_retrying": (),
     }.items()
 }
 
@@ -213,6 +219,8 @@ def _chat_page(
         started=started,
         lines=lines,
         buttons=buttons,
+        # The browser's copy of the conversation lasts as long as the server's transcript.
+        keep_days=services.settings.inactive_transcript_days,
     )
     return _html(body)
 
@@ -255,6 +263,9 @@ async def on_chat_post(request: web.Request) -> web.Response:
         result = await services.conversations.handle_inbound(
             InboundMessage(channel=CHANNEL, sender_id=sender, text=text)
         )
+        if result.erased:
+            # Erased: the page forgets the screen and the sender too; a new message starts anew.
+            lines, sender = [], _new_sender()
         for reply in result.replies:
             lines.append(ChatLine("bot", reply.text))
             if reply.buttons:

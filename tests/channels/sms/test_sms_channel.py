@@ -231,3 +231,17 @@ async def test_crisis_numbers_are_sent_even_past_the_daily_limit(
     await phone.say("je cherche du boulot")
     received = await phone.say("je veux mourir")
     assert any("3114" in body for body in received)
+
+
+async def test_crisis_numbers_are_plain_text_on_sms(phone: Phone) -> None:
+    """An SMS carries no tel: link: the numbers are in the text, the team is choice 1."""
+    received = await phone.say("mon beau pere me frappe")
+    body = "\n".join(received)
+    assert "tel:" not in body
+    assert "sms:" not in body
+    for number in ("119", "3919", "116 006", "114"):
+        assert number in body
+    assert "(1 = Parler " in body  # the one choice left: the team
+    answer = "\n".join(await phone.say("1"))
+    assert "une personne de l'" in answer
+    assert "tel:" not in answer
