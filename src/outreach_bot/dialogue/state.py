@@ -24,6 +24,7 @@ class Step(StrEnum):
     SUMMARY = "summary"
     CHOOSE_FIX = "choose_fix"
     CONFIRM_ERASE = "confirm_erase"
+    CONFIRM_OPT_OUT = "confirm_opt_out"
 
 
 @dataclass
