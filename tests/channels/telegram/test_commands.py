@@ -24,7 +24,7 @@ async def opted_out(harness: Harness) -> bool:
 
 
 async def test_the_yes_button_confirms_a_guessed_opt_out(polling: Harness) -> None:
-    """"stop je comprends rien" asks with a yes button; the tap unsubscribes."""
+    """ "stop je comprends rien" asks with a yes button; the tap unsubscribes."""
     content = polling.services.content
     guess_opt_out(polling, "stop je comprends rien")
     replies = await polling.user.say("stop je comprends rien")
