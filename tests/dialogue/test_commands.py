@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from outreach_bot.dialogue.state import Step
-from outreach_bot.dialogue.turn import command_of
+from outreach_bot.dialogue.turn import ERASE_WORDS, STOP_WORDS, command_of
+from outreach_bot.domain.campaigns import RESERVED_CODES
 from tests.dialogue.test_engine import ALL_STEPS, CONTENT, Conversation, at
 from tests.factories import EVERYDAY_NOT_STOP, EXPLICIT_STOP
 
@@ -93,3 +94,9 @@ def test_supprimer_then_an_explicit_yes_erases(answer: str) -> None:
     chat.say(answer, "out_of_scope", 0.3)
     assert chat.last is not None
     assert chat.last.effects.erase
+
+
+def test_every_one_word_stop_command_is_a_reserved_campaign_code() -> None:
+    """No campaign code can take a STOP or SUPPRIMER word from a first SMS."""
+    single = {word.upper() for word in STOP_WORDS | ERASE_WORDS if word.isalpha()}
+    assert single <= RESERVED_CODES
