@@ -28,6 +28,7 @@ from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
 from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
 from outreach_bot.domain.campaigns import normalise_code
+from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.nlu.base import NluBackend, Prediction
@@ -274,7 +275,8 @@ class ConversationService:
         if effects.not_understood and text:
             session.add(
                 UnderstoodGap(
-                    text=text,
+                    conversation_id=conversation.id,
+                    text=strip_contact_details(text),
                     guess=prediction.intent,
                     confidence=prediction.confidence,
                     created_at=now,
@@ -505,7 +507,9 @@ async def add_lead(
 async def erase_conversation(
     session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
 ) -> None:
-    """Erase everything held about one young person: leads, consents, transcript, outbox.
+    """Erase everything held about one young person: leads, consents, transcript, outbox, and
+    the messages the bot did not understand (kept for the quality loop, linked to the
+    conversation for this reason).
 
     Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
     line records that an erasure happened (ids only), as accountability requires.
@@ -513,6 +517,9 @@ async def erase_conversation(
     await record_erasure(session, conversation_id)
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
+    await session.execute(
+        delete(UnderstoodGap).where(UnderstoodGap.conversation_id == conversation_id)
+    )
     await session.execute(delete(Conversation).where(Conversation.id == conversation_id))
     session.add(
         AuditEntry(

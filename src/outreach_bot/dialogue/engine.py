@@ -16,14 +16,14 @@ from outreach_bot.dialogue.locale import guess_locale
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
 from outreach_bot.dialogue.turn import (
-    ERASE_WORDS,
+    COMMAND_INTENTS,
     HELP_WORDS,
     START_WORDS,
-    STOP_WORDS,
     Effects,
     LeadDraft,
     Payload,
     Turn,
+    command_of,
     fold,
     parse_payload,
 )
@@ -116,6 +116,8 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "lead_done": (),
         "form_abandoned": (),
         "field_skipped": (),
+        "opt_out_confirm": (),
+        "opt_out_kept": (),
         "opt_out_done": (),
         "opt_in_done": (),
         "erase_confirm": (),
@@ -131,6 +133,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "button_sms_same": (),
         "button_sms_other": (),
         "button_erase_yes": (),
+        "button_opt_out_yes": (),
         "button_none": (),
         "fix_age": (),
         "fix_first_name": (),
@@ -181,6 +184,10 @@ class DialogueEngine:
         Global commands come first, in the order of the intent contract (crisis > opt_out >
         forget_me > ask_human), so that they work whatever the state. While a counsellor has
         taken over, only crisis, STOP and erasure get an answer from the bot.
+
+        Only an explicit command changes someone's state: the STOP or SUPPRIMER word alone
+        (:func:`command_of`), or a button. The classifier's ``opt_out`` or ``forget_me`` guess
+        only asks whether that is what the person wants; erasure always asks once.
         """
         state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
         state.channel = turn.channel
@@ -197,28 +204,18 @@ class DialogueEngine:
         if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
             return self._crisis(state, turn, effects)
         keyword = fold(text)
+        command = self._command(payload, text)
         if intent == "opt_out" and turn.opted_out:
             return Outcome([], state, effects)  # confirmed once already: say nothing more
-        if intent == "opt_out" and (
-            keyword in STOP_WORDS or not in_form or confidence >= HIGH_CONFIDENCE
-        ):
+        if command == "opt_out":
             return self._opt_out(state, effects)
-        if state.step is Step.CONFIRM_ERASE:
-            return self._confirm_erase(state, intent, effects)
-        if intent == "forget_me" and (
-            keyword in ERASE_WORDS or not in_form or confidence >= HIGH_CONFIDENCE
-        ):
-            state.return_step = state.step
-            state.step = Step.CONFIRM_ERASE
-            return self._say(
-                state,
-                effects,
-                self._reply(
-                    "erase_confirm",
-                    state,
-                    buttons=(("button_erase_yes", "/affirm"), ("button_no", "/deny")),
-                ),
-            )
+        if state.step in {Step.CONFIRM_OPT_OUT, Step.CONFIRM_ERASE}:
+            return self._confirmation(state, turn, payload, text, effects)
+        guessed = intent in COMMAND_INTENTS and (not in_form or confidence >= HIGH_CONFIDENCE)
+        if intent == "opt_out" and guessed:
+            return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)
+        if command == "forget_me" or (intent == "forget_me" and guessed):
+            return self._ask_confirmation(state, effects, Step.CONFIRM_ERASE)
         if turn.human_active:
             return Outcome([], state, effects)
         if keyword in HELP_WORDS:
@@ -247,15 +244,21 @@ class DialogueEngine:
             return state.buttons[int(stripped) - 1]
         return text
 
+    @staticmethod
+    def _command(payload: Payload | None, text: str) -> str | None:
+        """The global command this message explicitly gives: the word alone, or its button."""
+        if payload is not None and payload.name in COMMAND_INTENTS and not payload.entities:
+            return payload.name
+        return command_of(text)
+
     def _intent(self, turn: Turn, payload: Payload | None, text: str) -> tuple[str, float]:
-        # Keywords first: a typed "/stop" looks like a payload but must stop the messages.
+        # Commands first: a typed "/stop" looks like a payload but must stop the messages.
         keyword = fold(text)
-        if payload is not None and keyword not in STOP_WORDS | ERASE_WORDS:
+        command = command_of(text)
+        if command is not None:
+            return command, 1.0
+        if payload is not None:
             return payload.name, 1.0
-        if keyword in STOP_WORDS:
-            return "opt_out", 1.0
-        if keyword in ERASE_WORDS:
-            return "forget_me", 1.0
         if keyword in AFFIRM_WORDS:
             return "affirm", 1.0
         if keyword in DENY_WORDS:
@@ -327,14 +330,55 @@ class DialogueEngine:
         fresh = DialogueState(locale=locale, greeted=state.greeted)
         return self._say(fresh, effects, self._reply("opt_out_done", fresh))
 
-    def _confirm_erase(self, state: DialogueState, intent: str, effects: Effects) -> Outcome:
-        if intent == "affirm":
+    def _ask_confirmation(self, state: DialogueState, effects: Effects, step: Step) -> Outcome:
+        """Ask whether the person wants to stop our messages or erase everything; change
+        nothing yet. The answer is read by :meth:`_confirmation`."""
+        state.return_step = state.step
+        state.step = step
+        if step is Step.CONFIRM_OPT_OUT:
+            key, yes = "opt_out_confirm", ("button_opt_out_yes", "/opt_out")
+        else:
+            key, yes = "erase_confirm", ("button_erase_yes", "/affirm")
+        return self._say(
+            state, effects, self._reply(key, state, buttons=(yes, ("button_no", "/deny")))
+        )
+
+    def _confirmation(
+        self,
+        state: DialogueState,
+        turn: Turn,
+        payload: Payload | None,
+        text: str,
+        effects: Effects,
+    ) -> Outcome:
+        """The answer to "no more messages?" or "erase everything?".
+
+        Yes counts only when explicit: the yes button (a numbered line on SMS), the command word
+        again, or a bare "oui"; a classifier's ``affirm`` guess is not enough. A plain "non"
+        keeps everything as it was; any other message drops the question and is answered
+        as if it had not been asked.
+        """
+        asked = state.step
+        state.step = state.return_step or Step.IDLE
+        state.return_step = None
+        command = self._command(payload, text)
+        keyword = fold(text)
+        said_yes = keyword in AFFIRM_WORDS or (
+            payload is not None and payload.name == "affirm" and not payload.entities
+        )
+        if asked is Step.CONFIRM_OPT_OUT and said_yes:
+            return self._opt_out(state, effects)
+        if asked is Step.CONFIRM_ERASE and (said_yes or command == "forget_me"):
             effects.erase = True
             fresh = DialogueState(locale=state.locale)
             return self._say(fresh, effects, self._reply("erase_done", fresh))
-        state.step = state.return_step or Step.IDLE
-        state.return_step = None
-        return self._say(state, effects, self._reply("erase_cancelled", state))
+        said_no = keyword in DENY_WORDS or (payload is not None and payload.name == "deny")
+        if said_no:
+            key = "opt_out_kept" if asked is Step.CONFIRM_OPT_OUT else "erase_cancelled"
+            return self._say(state, effects, self._reply(key, state))
+        outcome = self.step(state, turn)
+        outcome.effects.opt_in = outcome.effects.opt_in or effects.opt_in
+        return outcome
 
     def _ask_human(self, state: DialogueState, turn: Turn, effects: Effects) -> Outcome:
         if turn.has_open_lead:

@@ -26,6 +26,7 @@ class Step(StrEnum):
     CONFIRM_ERASE = "confirm_erase"
     AFTER_CRISIS = "after_crisis"
     """A crisis was answered: the bot repeats the numbers and the team, never its topic menu."""
+    CONFIRM_OPT_OUT = "confirm_opt_out"
 
 
 @dataclass

@@ -25,6 +25,8 @@ RESERVED_CODES: Final = frozenset(
         "STOPP",
         "ARRET",
         "ARRETER",
+        "DESABONNER",
+        "DESABONNEMENT",
         "UNSUBSCRIBE",
         "CANCEL",
         "END",

@@ -303,11 +303,20 @@ class AuditEntry(Base):
 
 
 class UnderstoodGap(Base):
-    """A message the bot did not understand, kept without identity for the quality loop."""
+    """A message the bot did not understand, kept for the quality loop.
+
+    Its phone numbers and e-mail addresses are blanked before it is stored, and it is linked to
+    its conversation so that it goes when that conversation is erased (SUPPRIMER, an admin,
+    retention); the back office never shows whose it was. ``conversation_id`` is NULL only for
+    rows the 0002 migration could not link.
+    """
 
     __tablename__ = "nlu_gaps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     text: Mapped[str] = mapped_column(EncryptedText)
     guess: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)
