@@ -25,7 +25,7 @@ from typing import Any, Final
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
 
-from outreach_bot.app import Services
+from outreach_bot.app import Services, resolve_secret
 from outreach_bot.core.users import Account, load_account
 from outreach_bot.domain.errors import PermissionDeniedError
 from outreach_bot.web.keys import services_key
@@ -40,6 +40,11 @@ PUBLIC_ROUTES: Final = frozenset({"login", "login-post", "setup", "setup-post", 
 TOUCH_EVERY: Final = 60
 """Seconds between two refreshes of the cookie: often enough for a sliding expiry, no more."""
 MAX_COOKIE: Final = 4000
+STAFF_COOKIE: Final = "outreach_staff"
+STAFF_COOKIE_PATH: Final = "/q/"
+"""A copy of a signed-in session sent only to the landing pages, so that a member of staff
+trying a poster's QR code is not counted as a scan; the session cookie itself stays scoped to
+``/admin/``, and the copy is worth nothing without the account it names being active."""
 """Browsers drop cookies over 4 kB; ours holds a few ids and tokens."""
 
 
@@ -106,6 +111,7 @@ def session_middleware(services: Services, secret: str) -> Any:
     def save(session: Session, response: web.StreamResponse) -> None:
         if session.invalidated:
             response.del_cookie(COOKIE_NAME, path=COOKIE_PATH)
+            response.del_cookie(STAFF_COOKIE, path=STAFF_COOKIE_PATH)
             return
         if not session.changed:
             return
@@ -113,15 +119,18 @@ def session_middleware(services: Services, secret: str) -> Any:
         if len(value) > MAX_COOKIE:
             logger.error("admin session too large (%s bytes); not saved", len(value))
             return
-        response.set_cookie(
-            COOKIE_NAME,
-            value,
-            max_age=max_age,
-            path=COOKIE_PATH,
-            httponly=True,
-            samesite="Lax",
-            secure=secure,
-        )
+        for name, path in ((COOKIE_NAME, COOKIE_PATH), (STAFF_COOKIE, STAFF_COOKIE_PATH)):
+            if name == STAFF_COOKIE and "uid" not in session:
+                continue
+            response.set_cookie(
+                name,
+                value,
+                max_age=max_age,
+                path=path,
+                httponly=True,
+                samesite="Lax",
+                secure=secure,
+            )
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -137,6 +146,30 @@ def session_middleware(services: Services, secret: str) -> Any:
         return response
 
     return middleware
+
+
+async def staff_account(request: web.Request) -> Account | None:
+    """The active back-office account whose session this request carries, on any route.
+
+    Public pages use it to tell staff from the public; it signs nobody in and changes no
+    cookie. An expired, forged or signed-out session, or a deactivated account, is nobody.
+    """
+    raw = request.cookies.get(STAFF_COOKIE) or request.cookies.get(COOKIE_NAME)
+    if not raw:
+        return None
+    services = request.app[services_key]
+    fernet = session_fernet(resolve_secret(services.settings))
+    try:
+        data = json.loads(
+            fernet.decrypt(raw.encode("ascii"), ttl=int(services.settings.session_hours * 3600))
+        )
+    except (InvalidToken, UnicodeError, ValueError):
+        return None
+    user_id = data.get("uid") if isinstance(data, dict) else None
+    if not isinstance(user_id, int):
+        return None
+    async with services.sessions() as db:
+        return await load_account(db, user_id)
 
 
 async def get_session(request: web.Request) -> Session:
