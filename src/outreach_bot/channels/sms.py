@@ -15,7 +15,7 @@ from typing import Final, Protocol
 from aiohttp import web
 
 from outreach_bot.app import Services
-from outreach_bot.channels.base import SendCancelledError, SendResult
+from outreach_bot.channels.base import Delivery, SendCancelledError, SendResult
 from outreach_bot.channels.sms_gateway import GatewayTransport, GatewayWebhook
 from outreach_bot.channels.sms_text import count_segments, render_reply
 from outreach_bot.channels.sms_twilio import STATUS_PATH, TwilioTransport, TwilioWebhook
@@ -52,8 +52,9 @@ class SmsTransport(Protocol):
         """Close connections."""
         ...
 
-    async def deliver(self, recipient: str, body: str) -> SendResult:
-        """Send ``body`` to ``recipient`` (E.164)."""
+    async def deliver(self, recipient: str, body: str, key: str | None = None) -> SendResult:
+        """Send ``body`` to ``recipient`` (E.164); ``key`` is the same on every attempt at one
+        outbox row, for providers that can refuse a message they already took."""
         ...
 
 
@@ -96,7 +97,9 @@ class SmsChannel:
         self._renderer = renderer
         self._limit = limit
 
-    async def send(self, recipient: str, reply: Reply) -> SendResult:
+    async def send(
+        self, recipient: str, reply: Reply, delivery: Delivery | None = None
+    ) -> SendResult:
         """Send one reply; ``segments`` is what the Mission Locale pays for it.
 
         Raises:
@@ -107,7 +110,7 @@ class SmsChannel:
             logger.info("SMS held back: the conversation reached its daily limit")
             raise SendCancelledError("daily SMS limit reached")
         body = self._renderer.render(reply)
-        result = await self._transport.deliver(recipient, body)
+        result = await self._transport.deliver(recipient, body, delivery.key if delivery else None)
         return SendResult(
             provider_message_id=result.provider_message_id,
             segments=result.segments or count_segments(body).segments,
