@@ -3,7 +3,7 @@
 ``setup`` mounts the configured provider's webhooks and registers ``services.outbound["sms"]``
 (what the outbox dispatcher sends through) and ``services.send_policies["sms"]`` (quiet
 hours). Replies never go in the webhook response: the core queues them in the persistent
-outbox, so a provider outage or a restart loses nothing and sends nothing twice.
+outbox, so a provider outage or a restart loses nothing (README, SMS: "Sent once").
 """
 
 from __future__ import annotations

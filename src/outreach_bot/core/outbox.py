@@ -224,12 +224,20 @@ class OutboxDispatcher:
             )
 
     async def _claim(self, item_id: int, token: str) -> OutboxItem | None:
-        """Mark one row as being sent by us, unless another dispatcher got there first."""
+        """Mark one row as being sent by us, unless another dispatcher got there first.
+
+        The row must still be due: one that another dispatcher tried meanwhile and put back
+        for a retry waits for its backoff like any other.
+        """
         now = self._clock()
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(OutboxItem)
-                .where(OutboxItem.id == item_id, OutboxItem.status == OutboxStatus.PENDING)
+                .where(
+                    OutboxItem.id == item_id,
+                    OutboxItem.status == OutboxStatus.PENDING,
+                    OutboxItem.not_before <= now,
+                )
                 .values(
                     status=SENDING,
                     not_before=now,
