@@ -93,10 +93,10 @@ class GatewayTransport:
     async def deliver(self, recipient: str, body: str, key: str | None = None) -> SendResult:
         """Queue one SMS on the phone; its id comes back in the delivery webhooks.
 
-        ``key`` (stable for one outbox row) becomes the message's id. The app stores messages
-        under their id and refuses a second one with the same id (HTTP 409, "Message with the
-        same ID already exists"): a resend after a crash or an ambiguous timeout is then the
-        message it already has, and counts as sent.
+        ``key`` (stable for one outbox row) becomes the message's id. The app (local server)
+        and the cloud relay store messages under their id and refuse a second one with the
+        same id (HTTP 409): a resend after a crash or an ambiguous timeout is then the message
+        they already have, and counts as sent.
 
         Raises:
             TemporaryFailureError: phone or relay unreachable, 429, 5xx, or wrong credentials.
