@@ -13,8 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import func, select
 
 from outreach_bot.app import Services, create_web_app
+from outreach_bot.core.campaigns import create_campaign
+from outreach_bot.storage.models import CampaignScan
 from tests.factories import REST_PATH, RestChat
 from tests.web.admin.conftest import EMAILS, PASSWORD, Staff
 from tests.web.test_rest_conversation import run_full_lead
@@ -154,10 +157,6 @@ async def test_a_signed_in_browser_opening_a_qr_code_is_not_a_scan(
     base_url: str, browser_page: Any, services: Services
 ) -> None:
     """Chromium signed in to the back office opens /q/CODE uncounted; signed out, it counts."""
-    from sqlalchemy import func, select
-
-    from outreach_bot.core.campaigns import create_campaign
-    from outreach_bot.storage.models import CampaignScan
 
     async def scans() -> int:
         async with services.sessions() as session:
