@@ -363,3 +363,23 @@ async def test_a_deactivated_account_is_counted_like_the_public(
         )
     await browser.get("/q/FORUM")
     assert await scans(services) == 1
+
+
+async def test_the_landing_page_marker_cannot_open_the_back_office(
+    browser: Browser, second_browser: Browser, services: Services
+) -> None:
+    """The cookie that spares staff scans holds no session: replayed on /admin/ it is nobody."""
+    await signed_in(browser, "outreach")
+    jar = {cookie.key: cookie.value for cookie in browser.client.session.cookie_jar}
+    marker, session = jar["outreach_staff"], jar["outreach_admin"]
+    assert marker != session
+
+    stolen = await second_browser.client.get(
+        "/admin/campaigns", cookies={"outreach_admin": marker}, allow_redirects=False
+    )
+    assert stolen.status == 303
+    assert "/admin/login" in stolen.headers["Location"]
+
+    await create_campaign(services.sessions, "FORUM", name="Forum")
+    await second_browser.client.get("/q/FORUM", cookies={"outreach_staff": session})
+    assert await scans(services) == 1, "a session cookie is no marker either"

@@ -40,12 +40,13 @@ PUBLIC_ROUTES: Final = frozenset({"login", "login-post", "setup", "setup-post", 
 TOUCH_EVERY: Final = 60
 """Seconds between two refreshes of the cookie: often enough for a sliding expiry, no more."""
 MAX_COOKIE: Final = 4000
+"""Browsers drop cookies over 4 kB; ours holds a few ids and tokens."""
 STAFF_COOKIE: Final = "outreach_staff"
 STAFF_COOKIE_PATH: Final = "/q/"
-"""A copy of a signed-in session sent only to the landing pages, so that a member of staff
-trying a poster's QR code is not counted as a scan; the session cookie itself stays scoped to
-``/admin/``, and the copy is worth nothing without the account it names being active."""
-"""Browsers drop cookies over 4 kB; ours holds a few ids and tokens."""
+"""A marker sent only to the QR landing pages, so that a member of staff trying a poster's code
+is not counted as a scan. The session cookie itself stays scoped to ``/admin/``; the marker
+holds only the user id, under its own key, so it cannot open the back office, and it is worth
+nothing once the account is deactivated or the session has expired."""
 
 
 class Session(dict[str, Any]):
@@ -88,6 +89,12 @@ def session_fernet(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+def staff_fernet(secret: str) -> Fernet:
+    """The staff marker's cipher, distinct from the session's: one never passes for the other."""
+    digest = hashlib.sha256(b"outreach-bot/staff-marker/v1:" + secret.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
 def session_middleware(services: Services, secret: str) -> Any:
     """Load the session from its cookie and write it back: HttpOnly, SameSite=Lax, Secure on https.
 
@@ -95,6 +102,7 @@ def session_middleware(services: Services, secret: str) -> Any:
     at most once a minute while in use, so an idle session expires by itself, even if stolen.
     """
     fernet = session_fernet(secret)
+    marker = staff_fernet(secret)
     max_age = int(services.settings.session_hours * 3600)
     secure = services.settings.public_url.scheme == "https"
 
@@ -119,12 +127,14 @@ def session_middleware(services: Services, secret: str) -> Any:
         if len(value) > MAX_COOKIE:
             logger.error("admin session too large (%s bytes); not saved", len(value))
             return
-        for name, path in ((COOKIE_NAME, COOKIE_PATH), (STAFF_COOKIE, STAFF_COOKIE_PATH)):
-            if name == STAFF_COOKIE and "uid" not in session:
-                continue
+        cookies = [(COOKIE_NAME, value, COOKIE_PATH)]
+        if isinstance(session.get("uid"), int):
+            staff = marker.encrypt(json.dumps({"uid": session["uid"]}).encode()).decode("ascii")
+            cookies.append((STAFF_COOKIE, staff, STAFF_COOKIE_PATH))
+        for name, content, path in cookies:
             response.set_cookie(
                 name,
-                value,
+                content,
                 max_age=max_age,
                 path=path,
                 httponly=True,
@@ -154,11 +164,11 @@ async def staff_account(request: web.Request) -> Account | None:
     Public pages use it to tell staff from the public; it signs nobody in and changes no
     cookie. An expired, forged or signed-out session, or a deactivated account, is nobody.
     """
-    raw = request.cookies.get(STAFF_COOKIE) or request.cookies.get(COOKIE_NAME)
+    raw = request.cookies.get(STAFF_COOKIE)
     if not raw:
         return None
     services = request.app[services_key]
-    fernet = session_fernet(resolve_secret(services.settings))
+    fernet = staff_fernet(resolve_secret(services.settings))
     try:
         data = json.loads(
             fernet.decrypt(raw.encode("ascii"), ttl=int(services.settings.session_hours * 3600))
