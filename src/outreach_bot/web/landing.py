@@ -38,6 +38,7 @@ from outreach_bot.core.campaigns import (
     record_scan,
 )
 from outreach_bot.dialogue.replies import Button
+from outreach_bot.web.admin.security import staff_account
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.posters import NBSP, display_phone
 
@@ -170,10 +171,14 @@ def _state(campaign: LandingCampaign | None) -> str:
 
 
 async def on_landing(request: web.Request) -> web.Response:
-    """Show the landing page of a scanned code and count the scan (no IP, no user agent)."""
+    """Show the landing page of a scanned code and count the scan (no IP, no user agent).
+
+    Staff signed in to the back office see the page but are not counted: checking a poster
+    before printing it is not a young person reached.
+    """
     services = request.app[services_key]
     raw = request.match_info["code"]
-    if _is_prefetch(request):
+    if _is_prefetch(request) or await staff_account(request) is not None:
         campaign = await find_landing_campaign(services.sessions, raw)
     else:
         campaign = await record_scan(services.sessions, raw)

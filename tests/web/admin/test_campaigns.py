@@ -9,13 +9,13 @@ import re
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from outreach_bot.app import Services
 from outreach_bot.core.campaigns import create_campaign, get_campaign, record_scan
 from outreach_bot.core.demo import seed_demo
-from outreach_bot.storage.models import Campaign
-from tests.web.admin.conftest import Browser
+from outreach_bot.storage.models import Campaign, CampaignScan, User
+from tests.web.admin.conftest import EMAILS, Browser
 
 DEMO_KEY_FIGURES = {"identified": 71, "mobilised": 10, "interventions": 4, "scans": 174}
 WHO = {"outreach": "olga", "counsellor": "lea", "coordinator": "coordinator", "admin": "admin"}
@@ -128,7 +128,22 @@ async def test_an_empty_code_is_made_from_the_name(browser: Browser) -> None:
     response = await browser.post(
         "/admin/campaigns", {"code": "", "name": "Fête du sport à Étain"}
     )
-    assert response.headers["Location"] == "/admin/campaigns/FETE-DU-SPORT-A-ETAIN"
+    assert response.headers["Location"] == "/admin/campaigns/FETE-SPORT"
+
+
+async def test_a_code_made_from_a_long_name_is_short_enough_to_text(
+    browser: Browser, services: Services
+) -> None:
+    """A long event name still gives a code of at most 12 characters, on the poster too."""
+    await signed_in(browser, "outreach")
+    name = "Forum de l'emploi saisonnier et de l'alternance, Verdun 2026"
+    response = await browser.post("/admin/campaigns", {"code": "", "name": name})
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    assert code == "FORUM-EMPLOI"
+    campaign = await get_campaign(services.sessions, code)
+    assert campaign.name == name
+    page = await (await browser.get(f"/admin/campaigns/{code}")).text()
+    assert f"/q/{code}" in page
 
 
 @pytest.mark.parametrize(
@@ -305,3 +320,66 @@ async def test_a_bad_period_is_explained(browser: Browser) -> None:
             response = await browser.get(f"{path}?{query}")
             assert response.status == 400
             assert "Période invalide" in await response.text()
+
+
+async def scans(services: Services) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count(CampaignScan.id))) or 0)
+
+
+async def test_staff_trying_the_qr_code_are_not_counted_as_scans(
+    browser: Browser, second_browser: Browser, services: Services
+) -> None:
+    """Signed in, staff open /q/CODE like anyone, uncounted; signed out, they count again."""
+    await signed_in(browser, "outreach")
+    await browser.post("/admin/campaigns", {"code": "FORUM", "name": "Forum"})
+    page = await browser.get("/q/FORUM")
+    assert page.status == 200
+    assert "/q/FORUM/chat" in await page.text()
+    assert await scans(services) == 0
+
+    stranger = await second_browser.get("/q/FORUM")  # the public, same page, counted
+    assert stranger.status == 200
+    assert await scans(services) == 1
+
+    forged = await second_browser.client.get("/q/FORUM", cookies={"outreach_staff": "x" * 120})
+    assert forged.status == 200
+    assert await scans(services) == 2
+
+    await browser.post("/admin/logout")
+    await browser.get("/q/FORUM")
+    assert await scans(services) == 3
+
+
+async def test_a_deactivated_account_is_counted_like_the_public(
+    browser: Browser, services: Services
+) -> None:
+    """The cookie alone proves nothing: the account behind it must still be active."""
+    await signed_in(browser, "outreach")
+    await browser.post("/admin/campaigns", {"code": "FORUM", "name": "Forum"})
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(User).where(User.email == EMAILS[WHO["outreach"]]).values(active=False)
+        )
+    await browser.get("/q/FORUM")
+    assert await scans(services) == 1
+
+
+async def test_the_landing_page_marker_cannot_open_the_back_office(
+    browser: Browser, second_browser: Browser, services: Services
+) -> None:
+    """The cookie that spares staff scans holds no session: replayed on /admin/ it is nobody."""
+    await signed_in(browser, "outreach")
+    jar = {cookie.key: cookie.value for cookie in browser.client.session.cookie_jar}
+    marker, session = jar["outreach_staff"], jar["outreach_admin"]
+    assert marker != session
+
+    stolen = await second_browser.client.get(
+        "/admin/campaigns", cookies={"outreach_admin": marker}, allow_redirects=False
+    )
+    assert stolen.status == 303
+    assert "/admin/login" in stolen.headers["Location"]
+
+    await create_campaign(services.sessions, "FORUM", name="Forum")
+    await second_browser.client.get("/q/FORUM", cookies={"outreach_staff": session})
+    assert await scans(services) == 1, "a session cookie is no marker either"
