@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from outreach_bot.dialogue.state import Step
+from outreach_bot.domain.places import Place, PlaceKind, PlacesAnswer
 from tests.dialogue.test_engine import CONTENT, Conversation
 
 CEJ = CONTENT.answers["cej"]
@@ -93,3 +96,59 @@ def test_english_follow_up_is_in_english() -> None:
     assert amount is not None
     assert amount.text.en in chat.text()
     assert "Source: " in chat.text()
+
+
+def _places(near: str | None = None, *, in_near: bool = False) -> PlacesAnswer:
+    stenay = Place(
+        kind=PlaceKind.PERMANENCE,
+        name="Permanence MiloMouv'",
+        address="Maison France Services",
+        commune_insee="55502",
+        commune_name="Stenay",
+        held_on=date(2026, 11, 27),
+        hours="14h-17h",
+    )
+    office = Place(
+        kind=PlaceKind.OFFICE,
+        name="Mission Locale",
+        address="",
+        commune_insee="55545",
+        commune_name="Verdun",
+        held_on=None,
+        hours="lun.-ven. 9h-12h",
+    )
+    return PlacesAnswer((stenay, office), near=near, in_near=in_near)
+
+
+def test_where_are_you_lists_the_places_the_core_found() -> None:
+    """ "Vous êtes où ?" gets the dates and offices, in the order the core chose."""
+    chat = Conversation()
+    chat.places = _places()
+    chat.say("vous êtes où cette semaine ?", "mission_locale_info")
+    lines = chat.last.replies[0].text.splitlines() if chat.last else []
+    assert lines == [
+        CONTENT.message("places_intro", "fr"),
+        "- ven. 27/11, 14h-17h : Permanence MiloMouv', Maison France Services, Stenay",
+        "- Mission Locale, Verdun : lun.-ven. 9h-12h",
+    ]
+
+
+def test_a_commune_in_the_question_gets_a_yes_or_a_no() -> None:
+    """ "Une permanence à Stenay ?" says yes (or that there is none) before the list."""
+    chat = Conversation()
+    chat.places = _places("Stenay", in_near=True)
+    chat.say("il y a une permanence à Stenay ?", "mission_locale_info")
+    assert chat.text().startswith("Oui, on passe à Stenay.")
+    chat.places = _places("Dun-sur-Meuse")
+    chat.say("et à Dun-sur-Meuse ?", "mission_locale_info")
+    assert chat.text().startswith("Pas de date à Dun-sur-Meuse")
+
+
+def test_where_with_no_place_listed_says_so() -> None:
+    """With nothing in the back office, the reviewed fallback text is said, with its source."""
+    chat = Conversation()
+    chat.places = PlacesAnswer(())
+    chat.say('/mission_locale_info{"followup":"where"}')
+    where = CONTENT.answers["mission_locale_info"].followup("where")
+    assert where is not None
+    assert where.text.fr in chat.text()

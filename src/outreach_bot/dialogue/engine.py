@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final
 
 from outreach_bot.content import Content
@@ -37,6 +37,7 @@ from outreach_bot.domain.fields import (
     parse_first_name,
     parse_phone,
 )
+from outreach_bot.domain.places import PlacesAnswer
 
 MAX_RETRIES: Final = 2
 MAX_NEED_LENGTH: Final = 300
@@ -141,6 +142,12 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "fix_need": (),
         "fix_when": (),
         "followup_source": ("source",),
+        "places_intro": (),
+        "places_in_near": ("commune",),
+        "places_none_near": ("commune",),
+        "place_dated": ("when", "where"),
+        "place_office": ("where", "hours"),
+        "place_weekdays": (),
         **{key: () for key, _ in TOPIC_MENU},
         **dict.fromkeys(WHEN_CHOICES, ()),
     }.items()
@@ -148,6 +155,8 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
 
 
 NOT_A_WORD: Final = re.compile(r"[^a-z0-9€%]+")
+#: The follow-up answered from the places the team keeps in the back office.
+WHERE: Final = ("mission_locale_info", "where")
 
 
 def _keyword_text(text: str) -> str:
@@ -250,7 +259,9 @@ class DialogueEngine:
         if in_form or state.step is Step.OFFER_LEAD:
             heard = Heard(turn, text, payload, intent, confidence, followup)
             return self._form(state, heard, effects)
-        return self._idle(state, intent, confidence, effects, followup=followup)
+        return self._idle(
+            state, intent, confidence, effects, followup=followup, places=turn.places
+        )
 
     # -- understanding -----------------------------------------------------------------------
 
@@ -344,6 +355,7 @@ class DialogueEngine:
         effects: Effects,
         *,
         followup: str | None = None,
+        places: PlacesAnswer | None = None,
     ) -> Outcome:
         if intent == "greet" and confidence >= self._threshold:
             state.greeted = True
@@ -367,7 +379,13 @@ class DialogueEngine:
             return self._say(state, effects, self._reply("unknown_button", state, menu=True))
         state.topic = intent if intent not in {"bot_challenge"} else state.topic
         chosen = answer.followup(followup)
-        replies = [Reply(self._answer_text(answer, chosen, state))]
+        if chosen is None and places is not None and places.near and intent == WHERE[0]:
+            chosen = answer.followup(WHERE[1])  # "une permanence à Stenay ?" asks where
+        where = (answer.intent, chosen.id) == WHERE if chosen else False
+        if where and places is not None and places.places:
+            replies = [Reply(self._places_text(places, state))]
+        else:
+            replies = [Reply(self._answer_text(answer, chosen, state))]
         more = self._followup_buttons(answer, chosen, state)
         if answer.offer_lead:
             state.step = Step.OFFER_LEAD
@@ -383,6 +401,29 @@ class DialogueEngine:
             return answer.text.get(state.locale)
         source = self._text("followup_source", state, source=_short_source(chosen.source))
         return f"{chosen.text.get(state.locale)}\n{source}"
+
+    def _places_text(self, places: PlacesAnswer, state: DialogueState) -> str:
+        """Where to meet the team, nearest first: dated places, then offices and hours."""
+        if places.near is None:
+            lines = [self._text("places_intro", state)]
+        else:
+            key = "places_in_near" if places.in_near else "places_none_near"
+            lines = [self._text(key, state, commune=places.near)]
+        for place in places.places:
+            where = ", ".join(
+                part for part in (place.name, place.address, place.commune_name) if part
+            )
+            if place.held_on is not None:
+                when = self._day(place.held_on, state)
+                when = f"{when}, {place.hours}" if place.hours else when
+                lines.append(self._text("place_dated", state, when=when, where=where))
+            else:
+                lines.append(self._text("place_office", state, where=where, hours=place.hours))
+        return "\n".join(lines)
+
+    def _day(self, day: date, state: DialogueState) -> str:
+        weekdays = self._text("place_weekdays", state).split(",")
+        return f"{weekdays[day.weekday()].strip()} {day:%d/%m}"
 
     def _followup_buttons(
         self, answer: Answer, chosen: FollowUp | None, state: DialogueState
@@ -437,7 +478,14 @@ class DialogueEngine:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
-        return self._idle(state, intent, heard.confidence, effects, followup=heard.followup)
+        return self._idle(
+            state,
+            intent,
+            heard.confidence,
+            effects,
+            followup=heard.followup,
+            places=heard.turn.places,
+        )
 
     def _on_consent(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         intent = heard.intent
