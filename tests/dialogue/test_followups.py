@@ -152,3 +152,22 @@ def test_where_with_no_place_listed_says_so() -> None:
     where = CONTENT.answers["mission_locale_info"].followup("where")
     assert where is not None
     assert where.text.fr in chat.text()
+
+
+def test_another_commune_right_after_the_places_gets_the_places_again() -> None:
+    """ "Et à Dun-sur-Meuse ?" just after the list is the same question, not a misunderstanding."""
+    chat = Conversation()
+    chat.places = _places()
+    chat.say("vous êtes où cette semaine ?", "mission_locale_info")
+    chat.places = _places("Dun-sur-Meuse")
+    chat.say("et a Dun-sur-Meuse ?", "out_of_scope", 0.2)
+    assert chat.text().startswith("Pas de date à Dun-sur-Meuse")
+
+
+def test_a_commune_after_another_topic_is_not_taken_for_a_place_question() -> None:
+    """After the CEJ answer, a low-confidence message is not answered with places."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej")
+    chat.places = _places("Stenay")
+    chat.say("et a Stenay ?", "out_of_scope", 0.2)
+    assert "Stenay" not in chat.text()

@@ -154,8 +154,8 @@ class ConversationService:
             # Where to meet the team changes every week: read it only when it may be asked.
             places = (
                 await places_for_question(session, text, today=now.date())
-                if prediction.intent == "mission_locale_info"
-                or text.startswith("/mission_locale_info")
+                if "mission_locale_info"
+                in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 else None
             )
             turn = Turn(

@@ -478,6 +478,15 @@ class DialogueEngine:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
+        places = heard.turn.places
+        if (
+            state.topic == WHERE[0]
+            and places is not None
+            and places.near
+            and (heard.confidence < self._threshold or intent in {"out_of_scope", WHERE[0]})
+        ):
+            # "et à Damvillers ?" just after the places: the same question, another commune.
+            return self._idle(state, WHERE[0], 1.0, effects, followup=WHERE[1], places=places)
         return self._idle(
             state,
             intent,

@@ -36,6 +36,11 @@ KIND_LABELS: Final = {
     PlaceKind.PERMANENCE: "Permanence (date)",
     PlaceKind.EVENT: "Événement (date)",
 }
+KIND_SHORT: Final = {
+    PlaceKind.OFFICE: "Bureau",
+    PlaceKind.PERMANENCE: "Permanence",
+    PlaceKind.EVENT: "Événement",
+}
 
 
 def _form(data: Mapping[str, object]) -> PlaceForm:
@@ -76,6 +81,7 @@ async def _list(
             "form": form or PlaceForm(kind=PlaceKind.PERMANENCE.value, name="", commune=""),
             "errors": errors,
             "kinds": KIND_LABELS,
+            "kind_short": KIND_SHORT,
             "horizon_days": HORIZON_DAYS,
         },
         status=400 if errors else 200,

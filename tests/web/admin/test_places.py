@@ -164,3 +164,17 @@ async def test_an_unknown_place_is_a_404(browser: Browser) -> None:
     assert (await browser.get("/admin/places/999")).status == 404
     assert (await browser.get("/admin/places/abc")).status == 404
     assert (await browser.post("/admin/places/999/delete")).status == 404
+
+
+async def test_a_second_commune_in_a_row_gets_its_own_answer(
+    browser: Browser, client, services: Services
+) -> None:
+    """ "Vous êtes où ?" then "et à Dun-sur-Meuse ?": the second commune gets its yes or no."""
+    await browser.login("olga")
+    await _add(browser, kind="permanence", name="Perm", commune="Stenay", held_on=_day(2))
+    chat = RestChat(client)
+    await chat.say("vous êtes où cette semaine ?")
+    await chat.say("et à Dun-sur-Meuse ?")
+    expected = services.content.message("places_none_near", "fr", commune="Dun-sur-Meuse")
+    assert chat.last[0]["text"].startswith(expected)
+    assert "Stenay" in chat.last[0]["text"]
