@@ -57,7 +57,6 @@ def test_the_knowledge_base_has_follow_ups_for_the_topics_young_people_ask_about
     """The topics the issue lists each offer follow-up questions, with distinct ids."""
     content = load_content(BOT)
     for intent in (
-        "find_job",
         "cej",
         "apprenticeship",
         "service_civique",

@@ -16,18 +16,18 @@ def _payloads(conversation: Conversation) -> list[str]:
     return [button.payload for button in conversation.last.replies[-1].buttons]
 
 
-def test_topic_answer_offers_its_follow_ups_before_yes_and_no() -> None:
-    """The CEJ answer offers "c'est combien ?" and the others, then the counsellor offer."""
+def test_topic_answer_offers_its_follow_ups_after_yes_and_no() -> None:
+    """The CEJ answer offers the counsellor (yes, no), then "c'est combien ?" and the others."""
     chat = Conversation()
     chat.say("c'est quoi le CEJ", "cej")
     assert CEJ.text.fr in chat.text()
     assert _payloads(chat) == [
-        *(f'/cej{{"followup":"{f.id}"}}' for f in CEJ.followups),
         "/affirm",
         "/deny",
+        *(f'/cej{{"followup":"{f.id}"}}' for f in CEJ.followups),
     ]
     titles = [b.title for b in chat.last.replies[-1].buttons] if chat.last else []
-    assert titles[0] == CEJ.followups[0].question.fr
+    assert titles[2] == CEJ.followups[0].question.fr
 
 
 def test_choosing_a_follow_up_gives_its_answer_with_its_source() -> None:
@@ -63,10 +63,10 @@ def test_a_typed_question_without_keyword_gets_the_topic_answer() -> None:
 
 
 def test_on_sms_a_digit_picks_a_follow_up() -> None:
-    """On SMS buttons are numbered lines: "1" is the first follow-up question."""
+    """On SMS buttons are numbered lines: 1 and 2 answer the offer, 3 is the first question."""
     chat = Conversation(channel="sms", sender_phone="+33612345678")
     chat.say("apprentissage", "apprenticeship")
-    chat.say("1")
+    chat.say("3")
     pay = CONTENT.answers["apprenticeship"].followups[0]
     assert pay.text.fr in chat.text()
 

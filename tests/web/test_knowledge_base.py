@@ -18,7 +18,7 @@ async def test_follow_up_button_answers_with_its_source(client, services: Servic
     assert chat.last[0]["text"].endswith(
         "Source : 1jeune1solution.gouv.fr/contrat-engagement-jeune"
     )
-    assert chat.payloads()[-2:] == ["/affirm", "/deny"]
+    assert chat.payloads()[:2] == ["/affirm", "/deny"]
 
 
 async def test_typed_question_reaches_the_follow_up(client, services: Services) -> None:

@@ -61,7 +61,7 @@ async def test_faq_answer_comes_from_the_knowledge_base(client, services: Servic
         f'/cej{{"followup":"{followup.id}"}}'
         for followup in services.content.answers["cej"].followups
     ]
-    assert chat.payloads() == [*followups, "/affirm", "/deny"]
+    assert chat.payloads() == ["/affirm", "/deny", *followups]
 
 
 async def test_full_lead_with_correction_lands_in_the_sector_queue(

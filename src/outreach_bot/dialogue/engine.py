@@ -390,7 +390,8 @@ class DialogueEngine:
         if answer.offer_lead:
             state.step = Step.OFFER_LEAD
             yes_no = self._buttons(state, (("button_yes", "/affirm"), ("button_no", "/deny")))
-            replies.append(Reply(self._text("offer_lead", state), (*more, *yes_no)))
+            # Yes and no first: on SMS "1" has always meant yes to the counsellor offer.
+            replies.append(Reply(self._text("offer_lead", state), (*yes_no, *more)))
         elif more:
             replies[-1] = Reply(replies[-1].text, more)
         return self._say(state, effects, *replies)
