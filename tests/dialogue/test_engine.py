@@ -12,6 +12,7 @@ from outreach_bot.content import load_content
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.state import DialogueState, Step
 from outreach_bot.dialogue.turn import Turn
+from outreach_bot.domain.places import PlacesAnswer
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = load_content(ROOT / "bot")
@@ -27,6 +28,7 @@ class Conversation:
     engine: DialogueEngine = field(default_factory=lambda: DialogueEngine(CONTENT, threshold=0.45))
     state: DialogueState = field(default_factory=DialogueState)
     last: Outcome | None = None
+    places: PlacesAnswer | None = None
 
     def say(
         self,
@@ -50,6 +52,7 @@ class Conversation:
                 sender_phone=self.sender_phone,
                 human_active=human_active,
                 has_open_lead=has_open_lead,
+                places=self.places,
             ),
         )
         self.state = self.last.state

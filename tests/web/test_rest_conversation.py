@@ -57,7 +57,11 @@ async def test_faq_answer_comes_from_the_knowledge_base(client, services: Servic
     chat = RestChat(client)
     await chat.say("c'est quoi le contrat d'engagement jeune ?")
     assert chat.last[0]["text"] == services.content.answers["cej"].text.fr
-    assert chat.payloads() == ["/affirm", "/deny"]
+    followups = [
+        f'/cej{{"followup":"{followup.id}"}}'
+        for followup in services.content.answers["cej"].followups
+    ]
+    assert chat.payloads() == ["/affirm", "/deny", *followups]
 
 
 async def test_full_lead_with_correction_lands_in_the_sector_queue(

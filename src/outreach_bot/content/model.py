@@ -52,14 +52,80 @@ class Localized(_Strict):
         return self.en if locale == "en" else self.fr
 
 
-class Answer(_Strict):
-    """A reviewed knowledge-base answer."""
+#: What counts as a figure in an answer: an amount in euros, a percentage, a phone number
+#: (ten digits from 0, a short number such as 3018 or 115, or 116 xxx). Each one must be
+#: declared with where it was checked, so no figure reaches a young person unsourced.
+FIGURE_RE: Final = re.compile(
+    r"\d[\d\u00a0\u202f ]*(?:[,.]\d+)?[\u00a0\u202f ]?(?:€|%)"
+    r"|\b0[\u00a0 ]?[1-9](?:[\u00a0 .]?\d{2}){4}\b"
+    r"|\b0[\u00a0 ]?800[\u00a0 ]?\d{3}[\u00a0 ]?\d{3}\b"
+    r"|\b116[\u00a0 ]\d{3}\b"
+    r"|\b(?:3\d{3}|11[2-9])\b"
+)
+_SPACES: Final = re.compile(r"[\s\u00a0\u202f]+")
 
-    intent: str
+
+def figures_in(text: str) -> list[str]:
+    """The figures written in ``text`` (euro amounts, percentages, phone numbers), as written."""
+    return [_SPACES.sub(" ", match.group().strip()) for match in FIGURE_RE.finditer(text)]
+
+
+class Figure(_Strict):
+    """A figure an answer states, with where someone checked it (the facts sheet's source)."""
+
+    value: str = Field(min_length=1)
+    ref: str = Field(min_length=5)
+
+
+class _Sourced(_Strict):
+    """A text with its source page, review date and the figures it states."""
+
     source: str = Field(pattern=r"^https://")
     reviewed: date
-    offer_lead: bool = True
     text: Localized
+    figures: list[Figure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _figures_declared(self) -> _Sourced:
+        declared = {_SPACES.sub(" ", figure.value) for figure in self.figures}
+        for locale in LOCALES:
+            undeclared = [f for f in figures_in(self.text.get(locale)) if f not in declared]
+            if undeclared:
+                raise ValueError(
+                    f"text.{locale} states {undeclared} without a figures entry giving its source"
+                )
+        return self
+
+
+class FollowUp(_Sourced):
+    """A question young people ask next on the same topic, offered as a quick reply.
+
+    ``keywords`` (compared without accents or case) send a typed question here, so that
+    "c'est combien le CEJ ?" gets the amount rather than the general answer.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    question: Localized
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Answer(_Sourced):
+    """A reviewed knowledge-base answer and the follow-up questions of its topic."""
+
+    intent: str
+    offer_lead: bool = True
+    followups: list[FollowUp] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_followups(self) -> Answer:
+        ids = [followup.id for followup in self.followups]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"follow-up ids repeat in {self.intent}: {ids}")
+        return self
+
+    def followup(self, followup_id: str | None) -> FollowUp | None:
+        """The follow-up with this id, if the topic has one."""
+        return next((f for f in self.followups if f.id == followup_id), None)
 
 
 class AnswerFile(_Strict):

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.channels.base import InboundMessage
 from outreach_bot.core.events import EventBus, TeamEvent
 from outreach_bot.core.outbox import encode
+from outreach_bot.core.places import places_for_question
 from outreach_bot.core.sectors import sector_for
 from outreach_bot.core.stats import record_erasure
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
@@ -153,6 +154,13 @@ class ConversationService:
                 return InboundResult(conversation.id, [], duplicate=True), []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
+            # Where to meet the team changes every week: read it only when it may be asked.
+            places = (
+                await places_for_question(session, text, today=now.date())
+                if "mission_locale_info"
+                in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
+                else None
+            )
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -167,6 +175,7 @@ class ConversationService:
                 ),
                 opted_out=conversation.opted_out,
                 has_open_lead=await _open_lead(session, conversation.id) is not None,
+                places=places,
             )
             outcome = self._engine.step(state, turn)
             session.add(

@@ -6,12 +6,14 @@ form) is tested without a channel or a database; the core applies the effects it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final
 
 from outreach_bot.content import Content
+from outreach_bot.content.model import Answer, FollowUp
 from outreach_bot.dialogue.locale import guess_locale
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
@@ -35,6 +37,7 @@ from outreach_bot.domain.fields import (
     parse_first_name,
     parse_phone,
 )
+from outreach_bot.domain.places import PlacesAnswer
 
 MAX_RETRIES: Final = 2
 MAX_NEED_LENGTH: Final = 300
@@ -141,10 +144,32 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "fix_commune": (),
         "fix_need": (),
         "fix_when": (),
+        "followup_source": ("source",),
+        "places_intro": (),
+        "places_in_near": ("commune",),
+        "places_none_near": ("commune",),
+        "place_dated": ("when", "where"),
+        "place_office": ("where", "hours"),
+        "place_weekdays": (),
         **{key: () for key, _ in TOPIC_MENU},
         **dict.fromkeys(WHEN_CHOICES, ()),
     }.items()
 }
+
+
+NOT_A_WORD: Final = re.compile(r"[^a-z0-9€%]+")
+#: The follow-up answered from the places the team keeps in the back office.
+WHERE: Final = ("mission_locale_info", "where")
+
+
+def _keyword_text(text: str) -> str:
+    """Words compared for follow-up keywords: no case, accents or punctuation, space-framed."""
+    return f" {NOT_A_WORD.sub(' ', fold(text)).strip()} "
+
+
+def _short_source(url: str) -> str:
+    """A source as a young person reads it: the address without ``https://www.``."""
+    return url.removeprefix("https://").removeprefix("www.").rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +181,7 @@ class Heard:
     payload: Payload | None
     intent: str
     confidence: float
+    followup: str | None = None
 
 
 @dataclass
@@ -230,9 +256,13 @@ class DialogueEngine:
                 return outcome
         if intent == "ask_human" and not in_form:
             return self._ask_human(state, turn, effects)
+        followup = self._followup_asked(intent, payload, text)
         if in_form or state.step is Step.OFFER_LEAD:
-            return self._form(state, Heard(turn, text, payload, intent, confidence), effects)
-        return self._idle(state, intent, confidence, effects)
+            heard = Heard(turn, text, payload, intent, confidence, followup)
+            return self._form(state, heard, effects)
+        return self._idle(
+            state, intent, confidence, effects, followup=followup, places=turn.places
+        )
 
     # -- understanding -----------------------------------------------------------------------
 
@@ -264,6 +294,24 @@ class DialogueEngine:
         if keyword in DENY_WORDS:
             return "deny", 1.0
         return turn.intent, turn.confidence
+
+    def _followup_asked(self, intent: str, payload: Payload | None, text: str) -> str | None:
+        """Which follow-up of the topic the message asks for: a button says it, or a keyword.
+
+        A button payload is ``/cej{"followup":"amount"}``: the intent stays one of the 25, the
+        entity picks the answer. Typed, "c'est combien le CEJ ?" reaches the same answer
+        through the keywords the content lists for it; the first follow-up that matches wins.
+        """
+        answer = self._content.answer(intent)
+        if answer is None or not answer.followups:
+            return None
+        if payload is not None:
+            return payload.entities.get("followup")
+        words = _keyword_text(text)
+        for followup in answer.followups:
+            if any(_keyword_text(keyword) in words for keyword in followup.keywords):
+                return followup.id
+        return None
 
     # -- global commands ---------------------------------------------------------------------
 
@@ -392,7 +440,14 @@ class DialogueEngine:
     # -- idle: answers and small talk ----------------------------------------------------------
 
     def _idle(
-        self, state: DialogueState, intent: str, confidence: float, effects: Effects
+        self,
+        state: DialogueState,
+        intent: str,
+        confidence: float,
+        effects: Effects,
+        *,
+        followup: str | None = None,
+        places: PlacesAnswer | None = None,
     ) -> Outcome:
         if intent == "greet" and confidence >= self._threshold:
             state.greeted = True
@@ -415,17 +470,67 @@ class DialogueEngine:
             effects.not_understood = True
             return self._say(state, effects, self._reply("unknown_button", state, menu=True))
         state.topic = intent if intent not in {"bot_challenge"} else state.topic
-        replies = [Reply(answer.text.get(state.locale))]
+        chosen = answer.followup(followup)
+        if chosen is None and places is not None and places.near and intent == WHERE[0]:
+            chosen = answer.followup(WHERE[1])  # "une permanence à Stenay ?" asks where
+        where = (answer.intent, chosen.id) == WHERE if chosen else False
+        if where and places is not None and places.places:
+            replies = [Reply(self._places_text(places, state))]
+        else:
+            replies = [Reply(self._answer_text(answer, chosen, state))]
+        more = self._followup_buttons(answer, chosen, state)
         if answer.offer_lead:
             state.step = Step.OFFER_LEAD
-            replies.append(
-                self._reply(
-                    "offer_lead",
-                    state,
-                    buttons=(("button_yes", "/affirm"), ("button_no", "/deny")),
-                )
-            )
+            yes_no = self._buttons(state, (("button_yes", "/affirm"), ("button_no", "/deny")))
+            # Yes and no first: on SMS "1" has always meant yes to the counsellor offer.
+            replies.append(Reply(self._text("offer_lead", state), (*yes_no, *more)))
+        elif more:
+            replies[-1] = Reply(replies[-1].text, more)
         return self._say(state, effects, *replies)
+
+    def _answer_text(self, answer: Answer, chosen: FollowUp | None, state: DialogueState) -> str:
+        """The topic's answer, or the follow-up asked for with the page it comes from."""
+        if chosen is None:
+            return answer.text.get(state.locale)
+        source = self._text("followup_source", state, source=_short_source(chosen.source))
+        return f"{chosen.text.get(state.locale)}\n{source}"
+
+    def _places_text(self, places: PlacesAnswer, state: DialogueState) -> str:
+        """Where to meet the team, nearest first: dated places, then offices and hours."""
+        if places.near is None:
+            lines = [self._text("places_intro", state)]
+        else:
+            key = "places_in_near" if places.in_near else "places_none_near"
+            lines = [self._text(key, state, commune=places.near)]
+        for place in places.places:
+            where = ", ".join(
+                part for part in (place.name, place.address, place.commune_name) if part
+            )
+            if place.held_on is not None:
+                when = self._day(place.held_on, state)
+                when = f"{when}, {place.hours}" if place.hours else when
+                lines.append(self._text("place_dated", state, when=when, where=where))
+            else:
+                lines.append(self._text("place_office", state, where=where, hours=place.hours))
+        return "\n".join(lines)
+
+    def _day(self, day: date, state: DialogueState) -> str:
+        weekdays = self._text("place_weekdays", state).split(",")
+        return f"{weekdays[day.weekday()].strip()} {day:%d/%m}"
+
+    def _followup_buttons(
+        self, answer: Answer, chosen: FollowUp | None, state: DialogueState
+    ) -> tuple[Button, ...]:
+        """The topic's other follow-up questions as quick replies, in the content's order."""
+        return tuple(
+            Button(followup.question.get(state.locale), self._followup_payload(answer, followup))
+            for followup in answer.followups
+            if followup is not chosen
+        )
+
+    @staticmethod
+    def _followup_payload(answer: Answer, followup: FollowUp) -> str:
+        return f'/{answer.intent}{{"followup":"{followup.id}"}}'
 
     # -- the lead form -------------------------------------------------------------------------
 
@@ -466,7 +571,23 @@ class DialogueEngine:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
-        return self._idle(state, intent, heard.confidence, effects)
+        places = heard.turn.places
+        if (
+            state.topic == WHERE[0]
+            and places is not None
+            and places.near
+            and (heard.confidence < self._threshold or intent in {"out_of_scope", WHERE[0]})
+        ):
+            # "et à Damvillers ?" just after the places: the same question, another commune.
+            return self._idle(state, WHERE[0], 1.0, effects, followup=WHERE[1], places=places)
+        return self._idle(
+            state,
+            intent,
+            heard.confidence,
+            effects,
+            followup=heard.followup,
+            places=heard.turn.places,
+        )
 
     def _on_consent(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         intent = heard.intent

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from outreach_bot.domain.places import PlacesAnswer
+
 PAYLOAD_RE: Final = re.compile(r"^/(?P<name>[a-z_]{2,40})(?P<entities>\{.*\})?$", re.DOTALL)
 
 #: Words that work in every state and on every channel, whatever the classifier thinks. They
@@ -111,6 +113,8 @@ class Turn:
     """An inbound message with what the NLU made of it.
 
     ``sender_phone`` is the number an SMS came from (E.164), so the form can offer to use it.
+    ``places`` is where the team can be met, looked up by the core when the message asks
+    about the Mission Locale (the engine itself does no I/O).
     """
 
     text: str
@@ -123,6 +127,7 @@ class Turn:
     human_active: bool = False
     opted_out: bool = False
     has_open_lead: bool = False
+    places: PlacesAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)

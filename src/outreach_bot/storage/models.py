@@ -380,3 +380,24 @@ class FigureTally(Base):
     )
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LocalPlace(Base):
+    """Where the team can be met: an office and its hours, or a dated permanence or event.
+
+    Kept by the team in the back office and told by the bot, nearest first. Not personal data
+    (a place, a date, opening hours), so stored in clear, unlike leads and transcripts.
+    """
+
+    __tablename__ = "local_places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    commune_name: Mapped[str] = mapped_column(String(100))
+    held_on: Mapped[date | None] = mapped_column(Date, index=True)
+    hours: Mapped[str] = mapped_column(String(100), default="")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -68,12 +68,22 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("outreach", {"/admin/campaigns"}),
-        ("counsellor", {"/admin/", "/admin/campaigns", "/admin/quality"}),
-        ("coordinator", {"/admin/", "/admin/campaigns", "/admin/figures", "/admin/quality"}),
+        ("outreach", {"/admin/campaigns", "/admin/places"}),
+        ("counsellor", {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality"}),
+        (
+            "coordinator",
+            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/figures", "/admin/quality"},
+        ),
         (
             "admin",
-            {"/admin/", "/admin/campaigns", "/admin/figures", "/admin/quality", "/admin/audit"},
+            {
+                "/admin/",
+                "/admin/campaigns",
+                "/admin/places",
+                "/admin/figures",
+                "/admin/quality",
+                "/admin/audit",
+            },
         ),
     ],
 )

@@ -9,6 +9,7 @@ from outreach_bot.domain.fields.commune import (
     Commune,
     CommuneMatch,
     commune_by_insee,
+    find_commune_in,
     match_commune,
 )
 from outreach_bot.domain.fields.name import MAX_NAME_LENGTH, parse_first_name
@@ -20,6 +21,7 @@ __all__ = [
     "CommuneMatch",
     "commune_by_insee",
     "is_french_mobile",
+    "find_commune_in",
     "is_mobile",
     "match_commune",
     "parse_age",
