@@ -266,7 +266,7 @@ class DialogueEngine:
         effects.urgent = True
         effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis")
         state.step = Step.IDLE
-        state.buttons = []
+        state.offer(())
         replies = [Reply(kind.text.get(state.locale))]
         if not turn.human_active:
             replies.append(self._reply("crisis_followup", state))
@@ -464,7 +464,7 @@ class DialogueEngine:
                 for commune in match.suggestions[:3]
             ]
             buttons.append(Button(self._text("button_none", state), "/skip"))
-            state.buttons = [button.payload for button in buttons]
+            state.offer(buttons)
             return Outcome(
                 [Reply(self._text("did_you_mean", state), tuple(buttons))], state, effects
             )
@@ -642,7 +642,7 @@ class DialogueEngine:
 
     @staticmethod
     def _say(state: DialogueState, effects: Effects, *replies: Reply) -> Outcome:
-        """Remember the payloads of the last buttons offered, so a typed digit can pick one."""
+        """Remember the last buttons offered, so a typed digit can pick one."""
         last = replies[-1] if replies else None
-        state.buttons = [button.payload for button in last.buttons] if last else []
+        state.offer(last.buttons if last else ())
         return Outcome(list(replies), state, effects)

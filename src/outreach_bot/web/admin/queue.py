@@ -36,7 +36,8 @@ def lead_id_of(request: web.Request) -> int:
 
 
 async def queue_page(request: web.Request) -> web.Response:
-    """Leads of my sectors, urgent first then oldest, with filters and counts per status."""
+    """Leads of my sectors and urgent ones, urgent first then newest (or oldest, on demand),
+    with filters and counts per status."""
     account = current_account(request)
     if not account.works_on_leads:
         if "campaigns.list" in request.app.router.named_resources():
@@ -45,6 +46,7 @@ async def queue_page(request: web.Request) -> web.Response:
     status = request.query.get("status", "open")
     sector = request.query.get("sector") or None
     campaign = request.query.get("campaign") or None
+    order = "oldest" if request.query.get("order") == "oldest" else "newest"
     page = await queue(
         request.app[services_key].sessions,
         account,
@@ -52,6 +54,7 @@ async def queue_page(request: web.Request) -> web.Response:
             status=None if status == "all" else status,
             sector_code=sector,
             campaign_code=campaign,
+            newest_first=order == "newest",
             limit=200,
         ),
     )
@@ -60,7 +63,12 @@ async def queue_page(request: web.Request) -> web.Response:
         "queue.html",
         {
             "page": page,
-            "filter": {"status": status, "sector": sector or "", "campaign": campaign or ""},
+            "filter": {
+                "status": status,
+                "sector": sector or "",
+                "campaign": campaign or "",
+                "order": order,
+            },
             # The live script adds new leads only where they belong in this view.
             "accepts_new": status in {"open", "new", "all"} and not campaign,
             "total": sum(page.counts.values()),
@@ -111,7 +119,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 continue
             if event is SHUTDOWN:
                 break
-            if not account.can_see(event.sector_id):
+            if not account.can_see(event.sector_id, urgent=event.urgent):
                 continue
             data = {
                 "kind": event.kind,
