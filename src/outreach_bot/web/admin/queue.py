@@ -14,6 +14,7 @@ from outreach_bot.core.events import TeamEvent
 from outreach_bot.core.leads import LeadFilter, lead_card, queue
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.security import current_account
 from outreach_bot.web.keys import services_key
@@ -39,6 +40,8 @@ async def queue_page(request: web.Request) -> web.Response:
     """Leads of my sectors and urgent ones, urgent first then newest (or oldest, on demand),
     with filters and counts per status."""
     account = current_account(request)
+    if account.role is Role.FUNDER and "figures.page" in request.app.router.named_resources():
+        raise web.HTTPSeeOther(request.app.router["figures.page"].url_for())
     if not account.works_on_leads:
         if "campaigns.list" in request.app.router.named_resources():
             raise web.HTTPSeeOther(request.app.router["campaigns.list"].url_for())
