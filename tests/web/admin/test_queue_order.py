@@ -51,3 +51,17 @@ async def test_lead_log_shows_the_buttons_as_the_young_person_saw_them(
     assert "/deny" not in log
     assert "« Non »" not in log
     assert "non / corriger" not in log
+
+
+async def test_export_holds_the_button_titles(
+    client, browser: Browser, services: Services
+) -> None:
+    """What is kept about a button press is in the young person's export too."""
+    await run_full_lead(RestChat(client, sender="young-export"))
+    async with services.sessions() as session:
+        lead = await session.scalar(select(Lead))
+    assert lead is not None
+    await browser.login("admin")
+    export = await (await browser.get(f"/admin/leads/{lead.id}/export.json")).json()
+    pressed = [(item["text"], item["button"]) for item in export["messages"] if item["button"]]
+    assert ("/deny", "Corriger") in pressed
