@@ -120,7 +120,7 @@ async def test_commune_wins_over_campaign_and_fallback_is_last(services: Service
         session.add(Sector(code="verdun", name="Verdun", rules=["insee:55545"]))
         await session.flush()
         rows = await session.execute(select(Campaign.code, Campaign.id))
-        ids: dict[str, int] = dict(rows.tuples())
+        ids: dict[str, int] = {row.code: row.id for row in rows}
 
         async def code_of(insee: str | None, campaign_id: int | None) -> str | None:
             sector = await sector_for(session, insee, campaign_id=campaign_id)
