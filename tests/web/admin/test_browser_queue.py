@@ -135,8 +135,8 @@ async def test_quality_label_dropdown_is_readable(
     assert fits, "the chosen label is cut off"
     assert box is not None
     assert box["height"] >= 44
-    await _screenshot(page, "quality", 1280, 800)
-    await _screenshot(page, "quality", 360, 740)
+    await _screenshot(page, "quality-labels", 1280, 800)
+    await _screenshot(page, "quality-labels", 360, 740)
     await page.set_viewport_size({"width": 1280, "height": 800})
     # Headless Chromium draws no popup in screenshots: open the list in place to look at it.
     await select.evaluate("s => { s.size = s.options.length; }")
