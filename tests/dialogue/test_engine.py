@@ -437,3 +437,19 @@ def test_crisis_while_a_counsellor_writes_offers_the_numbers_but_no_team_button(
     chat.say("...", "crisis", 0.99, crisis_kind="suicide", human_active=True)
     assert chat.payloads() == ["tel:3114", "tel:112"]
     assert len(chat.last.replies if chat.last else []) == 1
+
+
+def test_chosen_button_is_named_by_the_title_the_young_person_saw() -> None:
+    """At the summary, /deny is "Corriger" (not "Non"); on SMS a digit names its button too;
+    a typed word or a payload not offered names none."""
+    chat = reach(Step.ASK_WHEN)
+    chat.say("/skip")
+    assert chat.state.step is Step.SUMMARY
+    assert chat.state.chosen_button("/deny") == CONTENT.message("button_fix", "fr")
+    assert chat.state.chosen_button("/affirm") == CONTENT.message("button_send", "fr")
+    assert chat.state.chosen_button("2") == CONTENT.message("button_fix", "fr")
+    assert chat.state.chosen_button("corriger") is None
+    assert chat.state.chosen_button("/skip") is None
+    assert chat.state.chosen_button("9") is None
+    stored = DialogueState.from_json(chat.state.to_json())
+    assert stored.chosen_button("/deny") == "Corriger"

@@ -177,6 +177,8 @@ class ConversationService:
                 has_open_lead=await _open_lead(session, conversation.id) is not None,
                 places=places,
             )
+            # Read before the step, which moves the state on to the next buttons.
+            chosen = state.chosen_button(text) if text else None
             outcome = self._engine.step(state, turn)
             session.add(
                 Message(
@@ -184,6 +186,7 @@ class ConversationService:
                     direction=Direction.INBOUND,
                     author=Author.YOUNG_PERSON,
                     text=message.text[:MAX_TEXT_LENGTH],
+                    button_title=chosen,
                     channel_message_id=message.message_id,
                     intent=prediction.intent,
                     confidence=prediction.confidence,
@@ -212,7 +215,13 @@ class ConversationService:
                 )
                 if latest is not None:
                     events.append(
-                        TeamEvent("message", conversation.id, latest.id, latest.sector_id)
+                        TeamEvent(
+                            "message",
+                            conversation.id,
+                            latest.id,
+                            latest.sector_id,
+                            urgent=latest.urgent,
+                        )
                     )
             if not outcome.effects.erase:
                 await self._record_replies(session, conversation, outcome.replies, message, now)
@@ -479,13 +488,14 @@ async def add_lead(
     contact_here: bool,
     now: datetime,
 ) -> Lead:
-    """Add a new lead to the queue of the sector its commune belongs to.
+    """Add a new lead to its sector's queue: its commune's, else its campaign's (see
+    :func:`~outreach_bot.core.sectors.sector_for`).
 
     Our own dialogue and the external API both queue leads through here, so a lead row means
     the same whichever way it came. The caller owns the transaction and the checks before it
     (consent, age, an open lead already waiting).
     """
-    sector = await sector_for(session, draft.commune_insee)
+    sector = await sector_for(session, draft.commune_insee, campaign_id=conversation.campaign_id)
     lead = Lead(
         conversation_id=conversation.id,
         consent_id=consent_id,

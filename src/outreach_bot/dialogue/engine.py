@@ -677,7 +677,7 @@ class DialogueEngine:
                 for commune in match.suggestions[:3]
             ]
             buttons.append(Button(self._text("button_none", state), "/skip"))
-            state.buttons = [button.payload for button in buttons]
+            state.offer(buttons)
             return Outcome(
                 [Reply(self._text("did_you_mean", state), tuple(buttons))], state, effects
             )
@@ -855,7 +855,7 @@ class DialogueEngine:
 
     @staticmethod
     def _say(state: DialogueState, effects: Effects, *replies: Reply) -> Outcome:
-        """Remember the payloads of the last buttons offered, so a typed digit can pick one."""
+        """Remember the last buttons offered, so a typed digit can pick one."""
         last = replies[-1] if replies else None
-        state.buttons = [button.payload for button in last.choices] if last else []
+        state.offer(last.choices if last else ())
         return Outcome(list(replies), state, effects)

@@ -177,6 +177,9 @@ class Message(Base):
     author: Mapped[str] = mapped_column(String(20))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     text: Mapped[str | None] = mapped_column(EncryptedText)
+    #: For a button the young person chose: its title as they saw it ("Corriger"), since
+    #: ``text`` holds the payload it sent (``/deny``) or, on SMS, its number.
+    button_title: Mapped[str | None] = mapped_column(EncryptedText)
     channel_message_id: Mapped[str | None] = mapped_column(String(100))
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)

@@ -61,7 +61,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
     assert csv_export.status == figures
     if figures == 403:
         refusal = await response.text()
-        assert "Les chiffres sont réservés aux coordinateurs et aux administrateurs." in refusal
+        assert "Les chiffres sont réservés aux coordinateurs, aux administrateurs" in refusal
         assert "Chiffres du réseau" not in refusal
 
 
@@ -308,24 +308,27 @@ async def test_the_dashboard_shows_the_demo_figures(browser: Browser, services: 
 
 
 async def test_the_csv_export_matches_the_dashboard(browser: Browser, services: Services) -> None:
-    """The CSV opens in a spreadsheet with the same totals and no personal data."""
+    """The CSV opens in a French spreadsheet (BOM, ``;``, French headers) with the same
+    totals and no personal data."""
     await seed_demo(services.sessions, consent_version="v-test")
     await signed_in(browser, "admin")
     response = await browser.get("/admin/figures.csv?from=&to=")
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "chiffres-debut-" in response.headers["Content-Disposition"]
-    body = (await response.read()).decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(body)))
+    raw = await response.read()
+    assert raw.startswith("\ufeffSection;Code;Nom;Date;Lieu;Scans;".encode())
+    body = raw.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
     total = rows[0]
-    assert (total["section"], total["identified"], total["mobilised"]) == ("total", "71", "10")
+    assert (total["Section"], total["Conversations"], total["Mobilisés"]) == ("Total", "71", "10")
     assert "(démo)" not in body
     assert "+33" not in body
 
 
 async def test_a_bad_period_is_explained(browser: Browser) -> None:
-    """A malformed date or an end before the start is a 400 with a reason."""
+    """A malformed date is a 400 with a reason."""
     await signed_in(browser, "admin")
-    for query in ("from=hier", "from=2026-02-01&to=2026-01-01"):
+    for query in ("from=hier", "to=31/01/2026"):
         for path in ("/admin/figures", "/admin/figures.csv"):
             response = await browser.get(f"{path}?{query}")
             assert response.status == 400
@@ -393,3 +396,22 @@ async def test_the_landing_page_marker_cannot_open_the_back_office(
     await create_campaign(services.sessions, "FORUM", name="Forum")
     await second_browser.client.get("/q/FORUM", cookies={"outreach_staff": session})
     assert await scans(services) == 1, "a session cookie is no marker either"
+
+
+async def test_a_reversed_period_is_swapped_and_the_page_says_so(browser: Browser) -> None:
+    """1 Feb → 1 Jan shows January with a notice; the CSV covers the same days."""
+    await signed_in(browser, "coordinator")
+    response = await browser.get("/admin/figures?from=2026-02-01&to=2026-01-01")
+    assert response.status == 200
+    page = await response.text()
+    assert "on a inversé les deux, la période affichée va du 01/01/2026 au 01/02/2026" in page
+    assert 'id="from" name="from" value="2026-01-01"' in page
+    assert 'id="to" name="to" value="2026-02-01"' in page
+    straight = await (await browser.get("/admin/figures?from=2026-01-01&to=2026-02-01")).text()
+    assert "on a inversé" not in straight
+    export = await browser.get("/admin/figures.csv?from=2026-02-01&to=2026-01-01")
+    assert export.status == 200
+    rows = list(
+        csv.DictReader(io.StringIO((await export.read()).decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows[0]["Nom"] == "du 01/01/2026 au 01/02/2026"
