@@ -112,7 +112,13 @@ async def test_every_other_back_office_route_refuses_the_funder(
     too), answers the funder 403 or a redirect to the figures; nothing changes."""
     lead = await make_lead(services)
     await create_campaign(services.sessions, "FORUM55", name="Forum", sector="nord-meusien")
-    values = {"lead_id": str(lead.id), "code": "FORUM55", "gap_id": "1", "size": "a4"}
+    values = {
+        "lead_id": str(lead.id),
+        "code": "FORUM55",
+        "gap_id": "1",
+        "size": "a4",
+        "place_id": "1",
+    }
     checked = []
     for resource in _admin_app(client).router.resources():
         if resource.name in OPEN_TO_FUNDER | FIGURES or isinstance(resource, web.StaticResource):
