@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True)
     add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
     add.add_argument("--password-stdin", action="store_true")
+    passwd = users_commands.add_parser("passwd", help="set a new password; signs out everywhere")
+    passwd.add_argument("email")
+    passwd.add_argument("--password-stdin", action="store_true")
+    for name, text in (("disable", "refuse sign-in and end open sessions"), ("enable", "undo")):
+        users_commands.add_parser(name, help=text).add_argument("email")
 
     token = commands.add_parser("api-token", help="JSON API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -209,21 +214,7 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     async with open_services(settings, load_nlu=False) as services:
         if args.command == "users":
-            from outreach_bot.core.users import add_user  # noqa: PLC0415
-
-            password = (
-                sys.stdin.readline().rstrip("\n")
-                if args.password_stdin
-                else getpass.getpass("Password: ")
-            )
-            user_id = await add_user(
-                services.sessions,
-                args.email,
-                role=args.role,
-                password=password,
-                sectors=args.sector,
-            )
-            print(f"user {user_id} created: {args.email.strip().lower()} ({args.role})")
+            await _users(services, args)
         elif args.command == "api-token":
             from outreach_bot.core.tokens import create_token  # noqa: PLC0415
 
@@ -272,6 +263,28 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
                 f"{report.outbox} outbox rows"
             )
     return 0
+
+
+async def _users(services: Any, args: argparse.Namespace) -> None:
+    from outreach_bot.core.users import add_user, set_active, set_password  # noqa: PLC0415
+
+    email = args.email.strip().lower()
+    if args.users_command in {"disable", "enable"}:
+        active = args.users_command == "enable"
+        user_id = await set_active(services.sessions, email, active=active)
+        print(f"user {user_id} {args.users_command}d: {email}")
+        return
+    password = (
+        sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    )
+    if args.users_command == "passwd":
+        user_id = await set_password(services.sessions, email, password)
+        print(f"user {user_id}: new password set, signed out everywhere: {email}")
+        return
+    user_id = await add_user(
+        services.sessions, args.email, role=args.role, password=password, sectors=args.sector
+    )
+    print(f"user {user_id} created: {email} ({args.role})")
 
 
 async def _run(settings: Settings, host: str, port: int) -> int:
