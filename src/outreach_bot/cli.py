@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     token_commands = token.add_subparsers(dest="token_command", required=True)
     token_create = token_commands.add_parser("create")
     token_create.add_argument("name")
+    token_create.add_argument(
+        "--sector",
+        action="append",
+        default=[],
+        help="limit the token to this sector (repeatable, or a comma list); default: all",
+    )
 
     campaigns = commands.add_parser("campaigns", help="outreach campaigns")
     campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True)
@@ -216,10 +222,11 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
         if args.command == "users":
             await _users(services, args)
         elif args.command == "api-token":
-            from outreach_bot.core.tokens import create_token  # noqa: PLC0415
+            from outreach_bot.core.tokens import create_token, sector_codes  # noqa: PLC0415
 
-            token = await create_token(services.sessions, args.name)
-            print(f"API token {args.name!r} created. It is shown only once:")
+            token = await create_token(services.sessions, args.name, args.sector)
+            scope = ", ".join(sector_codes(args.sector)) or "all sectors"
+            print(f"API token {args.name!r} created for {scope}. It is shown only once:")
             print(token)
         elif args.command == "campaigns":
             from outreach_bot.core.campaigns import create_campaign  # noqa: PLC0415

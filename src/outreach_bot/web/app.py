@@ -13,6 +13,7 @@ from outreach_bot.channels import rest, sms, telegram, webchat_poll
 from outreach_bot.web import admin, health, landing
 from outreach_bot.web.api import auth, external, leads, stats
 from outreach_bot.web.errors import error_middleware
+from outreach_bot.web.headers import PUBLIC_HEADERS, security_headers
 from outreach_bot.web.keys import metrics_key, services_key
 from outreach_bot.web.ratelimit import rate_limit_middleware
 
@@ -35,6 +36,7 @@ def build_app(services: Services) -> web.Application:
     app = web.Application(
         client_max_size=MAX_BODY,
         middlewares=[
+            security_headers(PUBLIC_HEADERS),
             health.metrics_middleware(requests, latency),
             error_middleware,
             rate_limit_middleware(services.settings),

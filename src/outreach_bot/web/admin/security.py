@@ -33,6 +33,7 @@ from outreach_bot.app import Services
 from outreach_bot.core.staff_sessions import close_session, open_session, session_user
 from outreach_bot.core.users import Account, load_account
 from outreach_bot.domain.errors import PermissionDeniedError
+from outreach_bot.web.headers import ADMIN_HEADERS, security_headers
 from outreach_bot.web.keys import services_key
 
 logger = logging.getLogger(__name__)
@@ -289,19 +290,5 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-@web.middleware
-async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """No caching of personal data, no framing, no inline script: XSS defence in depth."""
-    response = await handler(request)
-    if not response.prepared:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.match_info.route.name != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
-    return response
+headers_middleware: Final = security_headers(ADMIN_HEADERS, no_store=True)
+"""No caching of personal data, no framing, no inline script: XSS defence in depth."""
