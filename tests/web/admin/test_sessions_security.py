@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services
+from outreach_bot.app import Services, resolve_secret
 from outreach_bot.core import users
 from outreach_bot.core.users import set_active, set_password
 from outreach_bot.storage.models import AdminSession
-from outreach_bot.web.admin.security import COOKIE_NAME
+from outreach_bot.web.admin.security import COOKIE_NAME, session_fernet
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, csrf_of
 
 ARGON2_SECONDS = 0.05
@@ -155,3 +157,17 @@ async def test_disabled_user_is_signed_out_and_cannot_sign_in(
     assert (await browser.login("marc")).status == 401
     await set_active(services.sessions, EMAILS["marc"], active=True)
     assert (await browser.login("marc")).status == 303
+
+
+async def test_a_cookie_without_an_open_session_id_opens_nothing(
+    browser: Browser, services: Services, staff: Any
+) -> None:
+    """A validly encrypted cookie naming a user but no open session (as before this version,
+    or forged with a leaked key) is refused: only the server-side session counts."""
+    now = int(time.time())
+    payload = json.dumps({"uid": staff.lea, "csrf": "x", "seen": now}).encode()
+    cookie = session_fernet(resolve_secret(services.settings)).encrypt(payload).decode()
+    assert await _replay(browser, cookie) == 303
+    payload = json.dumps({"uid": staff.lea, "sid": "guessed-id", "seen": now}).encode()
+    cookie = session_fernet(resolve_secret(services.settings)).encrypt(payload).decode()
+    assert await _replay(browser, cookie) == 303

@@ -183,7 +183,8 @@ async def sign_in(request: web.Request, account: Account) -> None:
     async with request.app[services_key].sessions.begin() as db:
         session_id = await open_session(db, account.id, idle=_idle(request))
     session.renew()
-    session["sid"] = session_id
+    session["sid"] = session_id  # what authenticates: must match an open admin_sessions row
+    session["uid"] = account.id  # informative only (never trusted alone)
     session["csrf"] = secrets.token_urlsafe(32)
     session["seen"] = int(time.time())
 
