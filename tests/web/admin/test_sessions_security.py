@@ -5,16 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services, resolve_secret
+from outreach_bot.app import Services, create_web_app, open_services, resolve_secret
 from outreach_bot.core import users
-from outreach_bot.core.users import set_active, set_password
+from outreach_bot.core.users import add_user, set_active, set_password
+from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import AdminSession
 from outreach_bot.web.admin.security import COOKIE_NAME, session_fernet
+from tests.conftest import make_settings
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, csrf_of
 
 ARGON2_SECONDS = 0.05
@@ -60,6 +63,41 @@ async def test_forty_parallel_wrong_passwords_get_five_checks_at_most(
     # Afterwards the right password waits too, if the limit was reached.
     if len(verified) == users.MAX_FAILURES_PER_ACCOUNT_AND_IP:
         assert (await browser.login("lea")).status == 429
+
+
+@pytest.mark.postgres
+async def test_forty_parallel_wrong_passwords_on_postgresql(
+    tmp_path: Path,
+    postgres_url: str,
+    embedded_nlu: NluBackend,
+    aiohttp_client: Any,
+    verified: list[str],
+) -> None:
+    """The same storm on PostgreSQL, where the attempts run in truly concurrent transactions."""
+    settings = make_settings(tmp_path, database_url=postgres_url)
+    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
+        email = f"storm-{tmp_path.name[-12:]}@example.org".lower()
+        await add_user(services.sessions, email, role="counsellor", password=PASSWORD)
+        browser = Browser(await aiohttp_client(create_web_app(services)))
+        page = await browser.client.get("/admin/login")
+        csrf = csrf_of(await page.text())
+
+        async def attempt(number: int) -> int:
+            response = await browser.client.post(
+                "/admin/login",
+                data={"csrf": csrf, "email": email, "password": f"wrong guess {number}"},
+                allow_redirects=False,
+            )
+            await response.read()
+            return response.status
+
+        statuses = await asyncio.gather(*(attempt(number) for number in range(40)))
+
+    # Often none is checked here: all 40 attempts commit before any counts, so each sees more
+    # than 5 (safe: refusing is the point). At most 5, never more.
+    assert len(verified) <= users.MAX_FAILURES_PER_ACCOUNT_AND_IP
+    assert statuses.count(401) == len(verified)
+    assert statuses.count(429) == 40 - len(verified)
 
 
 async def test_parallel_guesses_on_many_accounts_stop_at_the_address_limit(
