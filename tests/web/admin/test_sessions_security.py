@@ -15,7 +15,7 @@ from outreach_bot.app import Services, create_web_app, open_services, resolve_se
 from outreach_bot.core import users
 from outreach_bot.core.users import add_user, set_active, set_password
 from outreach_bot.nlu.base import NluBackend
-from outreach_bot.storage.models import AdminSession
+from outreach_bot.storage.models import AdminSession, Base
 from outreach_bot.web.admin.security import COOKIE_NAME, session_fernet
 from tests.conftest import make_settings
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, csrf_of
@@ -76,22 +76,27 @@ async def test_forty_parallel_wrong_passwords_on_postgresql(
     """The same storm on PostgreSQL, where the attempts run in truly concurrent transactions."""
     settings = make_settings(tmp_path, database_url=postgres_url)
     async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        email = f"storm-{tmp_path.name[-12:]}@example.org".lower()
-        await add_user(services.sessions, email, role="counsellor", password=PASSWORD)
-        browser = Browser(await aiohttp_client(create_web_app(services)))
-        page = await browser.client.get("/admin/login")
-        csrf = csrf_of(await page.text())
+        try:
+            email = "storm@example.org"
+            await add_user(services.sessions, email, role="counsellor", password=PASSWORD)
+            browser = Browser(await aiohttp_client(create_web_app(services)))
+            page = await browser.client.get("/admin/login")
+            csrf = csrf_of(await page.text())
 
-        async def attempt(number: int) -> int:
-            response = await browser.client.post(
-                "/admin/login",
-                data={"csrf": csrf, "email": email, "password": f"wrong guess {number}"},
-                allow_redirects=False,
-            )
-            await response.read()
-            return response.status
+            async def attempt(number: int) -> int:
+                response = await browser.client.post(
+                    "/admin/login",
+                    data={"csrf": csrf, "email": email, "password": f"wrong guess {number}"},
+                    allow_redirects=False,
+                )
+                await response.read()
+                return response.status
 
-        statuses = await asyncio.gather(*(attempt(number) for number in range(40)))
+            statuses = await asyncio.gather(*(attempt(number) for number in range(40)))
+        finally:
+            # The database is shared by the session's PostgreSQL tests: leave it empty.
+            async with services.db.begin() as connection:
+                await connection.run_sync(Base.metadata.drop_all)
 
     # Often none is checked here: all 40 attempts commit before any counts, so each sees more
     # than 5 (safe: refusing is the point). At most 5, never more.
