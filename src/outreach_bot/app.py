@@ -132,7 +132,9 @@ async def open_services(
     # Load the commune index now, not while the first young person waits for an answer.
     await asyncio.to_thread(match_commune, "")
     engine_ = DialogueEngine(content, threshold=settings.nlu_threshold)
-    db = create_engine(settings.effective_database_url)
+    db = create_engine(
+        settings.effective_database_url, statement_timeout=settings.db_statement_timeout
+    )
     try:
         if create_schema:
             async with db.begin() as connection:

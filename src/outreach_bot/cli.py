@@ -68,11 +68,22 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True)
     add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
     add.add_argument("--password-stdin", action="store_true")
+    passwd = users_commands.add_parser("passwd", help="set a new password; signs out everywhere")
+    passwd.add_argument("email")
+    passwd.add_argument("--password-stdin", action="store_true")
+    for name, text in (("disable", "refuse sign-in and end open sessions"), ("enable", "undo")):
+        users_commands.add_parser(name, help=text).add_argument("email")
 
     token = commands.add_parser("api-token", help="JSON API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
     token_create = token_commands.add_parser("create")
     token_create.add_argument("name")
+    token_create.add_argument(
+        "--sector",
+        action="append",
+        default=[],
+        help="limit the token to this sector (repeatable, or a comma list); default: all",
+    )
 
     campaigns = commands.add_parser("campaigns", help="outreach campaigns")
     campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True)
@@ -211,26 +222,13 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     async with open_services(settings, load_nlu=False) as services:
         if args.command == "users":
-            from outreach_bot.core.users import add_user  # noqa: PLC0415
-
-            password = (
-                sys.stdin.readline().rstrip("\n")
-                if args.password_stdin
-                else getpass.getpass("Password: ")
-            )
-            user_id = await add_user(
-                services.sessions,
-                args.email,
-                role=args.role,
-                password=password,
-                sectors=args.sector,
-            )
-            print(f"user {user_id} created: {args.email.strip().lower()} ({args.role})")
+            await _users(services, args)
         elif args.command == "api-token":
-            from outreach_bot.core.tokens import create_token  # noqa: PLC0415
+            from outreach_bot.core.tokens import create_token, sector_codes  # noqa: PLC0415
 
-            token = await create_token(services.sessions, args.name)
-            print(f"API token {args.name!r} created. It is shown only once:")
+            token = await create_token(services.sessions, args.name, args.sector)
+            scope = ", ".join(sector_codes(args.sector)) or "all sectors"
+            print(f"API token {args.name!r} created for {scope}. It is shown only once:")
             print(token)
         elif args.command == "campaigns":
             from outreach_bot.core.campaigns import create_campaign  # noqa: PLC0415
@@ -275,6 +273,28 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
                 f"{report.outbox} outbox rows"
             )
     return 0
+
+
+async def _users(services: Any, args: argparse.Namespace) -> None:
+    from outreach_bot.core.users import add_user, set_active, set_password  # noqa: PLC0415
+
+    email = args.email.strip().lower()
+    if args.users_command in {"disable", "enable"}:
+        active = args.users_command == "enable"
+        user_id = await set_active(services.sessions, email, active=active)
+        print(f"user {user_id} {args.users_command}d: {email}")
+        return
+    password = (
+        sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    )
+    if args.users_command == "passwd":
+        user_id = await set_password(services.sessions, email, password)
+        print(f"user {user_id}: new password set, signed out everywhere: {email}")
+        return
+    user_id = await add_user(
+        services.sessions, args.email, role=args.role, password=password, sectors=args.sector
+    )
+    print(f"user {user_id} created: {email} ({args.role})")
 
 
 async def _run(settings: Settings, host: str, port: int) -> int:

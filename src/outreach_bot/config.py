@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Final
 
@@ -68,6 +70,16 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=365, ge=1)
     inactive_transcript_days: int = Field(default=90, ge=1)
     default_locale: str = "fr"
+    db_statement_timeout: float = Field(default=10.0, ge=0)
+    """Seconds PostgreSQL may spend on one statement, lock waits included (0: no limit)."""
+    rate_limit_sender: int = Field(default=30, ge=0)
+    """Web chat / REST messages one sender may send per minute (0: no limit)."""
+    rate_limit_ip: int = Field(default=300, ge=0)
+    """Web chat / REST messages one client address may send per minute (0: no limit)."""
+    trusted_proxies: str = ""
+    """Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is used."""
+    metrics_token: str = ""
+    """Bearer token for ``/metrics``; empty means loopback clients only, without a proxy."""
 
     @field_validator("database_url")
     @classmethod
@@ -90,6 +102,13 @@ class Settings(BaseSettings):
             raise ValueError("must be the bot's username, like MissionLocaleBot")
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        """Each item must be an IP address or network, so a typo cannot trust everyone."""
+        proxy_networks(value)
+        return value
+
     @field_validator("default_locale")
     @classmethod
     def _known_locale(cls, value: str) -> str:
@@ -102,6 +121,18 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under ``var_dir``."""
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'outreach.db'}"
+
+
+@functools.cache
+def proxy_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """``OUTREACH_TRUSTED_PROXIES`` parsed: ``127.0.0.1, 10.0.0.0/8`` → two networks.
+
+    Raises:
+        ValueError: an item is not an address or network.
+    """
+    return tuple(
+        ip_network(item.strip(), strict=False) for item in value.split(",") if item.strip()
+    )
 
 
 def describe_error(error: ValidationError) -> str:

@@ -265,7 +265,7 @@ async def test_supprimer_clears_the_screen_and_forgets_the_token(
     await wait_bot_after(page, before)
     await page.get_by_role("button", name="Oui, tout effacer").click()
     await page.wait_for_function(
-        "document.querySelectorAll('#log li').length === 1"
+        "() => document.querySelectorAll('#log li').length === 1"
         " && document.querySelector('#log li.bot')"
     )
     assert "tout est effacé" in await page.inner_text("#log")
@@ -292,7 +292,7 @@ async def test_a_message_typed_without_network_goes_by_itself_later(
     assert "connexion" in await page.inner_text("#log li.error")
     await shot(page, "phone-offline")
     await phone.set_offline(False)
-    await page.wait_for_function("!document.querySelector('#log li.error')", timeout=20_000)
+    await page.wait_for_function("() => !document.querySelector('#log li.error')", timeout=20_000)
     job = services.content.answers["find_job"].text.fr
     await page.wait_for_function(
         "t => [...document.querySelectorAll('#log li.bot')]"

@@ -6,9 +6,7 @@ This is the single place where a conversation changes. Every channel calls
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.channels.base import InboundMessage
 from outreach_bot.core.events import EventBus, TeamEvent
+from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.outbox import encode
 from outreach_bot.core.places import places_for_question
 from outreach_bot.core.sectors import sector_for
@@ -88,7 +87,7 @@ class ConversationService:
         self._events = events
         self._queued_channels = queued_channels
         self._on_queued = on_queued
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks = KeyedLocks()
 
     async def handle_inbound(
         self, message: InboundMessage, *, now: datetime | None = None
@@ -110,23 +109,24 @@ class ConversationService:
         if start_code is None and text:
             start_code, text = await self._leading_keyword(message.channel, sender_hash, text)
         prediction = await self._understand(text, start_code)
-        async with self._locks[sender_hash]:
-            try:
-                result, events = await self._handle(
-                    message=message,
-                    text=text,
-                    start_code=start_code,
-                    prediction=prediction,
-                    now=now,
-                )
-            finally:
-                if not self._locks[sender_hash].locked():
-                    self._locks.pop(sender_hash, None)
+        async with self._locks.hold(sender_hash):
+            result, events = await self._handle(
+                message=message,
+                text=text,
+                start_code=start_code,
+                prediction=prediction,
+                now=now,
+            )
         if message.channel in self._queued_channels and result.replies:
             self._on_queued()
         for event in events:
             await self._events.publish(event)
         return result
+
+    @property
+    def busy_senders(self) -> int:
+        """Conversations being handled or waiting right now (the size of the lock map)."""
+        return len(self._locks)
 
     async def _understand(self, text: str, start_code: str | None) -> Prediction:
         if not text:

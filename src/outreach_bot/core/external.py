@@ -34,7 +34,12 @@ from outreach_bot.core.events import EventBus
 from outreach_bot.dialogue.engine import MAX_NEED_LENGTH, MAX_WHEN_LENGTH
 from outreach_bot.dialogue.turn import LeadDraft
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
-from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from outreach_bot.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from outreach_bot.domain.fields import (
     commune_by_insee,
     match_commune,
@@ -374,6 +379,7 @@ async def submit_lead(
     actor: str,
     locale: str,
     now: datetime | None = None,
+    sector_ids: frozenset[int] | None = None,
 ) -> LeadReceipt:
     """Put a young person in the team's queue, under the same rules as our own dialogue.
 
@@ -386,6 +392,8 @@ async def submit_lead(
             reached on, an unknown commune, a first name our dialogue would refuse, or a
             topic that is not one of our knowledge-base intents.
         ConflictError: no consent recorded for this sender.
+        PermissionDeniedError: the lead falls in a sector outside ``sector_ids`` (a scoped
+            API token); nothing is stored.
     """
     sender_id = _sender(request.sender_id)
     draft = _checked(request)
@@ -404,6 +412,7 @@ async def submit_lead(
             .limit(1)
         )
         if waiting is not None:
+            _within(waiting, sector_ids)
             message = content.message("already_in_queue", locale)
             sector = await _sector_code(session, waiting.sector_id)
             return LeadReceipt(waiting.id, sector, created=False, message=message)
@@ -416,6 +425,7 @@ async def submit_lead(
             contact_here=False,
             now=now,
         )
+        _within(lead, sector_ids)  # raising here rolls the new lead back
         conversation.last_message_at = now
         await record_access(
             session, actor=actor, action="api_create", target_type="lead", target_id=str(lead.id)
@@ -586,6 +596,7 @@ async def erase_sender(
     actor: str,
     locale: str,
     now: datetime | None = None,
+    sector_ids: frozenset[int] | None = None,
 ) -> ErasureReceipt:
     """Erase everything held about one assistant's sender: leads, consents, conversation.
 
@@ -594,14 +605,27 @@ async def erase_sender(
 
     Raises:
         InvalidInputError: no sender id, or an over-long one.
+        PermissionDeniedError: the sender has a lead outside ``sector_ids`` (a scoped API
+            token); nothing is erased.
     """
     sender_id = _sender(sender_id)
     now = now or datetime.now(UTC)
     async with sessions.begin() as session:
         conversation = await _conversation(session, sender_id, now=now, create=False)
+        if conversation is not None and sector_ids is not None:
+            for lead in await session.scalars(
+                select(Lead).where(Lead.conversation_id == conversation.id)
+            ):
+                _within(lead, sector_ids)
         if conversation is not None:
             await erase_conversation(session, conversation.id, actor=actor, now=now)
     return ErasureReceipt(conversation is not None, content.message("erase_done", locale))
+
+
+def _within(lead: Lead, sector_ids: frozenset[int] | None) -> None:
+    """Refuse a scoped token a lead of another sector (the receipt would show its id)."""
+    if sector_ids is not None and lead.sector_id not in sector_ids:
+        raise PermissionDeniedError("this lead is in a sector this API token does not cover")
 
 
 def _sender(sender_id: str) -> str:

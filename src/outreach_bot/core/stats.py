@@ -488,9 +488,17 @@ def _key(totals: Counter[Metric], interventions: int) -> KeyFigures:
 
 
 async def compute_figures(
-    sessions: async_sessionmaker[AsyncSession], period: Period, *, today: date | None = None
+    sessions: async_sessionmaker[AsyncSession],
+    period: Period,
+    *,
+    today: date | None = None,
+    sector_ids: frozenset[int] | None = None,
 ) -> Figures:
-    """Key figures, funnels per campaign and per sector, and weekly series over ``period``."""
+    """Key figures, funnels per campaign and per sector, and weekly series over ``period``.
+
+    ``sector_ids`` keeps only what those sectors count (an API token scoped to them); None
+    counts everything.
+    """
     today = today or datetime.now(UTC).date()
     since, until = period.since, period.until
     async with sessions() as session:
@@ -499,6 +507,10 @@ async def compute_figures(
         held = await _interventions(session, since=since, until=until)
         campaigns = {row.id: row for row in await session.scalars(select(Campaign))}
         sectors = list(await session.scalars(select(Sector).order_by(Sector.name)))
+    if sector_ids is not None:
+        occurrences = [row for row in occurrences if row.sector_id in sector_ids]
+        held = [campaign for campaign in held if campaign.sector_id in sector_ids]
+        sectors = [sector for sector in sectors if sector.id in sector_ids]
     totals = _sum(occurrences)
     total = FunnelRow("", "Total", dict(totals), interventions=len(held))
     return Figures(

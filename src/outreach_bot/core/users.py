@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.core.staff_sessions import revoke_sessions
 from outreach_bot.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -188,6 +189,13 @@ async def authenticate(
 ) -> Account:
     """Check a sign-in, throttled per account and address; rehash the password if outdated.
 
+    The throttle holds under parallel requests, in one process or several sharing the
+    database: each attempt first records itself and commits, then counts the attempts of the
+    last 15 minutes, its own included. Of N simultaneous tries, the k-th to commit counts at
+    least k rows, so no more than the limit ever reach the password check. A refused attempt
+    removes its own row (it was never checked); a failed one stays as the failure; a success
+    clears the pair.
+
     Raises:
         TooManyAttemptsError: too many failures in the last 15 minutes (checked first, so even
             the right password waits).
@@ -198,8 +206,14 @@ async def authenticate(
     cipher = current_cipher()
     account_hash = cipher.lookup_hash(f"login:{email}")
     ip_hash = cipher.lookup_hash(f"ip:{ip}")
+    since = now - THROTTLE_WINDOW
     async with sessions.begin() as session:
-        since = now - THROTTLE_WINDOW
+        await session.execute(delete(LoginFailure).where(LoginFailure.at < since))
+        attempt = LoginFailure(account_hash=account_hash, ip_hash=ip_hash, at=now)
+        session.add(attempt)
+        await session.flush()
+        attempt_id = attempt.id
+    async with sessions.begin() as session:
         pair = await session.scalar(
             select(func.count(LoginFailure.id)).where(
                 LoginFailure.account_hash == account_hash,
@@ -212,19 +226,21 @@ async def authenticate(
                 LoginFailure.ip_hash == ip_hash, LoginFailure.at > since
             )
         )
-        if (pair or 0) >= MAX_FAILURES_PER_ACCOUNT_AND_IP or (from_ip or 0) >= MAX_FAILURES_PER_IP:
-            logger.warning("sign-in throttled")
-            raise TooManyAttemptsError("too many failed sign-ins; wait 15 minutes")
+        throttled = (pair or 0) > MAX_FAILURES_PER_ACCOUNT_AND_IP or (
+            from_ip or 0
+        ) > MAX_FAILURES_PER_IP
+        if throttled:
+            await session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
+    if throttled:
+        logger.warning("sign-in throttled")
+        raise TooManyAttemptsError("too many failed sign-ins; wait 15 minutes")
+    async with sessions.begin() as session:
         user = await session.scalar(select(User).where(User.email == email))
         valid = await asyncio.to_thread(
             _verify, user.password_hash if user else _dummy_hash(), password
         )
         account = None
-        if user is None or not user.active or not valid:
-            # Recorded and committed before refusing: the refusal must not roll it back.
-            session.add(LoginFailure(account_hash=account_hash, ip_hash=ip_hash, at=now))
-            await session.execute(delete(LoginFailure).where(LoginFailure.at < since))
-        else:
+        if user is not None and user.active and valid:
             if HASHER.check_needs_rehash(user.password_hash):
                 user.password_hash = await asyncio.to_thread(HASHER.hash, password)
             await session.execute(
@@ -238,6 +254,50 @@ async def authenticate(
         raise PermissionDeniedError("wrong e-mail or password")
     logger.info("user %s signed in", account.id)
     return account
+
+
+async def set_password(
+    sessions: async_sessionmaker[AsyncSession], email: str, password: str
+) -> int:
+    """Give ``email`` a new password and sign that person out everywhere; returns the user id.
+
+    Raises:
+        NotFoundError: no account has this e-mail.
+        InvalidInputError: the password is under 10 characters.
+    """
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise InvalidInputError(f"the password needs at least {MIN_PASSWORD} characters")
+    password_hash = await asyncio.to_thread(HASHER.hash, password)
+    async with sessions.begin() as session:
+        user = await _by_email(session, email)
+        user.password_hash = password_hash
+        await revoke_sessions(session, user.id)
+    logger.info("user %s: password changed, sessions revoked", user.id)
+    return user.id
+
+
+async def set_active(
+    sessions: async_sessionmaker[AsyncSession], email: str, *, active: bool
+) -> int:
+    """Enable or disable an account; disabling signs that person out everywhere at once.
+
+    Raises:
+        NotFoundError: no account has this e-mail.
+    """
+    async with sessions.begin() as session:
+        user = await _by_email(session, email)
+        user.active = active
+        if not active:
+            await revoke_sessions(session, user.id)
+    logger.info("user %s %s", user.id, "enabled" if active else "disabled, sessions revoked")
+    return user.id
+
+
+async def _by_email(session: AsyncSession, email: str) -> User:
+    user = await session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFoundError(f"no account for {email.strip().lower()!r}")
+    return user
 
 
 @functools.cache

@@ -98,6 +98,21 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class AdminSession(Base):
+    """A signed-in back-office session; deleting the row signs that browser out at once.
+
+    The cookie holds a random session id; only its SHA-256 is stored, so a database dump opens
+    no session. Logout deletes one row; a password change or a deactivation deletes them all.
+    """
+
+    __tablename__ = "admin_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class UserSector(Base):
     """Which sectors a counsellor works in."""
 
@@ -294,6 +309,19 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiTokenSector(Base):
+    """A sector an API token is limited to; a token with no row here sees every sector."""
+
+    __tablename__ = "api_token_sectors"
+
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    sector_id: Mapped[int] = mapped_column(
+        ForeignKey("sectors.id", ondelete="CASCADE"), primary_key=True
+    )
 
 
 class AuditEntry(Base):

@@ -13,7 +13,9 @@ from outreach_bot.channels import rest, sms, telegram, webchat_poll
 from outreach_bot.web import admin, health, landing
 from outreach_bot.web.api import auth, external, leads, stats
 from outreach_bot.web.errors import error_middleware
+from outreach_bot.web.headers import PUBLIC_HEADERS, security_headers
 from outreach_bot.web.keys import metrics_key, services_key
+from outreach_bot.web.ratelimit import rate_limit_middleware
 
 MAX_BODY = 256 * 1024
 """No webhook or form of ours needs more; a 100 kB message still fits."""
@@ -33,7 +35,12 @@ def build_app(services: Services) -> web.Application:
     registry, requests, latency = health.create_registry()
     app = web.Application(
         client_max_size=MAX_BODY,
-        middlewares=[health.metrics_middleware(requests, latency), error_middleware],
+        middlewares=[
+            security_headers(PUBLIC_HEADERS),
+            health.metrics_middleware(requests, latency),
+            error_middleware,
+            rate_limit_middleware(services.settings),
+        ],
     )
     app[services_key] = services
     app[metrics_key] = registry

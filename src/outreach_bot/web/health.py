@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from ipaddress import ip_address
+from typing import Final
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -17,6 +20,8 @@ from outreach_bot.web.keys import metrics_key, services_key
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+FORWARDING_HEADERS: Final = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -87,9 +92,30 @@ def metrics_middleware(
     return middleware
 
 
+def metrics_allowed(request: web.Request, token: str) -> bool:
+    """Who may scrape: the bearer of ``OUTREACH_METRICS_TOKEN`` if set, else loopback only.
+
+    A request relayed by a reverse proxy on the same machine also arrives from loopback, so
+    one that carries a forwarding header is treated as coming from outside.
+    """
+    if token:
+        scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip(), token)
+    if any(name in request.headers for name in FORWARDING_HEADERS):
+        return False
+    try:
+        return ip_address(request.remote or "").is_loopback
+    except ValueError:
+        return False
+
+
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format, with lead counts by status read at scrape time."""
     services = request.app[services_key]
+    if not metrics_allowed(request, services.settings.metrics_token):
+        return web.Response(
+            status=403, text="metrics: loopback only, or send OUTREACH_METRICS_TOKEN as bearer\n"
+        )
     scrape = CollectorRegistry()
     leads = Gauge("outreach_leads", "Leads by status", ["status"], registry=scrape)
     try:

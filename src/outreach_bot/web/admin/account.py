@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import web
 
+from outreach_bot.config import proxy_networks
 from outreach_bot.core.users import (
     TooManyAttemptsError,
     authenticate,
@@ -16,6 +17,7 @@ from outreach_bot.domain.errors import InvalidInputError, NotFoundError, Permiss
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import flash, safe_next, sign_in, sign_out
 from outreach_bot.web.keys import services_key
+from outreach_bot.web.ratelimit import client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +38,13 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     email = str(form.get("email", ""))
     target = safe_next(str(form.get("next", "")))
+    services = request.app[services_key]
     try:
         account = await authenticate(
-            request.app[services_key].sessions,
+            services.sessions,
             email,
             str(form.get("password", "")),
-            ip=request.remote or "unknown",
+            ip=client_ip(request, proxy_networks(services.settings.trusted_proxies)),
         )
     except TooManyAttemptsError:
         error, status = "Trop d'essais. Attends 15 minutes avant de réessayer.", 429

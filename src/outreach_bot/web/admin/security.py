@@ -1,9 +1,12 @@
 """Who is asking, and may they: encrypted session cookies, sign-in checks, CSRF tokens.
 
 The session is a small JSON object in a cookie encrypted and authenticated with Fernet under a
-key derived from ``OUTREACH_SECRET_KEY``; it holds the user id, a CSRF token, the time of the
-last request and one-time messages. Nothing else about the user is trusted from the cookie:
-role and sectors are read from the database on every request.
+key derived from ``OUTREACH_SECRET_KEY``; it holds a random session id, a CSRF token, the time
+of the last request and one-time messages. The session id must match an open row of
+``admin_sessions`` (see :mod:`outreach_bot.core.staff_sessions`), so logout, a password change
+or a deactivation ends it on the server, and a cookie copied before then is worthless.
+Nothing else about the user is trusted from the cookie: role and sectors are read from the
+database on every request.
 
 aiohttp-session's ``EncryptedCookieStorage`` does the same, but stores its state under string
 request keys, which aiohttp 3.14 warns about on every request; the forty lines below avoid
@@ -20,14 +23,17 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, Final
 
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
 
 from outreach_bot.app import Services, resolve_secret
+from outreach_bot.core.staff_sessions import close_session, open_session, session_user
 from outreach_bot.core.users import Account, load_account
 from outreach_bot.domain.errors import PermissionDeniedError
+from outreach_bot.web.headers import ADMIN_HEADERS, security_headers
 from outreach_bot.web.keys import services_key
 
 logger = logging.getLogger(__name__)
@@ -215,18 +221,29 @@ async def csrf_token(request: web.Request) -> str:
 
 
 async def sign_in(request: web.Request, account: Account) -> None:
-    """Start a fresh session for ``account`` (a new cookie and CSRF token: no fixation)."""
+    """Start a fresh session for ``account`` (a new id, cookie and CSRF token: no fixation)."""
     session = await get_session(request)
+    async with request.app[services_key].sessions.begin() as db:
+        session_id = await open_session(db, account.id, idle=_idle(request))
     session.renew()
-    session["uid"] = account.id
+    session["sid"] = session_id  # what authenticates: must match an open admin_sessions row
+    session["uid"] = account.id  # informative only (never trusted alone)
     session["csrf"] = secrets.token_urlsafe(32)
     session["seen"] = int(time.time())
 
 
 async def sign_out(request: web.Request) -> None:
-    """Forget the session; the browser gets an empty, expired cookie."""
+    """Close the session on the server and send the browser an empty, expired cookie."""
     session = await get_session(request)
+    session_id = session.get("sid")
+    if isinstance(session_id, str):
+        async with request.app[services_key].sessions.begin() as db:
+            await close_session(db, session_id)
     session.invalidate()
+
+
+def _idle(request: web.Request) -> timedelta:
+    return timedelta(hours=request.app[services_key].settings.session_hours)
 
 
 async def flash(request: web.Request, text: str, *, level: str = "info") -> None:
@@ -276,20 +293,23 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         location = request.app.router["login"].url_for().with_query(query)
         raise web.HTTPSeeOther(location)
     request[account_key] = account
-    now = int(time.time())
-    if now - int(session.get("seen", 0)) > TOUCH_EVERY:
-        session["seen"] = now
     return await handler(request)
 
 
 async def _account(request: web.Request, session: Session) -> Account | None:
-    user_id = session.get("uid")
-    if not isinstance(user_id, int):
+    """The account of an open server-side session, refreshing its activity once a minute."""
+    session_id = session.get("sid")
+    if not isinstance(session_id, str):
         return None
-    async with request.app[services_key].sessions() as db:
-        account = await load_account(db, user_id)
+    now = int(time.time())
+    touch = now - int(session.get("seen", 0)) > TOUCH_EVERY
+    async with request.app[services_key].sessions.begin() as db:
+        user_id = await session_user(db, session_id, idle=_idle(request), touch=touch)
+        account = None if user_id is None else await load_account(db, user_id)
     if account is None:
-        session.invalidate()
+        session.renew()  # signed out elsewhere: start afresh (the sign-in form needs a session)
+    elif touch:
+        session["seen"] = now
     return account
 
 
@@ -314,19 +334,5 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
-@web.middleware
-async def headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """No caching of personal data, no framing, no inline script: XSS defence in depth."""
-    response = await handler(request)
-    if not response.prepared:
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if request.match_info.route.name != "static":
-            response.headers.setdefault("Cache-Control", "no-store")
-    return response
+headers_middleware: Final = security_headers(ADMIN_HEADERS, no_store=True)
+"""No caching of personal data, no framing, no inline script: XSS defence in depth."""

@@ -30,7 +30,7 @@ from outreach_bot.core.external import (
     submit_lead,
 )
 from outreach_bot.domain.errors import InvalidInputError
-from outreach_bot.web.api.auth import token_name_key
+from outreach_bot.web.api.auth import api_client_key, token_name_key
 from outreach_bot.web.keys import services_key
 
 Locale = Literal["fr", "en"]
@@ -183,6 +183,7 @@ async def lead_view(request: web.Request) -> web.Response:
         ),
         actor=_actor(request),
         locale=body.locale,
+        sector_ids=request[api_client_key].sector_ids,
     )
     return web.json_response(receipt.as_dict(), status=201 if receipt.created else 200)
 
@@ -197,6 +198,7 @@ async def erasure_view(request: web.Request) -> web.Response:
         sender_id=body.sender_id,
         actor=_actor(request),
         locale=body.locale,
+        sector_ids=request[api_client_key].sector_ids,
     )
     return web.json_response(receipt.as_dict())
 

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from outreach_bot.core.audit import record_access
 from outreach_bot.core.leads import LeadFilter, get_lead, list_leads
-from outreach_bot.web.api.auth import token_name_key
+from outreach_bot.web.api.auth import api_client_key, token_name_key
 from outreach_bot.web.errors import json_error
 from outreach_bot.web.keys import services_key
 
@@ -21,7 +21,10 @@ def _int_param(request: web.Request, name: str, default: int) -> int | None:
 
 
 async def list_view(request: web.Request) -> web.Response:
-    """Leads, urgent first then oldest; filters ``status``, ``sector``, ``campaign``."""
+    """Leads, urgent first then oldest; filters ``status``, ``sector``, ``campaign``.
+
+    A token scoped to sectors gets only their leads, whatever the filters say.
+    """
     limit = _int_param(request, "limit", 100)
     offset = _int_param(request, "offset", 0)
     if limit is None or offset is None or not 1 <= limit <= MAX_PAGE:
@@ -30,6 +33,7 @@ async def list_view(request: web.Request) -> web.Response:
         status=request.query.get("status"),
         sector_code=request.query.get("sector"),
         campaign_code=request.query.get("campaign"),
+        sector_ids=request[api_client_key].sector_ids,
         limit=limit,
         offset=offset,
     )
@@ -43,13 +47,13 @@ async def list_view(request: web.Request) -> web.Response:
 
 
 async def detail_view(request: web.Request) -> web.Response:
-    """One lead by id; 404 with a JSON body when unknown."""
+    """One lead by id; 404 with a JSON body when unknown or outside the token's sectors."""
     raw = request.match_info["lead_id"]
     if not raw.isdigit():
         return json_error(404, "lead not found")
     actor = f"api:{request[token_name_key]}"
     async with request.app[services_key].sessions.begin() as session:
-        view = await get_lead(session, int(raw))
+        view = await get_lead(session, int(raw), sector_ids=request[api_client_key].sector_ids)
         await record_access(
             session, actor=actor, action="api_view", target_type="lead", target_id=raw
         )

@@ -11,17 +11,20 @@ from aiohttp import web
 
 from outreach_bot.core.stats import Period, compute_figures
 from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.web.api.auth import api_client_key
 from outreach_bot.web.errors import json_error
 from outreach_bot.web.keys import services_key
 
 
 async def stats_view(request: web.Request) -> web.Response:
-    """Key figures, funnels and weekly series over an optional period."""
+    """Key figures, funnels and weekly series over an optional period (the token's sectors)."""
     try:
         period = Period.parse(request.query.get("from"), request.query.get("to"))
     except InvalidInputError as error:
         return json_error(400, str(error))
-    figures = await compute_figures(request.app[services_key].sessions, period)
+    figures = await compute_figures(
+        request.app[services_key].sessions, period, sector_ids=request[api_client_key].sector_ids
+    )
     return web.json_response(figures.as_dict())
 
 
