@@ -8,13 +8,16 @@ import getpass
 import json
 import logging
 import signal
+import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from outreach_bot.config import Settings, describe_error
 from outreach_bot.content import ContentError
@@ -36,9 +39,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="outreach-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="serve everything in one process")
+    run = commands.add_parser("run", help="serve everything (one process, or --workers N)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8080)
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes sharing the port (PostgreSQL only; about one per core)",
+    )
+    # Set by ``run --workers N`` on the processes it starts: which one this is.
+    run.add_argument("--worker-index", type=int, default=None, help=argparse.SUPPRESS)
 
     commands.add_parser("chat", help="talk to the bot in this terminal")
 
@@ -106,6 +117,12 @@ def _held_on(raw: str) -> date | None:
         raise argparse.ArgumentTypeError(str(error)) from error
 
 
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError("must be a whole number, 1 or more")
+    return int(raw)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
@@ -134,8 +151,50 @@ def _dispatch(args: argparse.Namespace) -> int:
         _upgrade(settings)
         print("database is up to date")
         return 0
-    _upgrade(settings)
+    if args.command == "run" and args.workers > 1:
+        if make_url(settings.effective_database_url).get_backend_name() != "postgresql":
+            print(
+                "error: --workers needs PostgreSQL (set OUTREACH_DATABASE_URL): SQLite has one "
+                "writer, and the workers share live events through PostgreSQL",
+                file=sys.stderr,
+            )
+            return 2
+        _upgrade(settings)
+        return _serve_workers(args)
+    if not (args.command == "run" and args.worker_index is not None):
+        _upgrade(settings)  # a worker's parent has already upgraded the database
     return asyncio.run(_async_command(settings, args))
+
+
+def _serve_workers(args: argparse.Namespace) -> int:
+    """Start ``args.workers`` processes on the same port and wait for them.
+
+    The kernel spreads connections between them (SO_REUSEPORT). Stopping the parent stops
+    them all; if one dies, the others are stopped too and its exit code is returned, so a
+    supervisor (systemd, Docker) restarts the whole set rather than run short-handed.
+    """
+    command = [sys.executable, "-m", "outreach_bot", "run", "--host", args.host]
+    workers = [
+        subprocess.Popen([*command, "--port", str(args.port), "--worker-index", str(index)])  # noqa: S603
+        for index in range(args.workers)
+    ]
+
+    def stop(_signum: int, _frame: object) -> None:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    while True:
+        for worker in workers:
+            code = worker.poll()
+            if code is not None:
+                stop(signal.SIGTERM, None)
+                for other in workers:
+                    other.wait()
+                return code
+        time.sleep(0.2)
 
 
 def _upgrade(settings: Settings) -> None:
@@ -200,7 +259,7 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
     from outreach_bot.app import open_services  # noqa: PLC0415
 
     if args.command == "run":
-        return await _run(settings, args.host, args.port)
+        return await _run(settings, args.host, args.port, worker_index=args.worker_index)
     if args.command == "chat":
         from outreach_bot.channels.console import chat  # noqa: PLC0415
 
@@ -274,27 +333,22 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run(settings: Settings, host: str, port: int) -> int:
+async def _run(settings: Settings, host: str, port: int, *, worker_index: int | None) -> int:
     from aiohttp import web  # noqa: PLC0415
 
     from outreach_bot.app import create_web_app, open_services  # noqa: PLC0415
-    from outreach_bot.channels import telegram  # noqa: PLC0415
 
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     async with open_services(settings) as services:
         runner = web.AppRunner(create_web_app(services), access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, reuse_port=worker_index is not None)
         await site.start()
-        print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
-        print(telegram.describe(settings), flush=True)
-        print(
-            f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
-            """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",
-            flush=True,
-        )
-        await _print_setup_link(settings, services)
+        if worker_index:
+            print(f"worker {worker_index} is serving http://{host}:{port}/", flush=True)
+        else:
+            await _announce(settings, services, host, port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -304,6 +358,20 @@ async def _run(settings: Settings, host: str, port: int) -> int:
         finally:
             await runner.cleanup()
     return 0
+
+
+async def _announce(settings: Settings, services: Any, host: str, port: int) -> None:
+    """What the person who started the server needs to see (printed by one worker only)."""
+    from outreach_bot.channels import telegram  # noqa: PLC0415
+
+    print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
+    print(telegram.describe(settings), flush=True)
+    print(
+        f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
+        """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",
+        flush=True,
+    )
+    await _print_setup_link(settings, services)
 
 
 async def _print_setup_link(settings: Settings, services: Any) -> None:
