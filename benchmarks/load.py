@@ -4,7 +4,8 @@ Usage (from the repository root):
 
     .venv/bin/python benchmarks/load.py [--setups sqlite:1,postgres:1,postgres:2]
                                         [--concurrency 1,10,100] [--requests 1000]
-                                        [--rasa-url URL [--rasa-pids PID,PID]] [--json FILE]
+                                        [--rasa-url URL [--rasa-pids PID,PID]] [--baseline SRC]
+                                        [--json FILE]
 
 Each setup ("database:workers") starts a real ``outreach-bot run`` on a fresh database
 (``--workers N`` when N > 1), waits until it answers, and sends the same traffic at each
@@ -25,6 +26,9 @@ its action server, see "Running at scale" in the README) and pass ``--rasa-url``
 use the same traffic on its REST channel. ``--rasa-pids`` (the rasa and action server
 process ids) adds their RSS. Without ``--rasa-url`` the Rasa rows are skipped.
 
+Before and after: ``--baseline OTHER_CHECKOUT/src`` runs the single-process setups again on
+another source tree (the main branch, say), in the same run, under the same load.
+
 PostgreSQL: the benchmark creates and drops its own database through ``--postgres`` (a
 server address whose user may create databases).
 
@@ -38,6 +42,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -175,17 +180,17 @@ class Server:
 
 
 @contextmanager
-def server(database_url: str, workers: int, work: Path) -> Iterator[Server]:
+def server(database_url: str, workers: int, work: Path, src: Path, var: Path) -> Iterator[Server]:
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
     environment.update(
         OUTREACH_DATABASE_URL=database_url,
-        OUTREACH_VAR_DIR=str(work / "var"),
+        OUTREACH_VAR_DIR=str(var),
         OUTREACH_SECRET_KEY=uuid.uuid4().hex * 2,
         OUTREACH_CONTENT_DIR=str(ROOT / "bot"),
         OUTREACH_NLU_DATA=str(ROOT / "nlu" / "data"),
         OUTREACH_PUBLIC_URL=f"http://127.0.0.1:{port}/",
-        PYTHONPATH=os.pathsep.join([str(ROOT / "src"), environment.get("PYTHONPATH", "")]),
+        PYTHONPATH=os.pathsep.join([str(src), environment.get("PYTHONPATH", "")]),
     )
     command = [sys.executable, "-m", "outreach_bot"]
     subprocess.run([*command, "db", "upgrade"], env=environment, check=True, capture_output=True)
@@ -331,6 +336,9 @@ def main() -> int:
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--rasa-url", default=None, help="a running Rasa assistant")
     parser.add_argument("--rasa-pids", default="", help="its processes, for RSS")
+    parser.add_argument(
+        "--baseline", type=Path, default=None, help="another src/ to run side by side"
+    )
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     levels = [int(value) for value in args.concurrency.split(",")]
@@ -338,12 +346,26 @@ def main() -> int:
     rows: list[Row] = []
     starts: dict[str, dict[str, float]] = {}
     print(HEADER, flush=True)
-    for setup in args.setups.split(","):
-        kind, _, workers_text = setup.partition(":")
+    runs = [(setup, ROOT / "src") for setup in args.setups.split(",")]
+    if args.baseline:
+        # The same single-process setups on another source tree (say, the main branch).
+        runs += [
+            (f"base {setup}", args.baseline)
+            for setup in args.setups.split(",")
+            if setup.endswith(":1")
+        ]
+    # One var/ for the whole run: the first start trains and caches the classifier (a first
+    # start), the others find it (every later start), as on a real server.
+    shared = Path(tempfile.mkdtemp(prefix="outreach-load-var-"))
+    for setup, src in runs:
+        kind, _, workers_text = setup.removeprefix("base ").partition(":")
         workers = int(workers_text or 1)
         with tempfile.TemporaryDirectory(prefix="outreach-load-") as raw:
             work = Path(raw)
-            with database(kind, work, args.postgres) as url, server(url, workers, work) as up:
+            with (
+                database(kind, work, args.postgres) as url,
+                server(url, workers, work, src, shared) as up,
+            ):
                 starts[setup] = {"ready_s": up.ready_s, "idle_rss_mb": up.idle_rss_mb}
                 rows += measure(
                     setup,
@@ -367,7 +389,7 @@ def main() -> int:
     for setup, figures in starts.items():
         print(
             f"{setup}: ready in {figures['ready_s']:.1f} s, "
-            f"{figures['idle_rss_mb']:.0f} MB RSS idle (all processes)"
+            f"{figures['idle_rss_mb']:.0f} MB RSS idle (all processes together)"
         )
     rasa = {row.concurrency: row for row in rows if row.setup == "rasa"}
     if rasa:
@@ -380,6 +402,7 @@ def main() -> int:
                     f"  {row.p99_ms / theirs.p99_ms:>5.2f}x"
                 )
     print(f"load: {os.getloadavg()[0]:.2f} (1 min) at the end")
+    shutil.rmtree(shared, ignore_errors=True)
     if args.json:
         args.json.write_text(
             json.dumps(
