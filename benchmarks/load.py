@@ -187,8 +187,9 @@ def server(database_url: str, workers: int, work: Path, src: Path, var: Path) ->
         OUTREACH_DATABASE_URL=database_url,
         OUTREACH_VAR_DIR=str(var),
         OUTREACH_SECRET_KEY=uuid.uuid4().hex * 2,
-        OUTREACH_CONTENT_DIR=str(ROOT / "bot"),
-        OUTREACH_NLU_DATA=str(ROOT / "nlu" / "data"),
+        # The content and training data of the same checkout as the code.
+        OUTREACH_CONTENT_DIR=str(src.parent / "bot"),
+        OUTREACH_NLU_DATA=str(src.parent / "nlu" / "data"),
         OUTREACH_PUBLIC_URL=f"http://127.0.0.1:{port}/",
         PYTHONPATH=os.pathsep.join([str(src), environment.get("PYTHONPATH", "")]),
     )
@@ -206,13 +207,18 @@ def server(database_url: str, workers: int, work: Path, src: Path, var: Path) ->
     try:
         ready = asyncio.run(_wait_ready(url, process, workers, started, work / "server.log"))
         yield Server(url, process, ready, process_tree_rss_mb(process.pid))
+    except SystemExit:
+        log.flush()
+        print((work / "server.log").read_text(errors="replace")[-2000:], file=sys.stderr)
+        raise
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
         log.close()
 
 
