@@ -17,6 +17,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.cli.test_cli import ROOT, run_cli
 from tests.web.admin.conftest import csrf_of
@@ -125,6 +127,26 @@ async def test_a_message_to_one_process_shows_in_the_live_view_of_another(
     The crisis message makes an urgent lead in A; the event reaches B through PostgreSQL
     LISTEN/NOTIFY, and B's back-office live feed shows it with no reload.
     """
+    try:
+        kind, data = await _post_to_a_and_watch_b(tmp_path, postgres_url)
+    finally:
+        await _empty(postgres_url)  # the database is shared by the session's other tests
+    assert kind == "urgent"
+    assert data["urgent"] is True
+    assert isinstance(data["lead_id"], int)
+
+
+async def _empty(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _post_to_a_and_watch_b(
+    tmp_path: Path, postgres_url: str
+) -> tuple[str, dict[str, object]]:
     created = run_cli(
         ["users", "add", "coord@example.org", "--role", "coordinator", "--password-stdin"],
         tmp_path,
@@ -154,8 +176,6 @@ async def test_a_message_to_one_process_shows_in_the_live_view_of_another(
             )
             assert answer.status == 200
             assert "3114" in json.dumps(await answer.json(), ensure_ascii=False)
-            kind, data = await asyncio.wait_for(_next_event(feed), EVENT_TIMEOUT)
+            event = await asyncio.wait_for(_next_event(feed), EVENT_TIMEOUT)
             feed.close()
-    assert kind == "urgent"
-    assert data["urgent"] is True
-    assert isinstance(data["lead_id"], int)
+    return event
