@@ -18,8 +18,9 @@ issue's measurements): by Little's law the mean latency is then C divided by the
 so at C=100 latency measures throughput, and p99/p50 measures fairness.
 
 Printed per row: requests per second, p50/p95/p99 latency, errors (anything but a 200 with
-replies, including time-outs) and the resident memory (RSS) of all the server's processes
-after the row. Start-up time is from launching the command to the first answer on /healthz.
+replies, including time-outs) and the memory of all the server's processes after the row:
+the sum of their RSS, and of their PSS, which counts pages shared by forked workers once.
+Start-up time is from launching the command to the first answer on /healthz.
 
 Rasa side by side: start the Rasa example assistant yourself (``rasa run --enable-api`` with
 its action server, see "Running at scale" in the README) and pass ``--rasa-url``; its rows
@@ -95,6 +96,7 @@ class Row:
     p95_ms: float
     p99_ms: float
     rss_mb: float
+    pss_mb: float
 
     @property
     def rate(self) -> float:
@@ -115,8 +117,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def process_tree_rss_mb(root_pid: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+def process_tree_memory_mb(root_pid: int) -> tuple[float, float]:
+    """RSS and PSS of a process and all its descendants, from /proc (Linux).
+
+    Forked workers share most of their pages with each other: the sum of their RSS counts
+    those pages once per process, the sum of their PSS (each shared page divided among its
+    sharers) is what the machine really spends.
+    """
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -126,19 +133,20 @@ def process_tree_rss_mb(root_pid: int) -> float:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-    total_kb = 0
+    rss_kb = pss_kb = 0
     pending = [root_pid]
     while pending:
         pid = pending.pop()
         pending.extend(children.get(pid, []))
-        total_kb += _rss_kb(pid)
-    return total_kb / 1024
+        rss_kb += _kb(pid, "Rss:")
+        pss_kb += _kb(pid, "Pss:")
+    return rss_kb / 1024, pss_kb / 1024
 
 
-def _rss_kb(pid: int) -> int:
+def _kb(pid: int, name: str) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith(name):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -177,6 +185,7 @@ class Server:
     process: subprocess.Popen[bytes]
     ready_s: float
     idle_rss_mb: float
+    idle_pss_mb: float
 
 
 @contextmanager
@@ -206,7 +215,7 @@ def server(database_url: str, workers: int, work: Path, src: Path, var: Path) ->
     url = f"http://127.0.0.1:{port}"
     try:
         ready = asyncio.run(_wait_ready(url, process, workers, started, work / "server.log"))
-        yield Server(url, process, ready, process_tree_rss_mb(process.pid))
+        yield Server(url, process, ready, *process_tree_memory_mb(process.pid))
     except SystemExit:
         log.flush()
         print((work / "server.log").read_text(errors="replace")[-2000:], file=sys.stderr)
@@ -293,7 +302,7 @@ async def drive(url: str, concurrency: int, requests: int, tag: str) -> tuple[li
     return latencies, errors
 
 
-def measure(setup: str, url: str, levels: Sequence[int], requests: int, rss: Any) -> list[Row]:
+def measure(setup: str, url: str, levels: Sequence[int], requests: int, memory: Any) -> list[Row]:
     rows = []
     for concurrency in levels:
         count = max(requests // 4, 100) if concurrency == 1 else requests
@@ -304,6 +313,7 @@ def measure(setup: str, url: str, levels: Sequence[int], requests: int, rss: Any
         )
         seconds = time.perf_counter() - started
         ms = [value * 1000 for value in latencies]
+        rss, pss = memory()
         row = Row(
             setup=setup,
             concurrency=concurrency,
@@ -313,7 +323,8 @@ def measure(setup: str, url: str, levels: Sequence[int], requests: int, rss: Any
             p50_ms=statistics.median(ms),
             p95_ms=percentile(ms, 0.95),
             p99_ms=percentile(ms, 0.99),
-            rss_mb=rss(),
+            rss_mb=rss,
+            pss_mb=pss,
         )
         print(format_row(row), flush=True)
         rows.append(row)
@@ -322,7 +333,7 @@ def measure(setup: str, url: str, levels: Sequence[int], requests: int, rss: Any
 
 HEADER = (
     f"{'setup':<14}{'conc':>5}{'requests':>9}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}"
-    f"{'p99 ms':>9}{'errors':>7}{'RSS MB':>8}"
+    f"{'p99 ms':>9}{'errors':>7}{'RSS MB':>8}{'PSS MB':>8}"
 )
 
 
@@ -330,7 +341,7 @@ def format_row(row: Row) -> str:
     return (
         f"{row.setup:<14}{row.concurrency:>5}{row.requests:>9}{row.rate:>8.1f}"
         f"{row.p50_ms:>9.1f}{row.p95_ms:>9.1f}{row.p99_ms:>9.1f}{row.errors:>7}"
-        f"{row.rss_mb:>8.0f}"
+        f"{row.rss_mb:>8.0f}{row.pss_mb:>8.0f}"
     )
 
 
@@ -381,13 +392,17 @@ def main() -> int:
                 database(kind, work, args.postgres) as url,
                 server(url, workers, work, src, shared) as up,
             ):
-                starts[setup] = {"ready_s": up.ready_s, "idle_rss_mb": up.idle_rss_mb}
+                starts[setup] = {
+                    "ready_s": up.ready_s,
+                    "idle_rss_mb": up.idle_rss_mb,
+                    "idle_pss_mb": up.idle_pss_mb,
+                }
                 rows += measure(
                     setup,
                     up.url,
                     levels,
                     args.requests,
-                    lambda: process_tree_rss_mb(up.process.pid),
+                    lambda: process_tree_memory_mb(up.process.pid),
                 )
     if args.rasa_url:
         pids = [int(pid) for pid in args.rasa_pids.split(",") if pid]
@@ -396,7 +411,11 @@ def main() -> int:
             args.rasa_url.rstrip("/"),
             levels,
             args.requests,
-            lambda: sum(process_tree_rss_mb(pid) for pid in pids),
+            lambda: (
+                tuple(map(sum, zip(*(process_tree_memory_mb(pid) for pid in pids), strict=True)))
+                if pids
+                else (0.0, 0.0)
+            ),
         )
     else:
         print("rasa: skipped (no --rasa-url)", flush=True)
@@ -404,7 +423,8 @@ def main() -> int:
     for setup, figures in starts.items():
         print(
             f"{setup}: ready in {figures['ready_s']:.1f} s, "
-            f"{figures['idle_rss_mb']:.0f} MB RSS idle (all processes together)"
+            f"idle {figures['idle_rss_mb']:.0f} MB RSS, {figures['idle_pss_mb']:.0f} MB PSS "
+            "(all processes together)"
         )
     rasa = {row.concurrency: row for row in rows if row.setup == "rasa"}
     if rasa:

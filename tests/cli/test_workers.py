@@ -179,3 +179,60 @@ async def _post_to_a_and_watch_b(
             event = await asyncio.wait_for(_next_event(feed), EVENT_TIMEOUT)
             feed.close()
     return event
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.postgres
+async def test_run_with_two_workers_answers_and_stops_as_one(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """``run --workers 2`` serves from two processes on one port; stopping it stops both."""
+    port = _free_port()
+    log_path = tmp_path / "workers.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own module
+            [sys.executable, "-m", "outreach_bot", "run", "--port", str(port), "--workers", "2"],
+            env=_environment(tmp_path, postgres_url, port),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while "worker 1 is serving" not in log_path.read_text(errors="replace") or (
+                "Outreach Bot is running" not in log_path.read_text(errors="replace")
+            ):
+                assert process.poll() is None, log_path.read_text(errors="replace")
+                assert time.monotonic() < deadline, "the workers did not start"
+                await asyncio.sleep(0.3)
+            workers = _children(process.pid)
+            assert len(workers) == 2
+            async with aiohttp.ClientSession() as phone:
+                for index in range(6):  # new connections: the kernel spreads them
+                    answer = await phone.post(
+                        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                        json={"sender": f"young-{index}", "message": "salut"},
+                    )
+                    assert answer.status == 200
+                    assert await answer.json()
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=60) == 0
+            await asyncio.sleep(0.5)
+            assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            await _empty(postgres_url)
