@@ -178,12 +178,10 @@ def _serve_workers(settings: Settings, args: argparse.Namespace) -> int:
     children = []
     for index in range(args.workers):
         pid = os.fork()
-        if pid == 0:  # the worker
+        if pid == 0:  # the worker: it never returns into this function
             code = 1
             try:
-                code = asyncio.run(
-                    _run(settings, args.host, args.port, worker_index=index, nlu=nlu)
-                )
+                code = _work(settings, args, index, nlu)
             finally:
                 os._exit(code)
         children.append(pid)
@@ -201,6 +199,19 @@ def _serve_workers(settings: Settings, args: argparse.Namespace) -> int:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(child, 0)
     return os.waitstatus_to_exitcode(status)
+
+
+def _work(settings: Settings, args: argparse.Namespace, index: int, nlu: Any) -> int:
+    """One forked worker's life; its errors are reported like the command's own."""
+    try:
+        return asyncio.run(_run(settings, args.host, args.port, worker_index=index, nlu=nlu))
+    except (OutreachError, ContentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        logger.exception("worker %s stopped on an unexpected error", index)
+    return 1
 
 
 def _preload(settings: Settings) -> Any:
