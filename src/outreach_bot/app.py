@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from outreach_bot.channels.base import OutboundChannel
@@ -33,6 +34,11 @@ logger = logging.getLogger(__name__)
 QUEUED_CHANNELS = frozenset({"telegram", "sms"})
 
 
+async def _lone_process() -> bool:
+    """A process with no other worker on its database leads itself."""
+    return True
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything long-lived, built once per process and shared by the web app, channels and CLI.
@@ -40,6 +46,8 @@ class Services:
     ``outbound`` is the registry through which the core reaches a young person on their own
     channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
     adapters register themselves in both when they start. ``dispatcher`` delivers the outbox.
+    ``try_lead`` says whether this process leads the workers sharing the database (the one
+    that long-polls Telegram); a lone process on SQLite always does.
     """
 
     settings: Settings
@@ -52,6 +60,7 @@ class Services:
     dispatcher: OutboxDispatcher
     outbound: dict[str, OutboundChannel]
     send_policies: dict[str, SendPolicy] = field(default_factory=dict)
+    try_lead: Callable[[], Awaitable[bool]] = _lone_process
 
 
 def resolve_secret(settings: Settings) -> str:
@@ -144,6 +153,12 @@ async def open_services(
             await ensure_default_sectors(session)
         backend = nlu or (await build_nlu(settings) if load_nlu else DeferredNlu(settings))
         events = EventBus()
+        shared = None
+        if make_url(settings.effective_database_url).get_backend_name() == "postgresql":
+            from outreach_bot.storage.pg_events import PgEvents  # noqa: PLC0415
+
+            shared = PgEvents(settings.effective_database_url, events)
+            await shared.start()
         outbound: dict[str, OutboundChannel] = {}
         send_policies: dict[str, SendPolicy] = {}
         dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies)
@@ -165,6 +180,7 @@ async def open_services(
             dispatcher=dispatcher,
             outbound=outbound,
             send_policies=send_policies,
+            try_lead=shared.try_lead if shared is not None else _lone_process,
         )
         try:
             yield services
@@ -172,6 +188,8 @@ async def open_services(
             close = getattr(backend, "close", None)
             if close is not None and nlu is None:
                 await close()
+            if shared is not None:
+                await shared.close()
     finally:
         await db.dispose()
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 from outreach_bot.config import Settings, describe_error
 from outreach_bot.content import ContentError
@@ -36,9 +39,15 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="outreach-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="serve everything in one process")
+    run = commands.add_parser("run", help="serve everything (one process, or --workers N)")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8080)
+    run.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="processes sharing the port (PostgreSQL only; about one per core)",
+    )
 
     commands.add_parser("chat", help="talk to the bot in this terminal")
 
@@ -61,29 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     field.add_argument("kind", choices=["phone", "age", "commune"])
     field.add_argument("--today", type=date.fromisoformat, default=None)
 
-    users = commands.add_parser("users", help="back-office accounts")
-    users_commands = users.add_subparsers(dest="users_command", required=True)
-    add = users_commands.add_parser("add")
-    add.add_argument("email")
-    add.add_argument("--role", required=True)
-    add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
-    add.add_argument("--password-stdin", action="store_true")
-    passwd = users_commands.add_parser("passwd", help="set a new password; signs out everywhere")
-    passwd.add_argument("email")
-    passwd.add_argument("--password-stdin", action="store_true")
-    for name, text in (("disable", "refuse sign-in and end open sessions"), ("enable", "undo")):
-        users_commands.add_parser(name, help=text).add_argument("email")
-
-    token = commands.add_parser("api-token", help="JSON API tokens")
-    token_commands = token.add_subparsers(dest="token_command", required=True)
-    token_create = token_commands.add_parser("create")
-    token_create.add_argument("name")
-    token_create.add_argument(
-        "--sector",
-        action="append",
-        default=[],
-        help="limit the token to this sector (repeatable, or a comma list); default: all",
-    )
+    _add_access_commands(commands)
 
     campaigns = commands.add_parser("campaigns", help="outreach campaigns")
     campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True)
@@ -109,6 +96,33 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_access_commands(commands: Any) -> None:
+    """``users`` and ``api-token``: who may sign in to the back office or call the API."""
+    users = commands.add_parser("users", help="back-office accounts")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add")
+    add.add_argument("email")
+    add.add_argument("--role", required=True)
+    add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
+    add.add_argument("--password-stdin", action="store_true")
+    passwd = users_commands.add_parser("passwd", help="set a new password; signs out everywhere")
+    passwd.add_argument("email")
+    passwd.add_argument("--password-stdin", action="store_true")
+    for name, text in (("disable", "refuse sign-in and end open sessions"), ("enable", "undo")):
+        users_commands.add_parser(name, help=text).add_argument("email")
+
+    token = commands.add_parser("api-token", help="JSON API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_commands.add_parser("create")
+    token_create.add_argument("name")
+    token_create.add_argument(
+        "--sector",
+        action="append",
+        default=[],
+        help="limit the token to this sector (repeatable, or a comma list); default: all",
+    )
+
+
 def _held_on(raw: str) -> date | None:
     """A campaign date, ``2026-05-12`` or ``12/05/2026``; anything else is a clear usage error."""
     from outreach_bot.domain.campaigns import parse_held_on  # noqa: PLC0415
@@ -117,6 +131,12 @@ def _held_on(raw: str) -> date | None:
         return parse_held_on(raw)
     except OutreachError as error:
         raise argparse.ArgumentTypeError(str(error)) from error
+
+
+def _positive(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError("must be a whole number, 1 or more")
+    return int(raw)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -147,8 +167,86 @@ def _dispatch(args: argparse.Namespace) -> int:
         _upgrade(settings)
         print("database is up to date")
         return 0
+    if args.command == "run" and args.workers > 1:
+        if make_url(settings.effective_database_url).get_backend_name() != "postgresql":
+            print(
+                "error: --workers needs PostgreSQL (set OUTREACH_DATABASE_URL): SQLite has one "
+                "writer, and the workers share live events through PostgreSQL",
+                file=sys.stderr,
+            )
+            return 2
+        _upgrade(settings)
+        return _serve_workers(settings, args)
     _upgrade(settings)
     return asyncio.run(_async_command(settings, args))
+
+
+def _serve_workers(settings: Settings, args: argparse.Namespace) -> int:
+    """Load once, then fork ``args.workers`` processes serving the same port; wait for them.
+
+    The parent loads what weighs (the modules, the commune index, the sentence encoder and
+    the classifier) before forking, so the workers share those pages copy-on-write: each
+    worker adds about 20 MB instead of about 350, and starts at once. The kernel spreads
+    connections between the workers (SO_REUSEPORT). Each worker opens its own database pool
+    and event loop after the fork. Stopping the parent stops them all; if one dies, the
+    others are stopped too and its exit code is returned, so a supervisor (systemd, Docker)
+    restarts the whole set rather than run short-handed.
+    """
+    nlu = _preload(settings)
+    children = []
+    for index in range(args.workers):
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns into this function
+            code = 1
+            try:
+                code = _work(settings, args, index, nlu)
+            finally:
+                os._exit(code)
+        children.append(pid)
+
+    def stop(_signum: int, _frame: object) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    _pid, status = os.waitpid(-1, 0)
+    stop(signal.SIGTERM, None)
+    for child in children:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status)
+
+
+def _work(settings: Settings, args: argparse.Namespace, index: int, nlu: Any) -> int:
+    """One forked worker's life; its errors are reported like the command's own."""
+    try:
+        return asyncio.run(_run(settings, args.host, args.port, worker_index=index, nlu=nlu))
+    except (OutreachError, ContentError) as error:
+        print(f"error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        logger.exception("worker %s stopped on an unexpected error", index)
+    return 1
+
+
+def _preload(settings: Settings) -> Any:
+    """What every worker needs and never changes, loaded before the fork; None for Rasa.
+
+    The Rasa backend holds HTTP connections, which cannot cross a fork: each worker builds
+    its own.
+    """
+    from outreach_bot.app import build_nlu  # noqa: PLC0415
+    from outreach_bot.config import NluBackendName  # noqa: PLC0415
+    from outreach_bot.domain.fields import match_commune  # noqa: PLC0415
+    from outreach_bot.web import app  # noqa: F401, PLC0415 - loaded once, shared by all
+
+    match_commune("")
+    if settings.nlu_backend is NluBackendName.RASA:
+        return None
+    return asyncio.run(build_nlu(settings))
 
 
 def _upgrade(settings: Settings) -> None:
@@ -213,7 +311,7 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
     from outreach_bot.app import open_services  # noqa: PLC0415
 
     if args.command == "run":
-        return await _run(settings, args.host, args.port)
+        return await _run(settings, args.host, args.port, worker_index=None)
     if args.command == "chat":
         from outreach_bot.channels.console import chat  # noqa: PLC0415
 
@@ -297,27 +395,24 @@ async def _users(services: Any, args: argparse.Namespace) -> None:
     print(f"user {user_id} created: {email} ({args.role})")
 
 
-async def _run(settings: Settings, host: str, port: int) -> int:
+async def _run(
+    settings: Settings, host: str, port: int, *, worker_index: int | None, nlu: Any = None
+) -> int:
     from aiohttp import web  # noqa: PLC0415
 
     from outreach_bot.app import create_web_app, open_services  # noqa: PLC0415
-    from outreach_bot.channels import telegram  # noqa: PLC0415
 
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    async with open_services(settings) as services:
+    async with open_services(settings, nlu=nlu) as services:
         runner = web.AppRunner(create_web_app(services), access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
+        site = web.TCPSite(runner, host, port, reuse_port=worker_index is not None)
         await site.start()
-        print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
-        print(telegram.describe(settings), flush=True)
-        print(
-            f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
-            """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",
-            flush=True,
-        )
-        await _print_setup_link(settings, services)
+        if worker_index:
+            print(f"worker {worker_index} is serving http://{host}:{port}/", flush=True)
+        else:
+            await _announce(settings, services, host, port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -327,6 +422,20 @@ async def _run(settings: Settings, host: str, port: int) -> int:
         finally:
             await runner.cleanup()
     return 0
+
+
+async def _announce(settings: Settings, services: Any, host: str, port: int) -> None:
+    """What the person who started the server needs to see (printed by one worker only)."""
+    from outreach_bot.channels import telegram  # noqa: PLC0415
+
+    print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
+    print(telegram.describe(settings), flush=True)
+    print(
+        f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
+        """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",
+        flush=True,
+    )
+    await _print_setup_link(settings, services)
 
 
 async def _print_setup_link(settings: Settings, services: Any) -> None:

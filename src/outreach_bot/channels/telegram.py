@@ -82,6 +82,8 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
 }
 """The ``bot/messages.yml`` keys this adapter says itself, checked when the channel starts."""
 MAX_RETRY_DELAY: Final = 60.0
+LEADER_RETRY: Final = 10.0
+"""Seconds between a waiting worker's tries to become the one that long-polls Telegram."""
 BOT_MENTION_RE: Final = re.compile(r"^(/[A-Za-z0-9_]+)@[A-Za-z0-9_]+")
 GLOBAL_COMMANDS: Final = frozenset(f"/{command}" for command in COMMANDS if command != "start")
 """Sent as the bare word (``/stop`` → ``stop``): the engine reads ``/stop`` as a button
@@ -362,6 +364,7 @@ class TelegramChannel:
         self._secret = webhook_secret(settings)
         self._retry_delay = retry_delay
         self._starting: asyncio.Task[None] | None = None
+        self._following: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Connect to the Bot API and start receiving.
@@ -390,10 +393,11 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         """Stop receiving and sending; what is still queued waits in the outbox."""
-        if self._starting is not None:
-            self._starting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._starting
+        for task in (self._starting, self._following):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._services.outbound.get(CHANNEL) is self.outbound:
             del self._services.outbound[CHANNEL]
         await self._shut_down()
@@ -412,11 +416,8 @@ class TelegramChannel:
                 )
             if not application.running:
                 await application.start()
-            updater = application.updater
-            if self.mode is UpdateMode.POLLING and updater is not None and not updater.running:
-                await updater.start_polling(
-                    allowed_updates=list(ALLOWED_UPDATES), error_callback=self._on_polling_error
-                )
+            if self.mode is UpdateMode.POLLING:
+                await self._poll_if_leader()
         except InvalidToken:
             # PTB's own message repeats the token; it must not reach a terminal or a log.
             raise TelegramSetupError(
@@ -433,6 +434,34 @@ class TelegramChannel:
         self._services.dispatcher.wakeup.set()
         self.live.set()
         logger.info("Telegram channel is up (%s, bot id %s)", self.mode.value, bot.id)
+
+    async def _poll_if_leader(self) -> None:
+        """Long-poll in one worker only: two pollers would take each other's updates.
+
+        The others check again every :data:`LEADER_RETRY` seconds and take over if the
+        leader stops; webhooks, sending and team notices work in every worker meanwhile.
+        """
+        updater = self.application.updater
+        if updater is None or updater.running:
+            return
+        if await self._services.try_lead():
+            await updater.start_polling(
+                allowed_updates=list(ALLOWED_UPDATES), error_callback=self._on_polling_error
+            )
+            logger.info("this worker long-polls Telegram")
+        elif self._following is None:
+            self._following = asyncio.create_task(self._follow(), name="telegram-follower")
+
+    async def _follow(self) -> None:
+        while True:
+            await asyncio.sleep(LEADER_RETRY)
+            try:
+                if await self._services.try_lead():
+                    self._following = None
+                    await self._poll_if_leader()
+                    return
+            except Exception:  # a database hiccup: try again at the next round
+                logger.exception("checking Telegram polling leadership failed")
 
     async def _keep_trying(self) -> None:
         delay = self._retry_delay

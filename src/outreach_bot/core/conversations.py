@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, exists, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,7 +27,7 @@ from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
 from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
-from outreach_bot.domain.campaigns import normalise_code
+from outreach_bot.domain.campaigns import code_problem, normalise_code
 from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
@@ -143,11 +143,14 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation = await conversation_for(
-                session, channel=message.channel, sender_id=message.sender_id, now=now
+            conversation, open_lead, seen = await _load_for_turn(
+                session,
+                channel=message.channel,
+                sender_id=message.sender_id,
+                message_id=message.message_id,
+                now=now,
             )
-            assert conversation is not None  # noqa: S101 - create=True always returns one
-            if message.message_id and await _seen(session, conversation.id, message.message_id):
+            if seen:
                 logger.info(
                     "duplicate inbound %s on conversation %s", message.message_id, conversation.id
                 )
@@ -174,25 +177,26 @@ class ConversationService:
                     conversation.takeover_until and _aware(conversation.takeover_until) > now
                 ),
                 opted_out=conversation.opted_out,
-                has_open_lead=await _open_lead(session, conversation.id) is not None,
+                has_open_lead=open_lead is not None,
                 places=places,
             )
             # Read before the step, which moves the state on to the next buttons.
             chosen = state.chosen_button(text) if text else None
             outcome = self._engine.step(state, turn)
-            session.add(
-                Message(
-                    conversation_id=conversation.id,
-                    direction=Direction.INBOUND,
-                    author=Author.YOUNG_PERSON,
-                    text=message.text[:MAX_TEXT_LENGTH],
-                    button_title=chosen,
-                    channel_message_id=message.message_id,
-                    intent=prediction.intent,
-                    confidence=prediction.confidence,
-                    created_at=now,
-                )
+            inbound = _message_row(
+                conversation.id,
+                Direction.INBOUND,
+                Author.YOUNG_PERSON,
+                message.text[:MAX_TEXT_LENGTH],
+                now,
+                channel_message_id=message.message_id,
+                intent=prediction.intent,
+                confidence=prediction.confidence,
+                button_title=chosen,
             )
+            if outcome.effects.erase:
+                # The erasure first tallies the conversation's anonymous counts, this one too.
+                session.add(Message(**inbound))
             conversation.last_message_at = now
             conversation.locale = outcome.state.locale
             conversation.state = outcome.state.to_json()
@@ -224,7 +228,9 @@ class ConversationService:
                         )
                     )
             if not outcome.effects.erase:
-                await self._record_replies(session, conversation, outcome.replies, message, now)
+                await self._record_messages(
+                    session, conversation, inbound, outcome.replies, message=message, now=now
+                )
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
             result = InboundResult(conversation.id, outcome.replies, erased=outcome.effects.erase)
@@ -240,18 +246,17 @@ class ConversationService:
         """
         first_word, _, rest = text.partition(" ")
         code = normalise_code(first_word)
-        if code is None:
-            return None, text
+        if code is None or code_problem(code) is not None:
+            return None, text  # "salut", "stop"…: no campaign can have this code
+        known = exists().where(
+            Conversation.channel == channel, Conversation.sender_hash == sender_hash
+        )
         async with self._sessions() as session:
-            known = await session.scalar(
-                select(Conversation.id).where(
-                    Conversation.channel == channel, Conversation.sender_hash == sender_hash
-                )
+            campaign_id = await session.scalar(
+                select(Campaign.id).where(Campaign.code == code, ~known)
             )
-            if known is not None:
-                return None, text
-            if await session.scalar(select(Campaign.id).where(Campaign.code == code)) is None:
-                return None, text
+        if campaign_id is None:
+            return None, text
         return code, rest.strip()
 
     async def _attribute(
@@ -325,35 +330,51 @@ class ConversationService:
             await erase_conversation(session, conversation.id, actor="young_person", now=now)
         return events
 
-    async def _record_replies(
+    async def _record_messages(
         self,
         session: AsyncSession,
         conversation: Conversation,
+        inbound: dict[str, object],
         replies: Sequence[Reply],
+        *,
         message: InboundMessage,
         now: datetime,
     ) -> None:
-        for index, reply in enumerate(replies):
-            row = Message(
-                conversation_id=conversation.id,
-                direction=Direction.OUTBOUND,
-                author=Author.BOT,
-                text=reply.text,
-                created_at=now + timedelta(microseconds=index + 1),
+        """Store the turn: the young person's message and the bot's replies.
+
+        Channels answered in the HTTP response need no row ids back, so all the turn's
+        messages go in one INSERT statement (an ORM insert would fetch each new id, and SQLite
+        cannot return them for a multi-row insert, so it would insert row by row). Queued
+        channels need the ids for their outbox rows.
+        """
+        rows = [inbound] + [
+            _message_row(
+                conversation.id,
+                Direction.OUTBOUND,
+                Author.BOT,
+                reply.text,
+                now + timedelta(microseconds=index + 1),
             )
-            session.add(row)
-            if message.channel in self._queued_channels:
-                await session.flush()
-                session.add(
-                    _outbox_item(
-                        conversation_id=conversation.id,
-                        message_row_id=row.id,
-                        message=message,
-                        reply=reply,
-                        index=index,
-                        now=now,
-                    )
-                )
+            for index, reply in enumerate(replies)
+        ]
+        if message.channel not in self._queued_channels:
+            # render_nulls: a None is sent as NULL rather than splitting the batch by columns.
+            await session.execute(insert(Message).execution_options(render_nulls=True), rows)
+            return
+        messages = [Message(**row) for row in rows]
+        session.add_all(messages)
+        await session.flush()  # the outbox rows point at the message rows' ids
+        session.add_all(
+            _outbox_item(
+                conversation_id=conversation.id,
+                message_row_id=row.id,
+                message=message,
+                reply=reply,
+                index=index,
+                now=now,
+            )
+            for index, (row, reply) in enumerate(zip(messages[1:], replies, strict=True))
+        )
 
     async def _queue_after_erase(
         self,
@@ -377,6 +398,32 @@ class ConversationService:
                     now=now,
                 )
             )
+
+
+def _message_row(
+    conversation_id: int,
+    direction: Direction,
+    author: Author,
+    text: str,
+    created_at: datetime,
+    *,
+    channel_message_id: str | None = None,
+    intent: str | None = None,
+    confidence: float | None = None,
+    button_title: str | None = None,
+) -> dict[str, object]:
+    """One message's column values; every row names the same columns, so rows batch."""
+    return {
+        "button_title": button_title,
+        "conversation_id": conversation_id,
+        "direction": direction,
+        "author": author,
+        "text": text,
+        "channel_message_id": channel_message_id,
+        "intent": intent,
+        "confidence": confidence,
+        "created_at": created_at,
+    }
 
 
 def _outbox_item(
@@ -571,6 +618,20 @@ async def conversation_for(
     conversation = await session.scalar(query.with_for_update())
     if conversation is not None or not create:
         return conversation
+    created = await _create_conversation(session, channel, sender_hash, sender_id, now)
+    if created is not None:
+        return created
+    # Another process created it between our select and insert: use theirs.
+    existing = await session.scalar(query.with_for_update())
+    if existing is None:
+        raise RuntimeError("a conversation was both taken and missing")
+    return existing
+
+
+async def _create_conversation(
+    session: AsyncSession, channel: str, sender_hash: str, sender_id: str, now: datetime
+) -> Conversation | None:
+    """Insert a new conversation in a savepoint; None if another process inserted it first."""
     conversation = Conversation(
         channel=channel,
         sender_hash=sender_hash,
@@ -583,23 +644,53 @@ async def conversation_for(
             session.add(conversation)
             await session.flush()
     except IntegrityError:
-        # Another process created it between our select and insert: use theirs.
-        existing = await session.scalar(query.with_for_update())
-        if existing is None:
-            raise
-        return existing
+        return None
     return conversation
 
 
-async def _seen(session: AsyncSession, conversation_id: int, message_id: str) -> bool:
-    count = await session.scalar(
-        select(func.count(Message.id)).where(
-            Message.conversation_id == conversation_id,
+async def _load_for_turn(
+    session: AsyncSession,
+    *,
+    channel: str,
+    sender_id: str,
+    message_id: str | None,
+    now: datetime,
+) -> tuple[Conversation, Lead | None, bool]:
+    """The sender's conversation (locked, created when missing), its open lead, and whether
+    ``message_id`` was already received, in one query: every message starts here.
+    """
+    sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    seen = (
+        exists().where(
+            Message.conversation_id == Conversation.id,
             Message.direction == Direction.INBOUND,
             Message.channel_message_id == message_id,
         )
+        if message_id
+        else false()
     )
-    return bool(count)
+    query = (
+        select(Conversation, Lead, seen)
+        .outerjoin(
+            Lead,
+            and_(Lead.conversation_id == Conversation.id, Lead.status.not_in(CLOSED_STATUSES)),
+        )
+        .where(Conversation.channel == channel, Conversation.sender_hash == sender_hash)
+        .order_by(Lead.id.desc())
+        .limit(1)
+        # PostgreSQL locks only the conversation row (a lead cannot be locked through an outer
+        # join); SQLite has no row locks and its single writer serialises the turn anyway.
+        .with_for_update(of=Conversation)
+    )
+    row = (await session.execute(query)).first()
+    if row is not None:
+        return row[0], row[1], bool(row[2])
+    conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
+    if conversation is not None:
+        return conversation, None, False
+    # Another process created it between our select and insert: read theirs.
+    row = (await session.execute(query)).one()
+    return row[0], row[1], bool(row[2])
 
 
 async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:

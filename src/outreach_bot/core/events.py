@@ -1,7 +1,11 @@
-"""In-process events for the team: new leads, urgent conversations, messages in a takeover.
+"""Events for the team: new leads, urgent conversations, messages in a takeover.
 
 Published after the transaction commits, so a listener never sees something that was rolled
 back. Listeners (back-office live view, Telegram team group, e-mail) subscribe at start-up.
+
+With several worker processes, a relay (PostgreSQL LISTEN/NOTIFY) carries each event to the
+other processes' live views. Listeners run only in the process that published the event, so
+the team group hears of a lead once, whichever process took the message.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ class TeamEvent:
 
 
 Listener = Callable[[TeamEvent], Awaitable[None]]
+Relay = Callable[[TeamEvent], Awaitable[None]]
 
 
 class EventBus:
@@ -37,6 +42,7 @@ class EventBus:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
         self._queues: set[asyncio.Queue[TeamEvent]] = set()
+        self._relays: list[Relay] = []
 
     def subscribe(self, listener: Listener) -> None:
         """Call ``listener`` for every event from now on."""
@@ -52,14 +58,27 @@ class EventBus:
         """Stop feeding a queue from :meth:`stream`."""
         self._queues.discard(queue)
 
+    def relay_to(self, relay: Relay) -> None:
+        """Also hand every published event to ``relay`` (the other worker processes)."""
+        self._relays.append(relay)
+
     async def publish(self, event: TeamEvent) -> None:
-        """Deliver ``event`` to every listener and live stream."""
-        for queue in list(self._queues):
-            if queue.full():
-                continue  # a slow browser tab must not hold the bot back
-            queue.put_nowait(event)
+        """Deliver ``event`` to every listener, live stream and relay."""
+        self.deliver_to_streams(event)
         for listener in list(self._listeners):
             try:
                 await listener(event)
             except Exception:
                 logger.exception("team listener failed for a %s event", event.kind)
+        for relay in list(self._relays):
+            try:
+                await relay(event)
+            except Exception:
+                logger.exception("relaying a %s event to the other workers failed", event.kind)
+
+    def deliver_to_streams(self, event: TeamEvent) -> None:
+        """Feed the live streams only: for an event another process published and notified."""
+        for queue in list(self._queues):
+            if queue.full():
+                continue  # a slow browser tab must not hold the bot back
+            queue.put_nowait(event)

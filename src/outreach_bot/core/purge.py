@@ -52,7 +52,10 @@ async def purge(
             (Conversation.last_message_at < retention_cutoff)
             | ((Conversation.last_message_at < transcript_cutoff) & ~has_lead)
         )
-        ids = list(await session.scalars(stale))
+        # Another purge running at the same moment (a second worker, a second cron) skips
+        # the conversations this one holds, so none is tallied or audited twice. SQLite has
+        # one writer and ignores the clause.
+        ids = list(await session.scalars(stale.with_for_update(skip_locked=True)))
         for conversation_id in ids:
             await erase_conversation(session, conversation_id, actor="purge", now=now)
         gaps = await _delete(

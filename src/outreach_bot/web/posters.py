@@ -11,13 +11,15 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import phonenumbers
-from fpdf import FPDF
 
 from outreach_bot.content import Content
 from outreach_bot.core.qr import QUIET_ZONE, qr_matrix
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 POSTER_LOCALE: Final = "fr"
 """Posters are printed in French."""
@@ -106,6 +108,10 @@ def _wording(content: Content, key: str, **bold: str) -> str:
 
 def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize.A4) -> bytes:
     """The poster as a one-page PDF, laid out for ``size``, with the texts of ``content``."""
+    # fpdf2 (with fontTools and Pillow) costs every worker about a second and tens of MB at
+    # start-up; only a poster download needs it.
+    from fpdf import FPDF  # noqa: PLC0415
+
     k = _PAGE_MM[size][0] / _PAGE_MM[PosterSize.A4][0]
     pdf = FPDF(orientation="P", unit="mm", format=_PAGE_MM[size])
     pdf.set_auto_page_break(auto=False)

@@ -1,7 +1,7 @@
 """local places: the Mission Locale's offices and the team's permanences and events
 
 Revision ID: 0004
-Revises: 0007
+Revises: 0003
 Create Date: 2026-12-04
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
-down_revision: str | None = "0007"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
