@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,6 +15,7 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from outreach_bot.domain.json_text import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,17 @@ _STATUS = {
 def json_error(status: int, message: str) -> web.Response:
     """A JSON error body: ``{"error": message}``."""
     return web.json_response({"error": message}, status=status)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body; every route that takes JSON reads it here.
+
+    Raises:
+        InvalidInputError: the body is not UTF-8 JSON, nests too deep or holds a number too
+            long to convert; :func:`error_middleware` answers it with a 400. Lone surrogates
+            in strings come back as U+FFFD (see :mod:`outreach_bot.domain.json_text`).
+    """
+    return parse_json(await request.read())
 
 
 @web.middleware
