@@ -125,6 +125,8 @@ NASTY: list[str] = [
     "٠٦١٢٣٤٥٦٧٨",
     "55100",
     "Verdun",
+    "x" * 300,  # a file name too long for the file system, a URL short enough for HTTP
+    "é" * 200,
     "x" * 100_000,
 ]
 WORDS = re.findall(

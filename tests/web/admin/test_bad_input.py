@@ -75,3 +75,11 @@ async def test_the_audit_log_ignores_an_impossible_cursor(browser: Browser, befo
     await browser.login("admin")
     response = await browser.get("/admin/audit", params={"before": before, "lead": before})
     assert response.status == 200
+
+
+@pytest.mark.parametrize("name", ["x" * 300, "é" * 200, "admin.css%00", "..%2F__init__.py"])
+async def test_an_unknown_static_file_is_a_404(browser: Browser, name: str) -> None:
+    """A file name over 255 bytes was a false 503 (OS error); any unknown name is a 404."""
+    response = await browser.get(f"/admin/static/{name}")
+    assert response.status == 404
+    assert (await browser.get("/admin/static/admin.css")).status == 200
