@@ -49,3 +49,53 @@ class RestChat:
 
     def payloads(self) -> list[str]:
         return [button["payload"] for item in self.last for button in item.get("buttons", [])]
+
+
+EVERYDAY_NOT_STOP = (
+    "j'ai pas reçu de message",
+    "jai pas recu ton message",
+    "tu peux m'envoyer un message ?",
+    "stop je comprends rien",
+    "je fais du stop pour aller à Verdun",
+    "arrête de me demander ça",
+    "j'ai arrêté l'école",
+    "le bus s'arrête pas a mon village, comment je vais a bar le duc",
+    "j'ai eu un message de la mission locale, c quoi ?",
+    "j'ai pas eu de réponse à mon message",
+    "envoie moi le message de confirmation stp",
+    "mon pote m'a dit de t'envoyer un message",
+    "j'ai arrêté mon contrat d'apprentissage",
+    "stp arrête pas de m'aider",
+    "c'est quoi l'arrêt de bus le plus proche de la mission locale",
+    "j'ai reçu un sms bizarre de vous",
+    "tu reçois mes messages ?",
+    "j'ai supprimé ton message sans faire exprès, tu peux le renvoyer",
+    "comment je supprime mon compte france travail",
+    "je veux arrêter la fac",
+    "le permis c trop cher j'arrête",
+    "j'ai plus de crédit pour les sms",
+    "stop a la galere je veux un taf",
+    "mon téléphone a supprimé tous mes sms",
+    "arret maladie ça compte pour le cej ?",
+    "attends stop jai pas fini",
+)
+"""Everyday messages with "stop", "arrêt", "message" or "supprimer" in them: none of them may
+unsubscribe anyone or erase anything (issue 11). Most are in ``nlu/data`` under their real
+intent; those the opt-out rule of the classifier still reads as STOP only get a question."""
+
+EXPLICIT_STOP = (
+    "STOP",
+    "stop",
+    "Stop.",
+    "ARRET",
+    "arrêt",
+    "DESABONNER",
+    "/stop",
+    "stop sms",
+    "STOP!!",
+    "stop 🙏",
+    "Stop merci",
+    "STOP SVP",
+    "stop stop",
+)
+"""The STOP command alone or nearly alone: each must unsubscribe at once."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outreach_bot.channels.base import SendResult
+from outreach_bot.channels.base import Delivery, SendResult
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.nlu.base import Prediction
 
@@ -28,7 +28,11 @@ class RecordingChannel:
     def __init__(self, name: str) -> None:
         self.name = name
         self.sent: list[tuple[str, Reply]] = []
+        self.deliveries: list[Delivery | None] = []
 
-    async def send(self, recipient: str, reply: Reply) -> SendResult:
+    async def send(
+        self, recipient: str, reply: Reply, delivery: Delivery | None = None
+    ) -> SendResult:
         self.sent.append((recipient, reply))
+        self.deliveries.append(delivery)
         return SendResult(provider_message_id=f"fake-{len(self.sent)}", segments=1)

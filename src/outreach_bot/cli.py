@@ -77,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     campaigns = commands.add_parser("campaigns", help="outreach campaigns")
     campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True)
     create = campaign_commands.add_parser("create")
-    create.add_argument("code")
+    create.add_argument(
+        "code", nargs="?", default="", help="left out: made from --name, at most 12 characters"
+    )
     create.add_argument("--name", required=True)
     create.add_argument("--sector", default=None)
     create.add_argument("--date", type=_held_on, default=None, dest="held_on")
@@ -232,10 +234,11 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
             print(token)
         elif args.command == "campaigns":
             from outreach_bot.core.campaigns import create_campaign  # noqa: PLC0415
+            from outreach_bot.domain.campaigns import suggest_code  # noqa: PLC0415
 
             campaign = await create_campaign(
                 services.sessions,
-                args.code,
+                args.code.strip() or suggest_code(args.name),
                 name=args.name,
                 sector=args.sector,
                 held_on=args.held_on,

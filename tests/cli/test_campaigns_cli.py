@@ -36,3 +36,15 @@ def test_a_bad_code_is_refused_with_the_rule(tmp_path: Path) -> None:
     )
     assert good.returncode == 0, good.stderr
     assert "campaign FORUM-VERDUN created: http://127.0.0.1:8080/q/FORUM-VERDUN" in good.stdout
+
+
+def test_without_a_code_one_of_at_most_twelve_characters_is_made_from_the_name(
+    tmp_path: Path,
+) -> None:
+    """``campaigns create --name …`` alone makes a code short enough to text by hand."""
+    result = run_cli(
+        ["campaigns", "create", "--name", "Forum de l'emploi saisonnier de Verdun, mai 2026"],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "campaign FORUM-EMPLOI created: http://127.0.0.1:8080/q/FORUM-EMPLOI" in result.stdout

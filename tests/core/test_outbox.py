@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from outreach_bot.app import Services
 from outreach_bot.channels.base import (
+    Delivery,
     PermanentFailureError,
     SendCancelledError,
     SendResult,
@@ -27,11 +28,13 @@ class FlakyChannel(RecordingChannel):
         super().__init__("telegram")
         self.failures = failures
 
-    async def send(self, recipient: str, reply: Reply) -> SendResult:
+    async def send(
+        self, recipient: str, reply: Reply, delivery: Delivery | None = None
+    ) -> SendResult:
         if self.failures:
             raise self.failures.pop(0)
         await asyncio.sleep(0.01)  # let a concurrent dispatcher try to grab the same row
-        return await super().send(recipient, reply)
+        return await super().send(recipient, reply, delivery)
 
 
 class Clock:

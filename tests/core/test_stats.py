@@ -347,15 +347,17 @@ async def test_csv_export_has_counts_and_no_personal_data(services: Services) ->
     for secret in [*names, *phones, "démo] Salut"]:
         assert secret
         assert secret not in text
-    rows = list(csv.DictReader(io.StringIO(text)))
-    total = next(row for row in rows if row["section"] == "total")
-    assert int(total["identified"]) == 71
-    assert int(total["mobilised"]) == 10
-    assert {row["section"] for row in rows} == {"total", "campaign", "sector", "week"}
-    weeks = [row for row in rows if row["section"] == "week"]
-    assert sum(int(row["leads"]) for row in weeks) == 31
-    trap = next(row for row in rows if row["code"] == "PIEGE")
-    assert trap["name"] == '\'=HYPERLINK("x")'
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
+    total = next(row for row in rows if row["Section"] == "Total")
+    assert int(total["Conversations"]) == 71
+    assert int(total["Mobilisés"]) == 10
+    assert {row["Section"] for row in rows} == {"Total", "Campagne", "Secteur", "Semaine"}
+    weeks = [row for row in rows if row["Section"] == "Semaine"]
+    assert sum(int(row["Demandes"]) for row in weeks) == 31
+    trap = next(row for row in rows if row["Code"] == "PIEGE")
+    assert trap["Nom"] == '\'=HYPERLINK("x")'
+    assert trap["Date"] == "02/11/2026"
 
 
 @pytest.mark.parametrize(
@@ -417,3 +419,14 @@ async def test_clearing_the_demo_also_removes_counts_of_erased_demo_people(
         await erase_conversation(session, conversation_id, actor="admin", now=at(TODAY))
     await clear_demo(services.sessions)
     assert (await figures_of(services)).key.as_dict() == dict.fromkeys(DEMO_TOTALS, 0)
+
+
+def test_a_reversed_period_is_put_back_in_order_when_asked() -> None:
+    """The back office reads 1 Feb → 1 Jan as January, and says it swapped the dates."""
+    period = Period.parse("2026-02-01", "2026-01-01", reorder=True)
+    assert (period.first, period.last, period.swapped) == (
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        True,
+    )
+    assert Period.parse("2026-01-01", "2026-02-01", reorder=True).swapped is False

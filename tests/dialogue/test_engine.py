@@ -12,6 +12,7 @@ from outreach_bot.content import load_content
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.state import DialogueState, Step
 from outreach_bot.dialogue.turn import Turn
+from outreach_bot.domain.places import PlacesAnswer
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = load_content(ROOT / "bot")
@@ -27,6 +28,7 @@ class Conversation:
     engine: DialogueEngine = field(default_factory=lambda: DialogueEngine(CONTENT, threshold=0.45))
     state: DialogueState = field(default_factory=DialogueState)
     last: Outcome | None = None
+    places: PlacesAnswer | None = None
 
     def say(
         self,
@@ -50,6 +52,7 @@ class Conversation:
                 sender_phone=self.sender_phone,
                 human_active=human_active,
                 has_open_lead=has_open_lead,
+                places=self.places,
             ),
         )
         self.state = self.last.state
@@ -363,3 +366,90 @@ def test_declining_the_first_name_skips_it(text: str, intent: str) -> None:
     chat.say(text, intent or "out_of_scope")
     assert chat.state.step is Step.ASK_CONTACT
     assert chat.state.form.first_name is None
+
+
+def crisis_chat(kind: str = "violence", channel: str = "rest") -> Conversation:
+    chat = Conversation(channel=channel)
+    chat.say("...", "crisis", 0.99, crisis_kind=kind)
+    assert chat.state.step is Step.AFTER_CRISIS
+    return chat
+
+
+def test_crisis_numbers_come_as_call_links_and_the_team_as_a_choice() -> None:
+    """Each number of the kind is a tel:/sms: button, in order, then "talk to the team"."""
+    chat = crisis_chat("violence")
+    assert chat.payloads() == [
+        "tel:119",
+        "tel:3919",
+        "tel:116006",
+        "tel:17",
+        "sms:114",
+        "/ask_human",
+    ]
+    assert chat.text().count("116 006") == 1
+    # A typed digit picks among the choices only: "1" is the team, never a phone link.
+    assert chat.state.buttons == ["/ask_human"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence"),
+    [("merci", "thanks", 0.95), ("ok", "affirm", 1.0), ("slt", "greet", 0.9), ("bof", "x", 0.1)],
+)
+def test_after_a_crisis_the_bot_repeats_the_numbers_not_its_menu(
+    text: str, intent: str, confidence: float
+) -> None:
+    """Thanks, yes, hello or anything unclear after a crisis: still here, the numbers again."""
+    chat = crisis_chat("suicide")
+    chat.say(text, intent, confidence)
+    assert chat.text() == CONTENT.crisis.again_text("suicide", "fr")
+    assert "3114" in chat.text()
+    assert chat.payloads() == ["tel:3114", "tel:112", "/ask_human"]
+    assert "/find_job" not in chat.payloads()
+    assert chat.state.step is Step.AFTER_CRISIS
+    assert chat.last is not None
+    assert not chat.last.effects.urgent  # the team was told once; no second alert
+
+
+def test_after_a_crisis_talk_to_the_team_says_they_are_told() -> None:
+    """The team button after a crisis promises a person, keeps the numbers, opens no form."""
+    chat = crisis_chat("shelter", channel="sms")
+    chat.say("1", "out_of_scope", 0.3, has_open_lead=True)
+    assert chat.text() == CONTENT.crisis.team_told.fr
+    assert chat.payloads() == ["tel:119", "tel:115"]
+    assert chat.state.step is Step.AFTER_CRISIS
+
+
+def test_after_a_crisis_a_clear_question_is_answered_and_aide_shows_the_menu() -> None:
+    """A real question ends the crisis follow-up; "aide" asked explicitly shows the topics."""
+    chat = crisis_chat("default")
+    chat.say("je cherche une formation", "find_training", 0.9)
+    assert chat.last is not None
+    assert chat.last.replies[0].text == CONTENT.answers["find_training"].text.fr
+    assert chat.state.step is Step.OFFER_LEAD
+    again = crisis_chat("default")
+    again.say("aide")
+    assert "/find_job" in again.payloads()
+
+
+def test_crisis_while_a_counsellor_writes_offers_the_numbers_but_no_team_button() -> None:
+    """During a takeover the counsellor is the person: links only, nothing said after."""
+    chat = at(Step.IDLE)
+    chat.say("...", "crisis", 0.99, crisis_kind="suicide", human_active=True)
+    assert chat.payloads() == ["tel:3114", "tel:112"]
+    assert len(chat.last.replies if chat.last else []) == 1
+
+
+def test_chosen_button_is_named_by_the_title_the_young_person_saw() -> None:
+    """At the summary, /deny is "Corriger" (not "Non"); on SMS a digit names its button too;
+    a typed word or a payload not offered names none."""
+    chat = reach(Step.ASK_WHEN)
+    chat.say("/skip")
+    assert chat.state.step is Step.SUMMARY
+    assert chat.state.chosen_button("/deny") == CONTENT.message("button_fix", "fr")
+    assert chat.state.chosen_button("/affirm") == CONTENT.message("button_send", "fr")
+    assert chat.state.chosen_button("2") == CONTENT.message("button_fix", "fr")
+    assert chat.state.chosen_button("corriger") is None
+    assert chat.state.chosen_button("/skip") is None
+    assert chat.state.chosen_button("9") is None
+    stored = DialogueState.from_json(chat.state.to_json())
+    assert stored.chosen_button("/deny") == "Corriger"

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from outreach_bot.domain.campaigns import (
+    MAX_SUGGESTED,
     CodeProblem,
     code_problem,
     normalise_code,
@@ -66,19 +67,36 @@ def test_new_codes_follow_strict_rules(raw: str, problem: CodeProblem | None) ->
 @pytest.mark.parametrize(
     ("name", "code"),
     [
-        ("Forum emploi Verdun", "FORUM-EMPLOI-VERDUN"),
-        ("Fête du sport à Étain 🎉", "FETE-DU-SPORT-A-ETAIN"),
-        (
-            "Journée portes ouvertes de la Mission Locale de Verdun",
-            "JOURNEE-PORTES-OUVERTES-DE-LA",
-        ),
+        ("Forum emploi Verdun", "FORUM-EMPLOI"),
+        ("Fête du sport à Étain 🎉", "FETE-SPORT"),
+        ("Journée portes ouvertes de la Mission Locale de Verdun", "JOURNEE"),
+        ("Intercommunalité Val de Meuse", "INTERCOMMUNA"),
+        ("Le 14 juillet", "14-JUILLET"),
+        ("La Les", "LA-LES"),
         ("🎉🎉", ""),
     ],
 )
 def test_codes_are_suggested_from_names(name: str, code: str) -> None:
-    """A readable code comes from the name, accents folded, at most 32 characters."""
+    """A code made from a name is short enough to type by hand: whole words, at most 12."""
     assert suggest_code(name) == code
-    assert len(code) <= 32
+    assert len(code) <= MAX_SUGGESTED
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Forum de l'emploi saisonnier et de l'alternance du Nord meusien, édition 2026",
+        "A" * 200,
+        "Ça bouge à Stenay-sur-Meuse : tournoi de foot inter-quartiers",
+        "1 2 3 4 5 6 7 8 9 10 11 12 13",
+    ],
+)
+def test_no_name_makes_a_code_longer_than_twelve(name: str) -> None:
+    """However long the name, the suggestion fits 12 characters and is a valid code shape."""
+    code = suggest_code(name)
+    assert 0 < len(code) <= MAX_SUGGESTED
+    assert not code.endswith("-")
+    assert normalise_code(code) == code
 
 
 @pytest.mark.parametrize(

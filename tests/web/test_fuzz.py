@@ -501,6 +501,25 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
     ("GET", "/admin/figures.csv"): get(
         "/admin/figures.csv", params(**{"from": dates, "to": dates}), auth="admin"
     ),
+    ("GET", "/admin/places"): get("/admin/places", auth="admin"),
+    ("POST", "/admin/places"): posted(
+        "/admin/places",
+        fields("kind", "name", "commune", "address", "held_on", "hours"),
+        auth="admin",
+    ),
+    ("GET", "/admin/places/{place_id}"): on(
+        "/admin/places/{place_id}", ids, get("/", auth="admin")
+    ),
+    ("POST", "/admin/places/{place_id}"): on(
+        "/admin/places/{place_id}",
+        ids,
+        posted(
+            "/", fields("kind", "name", "commune", "address", "held_on", "hours"), auth="admin"
+        ),
+    ),
+    ("POST", "/admin/places/{place_id}/delete"): on(
+        "/admin/places/{place_id}/delete", ids, posted("/", fields("x"), auth="admin")
+    ),
     ("GET", "/admin/quality"): get("/admin/quality", params(show=text, page=ids), auth="admin"),
     ("GET", "/admin/quality/reviewed.yml"): get("/admin/quality/reviewed.yml", auth="admin"),
     **{

@@ -339,3 +339,28 @@ async def test_the_web_chat_script_talks_to_the_bot_in_a_real_browser(
     async with services.sessions() as session:
         conversations = list(await session.scalars(select(Conversation)))
     assert [c.campaign_id for c in conversations] == [campaign.id]
+
+
+async def test_without_javascript_crisis_numbers_are_links(client: Client) -> None:
+    """The plain form shows each crisis number as a tel:/sms: link, the team as a button."""
+    started = await client.post("/q/chat/chat", data={"sender": "", "started": "0"})
+    hidden = dict(HIDDEN_RE.findall(await started.text()))
+    page = await (
+        await client.post("/q/chat/chat", data={**hidden, "message": "je veux mourir"})
+    ).text()
+    assert [href for href in links(page) if ":" in href[:4]] == ["tel:3114", "tel:112"]
+    assert 'name="payload" value="/ask_human"' in page
+
+
+async def test_without_javascript_an_erasure_empties_the_page_and_the_sender(
+    client: Client,
+) -> None:
+    """After SUPPRIMER is confirmed the form page shows only the confirmation, a new sender."""
+    started = await client.post("/q/chat/chat", data={"sender": "", "started": "0"})
+    hidden = dict(HIDDEN_RE.findall(await started.text()))
+    await client.post("/q/chat/chat", data={**hidden, "message": "je cherche du boulot"})
+    await client.post("/q/chat/chat", data={**hidden, "message": "SUPPRIMER"})
+    page = await (await client.post("/q/chat/chat", data={**hidden, "payload": "/affirm"})).text()
+    assert "tout est effacé" in page
+    assert "boulot" not in page
+    assert dict(HIDDEN_RE.findall(page))["sender"] != hidden["sender"]

@@ -152,3 +152,36 @@ def test_the_poster_prints_the_texts_of_bot(tmp_path: Path) -> None:
     assert "Texto : FORUM-VERDUN au 06 39 98 00 00" in flat
     assert "Appli Telegram : t.me/MissionLocaleTestBot?start=FORUM-VERDUN" in flat
     assert "Scanne avec l'appareil photo" in flat
+
+
+@pytest.mark.parametrize("size", list(PosterSize))
+@pytest.mark.parametrize(
+    ("bot", "code"),
+    [
+        ("MissionLocaleTestBot", "FORUM"),
+        ("MissionLocaleNordMeusien_Bot", "FORUM-EMPLOI-VERDUN-MAI"),
+        ("M" * 32, "C" * 32),  # the longest username Telegram allows, the longest code
+    ],
+)
+def test_the_telegram_link_is_never_cut_across_two_lines(
+    size: PosterSize, bot: str, code: str, tmp_path: Path
+) -> None:
+    """Whatever the link's length, it prints whole on one line, so it can be typed from paper."""
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    link = f"https://t.me/{bot}?start={code}"
+    pdf = tmp_path / "poster.pdf"
+    pdf.write_bytes(
+        poster_pdf(
+            PosterText(url=URL, code=code, sms_number="+33939980000", telegram_link=link),
+            CONTENT,
+            size,
+        )
+    )
+    lines = subprocess.run(  # noqa: S603 - fixed arguments, a file the test wrote
+        ["pdftotext", "-layout", str(pdf), "-"],  # noqa: S607
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    assert any(link.removeprefix("https://") in line for line in lines), lines

@@ -57,7 +57,11 @@ async def test_faq_answer_comes_from_the_knowledge_base(client, services: Servic
     chat = RestChat(client)
     await chat.say("c'est quoi le contrat d'engagement jeune ?")
     assert chat.last[0]["text"] == services.content.answers["cej"].text.fr
-    assert chat.payloads() == ["/affirm", "/deny"]
+    followups = [
+        f'/cej{{"followup":"{followup.id}"}}'
+        for followup in services.content.answers["cej"].followups
+    ]
+    assert chat.payloads() == ["/affirm", "/deny", *followups]
 
 
 async def test_full_lead_with_correction_lands_in_the_sector_queue(
@@ -298,3 +302,37 @@ async def test_full_lead_flow_on_postgresql(
         finally:
             async with services.db.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)
+
+
+async def test_crisis_numbers_travel_as_tel_and_sms_buttons(client) -> None:
+    """On REST a number is a button whose payload is a tel: or sms: link; the text has it too."""
+    chat = RestChat(client)
+    await chat.say("mon beau pere me frappe")
+    assert chat.payloads() == [
+        "tel:119",
+        "tel:3919",
+        "tel:116006",
+        "tel:17",
+        "sms:114",
+        "/ask_human",
+    ]
+    buttons = [button for item in chat.last for button in item.get("buttons", [])]
+    assert {"title": "SMS au 114", "payload": "sms:114"} in buttons
+    for number in ("119", "3919", "116 006", "17", "114"):
+        assert number in chat.text()
+    await chat.say("merci")
+    assert "/find_job" not in chat.payloads()
+    assert "3919" in chat.text()
+
+
+async def test_an_erasure_is_flagged_for_the_web_chat(client, services: Services) -> None:
+    """The reply to a confirmed SUPPRIMER says ``custom.erased``; no other reply does."""
+    chat = RestChat(client)
+    await chat.say("je cherche du boulot")
+    await chat.say("SUPPRIMER")
+    assert all("custom" not in item for item in chat.last)
+    await chat.say("/affirm")
+    assert chat.last[-1]["custom"] == {"erased": True}
+    assert "effacé" in chat.text()
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count(Conversation.id))) == 0

@@ -33,12 +33,33 @@ class SendResult:
     segments: int | None = None
 
 
-class TemporaryFailureError(Exception):
-    """The provider could not take the message now; retry later (after ``retry_after`` s)."""
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Which outbox row a send delivers; the same on every attempt at that row.
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    ``key`` is stable and unique per row: a provider that deduplicates on a client-given id
+    (SMS Gateway for Android) gets it as the message id, so a resend after a crash is refused
+    there instead of reaching the young person twice. ``parts_sent`` counts the parts of a
+    split message (Telegram) that an earlier attempt got accepted, so a retry skips them.
+    """
+
+    key: str
+    parts_sent: int = 0
+
+
+class TemporaryFailureError(Exception):
+    """The provider could not take the message now; retry later (after ``retry_after`` s).
+
+    ``parts_sent``: parts of a split message accepted before the failure, counting those of
+    earlier attempts (the next attempt starts after them).
+    """
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, *, parts_sent: int = 0
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.parts_sent = parts_sent
 
 
 class PermanentFailureError(Exception):
@@ -54,8 +75,13 @@ class OutboundChannel(Protocol):
 
     name: str
 
-    async def send(self, recipient: str, reply: Reply) -> SendResult:
+    async def send(
+        self, recipient: str, reply: Reply, delivery: Delivery | None = None
+    ) -> SendResult:
         """Deliver one reply to ``recipient`` (the channel's own sender id).
+
+        ``delivery`` names the outbox row being delivered (None for a notice sent directly,
+        outside the outbox).
 
         Raises:
             TemporaryFailureError: retry later.

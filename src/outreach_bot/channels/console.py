@@ -16,7 +16,7 @@ CHANNEL = "console"
 def render(reply: Reply) -> str:
     """Text with numbered choices, as on SMS: typing the number picks the choice."""
     lines = [f"bot> {reply.text}"]
-    lines += [f"     {index}. {button.title}" for index, button in enumerate(reply.buttons, 1)]
+    lines += [f"     {index}. {button.title}" for index, button in enumerate(reply.choices, 1)]
     return "\n".join(lines)
 
 

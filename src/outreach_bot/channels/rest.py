@@ -29,8 +29,14 @@ class RestBody(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-def render(recipient: str, replies: list[Reply]) -> list[dict[str, Any]]:
-    """Replies in the shape Rasa's REST channel returns."""
+def render(recipient: str, replies: list[Reply], *, erased: bool = False) -> list[dict[str, Any]]:
+    """Replies in the shape Rasa's REST channel returns.
+
+    A crisis number travels as a button whose payload is a ``tel:`` or ``sms:`` link: a page
+    shows it as a link to tap, never sends it back. After an erasure the last reply carries
+    ``"custom": {"erased": true}`` (Rasa's slot for channel-specific data), so the web chat
+    knows to clear its screen and forget its token.
+    """
     rendered: list[dict[str, Any]] = []
     for reply in replies:
         item: dict[str, Any] = {"recipient_id": recipient, "text": reply.text}
@@ -39,6 +45,8 @@ def render(recipient: str, replies: list[Reply]) -> list[dict[str, Any]]:
                 {"title": button.title, "payload": button.payload} for button in reply.buttons
             ]
         rendered.append(item)
+    if erased and rendered:
+        rendered[-1]["custom"] = {"erased": True}
     return rendered
 
 
@@ -62,7 +70,7 @@ async def on_message(request: web.Request) -> web.Response:
             channel=CHANNEL, sender_id=sender, text=body.message, metadata=body.metadata
         )
     )
-    return web.json_response(render(sender, result.replies))
+    return web.json_response(render(sender, result.replies, erased=result.erased))
 
 
 def add_routes(app: web.Application) -> None:

@@ -3,7 +3,7 @@
 ``setup`` mounts the configured provider's webhooks and registers ``services.outbound["sms"]``
 (what the outbox dispatcher sends through) and ``services.send_policies["sms"]`` (quiet
 hours). Replies never go in the webhook response: the core queues them in the persistent
-outbox, so a provider outage or a restart loses nothing and sends nothing twice.
+outbox, so a provider outage or a restart loses nothing (README, SMS: "Sent once").
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Final, Protocol
 from aiohttp import web
 
 from outreach_bot.app import Services
-from outreach_bot.channels.base import SendCancelledError, SendResult
+from outreach_bot.channels.base import Delivery, SendCancelledError, SendResult
 from outreach_bot.channels.sms_gateway import GatewayTransport, GatewayWebhook
 from outreach_bot.channels.sms_text import count_segments, render_reply
 from outreach_bot.channels.sms_twilio import STATUS_PATH, TwilioTransport, TwilioWebhook
@@ -24,6 +24,7 @@ from outreach_bot.content import Content
 from outreach_bot.core.sms_policy import DailyLimit, QuietHours, SmsInbox
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.fields import is_french_mobile
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,12 @@ CHOOSE_TWO: Final = "sms_choose_two"
 CHOOSE_MANY: Final = "sms_choose_many"
 #: Messages said by this adapter rather than the dialogue, with their placeholders.
 SMS_MESSAGES: Final = {CHOOSE_TWO: frozenset[str](), CHOOSE_MANY: frozenset({"last"})}
+MOBILE_SENDER_WARNING: Final = (
+    "%s is a French mobile number (06/07): since 1 January 2023 French operators block "
+    "automated SMS sent from such numbers (ARCEP décision 2022-1583), so the bot's replies and "
+    "campaign SMS may never arrive; use a 09 37-09 39 number, or Twilio with an alphanumeric "
+    "sender or a short code (README, SMS)"
+)
 
 
 class SmsTransport(Protocol):
@@ -45,8 +52,9 @@ class SmsTransport(Protocol):
         """Close connections."""
         ...
 
-    async def deliver(self, recipient: str, body: str) -> SendResult:
-        """Send ``body`` to ``recipient`` (E.164)."""
+    async def deliver(self, recipient: str, body: str, key: str | None = None) -> SendResult:
+        """Send ``body`` to ``recipient`` (E.164); ``key`` is the same on every attempt at one
+        outbox row, for providers that can refuse a message they already took."""
         ...
 
 
@@ -67,7 +75,7 @@ class SmsRenderer:
 
     def instruction(self, reply: Reply) -> str | None:
         """ "Réponds 1 ou 2." under two or more choices; a lone choice needs no instruction."""
-        count = len(reply.buttons)
+        count = len(reply.choices)
         if count < 2:  # noqa: PLR2004 - a single "Passer" is an option, not a question
             return None
         if count == 2:  # noqa: PLR2004
@@ -89,7 +97,9 @@ class SmsChannel:
         self._renderer = renderer
         self._limit = limit
 
-    async def send(self, recipient: str, reply: Reply) -> SendResult:
+    async def send(
+        self, recipient: str, reply: Reply, delivery: Delivery | None = None
+    ) -> SendResult:
         """Send one reply; ``segments`` is what the Mission Locale pays for it.
 
         Raises:
@@ -100,7 +110,7 @@ class SmsChannel:
             logger.info("SMS held back: the conversation reached its daily limit")
             raise SendCancelledError("daily SMS limit reached")
         body = self._renderer.render(reply)
-        result = await self._transport.deliver(recipient, body)
+        result = await self._transport.deliver(recipient, body, delivery.key if delivery else None)
         return SendResult(
             provider_message_id=result.provider_message_id,
             segments=result.segments or count_segments(body).segments,
@@ -125,6 +135,22 @@ def _require(settings: Settings, *names: str) -> None:
 
 def _public(settings: Settings) -> str:
     return str(settings.public_url).rstrip("/")
+
+
+def _warn_if_mobile_sender(settings: Settings) -> None:
+    """One warning line at start-up when the bot would text from a French 06/07 number.
+
+    With the Android gateway the sender is the phone's SIM, whose number the bot knows only as
+    ``OUTREACH_SMS_NUMBER`` (the number posters and landing pages give for campaigns); with
+    Twilio it is ``OUTREACH_TWILIO_FROM`` (or that same setting). The number itself is not
+    logged. Start-up goes on: the operators' filtering is theirs to enforce, not ours.
+    """
+    if settings.sms_provider is SmsProvider.TWILIO and settings.twilio_from:
+        setting, number = "OUTREACH_TWILIO_FROM", settings.twilio_from
+    else:
+        setting, number = "OUTREACH_SMS_NUMBER", settings.sms_number
+    if is_french_mobile(number):
+        logger.warning(MOBILE_SENDER_WARNING, setting)
 
 
 def setup(app: web.Application, services: Services) -> None:
@@ -169,6 +195,7 @@ def setup(app: web.Application, services: Services) -> None:
             legacy_payload=settings.smsgateway_legacy_payload,
         )
         GatewayWebhook(signing_key=settings.smsgateway_signing_key, inbox=inbox).add_routes(app)
+    _warn_if_mobile_sender(settings)
     channel = SmsChannel(transport, SmsRenderer(services.content), limit)
     services.outbound[CHANNEL] = channel
     services.send_policies[CHANNEL] = QuietHours()

@@ -44,6 +44,7 @@ REPLAY_WINDOW: Final = 300
 """Seconds a signed request stays valid; the app's own docs advise ±5 minutes."""
 MAX_ID_LENGTH: Final = 100
 HTTP_BAD_REQUEST: Final = 400
+HTTP_CONFLICT: Final = 409
 HTTP_TOO_MANY: Final = 429
 HTTP_SERVER_ERROR: Final = 500
 #: Events we receive but do not act on (health pings, data SMS, MMS, "sent" before delivery).
@@ -81,15 +82,22 @@ class GatewayTransport:
             await self._http.close()
             self._http = None
 
-    def payload(self, recipient: str, body: str) -> dict[str, Any]:
-        """The request body: ``textMessage`` (current API) or ``message`` (older app versions)."""
+    def payload(self, recipient: str, body: str, key: str | None = None) -> dict[str, Any]:
+        """The request body: ``textMessage`` (current API) or ``message`` (older app versions),
+        with ``key`` as the message ``id`` when there is one."""
         content: dict[str, Any] = (
             {"message": body} if self._legacy else {"textMessage": {"text": body}}
         )
-        return {**content, "phoneNumbers": [recipient], "withDeliveryReport": True}
+        identity = {"id": key} if key else {}
+        return {**identity, **content, "phoneNumbers": [recipient], "withDeliveryReport": True}
 
-    async def deliver(self, recipient: str, body: str) -> SendResult:
+    async def deliver(self, recipient: str, body: str, key: str | None = None) -> SendResult:
         """Queue one SMS on the phone; its id comes back in the delivery webhooks.
+
+        ``key`` (stable for one outbox row) becomes the message's id. The app (local server)
+        and the cloud relay store messages under their id and refuse a second one with the
+        same id (HTTP 409): a resend after a crash or an ambiguous timeout is then the message
+        they already have, and counts as sent.
 
         Raises:
             TemporaryFailureError: phone or relay unreachable, 429, 5xx, or wrong credentials.
@@ -99,7 +107,7 @@ class GatewayTransport:
             raise TemporaryFailureError("SMS channel not started")
         try:
             async with self._http.post(
-                self._url, json=self.payload(recipient, body), headers=self._headers
+                self._url, json=self.payload(recipient, body, key), headers=self._headers
             ) as response:
                 status = response.status
                 retry_after = response.headers.get("Retry-After")
@@ -111,14 +119,19 @@ class GatewayTransport:
             raise TemporaryFailureError(
                 f"sms gateway unreachable ({type(error).__name__})"
             ) from error
-        return _result(status, data if isinstance(data, dict) else {}, retry_after)
+        return _result(status, data if isinstance(data, dict) else {}, retry_after, key)
 
 
-def _result(status: int, data: dict[str, Any], retry_after: str | None) -> SendResult:
+def _result(
+    status: int, data: dict[str, Any], retry_after: str | None, key: str | None = None
+) -> SendResult:
     """Translate the gateway's answer into a send result or the dispatcher's failure kinds."""
     if status < 300:  # noqa: PLR2004 - 201/202: queued on the phone
         message_id = data.get("id")
-        return SendResult(provider_message_id=message_id if isinstance(message_id, str) else None)
+        return SendResult(provider_message_id=message_id if isinstance(message_id, str) else key)
+    if status == HTTP_CONFLICT and key:
+        logger.info("sms gateway already had this message (same id): not sent again")
+        return SendResult(provider_message_id=key)
     if status == HTTP_TOO_MANY or status >= HTTP_SERVER_ERROR:
         seconds = parse_whole_number(retry_after or "", max_digits=6)
         raise TemporaryFailureError(f"sms gateway HTTP {status}", retry_after=seconds)

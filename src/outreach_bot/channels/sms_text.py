@@ -174,7 +174,8 @@ def render_reply(reply: Reply, instruction: str | None) -> str:
     Returns:
         The body, already passed through :func:`to_sms_text`.
     """
-    lines = [reply.text.strip(), *numbered_choices(button.title for button in reply.buttons)]
-    if len(reply.buttons) > 1 and instruction:
+    choices = reply.choices  # an SMS cannot carry a tel: link; the number is in the text
+    lines = [reply.text.strip(), *numbered_choices(button.title for button in choices)]
+    if len(choices) > 1 and instruction:
         lines.append(instruction)
     return to_sms_text("\n".join(line for line in lines if line))

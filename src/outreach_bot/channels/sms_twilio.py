@@ -85,8 +85,13 @@ class TwilioTransport:
             await self._http.close()
             self._http = None
 
-    async def deliver(self, recipient: str, body: str) -> SendResult:
+    async def deliver(self, recipient: str, body: str, key: str | None = None) -> SendResult:
         """POST one message; Twilio's own segment count is what it bills.
+
+        ``key`` is not sent: creating a Message has no idempotency key, and Twilio documents
+        that retrying the request may send the SMS twice. A retry after a timeout or a 5xx,
+        and a resend after a crash mid-send, can therefore reach the young person twice
+        (README, SMS: "Sent once").
 
         Raises:
             TemporaryFailureError: network error, 429, 5xx, or a configuration error.

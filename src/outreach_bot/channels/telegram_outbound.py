@@ -32,6 +32,7 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from outreach_bot.channels.base import (
+    Delivery,
     PermanentFailureError,
     SendResult,
     TemporaryFailureError,
@@ -199,11 +200,22 @@ class TelegramOutbound:
         self._next_slot: dict[int, float] = {}
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def send(self, recipient: str, reply: Reply) -> SendResult:
+    async def send(
+        self, recipient: str, reply: Reply, delivery: Delivery | None = None
+    ) -> SendResult:
         """Send one reply, split if too long; the keyboard rides on the last part.
 
+        Link buttons (``tel:3114``) are left out: inline keyboards take only http(s) and tg
+        links. The numbers are written in the text, so nothing is lost: it can be read, copied
+        or dialled, and apps that recognise phone numbers make it tappable.
+
+        The Bot API has no idempotency key, so what protects a split reply from repeats is
+        ``delivery.parts_sent``: the parts an earlier attempt got accepted are skipped, and a
+        failure says how many parts are out so far.
+
         Raises:
-            TemporaryFailureError: flood control, network trouble or API outage.
+            TemporaryFailureError: flood control, network trouble or API outage (its
+                ``parts_sent`` counts the parts already delivered).
             PermanentFailureError: the user blocked the bot, or the chat cannot be written to.
         """
         try:
@@ -214,13 +226,19 @@ class TelegramOutbound:
         if not chunks:
             logger.warning("empty reply to a Telegram chat not sent")
             return SendResult(segments=0)
-        markup = keyboard(reply.buttons, self._codec)
+        markup = keyboard(reply.choices, self._codec)
+        done = delivery.parts_sent if delivery else 0
         sent: Message | None = None
-        for index, chunk in enumerate(chunks):
+        for index, chunk in enumerate(chunks[done:], start=done):
             last = index == len(chunks) - 1
-            sent = await self._send_one(chat_id, chunk, markup if last else None)
-        assert sent is not None  # noqa: S101 - there is always at least one chunk
-        return SendResult(provider_message_id=str(sent.message_id), segments=len(chunks))
+            try:
+                sent = await self._send_one(chat_id, chunk, markup if last else None)
+            except TemporaryFailureError as error:
+                error.parts_sent = index
+                raise
+        return SendResult(
+            provider_message_id=str(sent.message_id) if sent else None, segments=len(chunks)
+        )
 
     async def _send_one(
         self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None

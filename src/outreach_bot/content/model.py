@@ -6,10 +6,11 @@ bot at start-up rather than surface as a KeyError in the middle of a conversatio
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from string import Formatter
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -51,14 +52,80 @@ class Localized(_Strict):
         return self.en if locale == "en" else self.fr
 
 
-class Answer(_Strict):
-    """A reviewed knowledge-base answer."""
+#: What counts as a figure in an answer: an amount in euros, a percentage, a phone number
+#: (ten digits from 0, a short number such as 3018 or 115, or 116 xxx). Each one must be
+#: declared with where it was checked, so no figure reaches a young person unsourced.
+FIGURE_RE: Final = re.compile(
+    r"\d[\d\u00a0\u202f ]*(?:[,.]\d+)?[\u00a0\u202f ]?(?:€|%)"
+    r"|\b0[\u00a0 ]?[1-9](?:[\u00a0 .]?\d{2}){4}\b"
+    r"|\b0[\u00a0 ]?800[\u00a0 ]?\d{3}[\u00a0 ]?\d{3}\b"
+    r"|\b116[\u00a0 ]\d{3}\b"
+    r"|\b(?:3\d{3}|11[2-9])\b"
+)
+_SPACES: Final = re.compile(r"[\s\u00a0\u202f]+")
 
-    intent: str
+
+def figures_in(text: str) -> list[str]:
+    """The figures written in ``text`` (euro amounts, percentages, phone numbers), as written."""
+    return [_SPACES.sub(" ", match.group().strip()) for match in FIGURE_RE.finditer(text)]
+
+
+class Figure(_Strict):
+    """A figure an answer states, with where someone checked it (the facts sheet's source)."""
+
+    value: str = Field(min_length=1)
+    ref: str = Field(min_length=5)
+
+
+class _Sourced(_Strict):
+    """A text with its source page, review date and the figures it states."""
+
     source: str = Field(pattern=r"^https://")
     reviewed: date
-    offer_lead: bool = True
     text: Localized
+    figures: list[Figure] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _figures_declared(self) -> _Sourced:
+        declared = {_SPACES.sub(" ", figure.value) for figure in self.figures}
+        for locale in LOCALES:
+            undeclared = [f for f in figures_in(self.text.get(locale)) if f not in declared]
+            if undeclared:
+                raise ValueError(
+                    f"text.{locale} states {undeclared} without a figures entry giving its source"
+                )
+        return self
+
+
+class FollowUp(_Sourced):
+    """A question young people ask next on the same topic, offered as a quick reply.
+
+    ``keywords`` (compared without accents or case) send a typed question here, so that
+    "c'est combien le CEJ ?" gets the amount rather than the general answer.
+    """
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
+    question: Localized
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Answer(_Sourced):
+    """A reviewed knowledge-base answer and the follow-up questions of its topic."""
+
+    intent: str
+    offer_lead: bool = True
+    followups: list[FollowUp] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_followups(self) -> Answer:
+        ids = [followup.id for followup in self.followups]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"follow-up ids repeat in {self.intent}: {ids}")
+        return self
+
+    def followup(self, followup_id: str | None) -> FollowUp | None:
+        """The follow-up with this id, if the topic has one."""
+        return next((f for f in self.followups if f.id == followup_id), None)
 
 
 class AnswerFile(_Strict):
@@ -69,40 +136,115 @@ class AnswerFile(_Strict):
 
 
 class CrisisResource(_Strict):
-    """An emergency number and who it is for."""
+    """An emergency number, who it is for, and how to reach it.
+
+    ``hours`` is set only for a number that is not open day and night (Fil Santé Jeunes,
+    116 006): every crisis text that names it must then say when it answers, so such a
+    number is never read as one of the 24/7 lines.
+    """
 
     id: str
-    number: str
+    number: str = Field(pattern=r"^[0-9]+( [0-9]+)*$")
+    by: Literal["call", "sms"] = "call"
+    source: str = Field(pattern=r"^https://")
+    hours: Localized | None = None
     label: Localized
+
+    @model_validator(mode="after")
+    def _hours_in_label(self) -> CrisisResource:
+        for locale in LOCALES:
+            if self.hours and self.hours.get(locale) not in self.label.get(locale):
+                raise ValueError(f"{self.id}: the {locale} label must say its hours")
+        return self
+
+    @property
+    def link(self) -> str:
+        """The ``tel:`` or ``sms:`` link that opens the phone's dialler or messages app."""
+        scheme = "sms" if self.by == "sms" else "tel"
+        return f"{scheme}:{self.number.replace(' ', '')}"
+
+    def named_in(self, text: str) -> bool:
+        """Whether ``text`` writes this number as a whole (``114`` is not found in ``3114``)."""
+        return re.search(rf"(?<![0-9]){re.escape(self.number)}(?![0-9])", text) is not None
 
 
 class CrisisKind(_Strict):
     """What the bot says at once for one kind of crisis."""
 
-    resources: list[str]
+    resources: list[str] = Field(min_length=1)
     text: Localized
+
+
+class CrisisButtons(_Strict):
+    """Titles of the crisis buttons; ``{number}`` is filled with each resource's number."""
+
+    call: Localized
+    sms: Localized
+    team: Localized
 
 
 class CrisisFile(_Strict):
     """``bot/crisis.yml``."""
 
     version: int
-    source: str
+    source: str = Field(pattern=r"^https://")
     reviewed: date
+    buttons: CrisisButtons
+    after: Localized
+    team_told: Localized
     resources: list[CrisisResource]
     kinds: dict[str, CrisisKind]
 
     @model_validator(mode="after")
     def _complete(self) -> CrisisFile:
-        known = {resource.id for resource in self.resources}
+        known = {resource.id: resource for resource in self.resources}
         missing = [kind for kind in CRISIS_KINDS if kind not in self.kinds]
         if missing:
             raise ValueError(f"missing crisis kinds: {', '.join(missing)}")
+        for locale in LOCALES:
+            for name in ("call", "sms"):
+                title = getattr(self.buttons, name).get(locale)
+                if "{number}" not in title or title.count("{") != 1:
+                    raise ValueError(f"buttons.{name}.{locale} must use {{number}} once")
         for name, kind in self.kinds.items():
-            unknown = set(kind.resources) - known
+            unknown = set(kind.resources) - set(known)
             if unknown:
                 raise ValueError(f"kind {name} names unknown resources {sorted(unknown)}")
+            for ref in kind.resources:
+                resource = known[ref]
+                for locale in LOCALES:
+                    text = kind.text.get(locale)
+                    if not resource.named_in(text):
+                        raise ValueError(
+                            f"kind {name}: the {locale} text does not write {resource.number}"
+                        )
+                    if resource.hours and resource.hours.get(locale) not in text:
+                        raise ValueError(
+                            f"kind {name}: the {locale} text names {resource.number} without"
+                            f" its hours ({resource.hours.get(locale)!r}); it is not open 24/7"
+                        )
         return self
+
+    def resources_of(self, kind: str) -> list[CrisisResource]:
+        """The numbers of ``kind`` (the general ones for an unknown kind), in their order."""
+        chosen = self.kinds.get(kind, self.kinds["default"])
+        known = {resource.id: resource for resource in self.resources}
+        return [known[ref] for ref in chosen.resources]
+
+    def link_title(self, resource: CrisisResource, locale: str) -> str:
+        """The title of a resource's link button ("Appeler le 3114", "SMS au 114")."""
+        title = self.buttons.sms if resource.by == "sms" else self.buttons.call
+        return title.get(locale).format(number=resource.number)
+
+    def again_text(self, kind: str, locale: str) -> str:
+        """What the bot says to any message after a crisis: still here, and the numbers again.
+
+        Each number is written on its own line with what it is for, so an SMS or Telegram
+        reader, who gets no call button, can still tap or dial it.
+        """
+        lines = [self.after.get(locale)]
+        lines += [f"{r.number} : {r.label.get(locale)}" for r in self.resources_of(kind)]
+        return "\n".join(lines)
 
 
 class ConsentText(_Strict):

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.channels.base import InboundMessage
 from outreach_bot.core.events import EventBus, TeamEvent
 from outreach_bot.core.outbox import encode
+from outreach_bot.core.places import places_for_question
 from outreach_bot.core.sectors import sector_for
 from outreach_bot.core.stats import record_erasure
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
@@ -28,6 +29,7 @@ from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
 from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
 from outreach_bot.domain.campaigns import normalise_code
+from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.nlu.base import NluBackend, Prediction
@@ -58,11 +60,13 @@ CRISIS_LEAD: Final = LeadDraft(consent_at=None, urgent=True, topic="crisis")
 
 @dataclass(frozen=True, slots=True)
 class InboundResult:
-    """What the channel needs to answer: the replies, and whether this was a resend."""
+    """What the channel needs to answer: the replies, whether this was a resend, and whether
+    everything about this sender was just erased (the web chat then clears its screen too)."""
 
     conversation_id: int
     replies: list[Reply]
     duplicate: bool = False
+    erased: bool = False
 
 
 class ConversationService:
@@ -150,6 +154,13 @@ class ConversationService:
                 return InboundResult(conversation.id, [], duplicate=True), []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
+            # Where to meet the team changes every week: read it only when it may be asked.
+            places = (
+                await places_for_question(session, text, today=now.date())
+                if "mission_locale_info"
+                in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
+                else None
+            )
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -164,7 +175,10 @@ class ConversationService:
                 ),
                 opted_out=conversation.opted_out,
                 has_open_lead=await _open_lead(session, conversation.id) is not None,
+                places=places,
             )
+            # Read before the step, which moves the state on to the next buttons.
+            chosen = state.chosen_button(text) if text else None
             outcome = self._engine.step(state, turn)
             session.add(
                 Message(
@@ -172,6 +186,7 @@ class ConversationService:
                     direction=Direction.INBOUND,
                     author=Author.YOUNG_PERSON,
                     text=message.text[:MAX_TEXT_LENGTH],
+                    button_title=chosen,
                     channel_message_id=message.message_id,
                     intent=prediction.intent,
                     confidence=prediction.confidence,
@@ -200,13 +215,20 @@ class ConversationService:
                 )
                 if latest is not None:
                     events.append(
-                        TeamEvent("message", conversation.id, latest.id, latest.sector_id)
+                        TeamEvent(
+                            "message",
+                            conversation.id,
+                            latest.id,
+                            latest.sector_id,
+                            urgent=latest.urgent,
+                        )
                     )
             if not outcome.effects.erase:
                 await self._record_replies(session, conversation, outcome.replies, message, now)
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
-            return InboundResult(conversation.id, outcome.replies), events
+            result = InboundResult(conversation.id, outcome.replies, erased=outcome.effects.erase)
+            return result, events
 
     async def _leading_keyword(
         self, channel: str, sender_hash: str, text: str
@@ -271,7 +293,8 @@ class ConversationService:
         if effects.not_understood and text:
             session.add(
                 UnderstoodGap(
-                    text=text,
+                    conversation_id=conversation.id,
+                    text=strip_contact_details(text),
                     guess=prediction.intent,
                     confidence=prediction.confidence,
                     created_at=now,
@@ -465,13 +488,14 @@ async def add_lead(
     contact_here: bool,
     now: datetime,
 ) -> Lead:
-    """Add a new lead to the queue of the sector its commune belongs to.
+    """Add a new lead to its sector's queue: its commune's, else its campaign's (see
+    :func:`~outreach_bot.core.sectors.sector_for`).
 
     Our own dialogue and the external API both queue leads through here, so a lead row means
     the same whichever way it came. The caller owns the transaction and the checks before it
     (consent, age, an open lead already waiting).
     """
-    sector = await sector_for(session, draft.commune_insee)
+    sector = await sector_for(session, draft.commune_insee, campaign_id=conversation.campaign_id)
     lead = Lead(
         conversation_id=conversation.id,
         consent_id=consent_id,
@@ -502,7 +526,9 @@ async def add_lead(
 async def erase_conversation(
     session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
 ) -> None:
-    """Erase everything held about one young person: leads, consents, transcript, outbox.
+    """Erase everything held about one young person: leads, consents, transcript, outbox, and
+    the messages the bot did not understand (kept for the quality loop, linked to the
+    conversation for this reason).
 
     Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
     line records that an erasure happened (ids only), as accountability requires.
@@ -510,6 +536,9 @@ async def erase_conversation(
     await record_erasure(session, conversation_id)
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
+    await session.execute(
+        delete(UnderstoodGap).where(UnderstoodGap.conversation_id == conversation_id)
+    )
     await session.execute(delete(Conversation).where(Conversation.id == conversation_id))
     session.add(
         AuditEntry(

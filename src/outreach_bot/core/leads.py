@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import ColumnElement, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -48,12 +48,17 @@ REPLYABLE_CHANNELS: Final = frozenset({"telegram", "sms", "rest", "console"})
 
 @dataclass(frozen=True, slots=True)
 class LeadFilter:
-    """Queue filters; ``sector_ids`` None means every sector (admins, API tokens)."""
+    """Queue filters; ``sector_ids`` None means every sector (admins, API tokens).
+
+    Urgent leads always come first; then the oldest first (the API's order), or the newest
+    first (the back office's queue, where a new lead must not sink below twenty older ones).
+    """
 
     status: str | None = None
     sector_code: str | None = None
     campaign_code: str | None = None
     sector_ids: frozenset[int] | None = None
+    newest_first: bool = False
     limit: int = 100
     offset: int = 0
 
@@ -115,7 +120,7 @@ def _query() -> Any:
 async def list_leads(
     session: AsyncSession, filters: LeadFilter, *, base: Any = None
 ) -> list[LeadView]:
-    """Leads for the queue: urgent first, then oldest first."""
+    """Leads for the queue: urgent first, then oldest (or newest) first."""
     query = _query() if base is None else base
     if filters.status:
         query = query.where(Lead.status == filters.status)
@@ -125,7 +130,10 @@ async def list_leads(
         query = query.where(Campaign.code == filters.campaign_code.upper())
     if filters.sector_ids is not None:
         query = query.where(Lead.sector_id.in_(filters.sector_ids))
-    query = query.order_by(Lead.urgent.desc(), Lead.created_at, Lead.id)
+    if filters.newest_first:
+        query = query.order_by(Lead.urgent.desc(), Lead.created_at.desc(), Lead.id.desc())
+    else:
+        query = query.order_by(Lead.urgent.desc(), Lead.created_at, Lead.id)
     rows = await session.execute(query.limit(filters.limit).offset(filters.offset))
     return [LeadView(*row) for row in rows]
 
@@ -209,9 +217,16 @@ async def _visible(session: AsyncSession, account: Account, lead_id: int) -> Lea
     """The lead, if ``account`` may see it; else the same NotFoundError as for a missing id."""
     _require_leads(account)
     lead = await session.get(Lead, lead_id, populate_existing=True)
-    if lead is None or not account.can_see(lead.sector_id):
+    if lead is None or not account.can_see(lead.sector_id, urgent=lead.urgent):
         raise NotFoundError(f"lead {lead_id} not found")
     return lead
+
+
+def _seen_by(account: Account) -> ColumnElement[bool]:
+    """:meth:`Account.can_see` as a SQL condition: my sectors' leads, and every urgent one."""
+    if account.sector_ids is None:
+        return true()
+    return Lead.sector_id.in_(account.sector_ids) | Lead.urgent.is_(True)
 
 
 async def _labels(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
@@ -245,23 +260,24 @@ def _event(lead: Lead, kind: str = "lead_changed") -> TeamEvent:
 async def queue(
     sessions: async_sessionmaker[AsyncSession], account: Account, filters: LeadFilter
 ) -> QueuePage:
-    """The queue of ``account``'s sectors, whatever the filter asks; the view is audited.
+    """The queue of ``account``'s sectors, plus every urgent lead, whatever the filter asks;
+    the view is audited.
 
     A status of ``"open"`` means every status that is not an ending.
     """
     _require_leads(account)
-    filters = replace(filters, sector_ids=account.sector_ids)
+    filters = replace(filters, sector_ids=None)
     open_only = filters.status == "open"
     if open_only:
         filters = replace(filters, status=None)
     async with sessions.begin() as session:
-        query = _query()
+        query = _query().where(_seen_by(account))
         if open_only:
             query = query.where(Lead.status.not_in(CLOSED_STATUSES))
         views = await list_leads(session, filters, base=query)
-        counts_query = select(Lead.status, func.count(Lead.id)).group_by(Lead.status)
-        if account.sector_ids is not None:
-            counts_query = counts_query.where(Lead.sector_id.in_(account.sector_ids))
+        counts_query = (
+            select(Lead.status, func.count(Lead.id)).where(_seen_by(account)).group_by(Lead.status)
+        )
         counts = {status: int(n) for status, n in await session.execute(counts_query)}
         claimers = await _labels(
             session, {view.lead.claimed_by for view in views if view.lead.claimed_by}
@@ -375,7 +391,7 @@ async def claim_lead(
     """
     now = now or datetime.now(UTC)
     _require_leads(account)
-    visible = Lead.sector_id.in_(account.sector_ids) if account.sector_ids is not None else true()
+    visible = _seen_by(account)
     async with sessions.begin() as session:
         # The UPDATE comes first in the transaction: on SQLite it then waits for the write
         # lock instead of failing on a stale read snapshot.

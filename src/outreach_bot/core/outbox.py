@@ -1,26 +1,40 @@
 """The persistent outbox: every message to a Telegram or SMS user goes through here.
 
 Rows are written in the same transaction as the decision to send, then delivered by
-:class:`OutboxDispatcher` with retries and backoff. A crash between the two loses nothing;
-a row is claimed with a conditional UPDATE before sending, so two dispatchers (or a restart
-mid-send) never send it twice. After delivery the payload is wiped: the outbox keeps no text.
+:class:`OutboxDispatcher` with retries and backoff. A crash between the two loses nothing.
+After delivery the payload is wiped: the outbox keeps no text.
+
+Sending once. A row is claimed with a conditional UPDATE that stamps it with the claiming
+dispatcher's token and a lease; the dispatcher renews the lease for as long as the provider
+call lasts, and records the outcome only while the row still carries its token. So without a
+crash a row is sent once, however many dispatchers run and however slow the provider is. If
+the process dies mid-send (``kill -9``, power cut), nobody renews the lease; once it expires
+(:data:`LEASE`, 5 minutes) the row is sent again, because we cannot know whether the provider
+took it. That is the at-least-once window. Each attempt passes the provider a
+:class:`~outreach_bot.channels.base.Delivery` whose key is derived from the row: SMS Gateway
+for Android deduplicates on it, so there the resend is refused and nothing reaches the phone
+twice; Twilio's and Telegram's send APIs take no such key, so there the SMS or message may
+arrive a second time, :data:`LEASE` after the first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.channels.base import (
+    Delivery,
     OutboundChannel,
     PermanentFailureError,
     SendCancelledError,
@@ -40,8 +54,9 @@ MAX_BACKOFF: Final = timedelta(minutes=30)
 SENDING: Final = "sending"
 STALE_REPLY: Final = timedelta(minutes=30)
 """A reply that could not go out for this long is treated like a message we start."""
-STALE_SENDING: Final = timedelta(minutes=5)
-"""A row left in ``sending`` this long belongs to a dispatcher that died mid-send."""
+LEASE: Final = timedelta(minutes=5)
+"""How long a claim lasts unless its dispatcher renews it (it does, every third of this, for as
+long as the send takes): a row whose lease ran out belongs to a dispatcher that died."""
 
 
 class SendPolicy(Protocol):
@@ -59,6 +74,15 @@ class Immediate:
     def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
         """Now."""
         return now
+
+
+def delivery_key(item: OutboxItem) -> str:
+    """The row's stable key for providers that deduplicate: 32 hex characters.
+
+    Derived from ``dedupe_key`` (itself keyed with this installation's secret), so it is the
+    same on every attempt at the row and tells nothing about the conversation.
+    """
+    return hashlib.sha256(f"outbox:{item.dedupe_key}".encode()).hexdigest()[:32]
 
 
 def encode(recipient: str, reply: Reply, *, in_reply: bool) -> str:
@@ -143,23 +167,21 @@ class OutboxDispatcher:
         policies: Mapping[str, SendPolicy] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch: int = 50,
+        lease: timedelta = LEASE,
     ) -> None:
         self._sessions = sessions
         self._channels = channels
         self._policies = policies or {}
         self._clock = clock
         self._batch = batch
+        self._lease = lease
         self.wakeup = asyncio.Event()
 
     async def run_once(self) -> int:
         """Send what is due now on registered channels; return how many rows were sent."""
         now = self._clock()
         async with self._sessions.begin() as session:
-            await session.execute(
-                update(OutboxItem)
-                .where(OutboxItem.status == SENDING, OutboxItem.not_before < now - STALE_SENDING)
-                .values(status=OutboxStatus.PENDING)
-            )
+            await self._release_expired(session, now)
             due = list(
                 await session.scalars(
                     select(OutboxItem.id)
@@ -177,39 +199,105 @@ class OutboxDispatcher:
             sent += await self._deliver(item_id)
         return sent
 
-    async def _claim(self, item_id: int) -> OutboxItem | None:
-        """Mark one row as being sent, unless another dispatcher got there first."""
+    async def _release_expired(self, session: AsyncSession, now: datetime) -> None:
+        """Put back rows whose dispatcher died mid-send: they will be sent again."""
+        result = await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.status == SENDING,
+                or_(
+                    OutboxItem.lease_until < now,
+                    # Claimed before leases existed: the claim time is in not_before.
+                    and_(
+                        OutboxItem.lease_until.is_(None),
+                        OutboxItem.not_before < now - self._lease,
+                    ),
+                ),
+            )
+            .values(status=OutboxStatus.PENDING, claim_token=None, lease_until=None)
+        )
+        released = int(getattr(result, "rowcount", 0) or 0)
+        if released:
+            logger.warning(
+                "outbox: %s row(s) left mid-send by a stopped dispatcher will be sent again",
+                released,
+            )
+
+    async def _claim(self, item_id: int, token: str) -> OutboxItem | None:
+        """Mark one row as being sent by us, unless another dispatcher got there first.
+
+        The row must still be due: one that another dispatcher tried meanwhile and put back
+        for a retry waits for its backoff like any other.
+        """
         now = self._clock()
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(OutboxItem)
-                .where(OutboxItem.id == item_id, OutboxItem.status == OutboxStatus.PENDING)
-                .values(status=SENDING, not_before=now)
+                .where(
+                    OutboxItem.id == item_id,
+                    OutboxItem.status == OutboxStatus.PENDING,
+                    OutboxItem.not_before <= now,
+                )
+                .values(
+                    status=SENDING,
+                    not_before=now,
+                    claim_token=token,
+                    lease_until=now + self._lease,
+                )
             )
             if not getattr(result, "rowcount", 0):
                 return None
             return await session.get(OutboxItem, item_id)
 
+    async def _hold(self, item_id: int, token: str) -> None:
+        """Renew our lease on a row for as long as its send lasts (cancelled when it ends).
+
+        A slow provider, or a Telegram flood wait, must not make the row look abandoned: that
+        would let another dispatcher send it a second time.
+        """
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                async with self._sessions.begin() as session:
+                    await session.execute(
+                        update(OutboxItem)
+                        .where(OutboxItem.id == item_id, OutboxItem.claim_token == token)
+                        .values(lease_until=self._clock() + self._lease)
+                    )
+            except Exception:  # a missed renewal is retried; the send itself goes on
+                logger.warning("outbox %s: could not renew the lease; retrying", item_id)
+
     async def _deliver(self, item_id: int) -> int:
-        item = await self._claim(item_id)
+        token = secrets.token_hex(16)
+        item = await self._claim(item_id, token)
         if item is None:
             return 0
         recipient, reply, in_reply = decode_full(item.payload)
         channel = self._channels[item.channel]
         now = self._clock()
+        holding = asyncio.create_task(self._hold(item.id, token))
         try:
-            result = await channel.send(recipient, reply)
+            result = await channel.send(
+                recipient, reply, Delivery(delivery_key(item), item.parts_sent)
+            )
         except TemporaryFailureError as error:
-            await self._retry(item, now, error, in_reply=in_reply)
+            await self._retry(item, token, now, error, in_reply=in_reply)
             return 0
         except SendCancelledError as error:
-            await self._finish(item, status=OutboxStatus.CANCELLED, last_error=str(error)[:200])
+            await self._finish(
+                item, token, status=OutboxStatus.CANCELLED, last_error=str(error)[:200]
+            )
             return 0
         except PermanentFailureError as error:
-            await self._give_up(item, str(error), unreachable=True)
+            await self._give_up(item, token, str(error), unreachable=True)
             return 0
+        finally:
+            holding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await holding
         await self._finish(
             item,
+            token,
             status=OutboxStatus.SENT,
             sent_at=now,
             provider_message_id=result.provider_message_id,
@@ -220,20 +308,24 @@ class OutboxDispatcher:
         return 1
 
     async def _finish(
-        self, item: OutboxItem, *, unreachable: bool = False, **values: object
+        self, item: OutboxItem, token: str, *, unreachable: bool = False, **values: object
     ) -> bool:
-        """Record the outcome of a send, only if the row is still ours (``sending``).
+        """Record the outcome of a send, only if the row is still ours (our claim token).
 
-        A row the stale-row sweep has handed to another dispatcher must not be overwritten:
-        that would let it be sent a second time, or mark a failed send as sent. A permanent
+        A row whose lease ran out may have been claimed by another dispatcher: overwriting it
+        would let it be sent a second time, or mark a failed send as sent. A permanent
         failure marks the conversation unreachable in the same transaction, so nobody ever
         sees the failed row without the mark (or the mark without the failure).
         """
         async with self._sessions.begin() as session:
             result = await session.execute(
                 update(OutboxItem)
-                .where(OutboxItem.id == item.id, OutboxItem.status == SENDING)
-                .values(**values)
+                .where(
+                    OutboxItem.id == item.id,
+                    OutboxItem.status == SENDING,
+                    OutboxItem.claim_token == token,
+                )
+                .values(claim_token=None, lease_until=None, **values)
             )
             ours = bool(getattr(result, "rowcount", 0))
             if ours and unreachable and item.conversation_id is not None:
@@ -245,13 +337,19 @@ class OutboxDispatcher:
             return ours
 
     async def _retry(
-        self, item: OutboxItem, now: datetime, error: TemporaryFailureError, *, in_reply: bool
+        self,
+        item: OutboxItem,
+        token: str,
+        now: datetime,
+        error: TemporaryFailureError,
+        *,
+        in_reply: bool,
     ) -> None:
         attempts = item.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             # Our outage, not the young person's fault: fail the row, keep them reachable.
             await self._give_up(
-                item, f"gave up after {attempts} attempts: {error}", unreachable=False
+                item, token, f"gave up after {attempts} attempts: {error}", unreachable=False
             )
             return
         backoff = min(BASE_BACKOFF * (2 ** (attempts - 1)), MAX_BACKOFF)
@@ -273,16 +371,24 @@ class OutboxDispatcher:
         )
         await self._finish(
             item,
+            token,
             status=OutboxStatus.PENDING,
             attempts=attempts,
             not_before=retry_at,
             last_error=str(error)[:200],
+            parts_sent=max(item.parts_sent, error.parts_sent),
         )
 
-    async def _give_up(self, item: OutboxItem, reason: str, *, unreachable: bool) -> None:
+    async def _give_up(
+        self, item: OutboxItem, token: str, reason: str, *, unreachable: bool
+    ) -> None:
         logger.warning("outbox %s on %s failed for good", item.id, item.channel)
         await self._finish(
-            item, unreachable=unreachable, status=OutboxStatus.FAILED, last_error=reason[:200]
+            item,
+            token,
+            unreachable=unreachable,
+            status=OutboxStatus.FAILED,
+            last_error=reason[:200],
         )
 
     async def run_forever(self, *, interval: float = 1.0) -> None:

@@ -139,6 +139,7 @@ async def _conversation_part(session: AsyncSession, conversation_id: int) -> dic
                 "direction": message.direction,
                 "author": message.author,
                 "text": message.text,
+                "button": message.button_title,
                 "intent": message.intent,
             }
             for message in messages

@@ -1,11 +1,13 @@
 """The NLU quality loop: counsellors label what the bot did not understand, and we export it.
 
-The conversation service keeps each misunderstood message as an ``UnderstoodGap`` (its text
-only, no identity, purged with the transcripts). Here the back office lists them, a counsellor
-labels one with an intent of the contract or dismisses it, and ``outreach-bot nlu
-export-reviewed`` turns the labelled ones into Rasa NLU YAML that a person reviews before it
-joins ``nlu/data/``. Every change is written to the audit log in its own transaction: the texts
-come from young people, so who looked at them and who changed them must be known.
+The conversation service keeps each misunderstood message as an ``UnderstoodGap`` (its text,
+phone numbers and e-mail addresses blanked, linked to its conversation so that it is erased
+with it, never shown with an identity, purged with the transcripts). Here the back office
+lists them, a counsellor labels one with an intent of the contract or dismisses it, and
+``outreach-bot nlu export-reviewed`` turns the labelled ones into Rasa NLU YAML that a person
+reviews before it joins ``nlu/data/``. Every change is written to the audit log in its own
+transaction: the texts come from young people, so who looked at them and who changed them
+must be known.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which sector covers a commune: the most specific rule wins."""
+"""Which sector's queue a lead joins: its commune's, else its campaign's, else the fallback."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outreach_bot.domain.fields import commune_by_insee
-from outreach_bot.storage.models import Sector
+from outreach_bot.storage.models import Campaign, Sector
 
 #: Sectors created on a fresh database, so a lead always has a queue to land in.
 DEFAULT_SECTORS: Final[tuple[tuple[str, str, list[str]], ...]] = (
@@ -43,8 +43,16 @@ async def ensure_default_sectors(session: AsyncSession) -> None:
         await session.flush()
 
 
-async def sector_for(session: AsyncSession, insee: str | None) -> Sector | None:
-    """The sector whose rules cover ``insee`` best, else the fallback sector."""
+async def sector_for(
+    session: AsyncSession, insee: str | None, *, campaign_id: int | None = None
+) -> Sector | None:
+    """The sector a lead belongs to.
+
+    The sector whose rules cover the commune ``insee`` best; when the commune is unknown (a
+    crisis opens a lead before anyone asked where the person lives) or outside every sector,
+    the sector of the campaign the conversation started from (the poster was put up in that
+    sector's territory); else the fallback sector.
+    """
     sectors = list(await session.scalars(select(Sector).order_by(Sector.id)))
     best: tuple[int, Sector | None] = (0, None)
     if insee:
@@ -54,4 +62,11 @@ async def sector_for(session: AsyncSession, insee: str | None) -> Sector | None:
                 best = (score, sector)
     if best[1] is not None:
         return best[1]
+    if campaign_id is not None:
+        campaign_sector = await session.scalar(
+            select(Campaign.sector_id).where(Campaign.id == campaign_id)
+        )
+        match = next((sector for sector in sectors if sector.id == campaign_sector), None)
+        if match is not None:
+            return match
     return next((sector for sector in sectors if sector.code == FALLBACK_SECTOR), None)

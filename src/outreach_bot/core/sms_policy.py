@@ -140,13 +140,19 @@ class DailyLimit:
         self._content = content
         self.limit = limit
         self._clock = clock
+        crisis = content.crisis
+        # The crisis texts, the numbers said again after a crisis, and the team's promise.
+        crisis_texts = [
+            text for kind in crisis.kinds.values() for text in (kind.text.fr, kind.text.en)
+        ]
+        crisis_texts += [crisis.again_text(kind, "fr") for kind in crisis.kinds]
+        crisis_texts += [crisis.again_text(kind, "en") for kind in crisis.kinds]
+        crisis_texts += [crisis.team_told.fr, crisis.team_told.en]
         self._always_sent = frozenset(
             text
             for key in ALWAYS_SENT_MESSAGES
             for text in (content.messages[key].fr, content.messages[key].en)
-        ) | frozenset(
-            text for kind in content.crisis.kinds.values() for text in (kind.text.fr, kind.text.en)
-        )
+        ) | frozenset(crisis_texts)
 
     def always_sent(self, reply: Reply) -> bool:
         """Whether ``reply`` is a safety or legal message that no budget may hold back."""

@@ -73,25 +73,46 @@ CONTACTED_STATUSES: Final = frozenset(
 MAX_WEEKS: Final = 260
 """Five years of weekly points; an open-ended period shows the most recent ones."""
 
+METRIC_LABELS: Final = {
+    Metric.SCANS: "Scans",
+    Metric.IDENTIFIED: "Conversations",
+    Metric.CONSENTS: "Consentements",
+    Metric.LEADS: "Demandes",
+    Metric.URGENT: "Urgences",
+    Metric.CONTACTED: "Contactés",
+    Metric.MOBILISED: "Mobilisés",
+}
+"""How the dashboard and the CSV name each figure, in the team's language."""
+
 NO_CAMPAIGN: Final = "Sans campagne"
 NO_SECTOR: Final = "Sans secteur"
 
 
 @dataclass(frozen=True, slots=True)
 class Period:
-    """Days from ``first`` to ``last``, both included, in UTC; None leaves that end open."""
+    """Days from ``first`` to ``last``, both included, in UTC; None leaves that end open.
+
+    ``swapped`` says the two dates were given the wrong way round and put back in order.
+    """
 
     first: date | None = None
     last: date | None = None
+    swapped: bool = field(default=False, compare=False)
 
     @classmethod
-    def parse(cls, raw_first: str | None, raw_last: str | None) -> Period:
+    def parse(
+        cls, raw_first: str | None, raw_last: str | None, *, reorder: bool = False
+    ) -> Period:
         """A period from two ISO dates as typed in a form or a query string.
+
+        With ``reorder``, an end before the start is read as the same days typed the wrong
+        way round (the back office's date fields make that an easy slip) and the period says
+        so in ``swapped``; without it (the JSON API), that is an error.
 
         Raises:
             InvalidInputError: a date that is not ``YYYY-MM-DD``, a year outside 2000-2100
-                (``to=9999-12-31`` would overflow at the end of the period), or an end before
-                the start.
+                (``to=9999-12-31`` would overflow at the end of the period), or (without
+                ``reorder``) an end before the start.
         """
         try:
             first = parse_iso_day(raw_first)
@@ -99,7 +120,9 @@ class Period:
         except InvalidInputError as error:
             raise InvalidInputError(f"from and to: {error}") from error
         if first and last and last < first:
-            raise InvalidInputError("the end of the period is before its start")
+            if not reorder:
+                raise InvalidInputError("the end of the period is before its start")
+            return cls(last, first, swapped=True)
         return cls(first, last)
 
     @property
@@ -583,16 +606,23 @@ def _week_rows(
     ]
 
 
+CSV_SECTIONS: Final = {
+    "total": "Total",
+    "campaign": "Campagne",
+    "sector": "Secteur",
+    "week": "Semaine",
+}
 CSV_COLUMNS: Final = (
-    "section",
-    "code",
-    "name",
-    "held_on",
-    "place",
-    *(metric.value for metric in FUNNEL),
-    "urgent",
-    "interventions",
+    "Section",
+    "Code",
+    "Nom",
+    "Date",
+    "Lieu",
+    *(METRIC_LABELS[metric] for metric in FUNNEL),
+    METRIC_LABELS[Metric.URGENT],
+    "Interventions",
 )
+"""French headers: the file is opened by the team and its funders in French spreadsheets."""
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -602,23 +632,32 @@ def _cell(value: object) -> str:
     return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
-def figures_csv(figures: Figures) -> str:
-    """The aggregated figures as CSV: counts only, never a name, a phone number or a message.
+def _french_date(day: date | None) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
 
-    Sections: ``total``, ``campaign``, ``sector`` and ``week``, with the same columns, so a
-    spreadsheet can filter on the first one.
+
+def figures_csv(figures: Figures) -> str:
+    """The aggregated figures as a CSV file for French spreadsheets (LibreOffice, Excel).
+
+    Counts only, never a name, a phone number or a message. French conventions, so that it
+    opens right with a double click: a byte-order mark (Excel otherwise reads UTF-8 as
+    Windows-1252 and mangles the accents), ``;`` between cells (``,`` is the decimal mark),
+    French headers and day-first dates. Every figure is a whole count: no decimal mark to
+    convert. Sections (Total, Campagne, Secteur, Semaine) share the columns, so a spreadsheet
+    can filter on the first one.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
 
     def write(section: str, row: FunnelRow) -> None:
         writer.writerow(
             [
-                section,
+                CSV_SECTIONS[section],
                 _cell(row.code),
                 _cell(row.name),
-                row.held_on.isoformat() if row.held_on else "",
+                _french_date(row.held_on),
                 _cell(row.place),
                 *(row.count(metric) for metric in FUNNEL),
                 row.count(Metric.URGENT),
@@ -626,9 +665,10 @@ def figures_csv(figures: Figures) -> str:
             ]
         )
 
-    period = figures.period.as_dict()
-    label = f"{period['from'] or 'début'} → {period['to'] or 'aujourd’hui'}"
-    write("total", replace(figures.total, name=label))
+    period = figures.period
+    since = f"du {_french_date(period.first)}" if period.first else "depuis le début"
+    until = f"au {_french_date(period.last)}" if period.last else "à aujourd’hui"
+    write("total", replace(figures.total, name=f"{since} {until}"))
     for row in figures.campaigns:
         write("campaign", row)
     for row in figures.sectors:
@@ -637,7 +677,11 @@ def figures_csv(figures: Figures) -> str:
         write(
             "week",
             FunnelRow(
-                week.label, week.start.isoformat(), week.counts, interventions=week.interventions
+                week.label,
+                f"semaine du {_french_date(week.start)}",
+                week.counts,
+                interventions=week.interventions,
+                held_on=week.start,
             ),
         )
     return buffer.getvalue()

@@ -80,11 +80,15 @@ class Account:
         """Admins alone manage accounts, read the audit log, export and erase."""
         return self.role is Role.ADMIN
 
-    def can_see(self, sector_id: int | None) -> bool:
-        """Whether a lead of ``sector_id`` is visible to this account."""
+    def can_see(self, sector_id: int | None, *, urgent: bool = False) -> bool:
+        """Whether a lead of ``sector_id`` is visible to this account.
+
+        An urgent lead is visible to everyone who works on leads, whatever their sectors: a
+        young person in distress must not wait for the one counsellor of their sector.
+        """
         if not self.works_on_leads:
             return False
-        return self.sector_ids is None or sector_id in self.sector_ids
+        return urgent or self.sector_ids is None or sector_id in self.sector_ids
 
 
 async def add_user(

@@ -6,24 +6,26 @@ form) is tested without a channel or a database; the core applies the effects it
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Final
 
 from outreach_bot.content import Content
+from outreach_bot.content.model import Answer, FollowUp
 from outreach_bot.dialogue.locale import guess_locale
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
 from outreach_bot.dialogue.turn import (
-    ERASE_WORDS,
+    COMMAND_INTENTS,
     HELP_WORDS,
     START_WORDS,
-    STOP_WORDS,
     Effects,
     LeadDraft,
     Payload,
     Turn,
+    command_of,
     fold,
     parse_payload,
 )
@@ -36,6 +38,7 @@ from outreach_bot.domain.fields import (
     parse_phone,
 )
 from outreach_bot.domain.numbers import parse_whole_number
+from outreach_bot.domain.places import PlacesAnswer
 
 MAX_RETRIES: Final = 2
 MAX_NEED_LENGTH: Final = 300
@@ -117,6 +120,8 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "lead_done": (),
         "form_abandoned": (),
         "field_skipped": (),
+        "opt_out_confirm": (),
+        "opt_out_kept": (),
         "opt_out_done": (),
         "opt_in_done": (),
         "erase_confirm": (),
@@ -132,6 +137,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "button_sms_same": (),
         "button_sms_other": (),
         "button_erase_yes": (),
+        "button_opt_out_yes": (),
         "button_none": (),
         "fix_age": (),
         "fix_first_name": (),
@@ -139,10 +145,32 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "fix_commune": (),
         "fix_need": (),
         "fix_when": (),
+        "followup_source": ("source",),
+        "places_intro": (),
+        "places_in_near": ("commune",),
+        "places_none_near": ("commune",),
+        "place_dated": ("when", "where"),
+        "place_office": ("where", "hours"),
+        "place_weekdays": (),
         **{key: () for key, _ in TOPIC_MENU},
         **dict.fromkeys(WHEN_CHOICES, ()),
     }.items()
 }
+
+
+NOT_A_WORD: Final = re.compile(r"[^a-z0-9€%]+")
+#: The follow-up answered from the places the team keeps in the back office.
+WHERE: Final = ("mission_locale_info", "where")
+
+
+def _keyword_text(text: str) -> str:
+    """Words compared for follow-up keywords: no case, accents or punctuation, space-framed."""
+    return f" {NOT_A_WORD.sub(' ', fold(text)).strip()} "
+
+
+def _short_source(url: str) -> str:
+    """A source as a young person reads it: the address without ``https://www.``."""
+    return url.removeprefix("https://").removeprefix("www.").rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +182,7 @@ class Heard:
     payload: Payload | None
     intent: str
     confidence: float
+    followup: str | None = None
 
 
 @dataclass
@@ -182,6 +211,10 @@ class DialogueEngine:
         Global commands come first, in the order of the intent contract (crisis > opt_out >
         forget_me > ask_human), so that they work whatever the state. While a counsellor has
         taken over, only crisis, STOP and erasure get an answer from the bot.
+
+        Only an explicit command changes someone's state: the STOP or SUPPRIMER word alone
+        (:func:`command_of`), or a button. The classifier's ``opt_out`` or ``forget_me`` guess
+        only asks whether that is what the person wants; erasure always asks once.
         """
         state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
         state.channel = turn.channel
@@ -193,33 +226,23 @@ class DialogueEngine:
         effects = Effects()
         if turn.opted_out and intent != "opt_out":
             effects.opt_in = True
-        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD}
+        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.AFTER_CRISIS}
 
         if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
             return self._crisis(state, turn, effects)
         keyword = fold(text)
+        command = self._command(payload, text)
         if intent == "opt_out" and turn.opted_out:
             return Outcome([], state, effects)  # confirmed once already: say nothing more
-        if intent == "opt_out" and (
-            keyword in STOP_WORDS or not in_form or confidence >= HIGH_CONFIDENCE
-        ):
+        if command == "opt_out":
             return self._opt_out(state, effects)
-        if state.step is Step.CONFIRM_ERASE:
-            return self._confirm_erase(state, intent, effects)
-        if intent == "forget_me" and (
-            keyword in ERASE_WORDS or not in_form or confidence >= HIGH_CONFIDENCE
-        ):
-            state.return_step = state.step
-            state.step = Step.CONFIRM_ERASE
-            return self._say(
-                state,
-                effects,
-                self._reply(
-                    "erase_confirm",
-                    state,
-                    buttons=(("button_erase_yes", "/affirm"), ("button_no", "/deny")),
-                ),
-            )
+        if state.step in {Step.CONFIRM_OPT_OUT, Step.CONFIRM_ERASE}:
+            return self._confirmation(state, turn, payload, text, effects)
+        guessed = intent in COMMAND_INTENTS and (not in_form or confidence >= HIGH_CONFIDENCE)
+        if intent == "opt_out" and guessed:
+            return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)
+        if command == "forget_me" or (intent == "forget_me" and guessed):
+            return self._ask_confirmation(state, effects, Step.CONFIRM_ERASE)
         if turn.human_active:
             return Outcome([], state, effects)
         if keyword in HELP_WORDS:
@@ -228,11 +251,19 @@ class DialogueEngine:
         if keyword in START_WORDS and turn.opted_out:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("opt_in_done", state, menu=True))
+        if state.step is Step.AFTER_CRISIS:
+            outcome = self._after_crisis(state, intent, confidence, effects)
+            if outcome is not None:
+                return outcome
         if intent == "ask_human" and not in_form:
             return self._ask_human(state, turn, effects)
+        followup = self._followup_asked(intent, payload, text)
         if in_form or state.step is Step.OFFER_LEAD:
-            return self._form(state, Heard(turn, text, payload, intent, confidence), effects)
-        return self._idle(state, intent, confidence, effects)
+            heard = Heard(turn, text, payload, intent, confidence, followup)
+            return self._form(state, heard, effects)
+        return self._idle(
+            state, intent, confidence, effects, followup=followup, places=turn.places
+        )
 
     # -- understanding -----------------------------------------------------------------------
 
@@ -244,34 +275,102 @@ class DialogueEngine:
             return state.buttons[choice - 1]
         return text
 
+    @staticmethod
+    def _command(payload: Payload | None, text: str) -> str | None:
+        """The global command this message explicitly gives: the word alone, or its button."""
+        if payload is not None and payload.name in COMMAND_INTENTS and not payload.entities:
+            return payload.name
+        return command_of(text)
+
     def _intent(self, turn: Turn, payload: Payload | None, text: str) -> tuple[str, float]:
-        # Keywords first: a typed "/stop" looks like a payload but must stop the messages.
+        # Commands first: a typed "/stop" looks like a payload but must stop the messages.
         keyword = fold(text)
-        if payload is not None and keyword not in STOP_WORDS | ERASE_WORDS:
+        command = command_of(text)
+        if command is not None:
+            return command, 1.0
+        if payload is not None:
             return payload.name, 1.0
-        if keyword in STOP_WORDS:
-            return "opt_out", 1.0
-        if keyword in ERASE_WORDS:
-            return "forget_me", 1.0
         if keyword in AFFIRM_WORDS:
             return "affirm", 1.0
         if keyword in DENY_WORDS:
             return "deny", 1.0
         return turn.intent, turn.confidence
 
+    def _followup_asked(self, intent: str, payload: Payload | None, text: str) -> str | None:
+        """Which follow-up of the topic the message asks for: a button says it, or a keyword.
+
+        A button payload is ``/cej{"followup":"amount"}``: the intent stays one of the 25, the
+        entity picks the answer. Typed, "c'est combien le CEJ ?" reaches the same answer
+        through the keywords the content lists for it; the first follow-up that matches wins.
+        """
+        answer = self._content.answer(intent)
+        if answer is None or not answer.followups:
+            return None
+        if payload is not None:
+            return payload.entities.get("followup")
+        words = _keyword_text(text)
+        for followup in answer.followups:
+            if any(_keyword_text(keyword) in words for keyword in followup.keywords):
+                return followup.id
+        return None
+
     # -- global commands ---------------------------------------------------------------------
 
     def _crisis(self, state: DialogueState, turn: Turn, effects: Effects) -> Outcome:
         crisis = self._content.crisis
-        kind = crisis.kinds.get(turn.crisis_kind or "default", crisis.kinds["default"])
+        kind_name = turn.crisis_kind if turn.crisis_kind in crisis.kinds else "default"
+        kind = crisis.kinds[kind_name]
         effects.urgent = True
         effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis")
-        state.step = Step.IDLE
-        state.buttons = []
-        replies = [Reply(kind.text.get(state.locale))]
-        if not turn.human_active:
-            replies.append(self._reply("crisis_followup", state))
-        return Outcome(replies, state, effects)
+        state.step = Step.AFTER_CRISIS
+        state.crisis_kind = kind_name
+        state.form = LeadForm()
+        text = kind.text.get(state.locale)
+        if turn.human_active:
+            # A counsellor is writing: they are the person to talk to, no "talk to the team".
+            return self._say(state, effects, Reply(text, self._crisis_buttons(state, team=False)))
+        # The buttons ride on the last message, where the young person's eyes are.
+        followup = self._text("crisis_followup", state)
+        buttons = self._crisis_buttons(state, team=True)
+        return self._say(state, effects, Reply(text), Reply(followup, buttons))
+
+    def _after_crisis(
+        self, state: DialogueState, intent: str, confidence: float, effects: Effects
+    ) -> Outcome | None:
+        """After a crisis, anything but a clear question gets the numbers and the team again.
+
+        Greetings, thanks, yes/no and what the bot does not understand would otherwise bring
+        back the cheerful topic menu, which reads as if nothing had been said. A clear question
+        on a topic (or "aide"/"menu", handled before) is answered as usual: None lets it through.
+        """
+        crisis = self._content.crisis
+        kind = state.crisis_kind or "default"
+        if intent == "ask_human":
+            text = crisis.team_told.get(state.locale)
+            return self._say(state, effects, Reply(text, self._crisis_buttons(state, team=False)))
+        topical = (
+            confidence >= self._threshold
+            and self._content.answer(intent) is not None
+            and intent not in {"out_of_scope", "ask_human"}
+        )
+        if topical:
+            state.step = Step.IDLE
+            state.crisis_kind = None
+            return None
+        text = crisis.again_text(kind, state.locale)
+        return self._say(state, effects, Reply(text, self._crisis_buttons(state, team=True)))
+
+    def _crisis_buttons(self, state: DialogueState, *, team: bool) -> tuple[Button, ...]:
+        """Tap-to-call links for the numbers of this crisis, then "talk to the team"."""
+        crisis = self._content.crisis
+        locale = state.locale
+        buttons = [
+            Button(crisis.link_title(resource, locale), resource.link)
+            for resource in crisis.resources_of(state.crisis_kind or "default")
+        ]
+        if team:
+            buttons.append(Button(crisis.buttons.team.get(locale), "/ask_human"))
+        return tuple(buttons)
 
     def _opt_out(self, state: DialogueState, effects: Effects) -> Outcome:
         effects.opt_out = True
@@ -280,14 +379,55 @@ class DialogueEngine:
         fresh = DialogueState(locale=locale, greeted=state.greeted)
         return self._say(fresh, effects, self._reply("opt_out_done", fresh))
 
-    def _confirm_erase(self, state: DialogueState, intent: str, effects: Effects) -> Outcome:
-        if intent == "affirm":
+    def _ask_confirmation(self, state: DialogueState, effects: Effects, step: Step) -> Outcome:
+        """Ask whether the person wants to stop our messages or erase everything; change
+        nothing yet. The answer is read by :meth:`_confirmation`."""
+        state.return_step = state.step
+        state.step = step
+        if step is Step.CONFIRM_OPT_OUT:
+            key, yes = "opt_out_confirm", ("button_opt_out_yes", "/opt_out")
+        else:
+            key, yes = "erase_confirm", ("button_erase_yes", "/affirm")
+        return self._say(
+            state, effects, self._reply(key, state, buttons=(yes, ("button_no", "/deny")))
+        )
+
+    def _confirmation(
+        self,
+        state: DialogueState,
+        turn: Turn,
+        payload: Payload | None,
+        text: str,
+        effects: Effects,
+    ) -> Outcome:
+        """The answer to "no more messages?" or "erase everything?".
+
+        Yes counts only when explicit: the yes button (a numbered line on SMS), the command word
+        again, or a bare "oui"; a classifier's ``affirm`` guess is not enough. A plain "non"
+        keeps everything as it was; any other message drops the question and is answered
+        as if it had not been asked.
+        """
+        asked = state.step
+        state.step = state.return_step or Step.IDLE
+        state.return_step = None
+        command = self._command(payload, text)
+        keyword = fold(text)
+        said_yes = keyword in AFFIRM_WORDS or (
+            payload is not None and payload.name == "affirm" and not payload.entities
+        )
+        if asked is Step.CONFIRM_OPT_OUT and said_yes:
+            return self._opt_out(state, effects)
+        if asked is Step.CONFIRM_ERASE and (said_yes or command == "forget_me"):
             effects.erase = True
             fresh = DialogueState(locale=state.locale)
             return self._say(fresh, effects, self._reply("erase_done", fresh))
-        state.step = state.return_step or Step.IDLE
-        state.return_step = None
-        return self._say(state, effects, self._reply("erase_cancelled", state))
+        said_no = keyword in DENY_WORDS or (payload is not None and payload.name == "deny")
+        if said_no:
+            key = "opt_out_kept" if asked is Step.CONFIRM_OPT_OUT else "erase_cancelled"
+            return self._say(state, effects, self._reply(key, state))
+        outcome = self.step(state, turn)
+        outcome.effects.opt_in = outcome.effects.opt_in or effects.opt_in
+        return outcome
 
     def _ask_human(self, state: DialogueState, turn: Turn, effects: Effects) -> Outcome:
         if turn.has_open_lead:
@@ -301,7 +441,14 @@ class DialogueEngine:
     # -- idle: answers and small talk ----------------------------------------------------------
 
     def _idle(
-        self, state: DialogueState, intent: str, confidence: float, effects: Effects
+        self,
+        state: DialogueState,
+        intent: str,
+        confidence: float,
+        effects: Effects,
+        *,
+        followup: str | None = None,
+        places: PlacesAnswer | None = None,
     ) -> Outcome:
         if intent == "greet" and confidence >= self._threshold:
             state.greeted = True
@@ -324,17 +471,67 @@ class DialogueEngine:
             effects.not_understood = True
             return self._say(state, effects, self._reply("unknown_button", state, menu=True))
         state.topic = intent if intent not in {"bot_challenge"} else state.topic
-        replies = [Reply(answer.text.get(state.locale))]
+        chosen = answer.followup(followup)
+        if chosen is None and places is not None and places.near and intent == WHERE[0]:
+            chosen = answer.followup(WHERE[1])  # "une permanence à Stenay ?" asks where
+        where = (answer.intent, chosen.id) == WHERE if chosen else False
+        if where and places is not None and places.places:
+            replies = [Reply(self._places_text(places, state))]
+        else:
+            replies = [Reply(self._answer_text(answer, chosen, state))]
+        more = self._followup_buttons(answer, chosen, state)
         if answer.offer_lead:
             state.step = Step.OFFER_LEAD
-            replies.append(
-                self._reply(
-                    "offer_lead",
-                    state,
-                    buttons=(("button_yes", "/affirm"), ("button_no", "/deny")),
-                )
-            )
+            yes_no = self._buttons(state, (("button_yes", "/affirm"), ("button_no", "/deny")))
+            # Yes and no first: on SMS "1" has always meant yes to the counsellor offer.
+            replies.append(Reply(self._text("offer_lead", state), (*yes_no, *more)))
+        elif more:
+            replies[-1] = Reply(replies[-1].text, more)
         return self._say(state, effects, *replies)
+
+    def _answer_text(self, answer: Answer, chosen: FollowUp | None, state: DialogueState) -> str:
+        """The topic's answer, or the follow-up asked for with the page it comes from."""
+        if chosen is None:
+            return answer.text.get(state.locale)
+        source = self._text("followup_source", state, source=_short_source(chosen.source))
+        return f"{chosen.text.get(state.locale)}\n{source}"
+
+    def _places_text(self, places: PlacesAnswer, state: DialogueState) -> str:
+        """Where to meet the team, nearest first: dated places, then offices and hours."""
+        if places.near is None:
+            lines = [self._text("places_intro", state)]
+        else:
+            key = "places_in_near" if places.in_near else "places_none_near"
+            lines = [self._text(key, state, commune=places.near)]
+        for place in places.places:
+            where = ", ".join(
+                part for part in (place.name, place.address, place.commune_name) if part
+            )
+            if place.held_on is not None:
+                when = self._day(place.held_on, state)
+                when = f"{when}, {place.hours}" if place.hours else when
+                lines.append(self._text("place_dated", state, when=when, where=where))
+            else:
+                lines.append(self._text("place_office", state, where=where, hours=place.hours))
+        return "\n".join(lines)
+
+    def _day(self, day: date, state: DialogueState) -> str:
+        weekdays = self._text("place_weekdays", state).split(",")
+        return f"{weekdays[day.weekday()].strip()} {day:%d/%m}"
+
+    def _followup_buttons(
+        self, answer: Answer, chosen: FollowUp | None, state: DialogueState
+    ) -> tuple[Button, ...]:
+        """The topic's other follow-up questions as quick replies, in the content's order."""
+        return tuple(
+            Button(followup.question.get(state.locale), self._followup_payload(answer, followup))
+            for followup in answer.followups
+            if followup is not chosen
+        )
+
+    @staticmethod
+    def _followup_payload(answer: Answer, followup: FollowUp) -> str:
+        return f'/{answer.intent}{{"followup":"{followup.id}"}}'
 
     # -- the lead form -------------------------------------------------------------------------
 
@@ -375,7 +572,23 @@ class DialogueEngine:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
-        return self._idle(state, intent, heard.confidence, effects)
+        places = heard.turn.places
+        if (
+            state.topic == WHERE[0]
+            and places is not None
+            and places.near
+            and (heard.confidence < self._threshold or intent in {"out_of_scope", WHERE[0]})
+        ):
+            # "et à Damvillers ?" just after the places: the same question, another commune.
+            return self._idle(state, WHERE[0], 1.0, effects, followup=WHERE[1], places=places)
+        return self._idle(
+            state,
+            intent,
+            heard.confidence,
+            effects,
+            followup=heard.followup,
+            places=heard.turn.places,
+        )
 
     def _on_consent(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         intent = heard.intent
@@ -465,7 +678,7 @@ class DialogueEngine:
                 for commune in match.suggestions[:3]
             ]
             buttons.append(Button(self._text("button_none", state), "/skip"))
-            state.buttons = [button.payload for button in buttons]
+            state.offer(buttons)
             return Outcome(
                 [Reply(self._text("did_you_mean", state), tuple(buttons))], state, effects
             )
@@ -643,7 +856,7 @@ class DialogueEngine:
 
     @staticmethod
     def _say(state: DialogueState, effects: Effects, *replies: Reply) -> Outcome:
-        """Remember the payloads of the last buttons offered, so a typed digit can pick one."""
+        """Remember the last buttons offered, so a typed digit can pick one."""
         last = replies[-1] if replies else None
-        state.buttons = [button.payload for button in last.buttons] if last else []
+        state.offer(last.choices if last else ())
         return Outcome(list(replies), state, effects)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from outreach_bot.dialogue.replies import Button
+from outreach_bot.domain.numbers import parse_whole_number
 
 
 class Step(StrEnum):
@@ -24,6 +28,9 @@ class Step(StrEnum):
     SUMMARY = "summary"
     CHOOSE_FIX = "choose_fix"
     CONFIRM_ERASE = "confirm_erase"
+    AFTER_CRISIS = "after_crisis"
+    """A crisis was answered: the bot repeats the numbers and the team, never its topic menu."""
+    CONFIRM_OPT_OUT = "confirm_opt_out"
 
 
 @dataclass
@@ -53,9 +60,31 @@ class DialogueState:
     fixing: bool = False
     greeted: bool = False
     return_step: Step | None = None
+    crisis_kind: str | None = None
     suggestions: list[str] = field(default_factory=list)
     buttons: list[str] = field(default_factory=list)
+    button_titles: list[str] = field(default_factory=list)
     form: LeadForm = field(default_factory=LeadForm)
+
+    def offer(self, buttons: Sequence[Button]) -> None:
+        """Remember the buttons just offered: a payload or a typed number picks one of them."""
+        self.buttons = [button.payload for button in buttons]
+        self.button_titles = [button.title for button in buttons]
+
+    def chosen_button(self, text: str) -> str | None:
+        """The title of the offered button that ``text`` picks, by its payload or (on SMS) its
+        number, so the team reads "Corriger" where the young person touched it, not the
+        ``/deny`` it sends. None when ``text`` picks no button offered last time.
+        """
+        if len(self.button_titles) != len(self.buttons):
+            return None  # a state saved before titles were kept
+        stripped = text.strip().rstrip(".")
+        number = parse_whole_number(stripped, max_digits=2)  # "²" is text, not a choice
+        if number is not None and 1 <= number <= len(self.buttons):
+            return self.button_titles[number - 1]
+        if stripped in self.buttons:
+            return self.button_titles[self.buttons.index(stripped)]
+        return None
 
     def to_json(self) -> str:
         """Serialise for storage."""

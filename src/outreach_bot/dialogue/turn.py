@@ -10,14 +10,40 @@ from typing import Final
 
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.json_text import parse_json
+from outreach_bot.domain.places import PlacesAnswer
 
 PAYLOAD_RE: Final = re.compile(r"^/(?P<name>[a-z_]{2,40})(?P<entities>\{.*\})?$", re.DOTALL)
 
-#: Words that work in every state and on every channel, whatever the classifier thinks.
+#: Words that work in every state and on every channel, whatever the classifier thinks. They
+#: count only when the message is the word alone or nearly alone (see :func:`command_of`).
 STOP_WORDS: Final = frozenset(
-    {"stop", "stop sms", "arret", "arret sms", "desabonner", "unsubscribe", "/stop"}
+    {
+        "stop",
+        "stop sms",
+        "stop message",
+        "stop messages",
+        "arret",
+        "arret sms",
+        "desabonner",
+        "desabonnement",
+        "unsubscribe",
+        "/stop",
+    }
 )
 ERASE_WORDS: Final = frozenset({"supprimer", "/supprimer", "efface tout", "delete"})
+#: What may surround a command word without making it a sentence: "STOP merci", "stop svp".
+POLITE_WORDS: Final = (
+    "s il te plait",
+    "s il vous plait",
+    "svp",
+    "stp",
+    "merci",
+    "please",
+    "pls",
+    "plz",
+)
+#: The intent a command word stands for. A button payload of the same name is as explicit.
+COMMAND_INTENTS: Final = ("opt_out", "forget_me")
 HELP_WORDS: Final = frozenset({"aide", "/aide", "help", "/help", "menu", "/menu", "?"})
 START_WORDS: Final = frozenset({"start", "/start", "unstop"})
 
@@ -54,11 +80,42 @@ def fold(text: str) -> str:
     return " ".join(bare.strip(" .!?,;:'\"").split())
 
 
+_NOT_WORD: Final = re.compile(r"[^\w/]+")
+_POLITE: Final = re.compile(r"\b(?:" + "|".join(POLITE_WORDS) + r")\b")
+
+
+def command_of(text: str) -> str | None:
+    """The global command a message is, if it is the command word alone or nearly alone.
+
+    This is the only rule by which a message stops our messages or erases someone: "STOP",
+    "Stop.", "arrêt", "STOP!!", "stop 🙏", "stop merci" are commands; "stop je comprends rien",
+    "je fais du stop" or "j'ai pas reçu de message" are sentences, whatever a classifier makes
+    of them (it may only make the bot ask). Punctuation, emojis, polite words and a repeated
+    word are ignored; any other word makes it a sentence.
+
+    Returns:
+        ``"opt_out"`` or ``"forget_me"``, else None.
+    """
+    bare = _POLITE.sub(" ", _NOT_WORD.sub(" ", fold(text).replace("_", " ")))
+    words: list[str] = []
+    for word in bare.split():
+        if not words or words[-1] != word:
+            words.append(word)
+    phrase = " ".join(words)
+    if phrase in STOP_WORDS:
+        return "opt_out"
+    if phrase in ERASE_WORDS:
+        return "forget_me"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
     """An inbound message with what the NLU made of it.
 
     ``sender_phone`` is the number an SMS came from (E.164), so the form can offer to use it.
+    ``places`` is where the team can be met, looked up by the core when the message asks
+    about the Mission Locale (the engine itself does no I/O).
     """
 
     text: str
@@ -71,6 +128,7 @@ class Turn:
     human_active: bool = False
     opted_out: bool = False
     has_open_lead: bool = False
+    places: PlacesAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)

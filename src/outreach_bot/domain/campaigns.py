@@ -18,6 +18,14 @@ escaping. Stored upper-case so that codes compare case-insensitively."""
 
 MIN_CODE: Final = 3
 MAX_CODE: Final = 32
+MAX_SUGGESTED: Final = 12
+"""A code made from a name is at most this long: young people type it by hand, from a poster
+into an SMS, and every extra letter is a chance to mistype it."""
+
+FILLER_WORDS: Final = frozenset(
+    {"A", "AU", "AUX", "D", "DE", "DES", "DU", "ET", "L", "LA", "LE", "LES"}
+)
+"""Little French words left out of a suggested code: they cost letters and say nothing."""
 
 RESERVED_CODES: Final = frozenset(
     {
@@ -26,6 +34,8 @@ RESERVED_CODES: Final = frozenset(
         "STOPP",
         "ARRET",
         "ARRETER",
+        "DESABONNER",
+        "DESABONNEMENT",
         "UNSUBSCRIBE",
         "CANCEL",
         "END",
@@ -145,17 +155,23 @@ def normalise_code(raw: str) -> str | None:
 
 
 def suggest_code(name: str) -> str:
-    """A code derived from a campaign name (accents folded, words joined by hyphens).
+    """A short code derived from a campaign name: accents folded, little words left out, whole
+    words joined by hyphens while the code stays within :data:`MAX_SUGGESTED` characters.
 
-    Returns an empty string when the name gives nothing usable; the result still has to pass
-    :func:`validate_code` (it may be reserved or too short).
+    ``Forum emploi Verdun`` gives ``FORUM-EMPLOI``; a first word longer than the limit is cut
+    (``Intercommunalité`` gives ``INTERCOMMUNA``). Returns an empty string when the name gives
+    nothing usable; the result still has to pass :func:`validate_code` (it may be reserved or
+    too short), and staff may always type a code of their own instead.
     """
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
-    words = re.findall(r"[A-Za-z0-9]+", folded.upper())
-    code = ""
-    for word in words:
-        candidate = f"{code}-{word}" if code else word
-        if len(candidate) > MAX_CODE:
+    words: list[str] = re.findall(r"[A-Za-z0-9]+", folded.upper())
+    meaningful = [word for word in words if word not in FILLER_WORDS] or words
+    if not meaningful:
+        return ""
+    code = meaningful[0][:MAX_SUGGESTED]
+    for word in meaningful[1:]:
+        candidate = f"{code}-{word}"
+        if len(candidate) > MAX_SUGGESTED:
             break
         code = candidate
     return code

@@ -6,8 +6,13 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """What a back-office account may do."""
+    """What a back-office account may do.
 
+    ``funder`` (a financing partner) reads the aggregated figures and nothing else: no lead,
+    no personal data, no campaign editing.
+    """
+
+    FUNDER = "funder"
     OUTREACH = "outreach"
     COUNSELLOR = "counsellor"
     COORDINATOR = "coordinator"

@@ -177,6 +177,9 @@ class Message(Base):
     author: Mapped[str] = mapped_column(String(20))
     author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     text: Mapped[str | None] = mapped_column(EncryptedText)
+    #: For a button the young person chose: its title as they saw it ("Corriger"), since
+    #: ``text`` holds the payload it sent (``/deny``) or, on SMS, its number.
+    button_title: Mapped[str | None] = mapped_column(EncryptedText)
     channel_message_id: Mapped[str | None] = mapped_column(String(100))
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)
@@ -209,6 +212,11 @@ class OutboxItem(Base):
     last_error: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # While ``sending``: which dispatcher holds the row, and until when unless it renews.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Parts of a split message (Telegram) the provider accepted before an attempt failed.
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Consent(Base):
@@ -303,11 +311,20 @@ class AuditEntry(Base):
 
 
 class UnderstoodGap(Base):
-    """A message the bot did not understand, kept without identity for the quality loop."""
+    """A message the bot did not understand, kept for the quality loop.
+
+    Its phone numbers and e-mail addresses are blanked before it is stored, and it is linked to
+    its conversation so that it goes when that conversation is erased (SUPPRIMER, an admin,
+    retention); the back office never shows whose it was. ``conversation_id`` is NULL only for
+    rows the 0002 migration could not link.
+    """
 
     __tablename__ = "nlu_gaps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
     text: Mapped[str] = mapped_column(EncryptedText)
     guess: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)
@@ -366,3 +383,24 @@ class FigureTally(Base):
     )
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class LocalPlace(Base):
+    """Where the team can be met: an office and its hours, or a dated permanence or event.
+
+    Kept by the team in the back office and told by the bot, nearest first. Not personal data
+    (a place, a date, opening hours), so stored in clear, unlike leads and transcripts.
+    """
+
+    __tablename__ = "local_places"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    commune_name: Mapped[str] = mapped_column(String(100))
+    held_on: Mapped[date | None] = mapped_column(Date, index=True)
+    hours: Mapped[str] = mapped_column(String(100), default="")
+    updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -33,6 +33,7 @@ from outreach_bot.core.campaigns import (
 from outreach_bot.core.qr import qr_png, qr_svg, qr_svg_inline
 from outreach_bot.core.stats import (
     FUNNEL,
+    METRIC_LABELS,
     Metric,
     Period,
     compute_figures,
@@ -68,11 +69,12 @@ logger = logging.getLogger(__name__)
 TEMPLATES_DIR: Final = Path(__file__).parent / "templates"
 
 CAMPAIGN_ROLES: Final = frozenset({Role.OUTREACH, Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN})
-FIGURES_ROLES: Final = frozenset({Role.COORDINATOR, Role.ADMIN})
+FIGURES_ROLES: Final = frozenset({Role.FUNDER, Role.COORDINATOR, Role.ADMIN})
 DEFAULT_WEEKS: Final = 12
 NO_ACCESS: Final = "Ton rôle ne donne pas accès à cette page."
 FIGURES_REFUSED: Final = (
-    f"{NO_ACCESS} Les chiffres sont réservés aux coordinateurs et aux administrateurs."
+    f"{NO_ACCESS} Les chiffres sont réservés aux coordinateurs, aux administrateurs et aux "
+    "financeurs."
 )
 
 CODE_PROBLEMS_FR: Final = {
@@ -96,15 +98,6 @@ DONE_FR: Final = {
     "restored": "Campagne de nouveau active.",
 }
 
-METRIC_LABELS: Final = {
-    Metric.SCANS: "Scans",
-    Metric.IDENTIFIED: "Conversations",
-    Metric.CONSENTS: "Consentements",
-    Metric.LEADS: "Demandes",
-    Metric.URGENT: "Urgences",
-    Metric.CONTACTED: "Contactés",
-    Metric.MOBILISED: "Mobilisés",
-}
 FUNNEL_CONTEXT: Final = {"funnel": FUNNEL, "metric_labels": METRIC_LABELS}
 """What the funnel tables of both the campaign page and the figures page need."""
 
@@ -405,11 +398,9 @@ def _period(request: web.Request, today: date) -> Period:
     if "from" not in request.query and "to" not in request.query:
         return Period(week_start(today) - timedelta(weeks=DEFAULT_WEEKS - 1), today)
     try:
-        return Period.parse(request.query.get("from"), request.query.get("to"))
+        return Period.parse(request.query.get("from"), request.query.get("to"), reorder=True)
     except InvalidInputError as error:
-        raise InvalidInputError(
-            "Période invalide : des dates comme 2026-01-31, la fin après le début."
-        ) from error
+        raise InvalidInputError("Période invalide : des dates comme 2026-01-31.") from error
 
 
 async def figures_page(request: web.Request) -> web.Response:
@@ -464,8 +455,7 @@ async def download_figures_csv(request: web.Request) -> web.Response:
     figures = await compute_figures(request.app[services_key].sessions, period, today=today)
     span = f"{period.first or 'debut'}-{period.last or today}"
     return _download(
-        # A byte-order mark, so that spreadsheet software reads the accents right.
-        ("\ufeff" + figures_csv(figures)).encode("utf-8"),
+        figures_csv(figures).encode("utf-8"),
         content_type="text/csv",
         filename=f"chiffres-{span}.csv",
     )

@@ -6,8 +6,11 @@ any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir 
 text on both pages comes from ``bot/messages.yml``, like everything else a young person reads.
 
 The web chat talks to the REST channel and is attributed to the campaign by sending
-``/start CODE`` first. Without JavaScript it still works as a form posted to this module, which
-hands the message to the same core on the same ``rest`` channel.
+``/start CODE`` first. Its script keeps a random token (the REST sender id) in the browser's
+localStorage, never a cookie, so closing the tab or scanning again reopens the conversation.
+Without JavaScript it still works as a form posted to this module, which hands the message to
+the same core on the same ``rest`` channel. Crisis numbers (``tel:``/``sms:`` button payloads)
+are links on both; after a confirmed erasure both forget the screen and the sender.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from outreach_bot.core.campaigns import (
     record_scan,
 )
 from outreach_bot.dialogue.replies import Button
+from outreach_bot.web.admin.security import staff_account
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.posters import NBSP, display_phone
 
@@ -77,6 +81,9 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "webchat_send": (),
         "webchat_start": (),
         "webchat_not_sent": (),
+        "webchat_human": (),
+        "webchat_typing": (),
+        "webchat_retrying": (),
     }.items()
 }
 
@@ -164,10 +171,14 @@ def _state(campaign: LandingCampaign | None) -> str:
 
 
 async def on_landing(request: web.Request) -> web.Response:
-    """Show the landing page of a scanned code and count the scan (no IP, no user agent)."""
+    """Show the landing page of a scanned code and count the scan (no IP, no user agent).
+
+    Staff signed in to the back office see the page but are not counted: checking a poster
+    before printing it is not a young person reached.
+    """
     services = request.app[services_key]
     raw = request.match_info["code"]
-    if _is_prefetch(request):
+    if _is_prefetch(request) or await staff_account(request) is not None:
         campaign = await find_landing_campaign(services.sessions, raw)
     else:
         campaign = await record_scan(services.sessions, raw)
@@ -213,6 +224,8 @@ def _chat_page(
         started=started,
         lines=lines,
         buttons=buttons,
+        # The browser's copy of the conversation lasts as long as the server's transcript.
+        keep_days=services.settings.inactive_transcript_days,
     )
     return _html(body)
 
@@ -255,6 +268,9 @@ async def on_chat_post(request: web.Request) -> web.Response:
         result = await services.conversations.handle_inbound(
             InboundMessage(channel=CHANNEL, sender_id=sender, text=text)
         )
+        if result.erased:
+            # Erased: the page forgets the screen and the sender too; a new message starts anew.
+            lines, sender = [], _new_sender()
         for reply in result.replies:
             lines.append(ChatLine("bot", reply.text))
             if reply.buttons:

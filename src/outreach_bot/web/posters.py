@@ -158,11 +158,13 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
         )
         pdf.set_y(pdf.get_y() + 2 * k)
     if text.telegram_link:
-        pdf.set_font("Helvetica", size=18 * k)
+        link = latin1(_short(text.telegram_link))
+        font_size = _fitting_size(pdf, link, width=width, largest=18 * k)
+        pdf.set_font("Helvetica", size=font_size)
         pdf.multi_cell(
             width,
-            9 * k,
-            _wording(content, "poster_telegram", link=latin1(_short(text.telegram_link))),
+            font_size / 2,  # the 9 mm line of 18 pt text, scaled with the font
+            _wording(content, "poster_telegram", link=link),
             align="C",
             markdown=True,
             link=text.telegram_link,
@@ -175,6 +177,20 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
     pdf.set_y(pdf.h - 14 * k)
     pdf.multi_cell(width, 4 * k, latin1(footer)[:120], align="C")
     return bytes(pdf.output())
+
+
+def _fitting_size(pdf: FPDF, word: str, *, width: float, largest: float) -> float:
+    """The largest font size, up to ``largest``, at which ``word`` (in bold) fits on one line.
+
+    A line too narrow for a word makes fpdf2 cut the word wherever the line ends: a Telegram
+    link cut in two cannot be typed from the poster, so the link's line is set smaller instead.
+    """
+    pdf.set_font("Helvetica", style="B", size=largest)
+    natural = pdf.get_string_width(word)
+    if natural <= width:
+        return largest
+    # A little slack: fpdf2 measures the line with the cell's inner padding taken off.
+    return largest * width / natural * 0.97
 
 
 def _draw_qr(pdf: FPDF, url: str, *, x: float, y: float, side: float) -> None:

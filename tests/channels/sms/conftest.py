@@ -100,6 +100,16 @@ class FakeProvider:
     fail_with: int | None = None
     error_body: dict[str, Any] = field(default_factory=dict)
     server: TestServer | None = None
+    hang_once: bool = False
+    """Take the next message, then never answer: the caller dies waiting (a crash mid-send)."""
+    accepted: asyncio.Event = field(default_factory=asyncio.Event)
+    known_ids: set[str] = field(default_factory=set)  # the gateway's message ids
+
+    async def _maybe_hang(self) -> None:
+        self.accepted.set()
+        if self.hang_once:
+            self.hang_once = False
+            await asyncio.Event().wait()
 
     def bodies(self, to: str = YOUNG_PERSON) -> list[str]:
         """Texts accepted for one recipient, in order."""
@@ -144,6 +154,7 @@ class FakeTwilio(FakeProvider):
                 "status_callback": form.get("StatusCallback"),
             }
         )
+        await self._maybe_hang()
         reply: dict[str, Any] = {"sid": sid, "status": "queued", "to": form["To"]}
         if self.num_segments is not None:
             reply["num_segments"] = self.num_segments
@@ -151,7 +162,11 @@ class FakeTwilio(FakeProvider):
 
 
 class FakeGateway(FakeProvider):
-    """The part of the SMS Gateway for Android API the channel uses: ``POST /message``."""
+    """The part of the SMS Gateway for Android API the channel uses: ``POST /message``.
+
+    Like the app, it keeps messages under the id the client gives (or one of its own) and
+    refuses a second message with an id it already has: 409, nothing sent.
+    """
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -169,9 +184,15 @@ class FakeGateway(FakeProvider):
             )
         data = await request.json()
         text = data["textMessage"]["text"] if "textMessage" in data else data["message"]
-        message_id = f"gw{len(self.sent) + 1:06d}"
+        message_id = data.get("id") or f"gw{len(self.sent) + 1:06d}"
+        if message_id in self.known_ids:
+            return web.json_response(
+                {"message": "Message with the same ID already exists"}, status=409
+            )
+        self.known_ids.add(message_id)
         for number in data["phoneNumbers"]:
             self.sent.append({"sid": message_id, "to": number, "body": text, "raw": data})
+        await self._maybe_hang()
         return web.json_response(
             {
                 "id": message_id,

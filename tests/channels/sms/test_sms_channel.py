@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from outreach_bot.app import create_web_app, open_services
 from outreach_bot.channels.sms_text import count_segments
 from outreach_bot.core.outbox import OutboxDispatcher, enqueue
 from outreach_bot.core.sms_policy import COST_LIMIT_REASON, PARIS
 from outreach_bot.dialogue.replies import Reply
+from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import (
     Conversation,
     Direction,
@@ -22,6 +25,7 @@ from outreach_bot.storage.models import (
     OutboxStatus,
 )
 from tests.channels.sms.conftest import Phone, count, run_warm_lead
+from tests.conftest import make_settings
 
 STOP_WORDS = [
     "STOP",
@@ -231,3 +235,65 @@ async def test_crisis_numbers_are_sent_even_past_the_daily_limit(
     await phone.say("je cherche du boulot")
     received = await phone.say("je veux mourir")
     assert any("3114" in body for body in received)
+
+
+async def test_crisis_numbers_are_plain_text_on_sms(phone: Phone) -> None:
+    """An SMS carries no tel: link: the numbers are in the text, the team is choice 1."""
+    received = await phone.say("mon beau pere me frappe")
+    body = "\n".join(received)
+    assert "tel:" not in body
+    assert "sms:" not in body
+    for number in ("119", "3919", "116 006", "114"):
+        assert number in body
+    assert "(1 = Parler " in body  # the one choice left: the team
+    answer = "\n".join(await phone.say("1"))
+    assert "une personne de l'" in answer
+    assert "tel:" not in answer
+
+
+@pytest.mark.parametrize(
+    ("settings", "warned"),
+    [
+        ({"sms_provider": "smsgateway", "sms_number": "+33612345678"}, "OUTREACH_SMS_NUMBER"),
+        ({"sms_provider": "smsgateway", "sms_number": "07 57 00 00 00"}, "OUTREACH_SMS_NUMBER"),
+        ({"sms_provider": "smsgateway", "sms_number": "+33939980000"}, None),
+        ({"sms_provider": "smsgateway", "sms_number": ""}, None),
+        ({"sms_provider": "twilio", "twilio_from": "+33757000000"}, "OUTREACH_TWILIO_FROM"),
+        (
+            {"sms_provider": "twilio", "twilio_from": "MissionLoc", "sms_number": "+33612345678"},
+            None,
+        ),
+        ({"sms_provider": "twilio", "twilio_from": "MG0123456789abcdef0123456789abcdef"}, None),
+        ({"sms_number": "+33612345678"}, None),  # no SMS provider: nothing is sent at all
+    ],
+)
+async def test_a_mobile_sender_number_gets_one_warning_at_start_up(
+    tmp_path: Path,
+    embedded_nlu: NluBackend,
+    caplog: pytest.LogCaptureFixture,
+    settings: dict[str, str],
+    warned: str | None,
+) -> None:
+    """06/07 numbers cannot send automated SMS in France: the log says so once, at start-up."""
+    configured = make_settings(
+        tmp_path,
+        smsgateway_login="sms",
+        smsgateway_password="secret",
+        smsgateway_signing_key="key",
+        twilio_account_sid="AC" + "1" * 32,
+        twilio_auth_token="token",
+        **settings,
+    )
+    caplog.set_level(logging.INFO)
+    async with open_services(configured, nlu=embedded_nlu, create_schema=True) as services:
+        create_web_app(services)
+    warnings = [r.getMessage() for r in caplog.records if "ARCEP" in r.getMessage()]
+    if warned is None:
+        assert warnings == []
+        return
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{warned} is a French mobile number (06/07)")
+    assert "09 37-09 39" in warnings[0]
+    assert [r.levelno for r in caplog.records if "ARCEP" in r.getMessage()] == [logging.WARNING]
+    for number in ("612345678", "757000000", "57 00 00 00"):
+        assert number not in warnings[0]

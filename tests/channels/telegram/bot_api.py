@@ -124,6 +124,7 @@ class FakeBotApi:
         self.acks_lost = False
         self.blocked: set[int] = set()
         self.flood: list[int] = []
+        self.flood_after = 0  # sendMessage calls accepted before the flood errors start
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(815604200)
         self._message_ids = itertools.count(100)
@@ -250,7 +251,9 @@ class FakeBotApi:
     async def _api_sendMessage(self, call: Call) -> dict[str, Any] | web.Response:
         chat_id = call.params["chat_id"]
         text = call.params.get("text", "")
-        if self.flood:
+        if self.flood and self.flood_after > 0:
+            self.flood_after -= 1
+        elif self.flood:
             return self._error(
                 call,
                 429,

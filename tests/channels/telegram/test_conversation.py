@@ -234,3 +234,14 @@ async def test_duplicate_webhook_delivery_is_processed_once(webhook: Harness) ->
     await webhook.user.say("17")
     greetings = [call for call in webhook.api.sent(CHAT_ID) if "robot" in call.params["text"]]
     assert len(greetings) == 1
+
+
+async def test_crisis_numbers_are_in_the_text_and_the_keyboard_has_only_the_team(
+    polling: Harness,
+) -> None:
+    """Inline keyboards take no tel: link: the numbers stay in the text, the team is a key."""
+    replies = await polling.user.say("mon beau pere me frappe")
+    assert any("3919" in text and "116 006" in text for text in replies)
+    keys = [button for call in polling.api.sent(polling.user.chat_id) for button in call.buttons()]
+    assert [key["callback_data"] for key in keys] == ["/ask_human"]
+    assert all("url" not in key for key in keys)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from outreach_bot.app import Services, create_web_app
 from outreach_bot.channels.telegram import TelegramChannel, TelegramSetupError
 from outreach_bot.channels.telegram_outbound import TelegramOutbound
+from outreach_bot.core.outbox import enqueue
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
 from tests.channels.telegram.bot_api import CHAT_ID, FakeBotApi, text_update
@@ -192,6 +193,37 @@ async def test_long_reply_is_split_with_the_keyboard_on_the_last_part(
     assert result.provider_message_id == str(second.result["message_id"])
     assert "reply_markup" not in first.params
     assert [b["callback_data"] for b in second.buttons()] == ["/affirm", "/deny"]
+
+
+async def test_a_split_reply_cut_by_flood_control_resumes_after_the_parts_already_out(
+    api: FakeBotApi, services: Services, channel: TelegramChannel
+) -> None:
+    """Part 1 goes out, part 2 hits flood control: the retry sends parts 2 and 3, not part 1."""
+    text = "\n\n".join(f"Info {n} : " + "une info utile pour toi. " * 40 for n in range(9))
+    async with services.sessions.begin() as session:
+        conversation = Conversation(
+            channel="telegram", sender_hash="long", sender_ref=str(CHAT_ID)
+        )
+        session.add(conversation)
+        await session.flush()
+        await enqueue(session, conversation, Reply(text), dedupe="long", in_reply=True)
+    clock = ManualClock()
+    dispatcher = manual_dispatcher(services, clock)
+    api.flood.append(3)
+    api.flood_after = 1
+
+    assert await dispatcher.run_once() == 0
+    (row,) = await outbox_rows(services)
+    assert (row.status, row.parts_sent) == (OutboxStatus.PENDING, 1)
+    clock.advance(6)  # the first backoff, 5 s, is longer than the 3 s Telegram asked for
+    assert await dispatcher.run_once() == 1
+
+    parts = [call.params["text"] for call in api.sent(CHAT_ID)]
+    assert len(parts) == 3
+    assert len(set(parts)) == 3, "a part was sent twice"
+    assert " ".join(" ".join(parts).split()) == " ".join(text.split())
+    (row,) = await outbox_rows(services)
+    assert (row.status, row.segments) == (OutboxStatus.SENT, 3)
 
 
 async def test_start_up_registers_the_channel_for_the_outbox(

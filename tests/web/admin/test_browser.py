@@ -13,8 +13,11 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from sqlalchemy import func, select
 
 from outreach_bot.app import Services, create_web_app
+from outreach_bot.core.campaigns import create_campaign
+from outreach_bot.storage.models import CampaignScan
 from tests.factories import REST_PATH, RestChat
 from tests.web.admin.conftest import EMAILS, PASSWORD, Staff
 from tests.web.test_rest_conversation import run_full_lead
@@ -148,3 +151,32 @@ async def test_counsellor_shift_in_a_real_browser(
     await page.get_by_text("Tu es déconnecté·e.").wait_for()
     await page.goto(f"{base_url}/admin/")
     assert "/admin/login" in page.url
+
+
+async def test_a_signed_in_browser_opening_a_qr_code_is_not_a_scan(
+    base_url: str, browser_page: Any, services: Services
+) -> None:
+    """Chromium signed in to the back office opens /q/CODE uncounted; signed out, it counts."""
+
+    async def scans() -> int:
+        async with services.sessions() as session:
+            return int(await session.scalar(select(func.count(CampaignScan.id))) or 0)
+
+    await create_campaign(services.sessions, "FORUM", name="Forum")
+    page = browser_page
+    await page.goto(f"{base_url}/admin/login")
+    await page.get_by_label("E-mail").fill(EMAILS["olga"])
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.get_by_role("button", name="Déconnexion").wait_for()
+
+    await page.goto(f"{base_url}/q/FORUM")
+    await page.get_by_role("link", name="Discuter ici").wait_for()
+    assert await scans() == 0
+
+    await page.goto(f"{base_url}/admin/")
+    await page.get_by_role("button", name="Déconnexion").click()
+    await page.get_by_text("Tu es déconnecté·e.").wait_for()
+    await page.goto(f"{base_url}/q/FORUM")
+    await page.get_by_role("link", name="Discuter ici").wait_for()
+    assert await scans() == 1

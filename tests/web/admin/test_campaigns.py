@@ -9,13 +9,13 @@ import re
 import pytest
 import zxingcpp
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from outreach_bot.app import Services
 from outreach_bot.core.campaigns import create_campaign, get_campaign, record_scan
 from outreach_bot.core.demo import seed_demo
-from outreach_bot.storage.models import Campaign
-from tests.web.admin.conftest import Browser
+from outreach_bot.storage.models import Campaign, CampaignScan, User
+from tests.web.admin.conftest import EMAILS, Browser
 
 DEMO_KEY_FIGURES = {"identified": 71, "mobilised": 10, "interventions": 4, "scans": 174}
 WHO = {"outreach": "olga", "counsellor": "lea", "coordinator": "coordinator", "admin": "admin"}
@@ -61,19 +61,29 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
     assert csv_export.status == figures
     if figures == 403:
         refusal = await response.text()
-        assert "Les chiffres sont réservés aux coordinateurs et aux administrateurs." in refusal
+        assert "Les chiffres sont réservés aux coordinateurs, aux administrateurs" in refusal
         assert "Chiffres du réseau" not in refusal
 
 
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("outreach", {"/admin/campaigns"}),
-        ("counsellor", {"/admin/", "/admin/campaigns", "/admin/quality"}),
-        ("coordinator", {"/admin/", "/admin/campaigns", "/admin/figures", "/admin/quality"}),
+        ("outreach", {"/admin/campaigns", "/admin/places"}),
+        ("counsellor", {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality"}),
+        (
+            "coordinator",
+            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/figures", "/admin/quality"},
+        ),
         (
             "admin",
-            {"/admin/", "/admin/campaigns", "/admin/figures", "/admin/quality", "/admin/audit"},
+            {
+                "/admin/",
+                "/admin/campaigns",
+                "/admin/places",
+                "/admin/figures",
+                "/admin/quality",
+                "/admin/audit",
+            },
         ),
     ],
 )
@@ -128,7 +138,22 @@ async def test_an_empty_code_is_made_from_the_name(browser: Browser) -> None:
     response = await browser.post(
         "/admin/campaigns", {"code": "", "name": "Fête du sport à Étain"}
     )
-    assert response.headers["Location"] == "/admin/campaigns/FETE-DU-SPORT-A-ETAIN"
+    assert response.headers["Location"] == "/admin/campaigns/FETE-SPORT"
+
+
+async def test_a_code_made_from_a_long_name_is_short_enough_to_text(
+    browser: Browser, services: Services
+) -> None:
+    """A long event name still gives a code of at most 12 characters, on the poster too."""
+    await signed_in(browser, "outreach")
+    name = "Forum de l'emploi saisonnier et de l'alternance, Verdun 2026"
+    response = await browser.post("/admin/campaigns", {"code": "", "name": name})
+    code = response.headers["Location"].rsplit("/", 1)[1]
+    assert code == "FORUM-EMPLOI"
+    campaign = await get_campaign(services.sessions, code)
+    assert campaign.name == name
+    page = await (await browser.get(f"/admin/campaigns/{code}")).text()
+    assert f"/q/{code}" in page
 
 
 @pytest.mark.parametrize(
@@ -283,25 +308,110 @@ async def test_the_dashboard_shows_the_demo_figures(browser: Browser, services: 
 
 
 async def test_the_csv_export_matches_the_dashboard(browser: Browser, services: Services) -> None:
-    """The CSV opens in a spreadsheet with the same totals and no personal data."""
+    """The CSV opens in a French spreadsheet (BOM, ``;``, French headers) with the same
+    totals and no personal data."""
     await seed_demo(services.sessions, consent_version="v-test")
     await signed_in(browser, "admin")
     response = await browser.get("/admin/figures.csv?from=&to=")
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "chiffres-debut-" in response.headers["Content-Disposition"]
-    body = (await response.read()).decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(body)))
+    raw = await response.read()
+    assert raw.startswith("\ufeffSection;Code;Nom;Date;Lieu;Scans;".encode())
+    body = raw.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body), delimiter=";"))
     total = rows[0]
-    assert (total["section"], total["identified"], total["mobilised"]) == ("total", "71", "10")
+    assert (total["Section"], total["Conversations"], total["Mobilisés"]) == ("Total", "71", "10")
     assert "(démo)" not in body
     assert "+33" not in body
 
 
 async def test_a_bad_period_is_explained(browser: Browser) -> None:
-    """A malformed date or an end before the start is a 400 with a reason."""
+    """A malformed date is a 400 with a reason."""
     await signed_in(browser, "admin")
-    for query in ("from=hier", "from=2026-02-01&to=2026-01-01"):
+    for query in ("from=hier", "to=31/01/2026"):
         for path in ("/admin/figures", "/admin/figures.csv"):
             response = await browser.get(f"{path}?{query}")
             assert response.status == 400
             assert "Période invalide" in await response.text()
+
+
+async def scans(services: Services) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count(CampaignScan.id))) or 0)
+
+
+async def test_staff_trying_the_qr_code_are_not_counted_as_scans(
+    browser: Browser, second_browser: Browser, services: Services
+) -> None:
+    """Signed in, staff open /q/CODE like anyone, uncounted; signed out, they count again."""
+    await signed_in(browser, "outreach")
+    await browser.post("/admin/campaigns", {"code": "FORUM", "name": "Forum"})
+    page = await browser.get("/q/FORUM")
+    assert page.status == 200
+    assert "/q/FORUM/chat" in await page.text()
+    assert await scans(services) == 0
+
+    stranger = await second_browser.get("/q/FORUM")  # the public, same page, counted
+    assert stranger.status == 200
+    assert await scans(services) == 1
+
+    forged = await second_browser.client.get("/q/FORUM", cookies={"outreach_staff": "x" * 120})
+    assert forged.status == 200
+    assert await scans(services) == 2
+
+    await browser.post("/admin/logout")
+    await browser.get("/q/FORUM")
+    assert await scans(services) == 3
+
+
+async def test_a_deactivated_account_is_counted_like_the_public(
+    browser: Browser, services: Services
+) -> None:
+    """The cookie alone proves nothing: the account behind it must still be active."""
+    await signed_in(browser, "outreach")
+    await browser.post("/admin/campaigns", {"code": "FORUM", "name": "Forum"})
+    async with services.sessions.begin() as session:
+        await session.execute(
+            update(User).where(User.email == EMAILS[WHO["outreach"]]).values(active=False)
+        )
+    await browser.get("/q/FORUM")
+    assert await scans(services) == 1
+
+
+async def test_the_landing_page_marker_cannot_open_the_back_office(
+    browser: Browser, second_browser: Browser, services: Services
+) -> None:
+    """The cookie that spares staff scans holds no session: replayed on /admin/ it is nobody."""
+    await signed_in(browser, "outreach")
+    jar = {cookie.key: cookie.value for cookie in browser.client.session.cookie_jar}
+    marker, session = jar["outreach_staff"], jar["outreach_admin"]
+    assert marker != session
+
+    stolen = await second_browser.client.get(
+        "/admin/campaigns", cookies={"outreach_admin": marker}, allow_redirects=False
+    )
+    assert stolen.status == 303
+    assert "/admin/login" in stolen.headers["Location"]
+
+    await create_campaign(services.sessions, "FORUM", name="Forum")
+    await second_browser.client.get("/q/FORUM", cookies={"outreach_staff": session})
+    assert await scans(services) == 1, "a session cookie is no marker either"
+
+
+async def test_a_reversed_period_is_swapped_and_the_page_says_so(browser: Browser) -> None:
+    """1 Feb → 1 Jan shows January with a notice; the CSV covers the same days."""
+    await signed_in(browser, "coordinator")
+    response = await browser.get("/admin/figures?from=2026-02-01&to=2026-01-01")
+    assert response.status == 200
+    page = await response.text()
+    assert "on a inversé les deux, la période affichée va du 01/01/2026 au 01/02/2026" in page
+    assert 'id="from" name="from" value="2026-01-01"' in page
+    assert 'id="to" name="to" value="2026-02-01"' in page
+    straight = await (await browser.get("/admin/figures?from=2026-01-01&to=2026-02-01")).text()
+    assert "on a inversé" not in straight
+    export = await browser.get("/admin/figures.csv?from=2026-02-01&to=2026-01-01")
+    assert export.status == 200
+    rows = list(
+        csv.DictReader(io.StringIO((await export.read()).decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows[0]["Nom"] == "du 01/01/2026 au 01/02/2026"

@@ -9,16 +9,19 @@ from outreach_bot.domain.fields.commune import (
     Commune,
     CommuneMatch,
     commune_by_insee,
+    find_commune_in,
     match_commune,
 )
 from outreach_bot.domain.fields.name import MAX_NAME_LENGTH, parse_first_name
-from outreach_bot.domain.fields.phone import is_mobile, parse_phone
+from outreach_bot.domain.fields.phone import is_french_mobile, is_mobile, parse_phone
 
 __all__ = [
     "MAX_NAME_LENGTH",
     "Commune",
     "CommuneMatch",
     "commune_by_insee",
+    "find_commune_in",
+    "is_french_mobile",
     "is_mobile",
     "match_commune",
     "parse_age",

@@ -39,7 +39,7 @@ from typing import Final
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["Commune", "CommuneMatch", "commune_by_insee", "match_commune"]
+__all__ = ["Commune", "CommuneMatch", "commune_by_insee", "find_commune_in", "match_commune"]
 
 DATA_FILE: Final = "communes.json.gz"
 DEFAULT_PREFERRED_DEPARTMENTS: Final = ("55",)
@@ -392,3 +392,40 @@ def _index() -> _Index:
             )
         ),
     )
+
+
+# Longest commune name looked for inside a sentence, in words ("Saint-Mihiel" is 2 words,
+# "Dun-sur-Meuse" 3, "Bazeilles-sur-Othain" 3).
+MAX_NAME_WORDS: Final = 6
+# Meuse villages whose name is also an everyday word ("j'en ai marre", "sans cesse").
+EVERYDAY_WORDS: Final = frozenset({"marre", "cesse", "very"})
+
+
+def find_commune_in(
+    text: str, *, departments: Sequence[str] = DEFAULT_PREFERRED_DEPARTMENTS
+) -> Commune | None:
+    """The commune named somewhere in a sentence ("il y a une permanence à Stenay ?").
+
+    Unlike :func:`match_commune`, which reads an answer that *is* a commune, this looks for an
+    exact name (or a five-digit postal code) inside free text. Only communes of ``departments``
+    count, and single words need three letters: a question is full of short words that are
+    also the names of villages elsewhere in France. The longest name wins ("Dun-sur-Meuse"
+    over "Meuse"), then the first one written.
+    """
+    index = _index()
+    wanted = frozenset(departments)
+    words = tuple(ABBREVIATIONS.get(t, t) for t in _normalise(text).split())
+    for token in words:
+        if POSTAL_CODE.match(token):
+            local = [c for c in index.by_postal_code.get(token, ()) if c.department in wanted]
+            if local:
+                return _largest_first(local, wanted)[0]
+    for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
+        for start in range(len(words) - size + 1):
+            window = words[start : start + size]
+            if size == 1 and (len(window[0]) < MIN_PREFIX_LENGTH or window[0] in EVERYDAY_WORDS):
+                continue
+            found = [c for c in index.by_name.get(_name_key(window), ()) if c.department in wanted]
+            if found:
+                return _largest_first(found, wanted)[0]
+    return None

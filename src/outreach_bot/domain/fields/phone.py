@@ -11,7 +11,7 @@ from typing import Final
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, PhoneNumberType
 
-__all__ = ["is_mobile", "parse_phone"]
+__all__ = ["is_french_mobile", "is_mobile", "parse_phone"]
 
 # Types a personal line can have; "unknown" covers valid numbers whose range the metadata does
 # not classify, which is rare but happens for some foreign countries.
@@ -25,6 +25,7 @@ PERSONAL_TYPES: Final = frozenset(
         PhoneNumberType.UNKNOWN,
     }
 )
+FRANCE: Final = 33
 MOBILE_TYPES: Final = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 # A reply that is nothing but a number ("612345678", the leading 0 forgotten) is not found by the
@@ -78,6 +79,24 @@ def is_mobile(e164: str) -> bool:
     except NumberParseException:
         return False
     return phonenumbers.number_type(number) in MOBILE_TYPES
+
+
+def is_french_mobile(text: str) -> bool:
+    """Tell whether ``text`` is a French mobile number (06 or 07, ``+336…``, ``+337…``).
+
+    Since 1 January 2023 these numbers are reserved for communications between people (ARCEP
+    décision 2022-1583), and operators block automated SMS sent from them; the SMS channel
+    warns at start-up when it would send from one.
+    """
+    try:
+        number = phonenumbers.parse(text, "FR")
+    except NumberParseException:
+        return False
+    return (
+        number.country_code == FRANCE
+        and phonenumbers.region_code_for_number(number) == "FR"
+        and phonenumbers.number_type(number) in MOBILE_TYPES
+    )
 
 
 def _is_personal(number: PhoneNumber) -> bool:

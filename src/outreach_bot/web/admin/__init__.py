@@ -21,7 +21,7 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from outreach_bot.web import admin_campaigns, admin_quality
+from outreach_bot.web import admin_campaigns, admin_places, admin_quality
 from outreach_bot.web.admin import account, lead, privacy, queue
 from outreach_bot.web.admin.page import FILTERS, render
 from outreach_bot.web.admin.security import (
@@ -105,6 +105,7 @@ def setup(app: web.Application, services: Services) -> None:
     lead.add_routes(admin)
     privacy.add_routes(admin)
     admin_campaigns.setup(admin)
+    admin_places.setup(admin)
     admin_quality.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)

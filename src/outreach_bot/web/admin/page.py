@@ -46,11 +46,19 @@ EVENT_LABELS: Final = {
 }
 
 
-BUTTON_LABELS: Final = {"/affirm": "Oui", "/deny": "Non", "/skip": "Passer"}
+BUTTON_LABELS: Final = {
+    "/affirm": "oui / valider",
+    "/deny": "non / corriger",
+    "/skip": "passer",
+}
 
 
 def button_label(payload: str) -> str:
-    """A button payload as a counsellor reads it: "Oui" rather than ``/affirm``."""
+    """What a button payload means, for messages stored before buttons kept their title.
+
+    Only a meaning: several buttons send ``/deny`` ("Non", "Corriger"), so the title the
+    young person saw is unknown here (newer messages keep it in ``button_title``).
+    """
     return BUTTON_LABELS.get(payload, payload)
 
 

@@ -15,6 +15,7 @@ from outreach_bot.core.leads import LeadFilter, lead_card, queue
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES
 from outreach_bot.domain.numbers import parse_record_id
+from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.security import current_account
 from outreach_bot.web.keys import services_key
@@ -37,8 +38,11 @@ def lead_id_of(request: web.Request) -> int:
 
 
 async def queue_page(request: web.Request) -> web.Response:
-    """Leads of my sectors, urgent first then oldest, with filters and counts per status."""
+    """Leads of my sectors and urgent ones, urgent first then newest (or oldest, on demand),
+    with filters and counts per status."""
     account = current_account(request)
+    if account.role is Role.FUNDER and "figures.page" in request.app.router.named_resources():
+        raise web.HTTPSeeOther(request.app.router["figures.page"].url_for())
     if not account.works_on_leads:
         if "campaigns.list" in request.app.router.named_resources():
             raise web.HTTPSeeOther(request.app.router["campaigns.list"].url_for())
@@ -46,6 +50,7 @@ async def queue_page(request: web.Request) -> web.Response:
     status = request.query.get("status", "open")
     sector = request.query.get("sector") or None
     campaign = request.query.get("campaign") or None
+    order = "oldest" if request.query.get("order") == "oldest" else "newest"
     page = await queue(
         request.app[services_key].sessions,
         account,
@@ -53,6 +58,7 @@ async def queue_page(request: web.Request) -> web.Response:
             status=None if status == "all" else status,
             sector_code=sector,
             campaign_code=campaign,
+            newest_first=order == "newest",
             limit=200,
         ),
     )
@@ -61,7 +67,12 @@ async def queue_page(request: web.Request) -> web.Response:
         "queue.html",
         {
             "page": page,
-            "filter": {"status": status, "sector": sector or "", "campaign": campaign or ""},
+            "filter": {
+                "status": status,
+                "sector": sector or "",
+                "campaign": campaign or "",
+                "order": order,
+            },
             # The live script adds new leads only where they belong in this view.
             "accepts_new": status in {"open", "new", "all"} and not campaign,
             "total": sum(page.counts.values()),
@@ -112,7 +123,7 @@ async def events(request: web.Request) -> web.StreamResponse:
                 continue
             if event is SHUTDOWN:
                 break
-            if not account.can_see(event.sector_id):
+            if not account.can_see(event.sector_id, urgent=event.urgent):
                 continue
             data = {
                 "kind": event.kind,

@@ -25,7 +25,7 @@ from typing import Any, Final
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
 
-from outreach_bot.app import Services
+from outreach_bot.app import Services, resolve_secret
 from outreach_bot.core.users import Account, load_account
 from outreach_bot.domain.errors import PermissionDeniedError
 from outreach_bot.web.keys import services_key
@@ -41,6 +41,12 @@ TOUCH_EVERY: Final = 60
 """Seconds between two refreshes of the cookie: often enough for a sliding expiry, no more."""
 MAX_COOKIE: Final = 4000
 """Browsers drop cookies over 4 kB; ours holds a few ids and tokens."""
+STAFF_COOKIE: Final = "outreach_staff"
+STAFF_COOKIE_PATH: Final = "/q/"
+"""A marker sent only to the QR landing pages, so that a member of staff trying a poster's code
+is not counted as a scan. The session cookie itself stays scoped to ``/admin/``; the marker
+holds only the user id, under its own key, so it cannot open the back office, and it is worth
+nothing once the account is deactivated or the session has expired."""
 
 
 class Session(dict[str, Any]):
@@ -83,6 +89,12 @@ def session_fernet(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
+def staff_fernet(secret: str) -> Fernet:
+    """The staff marker's cipher, distinct from the session's: one never passes for the other."""
+    digest = hashlib.sha256(b"outreach-bot/staff-marker/v1:" + secret.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(digest))
+
+
 def session_middleware(services: Services, secret: str) -> Any:
     """Load the session from its cookie and write it back: HttpOnly, SameSite=Lax, Secure on https.
 
@@ -90,6 +102,7 @@ def session_middleware(services: Services, secret: str) -> Any:
     at most once a minute while in use, so an idle session expires by itself, even if stolen.
     """
     fernet = session_fernet(secret)
+    marker = staff_fernet(secret)
     max_age = int(services.settings.session_hours * 3600)
     secure = services.settings.public_url.scheme == "https"
 
@@ -106,6 +119,7 @@ def session_middleware(services: Services, secret: str) -> Any:
     def save(session: Session, response: web.StreamResponse) -> None:
         if session.invalidated:
             response.del_cookie(COOKIE_NAME, path=COOKIE_PATH)
+            response.del_cookie(STAFF_COOKIE, path=STAFF_COOKIE_PATH)
             return
         if not session.changed:
             return
@@ -113,15 +127,20 @@ def session_middleware(services: Services, secret: str) -> Any:
         if len(value) > MAX_COOKIE:
             logger.error("admin session too large (%s bytes); not saved", len(value))
             return
-        response.set_cookie(
-            COOKIE_NAME,
-            value,
-            max_age=max_age,
-            path=COOKIE_PATH,
-            httponly=True,
-            samesite="Lax",
-            secure=secure,
-        )
+        cookies = [(COOKIE_NAME, value, COOKIE_PATH)]
+        if isinstance(session.get("uid"), int):
+            staff = marker.encrypt(json.dumps({"uid": session["uid"]}).encode()).decode("ascii")
+            cookies.append((STAFF_COOKIE, staff, STAFF_COOKIE_PATH))
+        for name, content, path in cookies:
+            response.set_cookie(
+                name,
+                content,
+                max_age=max_age,
+                path=path,
+                httponly=True,
+                samesite="Lax",
+                secure=secure,
+            )
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -137,6 +156,30 @@ def session_middleware(services: Services, secret: str) -> Any:
         return response
 
     return middleware
+
+
+async def staff_account(request: web.Request) -> Account | None:
+    """The active back-office account whose session this request carries, on any route.
+
+    Public pages use it to tell staff from the public; it signs nobody in and changes no
+    cookie. An expired, forged or signed-out session, or a deactivated account, is nobody.
+    """
+    raw = request.cookies.get(STAFF_COOKIE)
+    if not raw:
+        return None
+    services = request.app[services_key]
+    fernet = staff_fernet(resolve_secret(services.settings))
+    try:
+        data = json.loads(
+            fernet.decrypt(raw.encode("ascii"), ttl=int(services.settings.session_hours * 3600))
+        )
+    except (InvalidToken, UnicodeError, ValueError):
+        return None
+    user_id = data.get("uid") if isinstance(data, dict) else None
+    if not isinstance(user_id, int):
+        return None
+    async with services.sessions() as db:
+        return await load_account(db, user_id)
 
 
 async def get_session(request: web.Request) -> Session:

@@ -1,22 +1,72 @@
 /* Web chat of the QR landing page, over the Rasa-compatible REST channel.
-   Without JavaScript the same page works as a plain form; this script only makes it smoother:
-   no page reloads, the conversation kept in this tab (sessionStorage), nothing sent elsewhere. */
+   Without JavaScript the same page works as a plain form; this script makes it feel like a
+   messaging app on a phone:
+   - the conversation survives closing the tab and scanning the QR code again: a random token
+     (the REST sender id) and what this page showed are kept in this browser's localStorage,
+     never in a cookie, never sent anywhere but to this server; like the server's transcript,
+     that copy is dropped after as many days without a message as the server keeps it;
+   - messages typed while the bot answers wait in a queue and go one after the other, in order;
+     a message that could not leave (no network) stays queued, even across closing the tab,
+     and is sent again;
+   - "..." shows while the bot answers; the last question stays in view above the quick
+     replies; the input keeps the focus after a tap;
+   - a counsellor's messages are fetched (the web chat has no push) and the header then says a
+     person of the team is writing;
+   - after an erasure (SUPPRIMER, confirmed) the screen is cleared and the token forgotten;
+   - crisis numbers arrive as buttons whose payload is a tel: or sms: link and become links.
+   Every text comes from the page (bot/messages.yml) and is set as text, never parsed as HTML. */
 (function () {
   "use strict";
   var root = document.getElementById("chat");
-  if (!root || !window.fetch || !window.sessionStorage) { return; }
+  if (!root || !window.fetch || !window.localStorage || !window.JSON) { return; }
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
   var buttons = document.getElementById("buttons");
+  var header = document.getElementById("header");
+  var who = document.getElementById("who");
   var endpoint = root.getAttribute("data-endpoint");
   var startCode = root.getAttribute("data-start") || "";
-  var key = "outreach-chat:" + (startCode || "-");
-  var saved = null;
-  try { saved = JSON.parse(sessionStorage.getItem(key) || "null"); } catch (e) { saved = null; }
-  var state = saved || { sender: newSender(), lines: [], buttons: [], after: 0 };
-  var busy = false;
-  var pollEvery = 5000;
   var pollPath = root.getAttribute("data-poll");
+  var KEY = "outreach-webchat";
+  var POLL_EVERY = 5000;
+  var RETRY_AFTER = 4000;
+  var LINK = /^(tel|sms):\+?[0-9]+$/;
+  var DAY = 24 * 3600 * 1000;
+  var keepDays = parseInt(root.getAttribute("data-keep-days"), 10) || 90;
+
+  var state = load();
+  var busy = false;
+  var typing = null;
+  var retryNotice = null;
+  var retryTimer = null;
+
+  function fresh() {
+    return { sender: newSender(), lines: [], buttons: [], after: 0, queue: [] };
+  }
+
+  function load() {
+    try {
+      var saved = JSON.parse(localStorage.getItem(KEY) || "null");
+      var recent = saved && Date.now() - (saved.at || 0) < keepDays * DAY;
+      if (saved && !recent) { forget(); }
+      if (recent && typeof saved.sender === "string" && saved.lines instanceof Array) {
+        saved.buttons = saved.buttons instanceof Array ? saved.buttons : [];
+        saved.after = saved.after || 0;
+        saved.queue = saved.queue instanceof Array ? saved.queue : [];
+        return saved;
+      }
+    } catch (e) { /* unreadable: start afresh */ }
+    return null;
+  }
+
+  function save() {
+    state.at = Date.now();
+    try { localStorage.setItem(KEY, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  function forget() {
+    try { localStorage.removeItem(KEY); } catch (e) { /* private mode */ }
+  }
 
   function newSender() {
     var bytes = new Uint8Array(16);
@@ -26,64 +76,181 @@
     return out;
   }
 
-  function save() {
-    try { sessionStorage.setItem(key, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  function scrollToEnd() { log.scrollTop = log.scrollHeight; }
+
+  /* No-break spaces where a line must not break: inside a phone number ("116 006") and
+     before French "! ? : ;". Only the display changes; the stored text stays as sent. */
+  function typeset(text) {
+    return text.replace(/([0-9]) (?=[0-9])/g, "$1\u00a0").replace(/ (?=[!?:;»])/g, "\u00a0");
   }
 
   function addLine(side, text) {
     var item = document.createElement("li");
     item.className = side;
-    item.textContent = text;
-    log.appendChild(item);
-    item.scrollIntoView({ block: "end" });
+    item.textContent = side === "me" ? text : typeset(text);
+    log.insertBefore(item, typing && typing.parentNode === log ? typing : null);
+    scrollToEnd();
+    return item;
+  }
+
+  /* The header tells who writes: the bot, or a person of the team once a counsellor has. */
+  function showWho() {
+    var last = "bot";
+    state.lines.forEach(function (line) { if (line.side !== "me") { last = line.side; } });
+    var human = last === "human";
+    header.className = human ? "chat-header human" : "chat-header";
+    who.textContent = root.getAttribute(human ? "data-human" : "data-bot");
   }
 
   function showButtons(list) {
     buttons.textContent = "";
     list.forEach(function (button) {
-      var element = document.createElement("button");
-      element.type = "button";
+      var element;
+      if (LINK.test(button.payload)) {
+        element = document.createElement("a");
+        element.className = "link";
+        element.href = button.payload;
+      } else {
+        element = document.createElement("button");
+        element.type = "button";
+        /* Keep the focus in the input: the tap must not close the keyboard. */
+        element.addEventListener("mousedown", function (event) { event.preventDefault(); });
+        element.addEventListener("click", function () {
+          enqueue(button.payload, button.title);
+          input.focus();
+        });
+      }
       element.textContent = button.title;
-      element.addEventListener("click", function () { send(button.payload, button.title); });
       buttons.appendChild(element);
     });
+    scrollToEnd();
   }
 
   function render() {
     log.textContent = "";
     state.lines.forEach(function (line) { addLine(line.side, line.text); });
     showButtons(state.buttons);
+    showWho();
   }
 
-  function send(message, shown) {
-    if (busy) { return Promise.resolve(); }
-    busy = true;
+  function setTyping(on) {
+    if (on && !typing) {
+      typing = document.createElement("li");
+      typing.className = "typing";
+      typing.setAttribute("role", "status");
+      var label = document.createElement("span");
+      label.className = "visually-hidden";
+      label.textContent = root.getAttribute("data-typing");
+      typing.appendChild(label);
+      for (var i = 0; i < 3; i++) {
+        var dot = document.createElement("span");
+        dot.className = "dot";
+        dot.setAttribute("aria-hidden", "true");
+        typing.appendChild(dot);
+      }
+      log.appendChild(typing);
+      scrollToEnd();
+    } else if (!on && typing) {
+      typing.remove();
+      typing = null;
+    }
+  }
+
+  /* One message waits here until the server has answered it; nothing typed is ever dropped. */
+  function enqueue(message, shown) {
     if (shown) { state.lines.push({ side: "me", text: shown }); addLine("me", shown); }
     state.buttons = [];
     showButtons([]);
-    return fetch(endpoint, {
+    state.queue.push(message);
+    save();
+    flush();
+  }
+
+  function erased() {
+    /* Everything about this young person is gone from the server: the screen and the
+       browser forget it too. The next message starts a new conversation with a new token. */
+    forget();
+    state = fresh();
+    log.textContent = "";
+  }
+
+  function answered(replies) {
+    var wiped = replies.some(function (reply) { return reply.custom && reply.custom.erased; });
+    if (wiped) { erased(); }
+    replies.forEach(function (reply) {
+      if (typeof reply.text === "string" && reply.text) {
+        addLine("bot", reply.text);
+        if (!wiped) { state.lines.push({ side: "bot", text: reply.text }); }
+      }
+      if (reply.buttons && reply.buttons.length) { state.buttons = reply.buttons; }
+    });
+    if (!wiped) { save(); }
+    showButtons(state.buttons);
+    showWho();
+  }
+
+  function flush() {
+    if (busy || !state.queue.length) { return; }
+    busy = true;
+    setTyping(true);
+    var message = state.queue[0];
+    var sender = state.sender;
+    fetch(endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message })
+      body: JSON.stringify({ sender: sender, message: message })
     }).then(function (response) {
+      if (response.status >= 400 && response.status < 500) {
+        /* The server will never take this one (too long, malformed): say so, go on. */
+        state.queue.shift();
+        save();
+        addLine("error", root.getAttribute("data-not-sent"));
+        return true;
+      }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
-      return response.json();
-    }).then(function (replies) {
-      replies.forEach(function (reply) {
-        state.lines.push({ side: "bot", text: reply.text });
-        addLine("bot", reply.text);
-        if (reply.buttons && reply.buttons.length) { state.buttons = reply.buttons; }
+      return response.json().then(function (replies) {
+        state.queue.shift();
+        if (retryNotice) { retryNotice.remove(); retryNotice = null; }
+        answered(replies instanceof Array ? replies : []);
+        return true;
       });
-      showButtons(state.buttons);
-      save();
     }).catch(function () {
-      addLine("error", root.getAttribute("data-not-sent"));
-    }).then(function () { busy = false; });
+      /* No network or a server hiccup: the message stays first in the queue (and in the
+         browser's storage) and goes again in a moment, or as soon as the phone is online. */
+      if (!retryNotice) { retryNotice = addLine("error", root.getAttribute("data-retrying")); }
+      window.clearTimeout(retryTimer);
+      retryTimer = window.setTimeout(flush, RETRY_AFTER);
+      return false;
+    }).then(function (done) {
+      busy = false;
+      setTyping(false);
+      if (done) { flush(); }
+    });
+  }
+
+  /* A counsellor who takes over the conversation writes from the back office; the web chat
+     has no push, so it asks for their messages while the page is visible. */
+  function poll() {
+    if (!pollPath || document.hidden || !state.lines.length) { return; }
+    var url = pollPath + "?sender=" + encodeURIComponent(state.sender) +
+      "&after=" + encodeURIComponent(state.after || 0);
+    var sender = state.sender;
+    fetch(url).then(function (response) {
+      if (response.status === 404) { pollPath = null; return []; }
+      return response.ok ? response.json() : [];
+    }).then(function (messages) {
+      if (sender !== state.sender || !(messages instanceof Array)) { return; }
+      messages.forEach(function (message) {
+        state.after = Math.max(state.after || 0, message.id);
+        state.lines.push({ side: "human", text: message.text });
+        addLine("human", message.text);
+      });
+      if (messages.length) { save(); showWho(); }
+    }).catch(function () { /* offline for a moment: try again later */ });
   }
 
   form.innerHTML = "";
   form.appendChild(buttons);
-  /* The texts come from the page (bot/messages.yml); set as text, never parsed as HTML. */
   var row = document.createElement("div");
   row.className = "row";
   var label = document.createElement("label");
@@ -101,6 +268,7 @@
   sendButton.type = "submit";
   sendButton.className = "send";
   sendButton.textContent = root.getAttribute("data-send");
+  sendButton.addEventListener("mousedown", function (event) { event.preventDefault(); });
   row.appendChild(label);
   row.appendChild(input);
   row.appendChild(sendButton);
@@ -108,35 +276,24 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = input.value.trim();
+    input.focus();
     if (!text) { return; }
     input.value = "";
-    send(text, text);
+    enqueue(text, text);
   });
 
-  /* A counsellor who takes over the conversation writes from the back office; the web chat
-     has no push, so it asks for their messages while the page is visible. */
-  function poll() {
-    if (!pollPath || document.hidden || !state.lines.length) { return; }
-    var url = pollPath + "?sender=" + encodeURIComponent(state.sender) +
-      "&after=" + encodeURIComponent(state.after || 0);
-    fetch(url).then(function (response) {
-      if (response.status === 404) { pollPath = null; return []; }
-      return response.ok ? response.json() : [];
-    }).then(function (messages) {
-      messages.forEach(function (message) {
-        state.after = Math.max(state.after || 0, message.id);
-        state.lines.push({ side: "human", text: message.text });
-        addLine("human", message.text);
-      });
-      if (messages.length) { save(); }
-    }).catch(function () { /* offline for a moment: try again later */ });
-  }
-  window.setInterval(poll, pollEvery);
+  window.setInterval(poll, POLL_EVERY);
+  document.addEventListener("visibilitychange", poll);
+  window.addEventListener("online", flush);
 
-  render();
-  if (!saved) {
-    save();
-    send(startCode ? "/start " + startCode : "/start", null);
+  if (state) {
+    render();
+    poll();
+    flush();
+  } else {
+    state = fresh();
+    render();
+    enqueue(startCode ? "/start " + startCode : "/start", null);
   }
   input.focus();
 })();

@@ -49,8 +49,11 @@
         current.replaceWith(card);
       } else if (card.dataset.urgent === "true") {
         list.insertBefore(card, list.firstElementChild);
-      } else {
+      } else if (main.dataset.order === "oldest") {
         list.appendChild(card);  /* oldest first: the newest goes last */
+      } else {
+        /* newest first: right after the urgent ones */
+        list.insertBefore(card, list.querySelector(".card:not([data-urgent=true])"));
       }
       if (!current) { bump(["all", "open", card.dataset.status]); }
       var empty = document.getElementById("queue-empty");

@@ -1,0 +1,173 @@
+"""Follow-up questions of a topic: quick replies under the answer, typed questions too."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from outreach_bot.dialogue.state import Step
+from outreach_bot.domain.places import Place, PlaceKind, PlacesAnswer
+from tests.dialogue.test_engine import CONTENT, Conversation
+
+CEJ = CONTENT.answers["cej"]
+
+
+def _payloads(conversation: Conversation) -> list[str]:
+    assert conversation.last is not None
+    return [button.payload for button in conversation.last.replies[-1].buttons]
+
+
+def test_topic_answer_offers_its_follow_ups_after_yes_and_no() -> None:
+    """The CEJ answer offers the counsellor (yes, no), then "c'est combien ?" and the others."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej")
+    assert CEJ.text.fr in chat.text()
+    assert _payloads(chat) == [
+        "/affirm",
+        "/deny",
+        *(f'/cej{{"followup":"{f.id}"}}' for f in CEJ.followups),
+    ]
+    titles = [b.title for b in chat.last.replies[-1].buttons] if chat.last else []
+    assert titles[2] == CEJ.followups[0].question.fr
+
+
+def test_choosing_a_follow_up_gives_its_answer_with_its_source() -> None:
+    """The button's answer is the follow-up's text, then where it comes from."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej")
+    chat.say('/cej{"followup":"amount"}')
+    amount = CEJ.followup("amount")
+    assert amount is not None
+    assert amount.text.fr in chat.text()
+    assert "Source : 1jeune1solution.gouv.fr/contrat-engagement-jeune" in chat.text()
+    # The other questions stay on offer, the one just answered does not.
+    assert '/cej{"followup":"amount"}' not in _payloads(chat)
+    assert '/cej{"followup":"automatic"}' in _payloads(chat)
+    assert chat.state.step is Step.OFFER_LEAD
+
+
+def test_a_typed_question_reaches_the_follow_up() -> None:
+    """ "c'est combien le CEJ ?" gets the amount, not the general answer."""
+    chat = Conversation()
+    chat.say("c'est combien le CEJ ?", "cej")
+    amount = CEJ.followup("amount")
+    assert amount is not None
+    assert amount.text.fr in chat.text()
+    assert CEJ.text.fr not in chat.text()
+
+
+def test_a_typed_question_without_keyword_gets_the_topic_answer() -> None:
+    """A plain topic question keeps the general answer."""
+    chat = Conversation()
+    chat.say("je veux faire le contrat d'engagement jeune", "cej")
+    assert CEJ.text.fr in chat.text()
+
+
+def test_on_sms_a_digit_picks_a_follow_up() -> None:
+    """On SMS buttons are numbered lines: 1 and 2 answer the offer, 3 is the first question."""
+    chat = Conversation(channel="sms", sender_phone="+33612345678")
+    chat.say("apprentissage", "apprenticeship")
+    chat.say("3")
+    pay = CONTENT.answers["apprenticeship"].followups[0]
+    assert pay.text.fr in chat.text()
+
+
+def test_after_a_follow_up_yes_still_starts_the_consent() -> None:
+    """The counsellor offer under a follow-up works like the one under the answer."""
+    chat = Conversation()
+    chat.say("logement", "housing")
+    chat.say('/housing{"followup":"guarantee"}')
+    chat.say("/affirm")
+    assert chat.state.step is Step.CONSENT
+    assert chat.state.topic == "housing"
+
+
+def test_an_unknown_follow_up_gets_the_topic_answer() -> None:
+    """An old or forged payload falls back to the topic's general answer."""
+    chat = Conversation()
+    chat.say('/cej{"followup":"nope"}')
+    assert CEJ.text.fr in chat.text()
+
+
+def test_english_follow_up_is_in_english() -> None:
+    """A newcomer writing in English reads the follow-up in English."""
+    chat = Conversation()
+    chat.say("how much is the CEJ allowance?", "cej")
+    amount = CEJ.followup("amount")
+    assert amount is not None
+    assert amount.text.en in chat.text()
+    assert "Source: " in chat.text()
+
+
+def _places(near: str | None = None, *, in_near: bool = False) -> PlacesAnswer:
+    stenay = Place(
+        kind=PlaceKind.PERMANENCE,
+        name="Permanence MiloMouv'",
+        address="Maison France Services",
+        commune_insee="55502",
+        commune_name="Stenay",
+        held_on=date(2026, 11, 27),
+        hours="14h-17h",
+    )
+    office = Place(
+        kind=PlaceKind.OFFICE,
+        name="Mission Locale",
+        address="",
+        commune_insee="55545",
+        commune_name="Verdun",
+        held_on=None,
+        hours="lun.-ven. 9h-12h",
+    )
+    return PlacesAnswer((stenay, office), near=near, in_near=in_near)
+
+
+def test_where_are_you_lists_the_places_the_core_found() -> None:
+    """ "Vous êtes où ?" gets the dates and offices, in the order the core chose."""
+    chat = Conversation()
+    chat.places = _places()
+    chat.say("vous êtes où cette semaine ?", "mission_locale_info")
+    lines = chat.last.replies[0].text.splitlines() if chat.last else []
+    assert lines == [
+        CONTENT.message("places_intro", "fr"),
+        "- ven. 27/11, 14h-17h : Permanence MiloMouv', Maison France Services, Stenay",
+        "- Mission Locale, Verdun : lun.-ven. 9h-12h",
+    ]
+
+
+def test_a_commune_in_the_question_gets_a_yes_or_a_no() -> None:
+    """ "Une permanence à Stenay ?" says yes (or that there is none) before the list."""
+    chat = Conversation()
+    chat.places = _places("Stenay", in_near=True)
+    chat.say("il y a une permanence à Stenay ?", "mission_locale_info")
+    assert chat.text().startswith("Oui, on passe à Stenay.")
+    chat.places = _places("Dun-sur-Meuse")
+    chat.say("et à Dun-sur-Meuse ?", "mission_locale_info")
+    assert chat.text().startswith("Pas de date à Dun-sur-Meuse")
+
+
+def test_where_with_no_place_listed_says_so() -> None:
+    """With nothing in the back office, the reviewed fallback text is said, with its source."""
+    chat = Conversation()
+    chat.places = PlacesAnswer(())
+    chat.say('/mission_locale_info{"followup":"where"}')
+    where = CONTENT.answers["mission_locale_info"].followup("where")
+    assert where is not None
+    assert where.text.fr in chat.text()
+
+
+def test_another_commune_right_after_the_places_gets_the_places_again() -> None:
+    """ "Et à Dun-sur-Meuse ?" just after the list is the same question, not a misunderstanding."""
+    chat = Conversation()
+    chat.places = _places()
+    chat.say("vous êtes où cette semaine ?", "mission_locale_info")
+    chat.places = _places("Dun-sur-Meuse")
+    chat.say("et a Dun-sur-Meuse ?", "out_of_scope", 0.2)
+    assert chat.text().startswith("Pas de date à Dun-sur-Meuse")
+
+
+def test_a_commune_after_another_topic_is_not_taken_for_a_place_question() -> None:
+    """After the CEJ answer, a low-confidence message is not answered with places."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej")
+    chat.places = _places("Stenay")
+    chat.say("et a Stenay ?", "out_of_scope", 0.2)
+    assert "Stenay" not in chat.text()

@@ -1,0 +1,38 @@
+"""Phone numbers and e-mail addresses are blanked from texts kept for review; the rest stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from outreach_bot.domain.contact_details import strip_contact_details
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("mon num 06 12 34 56 78 rappelez moi", "mon num [téléphone] rappelez moi"),
+        ("0612345678", "[téléphone]"),
+        ("c le 06.12.34.56.78 ou le +33 7 12 34 56 78", "c le [téléphone] ou le [téléphone]"),
+        ("appelle ma mère au 03 29 86 12 34", "appelle ma mère au [téléphone]"),
+        ("écris à sam_99@gmail.com stp", "écris à [e-mail] stp"),
+        ("Inès, Stenay, ines.martin@example.fr", "Inès, Stenay, [e-mail]"),
+    ],
+)
+def test_phone_numbers_and_emails_are_blanked(text: str, kept: str) -> None:
+    """Every way a number or an address is typed gives way to a mark."""
+    assert strip_contact_details(text) == kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jai 17 ans et j'habite au 55100",
+        "rdv le 12/03 a 14h",
+        "jsuis né le 12/05/2006",
+        "le cej c 500 euros par mois ?",
+        "@lea t ou",
+    ],
+)
+def test_ages_dates_postcodes_and_amounts_stay(text: str) -> None:
+    """Figures that are not a way to reach someone are kept: the quality loop needs them."""
+    assert strip_contact_details(text) == text

@@ -1,0 +1,180 @@
+"""Places and permanences kept in the back office, and the bot giving them, over real HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from outreach_bot.app import Services
+from outreach_bot.storage.models import LocalPlace
+from tests.factories import RestChat
+from tests.web.admin.conftest import Browser
+
+
+def _day(days: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+
+
+def _weekday_date(days: int) -> str:
+    return (datetime.now(UTC).date() + timedelta(days=days)).strftime("%d/%m")
+
+
+async def _count(services: Services) -> int:
+    async with services.sessions() as session:
+        return int(await session.scalar(select(func.count(LocalPlace.id))) or 0)
+
+
+async def _add(browser: Browser, **fields: str) -> int:
+    response = await browser.post("/admin/places", {"address": "", "hours": "", **fields})
+    assert response.status == 303, await response.text()
+    return response.status
+
+
+async def test_a_permanence_added_in_the_back_office_is_given_nearest_first(
+    browser: Browser, client, services: Services
+) -> None:
+    """Staff add places; the bot answers "une permanence à Stenay ?" with Stenay first,
+    then the others, and never a date that has passed."""
+    await browser.login("olga")
+    await _add(
+        browser,
+        kind="office",
+        name="Mission Locale",
+        commune="55100 Verdun",
+        address="1 rue de l'Exemple",
+        hours="lun.-ven. 9h-12h / 14h-17h",
+    )
+    await _add(
+        browser,
+        kind="permanence",
+        name="Permanence Montmédy",
+        commune="Montmédy",
+        held_on=_day(1),
+        hours="10h-12h",
+    )
+    await _add(
+        browser,
+        kind="permanence",
+        name="Permanence Stenay",
+        commune="55700 Stenay",
+        address="Maison France Services",
+        held_on=_day(4),
+        hours="14h-17h",
+    )
+    await _add(browser, kind="event", name="Forum passé", commune="Stenay", held_on=_day(-1))
+    page = await (await browser.get("/admin/places")).text()
+    assert "Permanence Stenay" in page
+    assert "passée" in page
+
+    chat = RestChat(client)
+    await chat.say("il y a une permanence à Stenay ?")
+    lines = chat.last[0]["text"].splitlines()
+    assert lines[0] == services.content.message("places_in_near", "fr", commune="Stenay")
+    assert "Permanence Stenay, Maison France Services, Stenay" in lines[1]
+    assert _weekday_date(4) in lines[1]
+    assert "Permanence Montmédy" in lines[2]
+    assert "Mission Locale, 1 rue de l'Exemple, Verdun" in lines[3]
+    assert "Forum passé" not in chat.text()
+
+
+async def test_without_a_commune_the_next_dates_come_first(
+    browser: Browser, client, services: Services
+) -> None:
+    """ "Vous êtes où cette semaine ?" lists the soonest date first."""
+    await browser.login("lea")
+    await _add(browser, kind="permanence", name="Stenay", commune="Stenay", held_on=_day(3))
+    await _add(browser, kind="permanence", name="Dun", commune="Dun-sur-Meuse", held_on=_day(0))
+    chat = RestChat(client)
+    await chat.say("vous êtes où cette semaine ?")
+    lines = chat.last[0]["text"].splitlines()
+    assert lines[0] == services.content.message("places_intro", "fr")
+    assert "Dun-sur-Meuse" in lines[1]
+    assert "Stenay" in lines[2]
+
+
+async def test_a_wrong_commune_keeps_the_form_and_adds_nothing(
+    browser: Browser, services: Services
+) -> None:
+    """An unknown commune gets a 400 with the reason next to the field; nothing is saved."""
+    await browser.login("olga")
+    response = await browser.post(
+        "/admin/places",
+        {"kind": "permanence", "name": "Perm", "commune": "Zzzzyx", "held_on": _day(2)},
+    )
+    assert response.status == 400
+    page = await response.text()
+    assert "Commune introuvable" in page
+    assert 'value="Perm"' in page
+    no_date = await browser.post(
+        "/admin/places", {"kind": "permanence", "name": "Perm", "commune": "Stenay"}
+    )
+    assert no_date.status == 400
+    assert "a une date" in await no_date.text()
+    assert await _count(services) == 0
+
+
+async def test_editing_and_deleting_a_place_changes_what_the_bot_says(
+    browser: Browser, client, services: Services
+) -> None:
+    """A corrected commune is given at once; a deleted place is no longer given."""
+    await browser.login("coordinator")
+    await _add(browser, kind="permanence", name="Perm", commune="Stenay", held_on=_day(2))
+    async with services.sessions() as session:
+        place_id = await session.scalar(select(LocalPlace.id))
+    edit = await browser.get(f"/admin/places/{place_id}")
+    assert edit.status == 200
+    assert "55700 Stenay" in await edit.text()
+    saved = await browser.post(
+        f"/admin/places/{place_id}",
+        {"kind": "permanence", "name": "Perm", "commune": "Montmédy", "held_on": _day(2)},
+    )
+    assert saved.status == 303
+    chat = RestChat(client)
+    await chat.say("vous êtes où cette semaine ?")
+    assert "Montmédy" in chat.text()
+    assert "Stenay" not in chat.text()
+    deleted = await browser.post(f"/admin/places/{place_id}/delete")
+    assert deleted.status == 303
+    assert await _count(services) == 0
+    await chat.say("vous êtes où cette semaine ?")
+    where = services.content.answers["mission_locale_info"].followup("where")
+    assert where is not None
+    assert where.text.fr in chat.text()
+
+
+@pytest.mark.parametrize("path", ["/admin/places", "/admin/places/1"])
+async def test_strangers_cannot_see_or_change_places(
+    browser: Browser, services: Services, path: str
+) -> None:
+    """Not signed in: sent to sign in; a posted place is refused and nothing is saved."""
+    response = await browser.get(path, allow_redirects=False)
+    assert response.status == 303
+    posted = await browser.post(
+        "/admin/places", {"kind": "office", "name": "X", "commune": "Stenay", "hours": "9h"}
+    )
+    assert posted.status == 401
+    assert await _count(services) == 0
+
+
+async def test_an_unknown_place_is_a_404(browser: Browser) -> None:
+    """A missing or malformed id gets the back office's 404 page, never a 500."""
+    await browser.login("olga")
+    assert (await browser.get("/admin/places/999")).status == 404
+    assert (await browser.get("/admin/places/abc")).status == 404
+    assert (await browser.post("/admin/places/999/delete")).status == 404
+
+
+async def test_a_second_commune_in_a_row_gets_its_own_answer(
+    browser: Browser, client, services: Services
+) -> None:
+    """ "Vous êtes où ?" then "et à Dun-sur-Meuse ?": the second commune gets its yes or no."""
+    await browser.login("olga")
+    await _add(browser, kind="permanence", name="Perm", commune="Stenay", held_on=_day(2))
+    chat = RestChat(client)
+    await chat.say("vous êtes où cette semaine ?")
+    await chat.say("et à Dun-sur-Meuse ?")
+    expected = services.content.message("places_none_near", "fr", commune="Dun-sur-Meuse")
+    assert chat.last[0]["text"].startswith(expected)
+    assert "Stenay" in chat.last[0]["text"]
