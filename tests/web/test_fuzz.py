@@ -241,9 +241,10 @@ dates = st.one_of(
 query = st.dictionaries(st.sampled_from(["x", "limit", "after", "from", "to"]), text, max_size=3)
 
 
-def get(path: str, params: st.SearchStrategy[dict[str, str]] | None = None, **extra: Any) -> Any:
-    params = params if params is not None else query
-    return st.builds(lambda q: Req("GET", path, query=q, **extra), params)
+def get(path: str, queries: st.SearchStrategy[dict[str, str]] | None = None, **extra: Any) -> Any:
+    """GETs of ``path`` with fuzzed query strings (any of a few common names by default)."""
+    chosen = query if queries is None else queries
+    return st.builds(lambda q: Req("GET", path, query=q, **extra), chosen)
 
 
 def params(**values: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, str]]:
