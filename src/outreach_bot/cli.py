@@ -134,9 +134,12 @@ def _held_on(raw: str) -> date | None:
 
 
 def _positive(raw: str) -> int:
-    if not raw.isdigit() or int(raw) < 1:
+    from outreach_bot.domain.numbers import parse_whole_number  # noqa: PLC0415
+
+    number = parse_whole_number(raw)
+    if number is None or number < 1:
         raise argparse.ArgumentTypeError("must be a whole number, 1 or more")
-    return int(raw)
+    return number
 
 
 def main(argv: Sequence[str] | None = None) -> int:

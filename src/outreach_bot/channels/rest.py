@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -11,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, Validat
 
 from outreach_bot.channels.base import InboundMessage
 from outreach_bot.dialogue.replies import Reply
-from outreach_bot.web.errors import json_error
+from outreach_bot.web.errors import json_error, read_json
 from outreach_bot.web.keys import services_key
 
 logger = logging.getLogger(__name__)
@@ -53,11 +52,7 @@ def render(recipient: str, replies: list[Reply], *, erased: bool = False) -> lis
 
 async def on_message(request: web.Request) -> web.Response:
     """Parse, hand to the core, render. Bad input is a 400 with a JSON reason, never a 500."""
-    raw = await request.read()
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return json_error(400, "body must be JSON")
+    data = await read_json(request)
     try:
         body = RestBody.model_validate(data)
     except ValidationError as error:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -31,6 +30,8 @@ from outreach_bot.channels.base import (
 )
 from outreach_bot.core.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
+from outreach_bot.domain.json_text import parse_json
+from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.web.errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ def _result(
         logger.info("sms gateway already had this message (same id): not sent again")
         return SendResult(provider_message_id=key)
     if status == HTTP_TOO_MANY or status >= HTTP_SERVER_ERROR:
-        seconds = float(retry_after) if retry_after and retry_after.isdigit() else None
+        seconds = parse_whole_number(retry_after or "", max_digits=6)
         raise TemporaryFailureError(f"sms gateway HTTP {status}", retry_after=seconds)
     reason = str(data.get("message", ""))
     if status == HTTP_BAD_REQUEST and "phone" in reason.lower():
@@ -165,9 +166,10 @@ class GatewayWebhook:
 
     def verify(self, body: bytes, signature: str, timestamp: str) -> bool:
         """Whether the app signed ``body`` at ``timestamp``, within the replay window."""
-        if not self._key or not signature or not timestamp.isdigit():
+        stamp = parse_whole_number(timestamp, max_digits=12)
+        if not self._key or not signature or stamp is None:
             return False
-        if abs(self._clock().timestamp() - int(timestamp)) > REPLAY_WINDOW:
+        if abs(self._clock().timestamp() - stamp) > REPLAY_WINDOW:
             return False
         expected = hmac.new(self._key, body + timestamp.encode(), hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected.encode(), signature.strip().lower().encode())
@@ -179,10 +181,7 @@ class GatewayWebhook:
         if not self.verify(body, signature, request.headers.get(TIMESTAMP_HEADER, "")):
             logger.warning("sms gateway webhook with a missing, wrong or old signature refused")
             return json_error(403, "bad signature")
-        try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return json_error(400, "body must be JSON")
+        data = parse_json(body)  # a 400 from the error middleware when it is not JSON
         if not isinstance(data, dict) or not isinstance(data.get("payload"), dict):
             return json_error(400, "event and payload are required")
         event, payload = data.get("event"), data["payload"]

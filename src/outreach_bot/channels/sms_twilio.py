@@ -31,6 +31,7 @@ from outreach_bot.channels.base import (
 )
 from outreach_bot.core.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
+from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.web.errors import json_error
 
 logger = logging.getLogger(__name__)
@@ -118,10 +119,10 @@ def _result(status: int, data: dict[str, Any], retry_after: str | None) -> SendR
     """Translate the API's answer into a send result or the dispatcher's failure kinds."""
     if status < 300:  # noqa: PLR2004 - any 2xx means Twilio took the message
         sid = data.get("sid")
-        segments = str(data.get("num_segments") or "")
+        segments = parse_whole_number(str(data.get("num_segments") or ""), max_digits=4)
         return SendResult(
             provider_message_id=sid if isinstance(sid, str) else None,
-            segments=int(segments) if segments.isdigit() and int(segments) > 0 else None,
+            segments=segments or None,
         )
     code = data.get("code")
     if status == HTTP_TOO_MANY or status >= HTTP_SERVER_ERROR:

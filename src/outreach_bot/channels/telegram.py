@@ -31,7 +31,6 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -63,7 +62,7 @@ from outreach_bot.core.notifications import TeamNotifier
 from outreach_bot.core.outbox import Immediate
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import OutreachError
-from outreach_bot.web.errors import json_error
+from outreach_bot.web.errors import json_error, read_json
 
 logger = logging.getLogger(__name__)
 
@@ -515,11 +514,7 @@ class TelegramChannel:
         if not hmac.compare_digest(given, self._secret.encode("utf-8")):
             logger.warning("telegram webhook refused: missing or wrong secret token")
             return json_error(403, "forbidden")
-        raw = await request.read()
-        try:
-            data = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return json_error(400, "body must be JSON")
+        data = await read_json(request)
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
             return json_error(400, "body must be a Telegram update with an update_id")

@@ -11,10 +11,11 @@ from aiohttp import web
 
 from outreach_bot.channels.rest import CHANNEL, MAX_SENDER_LENGTH
 from outreach_bot.core.leads import counsellor_messages
+from outreach_bot.domain.numbers import MAX_RECORD_ID, parse_whole_number
 from outreach_bot.web.errors import json_error
 from outreach_bot.web.keys import services_key
 
-MAX_ID_DIGITS = 18
+MAX_ID_DIGITS = len(str(MAX_RECORD_ID))
 
 
 async def on_poll(request: web.Request) -> web.Response:
@@ -22,11 +23,11 @@ async def on_poll(request: web.Request) -> web.Response:
     sender = request.query.get("sender", "").strip()
     if not sender or len(sender) > MAX_SENDER_LENGTH:
         return json_error(400, "sender: must be 1 to 128 characters")
-    raw = request.query.get("after", "0")
-    if not raw.isdigit() or len(raw) > MAX_ID_DIGITS:
+    after = parse_whole_number(request.query.get("after", "0"), max_digits=MAX_ID_DIGITS)
+    if after is None or after > MAX_RECORD_ID:
         return json_error(400, "after: must be a message id")
     rows = await counsellor_messages(
-        request.app[services_key].sessions, channel=CHANNEL, sender_id=sender, after=int(raw)
+        request.app[services_key].sessions, channel=CHANNEL, sender_id=sender, after=after
     )
     return web.json_response(
         [

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import MOBILISED_STATUSES, LeadStatus
 from outreach_bot.storage.models import (
@@ -109,14 +110,15 @@ class Period:
         so in ``swapped``; without it (the JSON API), that is an error.
 
         Raises:
-            InvalidInputError: a date that is not ``YYYY-MM-DD``, or (without ``reorder``) an
-                end before the start.
+            InvalidInputError: a date that is not ``YYYY-MM-DD``, a year outside 2000-2100
+                (``to=9999-12-31`` would overflow at the end of the period), or (without
+                ``reorder``) an end before the start.
         """
         try:
-            first = date.fromisoformat(raw_first) if raw_first else None
-            last = date.fromisoformat(raw_last) if raw_last else None
-        except ValueError as error:
-            raise InvalidInputError("from and to must be dates like 2026-01-31") from error
+            first = parse_iso_day(raw_first)
+            last = parse_iso_day(raw_last)
+        except InvalidInputError as error:
+            raise InvalidInputError(f"from and to: {error}") from error
         if first and last and last < first:
             if not reorder:
                 raise InvalidInputError("the end of the period is before its start")

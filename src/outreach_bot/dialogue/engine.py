@@ -37,6 +37,7 @@ from outreach_bot.domain.fields import (
     parse_first_name,
     parse_phone,
 )
+from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import PlacesAnswer
 
 MAX_RETRIES: Final = 2
@@ -269,9 +270,9 @@ class DialogueEngine:
     @staticmethod
     def _resolve_digit(state: DialogueState, text: str) -> str:
         """On SMS buttons are numbered lines: "2" means the second button offered last time."""
-        stripped = text.strip().rstrip(".")
-        if stripped.isdigit() and state.buttons and 1 <= int(stripped) <= len(state.buttons):
-            return state.buttons[int(stripped) - 1]
+        choice = parse_whole_number(text.strip().rstrip("."), max_digits=2)
+        if choice is not None and state.buttons and 1 <= choice <= len(state.buttons):
+            return state.buttons[choice - 1]
         return text
 
     @staticmethod

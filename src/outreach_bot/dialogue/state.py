@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from outreach_bot.dialogue.replies import Button
+from outreach_bot.domain.numbers import parse_whole_number
 
 
 class Step(StrEnum):
@@ -78,8 +79,9 @@ class DialogueState:
         if len(self.button_titles) != len(self.buttons):
             return None  # a state saved before titles were kept
         stripped = text.strip().rstrip(".")
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.buttons):
-            return self.button_titles[int(stripped) - 1]
+        number = parse_whole_number(stripped, max_digits=2)  # "²" is text, not a choice
+        if number is not None and 1 <= number <= len(self.buttons):
+            return self.button_titles[number - 1]
         if stripped in self.buttons:
             return self.button_titles[self.buttons.index(stripped)]
         return None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.json_text import parse_json
 from outreach_bot.domain.places import PlacesAnswer
 
 PAYLOAD_RE: Final = re.compile(r"^/(?P<name>[a-z_]{2,40})(?P<entities>\{.*\})?$", re.DOTALL)
@@ -63,8 +64,8 @@ def parse_payload(text: str) -> Payload | None:
     entities: dict[str, str] = {}
     if match["entities"]:
         try:
-            raw = json.loads(match["entities"])
-        except json.JSONDecodeError:
+            raw = parse_json(match["entities"])
+        except InvalidInputError:
             return None
         if not isinstance(raw, dict):
             return None

@@ -8,6 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from outreach_bot.domain.dates import check_year
 from outreach_bot.domain.errors import InvalidInputError
 
 CODE_RE: Final = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
@@ -79,10 +80,8 @@ KEYWORD_PUNCTUATION: Final = ".,;:!?\"'«»()[]*"
 
 PLACE_MAX: Final = 200
 NAME_MAX: Final = 200
-EARLIEST_YEAR: Final = 2000
-LATEST_YEAR: Final = 2100
 
-_FRENCH_DATE_RE: Final = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_FRENCH_DATE_RE: Final = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
 class CodeProblem(StrEnum):
@@ -198,6 +197,4 @@ def parse_held_on(raw: str) -> date | None:
         raise InvalidInputError(
             f"not a date: {text[:40]!r}; write it like 2026-05-12 or 12/05/2026"
         ) from error
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise InvalidInputError(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
-    return value
+    return check_year(value)

@@ -24,6 +24,7 @@ from outreach_bot.core.places import (
     update_place,
 )
 from outreach_bot.domain.errors import NotFoundError
+from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.domain.places import HORIZON_DAYS, PlaceKind
 from outreach_bot.web.admin.page import add_templates, render
 from outreach_bot.web.admin.security import flash
@@ -60,9 +61,10 @@ def _form(data: Mapping[str, object]) -> PlaceForm:
 
 def _place_id(request: web.Request) -> int:
     raw = request.match_info["place_id"]
-    if not raw.isdigit():
+    place_id = parse_record_id(raw)
+    if place_id is None:  # no row can have it: not found without asking the database
         raise NotFoundError(f"place {raw[:20]}")
-    return int(raw)
+    return place_id
 
 
 def _list_url(request: web.Request) -> str:

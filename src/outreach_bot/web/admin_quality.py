@@ -32,6 +32,7 @@ from outreach_bot.core.quality import (
 )
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.intents import INTENTS
+from outreach_bot.domain.numbers import parse_record_id, parse_whole_number
 from outreach_bot.web.admin.page import add_templates, render
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.keys import services_key
@@ -72,10 +73,10 @@ INTENT_LABELS: Final[dict[str, str]] = {
 
 
 def _gap_id(request: web.Request) -> int:
-    raw = request.match_info["gap_id"]
-    if not raw.isdigit() or len(raw) > 12:  # noqa: PLR2004 - ids fit in 12 digits
+    gap_id = parse_record_id(request.match_info["gap_id"])
+    if gap_id is None:
         raise NotFoundError("message introuvable")
-    return int(raw)
+    return gap_id
 
 
 def _show(raw: object) -> GapFilter:
@@ -86,10 +87,7 @@ def _show(raw: object) -> GapFilter:
 
 
 def _page(raw: object) -> int:
-    text = str(raw)
-    if not text.isdigit() or len(text) > 6:  # noqa: PLR2004 - a million pages is plenty
-        return 1
-    return int(text)
+    return parse_whole_number(str(raw), max_digits=6) or 1  # a million pages is plenty
 
 
 def list_url(show: GapFilter, page: int = 1) -> str:

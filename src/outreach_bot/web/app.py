@@ -12,7 +12,7 @@ from outreach_bot.app import Services
 from outreach_bot.channels import rest, sms, telegram, webchat_poll
 from outreach_bot.web import admin, health, landing
 from outreach_bot.web.api import auth, external, leads, stats
-from outreach_bot.web.errors import error_middleware
+from outreach_bot.web.errors import error_middleware, quiet_client_errors
 from outreach_bot.web.headers import PUBLIC_HEADERS, security_headers
 from outreach_bot.web.keys import metrics_key, services_key
 from outreach_bot.web.ratelimit import rate_limit_middleware
@@ -32,6 +32,7 @@ async def _outbox(app: web.Application) -> AsyncIterator[None]:
 
 def build_app(services: Services) -> web.Application:
     """Compose every feature's routes; the API is a sub-app with its own bearer auth."""
+    quiet_client_errors()
     registry, requests, latency = health.create_registry()
     app = web.Application(
         client_max_size=MAX_BODY,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from sqlalchemy.exc import SQLAlchemyError
 
 from outreach_bot.domain.errors import (
@@ -14,6 +16,7 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from outreach_bot.domain.json_text import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,44 @@ _STATUS = {
 def json_error(status: int, message: str) -> web.Response:
     """A JSON error body: ``{"error": message}``."""
     return web.json_response({"error": message}, status=status)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body; every route that takes JSON reads it here.
+
+    Raises:
+        InvalidInputError: the body is not UTF-8 JSON, nests too deep or holds a number too
+            long to convert; :func:`error_middleware` answers it with a 400. Lone surrogates
+            in strings come back as U+FFFD (see :mod:`outreach_bot.domain.json_text`).
+    """
+    return parse_json(await request.read())
+
+
+class ClientErrorLogFilter(logging.Filter):
+    """Logs a malformed HTTP request as one WARNING line, not an ERROR with a traceback.
+
+    aiohttp's parser answers a request line over 8 kB or a control character in a header with
+    a 400 itself, then logs the exception at ERROR on ``aiohttp.server``, with the offending
+    bytes (a query string may hold a phone number). The client is at fault and was answered:
+    we keep the status and the error class, and drop the traceback and the request's content.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place when it is a client's malformed request; keep it."""
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError) and 400 <= error.code < 500:  # noqa: PLR2004
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg = "malformed HTTP request refused with %s (%s)"
+            record.args = (error.code, type(error).__name__)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_client_errors() -> None:
+    """Install :class:`ClientErrorLogFilter` on aiohttp's server logger, once per process."""
+    server_logger = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, ClientErrorLogFilter) for f in server_logger.filters):
+        server_logger.addFilter(ClientErrorLogFilter())
 
 
 @web.middleware

@@ -78,6 +78,9 @@ def _signed(body: bytes, **changes: Any) -> dict[str, str]:
         lambda body: _signed(body + b" "),
         lambda body: {**_signed(body), "X-Timestamp": "soon"},
         lambda body: {**_signed(body), "X-Signature": "é" * 64},
+        lambda body: {**_signed(body), "X-Timestamp": "¹⁷⁶⁴⁰⁶⁴⁸⁰⁰"},
+        lambda body: {**_signed(body), "X-Timestamp": "²"},
+        lambda body: {**_signed(body), "X-Timestamp": "9" * 5000},
     ],
     ids=[
         "unsigned",
@@ -87,6 +90,9 @@ def _signed(body: bytes, **changes: Any) -> dict[str, str]:
         "tampered",
         "bad-ts",
         "junk",
+        "superscript-ts",
+        "azerty-ts",
+        "huge-ts",
     ],
 )
 async def test_forged_stale_or_missing_signature_is_403_and_nothing_is_stored(
@@ -130,6 +136,9 @@ def _without(field: str) -> dict[str, Any]:
             }
         ).encode(),
         json.dumps({**fixture_json("smsgateway_delivered.json"), "payload": {}}).encode(),
+        b"[" * 5000 + b"]" * 5000,
+        b'{"event": "sms:received", "payload": {"messageId": ' + b"9" * 5000 + b"}}",
+        b"\xff\xfe not UTF-8",
     ],
 )
 async def test_malformed_gateway_event_is_400(
@@ -256,3 +265,34 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("typed", ["²", "¹²³", "⑤", "².", "٣"])
+async def test_a_non_ascii_digit_while_a_menu_is_shown_is_stored_and_answered(
+    gateway_phone: GatewayPhone, gateway_services: Services, typed: str
+) -> None:
+    """On SMS a menu is numbered lines; "²" typed on an AZERTY keyboard gets an answer."""
+    assert await gateway_phone.say("salut")
+    assert await gateway_phone.say("je cherche du boulot vers verdun")  # "Réponds 1 ou 2."
+    answers = await gateway_phone.say(typed)
+    assert answers, "the bot did not answer"
+    async with gateway_services.sessions() as session:
+        texts = (await session.scalars(select(Message.text))).all()
+    assert typed in texts
+
+
+async def test_a_lone_surrogate_is_stored_as_a_replacement_character(
+    gateway_phone: GatewayPhone, gateway_services: Services
+) -> None:
+    """A signed event carrying half an emoji is stored with U+FFFD and answered."""
+    event = received("salut 😀")
+    body = json.dumps(event).replace("\\ud83d\\ude00", "\\ud83d").encode()
+    response = await gateway_phone.client.post(
+        "/webhooks/sms/smsgateway", data=body, headers=gateway_headers(body)
+    )
+    assert response.status == 204
+    await settle(gateway_services)
+    async with gateway_services.sessions() as session:
+        texts = (await session.scalars(select(Message.text))).all()
+    assert "salut \ufffd" in texts
+    assert gateway_phone.unread(), "the bot did not answer"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -105,3 +106,59 @@ async def test_polling_mode_has_no_webhook_route(polling: Harness) -> None:
         WEBHOOK_PATH, json=load_update("text_message"), headers=headers(polling)
     )
     assert response.status == 404
+
+
+@pytest.mark.parametrize("typed", ["²", "¹²³", "⑤", "².", "٣"])
+async def test_a_non_ascii_digit_while_a_menu_is_shown_is_answered(
+    webhook: Harness, typed: str
+) -> None:
+    """A "²" under a menu is stored and answered once, not a 500 that Telegram resends forever."""
+    assert await webhook.user.say("salut")  # the menu of topics, as buttons
+    answers = await webhook.user.say(typed)
+    assert answers, "the bot did not answer"
+    async with webhook.services.sessions() as session:
+        texts = (await session.scalars(select(Message.text))).all()
+    assert typed in texts
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "nested"),
+        (b'{"update_id": ' + b"9" * 5000 + b"}", "too long"),
+        (b'{"update_id": 1, "message": ' + b'{"a": ' * 100 + b"1" + b"}" * 101, "nested"),
+    ],
+)
+async def test_json_that_python_cannot_read_is_a_400(
+    webhook: Harness, body: bytes, reason: str
+) -> None:
+    """Deep nesting and a 5,000-digit integer are a 400 naming the problem, not a 500."""
+    response = await webhook.client.post(
+        WEBHOOK_PATH,
+        data=body,
+        headers={**headers(webhook), "Content-Type": "application/json"},
+    )
+    assert response.status == 400
+    assert reason in (await response.json())["error"]
+    assert await count(webhook.services, Message) == 0
+
+
+async def test_a_lone_surrogate_in_an_update_is_stored_as_a_replacement_character(
+    webhook: Harness,
+) -> None:
+    """Half an emoji ("\\ud83d") reaches the database as U+FFFD and the message is answered."""
+    update = text_update("ok 😀", chat_id=CHAT_ID)
+    body = json.dumps(update).replace("\\ud83d\\ude00", "\\ud83d")  # the second half lost
+    update_id = update["update_id"]
+    response = await webhook.client.post(
+        WEBHOOK_PATH,
+        data=body.encode(),
+        headers={**headers(webhook), "Content-Type": "application/json"},
+    )
+    assert response.status == 200
+    await eventually(lambda: stored(webhook.services, update_id), what="the update to be stored")
+    await eventually(lambda: outbox_idle(webhook.services), what="the answer to be sent")
+    async with webhook.services.sessions() as session:
+        texts = (await session.scalars(select(Message.text))).all()
+    assert "ok \ufffd" in texts
+    assert webhook.api.sent(CHAT_ID), "the bot did not answer"

@@ -133,25 +133,26 @@ NUMBER_WORDS: Final = frozenset(UNITS) | frozenset(TEENS) | frozenset(TENS) | {"
 GLUED: Final = re.compile("(?:" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")+")
 GLUED_PART: Final = re.compile("|".join(sorted(NUMBER_WORDS, key=len, reverse=True)))
 
-_DAY = r"(?P<d>[0-3]?\d)"
-_MONTH = r"(?P<m>[01]?\d)"
-_YEAR = r"(?P<y>\d{4}|\d{2})"
+# [0-9] rather than \d, which also matches "٣" or "３": digits are read as ASCII only.
+_DAY = r"(?P<d>[0-3]?[0-9])"
+_MONTH = r"(?P<m>[01]?[0-9])"
+_YEAR = r"(?P<y>[0-9]{4}|[0-9]{2})"
 _SEP = r"\s*[/.\-]\s*"
-NUMERIC_DMY: Final = re.compile(rf"(?<![\d/.\-]){_DAY}{_SEP}{_MONTH}{_SEP}{_YEAR}(?![\d/.\-])")
+NUMERIC_DMY: Final = re.compile(rf"(?<![0-9/.\-]){_DAY}{_SEP}{_MONTH}{_SEP}{_YEAR}(?![0-9/.\-])")
 NUMERIC_YMD: Final = re.compile(
-    rf"(?<![\d/.\-])(?P<y>(?:19|20)\d\d){_SEP}{_MONTH}{_SEP}{_DAY}(?![\d/.\-])"
+    rf"(?<![0-9/.\-])(?P<y>(?:19|20)[0-9][0-9]){_SEP}{_MONTH}{_SEP}{_DAY}(?![0-9/.\-])"
 )
 _MONTH_NAME = "(?P<mn>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 WORDED_DMY: Final = re.compile(
-    rf"\b(?P<d>[0-3]?\d)(?:er|st|nd|rd|th)?\s+(?:de\s+|of\s+)?{_MONTH_NAME}\s+{_YEAR}\b"
+    rf"\b(?P<d>[0-3]?[0-9])(?:er|st|nd|rd|th)?\s+(?:de\s+|of\s+)?{_MONTH_NAME}\s+{_YEAR}\b"
 )
 WORDED_MDY: Final = re.compile(
-    rf"\b{_MONTH_NAME}\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b"
+    rf"\b{_MONTH_NAME}\s+(?P<d>[0-3]?[0-9])(?:st|nd|rd|th)?,?\s+(?P<y>[0-9]{{4}})\b"
 )
-WORDED_MY: Final = re.compile(rf"\b{_MONTH_NAME}\s+(?P<y>(?:19|20)\d\d)\b")
+WORDED_MY: Final = re.compile(rf"\b{_MONTH_NAME}\s+(?P<y>(?:19|20)[0-9][0-9])\b")
 # Any run of digits joined by date separators: if it is not a date we understood ("12/03"), its
 # first number is not an age either.
-DIGIT_GROUP: Final = re.compile(r"\d+(?:\s*[/.\-:]\s*\d+)*")
+DIGIT_GROUP: Final = re.compile(r"[0-9]+(?:\s*[/.\-:]\s*[0-9]+)*")
 # "dis sept", "dis-huit", "disneuf": a common misspelling, only read as "dix" before 7, 8 or 9 so
 # that the verb in "je te dis" stays a verb.
 DIS_TEEN: Final = re.compile(r"\bdis[\s-]*(sept|huit|neuf)\b")

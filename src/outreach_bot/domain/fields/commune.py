@@ -58,9 +58,9 @@ LEAD_IN: Final = re.compile(
     r"^(?:(?:j habite|jhabite|j habites|je vis|je reste|je suis|jsuis|j suis|moi|c est)\s+)?"
     r"(?:(?:a|au|aux|en|sur|de|du|d|dans|vers|pres de|a cote de)\s+)?"
 )
-POSTAL_CODE: Final = re.compile(r"^\d{5}$")
+POSTAL_CODE: Final = re.compile(r"^[0-9]{5}$")
 # A trailing department ("55", "2a", "971") or arrondissement number ("15", "3e", "1er").
-TRAILING_NUMBER: Final = re.compile(r"^(?P<code>\d{1,3}|2a|2b)(?:e|er|eme|ieme)?$")
+TRAILING_NUMBER: Final = re.compile(r"^(?P<code>[0-9]{1,3}|2a|2b)(?:e|er|eme|ieme)?$")
 DEPARTMENT_LEAD_IN: Final = frozenset({"en", "dans", "la", "le", "les", "l", "de", "du", "des"})
 NON_ALPHANUMERIC: Final = re.compile(r"[^a-z0-9]+")
 BEFORE_ASCII: Final = str.maketrans(

@@ -30,7 +30,7 @@ MOBILE_TYPES: Final = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_L
 
 # A reply that is nothing but a number ("612345678", the leading 0 forgotten) is not found by the
 # matcher, which wants a number in its usual written form; we then parse the reply as a whole.
-BARE_NUMBER: Final = re.compile(r"[\d\s.\-()+/]{6,}")
+BARE_NUMBER: Final = re.compile(r"[0-9\s.\-()+/]{6,}")
 
 
 def parse_phone(text: str, default_region: str = "FR") -> str | None:

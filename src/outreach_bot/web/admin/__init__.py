@@ -36,6 +36,7 @@ from outreach_bot.web.keys import services_key
 logger = logging.getLogger(__name__)
 
 HERE: Final = Path(__file__).parent
+STATIC_FILES: Final = frozenset(path.name for path in (HERE / "static").iterdir())
 NOT_FOUND: Final = "Cette page n'existe pas ou ne t'est pas ouverte."
 _STATUS: Final = {
     NotFoundError: (404, "Introuvable"),
@@ -59,6 +60,19 @@ async def error_page_middleware(request: web.Request, handler: Handler) -> web.S
     return await render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
+@web.middleware
+async def static_files_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """``/admin/static/`` serves our own files only; any other name is a 404 at once.
+
+    aiohttp's static handler looks every name up on disk, and a name over 255 bytes makes it
+    raise ``OSError`` (file name too long), which read as a storage outage (a false 503).
+    """
+    route = request.match_info.route
+    if route.name == "static" and request.match_info.get("filename") not in STATIC_FILES:
+        raise web.HTTPNotFound
+    return await handler(request)
+
+
 async def _to_admin(request: web.Request) -> web.StreamResponse:
     raise web.HTTPPermanentRedirect("/admin/")
 
@@ -70,6 +84,7 @@ def setup(app: web.Application, services: Services) -> None:
             headers_middleware,
             session_middleware(services, resolve_secret(services.settings)),
             error_page_middleware,
+            static_files_middleware,
             auth_middleware,
             csrf_middleware,
         ]

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import date
 from typing import Any
 
 from aiohttp import web
 
 from outreach_bot.app import QUEUED_CHANNELS
 from outreach_bot.core import leads
+from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.domain.leads import LeadStatus, can_move
+from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
@@ -65,8 +66,7 @@ async def lead_page(request: web.Request) -> web.Response:
 
 async def messages(request: web.Request) -> web.Response:
     """Transcript lines after ``?after=ID``, for the live lead page."""
-    raw = request.query.get("after", "0")
-    after = int(raw) if raw.isdigit() else 0
+    after = parse_record_id(request.query.get("after", "0")) or 0
     rows, labels = await leads.messages_after(
         request.app[services_key].sessions, current_account(request), lead_id_of(request), after
     )
@@ -146,8 +146,8 @@ async def next_action(request: web.Request) -> web.StreamResponse:
     lead_id = lead_id_of(request)
     raw = str((await request.post()).get("on", "")).strip()
     try:
-        on = date.fromisoformat(raw) if raw else None
-    except ValueError:
+        on = parse_iso_day(raw)
+    except InvalidInputError:
         return await show_lead(request, lead_id, status=400, error="date invalide")
     return await _act(
         request,
@@ -161,9 +161,10 @@ def _optional_id(value: object) -> int | None:
     text = str(value or "").strip()
     if not text:
         return None
-    if not text.isdigit():
+    number = parse_record_id(text)
+    if number is None:
         raise InvalidInputError("choix invalide")
-    return int(text)
+    return number
 
 
 async def reassign(request: web.Request) -> web.StreamResponse:

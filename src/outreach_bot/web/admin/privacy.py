@@ -8,6 +8,7 @@ from aiohttp import web
 
 from outreach_bot.core.audit import recent_entries
 from outreach_bot.core.privacy import erase_person, export_person
+from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.web.admin.lead import show_lead
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.queue import lead_id_of
@@ -45,15 +46,15 @@ async def erase(request: web.Request) -> web.StreamResponse:
 async def audit_log(request: web.Request) -> web.Response:
     """Who saw, changed, exported or erased personal data, newest first."""
     require_admin(request)
-    raw = request.query.get("before", "")
-    before = int(raw) if raw.isdigit() else None
+    before = parse_record_id(request.query.get("before", ""))
     target = request.query.get("lead", "")
+    lead_id = parse_record_id(target)
     entries = await recent_entries(
         request.app[services_key].sessions,
         limit=AUDIT_PAGE,
         before_id=before,
-        target_type="lead" if target.isdigit() else None,
-        target_id=target if target.isdigit() else None,
+        target_type="lead" if lead_id is not None else None,
+        target_id=str(lead_id) if lead_id is not None else None,
     )
     more = entries[-1].id if len(entries) == AUDIT_PAGE else None
     return await render(request, "audit.html", {"entries": entries, "more": more, "lead": target})

@@ -14,6 +14,7 @@ from outreach_bot.core.events import TeamEvent
 from outreach_bot.core.leads import LeadFilter, lead_card, queue
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.security import current_account
@@ -30,10 +31,10 @@ streams_key: web.AppKey[set[asyncio.Queue[TeamEvent]]] = web.AppKey("admin_strea
 
 def lead_id_of(request: web.Request) -> int:
     """The ``{lead_id}`` of the URL; anything but a number is simply not found."""
-    raw = request.match_info["lead_id"]
-    if not raw.isdigit() or len(raw) > 12:  # noqa: PLR2004 - ids fit in 12 digits
+    lead_id = parse_record_id(request.match_info["lead_id"])
+    if lead_id is None:
         raise NotFoundError("contact introuvable")
-    return int(raw)
+    return lead_id
 
 
 async def queue_page(request: web.Request) -> web.Response:

@@ -11,7 +11,6 @@ person; French when left out.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal, TypeVar
 
 from aiohttp import web
@@ -31,6 +30,7 @@ from outreach_bot.core.external import (
 )
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.web.api.auth import api_client_key, token_name_key
+from outreach_bot.web.errors import read_json
 from outreach_bot.web.keys import services_key
 
 Locale = Literal["fr", "en"]
@@ -115,11 +115,7 @@ def _validated(model: type[_Body], raw: object) -> _Body:
 
 
 async def _body(request: web.Request, model: type[_Body]) -> _Body:
-    try:
-        raw = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise InvalidInputError("the body must be a JSON object") from error
-    return _validated(model, raw)
+    return _validated(model, await read_json(request))
 
 
 def _actor(request: web.Request) -> str:

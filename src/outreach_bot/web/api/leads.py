@@ -6,6 +6,7 @@ from aiohttp import web
 
 from outreach_bot.core.audit import record_access
 from outreach_bot.core.leads import LeadFilter, get_lead, list_leads
+from outreach_bot.domain.numbers import parse_record_id, parse_whole_number
 from outreach_bot.web.api.auth import api_client_key, token_name_key
 from outreach_bot.web.errors import json_error
 from outreach_bot.web.keys import services_key
@@ -17,7 +18,7 @@ def _int_param(request: web.Request, name: str, default: int) -> int | None:
     raw = request.query.get(name)
     if raw is None:
         return default
-    return int(raw) if raw.isdigit() else None
+    return parse_whole_number(raw)
 
 
 async def list_view(request: web.Request) -> web.Response:
@@ -48,14 +49,14 @@ async def list_view(request: web.Request) -> web.Response:
 
 async def detail_view(request: web.Request) -> web.Response:
     """One lead by id; 404 with a JSON body when unknown or outside the token's sectors."""
-    raw = request.match_info["lead_id"]
-    if not raw.isdigit():
+    lead_id = parse_record_id(request.match_info["lead_id"])
+    if lead_id is None:  # no row can have this id: do not ask the database
         return json_error(404, "lead not found")
     actor = f"api:{request[token_name_key]}"
     async with request.app[services_key].sessions.begin() as session:
-        view = await get_lead(session, int(raw), sector_ids=request[api_client_key].sector_ids)
+        view = await get_lead(session, lead_id, sector_ids=request[api_client_key].sector_ids)
         await record_access(
-            session, actor=actor, action="api_view", target_type="lead", target_id=raw
+            session, actor=actor, action="api_view", target_type="lead", target_id=str(lead_id)
         )
     return web.json_response(view.as_dict())
 
