@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outreach_bot.domain.fields import commune_by_insee
@@ -35,12 +36,20 @@ def rule_score(rule: str, insee: str) -> int:
 
 
 async def ensure_default_sectors(session: AsyncSession) -> None:
-    """Create the default sectors when none exist."""
-    if (await session.scalars(select(Sector.id).limit(1))).first() is None:
-        session.add_all(
-            Sector(code=code, name=name, rules=rules) for code, name, rules in DEFAULT_SECTORS
-        )
-        await session.flush()
+    """Create the default sectors when none exist.
+
+    Several processes start at once on a fresh database (``run --workers N``, or two
+    machines): each may see no sector, so the insert skips a code another has just created
+    instead of failing that process's start-up on the unique constraint.
+    """
+    if (await session.scalars(select(Sector.id).limit(1))).first() is not None:
+        return
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [{"code": code, "name": name, "rules": rules} for code, name, rules in DEFAULT_SECTORS]
+    await session.execute(
+        insert(Sector).values(rows).on_conflict_do_nothing(index_elements=["code"])
+    )
 
 
 async def sector_for(

@@ -14,7 +14,6 @@ one client can get); the login throttle, which must be exact, is kept in the dat
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections import OrderedDict
@@ -27,6 +26,8 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from outreach_bot.config import Settings, proxy_networks
+from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.json_text import parse_json
 from outreach_bot.web.errors import json_error
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -131,8 +132,8 @@ async def _sender(request: web.Request) -> str | None:
     """The sender id of a chat message, if the body names one (the handler judges the rest)."""
     if request.content_type == "application/json":
         try:
-            data = json.loads(await request.read())
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            data = parse_json(await request.read())
+        except InvalidInputError:
             return None
         sender = data.get("sender") if isinstance(data, dict) else None
     else:
