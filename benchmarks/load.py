@@ -24,8 +24,10 @@ Start-up time is from launching the command to the first answer on /healthz.
 
 Rasa side by side: start the Rasa example assistant yourself (``rasa run --enable-api`` with
 its action server, see "Running at scale" in the README) and pass ``--rasa-url``; its rows
-use the same traffic on its REST channel. ``--rasa-pids`` (the rasa and action server
-process ids) adds their RSS. Without ``--rasa-url`` the Rasa rows are skipped.
+send the same person's messages to its REST channel, along its own lead form
+(``RASA_CONVERSATION``: it opens on ``/ask_human``), so its actions also create a lead.
+``--rasa-pids`` (the rasa and action server process ids) adds their RSS.
+Without ``--rasa-url`` the Rasa rows are skipped.
 
 Before and after: ``--baseline OTHER_CHECKOUT/src`` runs the single-process setups again on
 another source tree (the main branch, say), in the same run, under the same load.
@@ -80,6 +82,23 @@ CONVERSATION: tuple[str, ...] = (
     "un job dans la restauration",
     '/select{"value":"when_morning"}',
     "/affirm",
+)
+
+# The same person and answers for the Rasa example assistant (actions/domain_example.yml and
+# rules_example.yml): its lead form opens on ``ask_human`` (not on a "yes" to the offer that
+# follows a topic answer), asks consent, age, first name, phone, commune and need, and sends
+# the lead to our API once the need is given (no availability or read-back step).
+RASA_CONVERSATION: tuple[str, ...] = (
+    "salut",
+    "c'est quoi le contrat d'engagement jeune ?",
+    "je cherche du boulot vers verdun",
+    "/ask_human",
+    "/affirm",
+    "j'ai 19 ans",
+    "Léa",
+    "06 12 34 56 78",
+    "verdun",
+    "un job dans la restauration",
 )
 
 
@@ -200,6 +219,10 @@ def server(database_url: str, workers: int, work: Path, src: Path, var: Path) ->
         OUTREACH_CONTENT_DIR=str(src.parent / "bot"),
         OUTREACH_NLU_DATA=str(src.parent / "nlu" / "data"),
         OUTREACH_PUBLIC_URL=f"http://127.0.0.1:{port}/",
+        # Every simulated person writes from this one loopback address: the per-address limit
+        # (meant for one client opening conversations in a loop) would answer most of them 429.
+        # The per-sender limit stays on (each person sends one conversation, under it).
+        OUTREACH_RATE_LIMIT_IP="0",
         PYTHONPATH=os.pathsep.join([str(src), environment.get("PYTHONPATH", "")]),
     )
     command = [sys.executable, "-m", "outreach_bot"]
@@ -265,7 +288,9 @@ def _serving_workers(log: Path) -> int:
     return text.count("Outreach Bot is running on") + text.count(" is serving http")
 
 
-async def drive(url: str, concurrency: int, requests: int, tag: str) -> tuple[list[float], int]:
+async def drive(
+    url: str, concurrency: int, requests: int, tag: str, messages: Sequence[str] = CONVERSATION
+) -> tuple[list[float], int]:
     """``concurrency`` people talking at once until ``requests`` messages have been answered."""
     latencies: list[float] = []
     errors = 0
@@ -281,7 +306,7 @@ async def drive(url: str, concurrency: int, requests: int, tag: str) -> tuple[li
             while remaining > 0:
                 sender = f"bench-{tag}-{index}-{conversation}"
                 conversation += 1
-                for text in CONVERSATION:
+                for text in messages:
                     if remaining <= 0:
                         return
                     remaining -= 1
@@ -302,15 +327,23 @@ async def drive(url: str, concurrency: int, requests: int, tag: str) -> tuple[li
     return latencies, errors
 
 
-def measure(setup: str, url: str, levels: Sequence[int], requests: int, memory: Any) -> list[Row]:
+def measure(
+    setup: str,
+    url: str,
+    levels: Sequence[int],
+    requests: int,
+    memory: Any,
+    *,
+    messages: Sequence[str] = CONVERSATION,
+) -> list[Row]:
     rows = []
     for concurrency in levels:
         count = max(requests // 4, 100) if concurrency == 1 else requests
-        asyncio.run(drive(url, min(concurrency, 5), 30, f"warm{uuid.uuid4().hex[:6]}"))
+        warm = f"warm{uuid.uuid4().hex[:6]}"
+        asyncio.run(drive(url, min(concurrency, 5), 30, warm, messages))
         started = time.perf_counter()
-        latencies, errors = asyncio.run(
-            drive(url, concurrency, count, f"{setup}-{concurrency}-{uuid.uuid4().hex[:6]}")
-        )
+        tag = f"{setup}-{concurrency}-{uuid.uuid4().hex[:6]}"
+        latencies, errors = asyncio.run(drive(url, concurrency, count, tag, messages))
         seconds = time.perf_counter() - started
         ms = [value * 1000 for value in latencies]
         rss, pss = memory()
@@ -416,6 +449,7 @@ def main() -> int:
                 if pids
                 else (0.0, 0.0)
             ),
+            messages=RASA_CONVERSATION,
         )
     else:
         print("rasa: skipped (no --rasa-url)", flush=True)
