@@ -85,8 +85,8 @@ LEADER_RETRY: Final = 10.0
 """Seconds between a waiting worker's tries to become the one that long-polls Telegram."""
 BOT_MENTION_RE: Final = re.compile(r"^(/[A-Za-z0-9_]+)@[A-Za-z0-9_]+")
 GLOBAL_COMMANDS: Final = frozenset(f"/{command}" for command in COMMANDS if command != "start")
-"""Sent as the bare word (``/stop`` → ``stop``), the word an SMS or the web chat carries, so the
-engine's one rule for explicit commands (``dialogue.turn.command_of``) reads every channel alike."""
+"""Sent as the bare word (``/stop`` → ``stop``), the word an SMS or the web chat carries, so
+the engine's one rule for explicit commands (``dialogue.turn.command_of``) reads them alike."""
 
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
 
