@@ -153,7 +153,7 @@ class CampaignForm:
         )
 
 
-def _allowed(request: web.Request, roles: frozenset[Role], refusal: str) -> Account:
+def require_role(request: web.Request, roles: frozenset[Role], refusal: str) -> Account:
     """The signed-in account if its role is in ``roles``.
 
     Raises:
@@ -195,7 +195,7 @@ def _check(form: CampaignForm, *, code: str, new: bool) -> dict[str, str]:
 
 async def list_page(request: web.Request) -> web.Response:
     """Current campaigns (and archived ones on demand) with the creation form."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     return await _list(request, CampaignForm(), errors={})
 
 
@@ -220,7 +220,7 @@ async def _list(
 
 async def create(request: web.Request) -> web.Response:
     """Create a campaign; on a mistake, show the form again with what was typed."""
-    account = _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     form = CampaignForm.posted(await request.post())
     code = form.code.strip() or suggest_code(form.name)
     errors = _check(form, code=code, new=True)
@@ -242,7 +242,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def detail(request: web.Request) -> web.Response:
     """One campaign: what it produced, its QR code, downloads, editing and archiving."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     return await _detail(request, form=None, errors={})
 
 
@@ -278,7 +278,7 @@ async def _detail(
 
 async def update(request: web.Request) -> web.Response:
     """Save the name, date, place and sector; the code never changes (it is printed)."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     code = request.match_info["code"]
     form = CampaignForm.posted(await request.post(), code=code)
     errors = _check(form, code=code, new=False)
@@ -301,7 +301,7 @@ async def _done(request: web.Request, code: str, what: str) -> web.HTTPSeeOther:
 
 async def archive(request: web.Request) -> web.Response:
     """Archive: off the list, landing page says it is over, attribution keeps working."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     campaign = await archive_campaign(
         request.app[services_key].sessions, request.match_info["code"]
     )
@@ -310,7 +310,7 @@ async def archive(request: web.Request) -> web.Response:
 
 async def restore(request: web.Request) -> web.Response:
     """Bring an archived campaign back to the current list."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     campaign = await restore_campaign(
         request.app[services_key].sessions, request.match_info["code"]
     )
@@ -319,7 +319,7 @@ async def restore(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     """Delete a campaign nobody has used yet; anything used must be archived instead."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     try:
         await delete_campaign(request.app[services_key].sessions, request.match_info["code"])
     except ConflictError:
@@ -341,7 +341,7 @@ async def delete(request: web.Request) -> web.Response:
 
 
 async def _campaign_url(request: web.Request) -> tuple[str, str, str]:
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     services = request.app[services_key]
     campaign = await get_campaign(services.sessions, request.match_info["code"])
     url = landing_url(str(services.settings.public_url), campaign.code)
@@ -405,7 +405,7 @@ def _period(request: web.Request, today: date) -> Period:
 
 async def figures_page(request: web.Request) -> web.Response:
     """The key figures, weekly charts and funnels over a chosen period."""
-    _allowed(request, FIGURES_ROLES, FIGURES_REFUSED)
+    require_role(request, FIGURES_ROLES, FIGURES_REFUSED)
     today = datetime.now(UTC).date()
     period = _period(request, today)
     figures = await compute_figures(request.app[services_key].sessions, period, today=today)
@@ -449,7 +449,7 @@ async def figures_page(request: web.Request) -> web.Response:
 
 async def download_figures_csv(request: web.Request) -> web.Response:
     """The same figures as CSV: aggregated counts only, nothing about any person."""
-    _allowed(request, FIGURES_ROLES, FIGURES_REFUSED)
+    require_role(request, FIGURES_ROLES, FIGURES_REFUSED)
     today = datetime.now(UTC).date()
     period = _period(request, today)
     figures = await compute_figures(request.app[services_key].sessions, period, today=today)

@@ -28,7 +28,7 @@ from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.domain.places import HORIZON_DAYS, PlaceKind
 from outreach_bot.web.admin.page import add_templates, render
 from outreach_bot.web.admin.security import flash
-from outreach_bot.web.admin_campaigns import CAMPAIGN_ROLES, NO_ACCESS, _allowed
+from outreach_bot.web.admin_campaigns import CAMPAIGN_ROLES, NO_ACCESS, require_role
 from outreach_bot.web.keys import services_key
 
 TEMPLATES_DIR: Final = Path(__file__).parent / "templates" / "places"
@@ -92,13 +92,13 @@ async def _list(
 
 async def list_page(request: web.Request) -> web.Response:
     """Every place, offices first then dates, with the form to add one."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     return await _list(request, None, {})
 
 
 async def create(request: web.Request) -> web.Response:
     """Add a place; on a mistake, the form comes back with what was typed and why."""
-    account = _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     form = _form(await request.post())
     try:
         await add_place(request.app[services_key].sessions, form, by=account.id)
@@ -110,7 +110,7 @@ async def create(request: web.Request) -> web.Response:
 
 async def edit_page(request: web.Request) -> web.Response:
     """One place in its form, to correct or delete it."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     place_id = _place_id(request)
     form = await get_place(request.app[services_key].sessions, place_id)
     return await _edit(request, place_id, form, {})
@@ -129,7 +129,7 @@ async def _edit(
 
 async def update(request: web.Request) -> web.Response:
     """Save a corrected place."""
-    account = _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     place_id = _place_id(request)
     form = _form(await request.post())
     try:
@@ -142,7 +142,7 @@ async def update(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     """Delete a place: the bot stops giving it at once."""
-    _allowed(request, CAMPAIGN_ROLES, NO_ACCESS)
+    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     await delete_place(request.app[services_key].sessions, _place_id(request))
     await flash(request, "Lieu supprimé.")
     raise web.HTTPSeeOther(_list_url(request))
