@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,7 +21,7 @@ from outreach_bot.core.events import EventBus
 from outreach_bot.core.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.sectors import ensure_default_sectors
 from outreach_bot.dialogue.engine import DialogueEngine
-from outreach_bot.domain.fields import match_commune
+from outreach_bot.domain.fields import load_communes_in_background
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.models import Base
@@ -138,8 +137,10 @@ async def open_services(
     """
     install_cipher(FieldCipher(resolve_secret(settings)))
     content = load_content(settings.content_dir)
-    # Load the commune index now, not while the first young person waits for an answer.
-    await asyncio.to_thread(match_commune, "")
+    # Build the commune index while the rest starts, not while the first young person waits
+    # for an answer; an answer that comes before it is ready waits for it. (`run --workers`
+    # builds it before forking, so the workers find it ready.)
+    load_communes_in_background()
     engine_ = DialogueEngine(content, threshold=settings.nlu_threshold)
     db = create_engine(
         settings.effective_database_url, statement_timeout=settings.db_statement_timeout

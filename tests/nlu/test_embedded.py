@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,7 @@ import numpy.typing as npt
 import pytest
 import scipy.sparse
 from scipy.special import softmax
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.nlu.data import Example, NluDataError, load_examples
@@ -18,6 +22,8 @@ from outreach_bot.nlu.embedded import (
     MAX_CLASSIFIED_CHARS,
     RULE_CONFIDENCE,
     EmbeddedNlu,
+    _char_wb_ngrams,
+    _word_ngrams,
 )
 from outreach_bot.nlu.normalization import expand, fold_accents
 from outreach_bot.nlu.safety import crisis_kind
@@ -143,6 +149,71 @@ def test_changed_data_is_retrained(data_dir: Path, tmp_path: Path) -> None:
     assert "thanks" in after.intents
     assert "thanks" not in before.intents
     assert len(list(cache.glob("embedded-*.pickle"))) == 2
+
+
+# Reads a model from the cache in a fresh interpreter, as `outreach-bot run` does, and says
+# what it answered and which heavy libraries that needed.
+SERVE_FROM_CACHE = """
+import json, sys
+from pathlib import Path
+from outreach_bot.nlu.embedded import EmbeddedNlu
+
+def no_training(*args, **kwargs):
+    raise AssertionError("retrained instead of reading the cache")
+
+EmbeddedNlu.train = no_training
+data, cache = Path(sys.argv[1]), Path(sys.argv[2])
+backend = EmbeddedNlu.from_path(data, cache_dir=cache, use_embeddings=False)
+print(json.dumps({
+    "predictions": [[p.intent, p.confidence] for p in backend.predict(sys.argv[3:])],
+    "heavy": sorted(m for m in ("sklearn", "scipy") if m in sys.modules),
+}))
+"""
+
+
+def test_serving_from_the_cache_imports_neither_scikit_learn_nor_scipy(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """A bot started on a trained cache answers as the trained model did, without 80 MB of SciPy.
+
+    The texts cover words, bigrams, one-letter words and unknown words, so the n-grams cut
+    without scikit-learn must be the ones it cut when training.
+    """
+    cache = tmp_path / "cache"
+    trained = EmbeddedNlu.from_path(data_dir, cache_dir=cache, use_embeddings=False)
+    texts = ["jcherche un taf stp", "un appart  pas cher !", "a", "", "ça va ? zzqx 42"]
+    result = subprocess.run(  # noqa: S603 - our own interpreter and script, test texts
+        [sys.executable, "-c", SERVE_FROM_CACHE, str(data_dir), str(cache), *texts],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    served = json.loads(result.stdout)
+    assert served["heavy"] == []
+    expected = trained.predict(texts)
+    assert [intent for intent, _ in served["predictions"]] == [p.intent for p in expected]
+    for (_, confidence), prediction in zip(served["predictions"], expected, strict=True):
+        assert confidence == pytest.approx(prediction.confidence, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jcherche un taf stp",
+        "a b c",
+        "  deux   espaces\tet tab ",
+        "l'appart, c'est 450€/mois ?!",
+        "ça-va être_ok 2024 x",
+        "",
+    ],
+)
+def test_ngrams_are_cut_as_scikit_learn_cuts_them(text: str) -> None:
+    """Serving cuts a message into the same word and character n-grams as training did."""
+    words = TfidfVectorizer(lowercase=False, ngram_range=(1, 2)).build_analyzer()
+    chars = TfidfVectorizer(lowercase=False, analyzer="char_wb", ngram_range=(2, 5))
+    assert _word_ngrams(text) == words(text)
+    assert _char_wb_ngrams(text) == chars.build_analyzer()(text)
 
 
 def test_a_corrupt_cache_file_is_replaced(data_dir: Path, tmp_path: Path) -> None:

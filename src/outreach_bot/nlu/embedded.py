@@ -11,7 +11,10 @@ hand-written safety net of :mod:`outreach_bot.nlu.safety` runs first and
 overrides the classifier for crisis and opt-out messages.
 
 The fitted model is cached on disk, keyed by a hash of the training files, so
-the bot starts instantly when ``nlu/data/`` has not changed.
+the bot starts instantly when ``nlu/data/`` has not changed. The cache holds plain
+vocabularies and numpy arrays, not scikit-learn objects: serving scores with
+them alone, so scikit-learn and SciPy (about 80 MB and a second of imports) are
+loaded only by a process that trains.
 """
 
 from __future__ import annotations
@@ -21,23 +24,18 @@ import hashlib
 import logging
 import os
 import pickle
+import re
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse
-import sklearn
-from scipy.optimize import minimize_scalar
-from scipy.special import log_softmax, softmax
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.svm import LinearSVC
 
 from outreach_bot.nlu.base import Prediction
 from outreach_bot.nlu.data import Example, NluDataError, data_files, load_examples
@@ -48,7 +46,7 @@ from outreach_bot.nlu.safety import crisis_kind, is_opt_out
 logger = logging.getLogger(__name__)
 
 # Bump when features, classifier or rules change, so cached models are rebuilt.
-MODEL_VERSION: Final = "3"
+MODEL_VERSION: Final = "4"
 DEFAULT_TRAINING_DATA: Final = Path("nlu/data")
 DEFAULT_CACHE_DIR: Final = Path("var/nlu-cache")
 # What the safety net's verdict is worth: above any fallback threshold, but not
@@ -77,20 +75,38 @@ _CALIBRATION_FOLDS: Final = 2
 _MIN_INTENTS: Final = 2
 _MIN_PER_CLASS: Final = 2
 _CACHE_FILES_KEPT: Final = 4
+# TfidfVectorizer's default token pattern; _LinearScorer tokenises as it does.
+_WORD_PATTERN: Final = re.compile(r"(?u)\b\w\w+\b")
+_WORD_NGRAMS: Final = (1, 2)
+_CHAR_NGRAMS: Final = (2, 5)
 
 
 @dataclass(frozen=True, slots=True)
 class _FittedModel:
-    """Everything learned from the data; pickled into the cache as one object."""
+    """Everything learned from the data; pickled into the cache as one object.
+
+    What serving needs is plain Python and numpy, so that reading the cache
+    imports neither scikit-learn nor SciPy. The scikit-learn objects themselves
+    are kept only in the process that trained (tests compare the quick scoring
+    with them) and are left out of the cache.
+    """
 
     fingerprint: str
-    words: Any  # TfidfVectorizer
-    chars: Any  # TfidfVectorizer
-    classifier: Any  # LinearSVC
+    word_vocabulary: dict[str, int]
+    word_idf: npt.NDArray[np.float64]
+    char_vocabulary: dict[str, int]
+    char_idf: npt.NDArray[np.float64]
+    # The SVM's coefficients, one column per intent, rows in feature order
+    # (words, characters, embedding); with two intents already made two columns.
+    weights: npt.NDArray[np.float64]
+    intercept: npt.NDArray[np.float64]
     temperature: float
     intents: tuple[str, ...]
     train_seconds: float
     n_examples: int
+    words: Any = None  # TfidfVectorizer, never cached
+    chars: Any = None  # TfidfVectorizer, never cached
+    classifier: Any = None  # LinearSVC, never cached
 
 
 class EmbeddedNlu:
@@ -145,6 +161,10 @@ class EmbeddedNlu:
         Raises:
             NluDataError: fewer than two intents, or an intent with one example.
         """
+        import scipy.sparse  # noqa: PLC0415 - training only: serving never imports SciPy
+        from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
+        from sklearn.svm import LinearSVC  # noqa: PLC0415
+
         chosen = (encoder or default_encoder()) if use_embeddings else None
         started = time.perf_counter()
         counts = Counter(example.intent for example in examples)
@@ -155,9 +175,9 @@ class EmbeddedNlu:
             raise NluDataError(f"these intents need at least two examples: {', '.join(scarce)}")
         texts = [example.text for example in examples]
         labels = [example.intent for example in examples]
-        words = TfidfVectorizer(lowercase=False, ngram_range=(1, 2), sublinear_tf=True)
+        words = TfidfVectorizer(lowercase=False, ngram_range=_WORD_NGRAMS, sublinear_tf=True)
         chars = TfidfVectorizer(
-            lowercase=False, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
+            lowercase=False, analyzer="char_wb", ngram_range=_CHAR_NGRAMS, sublinear_tf=True
         )
         expanded = [expand(text[:MAX_CLASSIFIED_CHARS]) for text in texts]
         folded = [fold_accents(text) for text in expanded]
@@ -169,8 +189,19 @@ class EmbeddedNlu:
         weights = _sample_weights(labels)
         temperature = _fit_temperature(features, labels, weights, folds=folds)
         classifier = LinearSVC(C=_SVM_C).fit(features, labels, sample_weight=weights)
+        coef = np.asarray(classifier.coef_, dtype=np.float64)
+        intercept = np.asarray(classifier.intercept_, dtype=np.float64)
+        if coef.shape[0] == 1:
+            # Two intents: scikit-learn keeps one score, for the second class.
+            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
         model = _FittedModel(
             fingerprint=fingerprint,
+            word_vocabulary={str(k): int(v) for k, v in words.vocabulary_.items()},
+            word_idf=np.asarray(words.idf_, dtype=np.float64),
+            char_vocabulary={str(k): int(v) for k, v in chars.vocabulary_.items()},
+            char_idf=np.asarray(chars.idf_, dtype=np.float64),
+            weights=np.ascontiguousarray(coef.T),
+            intercept=intercept,
             words=words,
             chars=chars,
             classifier=classifier,
@@ -263,8 +294,7 @@ class EmbeddedNlu:
                 for row, text in enumerate(expanded)
             ]
         )
-        probabilities: npt.NDArray[np.float64] = softmax(scores / self._model.temperature, axis=1)
-        return probabilities
+        return _softmax(scores / self._model.temperature)
 
 
 class _LinearScorer:
@@ -272,29 +302,29 @@ class _LinearScorer:
 
     scikit-learn's ``transform`` and ``decision_function`` check and convert
     their inputs on every call, which costs more than the work on one short
-    message (0.7 ms of TF-IDF alone). Here each n-gram of the message is looked
-    up in the vocabulary and weighted as ``TfidfVectorizer`` does (sublinear tf,
-    idf, L2 norm per block), and only the matching rows of the weight matrix
-    are summed. The result equals the SVM's ``decision_function`` (tests check it).
+    message (0.7 ms of TF-IDF alone), and importing scikit-learn costs 80 MB.
+    Here the message is cut into n-grams as ``TfidfVectorizer`` does (see
+    :func:`_word_ngrams` and :func:`_char_wb_ngrams`), each is looked up in the
+    vocabulary and weighted as it does (sublinear tf, idf, L2 norm per block),
+    and only the matching rows of the weight matrix are summed. The result
+    equals the SVM's ``decision_function`` (tests check it).
     """
 
     def __init__(self, model: _FittedModel) -> None:
-        coef = np.asarray(model.classifier.coef_, dtype=np.float64)
-        intercept = np.asarray(model.classifier.intercept_, dtype=np.float64)
-        if coef.shape[0] == 1:
-            # Two intents: scikit-learn keeps one score, for the second class.
-            coef, intercept = np.vstack([-coef, coef]), np.concatenate([-intercept, intercept])
-        weights = np.ascontiguousarray(coef.T)
-        self._intercept = intercept
+        weights = model.weights
+        self._intercept = model.intercept
         self._blocks: list[_TfidfBlock] = []
         offset = 0
-        for vectorizer in (model.words, model.chars):
-            size = len(vectorizer.vocabulary_)
+        for analyzer, vocabulary, idf in (
+            (_word_ngrams, model.word_vocabulary, model.word_idf),
+            (_char_wb_ngrams, model.char_vocabulary, model.char_idf),
+        ):
+            size = len(vocabulary)
             self._blocks.append(
                 _TfidfBlock(
-                    analyzer=vectorizer.build_analyzer(),
-                    vocabulary=vectorizer.vocabulary_,
-                    idf=np.asarray(vectorizer.idf_, dtype=np.float64),
+                    analyzer=analyzer,
+                    vocabulary=vocabulary,
+                    idf=idf,
                     weights=weights[offset : offset + size],
                 )
             )
@@ -336,6 +366,41 @@ class _TfidfBlock:
     weights: npt.NDArray[np.float64]
 
 
+def _word_ngrams(text: str) -> list[str]:
+    """Word uni- and bigrams, as ``TfidfVectorizer(lowercase=False, ngram_range=(1, 2))``."""
+    tokens = _WORD_PATTERN.findall(text)
+    low, high = _WORD_NGRAMS
+    return [
+        " ".join(tokens[start : start + n])
+        for n in range(low, high + 1)
+        for start in range(len(tokens) - n + 1)
+    ]
+
+
+def _char_wb_ngrams(text: str) -> list[str]:
+    """Character 2-5-grams inside space-padded words, as ``analyzer="char_wb"`` makes them.
+
+    A word shorter than an n-gram gives itself, padded, once.
+    """
+    low, high = _CHAR_NGRAMS
+    grams: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        for n in range(low, high + 1):
+            if len(padded) <= n:
+                grams.append(padded)
+                break
+            grams.extend(padded[start : start + n] for start in range(len(padded) - n + 1))
+    return grams
+
+
+def _softmax(scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Row-wise softmax, shifted by each row's maximum so that exp cannot overflow."""
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    result: npt.NDArray[np.float64] = shifted / shifted.sum(axis=1, keepdims=True)
+    return result
+
+
 def _class_scores(decision: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Return one column per class; scikit-learn gives a single column for two classes."""
     if decision.ndim == 1:
@@ -356,6 +421,11 @@ def _fit_temperature(
     Scores of examples the model was trained on are overconfident, so the
     temperature is fitted on cross-validated scores (minimum log-loss).
     """
+    from scipy.optimize import minimize_scalar  # noqa: PLC0415 - training only
+    from scipy.special import log_softmax  # noqa: PLC0415
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict  # noqa: PLC0415
+    from sklearn.svm import LinearSVC  # noqa: PLC0415
+
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
     held_out = _class_scores(
         cross_val_predict(
@@ -392,7 +462,8 @@ def training_fingerprint(path: Path, *, encoder: SentenceEncoder | None) -> str:
     """
     digest = hashlib.sha256()
     encoder_identity = encoder.identity if encoder is not None else "none"
-    for part in (MODEL_VERSION, sklearn.__version__, encoder_identity):
+    # The version from the package metadata: importing scikit-learn costs 80 MB.
+    for part in (MODEL_VERSION, version("scikit-learn"), encoder_identity):
         digest.update(part.encode() + b"\0")
     root = path if path.is_dir() else path.parent
     for file in data_files(path):
@@ -431,7 +502,9 @@ def _write_cache(cache_dir: Path, model: _FittedModel) -> None:
         # Write then rename, so a concurrent reader never sees half a file.
         handle, temporary = tempfile.mkstemp(dir=cache_dir, suffix=".tmp")
         with os.fdopen(handle, "wb") as stream:
-            pickle.dump(model, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            # Without the scikit-learn objects, so that reading it never imports them.
+            lean = replace(model, words=None, chars=None, classifier=None)
+            pickle.dump(lean, stream, protocol=pickle.HIGHEST_PROTOCOL)
         Path(temporary).replace(target)
         _prune_cache(cache_dir, keep=target)
     except OSError:

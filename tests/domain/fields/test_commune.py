@@ -1,8 +1,17 @@
 """Communes are found from a name or a postal code, with suggestions when in doubt."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
-from outreach_bot.domain.fields import Commune, CommuneMatch, commune_by_insee, match_commune
+from outreach_bot.domain.fields import (
+    Commune,
+    CommuneMatch,
+    commune_by_insee,
+    load_communes_in_background,
+    match_commune,
+)
+from outreach_bot.domain.fields import commune as commune_module
 
 VERDUN = "55545"
 VERDUN_ARIEGE = "09328"
@@ -235,3 +244,18 @@ def test_a_stored_insee_code_gives_the_commune_back(code, name):
 def test_an_unknown_insee_code_gives_none(code):
     """A code that is no current commune gives nothing."""
     assert commune_by_insee(code) is None
+
+
+def test_an_answer_during_the_background_build_waits_for_it() -> None:
+    """At start-up the index builds in the background; an answer arriving meanwhile gets the
+    right commune, from the same single index (not a second build of its own)."""
+    commune_module._build_index.cache_clear()
+    builder = load_communes_in_background()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        matches = list(pool.map(match_commune, ["Verdun", "verdun", "55100 Verdun"]))
+    builder.join(timeout=30)
+    assert not builder.is_alive()
+    found = [match.commune for match in matches]
+    assert [commune.insee if commune else None for commune in found] == [VERDUN] * 3
+    assert all(commune is found[0] for commune in found)
+    assert commune_by_insee(VERDUN) is found[0]

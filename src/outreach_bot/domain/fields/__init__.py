@@ -10,6 +10,7 @@ from outreach_bot.domain.fields.commune import (
     CommuneMatch,
     commune_by_insee,
     find_commune_in,
+    load_communes_in_background,
     match_commune,
 )
 from outreach_bot.domain.fields.name import MAX_NAME_LENGTH, parse_first_name
@@ -23,6 +24,7 @@ __all__ = [
     "find_commune_in",
     "is_french_mobile",
     "is_mobile",
+    "load_communes_in_background",
     "match_commune",
     "parse_age",
     "parse_first_name",

@@ -4,7 +4,7 @@ The commune decides which sector's counsellors see a lead, so a name is accepted
 when it designates one commune without doubt; otherwise the dialogue gets suggestions to offer
 ("tu veux dire… ?"). The list is the packaged extract of Etalab's npm package
 ``@etalab/decoupage-administratif`` (see ``COMMUNES_SOURCE.md`` and ``scripts/build_communes.py``),
-read once on first use.
+read once per process: on first use, or ahead of it by :func:`load_communes_in_background`.
 
 Matching, in order:
 
@@ -29,6 +29,7 @@ import functools
 import gzip
 import json
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -39,7 +40,14 @@ from typing import Final
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["Commune", "CommuneMatch", "commune_by_insee", "find_commune_in", "match_commune"]
+__all__ = [
+    "Commune",
+    "CommuneMatch",
+    "commune_by_insee",
+    "find_commune_in",
+    "load_communes_in_background",
+    "match_commune",
+]
 
 DATA_FILE: Final = "communes.json.gz"
 DEFAULT_PREFERRED_DEPARTMENTS: Final = ("55",)
@@ -347,8 +355,30 @@ def _key(name: str) -> str:
     return _name_key(_words(name))
 
 
-@functools.cache
+# Held while the index is built, so that a caller arriving meanwhile waits for that build
+# instead of starting a second one.
+_INDEX_LOCK: Final = threading.Lock()
+
+
+def load_communes_in_background() -> threading.Thread:
+    """Start building the commune index in a thread, so that start-up need not wait for it.
+
+    Building takes 0.6 to 1 s. A commune answer that arrives before it is done waits for it
+    (:func:`_index`), so an early answer is slower, never wrong.
+    """
+    thread = threading.Thread(target=_index, name="commune-index", daemon=True)
+    thread.start()
+    return thread
+
+
 def _index() -> _Index:
+    """The index of every commune, built on the first call; later calls wait for that build."""
+    with _INDEX_LOCK:
+        return _build_index()
+
+
+@functools.cache
+def _build_index() -> _Index:
     """Load the packaged list once per process (a few tenths of a second, 35,000 communes)."""
     raw = resources.files("outreach_bot.domain.fields").joinpath(DATA_FILE).read_bytes()
     data = json.loads(gzip.decompress(raw))
