@@ -336,3 +336,39 @@ async def test_an_erasure_is_flagged_for_the_web_chat(client, services: Services
     assert "effacé" in chat.text()
     async with services.sessions() as session:
         assert await session.scalar(select(func.count(Conversation.id))) == 0
+
+
+async def test_a_resent_message_is_kept_once_and_answered_the_same(
+    client, services: Services
+) -> None:
+    """The web chat resends a message whose answer was lost: stored once, same answer again."""
+    body = {
+        "sender": "resend-1",
+        "message": "je cherche du boulot",
+        "metadata": {"message_id": "web-1"},
+    }
+    first = await client.post("/webhooks/rest/webhook", json=body)
+    again = await client.post("/webhooks/rest/webhook", json=body)
+    assert first.status == again.status == 200
+    said = [reply["text"] for reply in await first.json()]
+    assert said[0] == services.content.answers["find_job"].text.fr
+    assert [reply["text"] for reply in await again.json()] == said
+    async with services.sessions() as session:
+        texts = list(await session.scalars(select(Message.text).order_by(Message.id)))
+    assert texts.count("je cherche du boulot") == 1
+    assert texts.count(said[0]) == 1
+
+    later = {**body, "message": "et une formation", "metadata": {"message_id": "web-2"}}
+    answer = await (await client.post("/webhooks/rest/webhook", json=later)).json()
+    assert answer[0]["text"] == services.content.answers["find_training"].text.fr
+
+
+@pytest.mark.parametrize("message_id", ["", "x" * 101, 7, None])
+async def test_a_message_id_that_is_not_short_text_is_refused(client, message_id: object) -> None:
+    """``metadata.message_id`` is optional; when given it must be 1 to 100 characters."""
+    metadata = {} if message_id is None else {"message_id": message_id}
+    response = await client.post(
+        "/webhooks/rest/webhook",
+        json={"sender": "resend-2", "message": "salut", "metadata": metadata},
+    )
+    assert response.status == (200 if message_id is None else 400)

@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "rest"
 MAX_SENDER_LENGTH = 128
+MAX_MESSAGE_ID_LENGTH = 100
+"""``metadata.message_id``: a client's own id for a message, so that a resend (the web chat
+after a lost answer) is stored once and answered with what was already said."""
 
 
 class RestBody(BaseModel):
@@ -64,10 +67,19 @@ async def on_message(request: web.Request) -> web.Response:
         return json_error(400, "sender: must be 1 to 128 characters")
     if "\x00" in body.message:
         return json_error(400, "message: must be text")
+    message_id = body.metadata.get("message_id")
+    if message_id is not None and (
+        not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
+    ):
+        return json_error(400, "metadata.message_id: must be 1 to 100 characters")
     services = request.app[services_key]
     result = await services.conversations.handle_inbound(
         InboundMessage(
-            channel=CHANNEL, sender_id=sender, text=body.message, metadata=body.metadata
+            channel=CHANNEL,
+            sender_id=sender,
+            text=body.message,
+            message_id=message_id,
+            metadata=body.metadata,
         )
     )
     return web.json_response(render(sender, result.replies, erased=result.erased))

@@ -154,7 +154,8 @@ class ConversationService:
                 logger.info(
                     "duplicate inbound %s on conversation %s", message.message_id, conversation.id
                 )
-                return InboundResult(conversation.id, [], duplicate=True), []
+                replies = await _replies_already_given(session, conversation.id, message)
+                return InboundResult(conversation.id, replies, duplicate=True), []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
             # Where to meet the team changes every week: read it only when it may be asked.
@@ -398,6 +399,38 @@ class ConversationService:
                     now=now,
                 )
             )
+
+
+async def _replies_already_given(
+    session: AsyncSession, conversation_id: int, message: InboundMessage
+) -> list[Reply]:
+    """What the bot answered the first time ``message`` came, to answer its resend the same.
+
+    A channel that delivers through the outbox (Telegram, SMS) ignores these: its replies are
+    already queued. A channel that answers in the HTTP response (REST, the web chat) lost the
+    first answer with the connection, so it gets the texts again; the buttons are not stored.
+    """
+    first = (
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.INBOUND,
+            Message.channel_message_id == message.message_id,
+        )
+        .scalar_subquery()
+    )
+    following = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.id > first)
+        .order_by(Message.id)
+    )
+    replies: list[Reply] = []
+    for row in following:
+        if row.direction == Direction.INBOUND:
+            break
+        if row.author == Author.BOT and row.text:
+            replies.append(Reply(row.text))
+    return replies
 
 
 def _message_row(

@@ -41,7 +41,7 @@
   var retryTimer = null;
 
   function fresh() {
-    return { sender: newSender(), lines: [], buttons: [], after: 0, queue: [] };
+    return { sender: newSender(), lines: [], buttons: [], after: 0, queue: [], sent: 0 };
   }
 
   function load() {
@@ -53,6 +53,7 @@
         saved.buttons = saved.buttons instanceof Array ? saved.buttons : [];
         saved.after = saved.after || 0;
         saved.queue = saved.queue instanceof Array ? saved.queue : [];
+        saved.sent = saved.sent || 0;
         return saved;
       }
     } catch (e) { /* unreadable: start afresh */ }
@@ -195,14 +196,18 @@
     setTyping(true);
     var message = state.queue[0];
     var sender = state.sender;
+    /* The message's number in this conversation: if an answer is lost on the way back and the
+       message goes again, the server recognises it, keeps it once and repeats its answer. */
+    var id = "web-" + (state.sent + 1);
     fetch(endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: message })
+      body: JSON.stringify({ sender: sender, message: message, metadata: { message_id: id } })
     }).then(function (response) {
       if (response.status >= 400 && response.status < 500) {
         /* The server will never take this one (too long, malformed): say so, go on. */
         state.queue.shift();
+        state.sent += 1;
         save();
         addLine("error", root.getAttribute("data-not-sent"));
         return true;
@@ -210,6 +215,7 @@
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json().then(function (replies) {
         state.queue.shift();
+        state.sent += 1;
         if (retryNotice) { retryNotice.remove(); retryNotice = null; }
         answered(replies instanceof Array ? replies : []);
         return true;
