@@ -74,7 +74,9 @@ async def test_a_lead_form_turn_costs_no_more_than_a_chat_turn(client, services:
     assert seen.commits == 1
 
 
-async def test_a_resent_message_is_recognised_in_one_read_and_answered_again(services: Services) -> None:
+async def test_a_resent_message_is_recognised_in_one_read_and_answered_again(
+    services: Services,
+) -> None:
     """A redelivery (same message id) is known from the one read; a second reads the answers
     already given, for a REST client that lost them."""
     message = InboundMessage(channel="rest", sender_id="young-9", text="salut", message_id="m-1")
