@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -35,6 +35,9 @@ def json_error(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
+_PARSED_BODY: Final = web.RequestKey("parsed_json_body", object)
+
+
 async def read_json(request: web.Request) -> Any:
     """The request's JSON body; every route that takes JSON reads it here.
 
@@ -42,8 +45,13 @@ async def read_json(request: web.Request) -> Any:
         InvalidInputError: the body is not UTF-8 JSON, nests too deep or holds a number too
             long to convert; :func:`error_middleware` answers it with a 400. Lone surrogates
             in strings come back as U+FFFD (see :mod:`outreach_bot.domain.json_text`).
+
+    The parsed body is kept on the request: the rate limiter reads the sender before the
+    handler reads the message, and a message is parsed once.
     """
-    return parse_json(await request.read())
+    if _PARSED_BODY not in request:
+        request[_PARSED_BODY] = parse_json(await request.read())
+    return request[_PARSED_BODY]
 
 
 class ClientErrorLogFilter(logging.Filter):

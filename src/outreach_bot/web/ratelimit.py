@@ -27,8 +27,7 @@ from aiohttp.typedefs import Middleware
 
 from outreach_bot.config import Settings, proxy_networks
 from outreach_bot.domain.errors import InvalidInputError
-from outreach_bot.domain.json_text import parse_json
-from outreach_bot.web.errors import json_error
+from outreach_bot.web.errors import json_error, read_json
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -132,7 +131,7 @@ async def _sender(request: web.Request) -> str | None:
     """The sender id of a chat message, if the body names one (the handler judges the rest)."""
     if request.content_type == "application/json":
         try:
-            data = parse_json(await request.read())
+            data = await read_json(request)
         except InvalidInputError:
             return None
         sender = data.get("sender") if isinstance(data, dict) else None
