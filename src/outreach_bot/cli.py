@@ -253,9 +253,9 @@ def _preload(settings: Settings) -> Any:
 
 
 def _upgrade(settings: Settings) -> None:
-    from outreach_bot.storage.migrate import upgrade  # noqa: PLC0415 - alembic is slow to import
+    from outreach_bot.storage.migrate import upgrade_if_needed  # noqa: PLC0415
 
-    upgrade(settings.effective_database_url)
+    upgrade_if_needed(settings.effective_database_url)
 
 
 def _check_field(kind: str, today: date | None) -> int:

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from alembic import command
 
-from outreach_bot.storage.migrate import alembic_config, upgrade
+from outreach_bot.storage.migrate import (
+    HEAD_REVISION,
+    alembic_config,
+    current_revision,
+    upgrade,
+    upgrade_if_needed,
+)
 
 
 def _upgrade_and_check(url: str) -> None:
@@ -26,6 +32,26 @@ def test_upgrade_twice_is_harmless(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'again.db'}"
     upgrade(url)
     _upgrade_and_check(url)
+
+
+def test_head_revision_is_the_newest_migration(tmp_path: Path) -> None:
+    """The revision that lets a start skip Alembic is the last one written (bump it with each)."""
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(f"sqlite+aiosqlite:///{tmp_path / 'unused.db'}")
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_a_start_upgrades_only_a_database_that_needs_it(tmp_path: Path) -> None:
+    """A new or older database is upgraded at start; one already at the head is left alone."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'older.db'}"
+    assert asyncio.run(current_revision(url)) is None
+    upgrade(url, "0006")
+    assert asyncio.run(current_revision(url)) == "0006"
+    assert upgrade_if_needed(url) is True
+    assert asyncio.run(current_revision(url)) == HEAD_REVISION
+    command.check(alembic_config(url))
+    assert upgrade_if_needed(url) is False
 
 
 @pytest.mark.postgres

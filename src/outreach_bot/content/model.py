@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from outreach_bot.domain.intents import INTENTS
+from outreach_bot.yaml_files import safe_load
 
 LOCALES: Final = ("fr", "en")
 
@@ -320,7 +321,7 @@ class Content(BaseModel):
 def _read_yaml(path: Path) -> Any:
     try:
         with path.open(encoding="utf-8") as stream:
-            return yaml.safe_load(stream)
+            return safe_load(stream)
     except FileNotFoundError as error:
         raise ContentError(f"{path.name}: file is missing") from error
     except yaml.YAMLError as error:

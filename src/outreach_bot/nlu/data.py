@@ -16,6 +16,8 @@ from typing import Final, NamedTuple
 
 import yaml
 
+from outreach_bot.yaml_files import safe_load
+
 logger = logging.getLogger(__name__)
 
 YAML_SUFFIXES: Final = (".yml", ".yaml")
@@ -83,7 +85,7 @@ def load_examples(path: Path) -> list[Example]:
 
 def _load_file(file: Path) -> list[Example]:
     try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+        document = safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
         raise NluDataError(f"{file}: not valid YAML ({error})") from error
     except UnicodeDecodeError as error:

@@ -231,14 +231,15 @@ class EmbeddedNlu:
 
         Args:
             path: a Rasa NLU YAML file or a folder of them.
-            cache_dir: where fitted models are kept; ``None`` disables the cache.
+            cache_dir: where fitted models are kept, and the sentence encoder's weights
+                ready to be mapped; ``None`` disables the cache.
             encoder: see :meth:`train`.
             use_embeddings: see :meth:`train`.
 
         Raises:
             NluDataError: the data cannot be read or cannot train a model.
         """
-        chosen = (encoder or default_encoder()) if use_embeddings else None
+        chosen = (encoder or default_encoder(cache_dir)) if use_embeddings else None
         fingerprint = training_fingerprint(path, encoder=chosen)
         if cache_dir is not None:
             cached = _read_cache(cache_dir, fingerprint)
