@@ -13,17 +13,25 @@ How to refresh (needs ``npm`` on the PATH and access to the npm registry)::
 
 The script runs ``npm pack @etalab/decoupage-administratif@VERSION`` in a temporary directory,
 reads ``package/data/communes.json`` from the tarball, and rewrites both
-``src/outreach_bot/domain/fields/communes.json.gz`` and ``COMMUNES_SOURCE.md`` next to it. To work
+``src/outreach_bot/domain/fields/communes.tsv.gz`` and ``COMMUNES_SOURCE.md`` next to it. To work
 offline from a tarball or an unpacked package you already have, pass ``--from PATH`` (a ``.tgz``
 or the directory that holds ``data/communes.json``).
 
-What is kept: communes of type ``commune-actuelle`` only, each as
-``[insee, name, department, arrondissement or null, population, [postal codes]]``, sorted by INSEE
-code; plus, under ``former``, the names of delegated and associated communes (``commune-deleguee``,
-``commune-associee``) with the INSEE code of the current commune they now belong to, because
-people in merged villages still give the old name; and, under ``departments``, each department's
-``[code, name]`` from ``data/departements.json``, so that "Verdun (Meuse)" can be read. The gzip
-header carries no timestamp, so the same input always gives the same bytes.
+What is kept: communes of type ``commune-actuelle`` only, sorted by INSEE code, each with its
+INSEE code, name, department, arrondissement (if any), population and postal codes; the names of
+delegated and associated communes (``commune-deleguee``, ``commune-associee``) with the INSEE code
+of the current commune they now belong to, because people in merged villages still give the old
+name; and each department's code and name from ``data/departements.json``, so that
+"Verdun (Meuse)" can be read.
+
+The file is UTF-8 text, gzipped, written column by column so that the bot reads it a column at
+a time instead of parsing 35,000 JSON lists (see ``_build_index`` in the commune parser): each
+line is a field name, then a tab, then that field's values for every row, separated
+by tabs. The lines are ``source``; ``insee``, ``name``, ``department``, ``arrondissement`` (empty
+when none), ``population`` and ``postal_codes`` (a commune's codes separated by spaces), the
+n-th value of each being the n-th commune; ``former_name`` and ``former_insee``; and
+``department_code`` and ``department_name``. The gzip header carries no timestamp, so the same
+input always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from typing import Any
 
 PACKAGE = "@etalab/decoupage-administratif"
 TARGET_DIR = Path(__file__).resolve().parent.parent / "src" / "outreach_bot" / "domain" / "fields"
-DATA_FILE = TARGET_DIR / "communes.json.gz"
+DATA_FILE = TARGET_DIR / "communes.tsv.gz"
 SOURCE_FILE = TARGET_DIR / "COMMUNES_SOURCE.md"
 
 
@@ -75,7 +83,9 @@ def build(package_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
                 record["code"],
                 record["nom"],
                 record["departement"],
-                record.get("arrondissement"),
+                # Mayotte's communes have no arrondissement, written "" upstream: none, as
+                # for the overseas collectivities, whose records have no such field.
+                record.get("arrondissement") or None,
                 int(record.get("population", 0)),
                 sorted(record.get("codesPostaux", [])),
             ]
@@ -107,11 +117,36 @@ def build(package_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, metadata
 
 
+def encode(data: dict[str, Any]) -> bytes:
+    """Lay ``data`` out as the packaged file's columns (see the module docstring)."""
+    communes = data["communes"]
+    columns = {
+        "source": [data["source"]],
+        "insee": [row[0] for row in communes],
+        "name": [row[1] for row in communes],
+        "department": [row[2] for row in communes],
+        "arrondissement": [row[3] or "" for row in communes],
+        "population": [str(row[4]) for row in communes],
+        "postal_codes": [" ".join(row[5]) for row in communes],
+        "former_name": [name for name, _ in data["former"]],
+        "former_insee": [insee for _, insee in data["former"]],
+        "department_code": [code for code, _ in data["departments"]],
+        "department_name": [name for _, name in data["departments"]],
+    }
+    lines = []
+    for field, values in columns.items():
+        for value in values:
+            # The reader splits on these; no official name holds one, but say so if one ever does.
+            if "\t" in value or "\n" in value:
+                raise ValueError(f"{field}: {value!r} cannot be written as a column value")
+        lines.append("\t".join([field, *values]) + "\n")
+    return "".join(lines).encode("utf-8")
+
+
 def write(data: dict[str, Any], metadata: dict[str, Any]) -> None:
     """Write the gzipped extract and its provenance note."""
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     with DATA_FILE.open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as zipped:
-        zipped.write(payload)
+        zipped.write(encode(data))
     today = dt.datetime.now(dt.UTC).date().isoformat()
     SOURCE_FILE.write_text(
         SOURCE_TEMPLATE.format(
@@ -128,7 +163,7 @@ def write(data: dict[str, Any], metadata: dict[str, Any]) -> None:
 
 
 SOURCE_TEMPLATE = """\
-# Source of `communes.json.gz`
+# Source of `communes.tsv.gz`
 
 - **Data**: the official list of French communes, from the npm package
   [`{package}`](https://www.npmjs.com/package/{package}) version **{version}**
@@ -142,10 +177,12 @@ SOURCE_TEMPLATE = """\
   version {version}".
 - **Extracted on**: {date} by `scripts/build_communes.py` (run it again to refresh; its docstring
   says how).
-- **Content**: {communes} current communes (`commune-actuelle`) as
-  `[insee, name, department, arrondissement, population, postal_codes]`, and {former} former
-  names (delegated or associated communes) pointing to the current commune's INSEE code; and
-  the {departments} departments as `[code, name]` (from `data/departements.json`).
+- **Content**: {communes} current communes (`commune-actuelle`) with their INSEE code, name,
+  department, arrondissement, population and postal codes; {former} former names (delegated or
+  associated communes) with the INSEE code of the current commune; and the {departments}
+  departments' codes and names (from `data/departements.json`). The file is gzipped text, one
+  line per field (`insee`, `name`, ...), tab-separated values, the n-th value of each commune
+  line being the n-th commune; the script's docstring describes it.
 """
 
 

@@ -1,6 +1,8 @@
 """Communes are found from a name or a postal code, with suggestions when in doubt."""
 
+import gzip
 from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
 
 import pytest
 
@@ -259,3 +261,61 @@ def test_an_answer_during_the_background_build_waits_for_it() -> None:
     assert [commune.insee if commune else None for commune in found] == [VERDUN] * 3
     assert all(commune is found[0] for commune in found)
     assert commune_by_insee(VERDUN) is found[0]
+
+
+def read_packaged_columns() -> dict[str, list[str]]:
+    """The packaged file read plainly: one line per field, its values separated by tabs."""
+    data = resources.files("outreach_bot.domain.fields").joinpath(commune_module.DATA_FILE)
+    lines = gzip.decompress(data.read_bytes()).decode("utf-8").splitlines()
+    return {name: values for name, *values in (line.split("\t") for line in lines)}
+
+
+def test_every_packaged_commune_is_found_whole_by_its_insee_code():
+    """Each of the 35,000 communes comes back from its code with all its fields as packaged."""
+    columns = read_packaged_columns()
+    rows = zip(
+        *(columns[field] for field in ("insee", "name", "department", "arrondissement")),
+        columns["population"],
+        columns["postal_codes"],
+        strict=True,
+    )
+    expected = [
+        Commune(
+            insee, name, department, tuple(codes.split()), int(population), arrondissement or None
+        )
+        for insee, name, department, arrondissement, population, codes in rows
+    ]
+    assert len(expected) > 34_000
+    assert [commune_by_insee(commune.insee) for commune in expected] == expected
+
+
+def test_every_packaged_name_leads_to_its_commune():
+    """Every official name, and every former name of a merged commune, leads to its commune
+    once read as a typed answer is (the index normalises all the names in one pass)."""
+    columns = read_packaged_columns()
+    index = commune_module._index()
+    tables = {"name": index.by_name, "former_name": index.by_former_name}
+    lost = [
+        (name, insee)
+        for field, table in tables.items()
+        for name, insee in zip(
+            columns[field], columns[field.replace("name", "insee")], strict=True
+        )
+        if insee not in codes(index.find(table, commune_module._key(name)))
+    ]
+    assert lost == []
+
+
+@pytest.mark.parametrize(
+    ("code", "postal_codes", "arrondissement"),
+    [
+        ("97601", ("97630",), None),  # Mayotte: no arrondissement (written "" upstream)
+        ("97502", ("97500",), None),  # Saint-Pierre-et-Miquelon: no arrondissement at all
+        (AJACCIO, ("20000", "20090", "20167"), "2A1"),
+    ],
+)
+def test_a_commune_keeps_its_postal_codes_and_arrondissement(code, postal_codes, arrondissement):
+    """Several postal codes stay in order; a commune without arrondissement has None."""
+    commune = commune_by_insee(code)
+    assert commune is not None
+    assert (commune.postal_codes, commune.arrondissement) == (postal_codes, arrondissement)
