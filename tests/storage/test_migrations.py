@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from alembic.script import ScriptDirectory
 
-from outreach_bot.storage.migrate import alembic_config, upgrade
+from outreach_bot.storage.migrate import alembic_config, head_revisions, upgrade
 
 
 def _upgrade_and_check(url: str) -> None:
@@ -28,13 +29,29 @@ def test_upgrade_twice_is_harmless(tmp_path: Path) -> None:
     _upgrade_and_check(url)
 
 
+def test_newest_revision_is_read_from_the_scripts_as_alembic_reads_it(tmp_path: Path) -> None:
+    """``run`` skips Alembic when the database is at this revision, so it must be the head."""
+    scripts = ScriptDirectory.from_config(alembic_config(f"sqlite:///{tmp_path / 'x.db'}"))
+    assert head_revisions() == set(scripts.get_heads())
+    assert head_revisions()
+
+
+def test_a_database_one_migration_behind_is_upgraded(tmp_path: Path) -> None:
+    """The check that skips an up-to-date database does not skip one that is behind."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'behind.db'}"
+    upgrade(url)
+    command.downgrade(alembic_config(url), "-1")
+    _upgrade_and_check(url)
+
+
 @pytest.mark.postgres
 async def test_migrations_match_models_on_postgresql(postgres_url: str) -> None:
-    """The same migrations work on PostgreSQL."""
+    """The same migrations work on PostgreSQL, and a second upgrade changes nothing."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    await asyncio.to_thread(_upgrade_and_check, postgres_url)
+    await asyncio.to_thread(upgrade, postgres_url)
+    await asyncio.to_thread(_upgrade_and_check, postgres_url)  # the second finds it up to date
     engine = create_async_engine(postgres_url)
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA public CASCADE"))
