@@ -429,10 +429,10 @@ async def _run(
 
 async def _announce(settings: Settings, services: Any, host: str, port: int) -> None:
     """What the person who started the server needs to see (printed by one worker only)."""
-    from outreach_bot.channels import telegram  # noqa: PLC0415
+    from outreach_bot.channels.telegram_mode import describe  # noqa: PLC0415
 
     print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
-    print(telegram.describe(settings), flush=True)
+    print(describe(settings), flush=True)
     print(
         f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
         """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",

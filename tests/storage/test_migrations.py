@@ -56,11 +56,12 @@ def test_a_start_upgrades_only_a_database_that_needs_it(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 async def test_migrations_match_models_on_postgresql(postgres_url: str) -> None:
-    """The same migrations work on PostgreSQL."""
+    """The same migrations work on PostgreSQL, and a start then finds nothing to apply."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
     await asyncio.to_thread(_upgrade_and_check, postgres_url)
+    assert await asyncio.to_thread(upgrade_if_needed, postgres_url) is False
     engine = create_async_engine(postgres_url)
     async with engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA public CASCADE"))

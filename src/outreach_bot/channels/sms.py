@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from aiohttp import web
 
 from outreach_bot.app import Services
 from outreach_bot.channels.base import Delivery, SendCancelledError, SendResult
-from outreach_bot.channels.sms_gateway import GatewayTransport, GatewayWebhook
 from outreach_bot.channels.sms_text import count_segments, render_reply
-from outreach_bot.channels.sms_twilio import STATUS_PATH, TwilioTransport, TwilioWebhook
 from outreach_bot.config import Settings, SmsProvider
 from outreach_bot.content import Content
-from outreach_bot.core.sms_policy import DailyLimit, QuietHours, SmsInbox
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields import is_french_mobile
+
+if TYPE_CHECKING:
+    from outreach_bot.core.sms_policy import DailyLimit
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +163,14 @@ def setup(app: web.Application, services: Services) -> None:
     if settings.sms_provider is None:
         logger.info("SMS channel off: OUTREACH_SMS_PROVIDER is not set")
         return
+    # Imported here so a server without SMS loads neither the providers' modules (Twilio's
+    # SDK) nor the holiday calendar of the quiet hours.
+    from outreach_bot.core.sms_policy import (  # noqa: PLC0415 - only when SMS is on
+        DailyLimit,
+        QuietHours,
+        SmsInbox,
+    )
+
     limit = DailyLimit(
         sessions=services.sessions,
         events=services.events,
@@ -172,6 +180,12 @@ def setup(app: web.Application, services: Services) -> None:
     inbox = SmsInbox(conversations=services.conversations, sessions=services.sessions, limit=limit)
     transport: SmsTransport
     if settings.sms_provider is SmsProvider.TWILIO:
+        from outreach_bot.channels.sms_twilio import (  # noqa: PLC0415 - only for Twilio
+            STATUS_PATH,
+            TwilioTransport,
+            TwilioWebhook,
+        )
+
         _require(settings, "twilio_account_sid", "twilio_auth_token")
         sender = settings.twilio_from or settings.sms_number
         if not sender:
@@ -187,6 +201,11 @@ def setup(app: web.Application, services: Services) -> None:
             auth_token=settings.twilio_auth_token, public_url=_public(settings), inbox=inbox
         ).add_routes(app)
     else:
+        from outreach_bot.channels.sms_gateway import (  # noqa: PLC0415 - only for the gateway
+            GatewayTransport,
+            GatewayWebhook,
+        )
+
         _require(settings, "smsgateway_login", "smsgateway_password", "smsgateway_signing_key")
         transport = GatewayTransport(
             base_url=str(settings.smsgateway_url),

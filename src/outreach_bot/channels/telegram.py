@@ -34,7 +34,6 @@ import hmac
 import logging
 import re
 from collections.abc import AsyncIterator
-from enum import StrEnum
 from typing import Any, Final
 
 from aiohttp import web
@@ -48,6 +47,12 @@ from outreach_bot.channels.base import (
     InboundMessage,
     PermanentFailureError,
     TemporaryFailureError,
+)
+from outreach_bot.channels.telegram_mode import (
+    WEBHOOK_PATH,
+    UpdateMode,
+    update_mode,
+    webhook_url,
 )
 from outreach_bot.channels.telegram_outbound import (
     CHANNEL,
@@ -66,7 +71,6 @@ from outreach_bot.web.errors import json_error, read_json
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_PATH: Final = "/webhooks/telegram"
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 ALLOWED_UPDATES: Final = (UpdateType.MESSAGE, UpdateType.CALLBACK_QUERY)
 """Edited messages, channel posts and the rest are never asked for."""
@@ -95,28 +99,6 @@ class TelegramSetupError(OutreachError):
     """Telegram refused our configuration at start-up (wrong token, refused webhook URL)."""
 
 
-class UpdateMode(StrEnum):
-    """How updates reach us."""
-
-    POLLING = "polling"
-    WEBHOOK = "webhook"
-
-
-def update_mode(settings: Settings) -> UpdateMode | None:
-    """Webhook when the public URL is https (or forced), polling otherwise, None without token."""
-    if not settings.telegram_token:
-        return None
-    webhook = settings.telegram_webhook
-    if webhook is None:
-        webhook = settings.public_url.scheme == "https"
-    return UpdateMode.WEBHOOK if webhook else UpdateMode.POLLING
-
-
-def webhook_url(settings: Settings) -> str:
-    """Where Telegram posts updates in webhook mode."""
-    return str(settings.public_url).rstrip("/") + WEBHOOK_PATH
-
-
 def webhook_secret(settings: Settings) -> str:
     """The secret Telegram sends with every webhook request.
 
@@ -127,16 +109,6 @@ def webhook_secret(settings: Settings) -> str:
         return settings.telegram_webhook_secret
     key = resolve_secret(settings).encode("utf-8")
     return hmac.new(key, b"telegram-webhook-secret", hashlib.sha256).hexdigest()
-
-
-def describe(settings: Settings) -> str:
-    """One status line for ``outreach-bot run``."""
-    mode = update_mode(settings)
-    if mode is None:
-        return "Telegram: off (set OUTREACH_TELEGRAM_TOKEN to turn it on)"
-    if mode is UpdateMode.WEBHOOK:
-        return f"Telegram: webhook at {webhook_url(settings)}"
-    return "Telegram: polling (long polling, no public HTTPS URL needed)"
 
 
 def build_application(settings: Settings, mode: UpdateMode) -> TelegramApplication:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import segno
+if TYPE_CHECKING:
+    import segno
 
 ERROR_LEVEL: Final = "m"
 """Medium correction (15 %): survives a creased poster; segno raises it when the size allows."""
@@ -15,6 +16,8 @@ QUIET_ZONE: Final = 4
 
 
 def _qr(url: str) -> segno.QRCode:
+    import segno  # noqa: PLC0415 - about 1 MB, and only campaign pages draw a code
+
     return segno.make_qr(url, error=ERROR_LEVEL, boost_error=True)
 
 

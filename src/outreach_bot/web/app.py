@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from outreach_bot.app import Services
-from outreach_bot.channels import rest, sms, telegram, webchat_poll
+from outreach_bot.channels import rest, sms, webchat_poll
 from outreach_bot.web import admin, health, landing
 from outreach_bot.web.api import auth, external, leads, stats
 from outreach_bot.web.errors import error_middleware, quiet_client_errors
@@ -50,7 +50,11 @@ def build_app(services: Services) -> web.Application:
     landing.add_routes(app)
     webchat_poll.add_routes(app)
     admin.setup(app, services)
-    telegram.setup(app, services)  # starts before the outbox and stops after it
+    if services.settings.telegram_token:
+        # python-telegram-bot weighs about 18 MB: loaded only by a bot that has a token.
+        from outreach_bot.channels import telegram  # noqa: PLC0415 - only when configured
+
+        telegram.setup(app, services)  # starts before the outbox and stops after it
     sms.setup(app, services)  # same: its HTTP session outlives the outbox task
 
     api = web.Application(middlewares=[error_middleware, auth.bearer_middleware])

@@ -16,7 +16,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
 from outreach_bot.app import Services, create_web_app, open_services
-from outreach_bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, webhook_secret
+from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
+from outreach_bot.channels.telegram_mode import WEBHOOK_PATH
 from outreach_bot.config import Settings
 from outreach_bot.core.outbox import OutboxDispatcher
 from outreach_bot.storage.models import Direction, Message, OutboxItem, OutboxStatus

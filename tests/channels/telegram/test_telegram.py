@@ -8,13 +8,8 @@ import pytest
 from sqlalchemy import text
 
 from outreach_bot.app import Services
-from outreach_bot.channels.telegram import (
-    TelegramChannel,
-    UpdateMode,
-    describe,
-    update_mode,
-    webhook_secret,
-)
+from outreach_bot.channels.telegram import TelegramChannel, webhook_secret
+from outreach_bot.channels.telegram_mode import UpdateMode, describe, update_mode
 from outreach_bot.channels.telegram_outbound import CallbackCodec
 from outreach_bot.dialogue.replies import Button, Reply
 from tests.channels.telegram.bot_api import CHAT_ID, FakeBotApi, callback_update, text_update

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from outreach_bot.app import Services
-from outreach_bot.channels.telegram import SECRET_HEADER, WEBHOOK_PATH, webhook_secret
+from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
+from outreach_bot.channels.telegram_mode import WEBHOOK_PATH
 from outreach_bot.storage.models import Conversation, Message
 from tests.channels.telegram.bot_api import CHAT_ID, load_update, text_update
 from tests.channels.telegram.conftest import Harness, eventually, outbox_idle, stored
