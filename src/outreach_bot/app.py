@@ -21,7 +21,6 @@ from outreach_bot.core.events import EventBus
 from outreach_bot.core.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.sectors import ensure_default_sectors
 from outreach_bot.dialogue.engine import DialogueEngine
-from outreach_bot.domain.fields import load_communes_in_background
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.models import Base
@@ -111,7 +110,7 @@ async def build_nlu(settings: Settings) -> NluBackend:
     """The configured NLU backend; Rasa always falls back to the embedded classifier."""
     from outreach_bot.nlu.embedded import EmbeddedNlu  # noqa: PLC0415 - heavy import, once
 
-    embedded = EmbeddedNlu.from_path(settings.nlu_data, cache_dir=settings.var_dir / "nlu-cache")
+    embedded = EmbeddedNlu.from_path(settings.nlu_data, cache_dir=settings.nlu_cache_dir)
     if settings.nlu_backend is NluBackendName.RASA:
         from outreach_bot.nlu.rasa_http import RasaNlu  # noqa: PLC0415
 
@@ -137,10 +136,6 @@ async def open_services(
     """
     install_cipher(FieldCipher(resolve_secret(settings)))
     content = load_content(settings.content_dir)
-    # Build the commune index while the rest starts, not while the first young person waits
-    # for an answer; an answer that comes before it is ready waits for it. (`run --workers`
-    # builds it before forking, so the workers find it ready.)
-    load_communes_in_background()
     engine_ = DialogueEngine(content, threshold=settings.nlu_threshold)
     db = create_engine(
         settings.effective_database_url, statement_timeout=settings.db_statement_timeout

@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -170,6 +171,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         _upgrade(settings)
         print("database is up to date")
         return 0
+    encoder = _load_encoder_in_background(settings) if args.command == "run" else None
     if args.command == "run" and args.workers > 1:
         if make_url(settings.effective_database_url).get_backend_name() != "postgresql":
             print(
@@ -179,6 +181,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             )
             return 2
         _upgrade(settings)
+        if encoder is not None:
+            encoder.join()  # no thread may be running at the fork
         return _serve_workers(settings, args)
     _upgrade(settings)
     return asyncio.run(_async_command(settings, args))
@@ -250,6 +254,28 @@ def _preload(settings: Settings) -> Any:
     if settings.nlu_backend is NluBackendName.RASA:
         return None
     return asyncio.run(build_nlu(settings))
+
+
+def _load_encoder_in_background(settings: Settings) -> threading.Thread:
+    """Start loading the sentence encoder while the database is checked and modules imported.
+
+    Most of its load is sentencepiece's C++ reading the tokenizer model (0.3 s), which leaves
+    the GIL free, so it runs beside the imports instead of after them. The classifier gets
+    the encoder from :func:`default_encoder`, which waits for this load; if it failed, the
+    classifier's own call tries again and reports the error.
+    """
+
+    def load() -> None:
+        from outreach_bot.nlu.encoder import default_encoder  # noqa: PLC0415
+
+        try:
+            default_encoder(settings.nlu_cache_dir)
+        except Exception:
+            logger.debug("sentence encoder not preloaded", exc_info=True)
+
+    thread = threading.Thread(target=load, name="encoder", daemon=True)
+    thread.start()
+    return thread
 
 
 def _upgrade(settings: Settings) -> None:
@@ -404,6 +430,7 @@ async def _run(
     from aiohttp import web  # noqa: PLC0415
 
     from outreach_bot.app import create_web_app, open_services  # noqa: PLC0415
+    from outreach_bot.domain.fields import load_communes_in_background  # noqa: PLC0415
 
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -412,6 +439,9 @@ async def _run(
         await runner.setup()
         site = web.TCPSite(runner, host, port, reuse_port=worker_index is not None)
         await site.start()
+        # The commune index (0.2 s) is built once the server answers, not before: an answer
+        # that needs it first waits for it. (`run --workers` built it before forking.)
+        load_communes_in_background()
         if worker_index:
             print(f"worker {worker_index} is serving http://{host}:{port}/", flush=True)
         else:

@@ -122,6 +122,11 @@ class Settings(BaseSettings):
         """The database URL, defaulting to a SQLite file under ``var_dir``."""
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'outreach.db'}"
 
+    @property
+    def nlu_cache_dir(self) -> Path:
+        """Where the embedded classifier and the sentence encoder's weights are cached."""
+        return self.var_dir / "nlu-cache"
+
 
 @functools.cache
 def proxy_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -28,7 +28,6 @@ class Nlu:
     async def parse(self, text):
         return Prediction("out_of_scope", 0.0, backend="none")
 
-app.load_communes_in_background = lambda: None  # slow, and not what is looked at here
 
 async def build(settings):
     async with app.open_services(settings, nlu=Nlu()) as services:

@@ -63,9 +63,7 @@ async def open_backend(
         return
     from outreach_bot.nlu.embedded import EmbeddedNlu  # noqa: PLC0415 - heavy import
 
-    yield EmbeddedNlu.from_path(
-        train or settings.nlu_data, cache_dir=settings.var_dir / "nlu-cache"
-    )
+    yield EmbeddedNlu.from_path(train or settings.nlu_data, cache_dir=settings.nlu_cache_dir)
 
 
 async def predict(settings: Settings, *, backend: str, train: Path | None) -> int:
