@@ -1,5 +1,5 @@
 """Allow ``python -m outreach_bot``."""
 
-from outreach_bot.cli import main
+from outreach_bot.entry import main
 
 raise SystemExit(main())

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from outreach_bot.config import Settings, describe_error
 from outreach_bot.content import ContentError
 from outreach_bot.domain.errors import OutreachError
+from outreach_bot.entry import resume_garbage_collection
 
 logger = logging.getLogger(__name__)
 
@@ -146,6 +147,8 @@ def _positive(raw: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = _parser().parse_args(argv)
+    if args.command != "run":
+        resume_garbage_collection()  # only the server's start-up is worth it
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -442,6 +445,7 @@ async def _run(
         # The commune index (0.2 s) is built once the server answers, not before: an answer
         # that needs it first waits for it. (`run --workers` built it before forking.)
         load_communes_in_background()
+        resume_garbage_collection()
         if worker_index:
             print(f"worker {worker_index} is serving http://{host}:{port}/", flush=True)
         else:
