@@ -403,19 +403,25 @@ def main() -> int:
             # The same single-process setup on another source tree (the main branch, say),
             # right after, so both see about the same load from the rest of the machine.
             runs.append((f"base {setup}", args.baseline))
-    # One var/ for the whole run: a first start trains and caches the classifier, as on a new
-    # server; every measured setup then starts like a server that has run before.
-    shared = Path(tempfile.mkdtemp(prefix="outreach-load-var-"))
-    with tempfile.TemporaryDirectory(prefix="outreach-load-") as raw:
-        work = Path(raw)
-        with (
-            database("sqlite", work, args.postgres) as url,
-            server(url, 1, work, ROOT / "src", shared) as first,
-        ):
-            print(
-                f"first start (classifier trained and cached): ready in {first.ready_s:.1f} s",
-                flush=True,
-            )
+    # One var/ per source tree: its first start trains and caches the classifier (and writes
+    # what else that tree caches), as on a new server; every measured setup of that tree then
+    # starts like a server that has run before. The trees do not share one: a baseline whose
+    # cache differs would otherwise train during its measured start.
+    variables: dict[Path, Path] = {}
+    for src in dict.fromkeys(src for _, src in runs):
+        variables[src] = Path(tempfile.mkdtemp(prefix="outreach-load-var-"))
+        with tempfile.TemporaryDirectory(prefix="outreach-load-") as raw:
+            work = Path(raw)
+            with (
+                database("sqlite", work, args.postgres) as url,
+                server(url, 1, work, src, variables[src]) as first,
+            ):
+                label = "this tree" if src == ROOT / "src" else f"baseline {src}"
+                print(
+                    f"{label}: first start (classifier trained and cached): "
+                    f"ready in {first.ready_s:.1f} s",
+                    flush=True,
+                )
     for setup, src in runs:
         kind, _, workers_text = setup.removeprefix("base ").partition(":")
         workers = int(workers_text or 1)
@@ -423,7 +429,7 @@ def main() -> int:
             work = Path(raw)
             with (
                 database(kind, work, args.postgres) as url,
-                server(url, workers, work, src, shared) as up,
+                server(url, workers, work, src, variables[src]) as up,
             ):
                 starts[setup] = {
                     "ready_s": up.ready_s,
@@ -471,7 +477,8 @@ def main() -> int:
                     f"  {row.p99_ms / theirs.p99_ms:>5.2f}x"
                 )
     print(f"load: {os.getloadavg()[0]:.2f} (1 min) at the end")
-    shutil.rmtree(shared, ignore_errors=True)
+    for var in variables.values():
+        shutil.rmtree(var, ignore_errors=True)
     if args.json:
         args.json.write_text(
             json.dumps(
