@@ -196,7 +196,7 @@ def _serve_workers(settings: Settings, args: argparse.Namespace) -> int:
 
     The parent loads what weighs (the modules, the commune index, the sentence encoder and
     the classifier) before forking, so the workers share those pages copy-on-write: each
-    worker adds about 20 MB instead of about 350, and starts at once. The kernel spreads
+    worker adds about 30 MB instead of about 150, and starts at once. The kernel spreads
     connections between the workers (SO_REUSEPORT). Each worker opens its own database pool
     and event loop after the fork. Stopping the parent stops them all; if one dies, the
     others are stopped too and its exit code is returned, so a supervisor (systemd, Docker)
