@@ -68,9 +68,9 @@ class UniversalSentenceEncoder:
     """Google USE multilingual v3 (16 languages including French and English).
 
     Build it once per process with :func:`default_encoder`. With ``cache_dir``,
-    the weights are memory-mapped from there (written on the first start);
-    without it, they are unpacked into memory as the package does (a second
-    and 65 MB more).
+    the weights are read from there (written on the first start): the small
+    matrices mapped, the big table row by row (:class:`RowFile`). Without it,
+    they are unpacked into memory as the package does (a second and 65 MB more).
     """
 
     def __init__(self, *, threads: int = 1, cache_dir: Path | None = None) -> None:
@@ -105,7 +105,7 @@ class UniversalSentenceEncoder:
 
 
 def _load_backend(package: Any, tokenizer: object, *, threads: int, cache_dir: Path | None) -> Any:
-    """The package's numpy backend, its weights mapped from ``cache_dir`` when possible.
+    """The package's numpy backend, its weights read from ``cache_dir`` when possible.
 
     The package keeps its weights as attributes of the backend object; the
     cache holds each array attribute as a ``.npy`` file and the rest in a
