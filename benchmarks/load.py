@@ -143,6 +143,12 @@ def process_tree_memory_mb(root_pid: int) -> tuple[float, float]:
     those pages once per process, the sum of their PSS (each shared page divided among its
     sharers) is what the machine really spends.
     """
+    rss, pss = process_tree_smaps_mb(root_pid, ("Rss:", "Pss:"))
+    return rss, pss
+
+
+def process_tree_smaps_mb(root_pid: int, names: Sequence[str]) -> tuple[float, ...]:
+    """The sums of ``smaps_rollup`` fields (``"Rss:"``…) over a process and its descendants."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -152,24 +158,20 @@ def process_tree_memory_mb(root_pid: int) -> tuple[float, float]:
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-    rss_kb = pss_kb = 0
+    totals = dict.fromkeys(names, 0)
     pending = [root_pid]
     while pending:
         pid = pending.pop()
         pending.extend(children.get(pid, []))
-        rss_kb += _kb(pid, "Rss:")
-        pss_kb += _kb(pid, "Pss:")
-    return rss_kb / 1024, pss_kb / 1024
-
-
-def _kb(pid: int, name: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith(name):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+        try:
+            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            name, _, rest = line.partition(" ")
+            if name in totals:
+                totals[name] += int(rest.split()[0])
+    return tuple(totals[name] / 1024 for name in names)
 
 
 async def _postgres(admin_url: str, statement: str) -> None:

@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load import CONVERSATION, ROOT, database, drive, server
+from load import CONVERSATION, ROOT, database, drive, process_tree_smaps_mb, server
 
 
 @dataclass
@@ -56,26 +56,8 @@ class Start:
 
 def memory_mb(root_pid: int) -> tuple[float, float, float]:
     """RSS, anonymous RSS and PSS of a process and its descendants, from /proc (Linux)."""
-    pids = [root_pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == root_pid:
-                pids.append(int(entry.name))
-    totals = {"Rss:": 0, "Anonymous:": 0, "Pss:": 0}
-    for pid in pids:
-        try:
-            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
-        except OSError:
-            continue
-        for line in lines:
-            name = line.split(maxsplit=1)[0]
-            if name in totals:
-                totals[name] += int(line.split()[1])
-    return totals["Rss:"] / 1024, totals["Anonymous:"] / 1024, totals["Pss:"] / 1024
+    rss, anonymous, pss = process_tree_smaps_mb(root_pid, ("Rss:", "Anonymous:", "Pss:"))
+    return rss, anonymous, pss
 
 
 def one_start(tree: str, src: Path, var: Path) -> Start:
