@@ -37,7 +37,8 @@ def load_settings() -> Settings:
         raise SystemExit(2) from error
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line; also read by the script that writes the CLI reference."""
     parser = argparse.ArgumentParser(prog="outreach-bot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -146,7 +147,7 @@ def _positive(raw: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     if args.command != "run":
         resume_garbage_collection()  # only the server's start-up is worth it
     logging.basicConfig(
