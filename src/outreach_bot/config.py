@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -13,6 +14,43 @@ from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX: Final = "OUTREACH_"
+
+
+def project_dir() -> Path | None:
+    """The source checkout this package runs from (editable install), or None when installed.
+
+    The content (``bot/``), the training data (``nlu/data``) and ``var/`` are found here rather
+    than in the working directory, so that ``outreach-bot run`` started by systemd, cron or a
+    container from any directory finds them.
+    """
+    candidate = Path(__file__).resolve().parents[2]
+    return candidate if (candidate / "bot" / "answers.yml").is_file() else None
+
+
+def installed_data_dir() -> Path:
+    """Where a wheel install puts ``bot/`` and ``nlu/data`` (``[tool.setuptools.data-files]``)."""
+    return Path(sys.prefix) / "share" / "outreach-bot"
+
+
+def _project_path(*parts: str) -> Path:
+    """A project folder: from the checkout, else from the installed data, else the working dir."""
+    root = project_dir()
+    if root is not None:
+        return root.joinpath(*parts)
+    installed = installed_data_dir().joinpath(*parts)
+    return installed if installed.exists() else Path(*parts)
+
+
+def _env_files() -> tuple[Path, ...]:
+    """The checkout's ``.env``, then the working directory's, which wins where both set a value."""
+    root = project_dir()
+    return (root / ".env", Path(".env")) if root is not None else (Path(".env"),)
+
+
+def _default_var_dir() -> Path:
+    """``var/`` of the checkout; an installed package keeps it in the working directory."""
+    root = project_dir()
+    return root / "var" if root is not None else Path("var")
 
 
 class NluBackendName(StrEnum):
@@ -33,17 +71,20 @@ class Settings(BaseSettings):
     """Configuration with defaults that work on a fresh machine with no configuration at all."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=_env_files(),
+        env_file_encoding="utf-8",
+        extra="ignore",
     )
 
-    var_dir: Path = Path("var")
+    var_dir: Path = Field(default_factory=_default_var_dir)
     database_url: str = ""
     nlu_backend: NluBackendName = NluBackendName.EMBEDDED
     nlu_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
-    nlu_data: Path = Path("nlu/data")
+    nlu_data: Path = Field(default_factory=lambda: _project_path("nlu", "data"))
     rasa_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:5005")
     rasa_timeout: float = Field(default=1.5, gt=0)
-    content_dir: Path = Path("bot")
+    content_dir: Path = Field(default_factory=lambda: _project_path("bot"))
     public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
     secret_key: str = ""
     telegram_token: str = ""
