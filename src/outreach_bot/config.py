@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from datetime import time
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -106,6 +108,19 @@ class Settings(BaseSettings):
     smsgateway_signing_key: str = ""
     smsgateway_legacy_payload: bool = False
     sms_daily_limit: int = Field(default=20, ge=1)
+    quiet_hours_start: time = time(20, 0)
+    """When the quiet hours begin (``HH:MM``, in ``OUTREACH_QUIET_HOURS_TIMEZONE``): from then on
+    nothing goes out that is not an answer to what the young person just wrote."""
+    quiet_hours_end: time = time(9, 0)
+    """When the quiet hours end and held messages go out (``HH:MM``)."""
+    quiet_hours_timezone: str = "Europe/Paris"
+    """The time zone of the quiet hours and of every scheduled time (an IANA name)."""
+    quiet_days: str = "sunday"
+    """Comma-separated week days (English names) with no sending at all; empty for none."""
+    quiet_on_public_holidays: bool = True
+    """No sending on French public holidays either (the ``holidays`` package's calendar)."""
+    scheduler_interval: float = Field(default=20.0, gt=0)
+    """Seconds between two looks for scheduled messages that are due."""
     takeover_timeout_hours: float = Field(default=24.0, gt=0)
     session_hours: float = Field(default=12.0, gt=0)
     retention_days: int = Field(default=365, ge=1)
@@ -143,6 +158,23 @@ class Settings(BaseSettings):
             raise ValueError("must be the bot's username, like MissionLocaleBot")
         return value
 
+    @field_validator("quiet_hours_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """A time zone the system knows, so a typo fails at start-up, not at the first send."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("must be a time zone name, like Europe/Paris") from error
+        return value
+
+    @field_validator("quiet_days")
+    @classmethod
+    def _week_days(cls, value: str) -> str:
+        """Only English week-day names, so "dimanche" or "sun" cannot silently mean nothing."""
+        week_days(value)
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:
@@ -167,6 +199,26 @@ class Settings(BaseSettings):
     def nlu_cache_dir(self) -> Path:
         """Where the embedded classifier and the sentence encoder's weights are cached."""
         return self.var_dir / "nlu-cache"
+
+
+WEEK_DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def week_days(value: str) -> frozenset[int]:
+    """``OUTREACH_QUIET_DAYS`` parsed: ``"saturday, sunday"`` → ``{5, 6}`` (Monday is 0).
+
+    Raises:
+        ValueError: an item is not an English week-day name.
+    """
+    days: set[int] = set()
+    for item in value.split(","):
+        name = item.strip().lower()
+        if not name:
+            continue
+        if name not in WEEK_DAYS:
+            raise ValueError(f"{name!r} is not a week day; use names like sunday")
+        days.add(WEEK_DAYS.index(name))
+    return frozenset(days)
 
 
 @functools.cache

@@ -23,6 +23,7 @@ from outreach_bot.core.figures.stats import record_erasure
 from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.outreach.places import places_for_question
+from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
@@ -45,6 +46,7 @@ from outreach_bot.storage.models import (
     Message,
     OutboxItem,
     OutboxStatus,
+    ScheduledMessage,
     UnderstoodGap,
 )
 
@@ -296,6 +298,7 @@ class ConversationService:
                 )
                 .values(status=OutboxStatus.CANCELLED)
             )
+            await cancel_pending(session, conversation.id, reason="stop", now=now)
         if effects.not_understood and text:
             session.add(
                 UnderstoodGap(
@@ -606,14 +609,17 @@ async def add_lead(
 async def erase_conversation(
     session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
 ) -> None:
-    """Erase everything held about one young person: leads, consents, transcript, outbox, and
-    the messages the bot did not understand (kept for the quality loop, linked to the
-    conversation for this reason).
+    """Erase everything held about one young person: leads, consents, transcript, outbox,
+    scheduled messages, and the messages the bot did not understand (kept for the quality
+    loop, linked to the conversation for this reason).
 
     Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
     line records that an erasure happened (ids only), as accountability requires.
     """
     await record_erasure(session, conversation_id)
+    await session.execute(
+        delete(ScheduledMessage).where(ScheduledMessage.conversation_id == conversation_id)
+    )
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
     await session.execute(

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
+from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.staff.accounts import Account, colleagues_for, list_sectors
@@ -612,7 +613,8 @@ async def send_counsellor_reply(
     """Write to the young person on their own channel, and silence the bot meanwhile.
 
     The message joins the transcript; on Telegram and SMS it also goes into the outbox,
-    not before the channel's send policy allows (SMS quiet hours). On the web chat there is
+    not before the sending rules allow (quiet hours), unless it answers a message the young
+    person sent within the last half hour. On the web chat there is
     nothing to push: the page fetches it (:func:`counsellor_messages`). The bot stays quiet
     for ``takeover_hours`` after the latest counsellor message, or until :func:`hand_back`.
 
@@ -657,13 +659,15 @@ async def send_counsellor_reply(
         not_before = None
         if conversation.channel in queued_channels:
             policy = policies.get(conversation.channel, Immediate())
-            not_before = policy.earliest(now, in_reply=False)
+            # Answering what the young person wrote a moment ago is never held (rules.py).
+            in_reply = answers_recent_message(conversation.last_message_at, now)
+            not_before = policy.earliest(now, in_reply=in_reply)
             await enqueue(
                 session,
                 conversation,
                 Reply(text),
                 dedupe=f"counsellor:{message.id}",
-                in_reply=False,
+                in_reply=in_reply,
                 message_id=message.id,
                 not_before=not_before,
             )
