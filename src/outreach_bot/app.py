@@ -27,6 +27,7 @@ from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher,
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.leads.sectors import ensure_default_sectors
+from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.core.services import Services, lone_process
 from outreach_bot.dialogue.engine import DialogueEngine
@@ -170,6 +171,7 @@ async def open_services(
                 on_queued=dispatcher.wakeup.set,
             ),
             dispatcher=dispatcher,
+            mailer=MailSender(settings),
             outbound=outbound,
             rules=rules,
             scheduler=scheduler,

@@ -19,6 +19,7 @@ from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.nlu.base import NluBackend
 
@@ -34,7 +35,8 @@ class Services:
 
     ``outbound`` is the registry through which the core reaches a young person on their own
     channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
-    adapters register themselves in both when they start. ``dispatcher`` delivers the outbox.
+    adapters register themselves in both when they start. ``dispatcher`` delivers the outbox;
+    ``mailer`` sends e-mail (check ``mailer.configured`` before offering it).
     ``rules`` are the sending rules (quiet hours, closed days) every channel's policy applies;
     ``scheduler`` sends scheduled messages, asking ``budgets`` (a channel's cost guard, the
     SMS daily limit) before each.
@@ -53,6 +55,7 @@ class Services:
     events: EventBus
     conversations: ConversationService
     dispatcher: OutboxDispatcher
+    mailer: MailSender
     outbound: dict[str, OutboundChannel]
     rules: SendingRules
     scheduler: Scheduler
