@@ -12,6 +12,7 @@ from outreach_bot.core.delivery.outbox import OutboxDispatcher, decode
 from outreach_bot.core.delivery.rules import PARIS
 from outreach_bot.core.schedule import cancel_pending, pending_for, schedule
 from outreach_bot.core.services import Services
+from outreach_bot.dialogue.state import DialogueState
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.storage.models import (
     Conversation,
@@ -256,3 +257,14 @@ async def test_a_malformed_schedule_is_refused(services: Services, options: dict
     async with services.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ScheduledMessage)) == 0
     assert OutboxStatus.PENDING  # the outbox is untouched too
+
+
+async def test_a_typed_number_picks_a_button_of_the_scheduled_message(services: Services) -> None:
+    """On SMS the young person answers "1" to a scheduled message: it means its first button."""
+    conversation_id = await start_conversation(services)
+    await plan(services, conversation_id, TUESDAY_10H, buttons=[("button_yes", "/affirm")])
+    assert await services.scheduler.tick(now=TUESDAY_10H) == 1
+    async with services.sessions() as session:
+        conversation = await session.get(Conversation, conversation_id)
+    assert conversation is not None
+    assert DialogueState.from_json(conversation.state).buttons == ["/affirm"]

@@ -18,7 +18,7 @@ whether it should still go, and writes the transcript line and the outbox row in
 transaction that marks it sent. So a message is queued exactly once, whatever crashes or
 however many workers run, and goes out through the outbox like every other one.
 
-May import ``core.channel``, ``core.delivery``, ``dialogue.replies``, ``content``,
+May import ``core.channel``, ``core.delivery``, ``dialogue`` (replies, state), ``content``,
 ``storage``, ``config`` and ``domain``.
 """
 

@@ -17,6 +17,7 @@ from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, enqueue
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.schedule.plan import ScheduledContent
 from outreach_bot.dialogue.replies import Button, Reply
+from outreach_bot.dialogue.state import DialogueState
 from outreach_bot.storage.models import (
     Author,
     Conversation,
@@ -203,6 +204,11 @@ class Scheduler:
             message_id=line.id,
             not_before=now,
         )
+        if reply.buttons:
+            # On SMS buttons are numbered lines: "1" must pick this message's first button.
+            state = DialogueState.from_json(conversation.state)
+            state.offer(reply.choices)
+            conversation.state = state.to_json()
         if counsellor:
             # Like any counsellor message: the bot keeps quiet while they talk.
             conversation.takeover_by = item.created_by
