@@ -26,6 +26,7 @@ from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.leads.sectors import ensure_default_sectors
 from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.schedule import Budget, Scheduler
@@ -175,6 +176,13 @@ async def open_services(
             outbound=outbound,
             rules=rules,
             scheduler=scheduler,
+            appointments=Appointments(
+                sessions,
+                content,
+                rules,
+                events,
+                reminder_hour=settings.appointment_reminder_hour,
+            ),
             send_policies=send_policies,
             budgets=budgets,
             try_lead=shared.try_lead if shared is not None else lone_process,

@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     """Comma-separated week days (English names) with no sending at all; empty for none."""
     quiet_on_public_holidays: bool = True
     """No sending on French public holidays either (the ``holidays`` package's calendar)."""
+    appointment_reminder_hour: time = time(17, 0)
+    """When the day-before reminder of an appointment goes out (``HH:MM``; the last open day
+    before it, if the day before is a Sunday or a holiday)."""
     scheduler_interval: float = Field(default=20.0, gt=0)
     """Seconds between two looks for scheduled messages that are due."""
     takeover_timeout_hours: float = Field(default=24.0, gt=0)

@@ -19,6 +19,7 @@ from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.nlu.base import NluBackend
@@ -39,7 +40,7 @@ class Services:
     ``mailer`` sends e-mail (check ``mailer.configured`` before offering it).
     ``rules`` are the sending rules (quiet hours, closed days) every channel's policy applies;
     ``scheduler`` sends scheduled messages, asking ``budgets`` (a channel's cost guard, the
-    SMS daily limit) before each.
+    SMS daily limit) before each; ``appointments`` are the appointment use cases.
     ``try_lead`` says whether this process leads the workers sharing the database (the one
     that long-polls Telegram); a lone process on SQLite always does. ``secret`` is the
     installation's secret (configured, or generated once under ``var/``), from which the
@@ -59,6 +60,7 @@ class Services:
     outbound: dict[str, OutboundChannel]
     rules: SendingRules
     scheduler: Scheduler
+    appointments: Appointments
     send_policies: dict[str, SendPolicy] = field(default_factory=dict)
     budgets: dict[str, Budget] = field(default_factory=dict)
     try_lead: Callable[[], Awaitable[bool]] = lone_process

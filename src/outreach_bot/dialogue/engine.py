@@ -14,6 +14,7 @@ from typing import Final
 
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
+from outreach_bot.dialogue.keep_in_touch import KeepInTouch
 from outreach_bot.dialogue.locale import guess_locale
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
@@ -200,6 +201,7 @@ class DialogueEngine:
     def __init__(self, content: Content, *, threshold: float) -> None:
         content.require_messages(MESSAGE_KEYS)
         self._content = content
+        self._keep_in_touch = KeepInTouch(content)
         self._threshold = threshold
         self._crisis_threshold = min(threshold, 0.35)
 
@@ -226,7 +228,12 @@ class DialogueEngine:
         effects = Effects()
         if turn.opted_out and intent != "opt_out":
             effects.opt_in = True
-        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.AFTER_CRISIS}
+        in_form = state.step not in {
+            Step.IDLE,
+            Step.OFFER_LEAD,
+            Step.AFTER_CRISIS,
+            Step.ASK_NEW_TIME,
+        }
 
         if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
             return self._crisis(state, turn, effects)
@@ -251,6 +258,11 @@ class DialogueEngine:
         if keyword in START_WORDS and turn.opted_out:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("opt_in_done", state, menu=True))
+        about_appointment = self._keep_in_touch.step(
+            state, turn, text=text, payload=payload, intent=intent, effects=effects
+        )
+        if about_appointment is not None:
+            return Outcome(*about_appointment, effects)
         if state.step is Step.AFTER_CRISIS:
             outcome = self._after_crisis(state, intent, confidence, effects)
             if outcome is not None:

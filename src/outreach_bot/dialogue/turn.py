@@ -115,7 +115,8 @@ class Turn:
 
     ``sender_phone`` is the number an SMS came from (E.164), so the form can offer to use it.
     ``places`` is where the team can be met, looked up by the core when the message asks
-    about the Mission Locale (the engine itself does no I/O).
+    about the Mission Locale (the engine itself does no I/O). ``appointment_planned`` says
+    the young person has an appointment coming (so "je peux pas venir" is about it).
     """
 
     text: str
@@ -129,6 +130,7 @@ class Turn:
     opted_out: bool = False
     has_open_lead: bool = False
     places: PlacesAnswer | None = None
+    appointment_planned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +161,8 @@ class Effects:
     opt_out: bool = False
     opt_in: bool = False
     not_understood: bool = False
+    #: Staying in touch (dialogue/keep_in_touch.py): the next appointment is off, another
+    #: one is wanted, and when they would rather come.
+    cannot_come: bool = False
+    new_slot: bool = False
+    time_wish: str | None = None

@@ -280,6 +280,42 @@ class ScheduledMessage(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
 
 
+class AppointmentStatus(StrEnum):
+    """How an appointment ended, or that it is still to come."""
+
+    PLANNED = "planned"
+    KEPT = "kept"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+    """By the young person ("je ne peux pas venir")."""
+
+
+class Appointment(Base):
+    """A meeting a counsellor set with a young person, from the lead page.
+
+    The place and the counsellor's name are the team's, not the young person's data, so they
+    are stored in clear; the row goes with the lead when it is erased.
+    """
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    place_id: Mapped[int | None] = mapped_column(
+        ForeignKey("local_places.id", ondelete="SET NULL")
+    )
+    place: Mapped[str] = mapped_column(String(200))
+    with_whom: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12), default=AppointmentStatus.PLANNED)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Consent(Base):
     """An explicit consent, recorded with the exact text version the young person agreed to."""
 

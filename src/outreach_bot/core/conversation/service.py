@@ -20,6 +20,11 @@ from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
+from outreach_bot.core.followups.appointments import (
+    cannot_come,
+    next_appointment,
+    wants_new_slot,
+)
 from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.outreach.places import places_for_question
@@ -182,6 +187,8 @@ class ConversationService:
                 opted_out=conversation.opted_out,
                 has_open_lead=open_lead is not None,
                 places=places,
+                appointment_planned=open_lead is not None
+                and await next_appointment(session, conversation.id, now) is not None,
             )
             # Read before the step, which moves the state on to the next buttons.
             chosen = state.chosen_button(text) if text else None
@@ -330,6 +337,12 @@ class ConversationService:
                 now=now,
             )
             events.append(created_event(lead))
+        if effects.cannot_come and (told := await cannot_come(session, conversation.id, now=now)):
+            events.append(told)
+        if effects.new_slot and (
+            told := await wants_new_slot(session, conversation.id, now=now, wish=effects.time_wish)
+        ):
+            events.append(told)
         if effects.erase:
             await erase_conversation(session, conversation.id, actor="young_person", now=now)
         return events

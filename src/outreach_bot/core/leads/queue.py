@@ -223,6 +223,21 @@ async def _visible(session: AsyncSession, account: Account, lead_id: int) -> Lea
     return lead
 
 
+async def visible_lead(session: AsyncSession, account: Account, lead_id: int) -> Lead:
+    """The lead, if ``account`` may see it, for use cases of other capabilities (appointments).
+
+    Raises:
+        PermissionDeniedError: the role does not work on leads.
+        NotFoundError: no such lead, or not in ``account``'s sectors (the same error).
+    """
+    return await _visible(session, account, lead_id)
+
+
+async def spend_form_key(session: AsyncSession, key: str, user_id: int) -> bool:
+    """Record a form's one-time key; False if that form was handled before (a double submit)."""
+    return await _spend_form_key(session, key, user_id)
+
+
 def _seen_by(account: Account) -> ColumnElement[bool]:
     """:meth:`Account.can_see` as a SQL condition: my sectors' leads, and every urgent one."""
     if account.sector_ids is None:

@@ -21,7 +21,16 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from outreach_bot.web.admin import account, campaigns, lead, places, privacy, quality, queue
+from outreach_bot.web.admin import (
+    account,
+    campaigns,
+    followups,
+    lead,
+    places,
+    privacy,
+    quality,
+    queue,
+)
 from outreach_bot.web.admin.page import FILTERS, render
 from outreach_bot.web.admin.security import (
     Handler,
@@ -102,6 +111,7 @@ def setup(app: web.Application, services: Services) -> None:
     account.add_routes(admin)
     queue.add_routes(admin)
     lead.add_routes(admin)
+    followups.setup(admin)
     privacy.add_routes(admin)
     campaigns.setup(admin)
     places.setup(admin)
