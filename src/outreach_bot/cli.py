@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="serve everything (one process, or --workers N)")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8080)
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    run.add_argument("--port", type=int, default=8080, help="port to listen on")
     run.add_argument(
         "--workers",
         type=_positive,
@@ -56,11 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     nlu = commands.add_parser("nlu", help="intent classification tools")
     nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
-    for name in ("predict", "evaluate"):
-        sub = nlu_commands.add_parser(name)
+    for name, text in (
+        ("predict", "classify each stdin line, one JSON object per line"),
+        ("evaluate", "score a held-out file: accuracy, macro_f1, per intent (JSON)"),
+    ):
+        sub = nlu_commands.add_parser(name, help=text)
         if name == "evaluate":
             sub.add_argument("file", type=Path, help="Rasa NLU YAML with gold intents")
-        sub.add_argument("--backend", choices=["embedded", "rasa"], default=None)
+        sub.add_argument(
+            "--backend",
+            choices=["embedded", "rasa"],
+            default=None,
+            help="default: OUTREACH_NLU_BACKEND",
+        )
         sub.add_argument("--train", type=Path, default=None, help="train on this data instead")
     reviewed = nlu_commands.add_parser(
         "export-reviewed", help="labelled back-office messages as Rasa NLU YAML, for review"
@@ -70,25 +78,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     field = commands.add_parser("check-field", help="normalise answers read from stdin")
-    field.add_argument("kind", choices=["phone", "age", "commune"])
-    field.add_argument("--today", type=date.fromisoformat, default=None)
+    field.add_argument("kind", choices=["phone", "age", "commune"], help="the field to parse")
+    field.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD: count ages from birth dates from this day (default: today)",
+    )
 
     _add_access_commands(commands)
 
     campaigns = commands.add_parser("campaigns", help="outreach campaigns")
     campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True)
-    create = campaign_commands.add_parser("create")
+    create = campaign_commands.add_parser("create", help="create a campaign")
     create.add_argument(
         "code", nargs="?", default="", help="left out: made from --name, at most 12 characters"
     )
-    create.add_argument("--name", required=True)
-    create.add_argument("--sector", default=None)
-    create.add_argument("--date", type=_held_on, default=None, dest="held_on")
-    create.add_argument("--place", default="")
+    create.add_argument("--name", required=True, help="the campaign's name")
+    create.add_argument("--sector", default=None, help="sector code")
+    create.add_argument(
+        "--date", type=_held_on, default=None, dest="held_on", help="YYYY-MM-DD or DD/MM/YYYY"
+    )
+    create.add_argument("--place", default="", help="where it takes place")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade")
+    db_commands.add_parser("upgrade", help="apply the Alembic migrations")
 
     commands.add_parser("purge", help="erase data past its retention period")
 
@@ -103,27 +118,34 @@ def _add_access_commands(commands: Any) -> None:
     """``users`` and ``api-token``: who may sign in to the back office or call the API."""
     users = commands.add_parser("users", help="back-office accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)
-    add = users_commands.add_parser("add")
+    add = users_commands.add_parser("add", help="create a back-office account")
     add.add_argument("email")
-    add.add_argument("--role", required=True)
+    add.add_argument(
+        "--role", required=True, help="admin, coordinator, counsellor, outreach or funder"
+    )
     add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
-    add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--password-stdin", action="store_true", help=_STDIN_HELP)
     passwd = users_commands.add_parser("passwd", help="set a new password; signs out everywhere")
     passwd.add_argument("email")
-    passwd.add_argument("--password-stdin", action="store_true")
+    passwd.add_argument("--password-stdin", action="store_true", help=_STDIN_HELP)
     for name, text in (("disable", "refuse sign-in and end open sessions"), ("enable", "undo")):
         users_commands.add_parser(name, help=text).add_argument("email")
 
     token = commands.add_parser("api-token", help="JSON API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
-    token_create = token_commands.add_parser("create")
-    token_create.add_argument("name")
+    token_create = token_commands.add_parser(
+        "create", help="print a new token alone on the last line (only its hash is stored)"
+    )
+    token_create.add_argument("name", help="who or what the token is for")
     token_create.add_argument(
         "--sector",
         action="append",
         default=[],
         help="limit the token to this sector (repeatable, or a comma list); default: all",
     )
+
+
+_STDIN_HELP: Final = "read the password from stdin instead of asking"
 
 
 def _held_on(raw: str) -> date | None:
