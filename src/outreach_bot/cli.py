@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=_positive,
         default=1,
+        metavar="N",
         help="processes sharing the port (PostgreSQL only; about one per core)",
     )
 
@@ -62,19 +63,27 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = nlu_commands.add_parser(name, help=text)
         if name == "evaluate":
-            sub.add_argument("file", type=Path, help="Rasa NLU YAML with gold intents")
+            sub.add_argument(
+                "file", type=Path, metavar="FILE", help="Rasa NLU YAML with gold intents"
+            )
         sub.add_argument(
             "--backend",
             choices=["embedded", "rasa"],
             default=None,
             help="default: OUTREACH_NLU_BACKEND",
         )
-        sub.add_argument("--train", type=Path, default=None, help="train on this data instead")
+        sub.add_argument(
+            "--train",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help="train the embedded classifier on this Rasa NLU file or folder instead",
+        )
     reviewed = nlu_commands.add_parser(
         "export-reviewed", help="labelled back-office messages as Rasa NLU YAML, for review"
     )
     reviewed.add_argument(
-        "--output", type=Path, default=None, help="file to write (default: stdout)"
+        "--output", type=Path, default=None, metavar="FILE", help="file to write (default: stdout)"
     )
 
     field = commands.add_parser("check-field", help="normalise answers read from stdin")
@@ -83,7 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--today",
         type=date.fromisoformat,
         default=None,
-        help="YYYY-MM-DD: count ages from birth dates from this day (default: today)",
+        metavar="YYYY-MM-DD",
+        help="count ages from birth dates from this day (default: today)",
     )
 
     _add_access_commands(commands)
@@ -95,9 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         "code", nargs="?", default="", help="left out: made from --name, at most 12 characters"
     )
     create.add_argument("--name", required=True, help="the campaign's name")
-    create.add_argument("--sector", default=None, help="sector code")
+    create.add_argument("--sector", default=None, metavar="CODE", help="sector code")
     create.add_argument(
-        "--date", type=_held_on, default=None, dest="held_on", help="YYYY-MM-DD or DD/MM/YYYY"
+        "--date",
+        type=_held_on,
+        default=None,
+        dest="held_on",
+        metavar="DATE",
+        help="YYYY-MM-DD or DD/MM/YYYY",
     )
     create.add_argument("--place", default="", help="where it takes place")
 
@@ -119,17 +134,22 @@ def _add_access_commands(commands: Any) -> None:
     users = commands.add_parser("users", help="back-office accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add", help="create a back-office account")
-    add.add_argument("email")
+    add.add_argument("email", help=_EMAIL_HELP)
     add.add_argument(
         "--role", required=True, help="admin, coordinator, counsellor, outreach or funder"
     )
-    add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
+    add.add_argument(
+        "--sector", action="append", default=[], metavar="CODE", help="sector code (repeatable)"
+    )
     add.add_argument("--password-stdin", action="store_true", help=_STDIN_HELP)
     passwd = users_commands.add_parser("passwd", help="set a new password; signs out everywhere")
-    passwd.add_argument("email")
+    passwd.add_argument("email", help=_EMAIL_HELP)
     passwd.add_argument("--password-stdin", action="store_true", help=_STDIN_HELP)
-    for name, text in (("disable", "refuse sign-in and end open sessions"), ("enable", "undo")):
-        users_commands.add_parser(name, help=text).add_argument("email")
+    for name, text in (
+        ("disable", "refuse sign-in and end open sessions"),
+        ("enable", "allow sign-in again"),
+    ):
+        users_commands.add_parser(name, help=text).add_argument("email", help=_EMAIL_HELP)
 
     token = commands.add_parser("api-token", help="JSON API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
@@ -141,11 +161,13 @@ def _add_access_commands(commands: Any) -> None:
         "--sector",
         action="append",
         default=[],
+        metavar="CODE",
         help="limit the token to this sector (repeatable, or a comma list); default: all",
     )
 
 
 _STDIN_HELP: Final = "read the password from stdin instead of asking"
+_EMAIL_HELP: Final = "the account's e-mail address, used to sign in"
 
 
 def _held_on(raw: str) -> date | None:
