@@ -28,7 +28,7 @@ lint: $(STAMP)
 # the code, and a broken link or anchor fails the build (strict).
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_reference.py --check
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir var/site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir var/site
 
 test: $(STAMP) lint docs
 	$(BIN)/python -m pytest
