@@ -203,8 +203,11 @@ def command_sections(parser: argparse.ArgumentParser, depth: int) -> Iterator[st
     for help_text, sub in subcommands(parser):
         yield f"{'#' * depth} `{sub.prog}`"
         yield ""
-        if help_text:
-            yield markdown(help_text[0].upper() + help_text[1:]) + "."
+        about = sub.description or (
+            help_text[:1].upper() + help_text[1:] + "." if help_text else ""
+        )
+        if about:
+            yield markdown(" ".join(about.split()))
             yield ""
         own = [
             action
