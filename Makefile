@@ -23,6 +23,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The documentation site (mkdocs.yml) into var/site: the generated reference pages must match
 # the code, and a broken link or anchor fails the build (strict).

@@ -32,7 +32,7 @@ from aiohttp import web
 
 from outreach_bot.app import create_web_app, open_services
 from outreach_bot.config import Settings
-from outreach_bot.core.users import add_user
+from outreach_bot.core.staff.accounts import add_user
 
 ROOT = Path(__file__).resolve().parents[1]
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')

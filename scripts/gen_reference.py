@@ -126,8 +126,9 @@ def configuration_page() -> str:
         if bounds:
             kind = f"{kind}, {bounds}"
         description = docs.get(name) or field.description or ""
+        default = "see meaning" if field.default_factory else describe_default(field.default)
         rows.append(
-            f"| `{config.ENV_PREFIX}{name.upper()}` | {kind} | {describe_default(field.default)} "
+            f"| `{config.ENV_PREFIX}{name.upper()}` | {kind} | {default} "
             f"| {markdown(' '.join(description.split()))} |"
         )
     lines = [
@@ -135,10 +136,10 @@ def configuration_page() -> str:
         "",
         generated_note("the `Settings` class in `src/outreach_bot/config.py`"),
         "",
-        "Every setting is an environment variable (or a line of a `.env` file in the working",
-        "directory). Each has a working default; a wrong value stops start-up with one line",
-        "naming the variable. [Configuration](../operating/configuration.md) explains which to",
-        "set, and when.",
+        "Every setting is an environment variable (or a line of a `.env` file in the project",
+        "checkout or the working directory). Each has a working default; a wrong value stops",
+        "start-up with one line naming the variable. [Configuration](../operating/configuration.md)",
+        "explains which to set, and when.",
         "",
         "| variable | type | default | meaning |",
         "|---|---|---|---|",

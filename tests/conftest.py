@@ -14,8 +14,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.app import create_web_app, open_services
 from outreach_bot.config import Settings
+from outreach_bot.core.services import Services
 from outreach_bot.nlu.base import NluBackend
 
 ROOT = Path(__file__).resolve().parents[1]

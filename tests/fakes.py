@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outreach_bot.channels.base import Delivery, SendResult
+from outreach_bot.core.channel import Delivery, SendResult
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.nlu.base import Prediction
 

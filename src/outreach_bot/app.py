@@ -1,64 +1,45 @@
-"""Composition root: build the services once, and the web application from them."""
+"""Composition root: build the services once, and the web application from them.
+
+This module only builds and wires. The command line is its one caller; every adapter
+(channels, web pages, API) receives the :class:`~outreach_bot.core.services.Services` it
+builds and imports nothing from here.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from outreach_bot.channels.base import OutboundChannel
+from outreach_bot.channels import rest, sms, webchat_poll
 from outreach_bot.config import NluBackendName, Settings
-from outreach_bot.content import Content, load_content
-from outreach_bot.core.conversations import ConversationService
-from outreach_bot.core.events import EventBus
-from outreach_bot.core.outbox import OutboxDispatcher, SendPolicy
-from outreach_bot.core.sectors import ensure_default_sectors
+from outreach_bot.content import load_content
+from outreach_bot.core.channel import OutboundChannel
+from outreach_bot.core.conversation.service import ConversationService
+from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
+from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.leads.sectors import ensure_default_sectors
+from outreach_bot.core.services import Services, lone_process
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.models import Base
 from outreach_bot.storage.session import create_engine, create_sessionmaker
+from outreach_bot.web import admin, health, landing
+from outreach_bot.web.api import auth, external, leads, stats
+from outreach_bot.web.errors import error_middleware, quiet_client_errors
+from outreach_bot.web.headers import PUBLIC_HEADERS, security_headers
+from outreach_bot.web.keys import metrics_key, services_key
+from outreach_bot.web.ratelimit import rate_limit_middleware
 
 logger = logging.getLogger(__name__)
-
-#: Channels whose replies go through the persistent outbox rather than the HTTP response.
-QUEUED_CHANNELS = frozenset({"telegram", "sms"})
-
-
-async def _lone_process() -> bool:
-    """A process with no other worker on its database leads itself."""
-    return True
-
-
-@dataclass(frozen=True)
-class Services:
-    """Everything long-lived, built once per process and shared by the web app, channels and CLI.
-
-    ``outbound`` is the registry through which the core reaches a young person on their own
-    channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
-    adapters register themselves in both when they start. ``dispatcher`` delivers the outbox.
-    ``try_lead`` says whether this process leads the workers sharing the database (the one
-    that long-polls Telegram); a lone process on SQLite always does.
-    """
-
-    settings: Settings
-    db: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    content: Content
-    nlu: NluBackend
-    events: EventBus
-    conversations: ConversationService
-    dispatcher: OutboxDispatcher
-    outbound: dict[str, OutboundChannel]
-    send_policies: dict[str, SendPolicy] = field(default_factory=dict)
-    try_lead: Callable[[], Awaitable[bool]] = _lone_process
 
 
 def resolve_secret(settings: Settings) -> str:
@@ -134,7 +115,8 @@ async def open_services(
         create_schema: create tables directly (tests); production uses ``db upgrade``.
         load_nlu: build the NLU backend now (serving); False defers it to first use.
     """
-    install_cipher(FieldCipher(resolve_secret(settings)))
+    secret = resolve_secret(settings)
+    install_cipher(FieldCipher(secret))
     content = load_content(settings.content_dir)
     engine_ = DialogueEngine(content, threshold=settings.nlu_threshold)
     db = create_engine(
@@ -151,7 +133,7 @@ async def open_services(
         events = EventBus()
         shared = None
         if make_url(settings.effective_database_url).get_backend_name() == "postgresql":
-            from outreach_bot.storage.pg_events import PgEvents  # noqa: PLC0415
+            from outreach_bot.core.events.postgres import PgEvents  # noqa: PLC0415
 
             shared = PgEvents(settings.effective_database_url, events)
             await shared.start()
@@ -160,6 +142,7 @@ async def open_services(
         dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies)
         services = Services(
             settings=settings,
+            secret=secret,
             db=db,
             sessions=sessions,
             content=content,
@@ -176,7 +159,7 @@ async def open_services(
             dispatcher=dispatcher,
             outbound=outbound,
             send_policies=send_policies,
-            try_lead=shared.try_lead if shared is not None else _lone_process,
+            try_lead=shared.try_lead if shared is not None else lone_process,
         )
         try:
             yield services
@@ -190,11 +173,54 @@ async def open_services(
         await db.dispose()
 
 
-def create_web_app(services: Services) -> web.Application:
-    """The aiohttp application: webhooks, REST channel, JSON API, health, back office."""
-    from outreach_bot.web.app import build_app  # noqa: PLC0415 - keeps import order acyclic
+MAX_BODY = 256 * 1024
+"""No webhook or form of ours needs more; a 100 kB message still fits."""
 
-    return build_app(services)
+
+async def _outbox(app: web.Application) -> AsyncIterator[None]:
+    """Deliver queued Telegram/SMS messages for as long as the app runs."""
+    task = asyncio.create_task(app[services_key].dispatcher.run_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def create_web_app(services: Services) -> web.Application:
+    """The aiohttp application: every feature's routes, the API a sub-app with its own auth."""
+    quiet_client_errors()
+    registry, requests, latency = health.create_registry()
+    app = web.Application(
+        client_max_size=MAX_BODY,
+        middlewares=[
+            security_headers(PUBLIC_HEADERS),
+            health.metrics_middleware(requests, latency),
+            error_middleware,
+            rate_limit_middleware(services.settings),
+        ],
+    )
+    app[services_key] = services
+    app[metrics_key] = registry
+    health.add_routes(app)
+    rest.add_routes(app)
+    landing.add_routes(app)
+    webchat_poll.add_routes(app)
+    admin.setup(app, services)
+    if services.settings.telegram_token:
+        # python-telegram-bot weighs about 18 MB: loaded only by a bot that has a token.
+        from outreach_bot.channels import telegram  # noqa: PLC0415 - only when configured
+
+        telegram.setup(app, services)  # starts before the outbox and stops after it
+    sms.setup(app, services)  # same: its HTTP session outlives the outbox task
+
+    api = web.Application(middlewares=[error_middleware, auth.bearer_middleware])
+    api[services_key] = services
+    leads.add_routes(api)
+    stats.add_routes(api)
+    external.add_routes(api)  # write endpoints for the Rasa action server
+    app.add_subapp("/api/", api)
+    app.cleanup_ctx.append(_outbox)
+    return app
 
 
 def migrations_path() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
@@ -13,6 +14,43 @@ from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX: Final = "OUTREACH_"
+
+
+def project_dir() -> Path | None:
+    """The source checkout this package runs from (editable install), or None when installed.
+
+    The content (``bot/``), the training data (``nlu/data``) and ``var/`` are found here rather
+    than in the working directory, so that ``outreach-bot run`` started by systemd, cron or a
+    container from any directory finds them.
+    """
+    candidate = Path(__file__).resolve().parents[2]
+    return candidate if (candidate / "bot" / "answers.yml").is_file() else None
+
+
+def installed_data_dir() -> Path:
+    """Where a wheel install puts ``bot/`` and ``nlu/data`` (``[tool.setuptools.data-files]``)."""
+    return Path(sys.prefix) / "share" / "outreach-bot"
+
+
+def _project_path(*parts: str) -> Path:
+    """A project folder: from the checkout, else from the installed data, else the working dir."""
+    root = project_dir()
+    if root is not None:
+        return root.joinpath(*parts)
+    installed = installed_data_dir().joinpath(*parts)
+    return installed if installed.exists() else Path(*parts)
+
+
+def _env_files() -> tuple[Path, ...]:
+    """The checkout's ``.env``, then the working directory's, which wins where both set a value."""
+    root = project_dir()
+    return (root / ".env", Path(".env")) if root is not None else (Path(".env"),)
+
+
+def _default_var_dir() -> Path:
+    """``var/`` of the checkout; an installed package keeps it in the working directory."""
+    root = project_dir()
+    return root / "var" if root is not None else Path("var")
 
 
 class NluBackendName(StrEnum):
@@ -33,25 +71,33 @@ class Settings(BaseSettings):
     """Configuration with defaults that work on a fresh machine with no configuration at all."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=_env_files(),
+        env_file_encoding="utf-8",
+        extra="ignore",
     )
 
-    var_dir: Path = Path("var")
-    """Where the bot writes: the SQLite database, the generated secret key, the NLU cache."""
+    var_dir: Path = Field(default_factory=_default_var_dir)
+    """Where the bot writes: the SQLite database, the generated secret key, the NLU cache.
+
+    Default: ``var/`` of the project checkout (of the working directory for a wheel install).
+    """
     database_url: str = ""
     """A ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URL; empty: ``var/outreach.db``."""
     nlu_backend: NluBackendName = NluBackendName.EMBEDDED
     """Which NLU backend classifies messages: the embedded classifier or a Rasa server."""
     nlu_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
     """Under this confidence the bot says it did not understand and shows a menu."""
-    nlu_data: Path = Path("nlu/data")
-    """The Rasa NLU training data the embedded classifier learns from."""
+    nlu_data: Path = Field(default_factory=lambda: _project_path("nlu", "data"))
+    """The Rasa NLU training data the embedded classifier learns from; default: ``nlu/data``
+    of the project (found from the package, not the working directory)."""
     rasa_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:5005")
     """The Rasa server, queried on ``/model/parse`` when the NLU backend is ``rasa``."""
     rasa_timeout: float = Field(default=1.5, gt=0)
     """Seconds to wait for Rasa before the embedded classifier answers instead."""
-    content_dir: Path = Path("bot")
-    """The folder of what the bot says (answers, messages, crisis texts), in YAML."""
+    content_dir: Path = Field(default_factory=lambda: _project_path("bot"))
+    """The folder of what the bot says (answers, messages, crisis texts), in YAML; default:
+    ``bot/`` of the project (found from the package, not the working directory)."""
     public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
     """The address people and providers reach: webhooks, QR codes, links; https means webhooks."""
     secret_key: str = ""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from outreach_bot.app import Services
 from outreach_bot.channels.console import chat
+from outreach_bot.core.services import Services
 
 
 async def test_terminal_chat_numbers_buttons_and_understands_the_number(

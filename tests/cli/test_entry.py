@@ -1,4 +1,5 @@
-"""The command's entry point pauses the garbage collector for start-up only."""
+"""The command's entry point: it runs from any directory, and pauses the garbage collector
+for start-up only."""
 
 from __future__ import annotations
 
@@ -41,3 +42,22 @@ def test_the_server_collects_garbage_again_once_it_serves(tmp_path: Path) -> Non
     with serving(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'gc.db'}", "gc") as base:
         before, after = asyncio.run(scenario(base))
     assert after > before
+
+
+def test_the_server_runs_from_any_directory(tmp_path: Path) -> None:
+    """Started elsewhere than the project, with no content setting, the bot finds its texts
+    and training data and answers (a systemd unit or a container need not ``cd`` first)."""
+
+    async def scenario(base: str) -> list[dict[str, object]]:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(
+                f"{base}/webhooks/rest/webhook", json={"sender": "away", "message": "salut"}
+            ) as response,
+        ):
+            assert response.status == 200
+            return list(await response.json())
+
+    with serving(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'away.db'}", "away") as base:
+        replies = asyncio.run(scenario(base))
+    assert "robot" in str(replies[0]["text"]).lower()

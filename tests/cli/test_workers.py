@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.cli.test_cli import ROOT, run_cli
+from tests.cli.test_cli import run_cli
 from tests.web.admin.conftest import csrf_of
 
 PASSWORD = "a long test password"
@@ -50,8 +50,6 @@ def _environment(tmp_path: Path, database_url: str, port: int) -> dict[str, str]
         OUTREACH_DATABASE_URL=database_url,
         OUTREACH_VAR_DIR=str(tmp_path / "var"),
         OUTREACH_SECRET_KEY="test-secret-not-for-production",
-        OUTREACH_CONTENT_DIR=str(ROOT / "bot"),
-        OUTREACH_NLU_DATA=str(ROOT / "nlu" / "data"),
         OUTREACH_PUBLIC_URL=f"http://127.0.0.1:{port}/",
     )
     return environment

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.app import Services, create_web_app, open_services
-from outreach_bot.core.tokens import create_token
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.tokens import create_token
 from outreach_bot.storage.models import Base, Message
 from tests.conftest import make_settings
 from tests.factories import RestChat

@@ -10,9 +10,10 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services, create_web_app, open_services
-from outreach_bot.core.campaigns import create_campaign
-from outreach_bot.core.tokens import create_token
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.tokens import create_token
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import Conversation, Lead

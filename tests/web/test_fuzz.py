@@ -39,10 +39,10 @@ from hypothesis import strategies as st
 
 from outreach_bot.app import create_web_app, open_services
 from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
-from outreach_bot.core import users
-from outreach_bot.core.campaigns import create_campaign
-from outreach_bot.core.tokens import create_token
-from outreach_bot.core.users import add_user
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.staff import accounts as users
+from outreach_bot.core.staff.accounts import add_user
+from outreach_bot.core.staff.tokens import create_token
 from outreach_bot.domain.intents import INTENTS
 from tests.channels.sms.conftest import (
     GATEWAY_LOGIN,
@@ -656,7 +656,7 @@ class LiveApp:
         key = "twilio_base_url" if self.provider == "twilio" else "smsgateway_url"
         overrides[key] = fake.url
         settings_ = make_settings(self.tmp, **overrides)
-        self.secret = webhook_secret(settings_)
+        self.secret = webhook_secret(settings_, settings_.secret_key)
         services = await self.stack.enter_async_context(
             open_services(settings_, nlu=self.nlu, create_schema=True)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from tests.factories import RestChat
 
 

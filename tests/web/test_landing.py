@@ -12,9 +12,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, inspect, select
 
-from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.app import create_web_app, open_services
 from outreach_bot.content import ContentError
-from outreach_bot.core.campaigns import archive_campaign, create_campaign
+from outreach_bot.core.outreach.campaigns import archive_campaign, create_campaign
+from outreach_bot.core.services import Services
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import (
     Author,
@@ -25,9 +26,9 @@ from outreach_bot.storage.models import (
     Lead,
     Message,
 )
+from tests.channels.rest.test_conversation import run_full_lead
 from tests.conftest import make_settings
 from tests.factories import RestChat, edited_content
-from tests.web.test_rest_conversation import run_full_lead
 
 BOT = "MissionLocaleTestBot"
 NUMBER = "+33639980000"

@@ -12,8 +12,8 @@ import zxingcpp
 from PIL import Image
 
 from outreach_bot.content import load_content
-from outreach_bot.core.campaigns import landing_url
-from outreach_bot.core.qr import QUIET_ZONE, qr_matrix, qr_png, qr_svg, qr_svg_inline
+from outreach_bot.core.outreach.campaigns import landing_url
+from outreach_bot.core.outreach.qr import QUIET_ZONE, qr_matrix, qr_png, qr_svg, qr_svg_inline
 from outreach_bot.web.posters import PosterSize, PosterText, display_phone, latin1, poster_pdf
 from tests.factories import edited_content
 

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from outreach_bot.app import Services, create_web_app, open_services
-from outreach_bot.channels.base import InboundMessage
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.locks import KeyedLocks
+from outreach_bot.core.services import Services
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.web.ratelimit import RateLimiter
 from tests.conftest import make_settings

@@ -16,8 +16,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services
-from outreach_bot.core.campaigns import create_campaign
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Author, Conversation, Lead, Message
 from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
     Browser,

@@ -6,8 +6,8 @@ import asyncio
 import getpass
 from typing import TextIO
 
-from outreach_bot.channels.base import InboundMessage
-from outreach_bot.core.conversations import ConversationService
+from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.dialogue.replies import Reply
 
 CHANNEL = "console"

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
-from outreach_bot.channels.base import InboundMessage
+from outreach_bot.core.channel import InboundMessage
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.web.errors import json_error, read_json
 from outreach_bot.web.keys import services_key

@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Final, Protocol
 
 from aiohttp import web
 
-from outreach_bot.app import Services
-from outreach_bot.channels.base import Delivery, SendCancelledError, SendResult
 from outreach_bot.channels.sms_text import count_segments, render_reply
 from outreach_bot.config import Settings, SmsProvider
 from outreach_bot.content import Content
+from outreach_bot.core.channel import Delivery, SendCancelledError, SendResult
+from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields import is_french_mobile
 
 if TYPE_CHECKING:
-    from outreach_bot.core.sms_policy import DailyLimit
+    from outreach_bot.core.delivery.sms_policy import DailyLimit
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def setup(app: web.Application, services: Services) -> None:
         return
     # Imported here so a server without SMS loads neither the providers' modules (Twilio's
     # SDK) nor the holiday calendar of the quiet hours.
-    from outreach_bot.core.sms_policy import (  # noqa: PLC0415 - only when SMS is on
+    from outreach_bot.core.delivery.sms_policy import (  # noqa: PLC0415 - only when SMS is on
         DailyLimit,
         QuietHours,
         SmsInbox,

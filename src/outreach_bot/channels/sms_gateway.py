@@ -22,13 +22,13 @@ from typing import Any, Final
 import aiohttp
 from aiohttp import web
 
-from outreach_bot.channels.base import (
+from outreach_bot.core.channel import (
     InboundMessage,
     PermanentFailureError,
     SendResult,
     TemporaryFailureError,
 )
-from outreach_bot.core.sms_policy import SmsInbox
+from outreach_bot.core.delivery.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
 from outreach_bot.domain.json_text import parse_json
 from outreach_bot.domain.numbers import parse_whole_number

@@ -23,13 +23,13 @@ from twilio.request_validator import (
     get_signature_algorithm,
 )
 
-from outreach_bot.channels.base import (
+from outreach_bot.core.channel import (
     InboundMessage,
     PermanentFailureError,
     SendResult,
     TemporaryFailureError,
 )
-from outreach_bot.core.sms_policy import SmsInbox
+from outreach_bot.core.delivery.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.web.errors import json_error

@@ -42,12 +42,6 @@ from telegram.constants import ChatType, UpdateType
 from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
-from outreach_bot.app import Services, resolve_secret
-from outreach_bot.channels.base import (
-    InboundMessage,
-    PermanentFailureError,
-    TemporaryFailureError,
-)
 from outreach_bot.channels.telegram_mode import (
     WEBHOOK_PATH,
     UpdateMode,
@@ -62,9 +56,15 @@ from outreach_bot.channels.telegram_outbound import (
 )
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
-from outreach_bot.core.conversations import ConversationService
-from outreach_bot.core.notifications import TeamNotifier
-from outreach_bot.core.outbox import Immediate
+from outreach_bot.core.channel import (
+    InboundMessage,
+    PermanentFailureError,
+    TemporaryFailureError,
+)
+from outreach_bot.core.conversation.service import ConversationService
+from outreach_bot.core.delivery.outbox import Immediate
+from outreach_bot.core.leads.notifications import TeamNotifier
+from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import OutreachError
 from outreach_bot.web.errors import json_error, read_json
@@ -99,7 +99,7 @@ class TelegramSetupError(OutreachError):
     """Telegram refused our configuration at start-up (wrong token, refused webhook URL)."""
 
 
-def webhook_secret(settings: Settings) -> str:
+def webhook_secret(settings: Settings, instance_secret: str) -> str:
     """The secret Telegram sends with every webhook request.
 
     Derived from the instance secret unless set on its own, so a fresh install is protected
@@ -107,7 +107,7 @@ def webhook_secret(settings: Settings) -> str:
     """
     if settings.telegram_webhook_secret:
         return settings.telegram_webhook_secret
-    key = resolve_secret(settings).encode("utf-8")
+    key = instance_secret.encode("utf-8")
     return hmac.new(key, b"telegram-webhook-secret", hashlib.sha256).hexdigest()
 
 
@@ -332,7 +332,7 @@ class TelegramChannel:
         self.live = asyncio.Event()
         self._services = services
         self._settings = settings
-        self._secret = webhook_secret(settings)
+        self._secret = webhook_secret(settings, services.secret)
         self._retry_delay = retry_delay
         self._starting: asyncio.Task[None] | None = None
         self._following: asyncio.Task[None] | None = None

@@ -31,7 +31,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from outreach_bot.channels.base import (
+from outreach_bot.core.channel import (
     Delivery,
     PermanentFailureError,
     SendResult,

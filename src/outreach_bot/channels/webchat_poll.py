@@ -10,7 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from outreach_bot.channels.rest import CHANNEL, MAX_SENDER_LENGTH
-from outreach_bot.core.leads import counsellor_messages
+from outreach_bot.core.leads.queue import counsellor_messages
 from outreach_bot.domain.numbers import MAX_RECORD_ID, parse_whole_number
 from outreach_bot.web.errors import json_error
 from outreach_bot.web.keys import services_key

@@ -1,4 +1,8 @@
-"""Load and validate what the bot says (``bot/``) into typed models."""
+"""Load and validate what the bot says (``bot/``) into typed models.
+
+Start-up refuses content that breaks a rule (a crisis text without its numbers, an answer
+without its source). May import ``domain`` only.
+"""
 
 from outreach_bot.content.model import Content, ContentError, load_content
 

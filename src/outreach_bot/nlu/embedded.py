@@ -47,8 +47,6 @@ logger = logging.getLogger(__name__)
 
 # Bump when features, classifier or rules change, so cached models are rebuilt.
 MODEL_VERSION: Final = "4"
-DEFAULT_TRAINING_DATA: Final = Path("nlu/data")
-DEFAULT_CACHE_DIR: Final = Path("var/nlu-cache")
 # What the safety net's verdict is worth: above any fallback threshold, but not
 # 1.0, so logs and reports still tell a rule from certainty.
 RULE_CONFIDENCE: Final = 0.99
@@ -221,9 +219,9 @@ class EmbeddedNlu:
     @classmethod
     def from_path(
         cls,
-        path: Path = DEFAULT_TRAINING_DATA,
+        path: Path,
         *,
-        cache_dir: Path | None = DEFAULT_CACHE_DIR,
+        cache_dir: Path | None,
         encoder: SentenceEncoder | None = None,
         use_embeddings: bool = True,
     ) -> EmbeddedNlu:

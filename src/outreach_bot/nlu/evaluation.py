@@ -5,13 +5,13 @@ two are always compared with the same arithmetic. The CLI glue is:
 
 .. code-block:: python
 
-    backend = EmbeddedNlu.from_path(args.train or DEFAULT_TRAINING_DATA)  # or the Rasa backend
+    backend = EmbeddedNlu.from_path(args.train or settings.nlu_data, cache_dir=None)
     for row in await predict_lines(backend, sys.stdin):        # nlu predict
         print(json.dumps(row, ensure_ascii=False))
     report = await evaluate_file(backend, Path(args.file))     # nlu evaluate
     print(json.dumps(report, ensure_ascii=False, indent=2))
 
-:mod:`outreach_bot.nlu.cli` does exactly this for ``outreach-bot nlu``.
+:mod:`outreach_bot.cli.nlu` does exactly this for ``outreach-bot nlu``.
 """
 
 from __future__ import annotations

@@ -28,15 +28,15 @@ import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from outreach_bot.app import Services
-from outreach_bot.channels.base import InboundMessage
 from outreach_bot.content import Content
-from outreach_bot.core.campaigns import (
+from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.outreach.campaigns import (
     LandingCampaign,
     find_landing_campaign,
     landing_url,
     record_scan,
 )
+from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button
 from outreach_bot.web.admin.security import staff_account
 from outreach_bot.web.keys import services_key

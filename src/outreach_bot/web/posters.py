@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 import phonenumbers
 
 from outreach_bot.content import Content
-from outreach_bot.core.qr import QUIET_ZONE, qr_matrix
+from outreach_bot.core.outreach.qr import QUIET_ZONE, qr_matrix
 
 if TYPE_CHECKING:
     from fpdf import FPDF

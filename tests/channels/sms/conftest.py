@@ -21,7 +21,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Base, OutboxItem, OutboxStatus
 from tests.conftest import make_settings
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.app import Services
-from outreach_bot.channels.base import TemporaryFailureError
 from outreach_bot.channels.sms_gateway import GatewayTransport
 from outreach_bot.channels.sms_twilio import TwilioTransport
+from outreach_bot.core.channel import TemporaryFailureError
+from outreach_bot.core.services import Services
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, Message, OutboxItem, OutboxStatus
 from tests.channels.sms.conftest import (

@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.app import Services
 from outreach_bot.channels.sms import SmsChannel, SmsRenderer, SmsTransport
 from outreach_bot.channels.sms_gateway import GatewayTransport
 from outreach_bot.channels.sms_twilio import STATUS_PATH, TwilioTransport
-from outreach_bot.core.outbox import LEASE, OutboxDispatcher, delivery_key, enqueue
-from outreach_bot.core.sms_policy import DailyLimit
+from outreach_bot.core.delivery.outbox import LEASE, OutboxDispatcher, delivery_key, enqueue
+from outreach_bot.core.delivery.sms_policy import DailyLimit
+from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
 from tests.channels.sms.conftest import (

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from outreach_bot.app import create_web_app, open_services
 from outreach_bot.channels.sms_text import count_segments
-from outreach_bot.core.outbox import OutboxDispatcher, enqueue
-from outreach_bot.core.sms_policy import COST_LIMIT_REASON, PARIS
+from outreach_bot.core.delivery.outbox import OutboxDispatcher, enqueue
+from outreach_bot.core.delivery.sms_policy import COST_LIMIT_REASON, PARIS
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import (

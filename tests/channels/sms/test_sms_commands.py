@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from outreach_bot.core.outbox import enqueue
+from outreach_bot.core.delivery.outbox import enqueue
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus

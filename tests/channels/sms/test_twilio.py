@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl, urlencode
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.core.services import Services
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.storage.models import Conversation, Message, OutboxItem, OutboxStatus
 from tests.channels.sms.conftest import (

@@ -15,11 +15,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services, create_web_app, open_services
+from outreach_bot.app import create_web_app, open_services
 from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
 from outreach_bot.channels.telegram_mode import WEBHOOK_PATH
 from outreach_bot.config import Settings
-from outreach_bot.core.outbox import OutboxDispatcher
+from outreach_bot.core.delivery.outbox import OutboxDispatcher
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Direction, Message, OutboxItem, OutboxStatus
 from tests.channels.telegram.bot_api import CHAT_ID, Call, FakeBotApi, callback_update, text_update
 from tests.conftest import make_settings
@@ -176,7 +177,7 @@ async def _webhook(tmp_path: Path, api: FakeBotApi, aiohttp_client: Any) -> Asyn
     settings = telegram_settings(tmp_path, api, telegram_webhook=True)
     async with telegram_services(settings) as services:
         client = await aiohttp_client(create_web_app(services))
-        secret = webhook_secret(settings)
+        secret = webhook_secret(settings, services.secret)
 
         async def deliver(update: dict[str, Any]) -> dict[str, Any]:
             update = dict(update, update_id=api.next_update_id())

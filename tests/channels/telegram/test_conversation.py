@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services
 from outreach_bot.channels.telegram import (
     SECRET_HEADER,
     WEBHOOK_PATH,
     TelegramChannel,
     webhook_secret,
 )
-from outreach_bot.core.campaigns import create_campaign
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Conversation, Lead, Message, OutboxItem
 from tests.channels.telegram.bot_api import CHAT_ID, FakeBotApi, load_update, text_update
 from tests.channels.telegram.conftest import (
@@ -226,7 +226,7 @@ async def test_update_served_again_after_a_crash_is_answered_once(
 async def test_duplicate_webhook_delivery_is_processed_once(webhook: Harness) -> None:
     """Telegram re-posting the same update to the webhook gets one answer, not two."""
     update = dict(text_update("salut"), update_id=webhook.api.next_update_id())
-    headers = {SECRET_HEADER: webhook_secret(webhook.services.settings)}
+    headers = {SECRET_HEADER: webhook_secret(webhook.services.settings, webhook.services.secret)}
     for _ in range(2):
         response = await webhook.client.post(WEBHOOK_PATH, json=update, headers=headers)
         assert response.status == 200

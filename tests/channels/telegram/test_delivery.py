@@ -11,10 +11,11 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
-from outreach_bot.app import Services, create_web_app
+from outreach_bot.app import create_web_app
 from outreach_bot.channels.telegram import TelegramChannel, TelegramSetupError
 from outreach_bot.channels.telegram_outbound import TelegramOutbound
-from outreach_bot.core.outbox import enqueue
+from outreach_bot.core.delivery.outbox import enqueue
+from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
 from tests.channels.telegram.bot_api import CHAT_ID, FakeBotApi, text_update

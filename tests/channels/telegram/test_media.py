@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Conversation, Message
 from tests.channels.telegram.bot_api import CHAT_ID, contact_update, media_update
 from tests.channels.telegram.conftest import Harness, TelegramUser, eventually

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from outreach_bot.app import Services
 from outreach_bot.channels.telegram import TelegramChannel, webhook_secret
 from outreach_bot.channels.telegram_mode import UpdateMode, describe, update_mode
 from outreach_bot.channels.telegram_outbound import CallbackCodec
+from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button, Reply
 from tests.channels.telegram.bot_api import CHAT_ID, FakeBotApi, callback_update, text_update
 from tests.channels.telegram.conftest import (
@@ -62,13 +62,13 @@ def test_status_line_names_the_webhook_url(tmp_path: Path) -> None:
 def test_webhook_secret_is_derived_and_stable(tmp_path: Path) -> None:
     """The secret comes from the instance key, is the same in every process, and is not it."""
     settings = make_settings(tmp_path, secret_key="k" * 40)
-    secret = webhook_secret(settings)
-    assert secret == webhook_secret(make_settings(tmp_path, secret_key="k" * 40))
-    assert secret != webhook_secret(make_settings(tmp_path, secret_key="j" * 40))
+    secret = webhook_secret(settings, "k" * 40)
+    assert secret == webhook_secret(make_settings(tmp_path), "k" * 40)
+    assert secret != webhook_secret(settings, "j" * 40)
     assert "k" * 40 not in secret
     assert len(secret) == 64
     dedicated = make_settings(tmp_path, telegram_webhook_secret="my-own_secret")
-    assert webhook_secret(dedicated) == "my-own_secret"
+    assert webhook_secret(dedicated, "k" * 40) == "my-own_secret"
 
 
 async def test_stale_long_payload_button_asks_to_type_instead(polling: Harness) -> None:

@@ -16,7 +16,6 @@ from telegram.error import (
     TimedOut,
 )
 
-from outreach_bot.channels.base import PermanentFailureError, TemporaryFailureError
 from outreach_bot.channels.telegram_outbound import (
     MAX_CALLBACK_DATA,
     CallbackCodec,
@@ -24,6 +23,7 @@ from outreach_bot.channels.telegram_outbound import (
     split_text,
     translate,
 )
+from outreach_bot.core.channel import PermanentFailureError, TemporaryFailureError
 from outreach_bot.dialogue.replies import Button
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from outreach_bot.app import Services
 from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
 from outreach_bot.channels.telegram_mode import WEBHOOK_PATH
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Conversation, Message
 from tests.channels.telegram.bot_api import CHAT_ID, load_update, text_update
 from tests.channels.telegram.conftest import Harness, eventually, outbox_idle, stored
@@ -22,14 +22,16 @@ async def count(services: Services, model: type[Any]) -> int:
 
 
 def headers(harness: Harness) -> dict[str, str]:
-    return {SECRET_HEADER: webhook_secret(harness.services.settings)}
+    return {SECRET_HEADER: webhook_secret(harness.services.settings, harness.services.secret)}
 
 
 async def test_webhook_is_registered_with_its_secret(webhook: Harness) -> None:
     """At start-up the bot tells Telegram where to post, with the secret to send along."""
     (call,) = webhook.api.methods("setWebhook")
     assert call.params["url"] == "http://127.0.0.1:8080/webhooks/telegram"
-    assert call.params["secret_token"] == webhook_secret(webhook.services.settings)
+    assert call.params["secret_token"] == webhook_secret(
+        webhook.services.settings, webhook.services.secret
+    )
     assert call.params["allowed_updates"] == ["message", "callback_query"]
 
 

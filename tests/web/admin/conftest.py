@@ -12,8 +12,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from outreach_bot.app import Services
-from outreach_bot.core.users import add_user
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Consent, Conversation, Lead, Message, Sector
 
@@ -47,7 +47,7 @@ def _fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters: six accounts per test must not cost seconds."""
     from argon2 import PasswordHasher
 
-    from outreach_bot.core import users
+    from outreach_bot.core.staff import accounts as users
 
     monkeypatch.setattr(
         users, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

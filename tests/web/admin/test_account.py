@@ -7,8 +7,8 @@ import time
 
 from sqlalchemy import select
 
-from outreach_bot.app import Services, resolve_secret
-from outreach_bot.core.users import issue_setup_token
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import issue_setup_token
 from outreach_bot.storage.models import User
 from outreach_bot.web.admin.security import COOKIE_NAME, session_fernet
 from tests.web.admin.conftest import PASSWORD, Browser, csrf_of
@@ -77,11 +77,7 @@ async def test_expired_session_redirects_to_login(browser: Browser, services: Se
     await browser.login("lea")
     old = int(time.time()) - 13 * 3600
     payload = json.dumps({"created": old, "session": {"uid": 3, "csrf": "x", "seen": old}})
-    stale = (
-        session_fernet(resolve_secret(services.settings))
-        .encrypt_at_time(payload.encode(), old)
-        .decode()
-    )
+    stale = session_fernet(services.secret).encrypt_at_time(payload.encode(), old).decode()
     browser.client.session.cookie_jar.clear()
     response = await browser.client.get(
         "/admin/", cookies={COOKIE_NAME: stale}, allow_redirects=False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from tests.web.admin.conftest import Browser, make_lead
 
 TOO_BIG_ID = str(2**31)

@@ -15,12 +15,13 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services, create_web_app
-from outreach_bot.core.campaigns import create_campaign
+from outreach_bot.app import create_web_app
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import CampaignScan
+from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import REST_PATH, RestChat
 from tests.web.admin.conftest import EMAILS, PASSWORD, Staff
-from tests.web.test_rest_conversation import run_full_lead
 
 pytestmark = pytest.mark.browser
 

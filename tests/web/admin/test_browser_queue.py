@@ -11,10 +11,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from outreach_bot.app import Services
-from outreach_bot.core.campaigns import create_campaign
-from outreach_bot.core.users import add_user
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.models import UnderstoodGap
+from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import RestChat
 from tests.web.admin.conftest import EMAILS, PASSWORD, make_lead
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
@@ -23,7 +24,6 @@ from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     _browser_page,
     _screenshot,
 )
-from tests.web.test_rest_conversation import run_full_lead
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,9 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select, update
 
-from outreach_bot.app import Services
-from outreach_bot.core.campaigns import create_campaign, get_campaign, record_scan
-from outreach_bot.core.demo import seed_demo
+from outreach_bot.cli.demo import seed_demo
+from outreach_bot.core.outreach.campaigns import create_campaign, get_campaign, record_scan
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Campaign, CampaignScan, User
 from tests.web.admin.conftest import EMAILS, Browser
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from outreach_bot.app import Services
-from outreach_bot.core.events import TeamEvent
+from outreach_bot.core.events.bus import TeamEvent
+from outreach_bot.core.services import Services
 from tests.web.admin.conftest import Browser, make_lead
 
 

@@ -13,10 +13,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from outreach_bot.app import Services, create_web_app, open_services
-from outreach_bot.core.campaigns import create_campaign
-from outreach_bot.core.demo import seed_demo
-from outreach_bot.core.users import add_user
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.cli.demo import seed_demo
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import Lead
 from tests.cli.test_cli import run_cli

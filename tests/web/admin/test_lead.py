@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Conversation, Lead, LeadEvent, Message, OutboxItem
 from tests.factories import RestChat
 from tests.web.admin.conftest import Browser, Staff, form_key_of, make_lead

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import LocalPlace
 from tests.factories import RestChat
 from tests.web.admin.conftest import Browser

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from tests.factories import RestChat
 from tests.web.admin.conftest import EMAILS, PASSWORD
 from tests.web.admin.test_browser import (  # noqa: F401 - the fixtures are used by name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import AuditEntry, Consent, Conversation, Lead, Message
 from tests.web.admin.conftest import Browser, Staff, make_lead
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import AuditEntry, UnderstoodGap
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, Staff
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by the browser test

@@ -6,11 +6,11 @@ import re
 
 from sqlalchemy import select
 
-from outreach_bot.app import Services
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Lead
+from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import RestChat
 from tests.web.admin.conftest import Browser, make_lead
-from tests.web.test_rest_conversation import run_full_lead
 
 
 def _names(html: str) -> list[str]:

@@ -8,13 +8,13 @@ import re
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.app import Services
-from outreach_bot.core.campaigns import create_campaign
-from outreach_bot.core.sectors import sector_for
+from outreach_bot.core.leads.sectors import sector_for
+from outreach_bot.core.outreach.campaigns import create_campaign
+from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Campaign, Lead, Sector
+from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import RestChat
 from tests.web.admin.conftest import Browser, make_lead
-from tests.web.test_rest_conversation import run_full_lead
 
 
 async def _crisis_from_campaign(client: object, code: str, sender: str) -> None:

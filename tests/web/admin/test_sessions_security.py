@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import Services, create_web_app, open_services, resolve_secret
-from outreach_bot.core import users
-from outreach_bot.core.users import add_user, set_active, set_password
+from outreach_bot.app import create_web_app, open_services
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff import accounts as users
+from outreach_bot.core.staff.accounts import add_user, set_active, set_password
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import AdminSession, Base
 from outreach_bot.web.admin.security import COOKIE_NAME, session_fernet
@@ -209,8 +210,8 @@ async def test_a_cookie_without_an_open_session_id_opens_nothing(
     or forged with a leaked key) is refused: only the server-side session counts."""
     now = int(time.time())
     payload = json.dumps({"uid": staff.lea, "csrf": "x", "seen": now}).encode()
-    cookie = session_fernet(resolve_secret(services.settings)).encrypt(payload).decode()
+    cookie = session_fernet(services.secret).encrypt(payload).decode()
     assert await _replay(browser, cookie) == 303
     payload = json.dumps({"uid": staff.lea, "sid": "guessed-id", "seen": now}).encode()
-    cookie = session_fernet(resolve_secret(services.settings)).encrypt(payload).decode()
+    cookie = session_fernet(services.secret).encrypt(payload).decode()
     assert await _replay(browser, cookie) == 303

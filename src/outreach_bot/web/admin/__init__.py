@@ -14,15 +14,14 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from outreach_bot.app import Services, resolve_secret
+from outreach_bot.core.services import Services
 from outreach_bot.domain.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
 )
-from outreach_bot.web import admin_campaigns, admin_places, admin_quality
-from outreach_bot.web.admin import account, lead, privacy, queue
+from outreach_bot.web.admin import account, campaigns, lead, places, privacy, quality, queue
 from outreach_bot.web.admin.page import FILTERS, render
 from outreach_bot.web.admin.security import (
     Handler,
@@ -82,7 +81,7 @@ def setup(app: web.Application, services: Services) -> None:
     admin = web.Application(
         middlewares=[
             headers_middleware,
-            session_middleware(services, resolve_secret(services.settings)),
+            session_middleware(services, services.secret),
             error_page_middleware,
             static_files_middleware,
             auth_middleware,
@@ -104,8 +103,8 @@ def setup(app: web.Application, services: Services) -> None:
     queue.add_routes(admin)
     lead.add_routes(admin)
     privacy.add_routes(admin)
-    admin_campaigns.setup(admin)
-    admin_places.setup(admin)
-    admin_quality.setup(admin)
+    campaigns.setup(admin)
+    places.setup(admin)
+    quality.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)

@@ -7,7 +7,7 @@ import logging
 from aiohttp import web
 
 from outreach_bot.config import proxy_networks
-from outreach_bot.core.users import (
+from outreach_bot.core.staff.accounts import (
     TooManyAttemptsError,
     authenticate,
     create_first_admin,

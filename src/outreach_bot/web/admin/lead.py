@@ -1,8 +1,9 @@
 """The lead page and what a counsellor does there: claim, follow up, write, hand back.
 
-Handlers parse the form and call one use case in :mod:`outreach_bot.core.leads`; sector checks
-and every rule live there. A refused action re-renders the page with the reason and whatever
-was typed (409 for a collision or a double submit, 400 for bad input), so nothing is lost.
+Handlers parse the form and call one use case in :mod:`outreach_bot.core.leads.queue`;
+sector checks and every rule live there. A refused action re-renders the page with the
+reason and whatever was typed (409 for a collision or a double submit, 400 for bad input),
+so nothing is lost.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from outreach_bot.app import QUEUED_CHANNELS
-from outreach_bot.core import leads
+from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
+from outreach_bot.core.leads import queue as leads
 from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.domain.leads import LeadStatus, can_move

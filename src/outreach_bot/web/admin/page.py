@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from outreach_bot.domain.leads import LeadStatus
@@ -84,22 +82,6 @@ FILTERS: Final = {
     "author_label": _label(AUTHOR_LABELS),
     "event_label": _label(EVENT_LABELS),
 }
-
-
-def add_templates(admin: web.Application, folders: Mapping[str, Path]) -> None:
-    """Let a page module mounted on the back office keep its templates in its own folder.
-
-    A template ``name.html`` of the folder given for ``prefix`` is found as ``prefix/name.html``.
-    The back office's own templates are looked up first, so a module's templates extend the
-    one ``base.html`` and share its menu, messages and stylesheet.
-    """
-    environment = aiohttp_jinja2.get_env(admin)
-    own = jinja2.PrefixLoader(
-        {prefix: jinja2.FileSystemLoader(folder) for prefix, folder in folders.items()}
-    )
-    environment.loader = (
-        jinja2.ChoiceLoader([environment.loader, own]) if environment.loader else own
-    )
 
 
 async def render(

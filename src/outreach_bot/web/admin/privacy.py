@@ -6,8 +6,8 @@ import json
 
 from aiohttp import web
 
-from outreach_bot.core.audit import recent_entries
-from outreach_bot.core.privacy import erase_person, export_person
+from outreach_bot.core.privacy.audit import recent_entries
+from outreach_bot.core.privacy.rights import erase_person, export_person
 from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.web.admin.lead import show_lead
 from outreach_bot.web.admin.page import render

@@ -10,8 +10,8 @@ from typing import Final
 
 from aiohttp import web
 
-from outreach_bot.core.events import TeamEvent
-from outreach_bot.core.leads import LeadFilter, lead_card, queue
+from outreach_bot.core.events.bus import TeamEvent
+from outreach_bot.core.leads.queue import LeadFilter, lead_card, queue
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES
 from outreach_bot.domain.numbers import parse_record_id

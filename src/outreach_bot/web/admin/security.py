@@ -3,7 +3,7 @@
 The session is a small JSON object in a cookie encrypted and authenticated with Fernet under a
 key derived from ``OUTREACH_SECRET_KEY``; it holds a random session id, a CSRF token, the time
 of the last request and one-time messages. The session id must match an open row of
-``admin_sessions`` (see :mod:`outreach_bot.core.staff_sessions`), so logout, a password change
+``admin_sessions`` (see :mod:`outreach_bot.core.staff.sessions`), so logout, a password change
 or a deactivation ends it on the server, and a cookie copied before then is worthless.
 Nothing else about the user is trusted from the cookie: role and sectors are read from the
 database on every request.
@@ -29,9 +29,9 @@ from typing import Any, Final
 from aiohttp import web
 from cryptography.fernet import Fernet, InvalidToken
 
-from outreach_bot.app import Services, resolve_secret
-from outreach_bot.core.staff_sessions import close_session, open_session, session_user
-from outreach_bot.core.users import Account, load_account
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import Account, load_account
+from outreach_bot.core.staff.sessions import close_session, open_session, session_user
 from outreach_bot.domain.errors import PermissionDeniedError
 from outreach_bot.web.headers import ADMIN_HEADERS, security_headers
 from outreach_bot.web.keys import services_key
@@ -174,7 +174,7 @@ async def staff_account(request: web.Request) -> Account | None:
     if not raw:
         return None
     services = request.app[services_key]
-    fernet = staff_fernet(resolve_secret(services.settings))
+    fernet = staff_fernet(services.secret)
     try:
         data = json.loads(
             fernet.decrypt(raw.encode("ascii"), ttl=int(services.settings.session_hours * 3600))

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from outreach_bot.core.tokens import ApiClient, authenticate
+from outreach_bot.core.staff.tokens import ApiClient, authenticate
 from outreach_bot.web.errors import json_error
 from outreach_bot.web.keys import services_key
 

@@ -4,9 +4,9 @@
 ``POST /api/consents``, ``POST /api/leads``, ``POST /api/erasure``, ``POST /api/crisis-check``
 and ``POST /api/alerts``.
 Bodies are JSON, read into pydantic models here; the rules live in
-:mod:`outreach_bot.core.external`. Every write is audited under the name of the bearer token
-that made it. ``locale`` ("fr" or "en") picks the language of the texts returned for the young
-person; French when left out.
+:mod:`outreach_bot.core.conversation.assistants`. Every write is audited under the name of the
+bearer token that made it. ``locale`` ("fr" or "en") picks the language of the texts
+returned for the young person; French when left out.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Annotated, Literal, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from outreach_bot.core.external import (
+from outreach_bot.core.conversation.assistants import (
     MAX_SENDER_LENGTH,
     LeadRequest,
     answer_topic,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from outreach_bot.core.audit import record_access
-from outreach_bot.core.leads import LeadFilter, get_lead, list_leads
+from outreach_bot.core.leads.queue import LeadFilter, get_lead, list_leads
+from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.domain.numbers import parse_record_id, parse_whole_number
 from outreach_bot.web.api.auth import api_client_key, token_name_key
 from outreach_bot.web.errors import json_error

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from outreach_bot.core.stats import Period, compute_figures
+from outreach_bot.core.figures.stats import Period, compute_figures
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.web.api.auth import api_client_key
 from outreach_bot.web.errors import json_error

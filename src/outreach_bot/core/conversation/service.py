@@ -1,0 +1,749 @@
+"""Handle one inbound message end to end: store it, understand it, answer it, apply effects.
+
+This is the single place where a conversation changes. Every channel calls
+:meth:`ConversationService.handle_inbound`; the unit of work is one message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from sqlalchemy import and_, delete, exists, false, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.delivery.outbox import encode
+from outreach_bot.core.events.bus import EventBus, TeamEvent
+from outreach_bot.core.figures.stats import record_erasure
+from outreach_bot.core.leads.sectors import sector_for
+from outreach_bot.core.locks import KeyedLocks
+from outreach_bot.core.outreach.places import places_for_question
+from outreach_bot.dialogue.engine import DialogueEngine, Outcome
+from outreach_bot.dialogue.replies import Reply
+from outreach_bot.dialogue.state import DialogueState
+from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
+from outreach_bot.domain.campaigns import code_problem, normalise_code
+from outreach_bot.domain.contact_details import strip_contact_details
+from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
+from outreach_bot.nlu.base import NluBackend, Prediction
+from outreach_bot.nlu.safety import crisis_kind
+from outreach_bot.storage.crypto import current_cipher
+from outreach_bot.storage.models import (
+    AuditEntry,
+    Author,
+    Campaign,
+    Consent,
+    Conversation,
+    Direction,
+    Lead,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+    UnderstoodGap,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH: Final = 4000
+"""Longer messages are cut: no young person types more, and it bounds NLU and storage cost."""
+
+CRISIS_LEAD: Final = LeadDraft(consent_at=None, urgent=True, topic="crisis")
+"""The lead a crisis opens when none is waiting: no consent asked, vital interest is the basis."""
+
+
+@dataclass(frozen=True, slots=True)
+class InboundResult:
+    """What the channel needs to answer: the replies, whether this was a resend, and whether
+    everything about this sender was just erased (the web chat then clears its screen too)."""
+
+    conversation_id: int
+    replies: list[Reply]
+    duplicate: bool = False
+    erased: bool = False
+
+
+class ConversationService:
+    """Owns the conversation lifecycle; channels and the console only call this."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        nlu: NluBackend,
+        engine: DialogueEngine,
+        events: EventBus,
+        queued_channels: frozenset[str] = frozenset(),
+        on_queued: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._sessions = sessions
+        self._nlu = nlu
+        self._engine = engine
+        self._events = events
+        self._queued_channels = queued_channels
+        self._on_queued = on_queued
+        self._locks = KeyedLocks()
+
+    async def handle_inbound(
+        self, message: InboundMessage, *, now: datetime | None = None
+    ) -> InboundResult:
+        """Store, understand and answer ``message``.
+
+        Messages of one conversation are handled one at a time, in arrival order, so two
+        messages sent at once never both act on the same state.
+
+        Raises:
+            InvalidInputError: no sender or no channel.
+        """
+        if not message.sender_id or not message.channel:
+            raise InvalidInputError("a message needs a channel and a sender")
+        now = now or datetime.now(UTC)
+        text = message.text.strip()[:MAX_TEXT_LENGTH]
+        sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
+        start_code, text = _split_start(text)
+        if start_code is None and text:
+            start_code, text = await self._leading_keyword(message.channel, sender_hash, text)
+        prediction = await self._understand(text, start_code)
+        async with self._locks.hold(sender_hash):
+            result, events = await self._handle(
+                message=message,
+                text=text,
+                start_code=start_code,
+                prediction=prediction,
+                now=now,
+            )
+        if message.channel in self._queued_channels and result.replies:
+            self._on_queued()
+        for event in events:
+            await self._events.publish(event)
+        return result
+
+    @property
+    def busy_senders(self) -> int:
+        """Conversations being handled or waiting right now (the size of the lock map)."""
+        return len(self._locks)
+
+    async def _understand(self, text: str, start_code: str | None) -> Prediction:
+        if not text:
+            return Prediction("greet", 1.0)
+        return await self._nlu.parse(text)
+
+    async def _handle(
+        self,
+        *,
+        message: InboundMessage,
+        text: str,
+        start_code: str | None,
+        prediction: Prediction,
+        now: datetime,
+    ) -> tuple[InboundResult, list[TeamEvent]]:
+        async with self._sessions.begin() as session:
+            conversation, open_lead, seen = await _load_for_turn(
+                session,
+                channel=message.channel,
+                sender_id=message.sender_id,
+                message_id=message.message_id,
+                now=now,
+            )
+            if seen:
+                logger.info(
+                    "duplicate inbound %s on conversation %s", message.message_id, conversation.id
+                )
+                replies = await _replies_already_given(session, conversation.id, message)
+                return InboundResult(conversation.id, replies, duplicate=True), []
+            await self._attribute(session, conversation, start_code)
+            state = DialogueState.from_json(conversation.state)
+            # Where to meet the team changes every week: read it only when it may be asked.
+            places = (
+                await places_for_question(session, text, today=now.date())
+                if "mission_locale_info"
+                in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
+                else None
+            )
+            turn = Turn(
+                # An empty message or a bare /start opens the conversation like a greeting.
+                text=text or "/greet",
+                intent=prediction.intent,
+                confidence=prediction.confidence,
+                channel=message.channel,
+                today=now.date(),
+                crisis_kind=crisis_kind(text) if text else None,
+                sender_phone=message.sender_phone,
+                human_active=bool(
+                    conversation.takeover_until and _aware(conversation.takeover_until) > now
+                ),
+                opted_out=conversation.opted_out,
+                has_open_lead=open_lead is not None,
+                places=places,
+            )
+            # Read before the step, which moves the state on to the next buttons.
+            chosen = state.chosen_button(text) if text else None
+            outcome = self._engine.step(state, turn)
+            inbound = _message_row(
+                conversation.id,
+                Direction.INBOUND,
+                Author.YOUNG_PERSON,
+                message.text[:MAX_TEXT_LENGTH],
+                now,
+                channel_message_id=message.message_id,
+                intent=prediction.intent,
+                confidence=prediction.confidence,
+                button_title=chosen,
+            )
+            if outcome.effects.erase:
+                # The erasure first tallies the conversation's anonymous counts, this one too.
+                session.add(Message(**inbound))
+            conversation.last_message_at = now
+            conversation.locale = outcome.state.locale
+            conversation.state = outcome.state.to_json()
+            events = await self._apply(
+                session=session,
+                conversation=conversation,
+                outcome=outcome,
+                message=message,
+                text=text,
+                prediction=prediction,
+                now=now,
+            )
+            if turn.human_active and not outcome.effects.erase:
+                # A counsellor has taken over: their lead page shows this answer live.
+                latest = await session.scalar(
+                    select(Lead)
+                    .where(Lead.conversation_id == conversation.id)
+                    .order_by(Lead.id.desc())
+                    .limit(1)
+                )
+                if latest is not None:
+                    events.append(
+                        TeamEvent(
+                            "message",
+                            conversation.id,
+                            latest.id,
+                            latest.sector_id,
+                            urgent=latest.urgent,
+                        )
+                    )
+            if not outcome.effects.erase:
+                await self._record_messages(
+                    session, conversation, inbound, outcome.replies, message=message, now=now
+                )
+            else:
+                await self._queue_after_erase(session, conversation, outcome.replies, message, now)
+            result = InboundResult(conversation.id, outcome.replies, erased=outcome.effects.erase)
+            return result, events
+
+    async def _leading_keyword(
+        self, channel: str, sender_hash: str, text: str
+    ) -> tuple[str | None, str]:
+        """A first message that starts with a campaign code (the poster's SMS keyword) counts
+        as ``/start CODE``: attributed, and greeted like a deep link when nothing follows.
+
+        Only a first message: later, a word that happens to be a code is just a word.
+        """
+        first_word, _, rest = text.partition(" ")
+        code = normalise_code(first_word)
+        if code is None or code_problem(code) is not None:
+            return None, text  # "salut", "stop"…: no campaign can have this code
+        known = exists().where(
+            Conversation.channel == channel, Conversation.sender_hash == sender_hash
+        )
+        async with self._sessions() as session:
+            campaign_id = await session.scalar(
+                select(Campaign.id).where(Campaign.code == code, ~known)
+            )
+        if campaign_id is None:
+            return None, text
+        return code, rest.strip()
+
+    async def _attribute(
+        self, session: AsyncSession, conversation: Conversation, start_code: str | None
+    ) -> None:
+        """``/start CODE`` on any channel (deep link, web chat, SMS keyword) sets the campaign."""
+        code = normalise_code(start_code) if start_code else None
+        if code is None:
+            return
+        campaign_id = await session.scalar(select(Campaign.id).where(Campaign.code == code))
+        if campaign_id is not None:
+            conversation.campaign_id = campaign_id
+
+    async def _apply(
+        self,
+        *,
+        session: AsyncSession,
+        conversation: Conversation,
+        outcome: Outcome,
+        message: InboundMessage,
+        text: str,
+        prediction: Prediction,
+        now: datetime,
+    ) -> list[TeamEvent]:
+        effects: Effects = outcome.effects
+        events: list[TeamEvent] = []
+        if effects.opt_in:
+            conversation.opted_out = False
+        if effects.opt_out:
+            conversation.opted_out = True
+            await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.conversation_id == conversation.id,
+                    OutboxItem.status == OutboxStatus.PENDING,
+                )
+                .values(status=OutboxStatus.CANCELLED)
+            )
+        if effects.not_understood and text:
+            session.add(
+                UnderstoodGap(
+                    conversation_id=conversation.id,
+                    text=strip_contact_details(text),
+                    guess=prediction.intent,
+                    confidence=prediction.confidence,
+                    created_at=now,
+                )
+            )
+        if effects.urgent:
+            event, _ = await alert_team(
+                session,
+                conversation,
+                effects.lead or CRISIS_LEAD,
+                channel=message.channel,
+                now=now,
+                consent_text_version=effects.consent_text_version,
+            )
+            events.append(event)
+            effects.lead = None
+        if effects.lead is not None:
+            lead = await _create_lead(
+                session,
+                conversation,
+                effects.lead,
+                consent_text_version=effects.consent_text_version,
+                channel=message.channel,
+                now=now,
+            )
+            events.append(created_event(lead))
+        if effects.erase:
+            await erase_conversation(session, conversation.id, actor="young_person", now=now)
+        return events
+
+    async def _record_messages(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        inbound: dict[str, object],
+        replies: Sequence[Reply],
+        *,
+        message: InboundMessage,
+        now: datetime,
+    ) -> None:
+        """Store the turn: the young person's message and the bot's replies.
+
+        Channels answered in the HTTP response need no row ids back, so all the turn's
+        messages go in one INSERT statement (an ORM insert would fetch each new id, and SQLite
+        cannot return them for a multi-row insert, so it would insert row by row). Queued
+        channels need the ids for their outbox rows.
+        """
+        rows = [inbound] + [
+            _message_row(
+                conversation.id,
+                Direction.OUTBOUND,
+                Author.BOT,
+                reply.text,
+                now + timedelta(microseconds=index + 1),
+            )
+            for index, reply in enumerate(replies)
+        ]
+        if message.channel not in self._queued_channels:
+            # render_nulls: a None is sent as NULL rather than splitting the batch by columns.
+            await session.execute(insert(Message).execution_options(render_nulls=True), rows)
+            return
+        messages = [Message(**row) for row in rows]
+        session.add_all(messages)
+        await session.flush()  # the outbox rows point at the message rows' ids
+        session.add_all(
+            _outbox_item(
+                conversation_id=conversation.id,
+                message_row_id=row.id,
+                message=message,
+                reply=reply,
+                index=index,
+                now=now,
+            )
+            for index, (row, reply) in enumerate(zip(messages[1:], replies, strict=True))
+        )
+
+    async def _queue_after_erase(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        replies: Sequence[Reply],
+        message: InboundMessage,
+        now: datetime,
+    ) -> None:
+        """The erase confirmation must still reach the person, with nothing kept about them."""
+        if message.channel not in self._queued_channels:
+            return
+        for index, reply in enumerate(replies):
+            session.add(
+                _outbox_item(
+                    conversation_id=None,
+                    message_row_id=None,
+                    message=message,
+                    reply=reply,
+                    index=index,
+                    now=now,
+                )
+            )
+
+
+async def _replies_already_given(
+    session: AsyncSession, conversation_id: int, message: InboundMessage
+) -> list[Reply]:
+    """What the bot answered the first time ``message`` came, to answer its resend the same.
+
+    A channel that delivers through the outbox (Telegram, SMS) ignores these: its replies are
+    already queued. A channel that answers in the HTTP response (REST, the web chat) lost the
+    first answer with the connection, so it gets the texts again; the buttons are not stored.
+    """
+    first = (
+        select(Message.id)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.INBOUND,
+            Message.channel_message_id == message.message_id,
+        )
+        .scalar_subquery()
+    )
+    following = await session.scalars(
+        select(Message)
+        .where(Message.conversation_id == conversation_id, Message.id > first)
+        .order_by(Message.id)
+    )
+    replies: list[Reply] = []
+    for row in following:
+        if row.direction == Direction.INBOUND:
+            break
+        if row.author == Author.BOT and row.text:
+            replies.append(Reply(row.text))
+    return replies
+
+
+def _message_row(
+    conversation_id: int,
+    direction: Direction,
+    author: Author,
+    text: str,
+    created_at: datetime,
+    *,
+    channel_message_id: str | None = None,
+    intent: str | None = None,
+    confidence: float | None = None,
+    button_title: str | None = None,
+) -> dict[str, object]:
+    """One message's column values; every row names the same columns, so rows batch."""
+    return {
+        "button_title": button_title,
+        "conversation_id": conversation_id,
+        "direction": direction,
+        "author": author,
+        "text": text,
+        "channel_message_id": channel_message_id,
+        "intent": intent,
+        "confidence": confidence,
+        "created_at": created_at,
+    }
+
+
+def _outbox_item(
+    *,
+    conversation_id: int | None,
+    message_row_id: int | None,
+    message: InboundMessage,
+    reply: Reply,
+    index: int,
+    now: datetime,
+) -> OutboxItem:
+    """An outbox row carrying its recipient, so it can be sent even after an erasure."""
+    key = f"{message.channel}:{message.message_id or now.isoformat()}:{index}"
+    return OutboxItem(
+        conversation_id=conversation_id,
+        message_id=message_row_id,
+        channel=message.channel,
+        dedupe_key=current_cipher().lookup_hash(key),
+        payload=encode(message.sender_id, reply, in_reply=True),
+        not_before=now,
+        created_at=now,
+    )
+
+
+async def alert_team(
+    session: AsyncSession,
+    conversation: Conversation,
+    draft: LeadDraft = CRISIS_LEAD,
+    *,
+    channel: str,
+    now: datetime,
+    consent_text_version: str | None = None,
+) -> tuple[TeamEvent, Lead]:
+    """Put a young person in distress at the top of the team's queue, whoever noticed it.
+
+    The conversation becomes urgent; a request already waiting becomes urgent rather than
+    being doubled, otherwise ``draft`` becomes an urgent lead, with no consent needed: vital
+    interest is the lawful basis. The caller publishes the returned event after its commit.
+    """
+    conversation.urgent = True
+    lead = await _open_lead(session, conversation.id)
+    if lead is not None:
+        lead.urgent = True
+        lead.updated_at = now
+        await session.flush()
+        return TeamEvent("urgent", conversation.id, lead.id, lead.sector_id, urgent=True), lead
+    lead = await _create_lead(
+        session,
+        conversation,
+        draft,
+        consent_text_version=consent_text_version,
+        channel=channel,
+        now=now,
+    )
+    return created_event(lead), lead
+
+
+def created_event(lead: Lead) -> TeamEvent:
+    """What the team's screens show of a new lead: ids and labels, never contact details."""
+    return TeamEvent(
+        "urgent" if lead.urgent else "lead_created",
+        lead.conversation_id,
+        lead.id,
+        lead.sector_id,
+        urgent=lead.urgent,
+        first_name=lead.first_name,
+        need=lead.need,
+    )
+
+
+async def _create_lead(
+    session: AsyncSession,
+    conversation: Conversation,
+    draft: LeadDraft,
+    *,
+    consent_text_version: str | None,
+    channel: str,
+    now: datetime,
+) -> Lead:
+    consent_id = None
+    if draft.consent_at is not None and consent_text_version:
+        consent = Consent(
+            conversation_id=conversation.id,
+            given_at=datetime.fromisoformat(draft.consent_at),
+            text_version=consent_text_version,
+            channel=channel,
+        )
+        session.add(consent)
+        await session.flush()
+        consent_id = consent.id
+    return await add_lead(
+        session,
+        conversation,
+        draft,
+        consent_id=consent_id,
+        channel=channel,
+        contact_here=draft.contact_here or draft.consent_at is None,
+        now=now,
+    )
+
+
+async def add_lead(
+    session: AsyncSession,
+    conversation: Conversation,
+    draft: LeadDraft,
+    *,
+    consent_id: int | None,
+    channel: str,
+    contact_here: bool,
+    now: datetime,
+) -> Lead:
+    """Add a new lead to its sector's queue: its commune's, else its campaign's (see
+    :func:`~outreach_bot.core.sectors.sector_for`).
+
+    Our own dialogue and the external API both queue leads through here, so a lead row means
+    the same whichever way it came. The caller owns the transaction and the checks before it
+    (consent, age, an open lead already waiting).
+    """
+    sector = await sector_for(session, draft.commune_insee, campaign_id=conversation.campaign_id)
+    lead = Lead(
+        conversation_id=conversation.id,
+        consent_id=consent_id,
+        sector_id=sector.id if sector else None,
+        campaign_id=conversation.campaign_id,
+        status=LeadStatus.NEW,
+        urgent=draft.urgent,
+        channel=channel,
+        first_name=draft.first_name,
+        phone=draft.phone,
+        contact_here=contact_here,
+        age=draft.age,
+        commune_insee=draft.commune_insee,
+        commune_name=draft.commune_name,
+        need=draft.need,
+        availability=draft.availability,
+        topic=draft.topic,
+        created_at=now,
+        updated_at=now,
+        status_changed_at=now,
+    )
+    session.add(lead)
+    await session.flush()
+    logger.info("lead %s created in sector %s (urgent=%s)", lead.id, lead.sector_id, lead.urgent)
+    return lead
+
+
+async def erase_conversation(
+    session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
+) -> None:
+    """Erase everything held about one young person: leads, consents, transcript, outbox, and
+    the messages the bot did not understand (kept for the quality loop, linked to the
+    conversation for this reason).
+
+    Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
+    line records that an erasure happened (ids only), as accountability requires.
+    """
+    await record_erasure(session, conversation_id)
+    await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
+    await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
+    await session.execute(
+        delete(UnderstoodGap).where(UnderstoodGap.conversation_id == conversation_id)
+    )
+    await session.execute(delete(Conversation).where(Conversation.id == conversation_id))
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action="erase",
+            target_type="conversation",
+            target_id=str(conversation_id),
+            at=now,
+        )
+    )
+    logger.info("conversation %s erased by %s", conversation_id, actor)
+
+
+async def conversation_for(
+    session: AsyncSession,
+    *,
+    channel: str,
+    sender_id: str,
+    now: datetime,
+    create: bool = True,
+) -> Conversation | None:
+    """The conversation of ``sender_id`` on ``channel``, locked for this unit of work.
+
+    Created when missing (unless ``create`` is False); safe when two processes race to create it.
+    """
+    sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    query = select(Conversation).where(
+        Conversation.channel == channel, Conversation.sender_hash == sender_hash
+    )
+    conversation = await session.scalar(query.with_for_update())
+    if conversation is not None or not create:
+        return conversation
+    created = await _create_conversation(session, channel, sender_hash, sender_id, now)
+    if created is not None:
+        return created
+    # Another process created it between our select and insert: use theirs.
+    existing = await session.scalar(query.with_for_update())
+    if existing is None:
+        raise RuntimeError("a conversation was both taken and missing")
+    return existing
+
+
+async def _create_conversation(
+    session: AsyncSession, channel: str, sender_hash: str, sender_id: str, now: datetime
+) -> Conversation | None:
+    """Insert a new conversation in a savepoint; None if another process inserted it first."""
+    conversation = Conversation(
+        channel=channel,
+        sender_hash=sender_hash,
+        sender_ref=sender_id,
+        created_at=now,
+        last_message_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(conversation)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return conversation
+
+
+async def _load_for_turn(
+    session: AsyncSession,
+    *,
+    channel: str,
+    sender_id: str,
+    message_id: str | None,
+    now: datetime,
+) -> tuple[Conversation, Lead | None, bool]:
+    """The sender's conversation (locked, created when missing), its open lead, and whether
+    ``message_id`` was already received, in one query: every message starts here.
+    """
+    sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    seen = (
+        exists().where(
+            Message.conversation_id == Conversation.id,
+            Message.direction == Direction.INBOUND,
+            Message.channel_message_id == message_id,
+        )
+        if message_id
+        else false()
+    )
+    query = (
+        select(Conversation, Lead, seen)
+        .outerjoin(
+            Lead,
+            and_(Lead.conversation_id == Conversation.id, Lead.status.not_in(CLOSED_STATUSES)),
+        )
+        .where(Conversation.channel == channel, Conversation.sender_hash == sender_hash)
+        .order_by(Lead.id.desc())
+        .limit(1)
+        # PostgreSQL locks only the conversation row (a lead cannot be locked through an outer
+        # join); SQLite has no row locks and its single writer serialises the turn anyway.
+        .with_for_update(of=Conversation)
+    )
+    row = (await session.execute(query)).first()
+    if row is not None:
+        return row[0], row[1], bool(row[2])
+    conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
+    if conversation is not None:
+        return conversation, None, False
+    # Another process created it between our select and insert: read theirs.
+    row = (await session.execute(query)).one()
+    return row[0], row[1], bool(row[2])
+
+
+async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:
+    return await session.scalar(
+        select(Lead)
+        .where(Lead.conversation_id == conversation_id, Lead.status.not_in(CLOSED_STATUSES))
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+
+
+def _split_start(text: str) -> tuple[str | None, str]:
+    """``/start CODE`` (Telegram deep links, and the same on every channel) → (CODE, "")."""
+    if fold(text).startswith("/start"):
+        parts = text.split(maxsplit=1)
+        if parts[0].lower() == "/start":
+            return (parts[1].strip() if len(parts) > 1 else ""), ""
+    return None, text
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes even for timezone-aware columns; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,406 @@
+"""The persistent outbox: every message to a Telegram or SMS user goes through here.
+
+Rows are written in the same transaction as the decision to send, then delivered by
+:class:`OutboxDispatcher` with retries and backoff. A crash between the two loses nothing.
+After delivery the payload is wiped: the outbox keeps no text.
+
+Sending once. A row is claimed with a conditional UPDATE that stamps it with the claiming
+dispatcher's token and a lease; the dispatcher renews the lease for as long as the provider
+call lasts, and records the outcome only while the row still carries its token. So without a
+crash a row is sent once, however many dispatchers run and however slow the provider is. If
+the process dies mid-send (``kill -9``, power cut), nobody renews the lease; once it expires
+(:data:`LEASE`, 5 minutes) the row is sent again, because we cannot know whether the provider
+took it. That is the at-least-once window. Each attempt passes the provider a
+:class:`~outreach_bot.core.channel.Delivery` whose key is derived from the row: SMS Gateway
+for Android deduplicates on it, so there the resend is refused and nothing reaches the phone
+twice; Twilio's and Telegram's send APIs take no such key, so there the SMS or message may
+arrive a second time, :data:`LEASE` after the first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, Protocol
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from outreach_bot.core.channel import (
+    Delivery,
+    OutboundChannel,
+    PermanentFailureError,
+    SendCancelledError,
+    TemporaryFailureError,
+)
+from outreach_bot.dialogue.replies import Button, Reply
+from outreach_bot.storage.crypto import current_cipher
+from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
+
+#: Channels whose replies go through this outbox rather than the HTTP response.
+QUEUED_CHANNELS: Final = frozenset({"telegram", "sms"})
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS: Final = 24
+"""With backoff capped at 30 minutes, about 9 hours of retries: a provider outage of an
+afternoon delays messages but loses none."""
+BASE_BACKOFF: Final = timedelta(seconds=5)
+MAX_BACKOFF: Final = timedelta(minutes=30)
+SENDING: Final = "sending"
+STALE_REPLY: Final = timedelta(minutes=30)
+"""A reply that could not go out for this long is treated like a message we start."""
+LEASE: Final = timedelta(minutes=5)
+"""How long a claim lasts unless its dispatcher renews it (it does, every third of this, for as
+long as the send takes): a row whose lease ran out belongs to a dispatcher that died."""
+
+
+class SendPolicy(Protocol):
+    """When a channel may send: SMS quiet hours, for instance. Default: at once."""
+
+    def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
+        """The first moment a message may go out."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Immediate:
+    """Send at once, day or night (Telegram, where the user controls notifications)."""
+
+    def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
+        """Now."""
+        return now
+
+
+def delivery_key(item: OutboxItem) -> str:
+    """The row's stable key for providers that deduplicate: 32 hex characters.
+
+    Derived from ``dedupe_key`` (itself keyed with this installation's secret), so it is the
+    same on every attempt at the row and tells nothing about the conversation.
+    """
+    return hashlib.sha256(f"outbox:{item.dedupe_key}".encode()).hexdigest()[:32]
+
+
+def encode(recipient: str, reply: Reply, *, in_reply: bool) -> str:
+    """The JSON payload of an outbox row (stored encrypted)."""
+    return json.dumps(
+        {
+            "recipient": recipient,
+            "text": reply.text,
+            "buttons": [[button.title, button.payload] for button in reply.buttons],
+            "in_reply": in_reply,
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode(payload: str) -> tuple[str, Reply]:
+    """Recipient and reply from an outbox payload."""
+    recipient, reply, _ = decode_full(payload)
+    return recipient, reply
+
+
+def decode_full(payload: str) -> tuple[str, Reply, bool]:
+    """Recipient, reply, and whether it answers a message just received."""
+    data = json.loads(payload)
+    buttons = tuple(Button(title, value) for title, value in data.get("buttons", []))
+    return str(data["recipient"]), Reply(str(data["text"]), buttons), bool(data.get("in_reply"))
+
+
+async def enqueue(
+    session: AsyncSession,
+    conversation: Conversation,
+    reply: Reply,
+    *,
+    dedupe: str,
+    in_reply: bool,
+    message_id: int | None = None,
+    not_before: datetime | None = None,
+) -> OutboxItem | None:
+    """Queue ``reply`` to the conversation's sender, in the caller's transaction.
+
+    Args:
+        session: the caller's unit of work.
+        conversation: who to write to (its channel and sender).
+        reply: what to send.
+        dedupe: a key unique to this message; queueing the same key twice is a no-op.
+        in_reply: whether it answers something the person just wrote (SMS quiet hours
+            do not delay those).
+        message_id: the transcript line this delivers.
+        not_before: earliest send time, if the channel's policy says so.
+
+    Returns:
+        The new row, or None when the conversation opted out or the key was already queued.
+    """
+    if conversation.opted_out or conversation.sender_ref is None:
+        return None
+    key = current_cipher().lookup_hash(f"{conversation.channel}:{dedupe}")
+    if await session.scalar(select(OutboxItem.id).where(OutboxItem.dedupe_key == key)):
+        return None
+    now = datetime.now(UTC)
+    item = OutboxItem(
+        conversation_id=conversation.id,
+        message_id=message_id,
+        channel=conversation.channel,
+        dedupe_key=key,
+        payload=encode(conversation.sender_ref, reply, in_reply=in_reply),
+        not_before=not_before or now,
+        created_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+class OutboxDispatcher:
+    """Delivers due outbox rows through the channel registry, with retries and backoff."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        channels: Mapping[str, OutboundChannel],
+        *,
+        policies: Mapping[str, SendPolicy] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        batch: int = 50,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self._sessions = sessions
+        self._channels = channels
+        self._policies = policies or {}
+        self._clock = clock
+        self._batch = batch
+        self._lease = lease
+        self.wakeup = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Send what is due now on registered channels; return how many rows were sent."""
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            await self._release_expired(session, now)
+            due = list(
+                await session.scalars(
+                    select(OutboxItem.id)
+                    .where(
+                        OutboxItem.status == OutboxStatus.PENDING,
+                        OutboxItem.not_before <= now,
+                        OutboxItem.channel.in_(list(self._channels)),
+                    )
+                    .order_by(OutboxItem.not_before, OutboxItem.id)
+                    .limit(self._batch)
+                )
+            )
+        sent = 0
+        for item_id in due:
+            sent += await self._deliver(item_id)
+        return sent
+
+    async def _release_expired(self, session: AsyncSession, now: datetime) -> None:
+        """Put back rows whose dispatcher died mid-send: they will be sent again."""
+        result = await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.status == SENDING,
+                or_(
+                    OutboxItem.lease_until < now,
+                    # Claimed before leases existed: the claim time is in not_before.
+                    and_(
+                        OutboxItem.lease_until.is_(None),
+                        OutboxItem.not_before < now - self._lease,
+                    ),
+                ),
+            )
+            .values(status=OutboxStatus.PENDING, claim_token=None, lease_until=None)
+        )
+        released = int(getattr(result, "rowcount", 0) or 0)
+        if released:
+            logger.warning(
+                "outbox: %s row(s) left mid-send by a stopped dispatcher will be sent again",
+                released,
+            )
+
+    async def _claim(self, item_id: int, token: str) -> OutboxItem | None:
+        """Mark one row as being sent by us, unless another dispatcher got there first.
+
+        The row must still be due: one that another dispatcher tried meanwhile and put back
+        for a retry waits for its backoff like any other.
+        """
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id == item_id,
+                    OutboxItem.status == OutboxStatus.PENDING,
+                    OutboxItem.not_before <= now,
+                )
+                .values(
+                    status=SENDING,
+                    not_before=now,
+                    claim_token=token,
+                    lease_until=now + self._lease,
+                )
+            )
+            if not getattr(result, "rowcount", 0):
+                return None
+            return await session.get(OutboxItem, item_id)
+
+    async def _hold(self, item_id: int, token: str) -> None:
+        """Renew our lease on a row for as long as its send lasts (cancelled when it ends).
+
+        A slow provider, or a Telegram flood wait, must not make the row look abandoned: that
+        would let another dispatcher send it a second time.
+        """
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                async with self._sessions.begin() as session:
+                    await session.execute(
+                        update(OutboxItem)
+                        .where(OutboxItem.id == item_id, OutboxItem.claim_token == token)
+                        .values(lease_until=self._clock() + self._lease)
+                    )
+            except Exception:  # a missed renewal is retried; the send itself goes on
+                logger.warning("outbox %s: could not renew the lease; retrying", item_id)
+
+    async def _deliver(self, item_id: int) -> int:
+        token = secrets.token_hex(16)
+        item = await self._claim(item_id, token)
+        if item is None:
+            return 0
+        recipient, reply, in_reply = decode_full(item.payload)
+        channel = self._channels[item.channel]
+        now = self._clock()
+        holding = asyncio.create_task(self._hold(item.id, token))
+        try:
+            result = await channel.send(
+                recipient, reply, Delivery(delivery_key(item), item.parts_sent)
+            )
+        except TemporaryFailureError as error:
+            await self._retry(item, token, now, error, in_reply=in_reply)
+            return 0
+        except SendCancelledError as error:
+            await self._finish(
+                item, token, status=OutboxStatus.CANCELLED, last_error=str(error)[:200]
+            )
+            return 0
+        except PermanentFailureError as error:
+            await self._give_up(item, token, str(error), unreachable=True)
+            return 0
+        finally:
+            holding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await holding
+        await self._finish(
+            item,
+            token,
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            provider_message_id=result.provider_message_id,
+            segments=result.segments,
+            attempts=item.attempts + 1,
+            payload=encode("", Reply(""), in_reply=False),
+        )
+        return 1
+
+    async def _finish(
+        self, item: OutboxItem, token: str, *, unreachable: bool = False, **values: object
+    ) -> bool:
+        """Record the outcome of a send, only if the row is still ours (our claim token).
+
+        A row whose lease ran out may have been claimed by another dispatcher: overwriting it
+        would let it be sent a second time, or mark a failed send as sent. A permanent
+        failure marks the conversation unreachable in the same transaction, so nobody ever
+        sees the failed row without the mark (or the mark without the failure).
+        """
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(OutboxItem)
+                .where(
+                    OutboxItem.id == item.id,
+                    OutboxItem.status == SENDING,
+                    OutboxItem.claim_token == token,
+                )
+                .values(claim_token=None, lease_until=None, **values)
+            )
+            ours = bool(getattr(result, "rowcount", 0))
+            if ours and unreachable and item.conversation_id is not None:
+                await session.execute(
+                    update(Conversation)
+                    .where(Conversation.id == item.conversation_id)
+                    .values(unreachable=True)
+                )
+            return ours
+
+    async def _retry(
+        self,
+        item: OutboxItem,
+        token: str,
+        now: datetime,
+        error: TemporaryFailureError,
+        *,
+        in_reply: bool,
+    ) -> None:
+        attempts = item.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            # Our outage, not the young person's fault: fail the row, keep them reachable.
+            await self._give_up(
+                item, token, f"gave up after {attempts} attempts: {error}", unreachable=False
+            )
+            return
+        backoff = min(BASE_BACKOFF * (2 ** (attempts - 1)), MAX_BACKOFF)
+        if error.retry_after is not None:
+            backoff = max(backoff, timedelta(seconds=error.retry_after))
+        retry_at = now + backoff
+        policy = self._policies.get(item.channel)
+        if policy is not None:
+            # A reply delayed by an outage is no longer an immediate answer: after a long
+            # wait it follows the channel's rules for messages we start (no SMS at night).
+            fresh_reply = in_reply and retry_at - item.created_at < STALE_REPLY
+            retry_at = policy.earliest(retry_at, in_reply=fresh_reply)
+        logger.warning(
+            "outbox %s on %s: temporary failure (%s), retry at %s",
+            item.id,
+            item.channel,
+            type(error).__name__,
+            retry_at.isoformat(timespec="seconds"),
+        )
+        await self._finish(
+            item,
+            token,
+            status=OutboxStatus.PENDING,
+            attempts=attempts,
+            not_before=retry_at,
+            last_error=str(error)[:200],
+            parts_sent=max(item.parts_sent, error.parts_sent),
+        )
+
+    async def _give_up(
+        self, item: OutboxItem, token: str, reason: str, *, unreachable: bool
+    ) -> None:
+        logger.warning("outbox %s on %s failed for good", item.id, item.channel)
+        await self._finish(
+            item,
+            token,
+            unreachable=unreachable,
+            status=OutboxStatus.FAILED,
+            last_error=reason[:200],
+        )
+
+    async def run_forever(self, *, interval: float = 1.0) -> None:
+        """Deliver until cancelled; wakes early when :attr:`wakeup` is set."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("outbox dispatch round failed; retrying")
+            self.wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), timeout=interval)

@@ -1,0 +1,351 @@
+"""SMS rules the core applies: when the bot may text, how much per day, and what was delivered.
+
+Three concerns, each enforced where it cannot be bypassed:
+
+* **Quiet hours** (:class:`QuietHours`, registered in ``services.send_policies["sms"]``): a
+  message the bot or a counsellor starts goes out between 08:00 and 20:00 Paris time, never
+  on a Sunday or a French public holiday. Replies to what the young person just wrote go out
+  at once: they are waiting for them.
+* **Daily cost guard** (:class:`DailyLimit`): at most ``OUTREACH_SMS_DAILY_LIMIT`` SMS per
+  conversation per Paris day. Crossing it hands the conversation to the team once (a
+  ``cost_limit`` team event, and one short notice to the young person so they know a person
+  will answer); the bot's later replies that day are cancelled. That notice and the safety
+  messages (crisis numbers, the STOP and erase confirmations) always go out, beyond the limit.
+* **Delivery status** (:func:`record_delivery_status`): the provider's callback moves an outbox
+  row to delivered or failed, so the team can see a number that never receives anything.
+
+:class:`SmsInbox` is what the provider webhooks call, whichever provider is configured.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import holidays
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from outreach_bot.content import Content
+from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.conversation.service import ConversationService, InboundResult
+from outreach_bot.core.delivery.outbox import decode, enqueue
+from outreach_bot.core.events.bus import EventBus, TeamEvent
+from outreach_bot.dialogue.replies import Reply
+from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.storage.crypto import current_cipher
+from outreach_bot.storage.models import (
+    Author,
+    Conversation,
+    Direction,
+    Lead,
+    Message,
+    OutboxItem,
+    OutboxStatus,
+)
+
+logger = logging.getLogger(__name__)
+
+CHANNEL: Final = "sms"
+PARIS: Final = ZoneInfo("Europe/Paris")
+DAY_START: Final = time(8, 0)
+DAY_END: Final = time(20, 0)
+SUNDAY: Final = 6
+COST_LIMIT_REASON: Final = "daily SMS limit reached"
+COST_LIMIT_EVENT: Final = "cost_limit"
+HANDOFF_MESSAGE: Final = "sms_handoff"
+#: Messages the guard never holds back: safety first, and a STOP must be confirmed.
+ALWAYS_SENT_MESSAGES: Final = ("crisis_followup", "opt_out_done", "erase_done", HANDOFF_MESSAGE)
+#: Outbox rows counted against the day's budget once they went out.
+SENT_STATUSES: Final = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.FAILED)
+
+
+def _french_holidays() -> holidays.HolidayBase:
+    return holidays.country_holidays("FR")
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """When a message the young person did not just ask for may be sent: weekdays and
+    Saturdays, 08:00 to 20:00 Europe/Paris, except French public holidays.
+
+    It implements :class:`outreach_bot.core.delivery.outbox.SendPolicy`.
+    """
+
+    zone: ZoneInfo = PARIS
+    opens: time = DAY_START
+    closes: time = DAY_END
+    closed_days: holidays.HolidayBase = field(default_factory=_french_holidays)
+
+    def is_open_day(self, day: date) -> bool:
+        """Whether the bot may text on ``day`` at all (not a Sunday, not a public holiday)."""
+        return day.weekday() != SUNDAY and day not in self.closed_days
+
+    def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
+        """The first moment a message may go out, in UTC.
+
+        Args:
+            now: a timezone-aware moment.
+            in_reply: True when it answers what the young person just wrote.
+        """
+        if in_reply:
+            return now
+        local = now.astimezone(self.zone)
+        if self.is_open_day(local.date()) and self.opens <= local.time() < self.closes:
+            return now
+        day = local.date() if local.time() < self.opens else local.date() + timedelta(days=1)
+        while not self.is_open_day(day):
+            day += timedelta(days=1)
+        return datetime.combine(day, self.opens, tzinfo=self.zone).astimezone(UTC)
+
+
+def day_start(now: datetime, zone: ZoneInfo = PARIS) -> datetime:
+    """Midnight of ``now``'s Paris day, in UTC: the budget resets then."""
+    local = now.astimezone(zone)
+    return datetime.combine(local.date(), time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _skipped(item: OutboxItem) -> bool:
+    """A row the SMS channel declined at send time (over budget): it cost nothing."""
+    return item.status == OutboxStatus.SENT and item.segments == 0 and not item.provider_message_id
+
+
+class DailyLimit:
+    """At most ``limit`` SMS per conversation and Paris day; past it, the team takes over.
+
+    Two checks cooperate, because replies are queued by the core and sent later by the outbox
+    dispatcher. :meth:`enforce` runs right after an inbound SMS was handled: it cancels the
+    queued replies beyond the budget, queues one handoff notice and tells the team.
+    :meth:`allows` runs in the SMS channel just before each provider call and refuses what is
+    over budget, so a reply that the dispatcher picked up before :meth:`enforce` cancelled it
+    is still not paid for.
+    """
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        events: EventBus,
+        content: Content,
+        limit: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        content.require_messages({HANDOFF_MESSAGE: frozenset()})
+        self._sessions = sessions
+        self._events = events
+        self._content = content
+        self.limit = limit
+        self._clock = clock
+        crisis = content.crisis
+        # The crisis texts, the numbers said again after a crisis, and the team's promise.
+        crisis_texts = [
+            text for kind in crisis.kinds.values() for text in (kind.text.fr, kind.text.en)
+        ]
+        crisis_texts += [crisis.again_text(kind, "fr") for kind in crisis.kinds]
+        crisis_texts += [crisis.again_text(kind, "en") for kind in crisis.kinds]
+        crisis_texts += [crisis.team_told.fr, crisis.team_told.en]
+        self._always_sent = frozenset(
+            text
+            for key in ALWAYS_SENT_MESSAGES
+            for text in (content.messages[key].fr, content.messages[key].en)
+        ) | frozenset(crisis_texts)
+
+    def always_sent(self, reply: Reply) -> bool:
+        """Whether ``reply`` is a safety or legal message that no budget may hold back."""
+        return reply.text in self._always_sent
+
+    async def allows(self, recipient: str, reply: Reply) -> bool:
+        """Whether the SMS channel may pay for ``reply`` to ``recipient`` now."""
+        if self.always_sent(reply):
+            return True
+        sender_hash = current_cipher().lookup_hash(f"{CHANNEL}:{recipient}")
+        async with self._sessions() as session:
+            conversation_id = await session.scalar(
+                select(Conversation.id).where(
+                    Conversation.channel == CHANNEL, Conversation.sender_hash == sender_hash
+                )
+            )
+            if conversation_id is None:
+                return True
+            sent = await self.sent_today(session, conversation_id)
+        return sent < self.limit
+
+    async def sent_today(self, session: AsyncSession, conversation_id: int) -> int:
+        """SMS that went out (and were paid for) in this conversation since Paris midnight."""
+        count = await session.scalar(
+            select(func.count(OutboxItem.id)).where(
+                OutboxItem.conversation_id == conversation_id,
+                OutboxItem.channel == CHANNEL,
+                OutboxItem.status.in_(SENT_STATUSES),
+                OutboxItem.sent_at >= day_start(self._clock()),
+                or_(OutboxItem.segments.is_(None), OutboxItem.segments > 0),
+            )
+        )
+        return int(count or 0)
+
+    async def enforce(self, conversation_id: int) -> bool:
+        """Cancel what is over today's budget; the first time, tell the team and the young person.
+
+        Returns:
+            True when this call handed the conversation to the team.
+        """
+        now = self._clock()
+        async with self._sessions.begin() as session:
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is None or conversation.channel != CHANNEL:
+                return False
+            if conversation.opted_out:
+                return False  # only the STOP confirmation is queued, and it must go out
+            rows = list(
+                await session.scalars(
+                    select(OutboxItem)
+                    .where(
+                        OutboxItem.conversation_id == conversation_id,
+                        OutboxItem.channel == CHANNEL,
+                        OutboxItem.created_at >= day_start(now),
+                        OutboxItem.status != OutboxStatus.CANCELLED,
+                    )
+                    .order_by(OutboxItem.id)
+                )
+            )
+            declined = [row for row in rows if _skipped(row)]
+            live = [row for row in rows if not _skipped(row)]
+            if len(live) <= self.limit and not declined:
+                return False
+            over = [
+                row
+                for row in live[self.limit :]
+                if row.status == OutboxStatus.PENDING
+                and not self.always_sent(decode(row.payload)[1])
+            ]
+            await self._cancel(session, [*over, *declined])
+            event = await self._hand_over(session, conversation, now)
+        if event is not None:
+            logger.info("conversation %s reached the daily SMS limit", conversation_id)
+            await self._events.publish(event)
+        return event is not None
+
+    async def _cancel(self, session: AsyncSession, rows: list[OutboxItem]) -> None:
+        """Cancel rows and drop their transcript lines: the young person never received them."""
+        for row in rows:
+            row.status = OutboxStatus.CANCELLED
+            row.last_error = COST_LIMIT_REASON
+        transcript = [row.message_id for row in rows if row.message_id is not None]
+        for row in rows:
+            row.message_id = None
+        await session.flush()
+        if transcript:
+            await session.execute(delete(Message).where(Message.id.in_(transcript)))
+
+    async def _hand_over(
+        self, session: AsyncSession, conversation: Conversation, now: datetime
+    ) -> TeamEvent | None:
+        """Queue the day's handoff notice once; the event to publish, or None if already done."""
+        text = self._content.message(HANDOFF_MESSAGE, conversation.locale)
+        day = now.astimezone(PARIS).date().isoformat()
+        item = await enqueue(
+            session,
+            conversation,
+            Reply(text),
+            dedupe=f"cost-limit:{conversation.id}:{day}",
+            in_reply=True,
+        )
+        if item is None:
+            return None
+        line = Message(
+            conversation_id=conversation.id,
+            direction=Direction.OUTBOUND,
+            author=Author.BOT,
+            text=text,
+            created_at=now,
+        )
+        session.add(line)
+        await session.flush()
+        item.message_id = line.id
+        lead = await session.scalar(
+            select(Lead)
+            .where(Lead.conversation_id == conversation.id, Lead.status.not_in(CLOSED_STATUSES))
+            .order_by(Lead.id.desc())
+            .limit(1)
+        )
+        return TeamEvent(
+            COST_LIMIT_EVENT,
+            conversation.id,
+            lead.id if lead else None,
+            lead.sector_id if lead else None,
+            urgent=bool(lead and lead.urgent),
+        )
+
+
+async def record_delivery_status(
+    sessions: async_sessionmaker[AsyncSession],
+    provider_message_id: str,
+    *,
+    delivered: bool,
+    error: str | None = None,
+) -> bool:
+    """Apply a provider's delivery report to the outbox row it sent.
+
+    Reports can arrive out of order and more than once (one per part of a long SMS): a
+    delivered row stays delivered, and only a sent row can turn failed.
+
+    Returns:
+        False when no row carries that provider id (logged, nothing changed).
+    """
+    async with sessions.begin() as session:
+        item = await session.scalar(
+            select(OutboxItem)
+            .where(
+                OutboxItem.channel == CHANNEL,
+                OutboxItem.provider_message_id == provider_message_id,
+            )
+            .limit(1)
+        )
+        if item is None:
+            logger.info("delivery report for an unknown SMS ignored")
+            return False
+        if delivered and item.status in {OutboxStatus.SENT, OutboxStatus.FAILED}:
+            item.status = OutboxStatus.DELIVERED
+        elif not delivered and item.status == OutboxStatus.SENT:
+            item.status = OutboxStatus.FAILED
+            item.last_error = (error or "not delivered")[:200]
+            logger.info("outbox %s: SMS not delivered (%s)", item.id, item.last_error)
+        return True
+
+
+class SmsInbox:
+    """What an SMS webhook asks of the core, whichever provider sent it."""
+
+    def __init__(
+        self,
+        *,
+        conversations: ConversationService,
+        sessions: async_sessionmaker[AsyncSession],
+        limit: DailyLimit,
+    ) -> None:
+        self._conversations = conversations
+        self._sessions = sessions
+        self.limit = limit
+
+    async def receive(self, message: InboundMessage) -> InboundResult:
+        """Store and answer one incoming SMS (replies are queued), then apply today's budget.
+
+        The core stores the message before this returns, so the webhook is acknowledged only
+        once nothing can be lost; a provider's resend of the same id is answered once.
+        """
+        result = await self._conversations.handle_inbound(message)
+        if not result.duplicate and result.replies:
+            await self.limit.enforce(result.conversation_id)
+        return result
+
+    async def report(
+        self, provider_message_id: str, *, delivered: bool, error: str | None = None
+    ) -> bool:
+        """Record a provider's delivery report; see :func:`record_delivery_status`."""
+        return await record_delivery_status(
+            self._sessions, provider_message_id, delivered=delivered, error=error
+        )

@@ -1,0 +1,98 @@
+"""How many SQL statements one message costs: the write path's budget, held by a test.
+
+Every statement is a round trip through the driver (and, on PostgreSQL, the network) inside
+the message's transaction; the budget below is what the rules need, and the test fails if a
+change makes a message cost more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+
+from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.services import Services
+from tests.factories import RestChat
+
+
+@dataclass
+class Statements:
+    """SQL statements and commits seen on the engine while counting."""
+
+    sql: list[str] = field(default_factory=list)
+    commits: int = 0
+
+
+@contextmanager
+def counting(services: Services) -> Iterator[Statements]:
+    seen = Statements()
+    engine = services.db.sync_engine
+
+    def on_execute(*args: Any) -> None:
+        statement = args[2]
+        if not statement.lstrip().upper().startswith("PRAGMA"):
+            seen.sql.append(statement.split(None, 1)[0].upper())
+
+    def on_commit(_connection: Any) -> None:
+        seen.commits += 1
+
+    event.listen(engine, "before_cursor_execute", on_execute)
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+        event.remove(engine, "commit", on_commit)
+
+
+async def test_a_message_in_a_known_conversation_costs_three_statements_and_one_commit(
+    client, services: Services
+) -> None:
+    """Load (conversation, open lead, duplicate check), update the state, insert the messages."""
+    chat = RestChat(client)
+    await chat.say("salut")
+    with counting(services) as seen:
+        await chat.say("je cherche du boulot vers verdun")
+    assert chat.last  # the young person got an answer
+    assert seen.sql == ["SELECT", "UPDATE", "INSERT"]
+    assert seen.commits == 1
+
+
+async def test_a_lead_form_turn_costs_no_more_than_a_chat_turn(client, services: Services) -> None:
+    """Answering the form (here the age) stays at three statements."""
+    chat = RestChat(client)
+    for text in ("salut", "je cherche du boulot vers verdun", "/affirm", "/affirm"):
+        await chat.say(text)
+    with counting(services) as seen:
+        await chat.say("j'ai 19 ans")
+    assert chat.last
+    assert seen.sql == ["SELECT", "UPDATE", "INSERT"]
+    assert seen.commits == 1
+
+
+async def test_a_resent_message_is_recognised_in_one_read_and_answered_again(
+    services: Services,
+) -> None:
+    """A redelivery (same message id) is known from the one read; a second reads the answers
+    already given, for a REST client that lost them."""
+    message = InboundMessage(channel="rest", sender_id="young-9", text="salut", message_id="m-1")
+    await services.conversations.handle_inbound(message)
+    with counting(services) as seen:
+        result = await services.conversations.handle_inbound(message)
+    assert result.duplicate
+    assert result.replies
+    assert seen.sql == ["SELECT", "SELECT"]
+
+
+async def test_a_first_message_adds_only_the_new_conversation(services: Services) -> None:
+    """A new sender costs the conversation's insert (in a savepoint, safe against a race)."""
+    message = InboundMessage(channel="rest", sender_id="young-10", text="salut")
+    with counting(services) as seen:
+        result = await services.conversations.handle_inbound(message)
+    assert result.replies
+    assert seen.sql == ["SELECT", "SAVEPOINT", "INSERT", "RELEASE", "UPDATE", "INSERT"]
+    assert seen.commits == 1

@@ -1,0 +1,34 @@
+"""Settings find the project's folders wherever the command is started from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from outreach_bot.config import Settings
+from outreach_bot.content import load_content
+from tests.conftest import ROOT
+
+
+def test_default_folders_are_the_projects_not_the_working_directorys(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From another directory, the defaults still point at bot/, nlu/data and var/."""
+    for name in ("CONTENT_DIR", "NLU_DATA", "VAR_DIR"):
+        monkeypatch.delenv(f"OUTREACH_{name}", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.content_dir == ROOT / "bot"
+    assert settings.nlu_data == ROOT / "nlu" / "data"
+    assert settings.var_dir == ROOT / "var"
+    assert load_content(settings.content_dir).messages
+
+
+def test_configured_folders_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder set in the environment is used as given."""
+    monkeypatch.setenv("OUTREACH_CONTENT_DIR", str(tmp_path / "texts"))
+    monkeypatch.setenv("OUTREACH_VAR_DIR", str(tmp_path / "state"))
+    settings = Settings()
+    assert settings.content_dir == tmp_path / "texts"
+    assert settings.var_dir == tmp_path / "state"
