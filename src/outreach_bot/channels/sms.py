@@ -4,7 +4,7 @@
 (what the outbox dispatcher sends through) and ``services.budgets["sms"]`` (the daily cost
 guard, which the scheduler asks too); the quiet hours are every channel's sending rules.
 Replies never go in the webhook response: the core queues them in the persistent outbox, so
-a provider outage or a restart loses nothing (README, SMS: "Sent once").
+a provider outage or a restart loses nothing (docs/channels/sms.md, "Sent once").
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ MOBILE_SENDER_WARNING: Final = (
     "%s is a French mobile number (06/07): since 1 January 2023 French operators block "
     "automated SMS sent from such numbers (ARCEP décision 2022-1583), so the bot's replies and "
     "campaign SMS may never arrive; use a 09 37-09 39 number, or Twilio with an alphanumeric "
-    "sender or a short code (README, SMS)"
+    "sender or a short code (docs/channels/sms.md)"
 )
 
 
