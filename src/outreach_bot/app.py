@@ -27,6 +27,7 @@ from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher,
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.followups.appointments import Appointments
+from outreach_bot.core.followups.reengagement import Reengagement
 from outreach_bot.core.leads.sectors import ensure_default_sectors
 from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.schedule import Budget, Scheduler
@@ -152,9 +153,11 @@ async def open_services(
             content,
             rules,
             budgets=budgets,
+            events=events,
             on_queued=dispatcher.wakeup.set,
             takeover_hours=settings.takeover_timeout_hours,
         )
+        Reengagement(scheduler, content, events)  # registers its planner and its guard
         services = Services(
             settings=settings,
             secret=secret,

@@ -235,7 +235,10 @@ class DialogueEngine:
             Step.ASK_NEW_TIME,
         }
 
-        if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
+        guessed_crisis = intent == "crisis" and confidence >= self._crisis_threshold
+        if guessed_crisis and self._keep_in_touch.cannot_come(turn, text, payload):
+            guessed_crisis = False  # "j'ai un empêchement" for an appointment is not distress
+        if turn.crisis_kind or guessed_crisis:
             return self._crisis(state, turn, effects)
         keyword = fold(text)
         command = self._command(payload, text)

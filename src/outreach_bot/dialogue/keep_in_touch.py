@@ -59,6 +59,17 @@ class KeepInTouch:
         content.require_messages(MESSAGE_KEYS)
         self._content = content
 
+    @staticmethod
+    def cannot_come(turn: Turn, text: str, payload: Payload | None) -> bool:
+        """Whether the message says the young person cannot come to their appointment.
+
+        The engine asks this before the classifier's crisis guess: "j'ai un empêchement" was
+        read as distress by the classifier. The crisis rules (``turn.crisis_kind``) still win.
+        """
+        if payload is not None:
+            return payload.name == CANNOT_COME
+        return turn.appointment_planned and says_cannot_come(text)
+
     def step(
         self,
         state: DialogueState,
@@ -75,7 +86,7 @@ class KeepInTouch:
             return self._on_new_time(
                 state, turn, text=text, payload=payload, intent=intent, effects=effects
             )
-        if name == CANNOT_COME or (turn.appointment_planned and says_cannot_come(text)):
+        if self.cannot_come(turn, text, payload):
             if not turn.appointment_planned:
                 state.step = Step.IDLE
                 return self._say(state, Reply(self._text("appointment_none", state)))

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.delivery.outbox import OutboxDispatcher
 from outreach_bot.core.delivery.rules import PARIS
+from outreach_bot.core.figures.stats import Period, compute_figures, figures_csv
 from outreach_bot.core.followups.appointments import AppointmentForm
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import Account, load_account
@@ -194,3 +195,35 @@ async def test_absent_sends_one_kind_message_the_next_morning_and_yes_tells_the_
     assert [b.title for b in missed[0].buttons] == ["Oui, un autre rendez-vous", "Non merci"]
     replies = await say(services, "1", 3)
     assert replies[-1] == "Super ! Quel moment t'arrangerait ?"
+
+
+async def test_the_figures_count_what_happened_to_appointments(
+    services: Services, staff: Staff
+) -> None:
+    """Set, missed and cancelled appointments appear in the figures, the CSV and the API's dict."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    other = await make_lead(services, channel="sms", sender="+33622222222")
+    missed = await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    await set_for(services, staff, other.id, "2030-01-11", "10:00", now=MONDAY_9H)
+    await services.appointments.record_outcome(
+        await lea(services, staff),
+        lead.id,
+        missed,
+        came=False,
+        now=datetime(2030, 1, 10, 18, tzinfo=PARIS),
+    )
+    result = await services.conversations.handle_inbound(
+        InboundMessage(
+            channel="sms", sender_id="+33622222222", text="j'ai un empêchement", message_id="x"
+        ),
+        now=MONDAY_9H + timedelta(hours=2),
+    )
+    assert result.replies[-1].text.startswith("Merci de m'avoir prévenu"), result.replies
+    figures = await compute_figures(services.sessions, Period())
+    assert figures.touch["appointments_set"] == 2
+    assert figures.touch["appointments_missed"] == 1
+    assert figures.touch["appointments_cancelled"] == 1
+    assert figures.as_dict()["staying_in_touch"]["appointments_kept"] == 0
+    assert "Suivi;appointments_set;Rendez-vous fixés;2" in figures_csv(figures)
+    elsewhere = await compute_figures(services.sessions, Period(), sector_ids=frozenset({-1}))
+    assert elsewhere.touch["appointments_set"] == 0

@@ -18,8 +18,8 @@ whether it should still go, and writes the transcript line and the outbox row in
 transaction that marks it sent. So a message is queued exactly once, whatever crashes or
 however many workers run, and goes out through the outbox like every other one.
 
-May import ``core.channel``, ``core.delivery``, ``dialogue`` (replies, state), ``content``,
-``storage``, ``config`` and ``domain``.
+May import ``core.channel``, ``core.delivery``, ``core.events``, ``dialogue`` (replies,
+state), ``content``, ``storage``, ``config`` and ``domain``.
 """
 
 from outreach_bot.core.schedule.plan import (
@@ -28,11 +28,12 @@ from outreach_bot.core.schedule.plan import (
     pending_for,
     schedule,
 )
-from outreach_bot.core.schedule.scheduler import Budget, Guard, Scheduler
+from outreach_bot.core.schedule.scheduler import Budget, Guard, Planner, Scheduler
 
 __all__ = [
     "Budget",
     "Guard",
+    "Planner",
     "ScheduledContent",
     "Scheduler",
     "cancel_pending",

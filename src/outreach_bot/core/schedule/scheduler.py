@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.content import Content
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, enqueue
 from outreach_bot.core.delivery.rules import SendingRules
+from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.schedule.plan import ScheduledContent
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 BATCH: Final = 100
 """Rows claimed per transaction; a tick goes on with another batch while rows are due."""
+PLAN_EVERY: Final = timedelta(hours=1)
+"""How often the planners look for what to schedule: "silent for two weeks" needs no finer
+grain, and each look reads every open lead."""
 CLOSING_MARGIN: Final = timedelta(minutes=2)
 """The scheduler stops this long before the quiet hours begin, so that what it queues has
 left the outbox (about a second later) before they do."""
@@ -52,6 +56,15 @@ class Guard(Protocol):
         now: datetime,
     ) -> str | None:
         """The reason not to send, or None."""
+        ...
+
+
+class Planner(Protocol):
+    """Something that decides what to schedule (a re-engagement sweep), run every
+    :data:`PLAN_EVERY` in its own transaction; it returns team events to publish."""
+
+    async def __call__(self, session: AsyncSession, now: datetime) -> list[TeamEvent]:
+        """Schedule what is called for as of ``now``."""
         ...
 
 
@@ -80,6 +93,7 @@ class Scheduler:
         rules: SendingRules,
         *,
         budgets: Mapping[str, Budget] | None = None,
+        events: EventBus | None = None,
         on_queued: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         takeover_hours: float = 24.0,
@@ -94,11 +108,30 @@ class Scheduler:
         self._takeover = timedelta(hours=takeover_hours)
         self._batch = batch
         self._guards: dict[str, Guard] = {}
+        self._planners: list[Planner] = []
+        self._planned_at: datetime | None = None
+        self._events = events
         self.wakeup = asyncio.Event()
 
     def guard(self, kind: str, guard: Guard) -> None:
         """Register the check that decides at send time whether a ``kind`` row still goes."""
         self._guards[kind] = guard
+
+    def planner(self, planner: Planner) -> None:
+        """Register a planner, run every :data:`PLAN_EVERY` at the start of a tick."""
+        self._planners.append(planner)
+
+    async def plan(self, now: datetime) -> None:
+        """Run the planners if they have not run for :data:`PLAN_EVERY`."""
+        if self._planned_at is not None and now - self._planned_at < PLAN_EVERY:
+            return
+        self._planned_at = now
+        for planner in self._planners:
+            async with self._sessions.begin() as session:
+                events = await planner(session, now)
+            for event in events:
+                if self._events is not None:
+                    await self._events.publish(event)
 
     async def tick(self, *, now: datetime | None = None) -> int:
         """Queue every message that is due now; returns how many were queued.
@@ -110,6 +143,7 @@ class Scheduler:
             now: the moment to act as of (a simulation's frozen clock); the clock otherwise.
         """
         now = (now or self._clock()).astimezone(UTC)  # SQLite compares the digits as text
+        await self.plan(now)
         if not (self.rules.is_open(now) and self.rules.is_open(now + CLOSING_MARGIN)):
             return 0
         queued = 0
