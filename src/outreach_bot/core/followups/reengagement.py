@@ -5,7 +5,8 @@ person has written nothing for :data:`SILENCE` gets one message; if two weeks mo
 silence, a second one; two weeks after that, still nothing, the counsellor is told and the
 lead is proposed for closing (its next action set to that day). Nothing goes to someone who
 said STOP, whose lead is closed, who has an appointment planned, or who is talking with a
-counsellor right now (checked again when the message is due). Answering, at any point, starts the count again.
+counsellor right now (checked again when the message is due). Answering, at any point,
+starts the count again.
 """
 
 from __future__ import annotations
