@@ -707,6 +707,7 @@ CSV_SECTIONS: Final = {
     "campaign": "Campagne",
     "sector": "Secteur",
     "week": "Semaine",
+    "touch": "Suivi",
 }
 CSV_COLUMNS: Final = (
     "Section",
@@ -717,6 +718,7 @@ CSV_COLUMNS: Final = (
     *(METRIC_LABELS[metric] for metric in FUNNEL),
     METRIC_LABELS[Metric.URGENT],
     "Interventions",
+    "Nombre",
 )
 """French headers: the file is opened by the team and its funders in French spreadsheets."""
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -739,8 +741,8 @@ def figures_csv(figures: Figures) -> str:
     opens right with a double click: a byte-order mark (Excel otherwise reads UTF-8 as
     Windows-1252 and mangles the accents), ``;`` between cells (``,`` is the decimal mark),
     French headers and day-first dates. Every figure is a whole count: no decimal mark to
-    convert. Sections (Total, Campagne, Secteur, Semaine) share the columns, so a spreadsheet
-    can filter on the first one.
+    convert. Sections (Total, Campagne, Secteur, Semaine, Suivi) share the columns, so a
+    spreadsheet can filter on the first one; a Suivi row's count is in the last column.
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -758,6 +760,7 @@ def figures_csv(figures: Figures) -> str:
                 *(row.count(metric) for metric in FUNNEL),
                 row.count(Metric.URGENT),
                 row.interventions,
+                "",
             ]
         )
 
@@ -780,11 +783,10 @@ def figures_csv(figures: Figures) -> str:
                 held_on=week.start,
             ),
         )
-    # Staying in touch: its own small table after a blank line (other columns than funnels).
-    writer.writerow([])
-    writer.writerow(["Suivi", "Code", "Nom", "Nombre"])
+    # Staying in touch: one row per figure, its count in the last column ("Nombre").
+    blank = [""] * (len(CSV_COLUMNS) - 4)
     for key, label in TOUCH_LABELS.items():
-        writer.writerow(["Suivi", key, label, figures.touch.get(key, 0)])
+        writer.writerow([CSV_SECTIONS["touch"], key, label, *blank, figures.touch.get(key, 0)])
     return buffer.getvalue()
 
 
