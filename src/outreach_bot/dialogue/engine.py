@@ -238,6 +238,8 @@ class DialogueEngine:
             Step.OFFER_LEAD,
             Step.AFTER_CRISIS,
             Step.ASK_NEW_TIME,
+            Step.CONFIRM_VISIT_ALERT,
+            Step.ASK_ALERT_COMMUNE,
         }
 
         guessed_crisis = intent == "crisis" and confidence >= self._crisis_threshold

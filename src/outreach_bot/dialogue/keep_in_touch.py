@@ -1,9 +1,11 @@
-"""The young person's side of staying in touch: "je peux pas venir", and another time.
+"""The young person's side of staying in touch: "je peux pas venir", another time, and
+"préviens-moi quand vous passez près de chez moi" (a visit alert, with explicit consent).
 
 The engine hands each message here (:meth:`KeepInTouch.step`) after the global commands;
 None means "not about an appointment", and the engine goes on as usual. Like the engine it
 does no I/O: the core tells it whether an appointment is planned (``Turn.appointment_planned``)
-and applies the effects it sets (``cannot_come``, ``new_slot``, ``time_wish``).
+and applies the effects it sets (``cannot_come``, ``new_slot``, ``time_wish``,
+``visit_alert``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from outreach_bot.content import Content
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, Step
 from outreach_bot.dialogue.turn import Effects, Payload, Turn, fold
+from outreach_bot.domain.fields import match_commune
 
 CANNOT_COME: Final = "cannot_come"
 NEW_SLOT: Final = "new_slot"
@@ -35,6 +38,15 @@ CANNOT_COME_RE: Final = re.compile(
     r"|(?:cannot|can\s*t|can\s+not)\s+(?:come|make\s+it)"
     r")\b"
 )
+#: How people ask to be told when the team comes near them.
+ALERT_RE: Final = re.compile(
+    r"\b(?:previen|prevenez|previens|previent|dire|dis|dites|tiens|tenez|envoie|envoyez)\w*\s*"
+    r"(?:moi|m)?\b.{0,40}\b(?:pass\w*|vien\w*|ven\w*|ser\w*\s+(?:la|pas\s+loin)|"
+    r"(?:une\s+)?permanence)\b"
+    r"|\balerte\w*\s+(?:de\s+)?passage\b"
+)
+ALERT_CONSENT_VERSION: Final = "visit-alert-2026-12-06"
+"""The version of ``visit_alert_offer`` a recorded consent refers to (change both together)."""
 #: Message keys this module uses, with their placeholders (checked at start-up).
 MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
     "appointment_cannot_come": frozenset(),
@@ -42,9 +54,22 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
     "appointment_ask_time": frozenset(),
     "appointment_wish_noted": frozenset(),
     "appointment_no_slot": frozenset(),
+    "visit_alert_offer": frozenset(),
+    "visit_alert_ask_commune": frozenset(),
+    "visit_alert_done": frozenset({"commune"}),
+    "visit_alert_declined": frozenset(),
+    "button_yes": frozenset(),
+    "button_no": frozenset(),
     "button_skip": frozenset(),
+    "reask_commune": frozenset(),
     **dict.fromkeys(WHEN_CHOICES, frozenset()),
 }
+
+
+def asks_for_visit_alerts(text: str) -> bool:
+    """Whether a message asks to be told when the team comes near ("préviens-moi quand vous
+    passez à Stenay")."""
+    return ALERT_RE.search(fold(text).replace("'", " ").replace("-", " ")) is not None
 
 
 def says_cannot_come(text: str) -> bool:
@@ -82,6 +107,17 @@ class KeepInTouch:
     ) -> tuple[list[Reply], DialogueState] | None:
         """The replies when this message is about an appointment, else None."""
         name = payload.name if payload is not None else None
+        if state.step is Step.CONFIRM_VISIT_ALERT:
+            return self._on_alert_consent(state, text, payload, intent, effects)
+        if state.step is Step.ASK_ALERT_COMMUNE:
+            return self._on_alert_commune(state, text, effects)
+        if payload is None and asks_for_visit_alerts(text):
+            state.step = Step.CONFIRM_VISIT_ALERT
+            buttons = (
+                Button(self._text("button_yes", state), "/affirm"),
+                Button(self._text("button_no", state), "/deny"),
+            )
+            return self._say(state, Reply(self._text("visit_alert_offer", state), buttons))
         if state.step is Step.ASK_NEW_TIME:
             return self._on_new_time(
                 state, turn, text=text, payload=payload, intent=intent, effects=effects
@@ -134,6 +170,41 @@ class KeepInTouch:
             effects.time_wish = " ".join(text.split())[:MAX_WISH] or None
         effects.new_slot = True  # the counsellor sees the wish (or that none was given)
         return self._say(state, Reply(self._text("appointment_wish_noted", state)))
+
+    def _on_alert_consent(
+        self,
+        state: DialogueState,
+        text: str,
+        payload: Payload | None,
+        intent: str,
+        effects: Effects,
+    ) -> tuple[list[Reply], DialogueState] | None:
+        """Only an explicit yes records the consent; anything else records nothing."""
+        yes = intent == "affirm" or (payload is not None and payload.name == "affirm")
+        if yes:
+            state.step = Step.ASK_ALERT_COMMUNE
+            return self._say(state, Reply(self._text("visit_alert_ask_commune", state)))
+        state.step = Step.IDLE
+        if intent == "deny" or (payload is not None and payload.name == "deny"):
+            return self._say(state, Reply(self._text("visit_alert_declined", state)))
+        return None  # another question: answered as usual, nothing recorded
+
+    def _on_alert_commune(
+        self, state: DialogueState, text: str, effects: Effects
+    ) -> tuple[list[Reply], DialogueState] | None:
+        """The commune to watch; a text that is no commune is asked again once."""
+        match = match_commune(text)
+        if match.commune is None:
+            if state.retries >= 1:
+                state.step, state.retries = Step.IDLE, 0
+                return None
+            state.retries += 1
+            return self._say(state, Reply(self._text("reask_commune", state)))
+        state.step, state.retries = Step.IDLE, 0
+        effects.visit_alert = (match.commune.insee, match.commune.name)
+        effects.consent_text_version = ALERT_CONSENT_VERSION
+        done = self._content.message("visit_alert_done", state.locale, commune=match.commune.name)
+        return self._say(state, Reply(done))
 
     def _text(self, key: str, state: DialogueState) -> str:
         return self._content.message(key, state.locale)

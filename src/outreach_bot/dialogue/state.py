@@ -33,6 +33,10 @@ class Step(StrEnum):
     CONFIRM_OPT_OUT = "confirm_opt_out"
     ASK_NEW_TIME = "ask_new_time"
     """Asked when another appointment would suit (dialogue/keep_in_touch.py)."""
+    CONFIRM_VISIT_ALERT = "confirm_visit_alert"
+    """Asked whether to be told when the team comes near (dialogue/keep_in_touch.py)."""
+    ASK_ALERT_COMMUNE = "ask_alert_commune"
+    """Asked which commune to watch for the team's visits."""
 
 
 @dataclass

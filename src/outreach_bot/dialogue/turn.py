@@ -166,3 +166,5 @@ class Effects:
     cannot_come: bool = False
     new_slot: bool = False
     time_wish: str | None = None
+    #: (INSEE code, name) of the commune whose nearby visits the young person asked to hear of.
+    visit_alert: tuple[str, str] | None = None

@@ -319,6 +319,26 @@ class Appointment(Base):
     status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class VisitAlert(Base):
+    """"Préviens-moi quand vous passez près de chez moi": a young person's explicit request.
+
+    ``consent_version`` names the text they said yes to; ``last_sent_at`` keeps alerts to one a
+    week. The row goes with the conversation (SUPPRIMER, retention).
+    """
+
+    __tablename__ = "visit_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), unique=True
+    )
+    commune_insee: Mapped[str] = mapped_column(String(5), index=True)
+    commune_name: Mapped[str] = mapped_column(String(100))
+    consent_version: Mapped[str] = mapped_column(String(40))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Consent(Base):
     """An explicit consent, recorded with the exact text version the young person agreed to."""
 

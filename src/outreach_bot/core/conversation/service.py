@@ -20,6 +20,7 @@ from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
+from outreach_bot.core.followups.alerts import record_alert
 from outreach_bot.core.followups.appointments import (
     cannot_come,
     next_appointment,
@@ -53,6 +54,7 @@ from outreach_bot.storage.models import (
     OutboxStatus,
     ScheduledMessage,
     UnderstoodGap,
+    VisitAlert,
 )
 
 logger = logging.getLogger(__name__)
@@ -343,6 +345,14 @@ class ConversationService:
             told := await wants_new_slot(session, conversation.id, now=now, wish=effects.time_wish)
         ):
             events.append(told)
+        if effects.visit_alert is not None:
+            await record_alert(
+                session,
+                conversation.id,
+                commune=effects.visit_alert,
+                consent_version=effects.consent_text_version or "",
+                now=now,
+            )
         if effects.erase:
             await erase_conversation(session, conversation.id, actor="young_person", now=now)
         return events
@@ -634,6 +644,7 @@ async def erase_conversation(
     await session.execute(
         delete(ScheduledMessage).where(ScheduledMessage.conversation_id == conversation_id)
     )
+    await session.execute(delete(VisitAlert).where(VisitAlert.conversation_id == conversation_id))
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
     await session.execute(
