@@ -320,7 +320,7 @@ class Appointment(Base):
 
 
 class VisitAlert(Base):
-    """"Préviens-moi quand vous passez près de chez moi": a young person's explicit request.
+    """ "Préviens-moi quand vous passez près de chez moi": a young person's explicit request.
 
     ``consent_version`` names the text they said yes to; ``last_sent_at`` keeps alerts to one a
     week. The row goes with the conversation (SUPPRIMER, retention).

@@ -1,4 +1,4 @@
-""""Préviens-moi quand vous passez près de chez moi": the consent, and the alerts.
+""" "Préviens-moi quand vous passez près de chez moi": the consent, and the alerts.
 
 A young person asks the bot (dialogue/keep_in_touch.py), says yes to the offer and names their
 commune: the consent is recorded with the offer's version (:func:`record_alert`). When the team
