@@ -21,7 +21,16 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from outreach_bot.web.admin import account, campaigns, lead, places, privacy, quality, queue
+from outreach_bot.web.admin import (
+    account,
+    campaigns,
+    lead,
+    places,
+    privacy,
+    quality,
+    queue,
+    team,
+)
 from outreach_bot.web.admin.page import FILTERS, render
 from outreach_bot.web.admin.security import (
     Handler,
@@ -100,6 +109,7 @@ def setup(app: web.Application, services: Services) -> None:
     )
     admin.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     account.add_routes(admin)
+    team.add_routes(admin)
     queue.add_routes(admin)
     lead.add_routes(admin)
     privacy.add_routes(admin)
