@@ -438,6 +438,7 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         auth="visitor",
     ),
     ("GET", "/admin/forgot"): get("/admin/forgot"),
+    ("POST", "/admin/forgot"): posted("/admin/forgot", fields("email"), auth="visitor"),
     ("GET", "/admin/me"): get("/admin/me", auth="admin"),
     ("POST", "/admin/me/name"): posted("/admin/me/name", fields("display_name"), auth="admin"),
     ("POST", "/admin/me/password"): posted(

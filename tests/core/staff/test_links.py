@@ -50,7 +50,7 @@ async def _account(services: Services, user_id: int):  # type: ignore[no-untyped
 async def test_an_invitation_opens_the_account_once(services: Services) -> None:
     """The invitee sets a password and name with the link; the link then opens nothing."""
     admin = await _account(services, await _admin(services))
-    user_id, token = await team.invite(
+    invited = await team.invite(
         services.sessions,
         admin,
         email=" Lea@Example.org ",
@@ -60,13 +60,15 @@ async def test_an_invitation_opens_the_account_once(services: Services) -> None:
     )
     with pytest.raises(Exception, match="wrong e-mail or password"):
         await authenticate(services.sessions, "lea@example.org", "", ip="127.0.0.1")
-    account = await redeem_link(services.sessions, token, password=NEW, display_name="Léa Martin")
-    assert (account.id, account.label) == (user_id, "Léa Martin")
+    account = await redeem_link(
+        services.sessions, invited.token, password=NEW, display_name="Léa Martin"
+    )
+    assert (account.id, account.label) == (invited.user_id, "Léa Martin")
     signed_in = await authenticate(services.sessions, "lea@example.org", NEW, ip="127.0.0.1")
     assert signed_in.sector_ids is not None
     assert len(signed_in.sector_ids) == 1
     with pytest.raises(NotFoundError):
-        await redeem_link(services.sessions, token, password="another long one")
+        await redeem_link(services.sessions, invited.token, password="another long one")
     async with services.sessions() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert actions == ["account_invite"]
@@ -92,12 +94,12 @@ async def test_a_new_link_replaces_the_previous_one(services: Services) -> None:
     user_id = await _admin(services)
     admin = await _account(services, user_id)
     other = await add_user(services.sessions, "marc@example.org", role="counsellor", password=OLD)
-    first, _ = await team.password_link(services.sessions, admin, other)
-    second, purpose = await team.password_link(services.sessions, admin, other)
-    assert purpose is LinkPurpose.RESET
+    first = await team.password_link(services.sessions, admin, other)
+    second = await team.password_link(services.sessions, admin, other)
+    assert second.purpose is LinkPurpose.RESET
     async with services.sessions() as session:
-        assert await link_target(session, first) is None
-        target = await link_target(session, second)
+        assert await link_target(session, first.token) is None
+        target = await link_target(session, second.token)
     assert target is not None
     assert target.email == "marc@example.org"
 
@@ -110,7 +112,7 @@ async def test_using_a_reset_link_signs_out_everywhere_and_keeps_the_old_passwor
     marc = await add_user(services.sessions, "marc@example.org", role="counsellor", password=OLD)
     async with services.sessions.begin() as session:
         await open_session(session, marc, idle=timedelta(hours=1))
-    token, _ = await team.password_link(services.sessions, admin, marc)
+    token = (await team.password_link(services.sessions, admin, marc)).token
     await authenticate(services.sessions, "marc@example.org", OLD, ip="127.0.0.1")
     await redeem_link(services.sessions, token, password=NEW)
     async with services.sessions() as session:
@@ -124,7 +126,7 @@ async def test_two_browsers_using_one_link_at_once_set_one_password(services: Se
     """Of two simultaneous submits of the same link, exactly one sets its password."""
     admin = await _account(services, await _admin(services))
     marc = await add_user(services.sessions, "marc@example.org", role="counsellor", password=OLD)
-    token, _ = await team.password_link(services.sessions, admin, marc)
+    token = (await team.password_link(services.sessions, admin, marc)).token
     results = await asyncio.gather(
         redeem_link(services.sessions, token, password="first long password"),
         redeem_link(services.sessions, token, password="second long password"),
@@ -137,7 +139,7 @@ async def test_a_short_password_is_refused_and_the_link_still_works(services: Se
     """A too-short password is refused in French, and the link is not spent by the mistake."""
     admin = await _account(services, await _admin(services))
     marc = await add_user(services.sessions, "marc@example.org", role="counsellor", password=OLD)
-    token, _ = await team.password_link(services.sessions, admin, marc)
+    token = (await team.password_link(services.sessions, admin, marc)).token
     with pytest.raises(InvalidInputError, match="au moins 10 caractères"):
         await redeem_link(services.sessions, token, password="court")
     await redeem_link(services.sessions, token, password=NEW)
@@ -158,7 +160,7 @@ async def test_a_disabled_account_hears_it_is_disabled_only_with_the_right_passw
 async def test_a_disabled_account_has_no_working_link(services: Services) -> None:
     """Disabling an account makes its open invitation useless, and no new link can be made."""
     admin = await _account(services, await _admin(services))
-    user_id, token = await team.invite(
+    invited = await team.invite(
         services.sessions,
         admin,
         email="new@example.org",
@@ -166,11 +168,11 @@ async def test_a_disabled_account_has_no_working_link(services: Services) -> Non
         role="counsellor",
         sectors=[],
     )
-    await team.set_staff_active(services.sessions, admin, user_id, active=False)
+    await team.set_staff_active(services.sessions, admin, invited.user_id, active=False)
     with pytest.raises(NotFoundError):
-        await redeem_link(services.sessions, token, password=NEW)
+        await redeem_link(services.sessions, invited.token, password=NEW)
     with pytest.raises(Exception, match="désactivé"):
-        await team.password_link(services.sessions, admin, user_id)
+        await team.password_link(services.sessions, admin, invited.user_id)
 
 
 async def test_reset_by_email_is_silent_for_strangers_and_rate_limited(services: Services) -> None:
@@ -179,8 +181,8 @@ async def test_reset_by_email_is_silent_for_strangers_and_rate_limited(services:
     assert await reset_by_email(services.sessions, "nobody@example.org") is None
     first = await reset_by_email(services.sessions, "ADMIN@example.org")
     assert first is not None
-    token, target = first
-    assert target.expires_at - datetime.now(UTC) <= EMAILED_RESET_VALID
+    token = first.token
+    assert first.expires_at - datetime.now(UTC) <= EMAILED_RESET_VALID
     assert await reset_by_email(services.sessions, "admin@example.org") is None
     later = datetime.now(UTC) + timedelta(minutes=16)
     again = await reset_by_email(services.sessions, "admin@example.org", now=later)

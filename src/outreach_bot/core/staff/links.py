@@ -68,6 +68,18 @@ class LinkTarget:
     expires_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class IssuedLink:
+    """A link just made: the token (to show once or send) and whom it is for."""
+
+    token: str
+    purpose: LinkPurpose
+    user_id: int
+    email: str
+    display_name: str
+    expires_at: datetime
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -218,7 +230,7 @@ async def open_invitation(session: AsyncSession, user_id: int) -> datetime | Non
 
 async def reset_by_email(
     sessions: async_sessionmaker[AsyncSession], email: str, *, now: datetime | None = None
-) -> tuple[str, LinkTarget] | None:
+) -> IssuedLink | None:
     """A short-lived reset link for whoever asked at the sign-in page, if it should be sent.
 
     None when there is no active account for ``email``, or one was e-mailed less than
@@ -243,8 +255,13 @@ async def reset_by_email(
         token = await issue_link(
             session, user.id, LinkPurpose.RESET, valid=EMAILED_RESET_VALID, now=now
         )
-        target = LinkTarget(
-            user.id, user.email, user.display_name, LinkPurpose.RESET, now + EMAILED_RESET_VALID
+        issued = IssuedLink(
+            token,
+            LinkPurpose.RESET,
+            user.id,
+            user.email,
+            user.display_name,
+            now + EMAILED_RESET_VALID,
         )
     logger.info("user %s asked for a password reset link", user.id)
-    return token, target
+    return issued

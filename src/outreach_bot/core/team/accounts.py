@@ -28,6 +28,7 @@ from outreach_bot.core.staff.links import (
     INVITE_VALID,
     MAX_NAME,
     RESET_VALID,
+    IssuedLink,
     LinkPurpose,
     issue_link,
     open_invitation,
@@ -195,8 +196,8 @@ async def invite(
     role: str,
     sectors: list[str],
     form_key: str = "",
-) -> tuple[int, str]:
-    """Create an account without a password and return its id and invitation token.
+) -> IssuedLink:
+    """Create an account without a password and return its invitation link.
 
     The colleague chooses their password with the link, within :data:`INVITE_VALID`; until
     then nobody can sign in to the account.
@@ -218,13 +219,14 @@ async def invite(
         session.add(user)
         await session.flush()
         await assign_sectors(session, user.id, sectors)
+        now = datetime.now(UTC)
         token = await issue_link(
-            session, user.id, LinkPurpose.INVITE, valid=INVITE_VALID, created_by=admin.id
+            session, user.id, LinkPurpose.INVITE, valid=INVITE_VALID, created_by=admin.id, now=now
         )
         await _audit(session, admin, "account_invite", "user", user.id)
         user_id = user.id
     logger.info("user %s invited by %s with role %s", user_id, admin.id, checked_role)
-    return user_id, token
+    return IssuedLink(token, LinkPurpose.INVITE, user_id, email, name, now + INVITE_VALID)
 
 
 async def update_staff(
@@ -295,7 +297,7 @@ async def set_staff_active(
 
 async def password_link(
     sessions: async_sessionmaker[AsyncSession], admin: Account, user_id: int
-) -> tuple[str, LinkPurpose]:
+) -> IssuedLink:
     """A new link for someone to choose their password: a fresh invitation if they never had
     one, else a reset link (valid :data:`RESET_VALID`). Earlier links of the kind stop working.
 
@@ -315,10 +317,14 @@ async def password_link(
             raise ConflictError("Ce compte est désactivé : réactive-le d'abord.")
         purpose = LinkPurpose.RESET if user.password_hash else LinkPurpose.INVITE
         valid = RESET_VALID if purpose is LinkPurpose.RESET else INVITE_VALID
-        token = await issue_link(session, user_id, purpose, valid=valid, created_by=admin.id)
+        now = datetime.now(UTC)
+        token = await issue_link(
+            session, user_id, purpose, valid=valid, created_by=admin.id, now=now
+        )
         await _audit(session, admin, f"account_{purpose}_link", "user", user_id)
+        issued = IssuedLink(token, purpose, user_id, user.email, user.display_name, now + valid)
     logger.info("%s link for user %s made by %s", purpose, user_id, admin.id)
-    return token, purpose
+    return issued
 
 
 async def sectors(sessions: async_sessionmaker[AsyncSession], admin: Account) -> list[Sector]:

@@ -21,7 +21,8 @@ from outreach_bot.core.staff.accounts import (
     has_accounts,
     setup_token_valid,
 )
-from outreach_bot.core.staff.links import LinkPurpose, find_link, redeem_link
+from outreach_bot.core.staff.links import LinkPurpose, find_link, redeem_link, reset_by_email
+from outreach_bot.core.staff.mail import send_link
 from outreach_bot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import (
@@ -31,6 +32,7 @@ from outreach_bot.web.admin.security import (
     sign_in,
     sign_out,
 )
+from outreach_bot.web.admin.team import password_link
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.ratelimit import client_ip
 
@@ -177,8 +179,25 @@ async def use_password_link(request: web.Request) -> web.StreamResponse:
 
 
 async def forgot_page(request: web.Request) -> web.Response:
-    """What to do when the password is forgotten."""
-    return await render(request, "forgot.html")
+    """What to do when the password is forgotten: ask for a link by e-mail, or the admin."""
+    mail = request.app[services_key].mailer.configured
+    return await render(request, "forgot.html", {"mail": mail})
+
+
+async def forgot(request: web.Request) -> web.Response:
+    """E-mail a one-hour reset link to that address if it has an account.
+
+    The answer is the same whether or not it has one, and whether or not the e-mail left, so
+    the form tells nobody which addresses have an account.
+    """
+    services = request.app[services_key]
+    if not services.mailer.configured:
+        return await render(request, "forgot.html", {"mail": False}, status=400)
+    email = str((await request.post()).get("email", "")).strip()[:254]
+    issued = await reset_by_email(services.sessions, email) if email else None
+    if issued is not None:
+        await send_link(services.mailer, issued, password_link(request, issued.token))
+    return await render(request, "forgot.html", {"mail": True, "sent": email or "cette adresse"})
 
 
 async def me_page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
@@ -233,6 +252,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/password", password_page, name="password")
     app.router.add_post("/password", use_password_link, name="password-post")
     app.router.add_get("/forgot", forgot_page, name="forgot")
+    app.router.add_post("/forgot", forgot, name="forgot-post")
     app.router.add_get("/me", me_page, name="me")
     app.router.add_post("/me/name", rename, name="me.name")
     app.router.add_post("/me/password", change_password, name="me.password")

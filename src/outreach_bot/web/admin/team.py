@@ -15,7 +15,9 @@ from typing import Any, Final, Self
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from outreach_bot.core.staff.links import INVITE_VALID, RESET_VALID, LinkPurpose
+from outreach_bot.core.staff.accounts import staff_label
+from outreach_bot.core.staff.links import INVITE_VALID, RESET_VALID, IssuedLink, LinkPurpose
+from outreach_bot.core.staff.mail import send_link
 from outreach_bot.core.team import accounts as team
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.domain.numbers import parse_record_id
@@ -112,18 +114,21 @@ async def list_page(request: web.Request) -> web.Response:
     return await _list(request)
 
 
-async def _link_page(
-    request: web.Request, *, label: str, email: str, token: str, purpose: LinkPurpose
-) -> web.Response:
+async def _link_page(request: web.Request, issued: IssuedLink) -> web.Response:
+    """Show a new link once, after e-mailing it when the installation can send e-mail."""
+    link = password_link(request, issued.token)
+    emailed = await send_link(request.app[services_key].mailer, issued, link)
     return await render(
         request,
         "team/link.html",
         {
-            "label": label,
-            "email": email,
-            "link": password_link(request, token),
-            "purpose": purpose.value,
-            "valid_for": _days(purpose),
+            "label": staff_label(issued.display_name, issued.email),
+            "email": issued.email,
+            "link": link,
+            "purpose": issued.purpose.value,
+            "valid_for": _days(issued.purpose),
+            "emailed": emailed,
+            "mail_configured": request.app[services_key].mailer.configured,
         },
     )
 
@@ -134,7 +139,7 @@ async def invite(request: web.Request) -> web.Response:
     form = await request.post()
     draft = StaffForm.read(form)
     try:
-        _, token = await team.invite(
+        issued = await team.invite(
             request.app[services_key].sessions,
             admin,
             email=draft.email,
@@ -145,13 +150,7 @@ async def invite(request: web.Request) -> web.Response:
         )
     except (InvalidInputError, ConflictError) as failure:
         return await _list(request, draft=draft, error=str(failure))
-    return await _link_page(
-        request,
-        label=" ".join(draft.display_name.split()),
-        email=draft.email.strip().lower(),
-        token=token,
-        purpose=LinkPurpose.INVITE,
-    )
+    return await _link_page(request, issued)
 
 
 async def _edit(
@@ -232,13 +231,10 @@ async def make_link(request: web.Request) -> web.Response:
     user_id = _id(request, "user_id")
     services = request.app[services_key]
     try:
-        token, purpose = await team.password_link(services.sessions, admin, user_id)
+        issued = await team.password_link(services.sessions, admin, user_id)
     except ConflictError as failure:
         return await _edit(request, user_id, error=str(failure))
-    row = await team.get_staff(services.sessions, admin, user_id)
-    return await _link_page(
-        request, label=row.label, email=row.email, token=token, purpose=purpose
-    )
+    return await _link_page(request, issued)
 
 
 async def _tokens(
