@@ -37,6 +37,7 @@ OPEN_TO_FUNDER = {
     "password",
     "password-post",
     "forgot",
+    "forgot-post",
     "me",
     "me.name",
     "me.password",
