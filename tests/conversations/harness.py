@@ -37,7 +37,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,10 +60,10 @@ MENU_PAYLOADS = frozenset(
     {"/find_job", "/find_training", "/apprenticeship", "/cej", "/financial_aid", "/housing"}
 )
 #: Phone numbers a crisis or practical answer may give, longest first so "116 006" wins
-#: over "11" and "3114" over "311".
+#: over "11" and "3114" over "311"; "18 ans", "9h" or "561,68 €" are not phone numbers.
 PHONE_RE = re.compile(
     r"(?<![\d,.])(0 ?800(?: ?\d\d\d){2}|0 ?800(?: ?\d\d){3}|116 ?006|116 ?111|3114|3919|3018"
-    r"|3039|112|114|115|119|15|17|18)(?![\d,])"
+    r"|3039|112|114|115|119|15|17|18)(?!\d|,\d| ?(?:ans|an|h|%|€)\b)"
 )
 CHECKS = frozenset(
     {
@@ -222,8 +222,8 @@ async def _leads_of(services: Services, sender: str) -> list[Lead]:
 
 
 async def _counsellor_writes(services: Services, sender: str, text: str, account: Any) -> None:
-    from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS  # noqa: PLC0415
-    from outreach_bot.core.leads import queue as leads  # noqa: PLC0415
+    from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
+    from outreach_bot.core.leads import queue as leads
 
     found = await _leads_of(services, sender)
     if not found:
@@ -241,29 +241,33 @@ async def _counsellor_writes(services: Services, sender: str, text: str, account
     )
 
 
-async def play(
-    case: Case,
-    http: aiohttp.ClientSession,
-    base_url: str,
-    services: Services,
-    judge: Judge,
-    account: Any,
-) -> Result:
+@dataclass(frozen=True)
+class Stage:
+    """The running bot the cases are played against."""
+
+    http: aiohttp.ClientSession
+    base_url: str
+    services: Services
+    judge: Judge
+    account: Any
+
+
+async def play(case: Case, stage: Stage) -> Result:
     """Play one case over HTTP; stop at its first failed turn."""
     result = Result(case)
     sender = f"set-{case.id}"
     for number, turn in enumerate(case.turns, start=1):
         if turn.counsellor is not None:
-            await _counsellor_writes(services, sender, turn.counsellor, account)
+            await _counsellor_writes(stage.services, sender, turn.counsellor, stage.account)
             continue
-        async with http.post(
-            base_url + REST_PATH, json={"sender": sender, "message": turn.say}
+        async with stage.http.post(
+            stage.base_url + REST_PATH, json={"sender": sender, "message": turn.say}
         ) as response:
             if response.status != 200:
                 result.failures.append(f"turn {number}: HTTP {response.status}")
                 return result
             replies = await response.json()
-        problems = await _judge_turn(turn.expect, replies, services, judge, sender)
+        problems = await _judge_turn(turn.expect, replies, stage.services, stage.judge, sender)
         if problems:
             said = " | ".join(item.get("text", "") for item in replies)
             result.failures.append(f"turn {number} {turn.say!r}: {'; '.join(problems)}")
@@ -299,9 +303,8 @@ async def _judge_turn(
         menu = len(payloads & MENU_PAYLOADS) >= 4
         if menu != expect["menu"]:
             problems.append("should offer the topic menu" if expect["menu"] else "dead end: menu")
-    if expect.get("understood"):
-        if judge.fallback in said or judge.out_of_scope in said:
-            problems.append("not understood")
+    if expect.get("understood") and (judge.fallback in said or judge.out_of_scope in said):
+        problems.append("not understood")
     if "silent" in expect and (not replies) != expect["silent"]:
         problems.append("should stay silent" if expect["silent"] else "should answer")
     if "says_in_order" in expect:
@@ -312,7 +315,9 @@ async def _judge_turn(
         numbers = PHONE_RE.findall("\n".join(texts))
         first = numbers[0].replace(" ", "") if numbers else None
         wanted = expect["first_number"]
-        allowed = [str(n).replace(" ", "") for n in (wanted if isinstance(wanted, list) else [wanted])]
+        allowed = [
+            str(n).replace(" ", "") for n in (wanted if isinstance(wanted, list) else [wanted])
+        ]
         if first not in allowed:
             problems.append(f"first number {first} instead of {wanted}")
     if "alert" in expect or "lead" in expect:
@@ -367,7 +372,7 @@ PLACES: tuple[dict[str, Any], ...] = (
 
 async def add_places(services: Services, today: date) -> None:
     """Add the test places with every field the back office form has today."""
-    from outreach_bot.core.outreach import places  # noqa: PLC0415
+    from outreach_bot.core.outreach import places
 
     known = {f.name for f in dataclasses.fields(places.PlaceForm)}
     for spec in PLACES:
@@ -388,7 +393,7 @@ async def run_set(
     concurrency: int = 4,
 ) -> list[Result]:
     """Start the real app on loopback with a fresh database, play every case, stop."""
-    from outreach_bot.core.staff.accounts import add_user, load_account  # noqa: PLC0415
+    from outreach_bot.core.staff.accounts import add_user, load_account
 
     settings = Settings(
         var_dir=workdir / "var",
@@ -400,7 +405,7 @@ async def run_set(
         rate_limit_ip=0,
     )
     async with open_services(settings, nlu=nlu, create_schema=True) as services:
-        await add_places(services, date.today())
+        await add_places(services, datetime.now(UTC).date())
         user_id = await add_user(
             services.sessions, "julie@example.org", role="admin", password="conversation-set"
         )
@@ -413,10 +418,11 @@ async def run_set(
             base_url = str(server.make_url("")).rstrip("/")
             limit = asyncio.Semaphore(concurrency)
             async with aiohttp.ClientSession() as http:
+                stage = Stage(http, base_url, services, judge, account)
 
                 async def one(case: Case) -> Result:
                     async with limit:
-                        return await play(case, http, base_url, services, judge, account)
+                        return await play(case, stage)
 
                 return list(await asyncio.gather(*(one(case) for case in cases)))
         finally:
