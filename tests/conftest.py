@@ -18,6 +18,7 @@ from outreach_bot.app import create_web_app, open_services
 from outreach_bot.config import Settings
 from outreach_bot.core.services import Services
 from outreach_bot.nlu.base import NluBackend
+from tests.smtp import Inbox, local_smtp
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -89,3 +90,10 @@ async def _services(settings: Settings, embedded_nlu: NluBackend) -> AsyncIterat
 @pytest.fixture(name="client")
 async def _client(services: Services, aiohttp_client: object) -> TestClient:  # type: ignore[type-arg]
     return await aiohttp_client(create_web_app(services))  # type: ignore[operator,no-any-return]
+
+
+@pytest.fixture(name="smtp")
+def _smtp() -> Iterator[Inbox]:
+    """A real local SMTP server (aiosmtpd); ``smtp.settings()`` points Settings at it."""
+    with local_smtp() as server:
+        yield server

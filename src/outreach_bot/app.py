@@ -26,6 +26,7 @@ from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
 from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.leads.sectors import ensure_default_sectors
+from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.services import Services, lone_process
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
@@ -157,6 +158,7 @@ async def open_services(
                 on_queued=dispatcher.wakeup.set,
             ),
             dispatcher=dispatcher,
+            mailer=MailSender(settings),
             outbound=outbound,
             send_policies=send_policies,
             try_lead=shared.try_lead if shared is not None else lone_process,

@@ -10,7 +10,7 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Final
 
-from pydantic import AnyHttpUrl, Field, ValidationError, field_validator
+from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX: Final = "OUTREACH_"
@@ -67,6 +67,14 @@ class SmsProvider(StrEnum):
     SMSGATEWAY = "smsgateway"
 
 
+class SmtpTls(StrEnum):
+    """How the connection to the SMTP relay is protected."""
+
+    STARTTLS = "starttls"
+    TLS = "tls"
+    NONE = "none"
+
+
 class Settings(BaseSettings):
     """Configuration with defaults that work on a fresh machine with no configuration at all."""
 
@@ -121,6 +129,20 @@ class Settings(BaseSettings):
     """Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is used."""
     metrics_token: str = ""
     """Bearer token for ``/metrics``; empty means loopback clients only, without a proxy."""
+    smtp_host: str = ""
+    """SMTP relay that sends e-mail (referrals, password resets); empty: no e-mail is sent."""
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    """SMTP relay port; empty: 587 with ``starttls``, 465 with ``tls``, 25 with ``none``."""
+    smtp_tls: SmtpTls = SmtpTls.STARTTLS
+    """``starttls`` (upgrade a plain connection), ``tls`` (TLS from the start) or ``none``."""
+    smtp_user: str = ""
+    """SMTP login; empty: send without authenticating (a relay that trusts this machine)."""
+    smtp_password: str = ""
+    """SMTP password for ``OUTREACH_SMTP_USER``."""
+    smtp_from: str = Field(default="", validate_default=True)
+    """Sender address of every e-mail, like ``Mission Locale <noreply@example.org>``."""
+    smtp_timeout: float = Field(default=20.0, gt=0)
+    """Seconds to wait for the SMTP relay before giving up on a message (it is kept)."""
 
     @field_validator("database_url")
     @classmethod
@@ -156,6 +178,23 @@ class Settings(BaseSettings):
         """Only locales that bot/ provides are accepted."""
         if value not in {"fr", "en"}:
             raise ValueError("must be fr or en")
+        return value
+
+    @field_validator("smtp_password")
+    @classmethod
+    def _smtp_login(cls, value: str, info: ValidationInfo) -> str:
+        """A password alone would be silently ignored: say so at start-up."""
+        if value and not info.data.get("smtp_user"):
+            raise ValueError("needs OUTREACH_SMTP_USER too")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_sender(cls, value: str, info: ValidationInfo) -> str:
+        """A relay without a sender address would fail at the first e-mail: fail at start-up."""
+        value = value.strip()
+        if info.data.get("smtp_host") and not re.search(r"[^@\s<]+@[^@\s>]+\.[^@\s>]+", value):
+            raise ValueError("must be the sender's e-mail address when OUTREACH_SMTP_HOST is set")
         return value
 
     @property

@@ -176,8 +176,9 @@ class Judge:
 
     def __init__(self, services: Services) -> None:
         content = services.content
-        crisis_yaml = yaml.safe_load((content_dir(services) / "crisis.yml").read_text("utf-8"))
-        self.crisis_texts = [folded(text) for text in _texts(crisis_yaml, skip={"buttons"})]
+        crisis = content.crisis
+        texts = [kind.text for kind in crisis.kinds.values()] + [crisis.after, crisis.team_told]
+        self.crisis_texts = [folded(text) for localized in texts for text in localized.values()]
         self.fallback = folded(content.message("fallback", "fr"))
         out_of_scope = content.answer("out_of_scope")
         self.out_of_scope = folded(out_of_scope.text.fr) if out_of_scope else "\x00"
@@ -186,28 +187,6 @@ class Judge:
         """Whether one of the answer's messages is one of the crisis texts."""
         said = [folded(text) for text in texts]
         return any(known and known in text for text in said for known in self.crisis_texts)
-
-
-def content_dir(services: Services) -> Path:
-    """Where the running bot reads its texts."""
-    return Path(services.settings.content_dir)
-
-
-def _texts(node: Any, *, skip: frozenset[str] | set[str]) -> list[str]:
-    """Every text of a ``bot/`` file (French and English), except under the keys in ``skip``."""
-    if isinstance(node, dict):
-        texts = []
-        for key, value in node.items():
-            if key in skip or key in {"label", "hours", "source"}:
-                continue
-            if key in {"fr", "en"} and isinstance(value, str):
-                texts.append(value)
-            else:
-                texts.extend(_texts(value, skip=skip))
-        return texts
-    if isinstance(node, list):
-        return [text for item in node for text in _texts(item, skip=skip)]
-    return []
 
 
 async def _leads_of(services: Services, sender: str) -> list[Lead]:

@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("purge", help="erase data past its retention period")
 
+    mail = commands.add_parser("mail", help="e-mail through OUTREACH_SMTP_*")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True)
+    mail_test = mail_commands.add_parser("test", help="send a test e-mail to check the relay")
+    mail_test.add_argument("address", metavar="EMAIL", help="who receives the test e-mail")
+
     demo = commands.add_parser("demo", help="invented demo data, clearly marked DEMO")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
     demo_commands.add_parser("seed", help="create demo campaigns, conversations and leads")
@@ -396,6 +401,8 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 removed = await demo.clear_demo(services.sessions)
                 print(f"demo data removed: {removed} conversations and the DEMO- campaigns")
+        elif args.command == "mail":
+            return await _mail_test(services, args.address)
         elif args.command == "purge":
             from outreach_bot.core.privacy.purge import purge  # noqa: PLC0415
 
@@ -408,6 +415,25 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
                 f"purged {report.conversations} conversations, {report.gaps} unlabelled texts, "
                 f"{report.outbox} outbox rows"
             )
+    return 0
+
+
+async def _mail_test(services: Any, address: str) -> int:
+    """Send one test e-mail, so an operator sees at once whether the relay takes it."""
+    from outreach_bot.core.mail.sender import Mail, MailError  # noqa: PLC0415
+
+    try:
+        await services.mailer.send(
+            Mail(
+                to=address,
+                subject="Outreach Bot : test d'envoi",
+                text="Ce message vérifie que l'assistant peut envoyer des e-mails.",
+            )
+        )
+    except MailError as error:
+        print(f"e-mail not sent: {error}", file=sys.stderr)
+        return 1
+    print(f"test e-mail handed to {services.settings.smtp_host} for {address}")
     return 0
 
 

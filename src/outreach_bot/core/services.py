@@ -18,6 +18,7 @@ from outreach_bot.core.channel import OutboundChannel
 from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.nlu.base import NluBackend
 
 
@@ -32,7 +33,8 @@ class Services:
 
     ``outbound`` is the registry through which the core reaches a young person on their own
     channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
-    adapters register themselves in both when they start. ``dispatcher`` delivers the outbox.
+    adapters register themselves in both when they start. ``dispatcher`` delivers the outbox;
+    ``mailer`` sends e-mail (check ``mailer.configured`` before offering it).
     ``try_lead`` says whether this process leads the workers sharing the database (the one
     that long-polls Telegram); a lone process on SQLite always does. ``secret`` is the
     installation's secret (configured, or generated once under ``var/``), from which the
@@ -48,6 +50,7 @@ class Services:
     events: EventBus
     conversations: ConversationService
     dispatcher: OutboxDispatcher
+    mailer: MailSender
     outbound: dict[str, OutboundChannel]
     send_policies: dict[str, SendPolicy] = field(default_factory=dict)
     try_lead: Callable[[], Awaitable[bool]] = lone_process
