@@ -103,6 +103,12 @@ CRISIS_MESSAGES = [
     ("vous me reverrez plus", CrisisKind.SUICIDE),
     ("ma soeur a bu trop d'alcool elle vomit", CrisisKind.MEDICAL),
     ("je me fais des entailles", CrisisKind.SUICIDE),
+    ("mes photos nue circulent au lycée", CrisisKind.SEXTORTION),
+    ("il me fait chanter", CrisisKind.SEXTORTION),
+    ("mon patron m'a touchée", CrisisKind.SEXUAL_VIOLENCE),
+    ("je dors dans une cage d'escalier", CrisisKind.SHELTER),
+    ("il allait me tuer", CrisisKind.VIOLENCE),
+    ("mon frère a trop bu, il se réveille plus", CrisisKind.MEDICAL),
 ]
 
 BENIGN_MESSAGES = [
@@ -139,6 +145,7 @@ BENIGN_MESSAGES = [
     "mon pote répond plus à mes messages",
     "j'ai pris trop de temps pour répondre",
     "je vois pas la sortie du parking",
+    "il se réveille pas le matin pour aller en cours",
 ]
 
 

@@ -85,7 +85,8 @@ _BODY_PART: Final = r"(?:les |le |la |mes )(?:bras|poignets?|cuisses?|veines|jam
 _ROUGH_SLEEP_PLACE: Final = (
     r"(?:dehors|a la rue|dans la rue|dans ma voiture|dans la voiture|dans une voiture"
     r"|dans un parc|dans la gare|a la gare|sous un pont|dans un hall|dans une tente"
-    r"|sous une tente|sur un banc|dans la cage d escalier|dans les escaliers|dans un garage"
+    r"|sous une tente|sur un banc|dans (?:la|une) cage d escaliers?|dans les escaliers"
+    r"|dans un garage"
     r"|dans une cave|dans un squat|dans un abri bus)"
 )
 _TONIGHT: Final = (
@@ -102,7 +103,8 @@ _INTIMATE_IMAGE: Final = (
 )
 _SPREAD: Final = (
     r"(?:menace|menacent|chantage|publier|publie|diffuser|diffuse|balancer|balance|poster"
-    r"|poste|partager|partage|tourner|tourne|mis|mises|mettre|envoyer|envoie|faux compte)"
+    r"|poste|partager|partage|tourner|tourne|tournent|circulent|mis|mises|mettre|envoyer|envoie"
+    r"|faux compte)"
 )
 
 # Checked in this order: the first kind that matches wins, most severe first. An overdose
@@ -126,6 +128,7 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|\bpeux plus respirer\b",
             r"\b(?:il|elle|mon pote|ma pote|mon ami|mon amie|ma copine|mon copain|mon frere"
             r"|ma soeur) (?:bouge|reagit) plus\b",
+            r"\b(?:il|elle) (?:se )?reveille (?:pas|plus)\b(?! (?:le matin|a l heure|tot))",
             r"\b(?:perdu connaissance|evanouie?|fait un malaise|fait une crise cardiaque"
             r"|convulse|en convulsion)\b",
             r"\bsaigne (?:beaucoup|trop|enormement|de partout)\b|\bcoupee? trop profond\b",
@@ -140,7 +143,8 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         _compile(
             r"\bsuicid|\btentative de suicide\b|\b(?:une|des|fait une) ts\b",
             # "me tuer" but not "il va me tuer" (violence) nor "ça va me tuer" (idiom).
-            r"\b(?<!va )(?<!vont )(?<!veut )(?<!veulent )me (?:tuer|buter|flinguer|pendre"
+            r"\b(?<!va )(?<!vont )(?<!veut )(?<!veulent )(?<!allait )(?<!allaient )(?<!pour )"
+            r"me (?:tuer|buter|flinguer|pendre"
             r"|noyer|defenestrer|foutre en l air|jeter (?:sous|sur|d un|du|par|de))\b",
             r"\b(?:veux|veut|envie de|vais|voudrais|prefere|pense a|aimerais|besoin de"
             r"|prefererais|me laisser|que de)(?: (?:juste|vraiment|seulement|simplement"
@@ -232,7 +236,7 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bviolences? sexuelles?\b|\bon me (?:prostitue)\b|\bprostitu",
             r"\b(?<!ca )(?<!cela )(?<!message )me touche(?:nt)?\b(?! (?:beaucoup|vraiment|trop"
             r"|enormement|pas|au coeur))",
-            r"\btouche (?:les|mes) (?:fesses|seins|parties)\b",
+            r"\btouche (?:les|mes) (?:fesses|seins|parties)\b|\bm (?:a|ont) touchee\b",
             r"\bprofite (?:que j etais|de moi)\b(?: \w+){0,4}(?: coucher)?",
             r"\b(?:rape|raped|rapes|sexually (?:abused|assaulted))\b",
         ),
@@ -243,6 +247,7 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             rf"\b{_INTIMATE_IMAGE}\b(?: \w+){{0,8}} {_SPREAD}\b",
             rf"\b{_SPREAD}\b(?: \w+){{0,8}} {_INTIMATE_IMAGE}\b",
             r"\bchantage (?:avec|a cause d) (?:une|des|ma|mes) (?:photos?|videos?)\b",
+            r"\b(?:fait|font|faire) chanter\b",
             r"\bsextorsion\b|\brevenge porn\b|\bsextortion\b",
             r"\bblackmail\w* (?:me )?(?:with|over) (?:my )?(?:nudes|pics|photos|videos)\b",
         ),
