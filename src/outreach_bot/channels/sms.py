@@ -3,7 +3,7 @@
 ``setup`` mounts the configured provider's webhooks and registers ``services.outbound["sms"]``
 (what the outbox dispatcher sends through) and ``services.send_policies["sms"]`` (quiet
 hours). Replies never go in the webhook response: the core queues them in the persistent
-outbox, so a provider outage or a restart loses nothing (README, SMS: "Sent once").
+outbox, so a provider outage or a restart loses nothing (docs/channels/sms.md, "Sent once").
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ MOBILE_SENDER_WARNING: Final = (
     "%s is a French mobile number (06/07): since 1 January 2023 French operators block "
     "automated SMS sent from such numbers (ARCEP décision 2022-1583), so the bot's replies and "
     "campaign SMS may never arrive; use a 09 37-09 39 number, or Twilio with an alphanumeric "
-    "sender or a short code (README, SMS)"
+    "sender or a short code (docs/channels/sms.md)"
 )
 
 
