@@ -64,14 +64,23 @@ class SmsRenderer:
     def __init__(self, content: Content) -> None:
         content.require_messages(SMS_MESSAGES)
         self._content = content
-        self._english = frozenset(
-            text.en for text in content.messages.values() if text.en != text.fr
-        )
+        self._language_of_title = {
+            text: code
+            for localized in content.messages.values()
+            for code, text in localized.items()
+            if code != "fr" and text != localized.fr
+        }
 
     def locale_of(self, reply: Reply) -> str:
-        """English when the buttons are the English ones; the dialogue decided that already."""
-        english = any(button.title in self._english for button in reply.buttons)
-        return "en" if english else "fr"
+        """The language of the buttons' titles (the dialogue chose it); French otherwise."""
+        return next(
+            (
+                self._language_of_title[button.title]
+                for button in reply.buttons
+                if button.title in self._language_of_title
+            ),
+            "fr",
+        )
 
     def instruction(self, reply: Reply) -> str | None:
         """ "Réponds 1 ou 2." under two or more choices; a lone choice needs no instruction."""

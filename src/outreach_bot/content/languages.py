@@ -41,13 +41,14 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def lookup_chain(code: str) -> tuple[str, ...]:
-    """The languages to try for ``code``, most specific first, French last.
+def wider(code: str) -> tuple[str, ...]:
+    """``code`` and the wider languages it belongs to (``fr-x-falc``, ``fr``), French only for
+    a French variant.
 
-    >>> lookup_chain("fr-x-falc")
+    >>> wider("fr-x-falc")
     ('fr-x-falc', 'fr')
-    >>> lookup_chain("prs")
-    ('prs', 'fr')
+    >>> wider("ar")
+    ('ar',)
     """
     chain = [code]
     parts = code.split("-")
@@ -57,6 +58,18 @@ def lookup_chain(code: str) -> tuple[str, ...]:
             parts.pop()
         if parts:
             chain.append("-".join(parts))
+    return tuple(chain)
+
+
+def lookup_chain(code: str) -> tuple[str, ...]:
+    """The languages to try for ``code``, most specific first, French last.
+
+    >>> lookup_chain("fr-x-falc")
+    ('fr-x-falc', 'fr')
+    >>> lookup_chain("prs")
+    ('prs', 'fr')
+    """
+    chain = list(wider(code))
     if REFERENCE not in chain:
         chain.append(REFERENCE)
     return tuple(chain)
@@ -141,7 +154,16 @@ class Language(Strict):
     """As the young person reads it ("العربية"): the language buttons."""
     direction: Literal["ltr", "rtl"] = "ltr"
     complete: bool = False
-    """Every text is required (French, English); otherwise only the core texts are."""
+    """Every text is required (French, English); otherwise French says what it lacks."""
+    scripts: list[str] = Field(default_factory=list)
+    """Writing systems it is guessed from ("Arabic"); Latin-script languages are told apart by
+    their words (French, English) or only picked (français facile)."""
+    identifier: str | None = None
+    """Its code for the offline identifier when that differs ("fa" for Dari), or None."""
+    words: list[str] = Field(default_factory=list)
+    """Typed alone, each opens the list of languages ("langue", "لغة")."""
+    offered_on: list[str] = Field(default_factory=list)
+    """Typed alone, each switches to this language at once ("plus simple", "je lis pas bien")."""
 
 
 class _TextFile(Strict):
@@ -159,9 +181,13 @@ class _TextFile(Strict):
         records: dict[str, TextRecord] = {}
         for key, value in self.texts.items():
             own = {"text": value} if isinstance(value, str) else value
-            if "state" in own and own["state"] == ReviewState.DRAFT:
-                defaults = {**defaults, "reviewed_by": None, "reviewed_on": None}
-            records[key] = TextRecord.model_validate({**defaults, **own})
+            inherited = dict(defaults)
+            if own.get("state") == ReviewState.DRAFT:  # the file's reviewer did not see it
+                inherited |= {"reviewed_by": None, "reviewed_on": None}
+            try:
+                records[key] = TextRecord.model_validate({**inherited, **own})
+            except ValidationError as error:
+                raise ContentError(f"texts.{key}: {first_error(error)}") from error
         return records
 
 
@@ -212,11 +238,14 @@ def read_language(folder: Path) -> LanguageTexts:
         path = folder / f"{name}.yml"
         if not path.is_file():
             continue
+        raw = read_yaml(path, shown=f"{shown}/{path.name}")
         try:
-            records = _TextFile.model_validate(read_yaml(path, shown=f"{shown}/{path.name}"))
+            records = _TextFile.model_validate(raw)
             texts |= {f"{name}.{key}": record for key, record in records.records().items()}
         except ValidationError as error:
             raise ContentError(f"{shown}/{path.name}: {first_error(error)}") from error
+        except ContentError as error:
+            raise ContentError(f"{shown}/{path.name}: {error}") from error
     unexpected = sorted(
         path.name
         for path in folder.iterdir()

@@ -25,6 +25,7 @@ from outreach_bot.content.languages import (
     first_error,
     read_languages,
     read_yaml,
+    wider,
 )
 from outreach_bot.domain.intents import INTENTS
 
@@ -110,6 +111,8 @@ class FollowUp(_Sourced):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
     question: Localized
     keywords: list[str] = Field(default_factory=list)
+    urgent: bool = False
+    """A lead asked for after this answer is urgent (an OQTF: appeal deadlines are short)."""
 
 
 class Answer(_Sourced):
@@ -346,7 +349,8 @@ class _Slots:
 
     def check(self, required: frozenset[str]) -> None:
         """Every text asked for exists in French, in each complete language, and for every
-        language in ``required`` keys (the crisis texts); no language has a key nobody asked for.
+        language in ``required`` keys (the crisis texts: a variant such as ``fr-x-falc`` may
+        say its wider language's); no language has a key nobody asked for.
 
         Raises:
             ContentError: naming the language file and the keys.
@@ -357,7 +361,8 @@ class _Slots:
             if unknown:
                 raise ContentError(f"languages/{code}: unknown text keys {_keys(unknown)}")
             needed = asked if code == REFERENCE or folder.language.complete else required
-            missing = sorted(key for key in needed if key not in folder.texts)
+            own = [self._languages[wide].texts for wide in wider(code) if wide in self._languages]
+            missing = sorted(key for key in needed if not any(key in texts for texts in own))
             if missing:
                 raise ContentError(f"languages/{code}: missing texts {_keys(missing)}")
 

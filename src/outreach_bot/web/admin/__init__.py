@@ -22,7 +22,7 @@ from outreach_bot.domain.errors import (
     PermissionDeniedError,
 )
 from outreach_bot.web.admin import account, campaigns, lead, places, privacy, quality, queue
-from outreach_bot.web.admin.page import FILTERS, render
+from outreach_bot.web.admin.page import FILTERS, language_label, render
 from outreach_bot.web.admin.security import (
     Handler,
     auth_middleware,
@@ -94,7 +94,7 @@ def setup(app: web.Application, services: Services) -> None:
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        filters=FILTERS,
+        filters={**FILTERS, "language_label": language_label(services.content)},
         trim_blocks=True,
         lstrip_blocks=True,
     )
