@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from outreach_bot.content import load_content
+from outreach_bot.dialogue.crisis import CrisisClues
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.dialogue.keep_in_touch import says_cannot_come
 from outreach_bot.dialogue.state import DialogueState, Step
@@ -68,7 +69,8 @@ def test_a_crisis_guess_on_an_empechement_is_a_cancellation() -> None:
 def test_the_crisis_rules_still_win() -> None:
     """Distress caught by the safety rules is answered as a crisis, appointment or not."""
     outcome = ENGINE.step(
-        DialogueState(), turn("je peux pas venir, je veux mourir", crisis_kind="suicide")
+        DialogueState(),
+        turn("je peux pas venir, je veux mourir", crisis=CrisisClues(kind="suicide")),
     )
     assert outcome.effects.urgent
     assert not outcome.effects.cannot_come

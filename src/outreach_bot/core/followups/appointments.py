@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.content import Content
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus, TeamEvent
-from outreach_bot.core.leads.queue import spend_form_key, visible_lead
+from outreach_bot.core.leads.queue import visible_lead
 from outreach_bot.core.schedule import cancel_pending, schedule
 from outreach_bot.core.staff.accounts import Account
+from outreach_bot.core.staff.forms import spend_form_key
 from outreach_bot.domain.campaigns import parse_held_on
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus, can_move

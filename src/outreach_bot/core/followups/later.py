@@ -11,9 +11,10 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
-from outreach_bot.core.leads.queue import spend_form_key, visible_lead
+from outreach_bot.core.leads.queue import visible_lead
 from outreach_bot.core.schedule import ScheduledContent, pending_for, schedule
 from outreach_bot.core.staff.accounts import Account
+from outreach_bot.core.staff.forms import spend_form_key
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.storage.models import (
     Conversation,
