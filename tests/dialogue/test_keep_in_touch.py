@@ -89,3 +89,21 @@ def test_a_question_instead_of_a_time_is_answered() -> None:
     outcome = ENGINE.step(state, turn("c'est quoi le CEJ ?", intent="cej", confidence=0.95))
     assert outcome.effects.time_wish is None
     assert "noté" not in outcome.replies[0].text
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("préviens-moi quand vous passez près de chez moi", True),
+        ("tu peux me prévenir quand vous passez près de chez moi ?", True),
+        ("tiens moi au courant quand vous passez", True),
+        ("tu peux me dire quand vous passez a Dun ?", False),
+        ("dis moi quand y a une permanence vers Montmédy", False),
+        ("vous passez quand à stenay", False),
+    ],
+)
+def test_asking_for_alerts_is_told_from_asking_for_dates(text: str, asks: bool) -> None:
+    """ "Préviens-moi quand…" asks for alerts; "dis-moi quand vous passez" asks for the dates."""
+    from outreach_bot.dialogue.keep_in_touch import asks_for_visit_alerts
+
+    assert asks_for_visit_alerts(text) is asks

@@ -40,7 +40,7 @@ CANNOT_COME_RE: Final = re.compile(
 )
 #: How people ask to be told when the team comes near them.
 ALERT_RE: Final = re.compile(
-    r"\b(?:preven|previen|dire|dis|dites|tiens|tenez|envoie|envoyez|ecri)\w*\s*"
+    r"\b(?:preven|previen|tiens|tenez|envoie|envoyez)\w*\s*"
     r"(?:moi|m)?\b.{0,40}\b(?:pass\w*|vien\w*|ven\w*|ser\w*\s+(?:la|pas\s+loin)|"
     r"(?:une\s+)?permanence)\b"
     r"|\balerte\w*\s+(?:de\s+)?passage\b"
