@@ -29,7 +29,7 @@ from tests.conftest import ROOT, make_settings
 from tests.core.schedule.worker import NOW
 from tests.fakes import FakeNlu
 
-ROWS = 2000
+ROWS = 1000
 PEOPLE = 300
 
 
@@ -87,16 +87,29 @@ async def start_worker(services: Services, tmp_path: Path, name: str, batch: int
         str(tmp_path / name),
         str(batch),
         cwd=ROOT,
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
     )
     assert process.stdout is not None
-    assert (await asyncio.wait_for(process.stdout.readline(), 60)).strip() == b"ready"
+    assert (await asyncio.wait_for(process.stdout.readline(), 120)).strip() == b"ready"
     return process
 
 
+def go(*processes) -> None:  # type: ignore[no-untyped-def]
+    """Let the workers start ticking (they wait so that a slow start does not leave one idle)."""
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write(b"go\n")
+
+
 async def queued_by(process) -> int:  # type: ignore[no-untyped-def]
-    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    try:
+        out, _ = await asyncio.wait_for(process.communicate(), 600)
+    finally:
+        if process.returncode is None:  # never leave a worker holding locks on the database
+            process.kill()
+            await process.wait()
     assert process.returncode == 0
     return int(out.decode().split()[-1])
 
@@ -134,10 +147,11 @@ async def sent_so_far(services: Services) -> int:
 async def test_two_workers_share_the_due_messages_and_send_each_once(
     pg: Services, tmp_path: Path
 ) -> None:
-    """Two worker processes ticking at once split 2,000 due messages: none twice, none lost."""
+    """Two worker processes ticking at once split 1,000 due messages: none twice, none lost."""
     await fill(pg)
     first = await start_worker(pg, tmp_path, "one", 20)
     second = await start_worker(pg, tmp_path, "two", 20)
+    go(first, second)
     counts = [await queued_by(first), await queued_by(second)]
     assert sum(counts) == ROWS
     assert min(counts) > 0, counts  # both did their share: SKIP LOCKED, not one waiting
@@ -151,6 +165,7 @@ async def test_a_worker_killed_mid_tick_loses_and_doubles_nothing(
     """kill -9 in the middle of the work: the next worker sends exactly what is left."""
     await fill(pg)
     victim = await start_worker(pg, tmp_path, "victim", 10)
+    go(victim)
     for _ in range(600):
         if await sent_so_far(pg) >= ROWS // 10:
             break
@@ -161,5 +176,6 @@ async def test_a_worker_killed_mid_tick_loses_and_doubles_nothing(
     before = await sent_so_far(pg)
     assert 0 < before < ROWS, before  # killed in the middle, not before or after
     heir = await start_worker(pg, tmp_path, "heir", 10)
+    go(heir)
     assert await queued_by(heir) == ROWS - before
     await assert_each_sent_once(pg)

@@ -1,8 +1,9 @@
 """A scheduler worker process for the crash and two-worker tests (not a test module).
 
-Usage: ``python -m tests.core.schedule.worker DATABASE_URL VAR_DIR BATCH``. It ticks with the
-clock frozen on a Tuesday at 10:00 Paris time until nothing is due for a few ticks in a row,
-then prints how many messages it queued. Killed with SIGKILL, it prints nothing.
+Usage: ``python -m tests.core.schedule.worker DATABASE_URL VAR_DIR BATCH``. It prints "ready",
+waits for a line on its standard input (so that two workers start ticking together), then
+ticks with the clock frozen on a Tuesday at 10:00 Paris time until nothing is due for a few
+ticks in a row, and prints how many messages it queued. Killed with SIGKILL, it prints nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ async def work(url: str, var: Path, batch: int) -> int:
     async with open_services(settings, nlu=FakeNlu()) as services:
         scheduler = Scheduler(services.sessions, services.content, services.rules, batch=batch)
         print("ready", flush=True)  # noqa: T201 - the test reads it
+        await asyncio.to_thread(sys.stdin.readline)  # the starting signal
         while idle < 5:
             sent = await scheduler.tick(now=NOW)
             queued += sent
