@@ -27,6 +27,11 @@ CLOSED_STATUSES: Final = frozenset(
     {LeadStatus.MOBILISED, LeadStatus.UNREACHABLE, LeadStatus.NOT_INTERESTED, LeadStatus.CLOSED}
 )
 
+#: Endings after which the team stops writing: whatever was planned for the lead (appointment
+#: reminders, messages to send later) is cancelled. A mobilised young person may still have an
+#: appointment coming, so its reminders stay.
+ENDED_WITHOUT_FOLLOW_UP: Final = CLOSED_STATUSES - {LeadStatus.MOBILISED}
+
 _ORDER: Final = (
     LeadStatus.NEW,
     LeadStatus.CLAIMED,

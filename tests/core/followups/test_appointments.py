@@ -12,6 +12,7 @@ from outreach_bot.core.delivery.outbox import OutboxDispatcher
 from outreach_bot.core.delivery.rules import PARIS
 from outreach_bot.core.figures.stats import Period, compute_figures, figures_csv
 from outreach_bot.core.followups.appointments import AppointmentForm
+from outreach_bot.core.leads.queue import change_status
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import Account, load_account
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
@@ -155,6 +156,41 @@ async def test_cannot_come_cancels_the_reminders_and_tells_the_counsellor(
     assert statuses == {ScheduledStatus.CANCELLED}
     assert [e.kind for e in events][-2:] == ["cannot_come", "new_slot_wanted"]
     assert events[-1].note == "plutot le matin la semaine pro"
+
+
+@pytest.mark.parametrize(
+    ("ending", "left"),
+    [
+        ("not_interested", {ScheduledStatus.CANCELLED}),
+        ("closed", {ScheduledStatus.CANCELLED}),
+        ("mobilised", {ScheduledStatus.PENDING}),
+    ],
+)
+async def test_closing_the_lead_cancels_its_reminders_but_mobilised_keeps_them(
+    services: Services, staff: Staff, ending: str, left: set[ScheduledStatus]
+) -> None:
+    """Once the team stops following someone, no reminder of a planned appointment reaches
+    them; a young person counted as mobilised still gets the reminders of their appointment."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    await services.scheduler.tick(now=MONDAY_9H)  # the "c'est noté" leaves at once
+    await change_status(
+        services.sessions,
+        await lea(services, staff),
+        lead.id,
+        ending,
+        events=services.events,
+        now=MONDAY_9H + timedelta(minutes=5),
+    )
+    async with services.sessions() as session:
+        reminders = set(
+            await session.scalars(
+                select(ScheduledMessage.status).where(
+                    ScheduledMessage.kind == "appointment_reminder"
+                )
+            )
+        )
+    assert reminders == left
 
 
 async def test_without_an_appointment_those_words_are_an_ordinary_message(

@@ -15,6 +15,7 @@ from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
 from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.privacy.audit import record_access
+from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.core.staff.accounts import (
     Account,
     colleagues_for,
@@ -29,7 +30,12 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus, can_move
+from outreach_bot.domain.leads import (
+    CLOSED_STATUSES,
+    ENDED_WITHOUT_FOLLOW_UP,
+    LeadStatus,
+    can_move,
+)
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
     Author,
@@ -482,6 +488,12 @@ async def change_status(
             raise ConflictError("quelqu'un a modifié ce contact entre-temps : regarde à nouveau")
         session.add(LeadEvent(lead_id=lead_id, user_id=account.id, kind="status", status=target))
         await _audit(session, account, "status", lead_id)
+        if target in ENDED_WITHOUT_FOLLOW_UP and lead.conversation_id is not None:
+            # Reminders of an appointment and messages planned for later would otherwise
+            # still reach someone the team has stopped following.
+            await cancel_pending(
+                session, lead.conversation_id, reason="lead closed", lead_id=lead_id, now=now
+            )
         event = _event(await _visible(session, account, lead_id))
     logger.info("lead %s moved to %s by user %s", lead_id, target, account.id)
     await events.publish(event)
