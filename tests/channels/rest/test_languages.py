@@ -173,7 +173,7 @@ async def test_je_lis_pas_bien_gets_easy_french_and_a_call_back(
 async def test_a_typed_yes_in_the_language_counts_as_the_yes_button(
     client: Any, services: Services
 ) -> None:
-    """"نعم" typed after the offer of an interpreter opens the consent, as the button does."""
+    """ "نعم" typed after the offer of an interpreter opens the consent, as the button does."""
     content = services.content
     chat = RestChat(client, "ar-2")
     await chat.say("مرحبا أريد مساعدة")

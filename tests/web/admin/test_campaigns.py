@@ -69,10 +69,20 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
     ("role", "links"),
     [
         ("outreach", {"/admin/campaigns", "/admin/places"}),
-        ("counsellor", {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality"}),
+        (
+            "counsellor",
+            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality", "/admin/texts"},
+        ),
         (
             "coordinator",
-            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/figures", "/admin/quality"},
+            {
+                "/admin/",
+                "/admin/campaigns",
+                "/admin/places",
+                "/admin/figures",
+                "/admin/quality",
+                "/admin/texts",
+            },
         ),
         (
             "admin",
@@ -82,6 +92,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/places",
                 "/admin/figures",
                 "/admin/quality",
+                "/admin/texts",
                 "/admin/audit",
             },
         ),
