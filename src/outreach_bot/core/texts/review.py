@@ -27,6 +27,8 @@ from outreach_bot.storage.models import TextReview
 
 logger = logging.getLogger(__name__)
 
+READ_ROLES: Final = frozenset({Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN})
+"""Who may read the texts under review: the team that talks with young people."""
 REVIEW_ROLES: Final = frozenset({Role.COORDINATOR, Role.ADMIN})
 """Who may approve a text: a coordinator, with the interpreter or partner who checked it."""
 MAX_TEXT: Final = 4000
@@ -104,13 +106,16 @@ async def read_files(directory: Path) -> Content:
 
 
 async def texts_of(
-    sessions: async_sessionmaker[AsyncSession], files: Content, language: str
+    sessions: async_sessionmaker[AsyncSession], account: Account, files: Content, language: str
 ) -> list[TextView]:
     """Every text of ``language`` next to the French, in French's order.
 
     Raises:
+        PermissionDeniedError: the account does not work with young people (a funder).
         NotFoundError: no such language.
     """
+    if account.role not in READ_ROLES:
+        raise PermissionDeniedError("only the team reads the texts under review")
     if language not in files.languages:
         raise NotFoundError(f"no language {language}")
     approvals = await read_approvals(sessions, files)

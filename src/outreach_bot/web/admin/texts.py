@@ -34,7 +34,7 @@ async def languages_page(request: web.Request) -> web.Response:
     files = await read_files(services.settings.content_dir)
     rows = []
     for code, language in files.languages.items():
-        views = await texts_of(services.sessions, files, code)
+        views = await texts_of(services.sessions, current_account(request), files, code)
         states = [_state(view.record.state if view.record else None) for view in views]
         rows.append((code, language, {name: states.count(name) for name in SHOW[:3]}))
     return await render(request, "texts/languages.html", {"rows": rows})
@@ -45,11 +45,9 @@ async def language_page(request: web.Request) -> web.Response:
     services = request.app[services_key]
     files = await read_files(services.settings.content_dir)
     code = request.match_info["code"]
-    if code not in files.languages:
-        raise web.HTTPNotFound
     show = request.query.get("show", "draft")
     show = show if show in SHOW else "draft"
-    views = await texts_of(services.sessions, files, code)
+    views = await texts_of(services.sessions, current_account(request), files, code)
     chosen = [
         view
         for view in views
