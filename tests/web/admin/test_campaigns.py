@@ -68,10 +68,17 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("outreach", {"/admin/campaigns", "/admin/places"}),
+        ("outreach", {"/admin/campaigns", "/admin/places", "/admin/me"}),
         (
             "counsellor",
-            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality", "/admin/texts"},
+            {
+                "/admin/",
+                "/admin/campaigns",
+                "/admin/places",
+                "/admin/quality",
+                "/admin/texts",
+                "/admin/me",
+            },
         ),
         (
             "coordinator",
@@ -82,6 +89,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/figures",
                 "/admin/quality",
                 "/admin/texts",
+                "/admin/me",
             },
         ),
         (
@@ -93,7 +101,9 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/figures",
                 "/admin/quality",
                 "/admin/texts",
+                "/admin/accounts",
                 "/admin/audit",
+                "/admin/me",
             },
         ),
     ],
