@@ -260,6 +260,8 @@ class PrivacyFile(_Strict):
 
     version: int
     consent: ConsentText
+    referral_consent: ConsentText
+    """Asked before a partner hears of the young person: ``{organisation}`` and ``{shared}``."""
     notice: Localized
     under_15: Localized
 

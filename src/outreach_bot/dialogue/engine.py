@@ -14,6 +14,7 @@ from typing import Final
 
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
+from outreach_bot.dialogue import referral
 from outreach_bot.dialogue.locale import guess_locale
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
@@ -198,7 +199,7 @@ class DialogueEngine:
     """Decides every reply from the reviewed content; never generates text."""
 
     def __init__(self, content: Content, *, threshold: float) -> None:
-        content.require_messages(MESSAGE_KEYS)
+        content.require_messages(MESSAGE_KEYS | referral.MESSAGE_KEYS)
         self._content = content
         self._threshold = threshold
         self._crisis_threshold = min(threshold, 0.35)
@@ -243,6 +244,17 @@ class DialogueEngine:
             return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)
         if command == "forget_me" or (intent == "forget_me" and guessed):
             return self._ask_confirmation(state, effects, Step.CONFIRM_ERASE)
+        if turn.referral_organisation is not None:
+            outcome = self._referral(
+                state,
+                turn.referral_organisation,
+                payload=payload,
+                text=text,
+                intent=intent,
+                effects=effects,
+            )
+            if outcome is not None:
+                return outcome
         if turn.human_active:
             return Outcome([], state, effects)
         if keyword in HELP_WORDS:
@@ -264,6 +276,35 @@ class DialogueEngine:
         return self._idle(
             state, intent, confidence, effects, followup=followup, places=turn.places
         )
+
+    def _referral(
+        self,
+        state: DialogueState,
+        organisation: str,
+        *,
+        payload: Payload | None,
+        text: str,
+        intent: str,
+        effects: Effects,
+    ) -> Outcome | None:
+        """Hook for :mod:`outreach_bot.dialogue.referral`: only an explicit yes consents."""
+        keyword = fold(text)
+        explicit: bool | None = None
+        if keyword in AFFIRM_WORDS or (payload is not None and payload.name == "affirm"):
+            explicit = True
+        elif keyword in DENY_WORDS or (payload is not None and payload.name == "deny"):
+            explicit = False
+        answered = referral.answer(
+            self._content,
+            state,
+            organisation,
+            explicit=explicit,
+            guessed=intent in {"affirm", "deny"},
+        )
+        if answered is None:
+            return None
+        reply, effects.referral_agreed = answered
+        return self._say(state, effects, reply)
 
     # -- understanding -----------------------------------------------------------------------
 

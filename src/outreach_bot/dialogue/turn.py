@@ -129,6 +129,8 @@ class Turn:
     opted_out: bool = False
     has_open_lead: bool = False
     places: PlacesAnswer | None = None
+    referral_organisation: str | None = None
+    """A counsellor asked whether this partner may be told about them; no answer yet."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,3 +161,5 @@ class Effects:
     opt_out: bool = False
     opt_in: bool = False
     not_understood: bool = False
+    referral_agreed: bool | None = None
+    """The explicit answer to the pending referral question (see dialogue.referral)."""

@@ -23,6 +23,7 @@ from outreach_bot.core.figures.stats import record_erasure
 from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.outreach.places import places_for_question
+from outreach_bot.core.partners.referrals import end_referrals, pending_question, record_answer
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
@@ -66,6 +67,7 @@ class InboundResult:
     replies: list[Reply]
     duplicate: bool = False
     erased: bool = False
+    referral_agreed: bool = False
 
 
 class ConversationService:
@@ -80,8 +82,12 @@ class ConversationService:
         events: EventBus,
         queued_channels: frozenset[str] = frozenset(),
         on_queued: Callable[[], None] = lambda: None,
+        referral_consent_version: str = "",
+        on_referral_agreed: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
+        self._referral_consent_version = referral_consent_version
+        self._on_referral_agreed = on_referral_agreed
         self._nlu = nlu
         self._engine = engine
         self._events = events
@@ -119,6 +125,8 @@ class ConversationService:
             )
         if message.channel in self._queued_channels and result.replies:
             self._on_queued()
+        if result.referral_agreed:
+            self._on_referral_agreed()  # the partner's e-mail leaves once this is committed
         for event in events:
             await self._events.publish(event)
         return result
@@ -165,6 +173,7 @@ class ConversationService:
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 else None
             )
+            question = await pending_question(session, conversation.id)
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -180,6 +189,7 @@ class ConversationService:
                 opted_out=conversation.opted_out,
                 has_open_lead=open_lead is not None,
                 places=places,
+                referral_organisation=question.organisation if question else None,
             )
             # Read before the step, which moves the state on to the next buttons.
             chosen = state.chosen_button(text) if text else None
@@ -201,6 +211,15 @@ class ConversationService:
             conversation.last_message_at = now
             conversation.locale = outcome.state.locale
             conversation.state = outcome.state.to_json()
+            if question is not None and outcome.effects.referral_agreed is not None:
+                await record_answer(
+                    session,
+                    question,
+                    agreed=outcome.effects.referral_agreed,
+                    consent_text_version=self._referral_consent_version,
+                    channel=message.channel,
+                    now=now,
+                )
             events = await self._apply(
                 session=session,
                 conversation=conversation,
@@ -234,7 +253,12 @@ class ConversationService:
                 )
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
-            result = InboundResult(conversation.id, outcome.replies, erased=outcome.effects.erase)
+            result = InboundResult(
+                conversation.id,
+                outcome.replies,
+                erased=outcome.effects.erase,
+                referral_agreed=bool(question and outcome.effects.referral_agreed),
+            )
             return result, events
 
     async def _leading_keyword(
@@ -614,6 +638,7 @@ async def erase_conversation(
     line records that an erasure happened (ids only), as accountability requires.
     """
     await record_erasure(session, conversation_id)
+    await end_referrals(session, conversation_id, now=now)
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
     await session.execute(
