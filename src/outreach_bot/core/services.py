@@ -7,6 +7,7 @@ composition root (:mod:`outreach_bot.app`) but the command line: ``app`` builds 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -34,7 +35,8 @@ class Services:
     ``outbound`` is the registry through which the core reaches a young person on their own
     channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
     adapters register themselves in both when they start. ``dispatcher`` delivers the outbox;
-    ``mailer`` sends e-mail (check ``mailer.configured`` before offering it).
+    ``mailer`` sends e-mail (check ``mailer.configured`` before offering it);
+    ``referral_wakeup`` tells the referral job that a young person just agreed.
     ``try_lead`` says whether this process leads the workers sharing the database (the one
     that long-polls Telegram); a lone process on SQLite always does. ``secret`` is the
     installation's secret (configured, or generated once under ``var/``), from which the
@@ -51,6 +53,7 @@ class Services:
     conversations: ConversationService
     dispatcher: OutboxDispatcher
     mailer: MailSender
+    referral_wakeup: asyncio.Event
     outbound: dict[str, OutboundChannel]
     send_policies: dict[str, SendPolicy] = field(default_factory=dict)
     try_lead: Callable[[], Awaitable[bool]] = lone_process

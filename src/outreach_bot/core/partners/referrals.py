@@ -124,7 +124,7 @@ def _token_hash(token: str) -> str:
 
 def partner_link(public_url: str, token: str) -> str:
     """The partner's page for one referral: the token is the only key."""
-    return f"{public_url.rstrip('/')}/orientation/{token}"
+    return f"{public_url.rstrip('/')}/admin/orientation/{token}"
 
 
 # -- the counsellor proposes -----------------------------------------------------------------

@@ -21,7 +21,16 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
-from outreach_bot.web.admin import account, campaigns, lead, places, privacy, quality, queue
+from outreach_bot.web.admin import (
+    account,
+    campaigns,
+    lead,
+    places,
+    privacy,
+    quality,
+    queue,
+    referrals,
+)
 from outreach_bot.web.admin.page import FILTERS, render
 from outreach_bot.web.admin.security import (
     Handler,
@@ -106,5 +115,6 @@ def setup(app: web.Application, services: Services) -> None:
     campaigns.setup(admin)
     places.setup(admin)
     quality.setup(admin)
+    referrals.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)

@@ -20,6 +20,7 @@ from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.domain.leads import LeadStatus, can_move
 from outreach_bot.domain.numbers import parse_record_id
+from outreach_bot.web.admin import referrals
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
@@ -56,6 +57,7 @@ async def show_lead(
         "segments": segments,
         "form_key": secrets.token_urlsafe(16),
         "export_allowed": current_account(request).is_admin,
+        **await referrals.lead_section(request, lead_id),
     }
     return await render(request, "lead.html", context, status=status)
 

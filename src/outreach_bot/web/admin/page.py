@@ -41,6 +41,7 @@ EVENT_LABELS: Final = {
     "next_action": "Prochaine action",
     "reply": "Message envoyé",
     "handed_back": "Rendu au bot",
+    "referral": "Orientation",
 }
 
 

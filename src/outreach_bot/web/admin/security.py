@@ -42,7 +42,10 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 COOKIE_NAME: Final = "outreach_admin"
 COOKIE_PATH: Final = "/admin/"
-PUBLIC_ROUTES: Final = frozenset({"login", "login-post", "setup", "setup-post", "static"})
+PUBLIC_ROUTES: Final = frozenset(
+    {"login", "login-post", "setup", "setup-post", "static", "orientation", "orientation-post"}
+)
+"""Pages open without signing in; a partner's referral link carries its own one-time key."""
 TOUCH_EVERY: Final = 60
 """Seconds between two refreshes of the cookie: often enough for a sliding expiry, no more."""
 MAX_COOKIE: Final = 4000
