@@ -384,6 +384,8 @@ async def _email_partner(
         referral = await session.get(Referral, referral_id, with_for_update=True)
         if referral is None or referral.status != ReferralStatus.SENT:
             return False
+        if not reminder and referral.email_status not in {"pending", "retry"}:
+            return False  # another pass (another worker) has it
         address, organisation, service = await _partner_contact(session, referral)
         if not mailer.configured:
             referral.email_status = "no_smtp"
@@ -402,6 +404,9 @@ async def _email_partner(
             return False
         referral.token_hash = _token_hash(token)
         referral.link_expires_at = link_expiry(now)
+        # Claimed: a second pass skips it. A crash before the answer leaves it "sending";
+        # the counsellor can still copy a link from the lead page.
+        referral.email_status = "sending"
     link = partner_link(public_url, token)
     subject = (
         f"Rappel : orientation en attente pour {service}"

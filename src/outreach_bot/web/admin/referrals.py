@@ -36,6 +36,7 @@ STATUS_LABELS: Final = {
 }
 EMAIL_LABELS: Final = {
     "pending": "e-mail en cours d'envoi",
+    "sending": "e-mail en cours d'envoi",
     "retry": "e-mail en attente (serveur indisponible)",
     "sent": "e-mail envoyé",
     "failed": "e-mail refusé : copie le lien",
@@ -270,7 +271,9 @@ async def link_page(request: web.Request) -> web.Response:
         view = await referrals.referral_by_token(services.sessions, request.match_info["token"])
     except LinkExpiredError:
         return await render(request, "partners/expired.html", status=410)
-    return await render(request, "partners/link.html", {"referral": view})
+    return await render(
+        request, "partners/link.html", {"referral": view, "error": "", "done": False}
+    )
 
 
 async def link_act(request: web.Request) -> web.StreamResponse:
@@ -291,9 +294,14 @@ async def link_act(request: web.Request) -> web.StreamResponse:
     except (InvalidInputError, ConflictError) as error:
         view = await referrals.referral_by_token(services.sessions, token)
         return await render(
-            request, "partners/link.html", {"referral": view, "error": str(error)}, status=400
+            request,
+            "partners/link.html",
+            {"referral": view, "error": str(error), "done": False},
+            status=400,
         )
-    return await render(request, "partners/link.html", {"referral": view, "done": True})
+    return await render(
+        request, "partners/link.html", {"referral": view, "error": "", "done": True}
+    )
 
 
 def setup(admin: web.Application) -> None:
@@ -312,7 +320,7 @@ def setup(admin: web.Application) -> None:
     router.add_get("/partners", directory_page, name="partners.directory")
     router.add_post("/partners/organisations", save_organisation, name="partners.organisation")
     router.add_post("/partners/services", save_service, name="partners.service")
-    router.add_post("/partners/import", import_file, name="partners.import")
+    router.add_post("/partners/import", import_file, name="partners.upload")
     router.add_get("/partner", member_page, name="partner.home")
     router.add_post("/partner/referrals/{referral_id}", member_act, name="partner.act")
     router.add_get("/orientation/{token}", link_page, name="orientation")
