@@ -783,7 +783,6 @@ async def run_deadlines(
             ):
                 referral.status = ReferralStatus.CLOSED
                 referral.closed_at = now
-                referral.token_hash = None
                 _tell_counsellor(
                     session,
                     referral,
@@ -828,20 +827,29 @@ async def _clear_question(session: AsyncSession, referral: Referral) -> None:
 
 
 def _end(referral: Referral, now: datetime) -> None:
+    """Withdrawn: the link keeps working only to say so (the page shows nothing else)."""
     referral.status = ReferralStatus.WITHDRAWN
     referral.closed_at = now
-    referral.token_hash = None
 
 
-async def end_referrals(session: AsyncSession, conversation_id: int, *, now: datetime) -> None:
+async def end_referrals(
+    session: AsyncSession,
+    conversation_id: int | None = None,
+    *,
+    lead_id: int | None = None,
+    now: datetime,
+) -> None:
     """Erasure (SUPPRIMER, an admin, the purge): every open referral ends, and every
     referral of this person keeps only its dates and statuses, for the figures.
 
     The partner's page then says the request was withdrawn and shows nothing else.
     """
-    rows = await session.scalars(
-        select(Referral).where(Referral.conversation_id == conversation_id)
+    which = (
+        Referral.conversation_id == conversation_id
+        if conversation_id is not None
+        else Referral.lead_id == lead_id
     )
+    rows = await session.scalars(select(Referral).where(which))
     for referral in rows:
         if referral.status in OPEN_STATUSES:
             _end(referral, now)
