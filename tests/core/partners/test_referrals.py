@@ -112,7 +112,8 @@ async def test_reminder_after_10_days_and_closing_after_30(
     day9 = await referrals.run_deadlines(
         services.sessions, services.mailer, public_url=PUBLIC, now=start + timedelta(days=9)
     )
-    assert day9.reminded == 0 and len(smtp.received) == 1
+    assert day9.reminded == 0
+    assert len(smtp.received) == 1
     with pytest.raises(referrals.LinkExpiredError):
         await referrals.referral_by_token(
             services.sessions, first_token, now=start + timedelta(days=8, minutes=1)
@@ -132,7 +133,8 @@ async def test_reminder_after_10_days_and_closing_after_30(
     again = await referrals.run_deadlines(
         services.sessions, services.mailer, public_url=PUBLIC, now=start + timedelta(days=12)
     )
-    assert again.reminded == 0 and len(smtp.received) == 2  # reminded once only
+    assert again.reminded == 0
+    assert len(smtp.received) == 2
 
     day30 = await referrals.run_deadlines(
         services.sessions, services.mailer, public_url=PUBLIC, now=start + timedelta(days=30)
@@ -165,7 +167,8 @@ async def test_silence_counts_as_no_after_a_week(services: Services, smtp: Inbox
     )
 
     unanswered = await row(services, referral_id)
-    assert unanswered.status == "no_answer" and unanswered.shared is None
+    assert unanswered.status == "no_answer"
+    assert unanswered.shared is None
     assert smtp.received == []
     assert any("Pas de réponse du jeune" in note for note in await notes(services, lead_id))
 
@@ -186,12 +189,15 @@ async def test_supprimer_withdraws_the_referral_and_its_link(
 
     view = await referrals.referral_by_token(services.sessions, token)
     assert view.status == "withdrawn"
-    assert dict(view.shared) == {} and view.reason == ""
+    assert dict(view.shared) == {}
+    assert view.reason == ""
     with pytest.raises(referrals.ConflictError):
         await referrals.act_by_token(services.sessions, token, "accept")
     erased = await row(services, referral_id)
-    assert erased.lead_id is None and erased.conversation_id is None
-    assert erased.proposed_at is not None and erased.sent_at is not None
+    assert erased.lead_id is None
+    assert erased.conversation_id is None
+    assert erased.proposed_at is not None
+    assert erased.sent_at is not None
 
 
 async def test_admin_erasure_and_purge_end_referrals(services: Services, smtp: Inbox) -> None:
@@ -214,7 +220,9 @@ async def test_admin_erasure_and_purge_end_referrals(services: Services, smtp: I
     report = await purge(services.sessions, transcript_days=90, retention_days=365, now=now)
     assert report.conversations >= 1
     purged = await row(services, finished)
-    assert purged.status == "refused" and purged.reason is None and purged.lead_id is None
+    assert purged.status == "refused"
+    assert purged.reason is None
+    assert purged.lead_id is None
 
 
 async def test_a_partner_account_sees_only_its_organisation(
@@ -242,7 +250,8 @@ async def test_a_partner_account_sees_only_its_organisation(
     async with services.sessions() as session:
         me = await load_account(session, mine)
         them = await load_account(session, theirs)
-    assert me is not None and them is not None
+    assert me is not None
+    assert them is not None
 
     listed = await referrals.referrals_for_member(services.sessions, me)
     assert [view.id for view in listed] == [sent]

@@ -61,10 +61,12 @@ async def test_a_datainclusion_file_fills_the_directory_and_a_second_import_upda
 
     status, page = await upload(browser, "dora-55.json", body)
     assert status == 200
-    assert "1 structures ajoutées" in page and "1 services ajoutés" in page
+    assert "1 structures ajoutées" in page
+    assert "1 services ajoutés" in page
     assert "structure inconnue inconnue" in page
     status, page = await upload(browser, "services.csv", SERVICES_CSV.encode())
-    assert status == 200 and "1 services ajoutés" in page
+    assert status == 200
+    assert "1 services ajoutés" in page
     status, page = await upload(browser, "dora-55.json", body)
     assert "0 structures ajoutées, 1 mises à jour" in page
 
@@ -73,8 +75,10 @@ async def test_a_datainclusion_file_fills_the_directory_and_a_second_import_upda
         ("Consultation psychologique jeunes", "psy@mda-test.example"),
         ("Groupe de parole", "accueil@mda-test.example"),  # the structure's e-mail
     ]
-    assert listed[0].area == "55" and listed[1].area == "55545,55029"
-    assert covers(listed[1].area, "55545") and not covers(listed[1].area, "55100")
+    assert listed[0].area == "55"
+    assert listed[1].area == "55545,55029"
+    assert covers(listed[1].area, "55545")
+    assert not covers(listed[1].area, "55100")
 
 
 async def test_a_bad_file_changes_nothing_and_says_why(
@@ -110,7 +114,8 @@ async def test_admins_edit_by_hand_and_counsellors_cannot(
         "/admin/partners/services",
         {"organisation_id": organisation_id, "name": "Consultations", "referral_email": "pas@"},
     )
-    assert bad.status == 400 and "adresse e-mail invalide" in await bad.text()
+    assert bad.status == 400
+    assert "adresse e-mail invalide" in await bad.text()
     good = await browser.post(
         "/admin/partners/services",
         {"organisation_id": organisation_id, "name": "Consultations jeunes", "area": "55, 54"},
