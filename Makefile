@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint setup clean rasa-env rasa actions
+.PHONY: run test lint docs setup clean rasa-env rasa actions
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: $(STAMP) lint
+# The documentation site (mkdocs.yml) into var/site: the generated reference pages must match
+# the code, and a broken link or anchor fails the build (strict).
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_reference.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir var/site
+
+test: $(STAMP) lint docs
 	$(BIN)/python -m pytest
 
 # Rasa Open Source 3.6 (Python 3.10) in its own environment, trained on nlu/, served on :5005.

@@ -23,7 +23,7 @@ the sum of their RSS, and of their PSS, which counts pages shared by forked work
 Start-up time is from launching the command to the first answer on /healthz.
 
 Rasa side by side: start the Rasa example assistant yourself (``rasa run --enable-api`` with
-its action server, see "Running at scale" in the README) and pass ``--rasa-url``; its rows
+its action server, see docs/contributing/benchmarks.md) and pass ``--rasa-url``; its rows
 send the same person's messages to its REST channel, along its own lead form
 (``RASA_CONVERSATION``: it opens on ``/ask_human``), so its actions also create a lead.
 ``--rasa-pids`` (the rasa and action server process ids) adds their RSS.

@@ -8,7 +8,7 @@ Usage (from the project root)::
 
 The warm-lead path is replayed through the real dialogue engine on the "sms" channel, so
 the numbered choices and the "Réponds 1 ou 2." line are counted too. Then every text of
-bot/messages.yml, bot/answers.yml, bot/crisis.yml and the consent request is counted alone
+bot/languages/fr (messages, answers, crisis texts) and the consent request is counted alone
 (buttons are added by the dialogue, so those counts are a lower bound).
 """
 

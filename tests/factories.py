@@ -14,17 +14,23 @@ BOT_DIR = Path(__file__).resolve().parents[1] / "bot"
 
 
 def edited_content(tmp_path: Path, french: dict[str, str | None]) -> Path:
-    """A copy of ``bot/`` whose messages have the given French texts (None removes the key)."""
+    """A copy of ``bot/`` whose messages have the given French texts (None removes the key
+    from every language)."""
     directory = tmp_path / "bot"
     shutil.copytree(BOT_DIR, directory)
-    path = directory / "messages.yml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for key, text in french.items():
-        if text is None:
-            del data["messages"][key]
-        else:
-            data["messages"][key]["fr"] = text
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    for folder in (directory / "languages").iterdir():
+        path = folder / "messages.yml"
+        if not path.is_file():
+            continue
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for key, text in french.items():
+            if text is None:
+                data["texts"].pop(key, None)
+            elif folder.name == "fr":
+                data["texts"][key] = text
+        path.write_text(
+            yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+        )
     return directory
 
 

@@ -294,18 +294,37 @@ def rasa(action_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         stop(process)
 
 
+def _texts(name: str) -> dict[str, dict[str, str]]:
+    """The texts of ``bot/languages/*/<name>.yml``: key -> language -> text."""
+    by_key: dict[str, dict[str, str]] = {}
+    for folder in sorted((ROOT / "bot" / "languages").iterdir()):
+        path = folder / f"{name}.yml"
+        if path.is_file():
+            texts = yaml.safe_load(path.read_text(encoding="utf-8"))["texts"]
+            for key, value in texts.items():
+                text = value if isinstance(value, str) else value["text"]
+                by_key.setdefault(key, {})[folder.name] = text
+    return by_key
+
+
 @pytest.fixture(scope="session")
 def content() -> dict[str, Any]:
     """The bot's own texts, read from bot/ to compare with what the actions say."""
-    messages = yaml.safe_load((ROOT / "bot" / "messages.yml").read_text(encoding="utf-8"))
     privacy = yaml.safe_load((ROOT / "bot" / "privacy.yml").read_text(encoding="utf-8"))
-    answers = yaml.safe_load((ROOT / "bot" / "answers.yml").read_text(encoding="utf-8"))
-    crisis = yaml.safe_load((ROOT / "bot" / "crisis.yml").read_text(encoding="utf-8"))
+    privacy_texts = _texts("privacy")
+    privacy["consent"]["text"] = privacy_texts["consent"]
+    privacy["under_15"] = privacy_texts["under_15"]
+    answer_texts = _texts("answers")
+    crisis_texts = _texts("crisis")
     return {
-        "messages": messages["messages"],
+        "messages": _texts("messages"),
         "privacy": privacy,
-        "answers": {answer["intent"]: answer for answer in answers["answers"]},
-        "crisis": crisis["kinds"],
+        "answers": {key: {"text": texts} for key, texts in answer_texts.items()},
+        "crisis": {
+            key.removeprefix("kinds."): {"text": texts}
+            for key, texts in crisis_texts.items()
+            if key.startswith("kinds.")
+        },
     }
 
 

@@ -31,6 +31,7 @@ from outreach_bot.core.partners.jobs import run_referral_jobs
 from outreach_bot.core.services import Services, lone_process
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
+from outreach_bot.nlu.language import LanguageIdentifierNlu
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.models import Base
 from outreach_bot.storage.session import create_engine, create_sessionmaker
@@ -120,7 +121,9 @@ async def open_services(
     secret = resolve_secret(settings)
     install_cipher(FieldCipher(secret))
     content = load_content(settings.content_dir)
-    engine_ = DialogueEngine(content, threshold=settings.nlu_threshold)
+    engine_ = DialogueEngine(
+        content, threshold=settings.nlu_threshold, identify=LanguageIdentifierNlu()
+    )
     db = create_engine(
         settings.effective_database_url, statement_timeout=settings.db_statement_timeout
     )

@@ -86,39 +86,78 @@ class Settings(BaseSettings):
     )
 
     var_dir: Path = Field(default_factory=_default_var_dir)
+    """Where the bot writes: the SQLite database, the generated secret key, the NLU cache.
+
+    Default: ``var/`` of the project checkout (of the working directory for a wheel install).
+    """
     database_url: str = ""
+    """A ``sqlite+aiosqlite://`` or ``postgresql+asyncpg://`` URL; empty: ``var/outreach.db``."""
     nlu_backend: NluBackendName = NluBackendName.EMBEDDED
+    """Which NLU backend classifies messages: the embedded classifier or a Rasa server."""
     nlu_threshold: float = Field(default=0.45, ge=0.0, le=1.0)
+    """Under this confidence the bot says it did not understand and shows a menu."""
     nlu_data: Path = Field(default_factory=lambda: _project_path("nlu", "data"))
+    """The Rasa NLU training data the embedded classifier learns from; default: ``nlu/data``
+    of the project (found from the package, not the working directory)."""
     rasa_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:5005")
+    """The Rasa server, queried on ``/model/parse`` when the NLU backend is ``rasa``."""
     rasa_timeout: float = Field(default=1.5, gt=0)
+    """Seconds to wait for Rasa before the embedded classifier answers instead."""
     content_dir: Path = Field(default_factory=lambda: _project_path("bot"))
+    """The folder of what the bot says (answers, messages, crisis texts), in YAML; default:
+    ``bot/`` of the project (found from the package, not the working directory)."""
     public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
+    """The address people and providers reach: webhooks, QR codes, links; https means webhooks."""
     secret_key: str = ""
+    """Encrypts personal fields, signs sessions; empty: generated once into ``var/secret.key``."""
     telegram_token: str = ""
+    """The bot token from @BotFather; empty: no Telegram channel."""
     telegram_base_url: AnyHttpUrl = AnyHttpUrl("https://api.telegram.org/bot")
+    """The Bot API server, in python-telegram-bot's ``base_url`` form."""
     telegram_bot_username: str = ""
+    """The bot's username (``@`` optional), for ``t.me`` links on posters and pages."""
     telegram_team_chat_id: int | None = None
+    """The team's Telegram group, told of new and urgent leads; empty: none."""
     telegram_webhook: bool | None = None
+    """``true`` forces webhook mode, ``false`` polling; empty: webhook when public_url is https."""
     telegram_webhook_secret: str = ""
+    """The webhook's secret token; empty: derived from the secret key."""
     telegram_chat_interval: float = Field(default=1.0, ge=0)
+    """Seconds between two messages to one Telegram chat."""
     sms_provider: SmsProvider | None = None
+    """The SMS provider; empty: no SMS channel."""
     sms_number: str = ""
+    """The number young people text, printed on posters and pages; not a French 06/07."""
     twilio_account_sid: str = ""
+    """The Twilio Account SID, from the Twilio console."""
     twilio_auth_token: str = ""
+    """The Twilio Auth Token; it also checks Twilio's request signatures."""
     twilio_from: str = ""
+    """Sending number (E.164) or Messaging Service SID; empty: ``OUTREACH_SMS_NUMBER``."""
     twilio_base_url: AnyHttpUrl = AnyHttpUrl("https://api.twilio.com")
+    """Twilio's API address; change it only for tests."""
     smsgateway_url: AnyHttpUrl = AnyHttpUrl("https://api.sms-gate.app/3rdparty/v1")
+    """SMS Gateway for Android's API: the cloud relay, or ``http://<phone>:8080``."""
     smsgateway_login: str = ""
+    """The username the SMS Gateway app shows."""
     smsgateway_password: str = ""
+    """The password the SMS Gateway app shows."""
     smsgateway_signing_key: str = ""
+    """The app's webhook signing key; unsigned webhooks are refused."""
     smsgateway_legacy_payload: bool = False
+    """Send the old request format (``message``), for old app versions."""
     sms_daily_limit: int = Field(default=20, ge=1)
+    """SMS per conversation per day before the bot stops and the team takes over."""
     takeover_timeout_hours: float = Field(default=24.0, gt=0)
+    """Hours the bot stays silent after a counsellor's last message."""
     session_hours: float = Field(default=12.0, gt=0)
+    """Hours without use after which a back-office session ends."""
     retention_days: int = Field(default=365, ge=1)
+    """Days after the last exchange before a lead and all about the person is erased."""
     inactive_transcript_days: int = Field(default=90, ge=1)
+    """Days before conversations without a lead, and texts not understood, are erased."""
     default_locale: str = "fr"
+    """The language (``fr`` or ``en``) of Telegram notices when the app's language is neither."""
     db_statement_timeout: float = Field(default=10.0, ge=0)
     """Seconds PostgreSQL may spend on one statement, lock waits included (0: no limit)."""
     rate_limit_sender: int = Field(default=30, ge=0)

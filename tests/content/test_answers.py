@@ -22,13 +22,22 @@ SHORT_LINE = re.compile(r"\b(?:116 \d{3}|3\d{3}|11[2-9])\b")
 
 
 def _entries() -> list[tuple[str, dict]]:
-    """Every answer and follow-up of answers.yml as written, with a readable name."""
+    """Every answer and follow-up of answers.yml as written, with its text in each language
+    (``text``: language -> text) and a readable name."""
     raw = yaml.safe_load((BOT / "answers.yml").read_text(encoding="utf-8"))
+    texts: dict[str, dict[str, str]] = {}
+    for path in sorted(BOT.glob("languages/*/answers.yml")):
+        for key, value in yaml.safe_load(path.read_text(encoding="utf-8"))["texts"].items():
+            text = value if isinstance(value, str) else value["text"]
+            texts.setdefault(key, {})[path.parent.name] = text
     entries = []
     for answer in raw["answers"]:
-        entries.append((answer["intent"], answer))
+        entries.append((answer["intent"], {**answer, "text": texts[answer["intent"]]}))
         entries.extend(
-            (f"{answer['intent']}/{followup['id']}", followup)
+            (
+                f"{answer['intent']}/{followup['id']}",
+                {**followup, "text": texts[f"{answer['intent']}.{followup['id']}"]},
+            )
             for followup in answer.get("followups", [])
         )
     return entries
@@ -45,8 +54,8 @@ def test_each_amount_and_phone_number_has_a_sourced_entry(name: str, entry: dict
     """Each € amount and phone number a young person reads is declared with where it was
     checked, next to the page it comes from."""
     declared = {figure["value"]: figure["ref"] for figure in entry.get("figures", [])}
-    for locale in ("fr", "en"):
-        for number in _numbers(entry["text"][locale]):
+    for locale, text in entry["text"].items():
+        for number in _numbers(text):
             assert number in declared, f"{name}.{locale}: {number} has no figures entry"
             assert declared[number].strip(), f"{name}: {number} has an empty ref"
     assert entry["source"].startswith("https://")
@@ -105,10 +114,9 @@ def _bot_copy(tmp_path: Path) -> Path:
 
 def test_an_unsourced_figure_stops_start_up(bot_copy: Path) -> None:
     """A follow-up that states an amount without its figures entry stops the bot at start-up."""
-    answers = bot_copy / "answers.yml"
+    answers = bot_copy / "languages" / "fr" / "answers.yml"
     raw = yaml.safe_load(answers.read_text(encoding="utf-8"))
-    cej = next(answer for answer in raw["answers"] if answer["intent"] == "cej")
-    cej["followups"][0]["text"]["fr"] += " Et une prime de 42 €."
+    raw["texts"]["cej.amount"] += " Et une prime de 42 €."
     answers.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ContentError, match="42 €"):
         load_content(bot_copy)

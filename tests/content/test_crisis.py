@@ -15,18 +15,20 @@ BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
 
 
 def edited_crisis(tmp_path: Path, change: Any) -> Path:
-    """A copy of ``bot/`` whose crisis.yml went through ``change(data)``."""
+    """A copy of ``bot/`` whose crisis texts went through ``change(structure, french)``:
+    ``structure`` is bot/crisis.yml, ``french`` the texts of bot/languages/fr/crisis.yml."""
     directory = tmp_path / "bot"
     shutil.copytree(BOT_DIR, directory)
     path = directory / "crisis.yml"
+    texts_path = directory / "languages" / "fr" / "crisis.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
+    texts = yaml.safe_load(texts_path.read_text(encoding="utf-8"))
+    change(data, texts["texts"])
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    texts_path.write_text(
+        yaml.safe_dump(texts, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
     return directory
-
-
-def resource(data: dict[str, Any], ref: str) -> dict[str, Any]:
-    return next(item for item in data["resources"] if item["id"] == ref)
 
 
 def test_the_reviewed_crisis_file_offers_what_the_facts_sheet_says() -> None:
@@ -43,23 +45,20 @@ def test_the_reviewed_crisis_file_offers_what_the_facts_sheet_says() -> None:
     assert "9h à 23h" in crisis.kinds["default"].text.fr
 
 
-def drop_number(data: dict[str, Any]) -> None:
-    data["kinds"]["violence"]["text"]["fr"] = data["kinds"]["violence"]["text"]["fr"].replace(
-        "3919", "le numéro"
-    )
+def drop_number(_: dict[str, Any], french: dict[str, str]) -> None:
+    french["kinds.violence"] = french["kinds.violence"].replace("3919", "le numéro")
 
 
-def drop_hours(data: dict[str, Any]) -> None:
-    text = data["kinds"]["default"]["text"]
-    text["fr"] = text["fr"].replace(", de 9h à 23h", "")
+def drop_hours(_: dict[str, Any], french: dict[str, str]) -> None:
+    french["kinds.default"] = french["kinds.default"].replace(", de 9h à 23h", "")
 
 
-def sms_114_inside_3114(data: dict[str, Any]) -> None:
+def sms_114_inside_3114(data: dict[str, Any], _: dict[str, str]) -> None:
     data["kinds"]["suicide"]["resources"].append("114")
 
 
-def hours_not_in_label(data: dict[str, Any]) -> None:
-    resource(data, "116006")["label"]["fr"] = "aide aux victimes, gratuit"
+def hours_not_in_label(_: dict[str, Any], french: dict[str, str]) -> None:
+    french["resources.116006.label"] = "aide aux victimes, gratuit"
 
 
 @pytest.mark.parametrize(

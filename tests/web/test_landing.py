@@ -211,7 +211,7 @@ async def test_a_missing_page_or_poster_text_stops_start_up(
     async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
         with pytest.raises(ContentError) as caught:
             create_web_app(services)
-    assert str(caught.value) == f"bot/messages.yml: {problem}"
+    assert str(caught.value) == f"bot/languages/*/messages.yml: {problem}"
 
 
 async def test_chat_page_loads_its_own_script_and_starts_nothing(

@@ -3,7 +3,7 @@
 ``setup`` mounts the configured provider's webhooks and registers ``services.outbound["sms"]``
 (what the outbox dispatcher sends through) and ``services.send_policies["sms"]`` (quiet
 hours). Replies never go in the webhook response: the core queues them in the persistent
-outbox, so a provider outage or a restart loses nothing (README, SMS: "Sent once").
+outbox, so a provider outage or a restart loses nothing (docs/channels/sms.md, "Sent once").
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ MOBILE_SENDER_WARNING: Final = (
     "%s is a French mobile number (06/07): since 1 January 2023 French operators block "
     "automated SMS sent from such numbers (ARCEP décision 2022-1583), so the bot's replies and "
     "campaign SMS may never arrive; use a 09 37-09 39 number, or Twilio with an alphanumeric "
-    "sender or a short code (README, SMS)"
+    "sender or a short code (docs/channels/sms.md)"
 )
 
 
@@ -64,14 +64,23 @@ class SmsRenderer:
     def __init__(self, content: Content) -> None:
         content.require_messages(SMS_MESSAGES)
         self._content = content
-        self._english = frozenset(
-            text.en for text in content.messages.values() if text.en != text.fr
-        )
+        self._language_of_title = {
+            text: code
+            for localized in content.messages.values()
+            for code, text in localized.items()
+            if code != "fr" and text != localized.fr
+        }
 
     def locale_of(self, reply: Reply) -> str:
-        """English when the buttons are the English ones; the dialogue decided that already."""
-        english = any(button.title in self._english for button in reply.buttons)
-        return "en" if english else "fr"
+        """The language of the buttons' titles (the dialogue chose it); French otherwise."""
+        return next(
+            (
+                self._language_of_title[button.title]
+                for button in reply.buttons
+                if button.title in self._language_of_title
+            ),
+            "fr",
+        )
 
     def instruction(self, reply: Reply) -> str | None:
         """ "Réponds 1 ou 2." under two or more choices; a lone choice needs no instruction."""

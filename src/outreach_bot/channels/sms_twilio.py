@@ -91,7 +91,7 @@ class TwilioTransport:
         ``key`` is not sent: creating a Message has no idempotency key, and Twilio documents
         that retrying the request may send the SMS twice. A retry after a timeout or a 5xx,
         and a resend after a crash mid-send, can therefore reach the young person twice
-        (README, SMS: "Sent once").
+        (docs/channels/sms.md, "Sent once").
 
         Raises:
             TemporaryFailureError: network error, 429, 5xx, or a configuration error.

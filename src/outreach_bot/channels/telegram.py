@@ -83,7 +83,7 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
     "telegram_error": frozenset(),
     **{f"telegram_command_{command}": frozenset() for command in COMMANDS},
 }
-"""The ``bot/messages.yml`` keys this adapter says itself, checked when the channel starts."""
+"""The ``messages.yml`` keys this adapter says itself, checked when the channel starts."""
 MAX_RETRY_DELAY: Final = 60.0
 LEADER_RETRY: Final = 10.0
 """Seconds between a waiting worker's tries to become the one that long-polls Telegram."""

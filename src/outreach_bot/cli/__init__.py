@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
@@ -48,55 +48,124 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="serve everything (one process, or --workers N)")
-    run.add_argument("--host", default="127.0.0.1")
-    run.add_argument("--port", type=int, default=8080)
+    run = commands.add_parser(
+        "run",
+        help="serve everything (one process, or --workers N)",
+        description="Migrate the database, then serve everything: webhooks, REST channel, web "
+        "chat, back office, API, QR landing pages, and the configured channels. Prints the URL "
+        "and, on the very first run, a one-time link to create the first admin.",
+    )
+    run.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    run.add_argument("--port", type=int, default=8080, help="port to listen on")
     run.add_argument(
         "--workers",
         type=_positive,
         default=1,
+        metavar="N",
         help="processes sharing the port (PostgreSQL only; about one per core)",
     )
 
-    commands.add_parser("chat", help="talk to the bot in this terminal")
+    commands.add_parser(
+        "chat",
+        help="talk to the bot in this terminal",
+        description="Talk to the bot in this terminal; buttons are numbered: type the number.",
+    )
 
     nlu = commands.add_parser("nlu", help="intent classification tools")
     nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
-    for name in ("predict", "evaluate"):
-        sub = nlu_commands.add_parser(name)
+    for name, text, about in (
+        (
+            "predict",
+            "classify each stdin line, one JSON object per line",
+            'Read one message per line on stdin; write one JSON object per line: {"text": ..., '
+            '"intent": ..., "confidence": ...}.',
+        ),
+        (
+            "evaluate",
+            "score a held-out file: accuracy, macro_f1, per intent (JSON)",
+            "Classify every example of FILE and print a JSON report: accuracy, macro_f1, "
+            "crisis_recall, and precision, recall, f1 and support per intent.",
+        ),
+    ):
+        sub = nlu_commands.add_parser(name, help=text, description=about)
         if name == "evaluate":
-            sub.add_argument("file", type=Path, help="Rasa NLU YAML with gold intents")
-        sub.add_argument("--backend", choices=["embedded", "rasa"], default=None)
-        sub.add_argument("--train", type=Path, default=None, help="train on this data instead")
+            sub.add_argument(
+                "file", type=Path, metavar="FILE", help="Rasa NLU YAML with gold intents"
+            )
+        sub.add_argument(
+            "--backend",
+            choices=["embedded", "rasa"],
+            default=None,
+            help="default: OUTREACH_NLU_BACKEND",
+        )
+        sub.add_argument(
+            "--train",
+            type=Path,
+            default=None,
+            metavar="PATH",
+            help="train the embedded classifier on this Rasa NLU file or folder instead",
+        )
     reviewed = nlu_commands.add_parser(
-        "export-reviewed", help="labelled back-office messages as Rasa NLU YAML, for review"
+        "export-reviewed",
+        help="labelled back-office messages as Rasa NLU YAML, for review",
+        description="Write the messages counsellors labelled in the back office as Rasa NLU "
+        "YAML, to review before they join nlu/data/; a count goes to stderr.",
     )
     reviewed.add_argument(
-        "--output", type=Path, default=None, help="file to write (default: stdout)"
+        "--output", type=Path, default=None, metavar="FILE", help="file to write (default: stdout)"
     )
 
-    field = commands.add_parser("check-field", help="normalise answers read from stdin")
-    field.add_argument("kind", choices=["phone", "age", "commune"])
-    field.add_argument("--today", type=date.fromisoformat, default=None)
+    field = commands.add_parser(
+        "check-field",
+        help="normalise answers read from stdin",
+        description='Read one answer per line on stdin; write one JSON object per line, {"text": '
+        '..., "value": ...}: an E.164 phone number, an integer age, an official commune name, '
+        "or null.",
+    )
+    field.add_argument("kind", choices=["phone", "age", "commune"], help="the field to parse")
+    field.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="count ages from birth dates from this day (default: today)",
+    )
 
     _add_access_commands(commands)
 
     campaigns = commands.add_parser("campaigns", help="outreach campaigns")
     campaign_commands = campaigns.add_subparsers(dest="campaigns_command", required=True)
-    create = campaign_commands.add_parser("create")
+    create = campaign_commands.add_parser(
+        "create",
+        help="create a campaign",
+        description="Create a campaign; without CODE, one of at most 12 characters is made "
+        "from the name.",
+    )
     create.add_argument(
         "code", nargs="?", default="", help="left out: made from --name, at most 12 characters"
     )
-    create.add_argument("--name", required=True)
-    create.add_argument("--sector", default=None)
-    create.add_argument("--date", type=_held_on, default=None, dest="held_on")
-    create.add_argument("--place", default="")
+    create.add_argument("--name", required=True, help="the campaign's name")
+    create.add_argument("--sector", default=None, metavar="CODE", help="sector code")
+    create.add_argument(
+        "--date",
+        type=_held_on,
+        default=None,
+        dest="held_on",
+        metavar="DATE",
+        help="YYYY-MM-DD or DD/MM/YYYY",
+    )
+    create.add_argument("--place", default="", help="where it takes place")
 
     db = commands.add_parser("db", help="database schema")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade")
+    db_commands.add_parser("upgrade", help="apply the Alembic migrations")
 
-    commands.add_parser("purge", help="erase data past its retention period")
+    commands.add_parser(
+        "purge",
+        help="erase data past its retention period",
+        description="Erase what is past its retention period; run it daily, from cron for "
+        "example.",
+    )
 
     mail = commands.add_parser("mail", help="e-mail through OUTREACH_SMTP_*")
     mail_commands = mail.add_subparsers(dest="mail_command", required=True)
@@ -106,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="invented demo data, clearly marked DEMO")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
     demo_commands.add_parser("seed", help="create demo campaigns, conversations and leads")
-    demo_commands.add_parser("clear", help="remove all demo data")
+    demo_commands.add_parser("clear", help="remove all demo data, figures included")
     return parser
 
 
@@ -114,27 +183,49 @@ def _add_access_commands(commands: Any) -> None:
     """``users`` and ``api-token``: who may sign in to the back office or call the API."""
     users = commands.add_parser("users", help="back-office accounts")
     users_commands = users.add_subparsers(dest="users_command", required=True)
-    add = users_commands.add_parser("add")
-    add.add_argument("email")
-    add.add_argument("--role", required=True)
-    add.add_argument("--sector", action="append", default=[], help="sector code (repeatable)")
-    add.add_argument("--password-stdin", action="store_true")
+    add = users_commands.add_parser(
+        "add",
+        help="create a back-office account",
+        description="Create a back-office account; the password is asked for, or read from "
+        "stdin with --password-stdin.",
+    )
+    add.add_argument("email", help=_EMAIL_HELP)
+    add.add_argument(
+        "--role", required=True, help="admin, coordinator, counsellor, outreach or funder"
+    )
+    add.add_argument(
+        "--sector", action="append", default=[], metavar="CODE", help="sector code (repeatable)"
+    )
+    add.add_argument("--password-stdin", action="store_true", help=_STDIN_HELP)
     passwd = users_commands.add_parser("passwd", help="set a new password; signs out everywhere")
-    passwd.add_argument("email")
-    passwd.add_argument("--password-stdin", action="store_true")
-    for name, text in (("disable", "refuse sign-in and end open sessions"), ("enable", "undo")):
-        users_commands.add_parser(name, help=text).add_argument("email")
+    passwd.add_argument("email", help=_EMAIL_HELP)
+    passwd.add_argument("--password-stdin", action="store_true", help=_STDIN_HELP)
+    for name, text in (
+        ("disable", "refuse sign-in and end open sessions"),
+        ("enable", "allow sign-in again"),
+    ):
+        users_commands.add_parser(name, help=text).add_argument("email", help=_EMAIL_HELP)
 
     token = commands.add_parser("api-token", help="JSON API tokens")
     token_commands = token.add_subparsers(dest="token_command", required=True)
-    token_create = token_commands.add_parser("create")
-    token_create.add_argument("name")
+    token_create = token_commands.add_parser(
+        "create",
+        help="print a new token alone on the last line (only its hash is stored)",
+        description="Print a bearer token for the JSON API, alone on the last line; only its "
+        "hash is stored. Without --sector, the token sees every sector.",
+    )
+    token_create.add_argument("name", help="who or what the token is for")
     token_create.add_argument(
         "--sector",
         action="append",
         default=[],
+        metavar="CODE",
         help="limit the token to this sector (repeatable, or a comma list); default: all",
     )
+
+
+_STDIN_HELP: Final = "read the password from stdin instead of asking"
+_EMAIL_HELP: Final = "the account's e-mail address, used to sign in"
 
 
 def _held_on(raw: str) -> date | None:

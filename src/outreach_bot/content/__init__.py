@@ -4,6 +4,7 @@ Start-up refuses content that breaks a rule (a crisis text without its numbers, 
 without its source). May import ``domain`` only.
 """
 
-from outreach_bot.content.model import Content, ContentError, load_content
+from outreach_bot.content.languages import ContentError, Localized, ReviewState, TextRecord
+from outreach_bot.content.model import Content, load_content
 
-__all__ = ["Content", "ContentError", "load_content"]
+__all__ = ["Content", "ContentError", "Localized", "ReviewState", "TextRecord", "load_content"]

@@ -12,13 +12,22 @@ from pathlib import Path
 from string import Formatter
 from typing import Any, Final, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from outreach_bot.content.languages import (
+    REFERENCE,
+    ContentError,
+    Language,
+    LanguageTexts,
+    Localized,
+    Strict,
+    TextRecord,
+    first_error,
+    read_languages,
+    read_yaml,
+    wider,
+)
 from outreach_bot.domain.intents import INTENTS
-from outreach_bot.yaml_files import safe_load
-
-LOCALES: Final = ("fr", "en")
 
 #: Intents the dialogue answers itself (greetings, yes/no, global commands, crisis).
 DIALOGUE_INTENTS: Final = frozenset(
@@ -32,25 +41,7 @@ ANSWERED_INTENTS: Final = tuple(intent for intent in INTENTS if intent not in DI
 CRISIS_KINDS: Final = ("suicide", "violence", "shelter", "danger", "default")
 
 _M = TypeVar("_M", bound="BaseModel")
-
-
-class ContentError(Exception):
-    """``bot/`` is missing something or is malformed; the message says which file and what."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Localized(_Strict):
-    """A text in every supported locale."""
-
-    fr: str = Field(min_length=1)
-    en: str = Field(min_length=1)
-
-    def get(self, locale: str) -> str:
-        """The text in ``locale``, French when the locale is unknown."""
-        return self.en if locale == "en" else self.fr
+_Strict = Strict
 
 
 #: What counts as a figure in an answer: an amount in euros, a percentage, a phone number
@@ -89,8 +80,8 @@ class _Sourced(_Strict):
     @model_validator(mode="after")
     def _figures_declared(self) -> _Sourced:
         declared = {_SPACES.sub(" ", figure.value) for figure in self.figures}
-        for locale in LOCALES:
-            undeclared = [f for f in figures_in(self.text.get(locale)) if f not in declared]
+        for locale, text in self.text.items():
+            undeclared = [f for f in figures_in(text) if f not in declared]
             if undeclared:
                 raise ValueError(
                     f"text.{locale} states {undeclared} without a figures entry giving its source"
@@ -108,6 +99,8 @@ class FollowUp(_Sourced):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
     question: Localized
     keywords: list[str] = Field(default_factory=list)
+    urgent: bool = False
+    """A lead asked for after this answer is urgent (an OQTF: appeal deadlines are short)."""
 
 
 class Answer(_Sourced):
@@ -153,8 +146,8 @@ class CrisisResource(_Strict):
 
     @model_validator(mode="after")
     def _hours_in_label(self) -> CrisisResource:
-        for locale in LOCALES:
-            if self.hours and self.hours.get(locale) not in self.label.get(locale):
+        for locale, label in self.label.items():
+            if self.hours and self.hours.get(locale) not in label:
                 raise ValueError(f"{self.id}: the {locale} label must say its hours")
         return self
 
@@ -202,9 +195,8 @@ class CrisisFile(_Strict):
         missing = [kind for kind in CRISIS_KINDS if kind not in self.kinds]
         if missing:
             raise ValueError(f"missing crisis kinds: {', '.join(missing)}")
-        for locale in LOCALES:
-            for name in ("call", "sms"):
-                title = getattr(self.buttons, name).get(locale)
+        for name in ("call", "sms"):
+            for locale, title in getattr(self.buttons, name).items():
                 if "{number}" not in title or title.count("{") != 1:
                     raise ValueError(f"buttons.{name}.{locale} must use {{number}} once")
         for name, kind in self.kinds.items():
@@ -213,8 +205,7 @@ class CrisisFile(_Strict):
                 raise ValueError(f"kind {name} names unknown resources {sorted(unknown)}")
             for ref in kind.resources:
                 resource = known[ref]
-                for locale in LOCALES:
-                    text = kind.text.get(locale)
+                for locale, text in kind.text.items():
                     if not resource.named_in(text):
                         raise ValueError(
                             f"kind {name}: the {locale} text does not write {resource.number}"
@@ -267,7 +258,7 @@ class PrivacyFile(_Strict):
 
 
 class Content(BaseModel):
-    """Everything the bot can say, validated."""
+    """Everything the bot can say, validated, and who wrote each text in each language."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -275,6 +266,10 @@ class Content(BaseModel):
     messages: dict[str, Localized]
     crisis: CrisisFile
     privacy: PrivacyFile
+    languages: dict[str, Language]
+    """Every language that has a folder, French first."""
+    texts: dict[str, dict[str, TextRecord]]
+    """Language code → text key (``messages.greet``) → the text, its author and review state."""
 
     def answer(self, intent: str) -> Answer | None:
         """The knowledge-base answer for ``intent``, if it has one."""
@@ -292,7 +287,8 @@ class Content(BaseModel):
         """Check that each key exists and uses exactly the placeholders the code fills.
 
         An unknown placeholder would crash the reply; a left-out one loses what the young
-        person needs (a poster without the SMS number, a summary without the age).
+        person needs (a poster without the SMS number, a summary without the age). Every
+        language that has the text is checked.
 
         Args:
             keys: message key → the placeholder names the code passes.
@@ -306,46 +302,143 @@ class Content(BaseModel):
             if key not in self.messages:
                 problems.append(f"missing message {key!r}")
                 continue
-            for locale in LOCALES:
-                used = {
-                    name
-                    for _, name, _, _ in Formatter().parse(self.messages[key].get(locale))
-                    if name
-                }
+            for locale, text in self.messages[key].items():
+                used = {name for _, name, _, _ in Formatter().parse(text) if name}
                 if used - allowed:
                     problems.append(f"{key}.{locale} uses unknown {sorted(used - allowed)}")
                 if allowed - used:
                     problems.append(f"{key}.{locale} leaves out {sorted(allowed - used)}")
         if problems:
-            raise ContentError("bot/messages.yml: " + "; ".join(problems))
+            raise ContentError("bot/languages/*/messages.yml: " + "; ".join(problems))
 
 
-def _read_yaml(path: Path) -> Any:
+class _Slots:
+    """Hands each text slot of the structure files its text in every language.
+
+    The structure files (``bot/answers.yml``...) say which texts exist (an answer per intent,
+    a follow-up, a crisis kind); the language folders hold the texts. Every key asked for is
+    remembered, so a key no slot asked for (a typo, a removed follow-up) can be reported.
+    """
+
+    def __init__(self, languages: dict[str, LanguageTexts]) -> None:
+        self._languages = languages
+        self.asked: list[str] = []
+
+    def take(self, key: str) -> dict[str, str]:
+        """The text of ``key`` in each language that has it."""
+        self.asked.append(key)
+        return {
+            code: folder.texts[key].text
+            for code, folder in self._languages.items()
+            if key in folder.texts
+        }
+
+    def take_if_french(self, key: str) -> dict[str, str] | None:
+        """Like :meth:`take`, for an optional text: present when French has it."""
+        return self.take(key) if key in self._languages[REFERENCE].texts else None
+
+    def check(self, required: frozenset[str]) -> None:
+        """Every text asked for exists in French, in each complete language, and for every
+        language in ``required`` keys (the crisis texts: a variant such as ``fr-x-falc`` may
+        say its wider language's); no language has a key nobody asked for.
+
+        Raises:
+            ContentError: naming the language file and the keys.
+        """
+        asked = set(self.asked)
+        for code, folder in self._languages.items():
+            unknown = sorted(set(folder.texts) - asked)
+            if unknown:
+                raise ContentError(f"languages/{code}: unknown text keys {_keys(unknown)}")
+            needed = asked if code == REFERENCE or folder.language.complete else required
+            own = [self._languages[wide].texts for wide in wider(code) if wide in self._languages]
+            missing = sorted(key for key in needed if not any(key in texts for texts in own))
+            if missing:
+                raise ContentError(f"languages/{code}: missing texts {_keys(missing)}")
+
+
+def _keys(keys: list[str]) -> str:
+    """Keys as a reviewer finds them: the file, then the key inside it."""
+    return ", ".join(f"{key.split('.', 1)[0]}.yml: {key.split('.', 1)[1]}" for key in keys)
+
+
+def _structure(name: str, directory: Path) -> dict[str, Any]:
+    raw = read_yaml(directory / f"{name}.yml", shown=f"{name}.yml")
+    if not isinstance(raw, dict):
+        raise ContentError(f"{name}.yml: expected a mapping")
+    return raw
+
+
+def _answers_with_texts(raw: dict[str, Any], slots: _Slots) -> dict[str, Any]:
+    for answer in raw.get("answers") or []:
+        if not isinstance(answer, dict) or "intent" not in answer:
+            continue  # the model says what is wrong with it
+        intent = answer["intent"]
+        answer["text"] = slots.take(f"answers.{intent}")
+        for followup in answer.get("followups") or []:
+            if isinstance(followup, dict) and "id" in followup:
+                key = f"answers.{intent}.{followup['id']}"
+                followup["question"] = slots.take(f"{key}.question")
+                followup["text"] = slots.take(key)
+    return raw
+
+
+def _crisis_with_texts(raw: dict[str, Any], slots: _Slots) -> dict[str, Any]:
+    raw["buttons"] = {
+        name: slots.take(f"crisis.buttons.{name}") for name in ("call", "sms", "team")
+    }
+    raw["after"] = slots.take("crisis.after")
+    raw["team_told"] = slots.take("crisis.team_told")
+    for resource in raw.get("resources") or []:
+        if isinstance(resource, dict) and "id" in resource:
+            key = f"crisis.resources.{resource['id']}"
+            resource["label"] = slots.take(f"{key}.label")
+            if (hours := slots.take_if_french(f"{key}.hours")) is not None:
+                resource["hours"] = hours
+    kinds = raw.get("kinds")
+    for name, kind in kinds.items() if isinstance(kinds, dict) else ():
+        if isinstance(kind, dict):
+            kind["text"] = slots.take(f"crisis.kinds.{name}")
+    return raw
+
+
+def _privacy_with_texts(raw: dict[str, Any], slots: _Slots) -> dict[str, Any]:
+    if isinstance(raw.get("consent"), dict):
+        raw["consent"]["text"] = slots.take("privacy.consent")
+    if isinstance(raw.get("referral_consent"), dict):
+        raw["referral_consent"]["text"] = slots.take("privacy.referral_consent")
+    raw["notice"] = slots.take("privacy.notice")
+    raw["under_15"] = slots.take("privacy.under_15")
+    return raw
+
+
+def _validated(model: type[_M], name: str, raw: dict[str, Any]) -> _M:
     try:
-        with path.open(encoding="utf-8") as stream:
-            return safe_load(stream)
-    except FileNotFoundError as error:
-        raise ContentError(f"{path.name}: file is missing") from error
-    except yaml.YAMLError as error:
-        raise ContentError(f"{path.name}: not valid YAML ({error})") from error
-
-
-def _validated(model: type[_M], path: Path) -> _M:
-    try:
-        return model.model_validate(_read_yaml(path))
+        return model.model_validate(raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ContentError(f"{path.name}: {where}: {first['msg']}") from error
+        raise ContentError(f"{name}.yml: {first_error(error)}") from error
 
 
 def load_content(directory: Path) -> Content:
-    """Load ``bot/`` and check that every answered intent exists exactly once in every locale.
+    """Load ``bot/``: the structure files with the texts of every language folder.
+
+    Checks that every answered intent exists exactly once, that French and each complete
+    language have every text, and that every language has every crisis text, so that a
+    young person in danger never reads a language they did not choose.
 
     Raises:
         ContentError: with the file and the first problem found.
     """
-    answer_file = _validated(AnswerFile, directory / "answers.yml")
+    languages = read_languages(directory / "languages")
+    slots = _Slots(languages)
+    answers_raw = _answers_with_texts(_structure("answers", directory), slots)
+    crisis_raw = _crisis_with_texts(_structure("crisis", directory), slots)
+    privacy_raw = _privacy_with_texts(_structure("privacy", directory), slots)
+    french_messages = [key for key in languages[REFERENCE].texts if key.startswith("messages.")]
+    message_texts = {key.removeprefix("messages."): slots.take(key) for key in french_messages}
+    slots.check(frozenset(key for key in slots.asked if key.startswith("crisis.")))
+
+    answer_file = _validated(AnswerFile, "answers", answers_raw)
     answers: dict[str, Answer] = {}
     for answer in answer_file.answers:
         if answer.intent in answers:
@@ -354,20 +447,12 @@ def load_content(directory: Path) -> Content:
     missing = [intent for intent in ANSWERED_INTENTS if intent not in answers]
     if missing:
         raise ContentError(f"answers.yml: no answer for {', '.join(missing)}")
-    raw_messages = _read_yaml(directory / "messages.yml")
-    if not isinstance(raw_messages, dict) or not isinstance(raw_messages.get("messages"), dict):
-        raise ContentError("messages.yml: expected a 'messages:' mapping")
-    messages: dict[str, Localized] = {}
-    for key, value in raw_messages["messages"].items():
-        try:
-            messages[str(key)] = Localized.model_validate(value)
-        except ValidationError as error:
-            first = error.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise ContentError(f"messages.yml: {key}.{where}: {first['msg']}") from error
+    messages = {key: Localized.model_validate(texts) for key, texts in message_texts.items()}
     return Content(
         answers=answers,
         messages=messages,
-        crisis=_validated(CrisisFile, directory / "crisis.yml"),
-        privacy=_validated(PrivacyFile, directory / "privacy.yml"),
+        crisis=_validated(CrisisFile, "crisis", crisis_raw),
+        privacy=_validated(PrivacyFile, "privacy", privacy_raw),
+        languages={code: folder.language for code, folder in languages.items()},
+        texts={code: folder.texts for code, folder in languages.items()},
     )

@@ -15,7 +15,7 @@ from typing import Final
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
 from outreach_bot.dialogue import referral
-from outreach_bot.dialogue.locale import guess_locale
+from outreach_bot.dialogue.language import LANGUAGE_MESSAGES, Identify, Languages, LanguageStep
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
 from outreach_bot.dialogue.turn import (
@@ -198,9 +198,12 @@ class Outcome:
 class DialogueEngine:
     """Decides every reply from the reviewed content; never generates text."""
 
-    def __init__(self, content: Content, *, threshold: float) -> None:
-        content.require_messages(MESSAGE_KEYS | referral.MESSAGE_KEYS)
+    def __init__(
+        self, content: Content, *, threshold: float, identify: Identify | None = None
+    ) -> None:
+        content.require_messages(MESSAGE_KEYS | LANGUAGE_MESSAGES | referral.MESSAGE_KEYS)
         self._content = content
+        self._languages = Languages(content, identify)
         self._threshold = threshold
         self._crisis_threshold = min(threshold, 0.35)
 
@@ -221,9 +224,11 @@ class DialogueEngine:
         state.channel = turn.channel
         text = self._resolve_digit(state, turn.text)
         payload = parse_payload(text)
-        if payload is None:
-            state.locale = guess_locale(text, state.locale)
+        # The classifier knows French and English: another script gets no guess from it.
+        foreign = payload is None and self._languages.notice(state, text)
         intent, confidence = self._intent(turn, payload, text)
+        if foreign and confidence < 1.0:
+            intent, confidence = "out_of_scope", 0.0
         effects = Effects()
         if turn.opted_out and intent != "opt_out":
             effects.opt_in = True
@@ -257,6 +262,9 @@ class DialogueEngine:
                 return outcome
         if turn.human_active:
             return Outcome([], state, effects)
+        language = self._languages.answer(state, payload, text, foreign=foreign, in_form=in_form)
+        if language is not None:
+            return self._language_step(state, effects, language)
         if keyword in HELP_WORDS:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("help", state, menu=True))
@@ -417,7 +425,9 @@ class DialogueEngine:
         effects.opt_out = True
         effects.opt_in = False
         locale = state.locale
-        fresh = DialogueState(locale=locale, greeted=state.greeted)
+        fresh = DialogueState(
+            locale=locale, greeted=state.greeted, language_set=state.language_set
+        )
         return self._say(fresh, effects, self._reply("opt_out_done", fresh))
 
     def _ask_confirmation(self, state: DialogueState, effects: Effects, step: Step) -> Outcome:
@@ -460,7 +470,7 @@ class DialogueEngine:
             return self._opt_out(state, effects)
         if asked is Step.CONFIRM_ERASE and (said_yes or command == "forget_me"):
             effects.erase = True
-            fresh = DialogueState(locale=state.locale)
+            fresh = DialogueState(locale=state.locale, language_set=state.language_set)
             return self._say(fresh, effects, self._reply("erase_done", fresh))
         said_no = keyword in DENY_WORDS or (payload is not None and payload.name == "deny")
         if said_no:
@@ -475,7 +485,8 @@ class DialogueEngine:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("already_in_queue", state))
         answer = self._content.answer("ask_human")
-        replies = [Reply(answer.text.get(state.locale))] if answer else []
+        answered = answer is not None and self._languages.answers_topics(state.locale)
+        replies = [Reply(answer.text.get(state.locale))] if answer and answered else []
         state.topic = state.topic or "ask_human"
         return self._start_consent(state, effects, replies)
 
@@ -491,6 +502,13 @@ class DialogueEngine:
         followup: str | None = None,
         places: PlacesAnswer | None = None,
     ) -> Outcome:
+        if not self._languages.answers_topics(state.locale) and intent not in {
+            "thanks",
+            "goodbye",
+        }:
+            # No answers in this language yet: a person, with an interpreter, rather than French.
+            effects.not_understood = confidence < self._threshold
+            return self._say(state, effects, self._languages.offer_person(state))
         if intent == "greet" and confidence >= self._threshold:
             state.greeted = True
             return self._say(state, effects, self._reply("greet", state, menu=True))
@@ -513,6 +531,8 @@ class DialogueEngine:
             return self._say(state, effects, self._reply("unknown_button", state, menu=True))
         state.topic = intent if intent not in {"bot_challenge"} else state.topic
         chosen = answer.followup(followup)
+        state.last_answer = f"{intent}.{chosen.id}" if chosen else intent
+        state.urgent_topic = bool(chosen and chosen.urgent) or state.urgent_topic
         if chosen is None and places is not None and places.near and intent == WHERE[0]:
             chosen = answer.followup(WHERE[1])  # "une permanence à Stenay ?" asks where
         where = (answer.intent, chosen.id) == WHERE if chosen else False
@@ -573,6 +593,28 @@ class DialogueEngine:
     @staticmethod
     def _followup_payload(answer: Answer, followup: FollowUp) -> str:
         return f'/{answer.intent}{{"followup":"{followup.id}"}}'
+
+    # -- languages -----------------------------------------------------------------------------
+
+    def _language_step(
+        self, state: DialogueState, effects: Effects, step: LanguageStep
+    ) -> Outcome:
+        """A language list, pick or confirmation; after a pick, the conversation goes on in the
+        new language where it was: the form's question again, or a welcome."""
+        replies = list(step.replies)
+        if step.welcome:
+            if state.step is Step.CONSENT:
+                return self._start_consent(state, effects, replies)
+            if state.step in {*FORM_ORDER, Step.ASK_PHONE}:
+                outcome = self._ask(state, effects, state.step)
+                outcome.replies[:0] = replies
+                return outcome
+            if self._languages.answers_topics(state.locale):
+                state.step = Step.IDLE
+                replies.append(self._reply("greet", state, menu=True))
+            else:
+                replies.append(self._languages.offer_person(state))
+        return self._say(state, effects, *replies)
 
     # -- the lead form -------------------------------------------------------------------------
 
@@ -646,7 +688,9 @@ class DialogueEngine:
         if age is None:
             return self._reask(state, effects, "reask_age", optional=False)
         if age < DIGITAL_CONSENT_AGE:
-            fresh = DialogueState(locale=state.locale, greeted=True)
+            fresh = DialogueState(
+                locale=state.locale, language_set=state.language_set, greeted=True
+            )
             under_15 = self._content.privacy.under_15.get(state.locale)
             return self._say(fresh, effects, Reply(under_15, self._menu(fresh)))
         state.form.age = age
@@ -750,7 +794,7 @@ class DialogueEngine:
             form = state.form
             effects.lead = LeadDraft(
                 consent_at=form.consent_at,
-                urgent=False,
+                urgent=state.urgent_topic,
                 topic=state.topic,
                 age=form.age,
                 first_name=form.first_name,
@@ -762,7 +806,9 @@ class DialogueEngine:
                 availability=form.availability,
             )
             effects.consent_text_version = self._content.privacy.consent.text_version
-            fresh = DialogueState(locale=state.locale, greeted=True)
+            fresh = DialogueState(
+                locale=state.locale, language_set=state.language_set, greeted=True
+            )
             return self._say(fresh, effects, self._reply("lead_done", fresh))
         state.step = Step.CHOOSE_FIX
         buttons = tuple((f"fix_{name}", f'/fix{{"field":"{name}"}}') for name in FIXABLE)
@@ -861,7 +907,7 @@ class DialogueEngine:
             return self._say(state, effects, self._reply(key, state, buttons=buttons))
         if optional:
             return self._advance(state, effects, [self._reply("field_skipped", state)])
-        fresh = DialogueState(locale=state.locale, greeted=True)
+        fresh = DialogueState(locale=state.locale, language_set=state.language_set, greeted=True)
         return self._say(fresh, effects, self._reply("form_abandoned", fresh, menu=True))
 
     @staticmethod
@@ -881,6 +927,8 @@ class DialogueEngine:
         return tuple(Button(self._text(key, state), payload) for key, payload in spec)
 
     def _menu(self, state: DialogueState) -> tuple[Button, ...]:
+        if not self._languages.answers_topics(state.locale):
+            return ()  # topics answered in French only: the person is offered a person instead
         return tuple(Button(self._text(key, state), f"/{intent}") for key, intent in TOPIC_MENU)
 
     def _reply(

@@ -61,6 +61,12 @@ class DialogueState:
     greeted: bool = False
     return_step: Step | None = None
     crisis_kind: str | None = None
+    language_set: bool = False
+    """The person picked or confirmed ``locale``: it is no longer guessed from their words."""
+    urgent_topic: bool = False
+    """An answer said the matter is urgent (an OQTF): the lead goes to the top of the queue."""
+    last_answer: str | None = None
+    """The answer said last (``intent`` or ``intent.followup``), to say it again more simply."""
     suggestions: list[str] = field(default_factory=list)
     buttons: list[str] = field(default_factory=list)
     button_titles: list[str] = field(default_factory=list)

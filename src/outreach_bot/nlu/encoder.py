@@ -9,7 +9,7 @@ Universal Sentence Encoder multilingual v3 as packaged in
 time), and one short message takes about 2 ms on one core.
 
 Two changes to how the package loads, both for start-up time and memory (see
-"Memory and start-up" in the README):
+"Memory and start-up" in docs/contributing/benchmarks.md):
 
 - Text is cut into pieces by Google's ``sentencepiece`` library rather than the
   package's pure-Python port of it: the same pieces (the port was written to

@@ -162,7 +162,10 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(20))
     sender_hash: Mapped[str] = mapped_column(String(64))
     sender_ref: Mapped[str | None] = mapped_column(EncryptedText)
-    locale: Mapped[str] = mapped_column(String(5), default="fr")
+    # SQLite ignores a VARCHAR's length, and widening it there would rebuild the table (and
+    # cascade-delete its messages): the column keeps its first declaration on SQLite.
+    locale: Mapped[str] = mapped_column(String(35).with_variant(String(5), "sqlite"), default="fr")
+    """The language the young person reads (BCP 47: ``fr``, ``fr-x-falc``, ``ar``...)."""
     state: Mapped[str | None] = mapped_column(EncryptedText)
     campaign_id: Mapped[int | None] = mapped_column(
         ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
@@ -276,6 +279,8 @@ class Lead(Base):
     need: Mapped[str | None] = mapped_column(EncryptedText)
     availability: Mapped[str | None] = mapped_column(EncryptedText)
     topic: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(35), default="fr", server_default="fr")
+    """The language the young person chose (BCP 47): not French means an interpreter."""
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     next_action_on: Mapped[date | None] = mapped_column(Date)

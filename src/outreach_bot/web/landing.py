@@ -3,7 +3,7 @@
 The landing page is one small HTML file with inline CSS and plain links, so it opens fast on
 any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir dans Telegram"
 (deep link with the code) and "Envoyer un SMS" (``sms:`` link with the code as the body). Every
-text on both pages comes from ``bot/messages.yml``, like everything else a young person reads.
+text on both pages comes from ``messages.yml``, like everything else a young person reads.
 
 The web chat talks to the REST channel and is attributed to the campaign by sending
 ``/start CODE`` first. Its script keeps a random token (the REST sender id) in the browser's
@@ -294,7 +294,7 @@ def add_routes(app: web.Application) -> None:
     """Mount the landing page, the web chat and its assets on the public application.
 
     Raises:
-        ContentError: ``bot/messages.yml`` lacks a text of the pages; the server does not
+        ContentError: ``messages.yml`` lacks a text of the pages; the server does not
             start rather than show a broken page to whoever scans a poster.
     """
     app[services_key].content.require_messages(MESSAGES)

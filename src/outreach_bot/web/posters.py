@@ -3,7 +3,7 @@ Telegram.
 
 The QR code is drawn as vector squares, so it stays sharp on any printer. Text uses the PDF
 core fonts (no font file to ship), so it is kept to Latin-1, which covers French. What the
-poster says comes from ``bot/messages.yml`` (``poster_*``), like every text a young person reads.
+poster says comes from ``messages.yml`` (``poster_*``), like every text a young person reads.
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ async def test_a_crash_after_the_provider_took_the_sms(line: Line) -> None:
     """Killed after the provider accepted, before the row was marked sent: the row is sent again
     once the lease (5 minutes) has run out. The gateway refuses it by its id, so the young
     person gets one SMS; Twilio has no such id, so they get the same SMS a second time, 5
-    minutes after the first, which is the window the README states."""
+    minutes after the first, which is the window docs/channels/sms.md states."""
     await queue(line.services, 1)
     line.provider.hang_once = True
     start = Clock()

@@ -617,6 +617,7 @@ async def add_lead(
         need=draft.need,
         availability=draft.availability,
         topic=draft.topic,
+        language=conversation.locale,
         created_at=now,
         updated_at=now,
         status_changed_at=now,

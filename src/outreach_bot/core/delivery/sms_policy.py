@@ -141,17 +141,17 @@ class DailyLimit:
         self.limit = limit
         self._clock = clock
         crisis = content.crisis
-        # The crisis texts, the numbers said again after a crisis, and the team's promise.
-        crisis_texts = [
-            text for kind in crisis.kinds.values() for text in (kind.text.fr, kind.text.en)
+        # The crisis texts, the numbers said again after a crisis, and the team's promise, in
+        # every language.
+        crisis_texts = [text for kind in crisis.kinds.values() for text in kind.text.values()]
+        crisis_texts += [
+            crisis.again_text(kind, locale)
+            for kind in crisis.kinds
+            for locale in content.languages
         ]
-        crisis_texts += [crisis.again_text(kind, "fr") for kind in crisis.kinds]
-        crisis_texts += [crisis.again_text(kind, "en") for kind in crisis.kinds]
-        crisis_texts += [crisis.team_told.fr, crisis.team_told.en]
+        crisis_texts += crisis.team_told.values()
         self._always_sent = frozenset(
-            text
-            for key in ALWAYS_SENT_MESSAGES
-            for text in (content.messages[key].fr, content.messages[key].en)
+            text for key in ALWAYS_SENT_MESSAGES for text in content.messages[key].values()
         ) | frozenset(crisis_texts)
 
     def always_sent(self, reply: Reply) -> bool:

@@ -89,6 +89,7 @@ class LeadView:
             "status": lead.status,
             "urgent": lead.urgent,
             "topic": lead.topic,
+            "language": lead.language,
             "need": lead.need,
             "availability": lead.availability,
             "created_at": _iso(lead.created_at),

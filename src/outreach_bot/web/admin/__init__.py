@@ -31,7 +31,7 @@ from outreach_bot.web.admin import (
     queue,
     referrals,
 )
-from outreach_bot.web.admin.page import FILTERS, render
+from outreach_bot.web.admin.page import FILTERS, language_label, render
 from outreach_bot.web.admin.security import (
     Handler,
     auth_middleware,
@@ -103,7 +103,7 @@ def setup(app: web.Application, services: Services) -> None:
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        filters=FILTERS,
+        filters={**FILTERS, "language_label": language_label(services.content)},
         trim_blocks=True,
         lstrip_blocks=True,
     )

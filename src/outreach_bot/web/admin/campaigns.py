@@ -470,7 +470,7 @@ def setup(admin: web.Application) -> None:
     ``figures_roles`` to link these pages for those who may open them.
 
     Raises:
-        ContentError: ``bot/messages.yml`` lacks a poster text; the server does not start
+        ContentError: ``messages.yml`` lacks a poster text; the server does not start
             rather than fail on the first poster download.
     """
     admin[services_key].content.require_messages(POSTER_MESSAGES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 import aiohttp_jinja2
 from aiohttp import web
 
+from outreach_bot.content import Content
+from outreach_bot.content.languages import REFERENCE
 from outreach_bot.domain.leads import LeadStatus
 from outreach_bot.web.admin.security import account_key, csrf_token, take_flashes
 
@@ -69,6 +71,20 @@ def local_time(moment: datetime | date | None, fmt: str = "%d/%m/%Y %H:%M") -> s
         aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return aware.astimezone(TIMEZONE).strftime(fmt)
     return moment.strftime("%d/%m/%Y")
+
+
+def language_label(content: Content) -> Callable[[str | None], str]:
+    """The filter naming a lead's language for the team: nothing for French, the name for
+    easy French, and "interprète souhaité" after any other language."""
+
+    def label(code: str | None) -> str:
+        if not code or code == REFERENCE:
+            return ""
+        language = content.languages.get(code)
+        name = language.name if language else code
+        return name if code.startswith(f"{REFERENCE}-") else f"{name} · interprète souhaité"
+
+    return label
 
 
 def _label(table: Mapping[str, str]) -> Any:

@@ -1,0 +1,235 @@
+"""The language a young person reads: guessed from their first message, confirmed or picked by
+them, kept on the conversation and changed whenever they ask ("langue", "language", "لغة").
+
+The script of a message says a lot before any word is read: Arabic letters mean Arabic, Dari or
+Pashto, never French. Among the languages that share a script, an offline identifier (injected,
+see :class:`Identify`) picks the likeliest; a language no identifier knows (Tigrinya, Bengali,
+Pular) gets the list of languages as buttons, each in its own name. The classifier was trained on
+French and English: a message in another script is never given its guess, so a Dari job request
+cannot be read as a crisis.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+from outreach_bot.content import Content
+from outreach_bot.content.languages import REFERENCE, Language, lookup_chain
+from outreach_bot.dialogue.locale import guess_locale
+from outreach_bot.dialogue.replies import Button, Reply
+from outreach_bot.dialogue.state import DialogueState, Step
+from outreach_bot.dialogue.turn import Payload, fold
+
+LANGUAGE_PAYLOAD: Final = "language"
+"""``/language`` opens the list of languages, ``/language{"code":"ar"}`` picks one."""
+LATIN: Final = "Latin"
+SURE: Final = 0.7
+"""Below this probability the identifier's pick is offered among the script's languages."""
+
+#: Every message key this module says, with its placeholders (checked at start-up).
+LANGUAGE_MESSAGES: Final[dict[str, frozenset[str]]] = {
+    "language_menu": frozenset(),
+    "language_detected": frozenset(),
+    "language_set": frozenset(),
+    "interpreter_offer": frozenset(),
+    "easy_offer": frozenset(),
+    "button_other_language": frozenset(),
+}
+
+
+class Identify(Protocol):
+    """An offline language identifier restricted to some languages (``nlu.language``)."""
+
+    def __call__(self, text: str, candidates: Sequence[str]) -> tuple[str, float] | None:
+        """The likeliest of ``candidates`` (identifier codes) and its probability."""
+        ...
+
+
+def script_of(text: str) -> str | None:
+    """The writing system most of the letters of ``text`` are in ("Latin", "Arabic"...).
+
+    Read from each letter's Unicode name ("ARABIC LETTER FARSI YEH"), so any script is told
+    apart without a table; digits, spaces, punctuation and emoji do not count.
+    """
+    counts: Counter[str] = Counter()
+    for char in text:
+        if char.isalpha():
+            counts[unicodedata.name(char, "UNKNOWN").split(" ", 1)[0].title()] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageStep:
+    """What a language command or guess produced: replies, and whether the engine should then
+    welcome the person in the language (the greeting, or the question the form was at)."""
+
+    replies: list[Reply]
+    welcome: bool = False
+
+
+class Languages:
+    """The language rules of the dialogue; pure, like the engine that owns it."""
+
+    def __init__(self, content: Content, identify: Identify | None = None) -> None:
+        self._content = content
+        self._identify = identify
+        languages = content.languages.values()
+        self._menu_words = frozenset(fold(word) for lang in languages for word in lang.words)
+        self._offered_on = {
+            fold(phrase): lang.code for lang in languages for phrase in lang.offered_on
+        }
+        self._by_script: dict[str, list[Language]] = {}
+        for lang in languages:
+            for script in lang.scripts:
+                self._by_script.setdefault(script, []).append(lang)
+
+    # -- before understanding ------------------------------------------------------------------
+
+    def notice(self, state: DialogueState, text: str) -> bool:
+        """Read the language of a typed message; True when the classifier must not be trusted
+        with it (a script other than Latin, which its training data is in).
+
+        Until the person has settled a language, French and English are told apart by their
+        words as before, and a message in another script switches to the likeliest language
+        of that script, which :meth:`answer` then asks them to confirm.
+        """
+        script = script_of(text)
+        foreign = script is not None and script != LATIN
+        if state.language_set:
+            return foreign
+        if not foreign:
+            if state.locale in {REFERENCE, "en"}:
+                state.locale = guess_locale(text, state.locale)
+            return False
+        guess = self._guess(text, script or "")
+        if guess is not None:
+            state.locale = guess
+        return True
+
+    def _guess(self, text: str, script: str) -> str | None:
+        candidates = self._by_script.get(script, [])
+        if len(candidates) == 1:
+            return candidates[0].code
+        known = {lang.identifier: lang.code for lang in candidates if lang.identifier}
+        if not known or self._identify is None:
+            return None
+        found = self._identify(text, sorted(known))
+        if found is None or found[1] < SURE:
+            return None
+        return known.get(found[0])
+
+    # -- commands and confirmations --------------------------------------------------------------
+
+    def answer(
+        self,
+        state: DialogueState,
+        payload: Payload | None,
+        text: str,
+        *,
+        foreign: bool,
+        in_form: bool,
+    ) -> LanguageStep | None:
+        """The language list, a pick, the easy-French offer, or the confirmation of a guess;
+        None when the message is about something else."""
+        if payload is not None and payload.name == LANGUAGE_PAYLOAD:
+            code = payload.entities.get("code", "")
+            if code not in self._content.languages:
+                return LanguageStep([self.menu(state)])
+            state.locale = code
+            state.language_set = True
+            return LanguageStep([Reply(self._text("language_set", state))], welcome=True)
+        if payload is not None:
+            return None
+        words = fold(text)
+        if words in self._menu_words:
+            return LanguageStep([self.menu(state)])
+        if words in self._offered_on:
+            state.locale = self._offered_on[words]
+            state.language_set = True
+            if in_form:  # the question the form was at, asked again more simply
+                return LanguageStep([Reply(self._text("language_set", state))], welcome=True)
+            return LanguageStep(self._easy(state))
+        if foreign and not state.language_set and not in_form:
+            if script_of(text) in self._by_script and state.locale != REFERENCE:
+                state.language_set = True
+                return LanguageStep([self._confirm(state)])
+            return LanguageStep([self.menu(state, every_language=True)])
+        return None
+
+    def menu(self, state: DialogueState, *, every_language: bool = False) -> Reply:
+        """The languages as buttons, each in its own name; for someone whose language the bot
+        cannot tell, "choose your language" is said in every language."""
+        if every_language:
+            lines = dict.fromkeys(
+                self._content.messages["language_menu"].get(code)
+                for code in self._content.languages
+            )
+            text = "\n".join(lines)
+        else:
+            text = self._text("language_menu", state)
+        return Reply(text, self._language_buttons())
+
+    def _language_buttons(self) -> tuple[Button, ...]:
+        return tuple(
+            Button(lang.native_name, f'/{LANGUAGE_PAYLOAD}{{"code":"{lang.code}"}}')
+            for lang in self._content.languages.values()
+        )
+
+    def _confirm(self, state: DialogueState) -> Reply:
+        """ "You write in Dari: shall I go on in Dari?" with Dari, French and the whole list."""
+        guessed = self._content.languages[state.locale]
+        buttons = (
+            Button(self._text("button_yes", state), self._pick(guessed.code)),
+            Button(self._content.languages[REFERENCE].native_name, self._pick(REFERENCE)),
+            Button(self._text("button_other_language", state), f"/{LANGUAGE_PAYLOAD}"),
+        )
+        return Reply(self._text("language_detected", state), buttons)
+
+    @staticmethod
+    def _pick(code: str) -> str:
+        return f'/{LANGUAGE_PAYLOAD}{{"code":"{code}"}}'
+
+    def _easy(self, state: DialogueState) -> list[Reply]:
+        """The last answer again in the easier language, then the offer of a call back: someone
+        who reads badly is never told that the bot cannot help."""
+        replies: list[Reply] = []
+        if state.last_answer:
+            intent, _, followup = state.last_answer.partition(".")
+            answer = self._content.answer(intent)
+            chosen = answer.followup(followup) if answer and followup else None
+            if answer is not None:
+                replies.append(Reply((chosen or answer).text.get(state.locale)))
+        replies.append(self.offer_person(state, key="easy_offer"))
+        return replies
+
+    # -- answers -----------------------------------------------------------------------------
+
+    def answers_topics(self, locale: str) -> bool:
+        """Whether the bot answers questions in ``locale`` (its own texts, or a wider
+        language's other than French): otherwise it offers a person with an interpreter."""
+        language = self._content.languages.get(locale)
+        if language is None or language.complete:
+            return True
+        chain = [code for code in lookup_chain(locale) if code != REFERENCE]
+        return any(
+            f"answers.{intent}" in self._content.texts.get(code, {})
+            for code in chain
+            for intent in self._content.answers
+        )
+
+    def offer_person(self, state: DialogueState, *, key: str = "interpreter_offer") -> Reply:
+        """A person can call back (with an interpreter): yes or no, read by the lead offer."""
+        state.step = Step.OFFER_LEAD
+        state.topic = state.topic or "ask_human"
+        buttons = (
+            Button(self._text("button_yes", state), "/affirm"),
+            Button(self._text("button_no", state), "/deny"),
+        )
+        return Reply(self._text(key, state), buttons)
+
+    def _text(self, key: str, state: DialogueState) -> str:
+        return self._content.message(key, state.locale)
