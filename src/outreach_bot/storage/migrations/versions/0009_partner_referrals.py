@@ -1,7 +1,7 @@
 """partner directory, partner accounts and referrals
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-05
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from outreach_bot.storage.crypto import EncryptedText
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
