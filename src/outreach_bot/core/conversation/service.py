@@ -23,7 +23,12 @@ from outreach_bot.core.figures.stats import record_erasure
 from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.outreach.places import places_for_question
-from outreach_bot.core.partners.referrals import end_referrals, pending_question, record_answer
+from outreach_bot.core.partners.referrals import (
+    end_referrals,
+    pending_question,
+    question_waiting,
+    record_answer,
+)
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
@@ -151,7 +156,7 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation, open_lead, seen = await _load_for_turn(
+            conversation, open_lead, seen, asked = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -173,7 +178,8 @@ class ConversationService:
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 else None
             )
-            question = await pending_question(session, conversation.id)
+            # Read only while a referral question waits: ordinary turns keep their one read.
+            question = await pending_question(session, conversation.id) if asked else None
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -714,9 +720,10 @@ async def _load_for_turn(
     sender_id: str,
     message_id: str | None,
     now: datetime,
-) -> tuple[Conversation, Lead | None, bool]:
-    """The sender's conversation (locked, created when missing), its open lead, and whether
-    ``message_id`` was already received, in one query: every message starts here.
+) -> tuple[Conversation, Lead | None, bool, bool]:
+    """The sender's conversation (locked, created when missing), its open lead, whether
+    ``message_id`` was already received, and whether a referral question waits for an answer,
+    in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
     seen = (
@@ -729,7 +736,7 @@ async def _load_for_turn(
         else false()
     )
     query = (
-        select(Conversation, Lead, seen)
+        select(Conversation, Lead, seen, question_waiting())
         .outerjoin(
             Lead,
             and_(Lead.conversation_id == Conversation.id, Lead.status.not_in(CLOSED_STATUSES)),
@@ -743,13 +750,13 @@ async def _load_for_turn(
     )
     row = (await session.execute(query)).first()
     if row is not None:
-        return row[0], row[1], bool(row[2])
+        return row[0], row[1], bool(row[2]), bool(row[3])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False
+        return conversation, None, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
-    return row[0], row[1], bool(row[2])
+    return row[0], row[1], bool(row[2]), bool(row[3])
 
 
 async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:

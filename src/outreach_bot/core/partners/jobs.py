@@ -44,13 +44,18 @@ async def run_pass(services: Services, *, now: datetime | None = None) -> None:
 
 
 async def run_referral_jobs(services: Services) -> None:
-    """Run :func:`run_pass` forever; a database hiccup waits for the next pass."""
+    """Run :func:`run_pass` when woken or every :data:`INTERVAL`; a database hiccup waits for
+    the next pass.
+
+    The first pass comes after the first wait, not at start-up: a process that starts is
+    busy enough, and what a previous one left (an e-mail to retry) keeps a few minutes.
+    """
     wakeup = services.referral_wakeup
     while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout=INTERVAL)
+        wakeup.clear()
         try:
             await run_pass(services)
         except (SQLAlchemyError, OSError):
             logger.exception("referral pass failed; trying again at the next one")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wakeup.wait(), timeout=INTERVAL)
-        wakeup.clear()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
@@ -274,6 +274,16 @@ async def _question_of(session: AsyncSession, conversation_id: int) -> Referral 
         )
         .order_by(Referral.id.desc())
         .limit(1)
+    )
+
+
+def question_waiting() -> Exists:
+    """A column for the conversation's own query: does a referral question wait for an answer?
+
+    Folded into the one read every message starts with, so an ordinary turn costs nothing more.
+    """
+    return exists().where(
+        Referral.conversation_id == Conversation.id, Referral.status == ReferralStatus.ASKED
     )
 
 
