@@ -7,6 +7,12 @@ Usage (from the repository root):
 
 Data sets:
   project  train on nlu/data/, score on nlu/tests/ (our own held-out set)
+  crisis   train on nlu/data/, score the bot's crisis decision (safety net + classifier
+           ranking, dialogue/crisis.py) on benchmarks/crisis_set.yml: crisis messages
+           said every way young people say them, and everyday messages that must raise
+           no alarm. Printed as its own table: accuracy (crisis or not), crisis recall,
+           false-alarm rate among everyday messages, and how often the first number
+           given is the right one for the kind of crisis. Embedded backends only.
   wikit    train on DIR/train.yml, score on DIR/test.yml: the external Wikit
            benchmark (evaluation only: read DIR/SOURCE.md; never copy it into
            the project, never train the project's model on it). DIR defaults
@@ -46,10 +52,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_pipeline
 from sklearn.svm import LinearSVC
 
+from outreach_bot.core.conversation.crisis import crisis_clues
+from outreach_bot.dialogue.crisis import GENTLE, assess_crisis, text_kind
+from outreach_bot.domain.fields import stated_age
 from outreach_bot.nlu.data import data_files, load_examples
 from outreach_bot.nlu.embedded import EmbeddedNlu
 from outreach_bot.nlu.encoder import default_encoder
@@ -57,17 +67,68 @@ from outreach_bot.nlu.evaluation import evaluate
 from outreach_bot.nlu.rasa_http import prediction_from_rasa
 
 ROOT = Path(__file__).resolve().parents[1]
+CRISIS_SET = ROOT / "benchmarks" / "crisis_set.yml"
 DEFAULT_WIKIT = ROOT.parent / "shared" / "bench" / "wikit-nlu-french"
 WARM_UP_MESSAGES = 20
 CPU_SECONDS_PER_MESSAGE: list[float] = []
 
 
-def dataset_paths(name: str, wikit: Path) -> tuple[Path, Path]:
+def dataset_paths(name: str, wikit: Path, crisis_set: Path = CRISIS_SET) -> tuple[Path, Path]:
     if name == "project":
         return ROOT / "nlu" / "data", ROOT / "nlu" / "tests"
     if name == "wikit":
         return wikit / "train.yml", wikit / "test.yml"
+    if name == "crisis":
+        return ROOT / "nlu" / "data", crisis_set
     raise SystemExit(f"unknown data set {name!r}")
+
+
+def _family(kind: str) -> str:
+    """The kind a crisis text answers: the gentle text is the suicide line's, the shelter
+    texts by age are all "shelter"."""
+    if kind == GENTLE:
+        return "suicide"
+    return kind.removesuffix("_minor").removesuffix("_adult")
+
+
+def run_crisis(train: Path, test: Path, *, use_embeddings: bool) -> dict[str, Any]:
+    """Score the bot's crisis decision, as the dialogue takes it, on the held-out set."""
+    backend = EmbeddedNlu.train(load_examples(train), use_embeddings=use_embeddings)
+    data = yaml.safe_load(test.read_text(encoding="utf-8"))
+    items = [(item["text"], item["kind"]) for item in data["crisis"]]
+    items += [(text, None) for text in data["not_crisis"]]
+    predictions = backend.predict([text for text, _ in items])
+    found = caught = right_kind = false_alarms = 0
+    misses, alarms, wrong_kinds = [], [], []
+    for (text, kind), prediction in zip(items, predictions, strict=True):
+        call = assess_crisis(crisis_clues(text), prediction.ranking)
+        if kind is None:
+            if call is not None:
+                false_alarms += 1
+                alarms.append(text)
+            continue
+        found += 1
+        if call is None:
+            misses.append(text)
+            continue
+        caught += 1
+        said = text_kind(call.kind, age=stated_age(text))
+        if _family(said) == kind:
+            right_kind += 1
+        else:
+            wrong_kinds.append(f"{kind} -> {said}: {text}")
+    everyday = len(items) - found
+    return {
+        "n_crisis": found,
+        "n_everyday": everyday,
+        "accuracy": (caught + everyday - false_alarms) / len(items),
+        "crisis_recall": caught / found,
+        "false_alarm_rate": false_alarms / everyday,
+        "right_first_number": right_kind / max(1, caught),
+        "misses": misses,
+        "false_alarms": alarms,
+        "wrong_kinds": wrong_kinds,
+    }
 
 
 def peak_rss_mb() -> float:
@@ -327,9 +388,17 @@ def parse_with_rasa(url: str, text: str) -> str:
         return prediction_from_rasa(json.load(response)).intent
 
 
-def child(backend: str, dataset: str, wikit: Path, rasa_url: str | None) -> None:
+def child(
+    backend: str, dataset: str, wikit: Path, rasa_url: str | None, crisis_set: Path = CRISIS_SET
+) -> None:
     """Run one (backend, data set) pair and print its figures as one JSON line."""
-    train, test = dataset_paths(dataset, wikit)
+    train, test = dataset_paths(dataset, wikit, crisis_set)
+    if dataset == "crisis":
+        if backend not in {"embedded", "embedded-tfidf"}:
+            raise SystemExit("the crisis data set scores the embedded backends only")
+        row = run_crisis(train, test, use_embeddings=backend == "embedded")
+        print(json.dumps({"backend": backend, "dataset": dataset, **row}))
+        return
     if backend == "embedded":
         raw = run_embedded(train, test, use_embeddings=True)
     elif backend == "embedded-tfidf":
@@ -381,42 +450,74 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
 
 
+def print_crisis_table(rows: list[dict[str, Any]], *, details: bool) -> None:
+    header = (
+        "| backend | crisis n | everyday n | accuracy | crisis recall | false-alarm rate"
+        " | right first number |"
+    )
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for row in rows:
+        print(
+            f"| {row['backend']} | {row['n_crisis']} | {row['n_everyday']}"
+            f" | {fmt(row['accuracy'], 3)} | {fmt(row['crisis_recall'], 3)}"
+            f" | {fmt(row['false_alarm_rate'], 3)} | {fmt(row['right_first_number'], 3)} |"
+        )
+        if details:
+            for key in ("misses", "false_alarms", "wrong_kinds"):
+                for text in row[key]:
+                    print(f"  {key}: {text}")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wikit", type=Path, default=DEFAULT_WIKIT, help="Wikit benchmark folder")
     parser.add_argument("--backends", default="embedded,embedded-tfidf,baseline")
-    parser.add_argument("--datasets", default="project,wikit")
+    parser.add_argument("--datasets", default="project,wikit,crisis")
     parser.add_argument(
         "--rasa-url", default=None, help="running Rasa server, for --backends rasa"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument(
+        "--details", action="store_true", help="list the crisis set's misses and false alarms"
+    )
+    parser.add_argument(
+        "--crisis-set", type=Path, default=CRISIS_SET, help="another crisis set (the dev set)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("BACKEND", "DATASET"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        child(args.child[0], args.child[1], args.wikit, args.rasa_url)
+        child(args.child[0], args.child[1], args.wikit, args.rasa_url, args.crisis_set)
         return 0
-    rows = []
+    rows, crisis_rows = [], []
     for dataset in args.datasets.split(","):
-        train, test = dataset_paths(dataset, args.wikit)
+        train, test = dataset_paths(dataset, args.wikit, args.crisis_set)
         if not (train.exists() and test.exists()):
             print(f"skipping {dataset}: {train} or {test} is missing", file=sys.stderr)
             continue
         for backend in args.backends.split(","):
+            if dataset == "crisis" and backend not in {"embedded", "embedded-tfidf"}:
+                continue
             command = [sys.executable, __file__, "--child", backend, dataset]
-            command += ["--wikit", str(args.wikit)]
+            command += ["--wikit", str(args.wikit), "--crisis-set", str(args.crisis_set)]
             if args.rasa_url:
                 command += ["--rasa-url", args.rasa_url]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 print(f"{backend} on {dataset} failed:\n{done.stderr}", file=sys.stderr)
                 continue
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            (crisis_rows if dataset == "crisis" else rows).append(row)
             print(f"done: {backend} on {dataset}", file=sys.stderr)
-    print_table(rows)
+    if rows:
+        print_table(rows)
+    if crisis_rows:
+        print(f"\nCrisis decision on {args.crisis_set}:\n")
+        print_crisis_table(crisis_rows, details=args.details)
     print(f"\nload average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-    return 0 if rows else 1
+        args.json.write_text(json.dumps(rows + crisis_rows, indent=2) + "\n", encoding="utf-8")
+    return 0 if rows or crisis_rows else 1
 
 
 if __name__ == "__main__":

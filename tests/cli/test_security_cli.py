@@ -19,7 +19,7 @@ def test_api_token_for_sectors_still_prints_the_token_alone_last(tmp_path: Path)
     assert " " not in lines[-1]
     typo = run_cli(["api-token", "create", "typo", "--sector", "nord-meusein"], tmp_path)
     assert typo.returncode == 1
-    assert "unknown sector" in typo.stderr
+    assert "Secteur inconnu" in typo.stderr
 
 
 def test_users_passwd_and_disable(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from outreach_bot.content import load_content
+from outreach_bot.dialogue.crisis import CrisisClues
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.state import DialogueState, Step
 from outreach_bot.dialogue.turn import Turn
@@ -37,6 +38,8 @@ class Conversation:
         confidence: float = 0.9,
         *,
         crisis_kind: str | None = None,
+        clues: CrisisClues | None = None,
+        ranking: tuple[tuple[str, float], ...] = (),
         human_active: bool = False,
         has_open_lead: bool = False,
     ) -> Outcome:
@@ -48,7 +51,8 @@ class Conversation:
                 confidence=confidence,
                 channel=self.channel,
                 today=TODAY,
-                crisis_kind=crisis_kind,
+                crisis=clues or CrisisClues(kind=crisis_kind),
+                ranking=ranking,
                 sender_phone=self.sender_phone,
                 human_active=human_active,
                 has_open_lead=has_open_lead,
@@ -174,7 +178,7 @@ def test_supprimer_asks_once_then_erases_in_any_state(step: Step) -> None:
 
 @pytest.mark.parametrize("step", ALL_STEPS)
 @pytest.mark.parametrize(
-    ("kind", "number"), [("suicide", "3114"), ("shelter", "115"), ("violence", "119")]
+    ("kind", "number"), [("suicide", "3114"), ("shelter", "119"), ("violence", "119")]
 )
 def test_crisis_interrupts_any_state(step: Step, kind: str, number: str) -> None:
     """Crisis gets the right number at once, and an urgent lead without consent."""
@@ -187,12 +191,14 @@ def test_crisis_interrupts_any_state(step: Step, kind: str, number: str) -> None
     assert chat.last.effects.lead.consent_at is None
 
 
-def test_crisis_intent_without_keyword_uses_default_numbers() -> None:
-    """A crisis the keywords do not classify still gets the general emergency text."""
+def test_crisis_intent_without_keyword_gets_the_gentle_answer() -> None:
+    """A crisis only the classifier sees gets the gentle text: 3114, someone to talk to."""
     chat = Conversation()
     chat.say("jsp quoi faire c trop dur", "crisis", 0.6)
     assert chat.last is not None
-    assert chat.last.replies[0].text == CONTENT.crisis.kinds["default"].text.fr
+    assert chat.last.replies[0].text == CONTENT.crisis.kinds["gentle"].text.fr
+    assert "3114" in chat.last.replies[0].text
+    assert chat.last.effects.urgent
 
 
 def test_help_returns_to_menu_from_the_form() -> None:

@@ -331,7 +331,7 @@ def test_everyday_idioms_do_not_raise_a_crisis(project_nlu: EmbeddedNlu, message
     [
         "j'ai plus envie de rien, je voudrais dormir et ne plus jamais me lever",
         "je me sens de trop partout, je vais tout arrêter ce soir",
-        "mon père m'a mis une claque hier et il recommence ce soir",
+        "mon père rentre ce soir et j'ai peur de ce qu'il va me faire",
         "je vais pas tenir cette nuit",
     ],
 )

@@ -160,6 +160,22 @@ async def test_nlu_fallback_becomes_best_real_intent(nlu: RasaNlu, fake_rasa: Fa
     assert prediction == Prediction("find_job", 0.31, backend="rasa")
 
 
+def test_rasa_ranking_is_kept_for_the_crisis_decision() -> None:
+    """Rasa's ranked intents come through, best first, so a crisis close behind is seen."""
+    prediction = prediction_from_rasa(
+        {
+            "intent": {"name": "nlu_fallback", "confidence": 0.7},
+            "intent_ranking": [
+                {"name": "nlu_fallback", "confidence": 0.7},
+                {"name": "find_job", "confidence": 0.31},
+                {"name": "crisis", "confidence": 0.29},
+            ],
+        }
+    )
+    assert prediction.ranking == (("find_job", 0.31), ("crisis", 0.29))
+    assert prediction.confidence_of("crisis") == 0.29
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from outreach_bot.nlu.safety import CrisisKind, crisis_kind, is_opt_out
+from outreach_bot.nlu.safety import (
+    CrisisKind,
+    crisis_kind,
+    crisis_signal,
+    everyday_idiom,
+    is_opt_out,
+    likely_kind,
+)
 
 CRISIS_MESSAGES = [
     ("je veux mourir", CrisisKind.SUICIDE),
@@ -29,8 +36,8 @@ CRISIS_MESSAGES = [
     ("je me suis fait du mal hier", CrisisKind.SUICIDE),
     ("je me scarifie depuis 1 an", CrisisKind.SUICIDE),
     ("je me suis coupée les bras hier", CrisisKind.SUICIDE),
-    ("j'ai avalé toute la boîte de cachets", CrisisKind.SUICIDE),
-    ("j'ai pris 15 doliprane", CrisisKind.SUICIDE),
+    ("j'ai avalé toute la boîte de cachets", CrisisKind.MEDICAL),
+    ("j'ai pris 15 doliprane", CrisisKind.MEDICAL),
     ("je veux sauter du pont", CrisisKind.SUICIDE),
     ("I want to kill myself", CrisisKind.SUICIDE),
     ("il me frappe", CrisisKind.VIOLENCE),
@@ -38,8 +45,8 @@ CRISIS_MESSAGES = [
     ("mon copain m'a frappée hier soir", CrisisKind.VIOLENCE),
     ("ma mère me tape quand elle a bu", CrisisKind.VIOLENCE),
     ("il va me tuer", CrisisKind.VIOLENCE),
-    ("j'ai été violée", CrisisKind.VIOLENCE),
-    ("mon oncle me touche", CrisisKind.VIOLENCE),
+    ("j'ai été violée", CrisisKind.SEXUAL_VIOLENCE),
+    ("mon oncle me touche", CrisisKind.SEXUAL_VIOLENCE),
     ("ils veulent me marier de force", CrisisKind.VIOLENCE),
     ("my boyfriend beats me", CrisisKind.VIOLENCE),
     ("il me fait du mal", CrisisKind.VIOLENCE),
@@ -61,6 +68,47 @@ CRISIS_MESSAGES = [
     ("au secours", CrisisKind.DANGER),
     ("y a un mec qui me suit", CrisisKind.DANGER),
     ("j'ai fugué", CrisisKind.DANGER),
+    # Issue 18: each kind with its own first number, and distress said sideways.
+    ("j'ai pris une plaquette entière de doliprane", CrisisKind.MEDICAL),
+    ("ma soeur respire plus", CrisisKind.MEDICAL),
+    ("mon pote bouge plus il a trop bu", CrisisKind.MEDICAL),
+    ("il a fait une overdose", CrisisKind.MEDICAL),
+    ("j'ai pris de la coke et j'ai le coeur qui bat trop vite", CrisisKind.MEDICAL),
+    ("elle s'est évanouie dans la rue", CrisisKind.MEDICAL),
+    ("mon voisin me touche quand ma mère est pas là", CrisisKind.SEXUAL_VIOLENCE),
+    ("j'ai subi des attouchements", CrisisKind.SEXUAL_VIOLENCE),
+    ("il m'a forcée à coucher avec lui", CrisisKind.SEXUAL_VIOLENCE),
+    ("I was raped", CrisisKind.SEXUAL_VIOLENCE),
+    ("il menace de balancer mes nudes", CrisisKind.SEXTORTION),
+    ("mon ex a posté une vidéo intime de moi", CrisisKind.SEXTORTION),
+    ("on me fait du chantage avec des photos", CrisisKind.SEXTORTION),
+    ("il a diffusé des photos de moi nue", CrisisKind.SEXTORTION),
+    ("il m'a menacée avec un couteau", CrisisKind.VIOLENCE),
+    ("il me menace de mort", CrisisKind.VIOLENCE),
+    ("mon père me met des claques", CrisisKind.VIOLENCE),
+    ("je vis dans ma voiture", CrisisKind.SHELTER),
+    ("je dors dans un garage depuis lundi", CrisisKind.SHELTER),
+    ("j'ai nulle part où aller ce soir", CrisisKind.SHELTER),
+    ("a quoi bon continuer", CrisisKind.SUICIDE),
+    ("personne remarquerait si je disparaissais", CrisisKind.SUICIDE),
+    ("jsuis un poids pour ma famille", CrisisKind.SUICIDE),
+    ("je devrais même pas exister", CrisisKind.SUICIDE),
+    ("j'aimerais m'endormir et pas me réveiller", CrisisKind.SUICIDE),
+    ("je me mérite même pas d'être en vie", CrisisKind.SUICIDE),
+    ("i'd be better off without me", CrisisKind.SUICIDE),
+    ("أريد أن أموت", CrisisKind.SUICIDE),
+    ("quelqu'un essaie de rentrer chez moi", CrisisKind.DANGER),
+    ("comment mourir sans souffrir", CrisisKind.SUICIDE),
+    ("je vois plus d'issue", CrisisKind.SUICIDE),
+    ("vous me reverrez plus", CrisisKind.SUICIDE),
+    ("ma soeur a bu trop d'alcool elle vomit", CrisisKind.MEDICAL),
+    ("je me fais des entailles", CrisisKind.SUICIDE),
+    ("mes photos nue circulent au lycée", CrisisKind.SEXTORTION),
+    ("il me fait chanter", CrisisKind.SEXTORTION),
+    ("mon patron m'a touchée", CrisisKind.SEXUAL_VIOLENCE),
+    ("je dors dans une cage d'escalier", CrisisKind.SHELTER),
+    ("il allait me tuer", CrisisKind.VIOLENCE),
+    ("mon frère a trop bu, il se réveille plus", CrisisKind.MEDICAL),
 ]
 
 BENIGN_MESSAGES = [
@@ -86,6 +134,18 @@ BENIGN_MESSAGES = [
     "je veux me battre pour avoir mon diplôme",
     "bonjour je cherche une formation",
     "help me prepare for an interview",
+    "je vais crever de faim",
+    "mon chef me menace de me virer",
+    "ma mère m'a menacé de me couper internet",
+    "je suis en danger de rater mon année",
+    "au secours mdr",
+    "sos 😂",
+    "les photos de moi pour mon dossier",
+    "je dors chez ma cousine ce soir",
+    "mon pote répond plus à mes messages",
+    "j'ai pris trop de temps pour répondre",
+    "je vois pas la sortie du parking",
+    "il se réveille pas le matin pour aller en cours",
 ]
 
 
@@ -99,6 +159,21 @@ def test_crisis_messages_are_caught_with_their_kind(text: str, kind: CrisisKind)
 def test_everyday_messages_do_not_raise_a_crisis(text: str) -> None:
     """Idioms and ordinary requests do not trigger the emergency answer."""
     assert crisis_kind(text) is None
+
+
+@pytest.mark.parametrize("text", ["au secours", "sos", "j'ai fugué", "je suis en detresse"])
+def test_alarm_words_alone_are_hints(text: str) -> None:
+    """Words also used for a missed bus are a hint for the dialogue to weigh, not a verdict."""
+    signal = crisis_signal(text)
+    assert signal is not None
+    assert not signal.certain
+
+
+def test_what_leaves_no_doubt_is_certain() -> None:
+    """ "je veux mourir" is certain whatever else the message says, a laugh included."""
+    signal = crisis_signal("je veux mourir mdr")
+    assert signal is not None
+    assert signal.certain
 
 
 def test_kinds_compare_as_plain_strings() -> None:
@@ -148,3 +223,50 @@ def test_stop_requests_are_caught(text: str) -> None:
 def test_other_messages_are_not_opt_outs(text: str) -> None:
     """Hitch-hiking, dropping out of school or quitting smoking do not unsubscribe anybody."""
     assert not is_opt_out(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon dos me tue",
+        "ce taf me tue",
+        "ma mère va me tuer si je rentre tard",
+        "je suis mort de fatigue",
+        "le prof m'a menacé de me coller",
+        "j'ai la flemme",
+        "mes parents me saoulent",
+        "je sais pas quoi faire de ma vie",
+        "je vais tout rater mdr",
+        "trop nul 😂",
+    ],
+)
+def test_everyday_idioms_are_recognised(text: str) -> None:
+    """Expressions that only sound like distress are marked, so a guess raises no alarm."""
+    assert everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["je veux plus vivre", "il me frappe", "mon père me tue à petit feu", "je dors dehors"]
+)
+def test_distress_is_not_an_idiom(text: str) -> None:
+    """Real distress, a family member's violence included, is never taken for an idiom."""
+    assert not everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("je suis à la gare depuis hier, j'ai nulle part", CrisisKind.SHELTER),
+        ("il m'a poussée contre le mur", CrisisKind.VIOLENCE),
+        ("il a montré mes photos à toute la classe", CrisisKind.SEXTORTION),
+        ("mon cousin vient dans ma chambre la nuit", CrisisKind.SEXUAL_VIOLENCE),
+        ("j'ai avalé des trucs bizarres, je vois flou", CrisisKind.MEDICAL),
+        ("c'est la fin pour moi, ce soir", None),
+        ("je vais pas bien", None),
+    ],
+)
+def test_a_guessed_crisis_gets_the_kind_its_words_point_to(
+    text: str, kind: CrisisKind | None
+) -> None:
+    """Words of despair keep the suicide line; a night outside or a blow get their numbers."""
+    assert likely_kind(text) == kind

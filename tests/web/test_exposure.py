@@ -193,7 +193,7 @@ async def test_a_scoped_token_cannot_queue_or_erase_in_another_sector(
 
 async def test_a_token_for_an_unknown_sector_is_not_created(services: Services) -> None:
     """A typo in --sector stops creation, rather than making a token that sees nothing."""
-    with pytest.raises(InvalidInputError, match="unknown sector"):
+    with pytest.raises(InvalidInputError, match="Secteur inconnu"):
         await create_token(services.sessions, "typo", ["nord-meusein"])
 
 

@@ -431,6 +431,48 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
     ("POST", "/admin/setup"): posted(
         "/admin/setup", fields("token", "email", "password", "password2"), auth="visitor"
     ),
+    ("GET", "/admin/password"): get("/admin/password", params(token=text)),
+    ("POST", "/admin/password"): posted(
+        "/admin/password",
+        fields("token", "display_name", "password", "password2"),
+        auth="visitor",
+    ),
+    ("GET", "/admin/forgot"): get("/admin/forgot"),
+    ("POST", "/admin/forgot"): posted("/admin/forgot", fields("email"), auth="visitor"),
+    ("GET", "/admin/me"): get("/admin/me", auth="admin"),
+    ("POST", "/admin/me/name"): posted("/admin/me/name", fields("display_name"), auth="admin"),
+    ("POST", "/admin/me/password"): posted(
+        "/admin/me/password",
+        fields("current_password", "new_password", "new_password2"),
+        auth="admin",
+    ),
+    ("GET", "/admin/accounts"): get("/admin/accounts", auth="admin"),
+    ("POST", "/admin/accounts"): posted(
+        "/admin/accounts",
+        fields("email", "display_name", "role", "sectors", "form_key"),
+        auth="admin",
+    ),
+    ("GET", "/admin/accounts/{user_id}"): on(
+        "/admin/accounts/{user_id}", ids, get("/", auth="admin")
+    ),
+    ("POST", "/admin/accounts/{user_id}"): on(
+        "/admin/accounts/{user_id}",
+        ids,
+        posted("/", fields("display_name", "role", "sectors"), auth="admin"),
+    ),
+    **{
+        ("POST", f"/admin/accounts/{{user_id}}/{action}"): on(
+            f"/admin/accounts/{{user_id}}/{action}", ids, posted("/", fields("x"), auth="admin")
+        )
+        for action in ("disable", "enable", "link")
+    },
+    ("GET", "/admin/tokens"): get("/admin/tokens", auth="admin"),
+    ("POST", "/admin/tokens"): posted(
+        "/admin/tokens", fields("name", "sectors", "form_key"), auth="admin"
+    ),
+    ("POST", "/admin/tokens/{token_id}/revoke"): on(
+        "/admin/tokens/{token_id}/revoke", ids, posted("/", fields("x"), auth="admin")
+    ),
     ("GET", "/admin/"): get(
         "/admin/", params(status=text, sector=text, campaign=text), auth="admin"
     ),

@@ -38,7 +38,19 @@ DIALOGUE_INTENTS: Final = frozenset(
 #: not answer itself.
 ANSWERED_INTENTS: Final = tuple(intent for intent in INTENTS if intent not in DIALOGUE_INTENTS)
 
-CRISIS_KINDS: Final = ("suicide", "violence", "shelter", "danger", "default")
+CRISIS_KINDS: Final = (
+    "medical",
+    "suicide",
+    "sexual_violence",
+    "sextortion",
+    "violence",
+    "shelter",
+    "shelter_minor",
+    "shelter_adult",
+    "danger",
+    "gentle",
+    "default",
+)
 
 _M = TypeVar("_M", bound="BaseModel")
 _Strict = Strict

@@ -15,6 +15,7 @@ from typing import Final
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
 from outreach_bot.dialogue import referral
+from outreach_bot.dialogue.crisis import CrisisCall, assess_crisis, text_kind
 from outreach_bot.dialogue.language import LANGUAGE_MESSAGES, Identify, Languages, LanguageStep
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
@@ -37,6 +38,7 @@ from outreach_bot.domain.fields import (
     parse_age,
     parse_first_name,
     parse_phone,
+    stated_age,
 )
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import PlacesAnswer
@@ -205,7 +207,6 @@ class DialogueEngine:
         self._content = content
         self._languages = Languages(content, identify)
         self._threshold = threshold
-        self._crisis_threshold = min(threshold, 0.35)
 
     # -- entry point -------------------------------------------------------------------------
 
@@ -234,8 +235,9 @@ class DialogueEngine:
             effects.opt_in = True
         in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.AFTER_CRISIS}
 
-        if turn.crisis_kind or (intent == "crisis" and confidence >= self._crisis_threshold):
-            return self._crisis(state, turn, effects)
+        call = self._crisis_call(turn, payload, text, foreign=foreign)
+        if call is not None:
+            return self._crisis(state, turn, effects, call)
         keyword = fold(text)
         command = self._command(payload, text)
         if intent == "opt_out" and turn.opted_out:
@@ -363,14 +365,45 @@ class DialogueEngine:
                 return followup.id
         return None
 
+    @staticmethod
+    def _crisis_call(
+        turn: Turn, payload: Payload | None, text: str, *, foreign: bool
+    ) -> CrisisCall | None:
+        """Whether this message is a crisis (see :mod:`outreach_bot.dialogue.crisis`).
+
+        A button, a command word or a bare yes/no says what it means: only a crisis button
+        or the safety net's certain words make it a crisis, never the classifier's guess.
+        Nor is the classifier's guess on another script than its training data's (Arabic,
+        Dari): there only the net's own phrases in that script count.
+        """
+        if payload is not None:
+            return CrisisCall("default", certain=True) if payload.name == "crisis" else None
+        said_plainly = command_of(text) is not None or fold(text) in AFFIRM_WORDS | DENY_WORDS
+        unread = said_plainly or foreign
+        ranking = () if unread else turn.ranking or ((turn.intent, turn.confidence),)
+        return assess_crisis(turn.crisis, ranking)
+
     # -- global commands ---------------------------------------------------------------------
 
-    def _crisis(self, state: DialogueState, turn: Turn, effects: Effects) -> Outcome:
-        crisis = self._content.crisis
-        kind_name = turn.crisis_kind if turn.crisis_kind in crisis.kinds else "default"
-        kind = crisis.kinds[kind_name]
+    def _crisis(
+        self, state: DialogueState, turn: Turn, effects: Effects, call: CrisisCall
+    ) -> Outcome:
+        """Alert the team and give the numbers of this kind of crisis, first number first.
+
+        While a counsellor holds the conversation, a guess alerts them without the bot
+        speaking: the young person is talking to a person, and a wrong crisis text in the
+        middle of that conversation drives them away. Certain words still get the numbers at
+        once, since a takeover lasts hours and the counsellor may not be reading.
+        """
         effects.urgent = True
         effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis")
+        if turn.human_active and not call.certain:
+            return Outcome([], state, effects)
+        crisis = self._content.crisis
+        age = stated_age(turn.text) or state.form.age
+        kind_name = text_kind(call.kind, age=age)
+        kind_name = kind_name if kind_name in crisis.kinds else "default"
+        kind = crisis.kinds[kind_name]
         state.step = Step.AFTER_CRISIS
         state.crisis_kind = kind_name
         state.form = LeadForm()

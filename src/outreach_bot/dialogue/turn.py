@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from outreach_bot.dialogue.crisis import NO_CLUES, CrisisClues
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.json_text import parse_json
 from outreach_bot.domain.places import PlacesAnswer
@@ -115,7 +116,8 @@ class Turn:
 
     ``sender_phone`` is the number an SMS came from (E.164), so the form can offer to use it.
     ``places`` is where the team can be met, looked up by the core when the message asks
-    about the Mission Locale (the engine itself does no I/O).
+    about the Mission Locale (the engine itself does no I/O). ``crisis`` is what the safety
+    net read in the message, and ``ranking`` the classifier's best guesses, best first.
     """
 
     text: str
@@ -123,7 +125,8 @@ class Turn:
     confidence: float
     channel: str
     today: date
-    crisis_kind: str | None = None
+    crisis: CrisisClues = NO_CLUES
+    ranking: tuple[tuple[str, float], ...] = ()
     sender_phone: str | None = None
     human_active: bool = False
     opted_out: bool = False

@@ -37,11 +37,11 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from outreach_bot.nlu.base import Prediction
+from outreach_bot.nlu.base import RANKING_SIZE, Prediction
 from outreach_bot.nlu.data import Example, NluDataError, data_files, load_examples
 from outreach_bot.nlu.encoder import SentenceEncoder, default_encoder
 from outreach_bot.nlu.normalization import expand, fold_accents
-from outreach_bot.nlu.safety import crisis_kind, is_opt_out
+from outreach_bot.nlu.safety import crisis_signal, is_opt_out
 
 logger = logging.getLogger(__name__)
 
@@ -264,19 +264,25 @@ class EmbeddedNlu:
         if not texts:
             return []
         probabilities = self._probabilities(texts)
-        best = probabilities.argmax(axis=1)
         predictions = []
-        for text, row, index in zip(texts, probabilities, best, strict=True):
+        for text, row in zip(texts, probabilities, strict=True):
+            order = np.argsort(-row)[:RANKING_SIZE]
+            ranking = tuple((self._model.intents[int(i)], float(row[i])) for i in order)
             rule = self._rule(text)
             if rule is not None:
-                predictions.append(Prediction(rule, RULE_CONFIDENCE, self.name))
+                # The rule wins, and the classifier's own guesses stay visible behind it.
+                ranked = ((rule, RULE_CONFIDENCE), *((n, c) for n, c in ranking if n != rule))
+                predictions.append(Prediction(rule, RULE_CONFIDENCE, self.name, ranked))
             else:
-                intent = self._model.intents[int(index)]
-                predictions.append(Prediction(intent, float(row[index]), self.name))
+                intent, confidence = ranking[0]
+                predictions.append(Prediction(intent, confidence, self.name, ranking))
         return predictions
 
     def _rule(self, text: str) -> str | None:
-        if self._rules_for_crisis and crisis_kind(text) is not None:
+        # Only a certain signal overrides the classifier; a hint ("au secours") is weighed
+        # by the dialogue with the classifier's own guesses.
+        signal = crisis_signal(text) if self._rules_for_crisis else None
+        if signal is not None and signal.certain:
             return CRISIS_INTENT
         if self._rules_for_opt_out and is_opt_out(text):
             return OPT_OUT_INTENT

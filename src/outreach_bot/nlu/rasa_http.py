@@ -17,7 +17,7 @@ from typing import Any, Final, Self, TypedDict
 
 import aiohttp
 
-from outreach_bot.nlu.base import NluBackend, Prediction
+from outreach_bot.nlu.base import RANKING_SIZE, NluBackend, Prediction
 
 logger = logging.getLogger(__name__)
 
@@ -228,18 +228,22 @@ def prediction_from_rasa(body: Any) -> Prediction:
     if not isinstance(intent, Mapping):
         raise RasaUnavailableError("response has no intent")
     name, confidence = _read_intent(intent)
+    listed = body.get("intent_ranking")
+    candidates = [
+        _read_intent(entry)
+        for entry in (listed if isinstance(listed, list) else [])
+        if isinstance(entry, Mapping)
+    ]
+    real = sorted(
+        ((n, c) for n, c in candidates if n is not None and n != RASA_FALLBACK_INTENT),
+        key=lambda pair: -pair[1],
+    )
     if name == RASA_FALLBACK_INTENT:
-        ranking = body.get("intent_ranking")
-        candidates = [
-            _read_intent(entry)
-            for entry in (ranking if isinstance(ranking, list) else [])
-            if isinstance(entry, Mapping)
-        ]
-        real = [(n, c) for n, c in candidates if n not in (None, RASA_FALLBACK_INTENT)]
-        name, confidence = max(real, key=lambda pair: pair[1]) if real else (None, 0.0)
+        name, confidence = real[0] if real else (None, 0.0)
     if name is None:
         return Prediction(NO_INTENT, 0.0, backend=RasaNlu.name)
-    return Prediction(name, confidence, backend=RasaNlu.name)
+    ranking = tuple(real[:RANKING_SIZE]) or ((name, confidence),)
+    return Prediction(name, confidence, backend=RasaNlu.name, ranking=ranking)
 
 
 def _read_intent(entry: Mapping[str, Any]) -> tuple[str | None, float]:

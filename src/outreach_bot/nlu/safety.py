@@ -13,11 +13,23 @@ life. False positives are still kept low where an idiom is common
 ("mort de rire", "ce taf me tue", "ma mère va me tuer si je rate le bac").
 Review every change to these lists with a counsellor, and add the phrasing to
 ``tests/nlu/test_safety.py``.
+
+Two strengths of signal. Most patterns are *certain*: "je veux mourir" means it whatever
+else the message says. A few words are only *hints*, because young people also use them
+for a missed bus: "sos", "au secours", "aidez-moi", "en danger", "j'ai fugué". A hint alone
+does not decide; the dialogue weighs it with the classifier's guesses
+(:mod:`outreach_bot.dialogue.crisis`), and a laugh ("mdr", "lol", 😂) cancels it.
+
+The kind says which number comes first (facts sheet, section 4): an overdose or a
+medical emergency needs the 15 before the suicide line, sexual violence the words
+"ce n'est pas ta faute" and the victims' lines, sextortion the 3018.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
@@ -27,10 +39,21 @@ from outreach_bot.nlu.normalization import normalize
 class CrisisKind(StrEnum):
     """What kind of help a crisis message calls for, so the dialogue can pick the right number."""
 
+    MEDICAL = "medical"  # overdose, someone unconscious, drugs gone wrong (15 or 112 first)
     SUICIDE = "suicide"  # suicidal thoughts or self-harm (3114)
-    VIOLENCE = "violence"  # violence, abuse, rape, threats (119, 17, 3919)
-    SHELTER = "shelter"  # thrown out, sleeping outside tonight (115)
+    SEXUAL_VIOLENCE = "sexual_violence"  # rape, sexual abuse (17/112, 119, 3919, 116 006)
+    SEXTORTION = "sextortion"  # intimate images shared or used for blackmail (3018, 17)
+    VIOLENCE = "violence"  # violence, abuse, threats (119, 17, 3919)
+    SHELTER = "shelter"  # thrown out, sleeping outside tonight (115 from 18, 119 under 18)
     DANGER = "danger"  # any other immediate danger (17, 112)
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisSignal:
+    """What the safety net saw: the kind of crisis, and whether the words leave no doubt."""
+
+    kind: CrisisKind
+    certain: bool = True
 
 
 def _compile(*patterns: str) -> re.Pattern[str]:
@@ -40,23 +63,31 @@ def _compile(*patterns: str) -> re.Pattern[str]:
 _SUBJECT: Final = r"(?:il|elle|ils|elles|on)"
 _HITS: Final = (
     r"(?:frappe|frappent|frappait|bat|battent|battait|cogne|cognent|tabasse|tabassent"
-    r"|viole|violent|violait|agresse|agressent|etrangle|etranglent|enferme|enferment"
-    r"|menace|menacent|attache|attachent|brule|brulent|touche la nuit)"
+    r"|agresse|agressent|etrangle|etranglent|enferme|enferment"
+    r"|attache|attachent|brule|brulent)"
 )
 _HIT_PARTICIPLE: Final = (
-    r"(?:frappee?|battue?|tabassee?|violee?|agressee?|etranglee?|enfermee?|menacee?"
-    r"|sequestree?|brulee?|cramee?|giflee?|forcee?)"
+    r"(?:frappee?|battue?|tabassee?|agressee?|etranglee?|enfermee?"
+    r"|sequestree?|brulee?|cramee?|giflee?)"
 )
-_HIT_INFINITIVE: Final = r"(?:frapper|taper|violer|agresser|tabasser|etrangler|cogner)"
+_HIT_INFINITIVE: Final = r"(?:frapper|taper|agresser|tabasser|etrangler|cogner|defoncer)"
+_THREAT_VERB: Final = r"(?:tuer|taper|frapper|buter|planter|defoncer|tabasser|egorger)"
 _MEDICINE: Final = (
     r"(?:cachets|medocs|medicaments|comprimes|pilules|doliprane|paracetamol|xanax"
-    r"|anxiolytiques|somniferes|antidepresseurs|lexomil|tramadol)"
+    r"|anxiolytiques|somniferes|antidepresseurs|lexomil|tramadol|lexo)"
 )
-_BODY_PART: Final = r"(?:les |le |la )(?:bras|poignets?|cuisses?|veines|jambes?|ventre|peau)"
+_DRUG_WORDS: Final = (
+    r"cachets|medocs|medicaments|pilules|drogue|drogues|coke|cocaine|md|mdma|ecstasy|ghb"
+    r"|heroine|crack|proto|protoxyde|alcool|vodka|whisky|bu|trucs|truc|fume|joint"
+)
+_DRUG: Final = rf"(?:{_DRUG_WORDS})"
+_BODY_PART: Final = r"(?:les |le |la |mes )(?:bras|poignets?|cuisses?|veines|jambes?|ventre|peau)"
 _ROUGH_SLEEP_PLACE: Final = (
     r"(?:dehors|a la rue|dans la rue|dans ma voiture|dans la voiture|dans une voiture"
     r"|dans un parc|dans la gare|a la gare|sous un pont|dans un hall|dans une tente"
-    r"|sur un banc|dans la cage d escalier)"
+    r"|sous une tente|sur un banc|dans (?:la|une) cage d escaliers?|dans les escaliers"
+    r"|dans un garage"
+    r"|dans une cave|dans un squat|dans un abri bus)"
 )
 _TONIGHT: Final = (
     r"(?:ce soir|cette nuit|la nuit|froid|sans rien|mes affaires|mon sac|pas de maison"
@@ -66,22 +97,63 @@ _HOME: Final = (
     r"(?:de chez moi|de chez elle|de chez lui|de chez nous|de chez eux|de chez mes parents"
     r"|de chez ma mere|de chez mon pere|de la maison|de l appart|dehors|a la porte)"
 )
+_INTIMATE_IMAGE: Final = (
+    r"(?:nudes?|nude|photos? (?:intimes?|nues?|de moi nue?|de moi toute? nue?|de mon corps)"
+    r"|videos? (?:intimes?|de moi nue?|de moi toute? nue?|de moi)|sextape)"
+)
+_SPREAD: Final = (
+    r"(?:menace|menacent|chantage|publier|publie|diffuser|diffuse|balancer|balance|poster"
+    r"|poste|partager|partage|tourner|tourne|tournent|circulent|mis|mises|mettre|envoyer|envoie"
+    r"|faux compte)"
+)
 
-# Checked in this order: the first kind that matches wins, most severe first.
+# Checked in this order: the first kind that matches wins, most severe first. An overdose
+# needs the 15 before the suicide line; suicidal thoughts come before the kind of violence
+# that caused them.
 _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
+    (
+        CrisisKind.MEDICAL,
+        _compile(
+            # Overdose: a medicine with a quantity, or with "pour" / "d'un coup".
+            rf"\b(?:avale|avaler|pris|prendre|prends|prepare|mis)\b(?: \w+){{0,4}}"
+            rf" (?:tous|toutes|toute|plein|une boite|la boite|une plaquette|la plaquette|\d+)"
+            rf"(?: \w+){{0,3}} {_MEDICINE}\b",
+            rf"\b{_MEDICINE} (?:d un coup|en meme temps|pour ce soir|pour en finir|pour mourir"
+            r"|pour plus rien|pour (?:dormir et )?(?:plus|pas|jamais) me reveiller)\b",
+            r"\b(?:avale|pris) (?:une|la) boite (?:de |d )?\w+\b",
+            rf"\b(?:pris|prend|bu|avale|fume) (?:beaucoup |vraiment )?trop (?:de |d )?{_DRUG}\b",
+            r"\boverdos|\bsurdose\b|\bfait une od\b",
+            # Someone's body in danger: unconscious, not breathing, bleeding a lot.
+            r"\b(?:respire|respirait) (?:plus|presque plus|mal)\b|\barrive plus a respirer\b"
+            r"|\bpeux plus respirer\b",
+            r"\b(?:il|elle|mon pote|ma pote|mon ami|mon amie|ma copine|mon copain|mon frere"
+            r"|ma soeur) (?:bouge|reagit) plus\b",
+            r"\b(?:il|elle) (?:se )?reveille (?:pas|plus)\b(?! (?:le matin|a l heure|tot))",
+            r"\b(?:perdu connaissance|evanouie?|fait un malaise|fait une crise cardiaque"
+            r"|convulse|en convulsion)\b",
+            r"\bsaigne (?:beaucoup|trop|enormement|de partout)\b|\bcoupee? trop profond\b",
+            rf"\b{_DRUG}\b(?: \w+){{0,8}} (?:coeur (?:qui )?(?:s emballe|bat (?:trop|tres) (?:vite"
+            r"|fort))|me sens partir|vais tomber dans les pommes|vois flou)\b",
+            r"\b(?:took|swallowed) (?:a lot of|too many|all (?:my|the)|a bottle of) (?:pills"
+            r"|meds|tablets)\b|\bnot breathing\b|\bunconscious\b",
+        ),
+    ),
     (
         CrisisKind.SUICIDE,
         _compile(
             r"\bsuicid|\btentative de suicide\b|\b(?:une|des|fait une) ts\b",
             # "me tuer" but not "il va me tuer" (violence) nor "ça va me tuer" (idiom).
-            r"\b(?<!va )(?<!vont )(?<!veut )(?<!veulent )me (?:tuer|buter|flinguer|pendre"
+            r"\b(?<!va )(?<!vont )(?<!veut )(?<!veulent )(?<!allait )(?<!allaient )(?<!pour )"
+            r"me (?:tuer|buter|flinguer|pendre"
             r"|noyer|defenestrer|foutre en l air|jeter (?:sous|sur|d un|du|par|de))\b",
             r"\b(?:veux|veut|envie de|vais|voudrais|prefere|pense a|aimerais|besoin de"
             r"|prefererais|me laisser|que de)(?: (?:juste|vraiment|seulement|simplement"
-            r"|tellement|trop|grave))? (?:mour+ir|crever|disparaitre)\b",
+            r"|tellement|trop|grave))? (?:mour+ir|crever|disparaitre)\b"
+            r"(?! (?:de|d) (?:froid|faim|chaud|rire|fatigue|soif|ennui|peur|honte))",
             r"\b(?:veux|envie de|peux|sais|vois) plus (?:vivre|exister)\b",
             r"\b(?:plus|pas|aucune) envie de vivre\b|\bmeme plus (?:de )?vivre\b",
-            r"\bmarre de (?:vivre|la vie|ma vie|exister)\b|\bfatiguee? de (?:vivre|la vie)\b",
+            r"\b(?:marre|saoulee?|degoutee?|lassee?) de (?:vivre|la vie|ma vie|exister)\b"
+            r"|\bfatiguee? de (?:vivre|la vie)\b",
             r"\bplus la force de (?:vivre|continuer)\b|\braisons? de vivre\b",
             r"\bsert (?:plus )?a rien (?:de vivre|que je (?:vive|reste|sois))\b",
             r"\b(?:la|ma) vie (?:ca )?(?:sert a rien|a plus de sens|n a plus de sens)\b",
@@ -93,38 +165,91 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|faut que j|plan pour) en finir\b"
             r"(?! avec (?!(?:la vie|ma vie|cette vie|tout|moi)\b))",
             r"\ben finir (?:avec (?:la vie|ma vie|cette vie)|ce soir|une bonne fois)\b",
-            r"\bque tout s arrete\b|\bmettre fin a (?:mes jours|ma vie)\b",
+            r"\bque tout s arrete\b|\bmettre fin a (?:mes jours|ma vie|tout ca|tout)\b",
             r"\benvie de tout arreter\b|\bidees? noires?\b",
             r"\b(?:peur de|vais|envie de) faire une (?:betise|connerie)\b",
             r"\b(?:lettre|lettres|message|messages|mot) d adieu\b",
             r"\badieu (?:tout le monde|a tous)\b",
             r"\bplus (?:jamais )?me reveiller\b|\bme reveiller plus\b|\bme reveille pas demain\b",
+            # Wishing not to wake up, feeling a burden, wishing to be gone: said sideways,
+            # these are the warning signs counsellors are trained to hear.
+            r"\b(?:dormir|m endormir|endormir) (?:et )?(?:ne )?(?:pas|plus|jamais) (?:me )?"
+            r"reveiller\b|\b(?:dormir|m endormir) pour (?:toujours|de bon|l eternite)\b",
+            r"\b(?:un poids|un fardeau|de trop) pour (?:tout le monde|ma famille|mes parents"
+            r"|les autres|mes proches|eux|ma mere|mon pere)\b|\bje suis un fardeau\b",
+            r"\bsi (?:je|j) (?:disparaissais|disparais|mourais|meurs|etais plus la|suis plus la"
+            r"|etais pas la"
+            r"|etais morte?|etais (?:pas|jamais) nee?|existais (?:pas|plus))\b",
+            r"\ba quoi bon (?:continuer|vivre|rester|me lever|exister|tout ca|me battre)\b",
+            r"\b(?:devrais|voudrais|aimerais|prefererais|merite) (?:meme )?(?:plus|pas) "
+            r"(?:d )?(?:etre la|exister|etre en vie|etre nee?|vivre)\b",
+            r"\bdisparaitre (?:de la surface|pour toujours|a jamais|pour de bon|de ce monde)\b",
             r"\bpartir (?:pour de bon|pour toujours|a jamais)\b|\bpars pour de bon\b",
             r"\bplus rien (?:sentir|ressentir)\b|\bcorde (?:prete|est prete|autour)\b",
             r"\bsauter (?:du|d un|de la|par la|sous un|sous le) (?:pont|toit|fenetre|balcon"
             r"|immeuble|train|metro)\b",
             r"\b(?:veux|envie de|vais) sauter\b(?! (?:en parachute|a l elastique|le pas|une etape"
             r"|une classe|le repas|le dejeuner|de joie))",
-            # Overdose: a medicine with a quantity, or with "pour" / "d'un coup".
-            rf"\b(?:avale|avaler|pris|prendre|prends|prepare|mis)\b(?: \w+){{0,4}}"
-            rf" (?:tous|toutes|toute|plein|une boite|la boite|une plaquette|la plaquette|\d+)"
-            rf"(?: \w+){{0,3}} {_MEDICINE}\b",
-            rf"\b{_MEDICINE} (?:d un coup|en meme temps|pour ce soir|pour en finir|pour mourir"
-            r"|pour plus rien)\b",
             # Self-harm goes to the same helpline.
-            r"\bscarif|\bautomutil|\bme mutiler\b|\bme blesser expres\b|\bje me frappe\b",
+            r"\bscarif|\bautomutil|\bme mutiler\b|\bme blesser expres\b|\bje me frappe\b"
+            r"|\bme (?:fais|fait|suis fait) des entailles\b",
+            # Hopelessness: no way out, no point in anything.
+            r"\b(?:plus|aucun|pas) (?:l |d )?(?:interet|sens) (?:de|a|d) (?:rien|la vie|vivre"
+            r"|continuer|exister)\b|\b(?:plus d|aucune|pas d) issue\b"
+            r"|\b(?:vois|voit|trouve) (?:pas|plus|aucune) (?:de |d )?(?:sortie|issue)\b",
+            # Looking for a way, and farewells.
+            r"\b(?:mourir|partir|en finir|le faire|me tuer) sans (?:souffrir|douleur|avoir mal)\b",
+            r"\b(?:entendrez|entendra|entendre) plus (?:jamais )?parler de moi\b"
+            r"|\b(?:me )?(?:reverrez|reverra) plus\b|\bmon dernier message\b",
             # "je me fais du mal" is self-harm; "il me fait du mal" is violence (below).
             r"\b(?:je|j)\b(?: \w+){0,4} (?<!il )(?<!elle )(?<!ils )(?<!elles )(?<!on )(?<!tu )"
             r"me (?:faire|fais|fait) du mal\b",
-            r"\bme suis fait du mal\b|\b(?:envie|besoin) de me faire du mal\b",
-            rf"\bme (?:couper|coupe|taillader|ouvrir|bruler|brule) {_BODY_PART}\b",
+            r"\bme suis fait du mal\b|\b(?:envie|besoin) de me faire (?:du )?mal\b",
+            rf"\bme (?:couper|coupe|taillader|taillade|ouvrir|ouvre|bruler|brule) {_BODY_PART}\b",
             rf"\bme suis (?:encore )?(?:coupee?|ouverte?|brulee?|tailladee?) {_BODY_PART}\b",
-            r"\b(?:a|de) me (?:couper|scarifier|bruler|mutiler)\b(?! (?:les cheveux|les ongles"
-            r"|la frange|de tout|du monde|des autres))",
+            # "à me couper" alone; "me couper internet" or "les cheveux" is something else
+            # (a body part is read by the pattern above).
+            r"\b(?:a|de) me (?:couper|scarifier|bruler|mutiler)\b(?! (?:de tout|du monde"
+            r"|des autres|internet|le|la|les|l|du|mon|ma|mes|son|sa|ses|leur|leurs|un|une))",
             r"\bje me (?:coupe|brule)\b(?! (?:les cheveux|les ongles|la frange|de tout|du monde"
             r"|des autres|en cuisinant|avec le fer))",
+            r"\bmarques sur (?:les|mes) (?:bras|poignets|cuisses|jambes)\b|\bjusqu au sang\b",
             r"\b(?:kill myself|end my life|want to die|wanna die|self harm|hurt myself"
-            r"|cut myself|end it all)\b|\bdon t want to (?:live|be alive)\b",
+            r"|cut myself|end it all|ending (?:it all|everything|my life)|better off without me"
+            r"|no reason to live)\b|\bdon t want to (?:live|be alive|be here)\b"
+            r"|\bif i (?:was|were) gone\b|\bpoint (?:of|in) living\b",
+        ),
+    ),
+    (
+        CrisisKind.SEXUAL_VIOLENCE,
+        _compile(
+            # "violent" is the adjective far more often than the verb: left out.
+            r"\b(?:viole|violee|violes|violees|violait)\b(?! (?:de|la loi|le reglement))"
+            r"|\b(?:fait|faire|voulu|veut|essaye de|essaie de|tente de|a tente de)"
+            r" (?:me )?violer\b"
+            r"|\bviol\b|\battouchements?\b",
+            r"\binceste\b|\babus(?:e|ee)? sexuel|\babusee? de moi\b|\bharcelement sexuel\b",
+            r"\bagressee? sexuellement\b|\bagression sexuelle\b",
+            r"\bm a forcee? a\b|\bforcee? a (?:coucher|faire des (?:trucs|choses))\b",
+            r"\bme force(?:nt)? a (?:coucher|faire des (?:trucs|choses))\b",
+            r"\bme force(?:nt)? (?:quand|alors que) (?:j ai|je veux|je dis) (?:pas|non)\b",
+            r"\bviolences? sexuelles?\b|\bon me (?:prostitue)\b|\bprostitu",
+            r"\b(?<!ca )(?<!cela )(?<!message )me touche(?:nt)?\b(?! (?:beaucoup|vraiment|trop"
+            r"|enormement|pas|au coeur))",
+            r"\btouche (?:les|mes) (?:fesses|seins|parties)\b|\bm (?:a|ont) touchee\b",
+            r"\bprofite (?:que j etais|de moi)\b(?: \w+){0,4}(?: coucher)?",
+            r"\b(?:rape|raped|rapes|sexually (?:abused|assaulted))\b",
+        ),
+    ),
+    (
+        CrisisKind.SEXTORTION,
+        _compile(
+            rf"\b{_INTIMATE_IMAGE}\b(?: \w+){{0,8}} {_SPREAD}\b",
+            rf"\b{_SPREAD}\b(?: \w+){{0,8}} {_INTIMATE_IMAGE}\b",
+            r"\bchantage (?:avec|a cause d) (?:une|des|ma|mes) (?:photos?|videos?)\b",
+            r"\b(?:fait|font|faire) chanter\b",
+            r"\bsextorsion\b|\brevenge porn\b|\bsextortion\b",
+            r"\bblackmail\w* (?:me )?(?:with|over) (?:my )?(?:nudes|pics|photos|videos)\b",
         ),
     ),
     (
@@ -138,55 +263,108 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             rf"\bme {_HIT_INFINITIVE}\b|\bme (?:fais|fait|faire)(?: \w+ et)? {_HIT_INFINITIVE}\b",
             r"\b(?<!je )me tape(?:nt)?\b(?! (?:sur les nerfs|sur le systeme|la honte|l affiche"
             r"|des barres|une barre|un fou rire|la discute|trop))",
-            r"\b(?<!ca )(?<!cela )(?<!message )me touche(?:nt)?\b(?! (?:beaucoup|vraiment|trop"
-            r"|enormement|pas|au coeur))",
-            rf"\b{_SUBJECT} (?:va|vont) me (?:tuer|taper|frapper|buter|planter)\b",
-            r"\b(?:veut|veulent|menace de|menacent de) me (?:tuer|taper|frapper|buter|planter)\b",
+            # A threat is violence when what is threatened is: "il me menace de me virer" is not.
+            r"\b(?:me|m) menacen?t?\b(?! (?:de|d) (?!mort\b|me (?:tuer|taper|frapper|buter"
+            r"|planter|defoncer|tabasser|faire du mal)\b))",
+            r"\bm (?:a|ont) menacee? (?:avec|de mort|de me (?:tuer|taper|frapper|buter|planter"
+            r"|defoncer|tabasser))\b",
+            rf"\b{_SUBJECT} (?:va|vont|allait|allaient) me {_THREAT_VERB}\b",
+            rf"\b(?:veut|veulent|menace de|menacent de|a dit qu il allait|pour)"
+            rf" me {_THREAT_VERB}\b",
             r"\b(?<!ca )(?<!cela )me (?:fait|font|faisait|faisaient|fasse|fassent) du mal\b",
             r"\b(?:veut|veulent|va|vont|menace de|menacent de) me faire du mal\b",
-            rf"\b{_SUBJECT} me tue\b|\bmenace(?:s|e|ee)? de mort\b|\bviol\b|\battouchements?\b",
-            r"\binceste\b|\babus(?:e|ee)? sexuel|\babusee? de moi\b|\bharcelement sexuel\b",
-            r"\bmariage force\b|\bmarier de force\b|\bm a forcee? a\b",
-            r"\bme force(?:nt)? a (?:coucher|faire des (?:trucs|choses))\b",
-            r"\bviolences? (?:a la maison|chez moi|conjugales?|familiales?|sexuelles?)\b",
-            r"\bon me (?:force|prostitue)\b|\bprostitu",
+            rf"\b{_SUBJECT} me tue\b|\bmenace(?:s|e|ee)? de mort\b",
+            r"\bmariage force\b|\bmarier de force\b",
+            r"\bviolences? (?:a la maison|chez moi|conjugales?|familiales?)\b",
+            r"\bviolente? avec moi\b|\bdevient violente?\b",
+            r"\bme (?:met|mettent|mets|donne|donnent|file|filent|colle|collent)(?: des| une| un)?"
+            r" (?:claques?|gifles?|baffes?|coups?)\b|\bm a (?:mis|donne|file) (?:un|une|des)"
+            r" (?:coup|coups|claque|gifle|baffe)\b",
+            r"\bdes bleus (?:partout|a cause)\b|\bserre le cou\b",
             r"\bpeur de (?:rentrer|mon pere|ma mere|mon beau pere|mon copain|mon mec|mon mari)\b",
             r"\b(?:frappe|tape|bat) moi\b",
-            r"\b(?:hits|beats|beat|hurts|touches|rapes|raped|abuses|abused) me\b",
+            r"\b(?:hits|beats|beat|hurts|touches|abuses|abused) me\b",
             r"\b(?:will|gonna|going to|wants to) kill me\b|\bdomestic violence\b",
         ),
     ),
     (
         CrisisKind.SHELTER,
         _compile(
-            rf"\b(?:dors|dormir|dormi|dort|dormirai|dormais|passer la nuit|passe la nuit)"
-            rf"(?: \w+){{0,3}} {_ROUGH_SLEEP_PLACE}\b",
+            rf"\b(?:dors|dormir|dormi|dort|dormirai|dormais|passer la nuit|passe la nuit|vis|vit"
+            rf"|vivre|habite|loge|squatte)(?: \w+){{0,3}} {_ROUGH_SLEEP_PLACE}\b",
             r"\ba la rue\b|\bsans (?:abri|domicile|toit)\b|\bsdf\b",
             r"\b(?:pas|sais pas|nulle part|aucun endroit|personne chez qui) ou dormir\b",
             r"\b(?:dors|dormir|dormirai) ou\b|\bpas d endroit (?:pour|ou) dormir\b",
             r"\b(?:pas|plus) de toit\b|\bplus de maison\b|\bpas de maison\b",
+            r"\bnulle part ou (?:aller|dormir|me loger)\b|\bpersonne chez qui aller\b",
+            r"\bpas de (?:logement|toit|endroit) (?:ce soir|cette nuit|pour ce soir)\b",
+            r"\bexpulsee?s?\b(?: \w+){0,4} (?:aujourd hui|ce matin|ce soir|hier)\b",
             rf"\b(?:suis|retrouve|finir) (?:dehors|dans la rue)\b(?: \w+){{0,5}} {_TONIGHT}\b",
             rf"\b{_TONIGHT}\b(?: \w+){{0,4}} (?:suis|retrouve) (?:dehors|dans la rue)\b",
             r"\b(?:vire|viree|virer|jete|jetee|chasse|chassee|mis|mise|mettent|met"
             rf"|fous|fout|foutent|foutu|foutue) {_HOME}\b",
             r"\b(?:vire|viree|virer|jete|jetee|mis|mise|chasse|chassee) par mes (?:parents"
             r"|darons|vieux)\b",
-            r"\bhomeless\b|\b(?:kicked|threw|thrown) (?:me )?out\b|\bnowhere to sleep\b",
-            r"\bsleep(?:ing)? (?:outside|rough|on the street|in the street)\b",
+            r"\bhomeless\b|\b(?:kicked|threw|thrown) (?:me )?out\b|\bnowhere to sleep\b"
+            r"|\bno place to (?:stay|sleep)\b",
+            r"\bsleep(?:ing)? (?:outside|rough|on the street|in the street|in my car)\b",
         ),
     ),
     (
         CrisisKind.DANGER,
         _compile(
-            r"\ben danger\b|\bin danger\b|\bau secours\b|\bsos\b|\ben detresse\b",
+            r"\b(?:je suis|suis|chui|jsuis|on est|nous sommes) en danger\b"
+            r"(?! (?:de|d) (?!mort\b))",
             r"\bpeur pour ma vie\b|\bqui me (?:suit|suivent|poursuit)\b",
-            r"\bon me (?:suit|poursuit)\b",
-            r"\b(?:il|elle|ils) me suit\b|\bfugu|\bnot safe\b|\bpas en securite\b",
-            r"\burgence\b(?: \w+){0,4} aidez moi\b|\baidez moi\b(?: \w+){0,2} (?:vite|urgence)\b",
+            r"\bon me (?:suit|poursuit)\b|\bme suit depuis\b",
+            r"\b(?:il|elle|ils) me suit\b|\bnot safe\b|\bpas en securite\b",
             r"\b(?:a|avec|sort) un (?:couteau|flingue|pistolet|fusil)\b",
+            r"\b(?:essaie|essaye|veut|veulent|tente) de (?:rentrer|entrer) chez (?:moi|nous)\b",
         ),
     ),
 )
+
+# Words that usually mean danger but also a missed bus or a bad CV: a hint, not a verdict.
+_HINTS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
+    (
+        CrisisKind.DANGER,
+        _compile(
+            r"\ben danger\b(?! (?:de|d) (?!mort\b))|\bin danger\b|\bau secours\b|\bsos\b"
+            r"|\ben detresse\b",
+            r"\burgence\b(?: \w+){0,4} aidez moi\b|\baidez moi\b(?: \w+){0,2} (?:vite|urgence)\b",
+            r"\bfugu",
+        ),
+    ),
+)
+# A laugh turns a hint into a joke ("au secours mon cv mdr"); it never cancels a certain
+# signal ("je veux mourir mdr" may be a way of saying it).
+_LAUGH: Final = re.compile(r"\b(?:mdr|lol|ptdr|xd|haha\w*|hihi|jpp de rire|mort de rire)\b")
+_LAUGH_EMOJI: Final = frozenset("😂🤣😆😅😹")
+
+# Messages in Arabic or Dari (Persian script) that leave no doubt; the patterns above only
+# see Latin letters. Each entry: the words as typed, what they mean.
+_OTHER_SCRIPTS: Final[tuple[tuple[CrisisKind, tuple[str, ...]], ...]] = (
+    (
+        CrisisKind.SUICIDE,
+        (
+            "انتحار",  # Arabic: suicide
+            "أريد أن أموت",  # Arabic: I want to die
+            "اريد ان اموت",  # the same without hamza, as often typed
+            "أقتل نفسي",  # Arabic: kill myself
+            "خودکشی",  # Dari / Persian: suicide
+            "میخواهم بمیرم",  # Dari: I want to die
+            "می‌خواهم بمیرم",  # the same with a zero-width non-joiner
+        ),
+    ),
+    (
+        CrisisKind.VIOLENCE,
+        (
+            "يضربني",  # Arabic: (he) hits me
+            "يضربونني",  # Arabic: (they) hit me
+        ),
+    ),
+)
+
 
 _OPT_OUT: Final = _compile(
     # "STOP" anywhere, except hitch-hiking ("faire du stop") and "stop à ..." slogans.
@@ -211,6 +389,76 @@ _OPT_OUT: Final = _compile(
     r"\b(?:don t|do not) (?:text|message|contact) me\b|\bno more (?:messages|sms|texts)\b",
 )
 
+# Everyday expressions that sound like distress. They keep a classifier's guess (never the
+# net's certain words) from raising an alarm: "mon dos me tue", "ma mère va me tuer si je
+# rate le bus", "menacé de me virer", "la flemme de tout", a laugh. Sentence embeddings put
+# them next to real distress; these words say otherwise.
+_THINGS: Final = (
+    r"(?:dos|tete|pieds|jambes|genou|genoux|ventre|dents|yeux|bras|stage|taf|boulot|travail"
+    r"|job|formation|cours|bus|trajet|trajets|chaleur|froid|maths|devoirs|chaussures|patron"
+    r"|chef|prof|exam|exams|permis|examen)"
+)
+_IDIOMS: Final = _compile(
+    rf"\b(?:mon|ma|mes|ce|cette|ces|le|la|les|l) {_THINGS}(?: \w+)? me tuen?t?\b",
+    r"\b(?:va|vont) me tuer si\b|\bme tuer si j\b",
+    r"\b(?:mort|morte|morts|mourir|meurs|meurt|crever|creve|crevee?) de (?:rire|fatigue|faim"
+    r"|froid|chaud|soif|honte|ennui|envie)\b|\bcreve la dalle\b",
+    r"\bmenacee? (?:de me (?:virer|licencier|renvoyer|mettre|priver|prendre|couper|retirer"
+    r"|punir|coller)|d un avertissement|d une sanction)\b",
+    r"\bla flemme\b|\bprise de tete\b|\bme prends? la tete\b|\bme (?:saoule|soule|gave"
+    r"|enerve)n?t?\b",
+    r"\b(?:sais|sait) pas (?:trop )?quoi faire (?:de|dans) (?:ma|la|sa) vie\b",
+    r"\b(?:divorcent|divorcer|se separent|me dispute|se disputent|on se dispute|m embrouille"
+    r"|on s engueule|m engueule)\b",
+    r"\b(?:mdr|lol|ptdr|xd|haha\w*|hihi)\b",
+)
+
+# When the classifier, not the net, says "crisis", the message's words still tell which help
+# it needs. Checked in order; words of despair first, so "ce soir c'est la dernière fois"
+# gets the suicide line, not the shelter. Never decides *whether* it is a crisis.
+_LIKELY_KIND: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
+    (
+        CrisisKind.SUICIDE,
+        _compile(
+            r"\b(?:mourir|mort|vivre|vie|exister|disparaitre|finir|fin|derniere fois|adieu"
+            r"|plus la|pont|sauter|reveiller|interet|sert a rien|sers a rien|poids|fardeau)\b",
+            r"\b(?:die|dead|live|living|life|end it|gone)\b",
+        ),
+    ),
+    (
+        CrisisKind.SEXTORTION,
+        _compile(r"\b(?:photos?|videos?|nudes?|chantage|balancer|montre|pics|blackmail)\b"),
+    ),
+    (
+        CrisisKind.SEXUAL_VIOLENCE,
+        _compile(
+            r"\b(?:viol\w*|sexe|sexuel\w*|coucher|mon lit|ma chambre la nuit|habits|nue?"
+            r"|attouch\w*|oblige|obligee|force|forcee|rape\w*)\b"
+        ),
+    ),
+    (
+        CrisisKind.MEDICAL,
+        _compile(
+            r"\b(?:cachets|medocs|medicaments|pilules|drogue|coke|cocaine|mdma|ecstasy|ghb"
+            r"|overdose|respire|malaise|vomi|flou|reveille pas|pills)\b",
+        ),
+    ),
+    (
+        CrisisKind.SHELTER,
+        _compile(
+            r"\b(?:dormir|dors|dormi|dehors|la rue|toit|squat\w*|gare|abri|revenir a la maison"
+            r"|plus revenir|rentrer chez moi|nowhere|tonight|sleep)\b",
+        ),
+    ),
+    (
+        CrisisKind.VIOLENCE,
+        _compile(
+            r"\b(?:frappe\w*|tape\w*|cogne\w*|pousse\w*|casse\w*|bleus?|coups?|couteau|menace\w*"
+            r"|hurle\w*|hits?|beats?|hurts?)\b",
+        ),
+    ),
+)
+
 _NOT_ALPHANUMERIC: Final = re.compile(r"[^a-z0-9]+")
 
 
@@ -219,17 +467,61 @@ def matching_form(text: str) -> str:
     return _NOT_ALPHANUMERIC.sub(" ", normalize(text)).strip()
 
 
-def crisis_kind(text: str) -> CrisisKind | None:
-    """Return what kind of crisis ``text`` signals, or ``None`` when the net does not fire.
+def crisis_signal(text: str) -> CrisisSignal | None:
+    """Return what the safety net sees in ``text``: a certain crisis, a hint, or nothing.
 
-    ``CrisisKind`` members are plain strings ("suicide", "violence", "shelter",
-    "danger"), so callers may compare them with literals.
+    A hint ("au secours", "sos", "en danger") comes back with ``certain=False``, unless a
+    laugh in the same message makes it a joke; the caller weighs it with the classifier.
     """
     form = matching_form(text)
     for kind, pattern in _CRISIS_PATTERNS:
         if pattern.search(form):
-            return kind
+            return CrisisSignal(kind)
+    typed = unicodedata.normalize("NFC", text)
+    for kind, phrases in _OTHER_SCRIPTS:
+        if any(phrase in typed for phrase in phrases):
+            return CrisisSignal(kind)
+    if _LAUGH.search(form) or any(char in _LAUGH_EMOJI for char in text):
+        return None
+    for kind, pattern in _HINTS:
+        if pattern.search(form):
+            return CrisisSignal(kind, certain=False)
     return None
+
+
+def everyday_idiom(text: str) -> bool:
+    """Whether ``text`` uses an everyday expression that only sounds like distress.
+
+    It never outweighs the net's certain words: "je veux mourir mdr" is still a crisis. It
+    only keeps the classifier's guess from raising an alarm on "mon dos me tue".
+    """
+    return _IDIOMS.search(matching_form(text)) is not None or any(
+        char in _LAUGH_EMOJI for char in text
+    )
+
+
+def likely_kind(text: str) -> CrisisKind | None:
+    """The kind of crisis ``text``'s words point to, if the classifier says it is one.
+
+    Used only to choose the numbers of a crisis the net did not see: "il m'a poussé dans
+    les escaliers" guessed as a crisis gets the violence numbers. None means the general
+    gentle answer (3114 first).
+    """
+    form = matching_form(text)
+    for kind, pattern in _LIKELY_KIND:
+        if pattern.search(form):
+            return None if kind is CrisisKind.SUICIDE else kind
+    return None
+
+
+def crisis_kind(text: str) -> CrisisKind | None:
+    """Return what kind of crisis ``text`` signals, hints included, or ``None``.
+
+    ``CrisisKind`` members are plain strings ("suicide", "violence", "shelter",
+    "danger"...), so callers may compare them with literals.
+    """
+    signal = crisis_signal(text)
+    return signal.kind if signal else None
 
 
 def is_opt_out(text: str) -> bool:

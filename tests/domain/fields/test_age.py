@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from outreach_bot.domain.fields import parse_age
+from outreach_bot.domain.fields import parse_age, stated_age
 
 TODAY = date(2026, 6, 15)
 
@@ -148,3 +148,22 @@ def test_answers_that_are_not_an_age_are_refused(text):
 def test_a_birth_date_wins_over_another_number():
     """When a message gives both an age and a birth date, the date decides."""
     assert parse_age("j'ai 17 ans, née le 12/03/2007", TODAY) == 19
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("j'ai 16 ans et mes parents m'ont mis dehors", 16),
+        ("jai 17ans", 17),
+        ("I'm 19 and homeless", 19),
+        ("je suis mineure", 17),
+        ("je suis majeur", 18),
+        ("ça fait depuis 12 ans que ça dure", None),
+        ("il y a 15 ans", None),
+        ("je dors dehors ce soir", None),
+        ("le bus 15 est en retard", None),
+    ],
+)
+def test_an_age_said_in_passing_is_read(text: str, age: int | None) -> None:
+    """ "j'ai 16 ans" inside a sentence is an age; a duration or a bus line is not."""
+    assert stated_age(text) == age

@@ -152,7 +152,7 @@ async def test_funders_menu_shows_only_the_figures(
     await _sign_in(page, base_url, "financeur@example.org")
     await page.get_by_role("heading", name="Chiffres du réseau").wait_for()
     menu = page.get_by_role("navigation", name="Menu principal")
-    assert await menu.get_by_role("link").all_inner_texts() == ["Chiffres"]
+    assert await menu.get_by_role("link").all_inner_texts() == ["Chiffres", "Mon compte"]
     assert await menu.get_by_role("button").all_inner_texts() == ["Déconnexion"]
     await _screenshot(page, "funder-figures", 1280, 800)
     await page.goto(f"{base_url}/admin/campaigns")

@@ -68,11 +68,21 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("outreach", {"/admin/campaigns", "/admin/places"}),
-        ("counsellor", {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality"}),
+        ("outreach", {"/admin/campaigns", "/admin/places", "/admin/me"}),
+        (
+            "counsellor",
+            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality", "/admin/me"},
+        ),
         (
             "coordinator",
-            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/figures", "/admin/quality"},
+            {
+                "/admin/",
+                "/admin/campaigns",
+                "/admin/places",
+                "/admin/figures",
+                "/admin/quality",
+                "/admin/me",
+            },
         ),
         (
             "admin",
@@ -82,7 +92,9 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/places",
                 "/admin/figures",
                 "/admin/quality",
+                "/admin/accounts",
                 "/admin/audit",
+                "/admin/me",
             },
         ),
     ],

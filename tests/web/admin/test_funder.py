@@ -26,8 +26,23 @@ from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, make_lead
 
 FUNDER_EMAIL = "financeur@example.org"
 
-#: Pages anyone reaches (signing in and out, the first admin's set-up) and the funder's own.
-OPEN_TO_FUNDER = {"login", "login-post", "logout", "setup", "setup-post", "static"}
+#: Pages anyone reaches (signing in and out, the first admin's set-up, password links, one's
+#: own account) and the funder's own.
+OPEN_TO_FUNDER = {
+    "login",
+    "login-post",
+    "logout",
+    "setup",
+    "setup-post",
+    "password",
+    "password-post",
+    "forgot",
+    "forgot-post",
+    "me",
+    "me.name",
+    "me.password",
+    "static",
+}
 FIGURES = {"figures.page", "figures.csv"}
 
 
@@ -78,7 +93,7 @@ async def test_funder_created_by_the_cli_signs_in_and_lands_on_the_figures(
         page = await (await browser.get("/admin/figures")).text()
     assert "Chiffres du réseau" in page
     menu = page[page.index('<nav aria-label="Menu principal">') : page.index("</nav>")]
-    assert re.findall(r'<a href="([^"]+)"', menu) == ["/admin/figures"]
+    assert re.findall(r'<a href="([^"]+)"', menu) == ["/admin/figures", "/admin/me"]
 
 
 async def test_funder_sees_figures_but_no_personal_data(
@@ -119,6 +134,8 @@ async def test_every_other_back_office_route_refuses_the_funder(
         "gap_id": "1",
         "size": "a4",
         "place_id": "1",
+        "user_id": "1",
+        "token_id": "1",
     }
     checked = []
     for resource in _admin_app(client).router.resources():

@@ -58,7 +58,8 @@ async def test_admin_erases_a_person_after_confirming(
 
 
 async def test_audit_log_lists_who_saw_what(browser: Browser, services: Services) -> None:
-    """A counsellor's view of a lead appears in the admin's audit log, without personal data."""
+    """A counsellor's view of a lead appears in the admin's audit log by her name, without
+    the young person's data."""
     lead = await make_lead(services, first_name="Secret")
     counsellor = Browser(browser.client)
     await counsellor.login("lea")
@@ -66,6 +67,6 @@ async def test_audit_log_lists_who_saw_what(browser: Browser, services: Services
     await counsellor.post("/admin/logout")
     await browser.login("admin")
     html = await (await browser.get(f"/admin/audit?lead={lead.id}")).text()
-    assert "lea@example.org" in html
-    assert f"contact {lead.id}" in html
+    assert "Léa Conseillère" in html
+    assert f"Contact n° {lead.id}" in html
     assert "Secret" not in html

@@ -29,14 +29,14 @@ ARGON2_SECONDS = 0.05
 def _count_password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every password actually checked against a hash, in order (at real argon2 speed)."""
     checked: list[str] = []
-    real = users._verify
+    real = users.verify_password
 
     def verify(password_hash: str, password: str) -> bool:
         checked.append(password)
         time.sleep(ARGON2_SECONDS)
         return real(password_hash, password)
 
-    monkeypatch.setattr(users, "_verify", verify)
+    monkeypatch.setattr(users, "verify_password", verify)
     return checked
 
 
@@ -198,7 +198,9 @@ async def test_disabled_user_is_signed_out_and_cannot_sign_in(
         )
     assert left == 0
     assert await _replay(browser, copy) == 303
-    assert (await browser.login("marc")).status == 401
+    refused = await browser.login("marc")
+    assert refused.status == 403
+    assert "Ce compte est désactivé" in await refused.text()
     await set_active(services.sessions, EMAILS["marc"], active=True)
     assert (await browser.login("marc")).status == 303
 

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.privacy.audit import record_access
-from outreach_bot.core.staff.accounts import Account
+from outreach_bot.core.staff.accounts import Account, staff_label
 from outreach_bot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from outreach_bot.domain.intents import is_intent
 from outreach_bot.domain.roles import Role
@@ -189,7 +189,7 @@ def _view(gap: UnderstoodGap, user: User | None) -> GapView:
         guess=gap.guess,
         confidence=gap.confidence,
         label=gap.label,
-        labelled_by=(user.display_name or user.email) if user else None,
+        labelled_by=staff_label(user.display_name, user.email) if user else None,
         created_at=gap.created_at,
     )
 

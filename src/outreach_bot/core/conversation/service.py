@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.conversation.crisis import crisis_clues
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
@@ -38,7 +39,6 @@ from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.nlu.base import NluBackend, Prediction
-from outreach_bot.nlu.safety import crisis_kind
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
     AuditEntry,
@@ -187,7 +187,8 @@ class ConversationService:
                 confidence=prediction.confidence,
                 channel=message.channel,
                 today=now.date(),
-                crisis_kind=crisis_kind(text) if text else None,
+                crisis=crisis_clues(text),
+                ranking=prediction.ranking,
                 sender_phone=message.sender_phone,
                 human_active=bool(
                     conversation.takeover_until and _aware(conversation.takeover_until) > now

@@ -9,13 +9,18 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, func, select, true, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.privacy.audit import record_access
-from outreach_bot.core.staff.accounts import Account, colleagues_for, list_sectors
+from outreach_bot.core.staff.accounts import (
+    Account,
+    colleagues_for,
+    list_sectors,
+    staff_labels,
+)
+from outreach_bot.core.staff.forms import spend_form_key
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import (
     ConflictError,
@@ -35,7 +40,6 @@ from outreach_bot.storage.models import (
     LeadEvent,
     Message,
     Sector,
-    SubmittedForm,
     User,
 )
 
@@ -230,30 +234,6 @@ def _seen_by(account: Account) -> ColumnElement[bool]:
     return Lead.sector_id.in_(account.sector_ids) | Lead.urgent.is_(True)
 
 
-async def _labels(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
-    if not user_ids:
-        return {}
-    rows = await session.execute(
-        select(User.id, User.display_name, User.email).where(User.id.in_(user_ids))
-    )
-    return {user_id: name or email for user_id, name, email in rows}
-
-
-async def _spend_form_key(session: AsyncSession, key: str, user_id: int) -> bool:
-    """Record a form's one-time key; False if it was handled before (a double submit)."""
-    if not key:
-        return True
-    digest = current_cipher().lookup_hash(f"form:{key}")
-    if await session.get(SubmittedForm, digest) is not None:
-        return False
-    try:
-        async with session.begin_nested():
-            session.add(SubmittedForm(key=digest, user_id=user_id))
-    except IntegrityError:
-        return False
-    return True
-
-
 def _event(lead: Lead, kind: str = "lead_changed") -> TeamEvent:
     return TeamEvent(kind, lead.conversation_id, lead.id, lead.sector_id, urgent=lead.urgent)
 
@@ -280,7 +260,7 @@ async def queue(
             select(Lead.status, func.count(Lead.id)).where(_seen_by(account)).group_by(Lead.status)
         )
         counts = {status: int(n) for status, n in await session.execute(counts_query)}
-        claimers = await _labels(
+        claimers = await staff_labels(
             session, {view.lead.claimed_by for view in views if view.lead.claimed_by}
         )
         sectors = await list_sectors(session, account)
@@ -303,7 +283,9 @@ async def lead_card(
     async with sessions.begin() as session:
         await _visible(session, account, lead_id)
         view = await get_lead(session, lead_id)
-        labels = await _labels(session, {view.lead.claimed_by} if view.lead.claimed_by else set())
+        labels = await staff_labels(
+            session, {view.lead.claimed_by} if view.lead.claimed_by else set()
+        )
     return view, labels.get(view.lead.claimed_by or 0)
 
 
@@ -333,7 +315,7 @@ async def lead_detail(
             people.add(lead.claimed_by)
         if conversation and conversation.takeover_by:
             people.add(conversation.takeover_by)
-        labels = await _labels(session, people)
+        labels = await staff_labels(session, people)
         history = [(event, labels.get(event.user_id or 0, "")) for event in events]
         colleagues = await colleagues_for(session, lead.sector_id)
         sectors = list(await session.scalars(select(Sector).order_by(Sector.name)))
@@ -369,7 +351,9 @@ async def messages_after(
     async with sessions.begin() as session:
         lead = await _visible(session, account, lead_id)
         messages = await _transcript(session, lead.conversation_id, after=after)
-        labels = await _labels(session, {m.author_user_id for m in messages if m.author_user_id})
+        labels = await staff_labels(
+            session, {m.author_user_id for m in messages if m.author_user_id}
+        )
     return messages, labels
 
 
@@ -412,7 +396,7 @@ async def claim_lead(
             lead = await _visible(session, account, lead_id)
             if lead.claimed_by == account.id:
                 raise ConflictError("tu as déjà pris ce contact")
-            holders = await _labels(session, {lead.claimed_by} if lead.claimed_by else set())
+            holders = await staff_labels(session, {lead.claimed_by} if lead.claimed_by else set())
             holder = holders.get(lead.claimed_by or 0)
             if holder:
                 raise ConflictError(f"déjà pris par {holder}")
@@ -511,7 +495,7 @@ async def add_note(
         raise InvalidInputError(f"une note fait de 1 à {MAX_NOTE} caractères")
     async with sessions.begin() as session:
         await _visible(session, account, lead_id)
-        if not await _spend_form_key(session, form_key, account.id):
+        if not await spend_form_key(session, form_key, account.id):
             raise ConflictError("cette note est déjà enregistrée")
         session.add(LeadEvent(lead_id=lead_id, user_id=account.id, kind="note", note=note))
         await _audit(session, account, "note", lead_id)
@@ -577,7 +561,7 @@ async def reassign(
             if lead.status == LeadStatus.NEW:
                 lead.status = LeadStatus.CLAIMED
                 lead.status_changed_at = now
-            parts.append(f"confié à : {(await _labels(session, {to_user_id}))[to_user_id]}")
+            parts.append(f"confié à : {(await staff_labels(session, {to_user_id}))[to_user_id]}")
         if not parts:
             raise ConflictError("rien à changer")
         lead.updated_at = now
@@ -641,7 +625,7 @@ async def send_counsellor_reply(
             raise ConflictError("cette personne a envoyé STOP : plus aucun message")
         if conversation.unreachable:
             raise ConflictError("cette personne est injoignable sur ce canal")
-        if not await _spend_form_key(session, form_key, account.id):
+        if not await spend_form_key(session, form_key, account.id):
             raise ConflictError("ce message est déjà parti")
         message = Message(
             conversation_id=conversation.id,

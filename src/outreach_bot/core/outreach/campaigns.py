@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.figures.stats import FunnelRow, Period, compute_figures
+from outreach_bot.core.staff.accounts import staff_label
 from outreach_bot.domain.campaigns import (
     NAME_MAX,
     PLACE_MAX,
@@ -152,7 +153,7 @@ def _view(
         place=campaign.place,
         sector_code=sector_code,
         sector_name=sector_name,
-        created_by=display_name or email or None,
+        created_by=staff_label(display_name or "", email) if email else None,
         active=campaign.active,
         created_at=campaign.created_at,
     )

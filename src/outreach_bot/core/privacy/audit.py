@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.core.staff.accounts import staff_labels
 from outreach_bot.storage.models import AuditEntry
 
 
@@ -47,3 +48,18 @@ async def recent_entries(
         query = query.where(AuditEntry.target_id == target_id)
     async with sessions() as session:
         return list(await session.scalars(query))
+
+
+async def names_in(
+    sessions: async_sessionmaker[AsyncSession], entries: list[AuditEntry]
+) -> dict[int, str]:
+    """The names colleagues see of the people these entries mention: who acted, and the
+    accounts acted upon."""
+    people = {entry.user_id for entry in entries if entry.user_id is not None}
+    people |= {
+        int(entry.target_id)
+        for entry in entries
+        if entry.target_type == "user" and entry.target_id.isdigit()
+    }
+    async with sessions() as session:
+        return await staff_labels(session, people)

@@ -33,6 +33,7 @@ from outreach_bot.storage.models import LoginFailure, Sector, Setting, User, Use
 logger = logging.getLogger(__name__)
 
 EMAIL_RE: Final = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL: Final = 254
 MIN_PASSWORD: Final = 10
 MAX_PASSWORD: Final = 1024
 HASHER: Final = PasswordHasher()  # argon2id with the library's reviewed defaults
@@ -53,6 +54,22 @@ class TooManyAttemptsError(OutreachError):
     """Too many failed sign-ins recently for this account or address; wait and retry."""
 
 
+class AccountDisabledError(PermissionDeniedError):
+    """The right password for an account an admin has disabled: only an admin can help.
+
+    Raised only after the password checked out, so it tells nothing to someone guessing.
+    """
+
+
+def staff_label(display_name: str, email: str) -> str:
+    """How colleagues see a member of staff: their display name.
+
+    An account created before display names existed (or from the command line without
+    ``--name``) shows the part of its e-mail before the ``@``, never the whole address.
+    """
+    return display_name.strip() or email.split("@", 1)[0]
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """A signed-in back-office user, as the web layer needs it on every request.
@@ -68,8 +85,8 @@ class Account:
 
     @property
     def label(self) -> str:
-        """How colleagues see this person: their name, else their e-mail."""
-        return self.display_name or self.email
+        """How colleagues see this person (see :func:`staff_label`)."""
+        return staff_label(self.display_name, self.email)
 
     @property
     def works_on_leads(self) -> bool:
@@ -120,13 +137,23 @@ async def add_user(
 
 
 def _checked(email: str, *, role: str, password: str) -> str:
-    email = email.strip().lower()
-    if not EMAIL_RE.match(email):
-        raise InvalidInputError(f"not an e-mail address: {email!r}")
+    email = checked_email(email)
     if role not in set(Role):
-        raise InvalidInputError(f"role must be one of {', '.join(Role)}")
+        raise InvalidInputError(f"Rôle inconnu : choisis parmi {', '.join(Role)}.")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInputError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise InvalidInputError(f"Le mot de passe doit faire au moins {MIN_PASSWORD} caractères.")
+    return email
+
+
+def checked_email(email: str) -> str:
+    """``email`` trimmed and lower-cased, as accounts store it.
+
+    Raises:
+        InvalidInputError: not an e-mail address.
+    """
+    email = email.strip().lower()
+    if len(email) > MAX_EMAIL or not EMAIL_RE.match(email):
+        raise InvalidInputError(f"Ce n'est pas une adresse e-mail : {email[:60]!r}.")
     return email
 
 
@@ -140,24 +167,39 @@ async def _create(
     display_name: str,
 ) -> int:
     if await session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise ConflictError(f"{email} already has an account")
+        raise ConflictError(f"{email} a déjà un compte.")
     password_hash = await asyncio.to_thread(HASHER.hash, password)
     user = User(
         email=email, role=role, password_hash=password_hash, display_name=display_name.strip()
     )
     session.add(user)
     await session.flush()
-    await _assign_sectors(session, user.id, sectors)
+    await assign_sectors(session, user.id, sectors)
     logger.info("user %s created with role %s", user.id, role)
     return user.id
 
 
-async def _assign_sectors(session: AsyncSession, user_id: int, codes: list[str]) -> None:
+async def assign_sectors(session: AsyncSession, user_id: int, codes: list[str]) -> None:
+    """Add ``user_id`` to the sectors of these codes, in the caller's transaction.
+
+    Raises:
+        InvalidInputError: an unknown code (the caller's transaction then rolls back).
+    """
     for code in codes:
         sector_id = await session.scalar(select(Sector.id).where(Sector.code == code))
         if sector_id is None:
-            raise InvalidInputError(f"unknown sector {code!r}")
+            raise InvalidInputError(f"Secteur inconnu : {code!r}.")
         session.add(UserSector(user_id=user_id, sector_id=sector_id))
+
+
+async def staff_labels(session: AsyncSession, user_ids: set[int]) -> dict[int, str]:
+    """The names colleagues see (:func:`staff_label`) of these accounts, by id."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(User.id, User.display_name, User.email).where(User.id.in_(user_ids))
+    )
+    return {user_id: staff_label(name, email) for user_id, name, email in rows}
 
 
 async def load_account(session: AsyncSession, user_id: int) -> Account | None:
@@ -200,6 +242,7 @@ async def authenticate(
         TooManyAttemptsError: too many failures in the last 15 minutes (checked first, so even
             the right password waits).
         PermissionDeniedError: wrong e-mail or password (the same answer for both).
+        AccountDisabledError: the right password, but an admin disabled the account.
     """
     now = now or datetime.now(UTC)
     email = email.strip().lower()
@@ -237,18 +280,23 @@ async def authenticate(
     async with sessions.begin() as session:
         user = await session.scalar(select(User).where(User.email == email))
         valid = await asyncio.to_thread(
-            _verify, user.password_hash if user else _dummy_hash(), password
+            verify_password, user.password_hash if user else _dummy_hash(), password
         )
         account = None
+        disabled = user is not None and valid and not user.active
         if user is not None and user.active and valid:
             if HASHER.check_needs_rehash(user.password_hash):
                 user.password_hash = await asyncio.to_thread(HASHER.hash, password)
+            user.last_sign_in_at = now
             await session.execute(
                 delete(LoginFailure).where(
                     LoginFailure.account_hash == account_hash, LoginFailure.ip_hash == ip_hash
                 )
             )
             account = await load_account(session, user.id)
+    if disabled:
+        logger.info("sign-in refused: account disabled")
+        raise AccountDisabledError("this account is disabled")
     if account is None:
         logger.info("failed sign-in")
         raise PermissionDeniedError("wrong e-mail or password")
@@ -266,7 +314,7 @@ async def set_password(
         InvalidInputError: the password is under 10 characters.
     """
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise InvalidInputError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise InvalidInputError(f"Le mot de passe doit faire au moins {MIN_PASSWORD} caractères.")
     password_hash = await asyncio.to_thread(HASHER.hash, password)
     async with sessions.begin() as session:
         user = await _by_email(session, email)
@@ -296,7 +344,7 @@ async def set_active(
 async def _by_email(session: AsyncSession, email: str) -> User:
     user = await session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
-        raise NotFoundError(f"no account for {email.strip().lower()!r}")
+        raise NotFoundError(f"Aucun compte pour {email.strip().lower()!r}.")
     return user
 
 
@@ -307,7 +355,8 @@ def _dummy_hash() -> str:
     return HASHER.hash(secrets.token_urlsafe(16))
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches (never an invited account's empty hash); CPU-bound."""
     if len(password) > MAX_PASSWORD:
         return False
     try:
@@ -334,6 +383,11 @@ async def issue_setup_token(sessions: async_sessionmaker[AsyncSession]) -> str |
         await session.execute(delete(Setting).where(Setting.key == SETUP_TOKEN_KEY))
         session.add(Setting(key=SETUP_TOKEN_KEY, value=_token_hash(token)))
     return token
+
+
+async def has_accounts(session: AsyncSession) -> bool:
+    """Whether any account exists (the first-admin link then has served its purpose)."""
+    return await session.scalar(select(User.id).limit(1)) is not None
 
 
 async def setup_token_valid(session: AsyncSession, token: str) -> bool:

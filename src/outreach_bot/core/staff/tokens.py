@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.storage.models import ApiToken, ApiTokenSector, Sector
 
 
@@ -46,20 +46,26 @@ async def create_token(
     Raises:
         InvalidInputError: no name, or an unknown sector code (nothing is created).
     """
+    async with sessions.begin() as session:
+        _, token = await add_token(session, name, sectors or [])
+    return token
+
+
+async def add_token(session: AsyncSession, name: str, sectors: list[str]) -> tuple[int, str]:
+    """:func:`create_token` in the caller's transaction; returns the new row's id and the token."""
     name = name.strip()
     if not name or len(name) > 100:  # noqa: PLR2004 - column size
-        raise InvalidInputError("a token needs a name of 1 to 100 characters")
+        raise InvalidInputError("Un jeton a un nom de 1 à 100 caractères.")
     token = "ob_" + secrets.token_urlsafe(32)
-    async with sessions.begin() as session:
-        row = ApiToken(name=name, token_hash=_hash(token))
-        session.add(row)
-        await session.flush()
-        for code in sector_codes(sectors or []):
-            sector_id = await session.scalar(select(Sector.id).where(Sector.code == code))
-            if sector_id is None:
-                raise InvalidInputError(f"unknown sector {code!r}")
-            session.add(ApiTokenSector(token_id=row.id, sector_id=sector_id))
-    return token
+    row = ApiToken(name=name, token_hash=_hash(token))
+    session.add(row)
+    await session.flush()
+    for code in sector_codes(sectors):
+        sector_id = await session.scalar(select(Sector.id).where(Sector.code == code))
+        if sector_id is None:
+            raise InvalidInputError(f"Secteur inconnu : {code!r}.")
+        session.add(ApiTokenSector(token_id=row.id, sector_id=sector_id))
+    return row.id, token
 
 
 async def authenticate(session: AsyncSession, token: str) -> ApiClient | None:
@@ -75,3 +81,59 @@ async def authenticate(session: AsyncSession, token: str) -> ApiClient | None:
     )
     sector_ids = frozenset(scoped)
     return ApiClient(row.name, sector_ids or None)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRow:
+    """A token as the admin's list shows it: never the token itself, which is not kept."""
+
+    id: int
+    name: str
+    sector_names: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked: bool
+
+
+async def list_tokens(session: AsyncSession) -> list[TokenRow]:
+    """Every token, live ones first, newest first; with the names of the sectors it is bound to."""
+    tokens = list(
+        await session.scalars(
+            select(ApiToken).order_by(ApiToken.revoked, ApiToken.created_at.desc())
+        )
+    )
+    scopes: dict[int, list[str]] = {}
+    rows = await session.execute(
+        select(ApiTokenSector.token_id, Sector.name)
+        .join(Sector, Sector.id == ApiTokenSector.sector_id)
+        .order_by(Sector.name)
+    )
+    for token_id, sector_name in rows:
+        scopes.setdefault(token_id, []).append(sector_name)
+    return [
+        TokenRow(
+            token.id,
+            token.name,
+            tuple(scopes.get(token.id, ())),
+            token.created_at,
+            token.last_used_at,
+            token.revoked,
+        )
+        for token in tokens
+    ]
+
+
+async def revoke_token(session: AsyncSession, token_id: int) -> str:
+    """Revoke a token for good (its next request gets 401); returns its name.
+
+    Raises:
+        NotFoundError: no such token.
+        ConflictError: it was revoked already.
+    """
+    token = await session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFoundError(f"token {token_id} not found")
+    if token.revoked:
+        raise ConflictError(f"Le jeton « {token.name} » est déjà révoqué.")
+    token.revoked = True
+    return token.name

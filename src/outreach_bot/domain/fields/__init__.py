@@ -4,7 +4,7 @@ They read and normalise, never decide: what an age under 15 or a commune outside
 Locale's area means is the dialogue's business.
 """
 
-from outreach_bot.domain.fields.age import parse_age
+from outreach_bot.domain.fields.age import parse_age, stated_age
 from outreach_bot.domain.fields.commune import (
     Commune,
     CommuneMatch,
@@ -29,4 +29,5 @@ __all__ = [
     "parse_age",
     "parse_first_name",
     "parse_phone",
+    "stated_age",
 ]

@@ -17,7 +17,7 @@ import unicodedata
 from datetime import date
 from typing import Final
 
-__all__ = ["parse_age"]
+__all__ = ["parse_age", "stated_age"]
 
 MIN_AGE: Final = 10
 MAX_AGE: Final = 99
@@ -198,6 +198,38 @@ def parse_age(text: str, today: date) -> int | None:
         words_age = _words_value(run)
         if words_age is not None and _plausible(words_age) is not None:
             return words_age
+    return None
+
+
+#: "j'ai 16 ans", "16ans", "I'm 17", "17 yo" inside a sentence; "mineur(e)" says under 18.
+AGE_IN_SENTENCE: Final = re.compile(
+    # "depuis 12 ans", "il y a 10 ans", "pendant 2 ans" are durations, not ages.
+    r"(?:(?<!depuis )(?<!il y a )(?<!pendant )(?<!dans )(?<!for )"
+    r"\b(?P<n>[0-9]{1,2}) ?(?:ans|an|yo|years? old)\b|\bi ?a?m (?P<m>[0-9]{1,2})\b)"
+)
+MINOR_WORDS: Final = re.compile(r"\b(?:mineure?s?|moins de 18 ans|under 18|underage)\b")
+ADULT_WORDS: Final = re.compile(r"\b(?:majeure?s?)\b")
+#: The age "mineur" and "majeur" stand for when no number is given: enough to pick 119 or 115.
+MINOR_AGE: Final = 17
+ADULT_AGE: Final = 18
+
+
+def stated_age(text: str) -> int | None:
+    """The age a person states in passing ("j'ai 16 ans et..."), or None.
+
+    Unlike :func:`parse_age`, which reads an answer to "tu as quel âge ?", this reads any
+    sentence, so it only trusts an explicit "N ans" (a bare number may be a bus line or a
+    price) and the words "mineur" or "majeur".
+    """
+    folded = _normalise(text).replace("'", " ")
+    for match in AGE_IN_SENTENCE.finditer(folded):
+        age = _plausible(int(match["n"] or match["m"]))
+        if age is not None:
+            return age
+    if MINOR_WORDS.search(folded):
+        return MINOR_AGE
+    if ADULT_WORDS.search(folded):
+        return ADULT_AGE
     return None
 
 

@@ -30,6 +30,7 @@ from outreach_bot.web.admin import (
     quality,
     queue,
     referrals,
+    team,
 )
 from outreach_bot.web.admin.page import FILTERS, language_label, render
 from outreach_bot.web.admin.security import (
@@ -109,6 +110,7 @@ def setup(app: web.Application, services: Services) -> None:
     )
     admin.router.add_static("/static/", HERE / "static", name="static", append_version=True)
     account.add_routes(admin)
+    team.add_routes(admin)
     queue.add_routes(admin)
     lead.add_routes(admin)
     privacy.add_routes(admin)

@@ -12,7 +12,9 @@ from aiohttp import web
 
 from outreach_bot.content import Content
 from outreach_bot.content.languages import REFERENCE
+from outreach_bot.core.staff.accounts import staff_label
 from outreach_bot.domain.leads import LeadStatus
+from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.security import account_key, csrf_token, take_flashes
 
 TIMEZONE: Final = ZoneInfo("Europe/Paris")
@@ -33,6 +35,13 @@ CHANNEL_LABELS: Final = {
     "rest": "Chat web",
     "rasa": "Assistant Rasa",
     "console": "Terminal",
+}
+ROLE_LABELS: Final[dict[str, str]] = {
+    Role.ADMIN: "Admin",
+    Role.COORDINATOR: "Coordination",
+    Role.COUNSELLOR: "Conseiller·e",
+    Role.OUTREACH: "Aller-vers (événements)",
+    Role.FUNDER: "Financeur (chiffres seuls)",
 }
 AUTHOR_LABELS: Final = {"young_person": "Jeune", "bot": "Bot", "counsellor": "Conseiller"}
 EVENT_LABELS: Final = {
@@ -98,6 +107,8 @@ FILTERS: Final = {
     "channel_label": _label(CHANNEL_LABELS),
     "author_label": _label(AUTHOR_LABELS),
     "event_label": _label(EVENT_LABELS),
+    "role_label": _label(ROLE_LABELS),
+    "staff_name": lambda user: staff_label(user.display_name, user.email),
 }
 
 
@@ -114,6 +125,7 @@ async def render(
         "csrf": await csrf_token(request),
         "flashes": await take_flashes(request),
         "statuses": STATUS_LABELS,
+        "roles": ROLE_LABELS,
         **(context or {}),
     }
     return aiohttp_jinja2.render_template(template, request, full, status=status)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
 
 from aiohttp import web
 
-from outreach_bot.core.privacy.audit import recent_entries
+from outreach_bot.core.privacy.audit import names_in, recent_entries
 from outreach_bot.core.privacy.rights import erase_person, export_person
 from outreach_bot.domain.numbers import parse_record_id
+from outreach_bot.storage.models import AuditEntry
 from outreach_bot.web.admin.lead import show_lead
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.queue import lead_id_of
@@ -16,6 +20,79 @@ from outreach_bot.web.admin.security import flash, require_admin
 from outreach_bot.web.keys import services_key
 
 AUDIT_PAGE = 100
+ACTIONS: Final = {
+    "view": "Consultation",
+    "claim": "Prise en charge",
+    "status": "Changement de statut",
+    "note": "Note ajoutée",
+    "next_action": "Prochaine action fixée",
+    "reassign": "Réattribution",
+    "reply": "Message envoyé",
+    "hand_back": "Rendu au bot",
+    "export": "Export",
+    "erase": "Effacement",
+    "label": "Message étiqueté",
+    "unlabel": "Étiquette retirée",
+    "dismiss": "Message écarté",
+    "api_list": "Liste lue par l'API",
+    "api_view": "Contact lu par l'API",
+    "api_consent": "Consentement reçu par l'API",
+    "api_create": "Contact créé par l'API",
+    "api_alert": "Urgence signalée par l'API",
+    "account_invite": "Compte créé (invitation)",
+    "account_update": "Compte modifié",
+    "account_enable": "Compte réactivé",
+    "account_disable": "Compte désactivé",
+    "account_reset_link": "Lien de nouveau mot de passe",
+    "account_invite_link": "Nouveau lien d'invitation",
+    "token_create": "Jeton API créé",
+    "token_revoke": "Jeton API révoqué",
+}
+ACTORS: Final = {
+    "young_person": "La personne elle-même (SUPPRIMER)",
+    "purge": "Effacement automatique (durée de conservation)",
+    "cli": "Ligne de commande du serveur",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditLine:
+    """One audit entry as the admin reads it: in French, people by name, targets as links."""
+
+    at: datetime
+    who: str
+    action: str
+    target: str
+    link: str | None
+
+
+def _line(entry: AuditEntry, names: dict[int, str]) -> AuditLine:
+    if entry.user_id is not None and entry.user_id in names:
+        who = names[entry.user_id]
+    elif entry.actor.startswith("api:"):
+        who = f"API · jeton « {entry.actor.removeprefix('api:')} »"
+    else:
+        who = ACTORS.get(entry.actor, entry.actor)
+    kind, ref = entry.target_type, entry.target_id
+    link = None
+    if kind == "lead" and ref.isdigit():
+        target, link = f"Contact n° {ref}", f"/admin/leads/{ref}"
+    elif kind == "lead":
+        target = "Contacts"
+    elif kind == "queue":
+        target, link = "File des contacts", "/admin/"
+    elif kind == "nlu_gap":
+        target, link = "Messages non compris", "/admin/quality"
+    elif kind == "conversation":
+        target = f"Conversation n° {ref}"
+    elif kind == "user":
+        target = f"Compte de {names.get(int(ref), 'un compte supprimé')}" if ref.isdigit() else ""
+        link = f"/admin/accounts/{ref}" if ref.isdigit() else None
+    elif kind == "api_token":
+        target, link = f"Jeton API n° {ref}", "/admin/tokens"
+    else:
+        target = f"{kind} {ref}"
+    return AuditLine(entry.at, who, ACTIONS.get(entry.action, entry.action), target, link)
 
 
 async def export(request: web.Request) -> web.Response:
@@ -57,7 +134,9 @@ async def audit_log(request: web.Request) -> web.Response:
         target_id=str(lead_id) if lead_id is not None else None,
     )
     more = entries[-1].id if len(entries) == AUDIT_PAGE else None
-    return await render(request, "audit.html", {"entries": entries, "more": more, "lead": target})
+    names = await names_in(request.app[services_key].sessions, entries)
+    lines = [_line(entry, names) for entry in entries]
+    return await render(request, "audit.html", {"lines": lines, "more": more, "lead": target})
 
 
 def add_routes(app: web.Application) -> None:

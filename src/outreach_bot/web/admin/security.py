@@ -43,7 +43,19 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COOKIE_NAME: Final = "outreach_admin"
 COOKIE_PATH: Final = "/admin/"
 PUBLIC_ROUTES: Final = frozenset(
-    {"login", "login-post", "setup", "setup-post", "static", "orientation", "orientation-post"}
+    {
+        "login",
+        "login-post",
+        "setup",
+        "setup-post",
+        "password",
+        "password-post",
+        "forgot",
+        "forgot-post",
+        "static",
+        "orientation",
+        "orientation-post",
+    }
 )
 """Pages open without signing in; a partner's referral link carries its own one-time key."""
 TOUCH_EVERY: Final = 60

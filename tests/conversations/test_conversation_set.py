@@ -1,0 +1,34 @@
+"""The conversation test set, played through the real REST webhook, must not slip back.
+
+The whole set's pass rate per category is printed by ``benchmarks/conversations.py``; here
+the categories the bot gets entirely right must stay entirely right.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from outreach_bot.nlu.base import NluBackend
+from tests.conversations.harness import HERE, load_cases, run_set
+
+#: Categories where every case passes; a case that fails here is a regression.
+GREEN: frozenset[str] = frozenset(
+    {"crisis_kind", "crisis_sideways", "not_crisis", "register", "takeover"}
+)
+
+
+async def test_green_categories_stay_green(tmp_path: Path, embedded_nlu: NluBackend) -> None:
+    """Crises said sideways, each crisis kind, everyday sentences and takeovers all pass."""
+    cases = [case for case in load_cases(HERE.glob("*.yml")) if case.category in GREEN]
+    assert {case.category for case in cases} == GREEN
+    results = await run_set(cases, workdir=tmp_path, nlu=embedded_nlu)
+    failures = [f"{r.case.id}: {r.failures}" for r in results if not r.passed]
+    assert failures == []
+
+
+def test_the_set_is_big_enough_and_well_formed() -> None:
+    """At least 100 cases, each with a category and at least one checked turn."""
+    cases = load_cases(HERE.glob("*.yml"))
+    assert len(cases) >= 100
+    for case in cases:
+        assert any(turn.expect for turn in case.turns), case.id
