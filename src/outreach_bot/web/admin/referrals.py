@@ -14,7 +14,12 @@ from aiohttp import web
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
 from outreach_bot.core.partners import directory, referrals
 from outreach_bot.core.partners.referrals import OUTCOME_LABELS, LinkExpiredError
-from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from outreach_bot.domain.errors import (
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.domain.referrals import ReferralOutcome, ReferralStatus
 from outreach_bot.domain.roles import Role
@@ -86,6 +91,7 @@ def _lead_url(request: web.Request, lead_id: int) -> str:
 
 async def propose(request: web.Request) -> web.StreamResponse:
     """``POST /admin/leads/{id}/referrals``: ask the young person on their channel."""
+    _lead_worker(request)
     services = request.app[services_key]
     lead_id = lead_id_of(request)
     form = await request.post()
@@ -113,8 +119,15 @@ async def propose(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(_lead_url(request, lead_id))
 
 
+def _lead_worker(request: web.Request) -> None:
+    """Only roles that work on leads act on referrals: others get a 403 before any lookup."""
+    if not current_account(request).works_on_leads:
+        raise PermissionDeniedError("ton rôle ne donne pas accès aux contacts")
+
+
 async def copy_link(request: web.Request) -> web.StreamResponse:
     """``POST .../referrals/{id}/link``: a fresh link to give the partner by hand."""
+    _lead_worker(request)
     services = request.app[services_key]
     lead_id = lead_id_of(request)
     try:
@@ -134,6 +147,7 @@ async def copy_link(request: web.Request) -> web.StreamResponse:
 
 async def withdraw(request: web.Request) -> web.StreamResponse:
     """``POST .../referrals/{id}/withdraw``: end an open referral."""
+    _lead_worker(request)
     services = request.app[services_key]
     lead_id = lead_id_of(request)
     try:
