@@ -20,6 +20,7 @@ from outreach_bot.core.figures.referrals import referral_csv, referral_figures
 from outreach_bot.core.figures.stats import (
     FUNNEL,
     METRIC_LABELS,
+    TOUCH_LABELS,
     Metric,
     Period,
     compute_figures,
@@ -442,6 +443,7 @@ async def figures_page(request: web.Request) -> web.Response:
             "csv_query": {key: value for key, value in period.as_dict().items() if value},
             "shortcuts": shortcuts,
             "referral_rows": await referral_figures(request.app[services_key].sessions, period),
+            "touch_labels": TOUCH_LABELS,
         },
     )
 
