@@ -501,7 +501,26 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
             "reply": ("text", "action", "form_key"),
             "hand-back": (),
             "erase": ("confirm",),
+            "appointments": ("day", "time", "place_id", "place", "with_whom", "form_key"),
+            "later": ("text", "day", "time", "form_key"),
         }.items()
+    },
+    **{
+        ("POST", f"/admin/leads/{{lead_id}}/{middle}/{{{name}}}/{action}"): st.builds(
+            lambda lead, other, form, middle=middle, action=action: Req(
+                "POST",
+                f"/admin/leads/{segment(lead)}/{middle}/{segment(other)}/{action}",
+                form=form,
+                auth="admin",
+            ),
+            lead_ids,
+            ids,
+            fields(*names),
+        )
+        for middle, name, action, names in (
+            ("appointments", "appointment_id", "outcome", ("came",)),
+            ("scheduled", "scheduled_id", "cancel", ("x",)),
+        )
     },
     ("GET", "/admin/audit"): get("/admin/audit", params(before=ids, lead=ids), auth="admin"),
     ("GET", "/admin/campaigns"): get("/admin/campaigns", params(archived=text), auth="admin"),
@@ -582,6 +601,56 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         "/admin/texts/{code}/approve",
         language_codes,
         posted("/", fields("key", "text", "reviewed_by", "show"), auth="admin"),
+    ),
+    ("POST", "/admin/leads/{lead_id}/referrals"): on(
+        "/admin/leads/{lead_id}/referrals",
+        lead_ids,
+        posted("/", fields("service", "reason"), auth="admin"),
+    ),
+    **{
+        ("POST", f"/admin/leads/{{lead_id}}/referrals/{{referral_id}}/{action}"): on(
+            f"/admin/leads/{{lead}}/referrals/{{referral_id}}/{action}",
+            ids,
+            posted("/", fields("x"), auth="admin"),
+        )
+        for action in ("link", "withdraw")
+    },
+    ("GET", "/admin/partners"): get("/admin/partners", auth="admin"),
+    ("POST", "/admin/partners/organisations"): posted(
+        "/admin/partners/organisations",
+        fields("organisation_id", "name", "description", "phone", "email", "website", "commune"),
+        auth="admin",
+    ),
+    ("POST", "/admin/partners/services"): posted(
+        "/admin/partners/services",
+        fields(
+            "organisation_id",
+            "service_id",
+            "name",
+            "themes",
+            "area",
+            "area_label",
+            "contact",
+            "referral_email",
+        ),
+        auth="admin",
+    ),
+    ("POST", "/admin/partners/import"): posted(
+        "/admin/partners/import", fields("file"), auth="admin"
+    ),
+    ("GET", "/admin/partner"): get("/admin/partner", auth="admin"),
+    ("POST", "/admin/partner/referrals/{referral_id}"): on(
+        "/admin/partner/referrals/{referral_id}",
+        ids,
+        posted("/", fields("action", "note", "outcome"), auth="admin"),
+    ),
+    ("GET", "/admin/orientation/{token}"): on(
+        "/admin/orientation/{token}", text, get("/", auth="visitor")
+    ),
+    ("POST", "/admin/orientation/{token}"): on(
+        "/admin/orientation/{token}",
+        text,
+        posted("/", fields("action", "note", "outcome"), auth="visitor"),
     ),
 }
 """Every public route, by method and path as the router names it, with its request strategy."""

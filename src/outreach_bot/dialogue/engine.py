@@ -14,7 +14,9 @@ from typing import Final
 
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
+from outreach_bot.dialogue import referral
 from outreach_bot.dialogue.crisis import CrisisCall, assess_crisis, text_kind
+from outreach_bot.dialogue.keep_in_touch import KeepInTouch
 from outreach_bot.dialogue.language import LANGUAGE_MESSAGES, Identify, Languages, LanguageStep
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
@@ -202,8 +204,9 @@ class DialogueEngine:
     def __init__(
         self, content: Content, *, threshold: float, identify: Identify | None = None
     ) -> None:
-        content.require_messages(MESSAGE_KEYS | LANGUAGE_MESSAGES)
+        content.require_messages(MESSAGE_KEYS | LANGUAGE_MESSAGES | referral.MESSAGE_KEYS)
         self._content = content
+        self._keep_in_touch = KeepInTouch(content)
         self._languages = Languages(content, identify)
         self._threshold = threshold
 
@@ -232,9 +235,19 @@ class DialogueEngine:
         effects = Effects()
         if turn.opted_out and intent != "opt_out":
             effects.opt_in = True
-        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.AFTER_CRISIS}
+        in_form = state.step not in {
+            Step.IDLE,
+            Step.OFFER_LEAD,
+            Step.AFTER_CRISIS,
+            Step.ASK_NEW_TIME,
+            Step.CONFIRM_VISIT_ALERT,
+            Step.ASK_ALERT_COMMUNE,
+        }
 
         call = self._crisis_call(turn, payload, text, foreign=foreign)
+        guessed = call is not None and not call.certain
+        if guessed and self._keep_in_touch.cannot_come(turn, text, payload):
+            call = None  # "j'ai un empêchement" for an appointment is not distress
         if call is not None:
             return self._crisis(state, turn, effects, call)
         keyword = fold(text)
@@ -250,6 +263,17 @@ class DialogueEngine:
             return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)
         if command == "forget_me" or (intent == "forget_me" and guessed):
             return self._ask_confirmation(state, effects, Step.CONFIRM_ERASE)
+        if turn.referral_organisation is not None:
+            outcome = self._referral(
+                state,
+                turn.referral_organisation,
+                payload=payload,
+                text=text,
+                intent=intent,
+                effects=effects,
+            )
+            if outcome is not None:
+                return outcome
         if turn.human_active:
             return Outcome([], state, effects)
         language = self._languages.answer(state, payload, text, foreign=foreign, in_form=in_form)
@@ -261,6 +285,11 @@ class DialogueEngine:
         if keyword in START_WORDS and turn.opted_out:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("opt_in_done", state, menu=True))
+        about_appointment = self._keep_in_touch.step(
+            state, turn, text=text, payload=payload, intent=intent, effects=effects
+        )
+        if about_appointment is not None:
+            return Outcome(*about_appointment, effects)
         if state.step is Step.AFTER_CRISIS:
             outcome = self._after_crisis(state, intent, confidence, effects)
             if outcome is not None:
@@ -274,6 +303,35 @@ class DialogueEngine:
         return self._idle(
             state, intent, confidence, effects, followup=followup, places=turn.places
         )
+
+    def _referral(
+        self,
+        state: DialogueState,
+        organisation: str,
+        *,
+        payload: Payload | None,
+        text: str,
+        intent: str,
+        effects: Effects,
+    ) -> Outcome | None:
+        """Hook for :mod:`outreach_bot.dialogue.referral`: only an explicit yes consents."""
+        keyword = fold(text)
+        explicit: bool | None = None
+        if keyword in AFFIRM_WORDS or (payload is not None and payload.name == "affirm"):
+            explicit = True
+        elif keyword in DENY_WORDS or (payload is not None and payload.name == "deny"):
+            explicit = False
+        answered = referral.answer(
+            self._content,
+            state,
+            organisation,
+            explicit=explicit,
+            guessed=intent in {"affirm", "deny"},
+        )
+        if answered is None:
+            return None
+        reply, effects.referral_agreed = answered
+        return self._say(state, effects, reply)
 
     # -- understanding -----------------------------------------------------------------------
 

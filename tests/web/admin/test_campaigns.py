@@ -102,6 +102,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/quality",
                 "/admin/texts",
                 "/admin/accounts",
+                "/admin/partners",
                 "/admin/audit",
                 "/admin/me",
             },

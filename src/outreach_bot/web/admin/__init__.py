@@ -24,11 +24,13 @@ from outreach_bot.domain.errors import (
 from outreach_bot.web.admin import (
     account,
     campaigns,
+    followups,
     lead,
     places,
     privacy,
     quality,
     queue,
+    referrals,
     team,
     texts,
 )
@@ -113,10 +115,12 @@ def setup(app: web.Application, services: Services) -> None:
     team.add_routes(admin)
     queue.add_routes(admin)
     lead.add_routes(admin)
+    followups.setup(admin)
     privacy.add_routes(admin)
     campaigns.setup(admin)
     places.setup(admin)
     quality.setup(admin)
     texts.setup(admin)
+    referrals.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)
