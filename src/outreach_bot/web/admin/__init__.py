@@ -30,7 +30,9 @@ from outreach_bot.web.admin import (
     privacy,
     quality,
     queue,
+    referrals,
     team,
+    texts,
 )
 from outreach_bot.web.admin.page import FILTERS, language_label, render
 from outreach_bot.web.admin.security import (
@@ -118,5 +120,7 @@ def setup(app: web.Application, services: Services) -> None:
     campaigns.setup(admin)
     places.setup(admin)
     quality.setup(admin)
+    texts.setup(admin)
+    referrals.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)
