@@ -39,7 +39,7 @@ START = datetime(2030, 4, 15, 0, 0, tzinfo=PARIS)
 DAYS = 30
 STEP = timedelta(hours=1)
 LEADS = int(os.environ.get("OUTREACH_SIMULATION_LEADS", "250"))
-"""250 in the suite (about a minute); ``OUTREACH_SIMULATION_LEADS=1000`` runs the issue's full size."""
+"""250 in the suite (about a minute); ``OUTREACH_SIMULATION_LEADS=1000``: the full size."""
 STOPPERS = LEADS // 20
 APPOINTMENTS = LEADS // 5
 
