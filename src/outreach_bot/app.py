@@ -24,9 +24,13 @@ from outreach_bot.content import load_content
 from outreach_bot.core.channel import OutboundChannel
 from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
+from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.followups.appointments import Appointments
+from outreach_bot.core.followups.reengagement import Reengagement
 from outreach_bot.core.leads.sectors import ensure_default_sectors
 from outreach_bot.core.mail.sender import MailSender
+from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.core.services import Services, lone_process
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
@@ -142,8 +146,21 @@ async def open_services(
             shared = PgEvents(settings.effective_database_url, events)
             await shared.start()
         outbound: dict[str, OutboundChannel] = {}
-        send_policies: dict[str, SendPolicy] = {}
+        rules = SendingRules.from_settings(settings)
+        # Every queued channel follows the same rules; a channel may still register its own.
+        send_policies: dict[str, SendPolicy] = dict.fromkeys(QUEUED_CHANNELS, rules)
+        budgets: dict[str, Budget] = {}
         dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies)
+        scheduler = Scheduler(
+            sessions,
+            content,
+            rules,
+            budgets=budgets,
+            events=events,
+            on_queued=dispatcher.wakeup.set,
+            takeover_hours=settings.takeover_timeout_hours,
+        )
+        Reengagement(scheduler, content, events)  # registers its planner and its guard
         services = Services(
             settings=settings,
             secret=secret,
@@ -163,7 +180,17 @@ async def open_services(
             dispatcher=dispatcher,
             mailer=MailSender(settings),
             outbound=outbound,
+            rules=rules,
+            scheduler=scheduler,
+            appointments=Appointments(
+                sessions,
+                content,
+                rules,
+                events,
+                reminder_hour=settings.appointment_reminder_hour,
+            ),
             send_policies=send_policies,
+            budgets=budgets,
             try_lead=shared.try_lead if shared is not None else lone_process,
         )
         try:
@@ -185,6 +212,18 @@ MAX_BODY = 256 * 1024
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     """Deliver queued Telegram/SMS messages for as long as the app runs."""
     task = asyncio.create_task(app[services_key].dispatcher.run_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    """Queue scheduled messages as they fall due, for as long as the app runs."""
+    services = app[services_key]
+    task = asyncio.create_task(
+        services.scheduler.run_forever(interval=services.settings.scheduler_interval)
+    )
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -225,6 +264,7 @@ def create_web_app(services: Services) -> web.Application:
     external.add_routes(api)  # write endpoints for the Rasa action server
     app.add_subapp("/api/", api)
     app.cleanup_ctx.append(_outbox)
+    app.cleanup_ctx.append(_scheduler)
     return app
 
 

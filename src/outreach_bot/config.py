@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 import re
 import sys
+from datetime import time
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -148,6 +150,22 @@ class Settings(BaseSettings):
     """Send the old request format (``message``), for old app versions."""
     sms_daily_limit: int = Field(default=20, ge=1)
     """SMS per conversation per day before the bot stops and the team takes over."""
+    quiet_hours_start: time = time(20, 0)
+    """When the quiet hours begin (``HH:MM``, in ``OUTREACH_QUIET_HOURS_TIMEZONE``): from then on
+    nothing goes out that is not an answer to what the young person just wrote."""
+    quiet_hours_end: time = time(9, 0)
+    """When the quiet hours end and held messages go out (``HH:MM``)."""
+    quiet_hours_timezone: str = "Europe/Paris"
+    """The time zone of the quiet hours and of every scheduled time (an IANA name)."""
+    quiet_days: str = "sunday"
+    """Comma-separated week days (English names) with no sending at all; empty for none."""
+    quiet_on_public_holidays: bool = True
+    """No sending on French public holidays either (the ``holidays`` package's calendar)."""
+    appointment_reminder_hour: time = time(17, 0)
+    """When the day-before reminder of an appointment goes out (``HH:MM``; the last open day
+    before it, if the day before is a Sunday or a holiday)."""
+    scheduler_interval: float = Field(default=20.0, gt=0)
+    """Seconds between two looks for scheduled messages that are due."""
     takeover_timeout_hours: float = Field(default=24.0, gt=0)
     """Hours the bot stays silent after a counsellor's last message."""
     session_hours: float = Field(default=12.0, gt=0)
@@ -204,6 +222,23 @@ class Settings(BaseSettings):
             raise ValueError("must be the bot's username, like MissionLocaleBot")
         return value
 
+    @field_validator("quiet_hours_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """A time zone the system knows, so a typo fails at start-up, not at the first send."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("must be a time zone name, like Europe/Paris") from error
+        return value
+
+    @field_validator("quiet_days")
+    @classmethod
+    def _week_days(cls, value: str) -> str:
+        """Only English week-day names, so "dimanche" or "sun" cannot silently mean nothing."""
+        week_days(value)
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: str) -> str:
@@ -245,6 +280,26 @@ class Settings(BaseSettings):
     def nlu_cache_dir(self) -> Path:
         """Where the embedded classifier and the sentence encoder's weights are cached."""
         return self.var_dir / "nlu-cache"
+
+
+WEEK_DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def week_days(value: str) -> frozenset[int]:
+    """``OUTREACH_QUIET_DAYS`` parsed: ``"saturday, sunday"`` → ``{5, 6}`` (Monday is 0).
+
+    Raises:
+        ValueError: an item is not an English week-day name.
+    """
+    days: set[int] = set()
+    for item in value.split(","):
+        name = item.strip().lower()
+        if not name:
+            continue
+        if name not in WEEK_DAYS:
+            raise ValueError(f"{name!r} is not a week day; use names like sunday")
+        days.add(WEEK_DAYS.index(name))
+    return frozenset(days)
 
 
 @functools.cache

@@ -501,7 +501,26 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
             "reply": ("text", "action", "form_key"),
             "hand-back": (),
             "erase": ("confirm",),
+            "appointments": ("day", "time", "place_id", "place", "with_whom", "form_key"),
+            "later": ("text", "day", "time", "form_key"),
         }.items()
+    },
+    **{
+        ("POST", f"/admin/leads/{{lead_id}}/{middle}/{{{name}}}/{action}"): st.builds(
+            lambda lead, other, form, middle=middle, action=action: Req(
+                "POST",
+                f"/admin/leads/{segment(lead)}/{middle}/{segment(other)}/{action}",
+                form=form,
+                auth="admin",
+            ),
+            lead_ids,
+            ids,
+            fields(*names),
+        )
+        for middle, name, action, names in (
+            ("appointments", "appointment_id", "outcome", ("came",)),
+            ("scheduled", "scheduled_id", "cancel", ("x",)),
+        )
     },
     ("GET", "/admin/audit"): get("/admin/audit", params(before=ids, lead=ids), auth="admin"),
     ("GET", "/admin/campaigns"): get("/admin/campaigns", params(archived=text), auth="admin"),

@@ -50,14 +50,15 @@ TELEGRAM_AND_TWILIO = {
 
 @pytest.mark.parametrize(
     ("configured", "expected"),
-    [({}, []), (TELEGRAM_AND_TWILIO, ["holidays", "telegram", "twilio"])],
+    [({}, []), (TELEGRAM_AND_TWILIO, ["telegram", "twilio"])],
     ids=["nothing", "telegram-and-twilio"],
 )
 def test_a_channel_library_is_loaded_only_for_a_configured_channel(
     tmp_path: Path, configured: dict[str, str], expected: list[str]
 ) -> None:
     """A bot without Telegram or SMS starts without their libraries (python-telegram-bot is
-    18 MB), nor Alembic when the database is up to date; a configured one loads them."""
+    18 MB), nor Alembic when the database is up to date; a configured one loads them. The
+    holiday calendar waits for the first time a sending rule is checked, on any channel."""
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     upgrade(database_url)
     env = {name: value for name, value in os.environ.items() if not name.startswith("OUTREACH_")}

@@ -1,9 +1,10 @@
 """The SMS channel: one adapter, two providers (Twilio, SMS Gateway for Android).
 
 ``setup`` mounts the configured provider's webhooks and registers ``services.outbound["sms"]``
-(what the outbox dispatcher sends through) and ``services.send_policies["sms"]`` (quiet
-hours). Replies never go in the webhook response: the core queues them in the persistent
-outbox, so a provider outage or a restart loses nothing (docs/channels/sms.md, "Sent once").
+(what the outbox dispatcher sends through) and ``services.budgets["sms"]`` (the daily cost
+guard, which the scheduler asks too); the quiet hours are every channel's sending rules.
+Replies never go in the webhook response: the core queues them in the persistent outbox, so
+a provider outage or a restart loses nothing (docs/channels/sms.md, "Sent once").
 """
 
 from __future__ import annotations
@@ -172,11 +173,10 @@ def setup(app: web.Application, services: Services) -> None:
     if settings.sms_provider is None:
         logger.info("SMS channel off: OUTREACH_SMS_PROVIDER is not set")
         return
-    # Imported here so a server without SMS loads neither the providers' modules (Twilio's
-    # SDK) nor the holiday calendar of the quiet hours.
+    # Imported here so a server without SMS does not load the providers' modules (Twilio's
+    # SDK).
     from outreach_bot.core.delivery.sms_policy import (  # noqa: PLC0415 - only when SMS is on
         DailyLimit,
-        QuietHours,
         SmsInbox,
     )
 
@@ -226,6 +226,6 @@ def setup(app: web.Application, services: Services) -> None:
     _warn_if_mobile_sender(settings)
     channel = SmsChannel(transport, SmsRenderer(services.content), limit)
     services.outbound[CHANNEL] = channel
-    services.send_policies[CHANNEL] = QuietHours()
+    services.budgets[CHANNEL] = limit
     app.cleanup_ctx.append(channel.running)
     logger.info("SMS channel on: %s", settings.sms_provider.value)

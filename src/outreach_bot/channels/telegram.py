@@ -62,7 +62,6 @@ from outreach_bot.core.channel import (
     TemporaryFailureError,
 )
 from outreach_bot.core.conversation.service import ConversationService
-from outreach_bot.core.delivery.outbox import Immediate
 from outreach_bot.core.leads.notifications import TeamNotifier
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Reply
@@ -401,7 +400,6 @@ class TelegramChannel:
                 f" ({error.message})"
             ) from None
         self._services.outbound[CHANNEL] = self.outbound
-        self._services.send_policies.setdefault(CHANNEL, Immediate())
         self._services.dispatcher.wakeup.set()
         self.live.set()
         logger.info("Telegram channel is up (%s, bot id %s)", self.mode.value, bot.id)

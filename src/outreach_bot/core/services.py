@@ -17,8 +17,11 @@ from outreach_bot.content import Content
 from outreach_bot.core.channel import OutboundChannel
 from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import OutboxDispatcher, SendPolicy
+from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.mail.sender import MailSender
+from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.nlu.base import NluBackend
 
 
@@ -35,6 +38,9 @@ class Services:
     channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
     adapters register themselves in both when they start. ``dispatcher`` delivers the outbox;
     ``mailer`` sends e-mail (check ``mailer.configured`` before offering it).
+    ``rules`` are the sending rules (quiet hours, closed days) every channel's policy applies;
+    ``scheduler`` sends scheduled messages, asking ``budgets`` (a channel's cost guard, the
+    SMS daily limit) before each; ``appointments`` are the appointment use cases.
     ``try_lead`` says whether this process leads the workers sharing the database (the one
     that long-polls Telegram); a lone process on SQLite always does. ``secret`` is the
     installation's secret (configured, or generated once under ``var/``), from which the
@@ -52,5 +58,9 @@ class Services:
     dispatcher: OutboxDispatcher
     mailer: MailSender
     outbound: dict[str, OutboundChannel]
+    rules: SendingRules
+    scheduler: Scheduler
+    appointments: Appointments
     send_policies: dict[str, SendPolicy] = field(default_factory=dict)
+    budgets: dict[str, Budget] = field(default_factory=dict)
     try_lead: Callable[[], Awaitable[bool]] = lone_process

@@ -15,6 +15,7 @@ from typing import Final
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
 from outreach_bot.dialogue.crisis import CrisisCall, assess_crisis, text_kind
+from outreach_bot.dialogue.keep_in_touch import KeepInTouch
 from outreach_bot.dialogue.language import LANGUAGE_MESSAGES, Identify, Languages, LanguageStep
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, LeadForm, Step
@@ -204,6 +205,7 @@ class DialogueEngine:
     ) -> None:
         content.require_messages(MESSAGE_KEYS | LANGUAGE_MESSAGES)
         self._content = content
+        self._keep_in_touch = KeepInTouch(content)
         self._languages = Languages(content, identify)
         self._threshold = threshold
 
@@ -232,9 +234,19 @@ class DialogueEngine:
         effects = Effects()
         if turn.opted_out and intent != "opt_out":
             effects.opt_in = True
-        in_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.AFTER_CRISIS}
+        in_form = state.step not in {
+            Step.IDLE,
+            Step.OFFER_LEAD,
+            Step.AFTER_CRISIS,
+            Step.ASK_NEW_TIME,
+            Step.CONFIRM_VISIT_ALERT,
+            Step.ASK_ALERT_COMMUNE,
+        }
 
         call = self._crisis_call(turn, payload, text, foreign=foreign)
+        guessed = call is not None and not call.certain
+        if guessed and self._keep_in_touch.cannot_come(turn, text, payload):
+            call = None  # "j'ai un empêchement" for an appointment is not distress
         if call is not None:
             return self._crisis(state, turn, effects, call)
         keyword = fold(text)
@@ -261,6 +273,11 @@ class DialogueEngine:
         if keyword in START_WORDS and turn.opted_out:
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("opt_in_done", state, menu=True))
+        about_appointment = self._keep_in_touch.step(
+            state, turn, text=text, payload=payload, intent=intent, effects=effects
+        )
+        if about_appointment is not None:
+            return Outcome(*about_appointment, effects)
         if state.step is Step.AFTER_CRISIS:
             outcome = self._after_crisis(state, intent, confidence, effects)
             if outcome is not None:

@@ -31,6 +31,12 @@ class Step(StrEnum):
     AFTER_CRISIS = "after_crisis"
     """A crisis was answered: the bot repeats the numbers and the team, never its topic menu."""
     CONFIRM_OPT_OUT = "confirm_opt_out"
+    ASK_NEW_TIME = "ask_new_time"
+    """Asked when another appointment would suit (dialogue/keep_in_touch.py)."""
+    CONFIRM_VISIT_ALERT = "confirm_visit_alert"
+    """Asked whether to be told when the team comes near (dialogue/keep_in_touch.py)."""
+    ASK_ALERT_COMMUNE = "ask_alert_commune"
+    """Asked which commune to watch for the team's visits."""
 
 
 @dataclass

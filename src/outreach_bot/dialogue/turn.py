@@ -118,6 +118,8 @@ class Turn:
     ``places`` is where the team can be met, looked up by the core when the message asks
     about the Mission Locale (the engine itself does no I/O). ``crisis`` is what the safety
     net read in the message, and ``ranking`` the classifier's best guesses, best first.
+    ``appointment_planned`` says the young person has an appointment coming (so "je peux pas
+    venir" is about it).
     """
 
     text: str
@@ -132,6 +134,7 @@ class Turn:
     opted_out: bool = False
     has_open_lead: bool = False
     places: PlacesAnswer | None = None
+    appointment_planned: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +168,10 @@ class Effects:
     opt_out: bool = False
     opt_in: bool = False
     not_understood: bool = False
+    #: Staying in touch (dialogue/keep_in_touch.py): the next appointment is off, another
+    #: one is wanted, and when they would rather come.
+    cannot_come: bool = False
+    new_slot: bool = False
+    time_wish: str | None = None
+    #: (INSEE code, name) of the commune whose nearby visits the young person asked to hear of.
+    visit_alert: tuple[str, str] | None = None

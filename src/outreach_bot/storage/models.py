@@ -257,6 +257,108 @@ class OutboxItem(Base):
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class ScheduledStatus(StrEnum):
+    """Life of a scheduled message: waiting, then sent, cancelled, skipped or too late."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+    EXPIRED = "expired"
+
+
+class ScheduledMessage(Base):
+    """A message to send later (a reminder, a re-engagement, a counsellor's "send later").
+
+    A row, never a timer in memory, so a restart or a redeploy loses none. The scheduler
+    claims due rows through ``ix_scheduled_due`` (status, then due time), so a tick reads only
+    what is due however many rows wait; when it sends one it writes the outbox row and marks
+    this one sent in the same transaction. ``payload`` is JSON, encrypted: a counsellor's own
+    text, or a message key of ``bot/`` with its values, rendered in the person's language at
+    send time.
+    """
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (Index("ix_scheduled_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[str] = mapped_column(EncryptedText)
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Past this moment the message makes no sense any more (a reminder after the meeting).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), default=ScheduledStatus.PENDING)
+    #: Why it was cancelled or skipped, in a few words (never personal data).
+    reason: Mapped[str | None] = mapped_column(String(60))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The transcript line it became once sent.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class AppointmentStatus(StrEnum):
+    """How an appointment ended, or that it is still to come."""
+
+    PLANNED = "planned"
+    KEPT = "kept"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+    """By the young person ("je ne peux pas venir")."""
+
+
+class Appointment(Base):
+    """A meeting a counsellor set with a young person, from the lead page.
+
+    The place and the counsellor's name are the team's, not the young person's data, so they
+    are stored in clear; the row goes with the lead when it is erased.
+    """
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    place_id: Mapped[int | None] = mapped_column(
+        ForeignKey("local_places.id", ondelete="SET NULL")
+    )
+    place: Mapped[str] = mapped_column(String(200))
+    with_whom: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12), default=AppointmentStatus.PLANNED)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class VisitAlert(Base):
+    """ "Préviens-moi quand vous passez près de chez moi": a young person's explicit request.
+
+    ``consent_version`` names the text they said yes to; ``last_sent_at`` keeps alerts to one a
+    week. The row goes with the conversation (SUPPRIMER, retention).
+    """
+
+    __tablename__ = "visit_alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), unique=True
+    )
+    commune_insee: Mapped[str] = mapped_column(String(5), index=True)
+    commune_name: Mapped[str] = mapped_column(String(100))
+    consent_version: Mapped[str] = mapped_column(String(40))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class Consent(Base):
     """An explicit consent, recorded with the exact text version the young person agreed to."""
 

@@ -168,8 +168,8 @@ async def test_provider_outage_is_retried_and_delivered_once(phone: Phone) -> No
     assert (await outbox(phone))[0].status == OutboxStatus.SENT
 
 
-async def test_counsellor_message_queued_at_night_waits_until_eight(phone: Phone) -> None:
-    """A non-reply message queued at 22:00 Paris is held, then sent at 08:00 the next day."""
+async def test_counsellor_message_queued_at_night_waits_until_nine(phone: Phone) -> None:
+    """A non-reply message queued at 22:00 Paris is held, then sent at 09:00 the next day."""
     await phone.say("salut")
     policy = phone.services.send_policies["sms"]
     now = datetime(2030, 1, 8, 22, 0, tzinfo=PARIS)  # a Tuesday
@@ -189,10 +189,10 @@ async def test_counsellor_message_queued_at_night_waits_until_eight(phone: Phone
         phone.services.sessions, phone.services.outbound, clock=lambda: clock[0].astimezone(UTC)
     )
     assert await dispatcher.run_once() == 0
-    clock[0] = datetime(2030, 1, 9, 7, 59, tzinfo=PARIS)
+    clock[0] = datetime(2030, 1, 9, 8, 59, tzinfo=PARIS)
     assert await dispatcher.run_once() == 0
     assert phone.unread() == []
-    clock[0] = datetime(2030, 1, 9, 8, 0, tzinfo=PARIS)
+    clock[0] = datetime(2030, 1, 9, 9, 0, tzinfo=PARIS)
     assert await dispatcher.run_once() == 1
     assert phone.unread() == ["Bonjour, c'est Karim de la Mission Locale. Tu es dispo jeudi ?"]
 

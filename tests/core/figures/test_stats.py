@@ -353,7 +353,7 @@ async def test_csv_export_has_counts_and_no_personal_data(services: Services) ->
     total = next(row for row in rows if row["Section"] == "Total")
     assert int(total["Conversations"]) == 71
     assert int(total["Mobilisés"]) == 10
-    assert {row["Section"] for row in rows} == {"Total", "Campagne", "Secteur", "Semaine"}
+    assert {row["Section"] for row in rows} == {"Total", "Campagne", "Secteur", "Semaine", "Suivi"}
     weeks = [row for row in rows if row["Section"] == "Semaine"]
     assert sum(int(row["Demandes"]) for row in weeks) == 31
     trap = next(row for row in rows if row["Code"] == "PIEGE")

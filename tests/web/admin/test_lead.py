@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from outreach_bot.core.services import Services
@@ -173,10 +174,14 @@ async def test_note_next_action_and_reassignment(
     assert saved.next_action_on.isoformat() == day
 
 
+@pytest.mark.parametrize(
+    ("silent_for", "held"), [(timedelta(hours=2), True), (timedelta(0), False)]
+)
 async def test_sms_reply_is_queued_with_the_policy_and_silences_the_bot(
-    browser: Browser, services: Services, staff: Staff
+    browser: Browser, services: Services, staff: Staff, silent_for: timedelta, held: bool
 ) -> None:
-    """A reply to an SMS lead goes to the outbox not before the SMS policy allows."""
+    """A counsellor writing first waits for the sending rules; answering a message the young
+    person sent a moment ago goes at once."""
     later = datetime.now(UTC) + timedelta(hours=9)
 
     class QuietHours:
@@ -185,6 +190,10 @@ async def test_sms_reply_is_queued_with_the_policy_and_silences_the_bot(
 
     services.send_policies["sms"] = QuietHours()
     lead = await make_lead(services, channel="sms", sender="+33611111111")
+    async with services.sessions.begin() as session:
+        talked = await session.get(Conversation, lead.conversation_id)
+        assert talked is not None
+        talked.last_message_at = datetime.now(UTC) - silent_for
     await browser.login("lea")
     page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
     assert "Compter les SMS" in page
@@ -192,10 +201,12 @@ async def test_sms_reply_is_queued_with_the_policy_and_silences_the_bot(
         f"/admin/leads/{lead.id}/reply", {"text": "Bonjour, c'est Léa", "action": "preview"}
     )
     assert "1 SMS (GSM-7)" in await preview.text()
+    before = datetime.now(UTC)
     sent = await browser.post(
         f"/admin/leads/{lead.id}/reply",
         {"text": "Bonjour, c'est Léa de la Mission Locale", "form_key": form_key_of(page)},
     )
+    after = datetime.now(UTC)
     assert sent.status == 303
     async with services.sessions() as session:
         item = await session.scalar(select(OutboxItem))
@@ -203,7 +214,11 @@ async def test_sms_reply_is_queued_with_the_policy_and_silences_the_bot(
         message = await session.scalar(select(Message).where(Message.author == "counsellor"))
     assert item is not None
     assert item.channel == "sms"
-    assert abs((item.not_before.replace(tzinfo=UTC) - later).total_seconds()) < 1
+    queued_for = item.not_before.replace(tzinfo=UTC)
+    if held:
+        assert abs((queued_for - later).total_seconds()) < 1
+    else:
+        assert before <= queued_for <= after
     assert conversation is not None
     assert conversation.takeover_by == staff.lea
     assert conversation.takeover_until is not None

@@ -21,9 +21,16 @@ from outreach_bot.core.conversation.crisis import crisis_clues
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
+from outreach_bot.core.followups.alerts import record_alert
+from outreach_bot.core.followups.appointments import (
+    cannot_come,
+    next_appointment,
+    wants_new_slot,
+)
 from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.outreach.places import places_for_question
+from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState
@@ -45,7 +52,9 @@ from outreach_bot.storage.models import (
     Message,
     OutboxItem,
     OutboxStatus,
+    ScheduledMessage,
     UnderstoodGap,
+    VisitAlert,
 )
 
 logger = logging.getLogger(__name__)
@@ -181,6 +190,8 @@ class ConversationService:
                 opted_out=conversation.opted_out,
                 has_open_lead=open_lead is not None,
                 places=places,
+                appointment_planned=open_lead is not None
+                and await next_appointment(session, conversation.id, now) is not None,
             )
             # Read before the step, which moves the state on to the next buttons.
             chosen = state.chosen_button(text) if text else None
@@ -297,6 +308,7 @@ class ConversationService:
                 )
                 .values(status=OutboxStatus.CANCELLED)
             )
+            await cancel_pending(session, conversation.id, reason="stop", now=now)
         if effects.not_understood and text:
             session.add(
                 UnderstoodGap(
@@ -328,6 +340,20 @@ class ConversationService:
                 now=now,
             )
             events.append(created_event(lead))
+        if effects.cannot_come and (told := await cannot_come(session, conversation.id, now=now)):
+            events.append(told)
+        if effects.new_slot and (
+            told := await wants_new_slot(session, conversation.id, now=now, wish=effects.time_wish)
+        ):
+            events.append(told)
+        if effects.visit_alert is not None:
+            await record_alert(
+                session,
+                conversation.id,
+                commune=effects.visit_alert,
+                consent_version=effects.consent_text_version or "",
+                now=now,
+            )
         if effects.erase:
             await erase_conversation(session, conversation.id, actor="young_person", now=now)
         return events
@@ -610,14 +636,18 @@ async def add_lead(
 async def erase_conversation(
     session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
 ) -> None:
-    """Erase everything held about one young person: leads, consents, transcript, outbox, and
-    the messages the bot did not understand (kept for the quality loop, linked to the
-    conversation for this reason).
+    """Erase everything held about one young person: leads, consents, transcript, outbox,
+    scheduled messages, and the messages the bot did not understand (kept for the quality
+    loop, linked to the conversation for this reason).
 
     Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
     line records that an erasure happened (ids only), as accountability requires.
     """
     await record_erasure(session, conversation_id)
+    await session.execute(
+        delete(ScheduledMessage).where(ScheduledMessage.conversation_id == conversation_id)
+    )
+    await session.execute(delete(VisitAlert).where(VisitAlert.conversation_id == conversation_id))
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
     await session.execute(

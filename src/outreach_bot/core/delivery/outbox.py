@@ -363,7 +363,10 @@ class OutboxDispatcher:
         if policy is not None:
             # A reply delayed by an outage is no longer an immediate answer: after a long
             # wait it follows the channel's rules for messages we start (no SMS at night).
-            fresh_reply = in_reply and retry_at - item.created_at < STALE_REPLY
+            created = item.created_at
+            if created.tzinfo is None:  # SQLite hands back naive UTC
+                created = created.replace(tzinfo=UTC)
+            fresh_reply = in_reply and retry_at - created < STALE_REPLY
             retry_at = policy.earliest(retry_at, in_reply=fresh_reply)
         logger.warning(
             "outbox %s on %s: temporary failure (%s), retry at %s",

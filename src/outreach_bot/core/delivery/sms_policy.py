@@ -2,15 +2,14 @@
 
 Three concerns, each enforced where it cannot be bypassed:
 
-* **Quiet hours** (:class:`QuietHours`, registered in ``services.send_policies["sms"]``): a
-  message the bot or a counsellor starts goes out between 08:00 and 20:00 Paris time, never
-  on a Sunday or a French public holiday. Replies to what the young person just wrote go out
-  at once: they are waiting for them.
+* **Quiet hours** are no longer SMS-only: :mod:`outreach_bot.core.delivery.rules` holds them
+  for every channel (``services.send_policies["sms"]`` is that module's rules).
 * **Daily cost guard** (:class:`DailyLimit`): at most ``OUTREACH_SMS_DAILY_LIMIT`` SMS per
   conversation per Paris day. Crossing it hands the conversation to the team once (a
   ``cost_limit`` team event, and one short notice to the young person so they know a person
   will answer); the bot's later replies that day are cancelled. That notice and the safety
   messages (crisis numbers, the STOP and erase confirmations) always go out, beyond the limit.
+  The scheduler asks it too (:meth:`DailyLimit.has_room`) before a scheduled SMS.
 * **Delivery status** (:func:`record_delivery_status`): the provider's callback moves an outbox
   row to delivered or failed, so the team can see a number that never receives anything.
 
@@ -21,12 +20,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
-import holidays
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,9 +49,6 @@ logger = logging.getLogger(__name__)
 
 CHANNEL: Final = "sms"
 PARIS: Final = ZoneInfo("Europe/Paris")
-DAY_START: Final = time(8, 0)
-DAY_END: Final = time(20, 0)
-SUNDAY: Final = 6
 COST_LIMIT_REASON: Final = "daily SMS limit reached"
 COST_LIMIT_EVENT: Final = "cost_limit"
 HANDOFF_MESSAGE: Final = "sms_handoff"
@@ -62,45 +56,6 @@ HANDOFF_MESSAGE: Final = "sms_handoff"
 ALWAYS_SENT_MESSAGES: Final = ("crisis_followup", "opt_out_done", "erase_done", HANDOFF_MESSAGE)
 #: Outbox rows counted against the day's budget once they went out.
 SENT_STATUSES: Final = (OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.FAILED)
-
-
-def _french_holidays() -> holidays.HolidayBase:
-    return holidays.country_holidays("FR")
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """When a message the young person did not just ask for may be sent: weekdays and
-    Saturdays, 08:00 to 20:00 Europe/Paris, except French public holidays.
-
-    It implements :class:`outreach_bot.core.delivery.outbox.SendPolicy`.
-    """
-
-    zone: ZoneInfo = PARIS
-    opens: time = DAY_START
-    closes: time = DAY_END
-    closed_days: holidays.HolidayBase = field(default_factory=_french_holidays)
-
-    def is_open_day(self, day: date) -> bool:
-        """Whether the bot may text on ``day`` at all (not a Sunday, not a public holiday)."""
-        return day.weekday() != SUNDAY and day not in self.closed_days
-
-    def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
-        """The first moment a message may go out, in UTC.
-
-        Args:
-            now: a timezone-aware moment.
-            in_reply: True when it answers what the young person just wrote.
-        """
-        if in_reply:
-            return now
-        local = now.astimezone(self.zone)
-        if self.is_open_day(local.date()) and self.opens <= local.time() < self.closes:
-            return now
-        day = local.date() if local.time() < self.opens else local.date() + timedelta(days=1)
-        while not self.is_open_day(day):
-            day += timedelta(days=1)
-        return datetime.combine(day, self.opens, tzinfo=self.zone).astimezone(UTC)
 
 
 def day_start(now: datetime, zone: ZoneInfo = PARIS) -> datetime:
@@ -173,6 +128,10 @@ class DailyLimit:
                 return True
             sent = await self.sent_today(session, conversation_id)
         return sent < self.limit
+
+    async def has_room(self, session: AsyncSession, conversation_id: int) -> bool:
+        """Whether one more SMS fits in today's budget of this conversation (in ``session``)."""
+        return await self.sent_today(session, conversation_id) < self.limit
 
     async def sent_today(self, session: AsyncSession, conversation_id: int) -> int:
         """SMS that went out (and were paid for) in this conversation since Paris midnight."""

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,6 +29,8 @@ from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import MOBILISED_STATUSES, LeadStatus
 from outreach_bot.storage.models import (
+    Appointment,
+    AppointmentStatus,
     Campaign,
     CampaignScan,
     Consent,
@@ -36,6 +38,8 @@ from outreach_bot.storage.models import (
     FigureTally,
     Lead,
     LeadEvent,
+    Message,
+    ScheduledMessage,
     Sector,
 )
 
@@ -238,6 +242,8 @@ class Figures:
     campaigns: list[FunnelRow] = field(default_factory=list)
     sectors: list[FunnelRow] = field(default_factory=list)
     weeks: list[WeekRow] = field(default_factory=list)
+    touch: dict[str, int] = field(default_factory=dict)
+    """Staying in touch (:data:`TOUCH_LABELS`): appointments, visit alerts, re-engagements."""
 
     def campaign(self, code: str) -> FunnelRow | None:
         """The funnel row of one campaign, if anything happened for it in the period."""
@@ -252,6 +258,7 @@ class Figures:
             "campaigns": [row.as_dict() for row in self.campaigns],
             "sectors": [row.as_dict() for row in self.sectors],
             "weeks": [row.as_dict() for row in self.weeks],
+            "staying_in_touch": {key: self.touch.get(key, 0) for key in TOUCH_LABELS},
         }
 
 
@@ -509,6 +516,7 @@ async def compute_figures(
         held = await _interventions(session, since=since, until=until)
         campaigns = {row.id: row for row in await session.scalars(select(Campaign))}
         sectors = list(await session.scalars(select(Sector).order_by(Sector.name)))
+        touch = await staying_in_touch(session, since=since, until=until, sector_ids=sector_ids)
     if sector_ids is not None:
         occurrences = [row for row in occurrences if row.sector_id in sector_ids]
         held = [campaign for campaign in held if campaign.sector_id in sector_ids]
@@ -522,6 +530,7 @@ async def compute_figures(
         campaigns=_campaign_rows(occurrences, held, campaigns),
         sectors=_sector_rows(occurrences, held, sectors),
         weeks=_week_rows(occurrences, held, period, today),
+        touch=touch,
     )
 
 
@@ -618,11 +627,87 @@ def _week_rows(
     ]
 
 
+TOUCH_LABELS: Final = {
+    "appointments_set": "Rendez-vous fixés",
+    "appointments_kept": "Rendez-vous honorés",
+    "appointments_missed": "Rendez-vous manqués",
+    "appointments_cancelled": "Rendez-vous annulés par le jeune",
+    "visit_alerts_sent": "Alertes de passage envoyées",
+    "visit_alert_conversations": "Conversations lancées par une alerte",
+    "reengagements_sent": "Relances envoyées",
+    "reengagements_answered": "Relances suivies d'une réponse",
+}
+"""What staying in touch counts, in the team's language (the dashboard, the CSV, the API)."""
+ANSWER_WINDOW: Final = timedelta(days=14)
+"""A re-engagement or a visit alert counts as answered when the young person writes within this."""
+
+
+async def staying_in_touch(
+    session: AsyncSession,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    sector_ids: frozenset[int] | None = None,
+) -> dict[str, int]:
+    """Appointments set, kept, missed and cancelled; visit alerts sent and the conversations
+    they started; re-engagements sent and answered, over ``[since, until)`` (counts only)."""
+    counts: Counter[str] = Counter()
+
+    def in_sectors(query: Any) -> Any:
+        return query.where(Lead.sector_id.in_(sector_ids)) if sector_ids is not None else query
+
+    set_query = _between(
+        select(func.count()).select_from(Appointment).join(Lead, Lead.id == Appointment.lead_id),
+        Appointment.created_at,
+        since,
+        until,
+    )
+    counts["appointments_set"] = int(await session.scalar(in_sectors(set_query)) or 0)
+    ended = _between(
+        select(Appointment.status, func.count())
+        .join(Lead, Lead.id == Appointment.lead_id)
+        .where(Appointment.status != AppointmentStatus.PLANNED)
+        .group_by(Appointment.status),
+        Appointment.status_changed_at,
+        since,
+        until,
+    )
+    for status, number in await session.execute(in_sectors(ended)):
+        counts[f"appointments_{status}"] = int(number)
+    for kind, sent_key, answered_key in (
+        ("reengage", "reengagements_sent", "reengagements_answered"),
+        ("visit_alert", "visit_alerts_sent", "visit_alert_conversations"),
+    ):
+        first_answer = (
+            select(func.min(Message.created_at))
+            .where(
+                Message.conversation_id == ScheduledMessage.conversation_id,
+                Message.direction == "in",
+                Message.created_at > ScheduledMessage.done_at,
+            )
+            .scalar_subquery()
+        )
+        query = _between(
+            select(ScheduledMessage.done_at, first_answer)
+            .outerjoin(Lead, Lead.id == ScheduledMessage.lead_id)
+            .where(ScheduledMessage.kind == kind, ScheduledMessage.status == "sent"),
+            ScheduledMessage.done_at,
+            since,
+            until,
+        )
+        for done_at, answer_at in await session.execute(in_sectors(query)):
+            counts[sent_key] += 1
+            if answer_at is not None and _aware(answer_at) - _aware(done_at) <= ANSWER_WINDOW:
+                counts[answered_key] += 1
+    return {key: counts[key] for key in TOUCH_LABELS}
+
+
 CSV_SECTIONS: Final = {
     "total": "Total",
     "campaign": "Campagne",
     "sector": "Secteur",
     "week": "Semaine",
+    "touch": "Suivi",
 }
 CSV_COLUMNS: Final = (
     "Section",
@@ -633,6 +718,7 @@ CSV_COLUMNS: Final = (
     *(METRIC_LABELS[metric] for metric in FUNNEL),
     METRIC_LABELS[Metric.URGENT],
     "Interventions",
+    "Nombre",
 )
 """French headers: the file is opened by the team and its funders in French spreadsheets."""
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
@@ -655,8 +741,8 @@ def figures_csv(figures: Figures) -> str:
     opens right with a double click: a byte-order mark (Excel otherwise reads UTF-8 as
     Windows-1252 and mangles the accents), ``;`` between cells (``,`` is the decimal mark),
     French headers and day-first dates. Every figure is a whole count: no decimal mark to
-    convert. Sections (Total, Campagne, Secteur, Semaine) share the columns, so a spreadsheet
-    can filter on the first one.
+    convert. Sections (Total, Campagne, Secteur, Semaine, Suivi) share the columns, so a
+    spreadsheet can filter on the first one; a Suivi row's count is in the last column.
     """
     buffer = io.StringIO()
     buffer.write("\ufeff")
@@ -674,6 +760,7 @@ def figures_csv(figures: Figures) -> str:
                 *(row.count(metric) for metric in FUNNEL),
                 row.count(Metric.URGENT),
                 row.interventions,
+                "",
             ]
         )
 
@@ -696,6 +783,10 @@ def figures_csv(figures: Figures) -> str:
                 held_on=week.start,
             ),
         )
+    # Staying in touch: one row per figure, its count in the last column ("Nombre").
+    blank = [""] * (len(CSV_COLUMNS) - 4)
+    for key, label in TOUCH_LABELS.items():
+        writer.writerow([CSV_SECTIONS["touch"], key, label, *blank, figures.touch.get(key, 0)])
     return buffer.getvalue()
 
 

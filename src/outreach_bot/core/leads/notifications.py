@@ -20,7 +20,9 @@ from outreach_bot.storage.models import Sector
 
 logger = logging.getLogger(__name__)
 
-NOTIFIED_KINDS: Final = frozenset({"lead_created", "urgent"})
+NOTIFIED_KINDS: Final = frozenset(
+    {"lead_created", "urgent", "cannot_come", "new_slot", "reengage_exhausted"}
+)
 MAX_NEED: Final = 200
 """A need is free text; a group chat only needs its gist, the lead page has the rest."""
 
@@ -47,7 +49,13 @@ def format_notification(event: TeamEvent, *, sector_name: str | None, link: str 
     urgent = event.kind == "urgent" or event.urgent
     who = event.first_name or "un jeune"
     sector = f" (secteur {sector_name})" if sector_name else ""
-    if urgent:
+    if event.kind == "cannot_come":
+        lines = [f"Rendez-vous annulé : {who} ne peut pas venir{sector}. À recaler."]
+    elif event.kind == "reengage_exhausted":
+        lines = [f"Sans nouvelles de {who}{sector} après 2 relances : à clore ?"]
+    elif event.kind == "new_slot":
+        lines = [f"Nouveau rendez-vous souhaité par {who}{sector}."]
+    elif urgent:
         lines = [f"URGENT : {who} a besoin d'une réponse rapide{sector}."]
     else:
         lines = [f"Nouveau contact : {who}{sector}."]

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
+from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.alerts import last_words
 from outreach_bot.core.privacy.audit import record_access
@@ -229,6 +230,16 @@ async def _visible(session: AsyncSession, account: Account, lead_id: int) -> Lea
     if lead is None or not account.can_see(lead.sector_id, urgent=lead.urgent):
         raise NotFoundError(f"lead {lead_id} not found")
     return lead
+
+
+async def visible_lead(session: AsyncSession, account: Account, lead_id: int) -> Lead:
+    """The lead, if ``account`` may see it, for use cases of other capabilities (appointments).
+
+    Raises:
+        PermissionDeniedError: the role does not work on leads.
+        NotFoundError: no such lead, or not in ``account``'s sectors (the same error).
+    """
+    return await _visible(session, account, lead_id)
 
 
 def _seen_by(account: Account) -> ColumnElement[bool]:
@@ -610,7 +621,8 @@ async def send_counsellor_reply(
     """Write to the young person on their own channel, and silence the bot meanwhile.
 
     The message joins the transcript; on Telegram and SMS it also goes into the outbox,
-    not before the channel's send policy allows (SMS quiet hours). On the web chat there is
+    not before the sending rules allow (quiet hours), unless it answers a message the young
+    person sent within the last half hour. On the web chat there is
     nothing to push: the page fetches it (:func:`counsellor_messages`). The bot stays quiet
     for ``takeover_hours`` after the latest counsellor message, or until :func:`hand_back`.
 
@@ -655,13 +667,15 @@ async def send_counsellor_reply(
         not_before = None
         if conversation.channel in queued_channels:
             policy = policies.get(conversation.channel, Immediate())
-            not_before = policy.earliest(now, in_reply=False)
+            # Answering what the young person wrote a moment ago is never held (rules.py).
+            in_reply = answers_recent_message(conversation.last_message_at, now)
+            not_before = policy.earliest(now, in_reply=in_reply)
             await enqueue(
                 session,
                 conversation,
                 Reply(text),
                 dedupe=f"counsellor:{message.id}",
-                in_reply=False,
+                in_reply=in_reply,
                 message_id=message.id,
                 not_before=not_before,
             )

@@ -15,6 +15,7 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.core.followups.alerts import alert_nearby
 from outreach_bot.domain.campaigns import parse_held_on
 from outreach_bot.domain.errors import InvalidInputError, NotFoundError
 from outreach_bot.domain.fields import commune_by_insee, find_commune_in, match_commune
@@ -184,6 +185,8 @@ async def add_place(
         session.add(row)
         await session.flush()
         place_id = row.id
+        # People who asked to hear of the team's visits near them get one message.
+        await alert_nearby(session, row, now=row.updated_at)
     logger.info("place %s added by user %s", place_id, by)
     return place_id
 
@@ -208,8 +211,11 @@ async def update_place(
             raise NotFoundError(f"place {place_id}")
         for column in ("kind", "name", "address", "commune_insee", "commune_name"):
             setattr(row, column, getattr(checked, column))
+        moved = (row.held_on, row.commune_insee) != (checked.held_on, checked.commune_insee)
         row.held_on, row.hours = checked.held_on, checked.hours
         row.updated_by, row.updated_at = by, datetime.now(UTC)
+        if moved:  # a new date or commune is news for those nearby (at most one a week)
+            await alert_nearby(session, row, now=row.updated_at)
     logger.info("place %s updated by user %s", place_id, by)
 
 

@@ -24,6 +24,7 @@ from outreach_bot.domain.errors import (
 from outreach_bot.web.admin import (
     account,
     campaigns,
+    followups,
     lead,
     places,
     privacy,
@@ -112,6 +113,7 @@ def setup(app: web.Application, services: Services) -> None:
     team.add_routes(admin)
     queue.add_routes(admin)
     lead.add_routes(admin)
+    followups.setup(admin)
     privacy.add_routes(admin)
     campaigns.setup(admin)
     places.setup(admin)

@@ -19,6 +19,7 @@ from aiohttp import web
 from outreach_bot.core.figures.stats import (
     FUNNEL,
     METRIC_LABELS,
+    TOUCH_LABELS,
     Metric,
     Period,
     compute_figures,
@@ -440,6 +441,7 @@ async def figures_page(request: web.Request) -> web.Response:
             "charts": charts,
             "csv_query": {key: value for key, value in period.as_dict().items() if value},
             "shortcuts": shortcuts,
+            "touch_labels": TOUCH_LABELS,
         },
     )
 

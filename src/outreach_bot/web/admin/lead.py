@@ -20,6 +20,7 @@ from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.domain.leads import LeadStatus, can_move
 from outreach_bot.domain.numbers import parse_record_id
+from outreach_bot.web.admin.followups_view import followups_context
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
@@ -39,6 +40,7 @@ async def show_lead(
     error: str | None = None,
     draft: str = "",
     note: str = "",
+    later: str = "",
 ) -> web.Response:
     """Render the lead page, optionally with an error and the text the counsellor typed."""
     services = request.app[services_key]
@@ -56,6 +58,8 @@ async def show_lead(
         "segments": segments,
         "form_key": secrets.token_urlsafe(16),
         "export_allowed": current_account(request).is_admin,
+        "later": later,
+        **await followups_context(request, lead_id),
     }
     return await render(request, "lead.html", context, status=status)
 

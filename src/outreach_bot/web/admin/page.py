@@ -96,6 +96,12 @@ EVENT_LABELS: Final = {
     "next_action": "Prochaine action",
     "reply": "Message envoyé",
     "handed_back": "Rendu au bot",
+    "appointment": "Rendez-vous fixé",
+    "appointment_kept": "Venu au rendez-vous",
+    "appointment_missed": "Absent au rendez-vous",
+    "cannot_come": "Ne peut pas venir au rendez-vous",
+    "new_slot_wanted": "Souhaite un autre rendez-vous",
+    "send_later": "Message programmé",
 }
 
 

@@ -1,0 +1,460 @@
+"""Appointments set from the lead page, their reminders, and how they end.
+
+A counsellor sets a date, a time, a place (one of the team's places, or typed) and who the
+young person will meet. The young person gets it on their own channel at once (within the
+sending rules), a reminder the day before at ``OUTREACH_APPOINTMENT_REMINDER_HOUR`` and one
+:data:`SOON` before, each with a "je ne peux pas venir" button. Saying so (button or typed)
+cancels the reminders and tells the counsellor at once. The counsellor marks "venu" or
+"absent"; absent sends one kind message the next open morning offering another time.
+Every message is a scheduled message (:mod:`outreach_bot.core.schedule`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from outreach_bot.content import Content
+from outreach_bot.core.delivery.rules import SendingRules
+from outreach_bot.core.events.bus import EventBus, TeamEvent
+from outreach_bot.core.leads.queue import visible_lead
+from outreach_bot.core.schedule import cancel_pending, schedule
+from outreach_bot.core.staff.accounts import Account
+from outreach_bot.core.staff.forms import spend_form_key
+from outreach_bot.domain.campaigns import parse_held_on
+from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus, can_move
+from outreach_bot.storage.models import (
+    Appointment,
+    AppointmentStatus,
+    Conversation,
+    Lead,
+    LeadEvent,
+    LocalPlace,
+)
+
+logger = logging.getLogger(__name__)
+
+SOON: Final = timedelta(hours=2)
+"""The second reminder comes this long before the appointment."""
+#: Scheduled-message kinds of this module (the figures and the cancellations use them).
+CONFIRM: Final = "appointment"
+REMINDER: Final = "appointment_reminder"
+MISSED: Final = "appointment_missed"
+KINDS: Final = frozenset({CONFIRM, REMINDER, MISSED})
+CANNOT_COME: Final = "/cannot_come"
+"""The button payload of "je ne peux pas venir"."""
+NEW_SLOT: Final = "/new_slot"
+"""The button payload of "oui, un autre rendez-vous" after an absence."""
+PLACE_MAX: Final = 200
+WHO_MAX: Final = 120
+_TIME_RE: Final = re.compile(r"^\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*$")
+#: Message keys this module sends, with their placeholders (checked at start-up).
+MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
+    "appointment_set": frozenset({"when", "where", "who"}),
+    "appointment_reminder": frozenset({"when", "where", "who"}),
+    "appointment_missed": frozenset(),
+    "appointment_when": frozenset({"day", "date", "hour"}),
+    "button_cannot_come": frozenset(),
+    "button_new_slot": frozenset(),
+    "button_no_thanks": frozenset(),
+    "place_weekdays": frozenset(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentForm:
+    """An appointment as typed on the lead page, before checking."""
+
+    day: str
+    time: str
+    place_id: str = ""
+    place: str = ""
+    with_whom: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentView:
+    """An appointment as the lead page lists it."""
+
+    id: int
+    starts_at: datetime
+    place: str
+    with_whom: str
+    status: AppointmentStatus
+    past: bool
+
+
+def parse_time(raw: str) -> time:
+    """``14:30``, ``14h30``, ``14h`` or ``9:05``.
+
+    Raises:
+        InvalidInputError: anything else, or an hour that does not exist.
+    """
+    match = _TIME_RE.match(raw)
+    if match is None:
+        raise InvalidInputError("Heure invalide : écris-la comme 14:30.")
+    hour, minute = int(match[1]), int(match[2] or 0)
+    if hour > 23 or minute > 59:  # noqa: PLR2004 - the clock's own limits
+        raise InvalidInputError("Heure invalide : écris-la comme 14:30.")
+    return time(hour, minute)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes even for timezone-aware columns; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Appointments:
+    """The appointment use cases; one per process, built with the services."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        content: Content,
+        rules: SendingRules,
+        events: EventBus,
+        *,
+        reminder_hour: time = time(17, 0),
+    ) -> None:
+        content.require_messages(MESSAGE_KEYS)
+        self._sessions = sessions
+        self._content = content
+        self._rules = rules
+        self._events = events
+        self._reminder_hour = reminder_hour
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone appointments are typed and told in."""
+        return self._rules.zone
+
+    # -- the counsellor's side ---------------------------------------------------------------
+
+    async def set_appointment(
+        self,
+        account: Account,
+        lead_id: int,
+        form: AppointmentForm,
+        *,
+        form_key: str = "",
+        now: datetime | None = None,
+    ) -> int:
+        """Record an appointment and schedule its announcement and reminders.
+
+        Raises:
+            InvalidInputError: a field is wrong (French message saying which).
+            ConflictError: the person sent STOP, the lead is closed, or a double submit.
+            NotFoundError: no such lead in the account's sectors, or no such place.
+        """
+        now = now or datetime.now(UTC)
+        day = parse_held_on(form.day)
+        if day is None:
+            raise InvalidInputError("Donne la date du rendez-vous.")
+        starts_at = datetime.combine(day, parse_time(form.time), tzinfo=self.zone)
+        if starts_at <= now:
+            raise InvalidInputError("Ce moment est déjà passé : choisis une date à venir.")
+        with_whom = " ".join(form.with_whom.split())
+        if not with_whom or len(with_whom) > WHO_MAX:
+            raise InvalidInputError(f"Dis avec qui (au plus {WHO_MAX} caractères).")
+        async with self._sessions.begin() as session:
+            place, place_id = await self._place(session, form)
+            lead = await visible_lead(session, account, lead_id)
+            if lead.status in CLOSED_STATUSES:
+                raise ConflictError("ce contact est clos : rouvre-le d'abord")
+            conversation = (
+                await session.get(Conversation, lead.conversation_id, with_for_update=True)
+                if lead.conversation_id
+                else None
+            )
+            if conversation is not None and conversation.opted_out:
+                raise ConflictError("cette personne a envoyé STOP : appelle-la plutôt")
+            if not await spend_form_key(session, form_key, account.id):
+                raise ConflictError("ce rendez-vous est déjà enregistré")
+            appointment = Appointment(
+                lead_id=lead.id,
+                conversation_id=conversation.id if conversation else None,
+                starts_at=starts_at.astimezone(UTC),
+                place_id=place_id,
+                place=place,
+                with_whom=with_whom,
+                status=AppointmentStatus.PLANNED,
+                created_by=account.id,
+                created_at=now,
+                status_changed_at=now,
+            )
+            session.add(appointment)
+            await session.flush()
+            if conversation is not None:
+                await self._schedule_messages(session, appointment, conversation, now)
+            if can_move(LeadStatus(lead.status), LeadStatus.APPOINTMENT):
+                lead.status = LeadStatus.APPOINTMENT
+                lead.status_changed_at = now
+                session.add(
+                    LeadEvent(
+                        lead_id=lead.id,
+                        user_id=account.id,
+                        kind="status",
+                        status=LeadStatus.APPOINTMENT,
+                        at=now,
+                    )
+                )
+            lead.updated_at = now
+            session.add(LeadEvent(lead_id=lead.id, user_id=account.id, kind="appointment", at=now))
+            appointment_id = appointment.id
+            event = TeamEvent("lead_changed", lead.conversation_id, lead.id, lead.sector_id)
+        logger.info("appointment %s set for lead %s by %s", appointment_id, lead_id, account.id)
+        await self._events.publish(event)
+        return appointment_id
+
+    async def _place(self, session: AsyncSession, form: AppointmentForm) -> tuple[str, int | None]:
+        """Where, as the young person will read it: a team place, or what was typed."""
+        if form.place_id.strip():
+            try:
+                place_id = int(form.place_id)
+            except ValueError as error:
+                raise InvalidInputError("Lieu invalide.") from error
+            row = await session.get(LocalPlace, place_id)
+            if row is None:
+                raise NotFoundError(f"place {place_id}")
+            parts = [row.name, row.address, row.commune_name]
+            return ", ".join(part for part in parts if part)[:PLACE_MAX], row.id
+        typed = " ".join(form.place.split())
+        if not typed or len(typed) > PLACE_MAX:
+            raise InvalidInputError(
+                f"Choisis un lieu ou écris-le (au plus {PLACE_MAX} caractères)."
+            )
+        return typed, None
+
+    def when_text(self, starts_at: datetime, locale: str) -> str:
+        """ "mardi 14/01 à 14h30", in the young person's language."""
+        local = starts_at.astimezone(self.zone)
+        weekdays = self._content.message("place_weekdays", locale).split(",")
+        return self._content.message(
+            "appointment_when",
+            locale,
+            day=weekdays[local.weekday()].strip(),
+            date=f"{local:%d/%m}",
+            hour=f"{local:%H}h{local:%M}" if locale == "fr" else f"{local:%H:%M}",
+        )
+
+    def _reminder_day(self, starts_at: datetime) -> date:
+        """The day of the "day before" reminder: the last open day before the appointment."""
+        day = starts_at.astimezone(self.zone).date() - timedelta(days=1)
+        while not self._rules.is_open_day(day):
+            day -= timedelta(days=1)
+        return day
+
+    async def _schedule_messages(
+        self,
+        session: AsyncSession,
+        appointment: Appointment,
+        conversation: Conversation,
+        now: datetime,
+    ) -> None:
+        starts_at = _aware(appointment.starts_at)
+        values = {
+            "when": self.when_text(starts_at, conversation.locale),
+            "where": appointment.place,
+            "who": appointment.with_whom,
+        }
+        buttons = [("button_cannot_come", CANNOT_COME)]
+        common = {"lead_id": appointment.lead_id, "values": values, "buttons": buttons, "now": now}
+        await schedule(
+            session,
+            conversation.id,
+            kind=CONFIRM,
+            due_at=now,
+            message="appointment_set",
+            expires_at=starts_at - SOON,
+            **common,  # type: ignore[arg-type]
+        )
+        day_before = datetime.combine(
+            self._reminder_day(starts_at), self._reminder_hour, tzinfo=self.zone
+        )
+        soon = starts_at - SOON
+        if now < day_before < soon:
+            await schedule(
+                session,
+                conversation.id,
+                kind=REMINDER,
+                due_at=day_before,
+                message="appointment_reminder",
+                expires_at=soon,
+                **common,  # type: ignore[arg-type]
+            )
+        if now < soon:
+            await schedule(
+                session,
+                conversation.id,
+                kind=REMINDER,
+                due_at=soon,
+                message="appointment_reminder",
+                expires_at=starts_at - timedelta(minutes=15),
+                **common,  # type: ignore[arg-type]
+            )
+
+    async def record_outcome(
+        self,
+        account: Account,
+        lead_id: int,
+        appointment_id: int,
+        *,
+        came: bool,
+        now: datetime | None = None,
+    ) -> None:
+        """ "venu" or "absent"; absent schedules one kind message for the next open morning.
+
+        Raises:
+            NotFoundError: no such appointment on this lead in the account's sectors.
+            ConflictError: the appointment has not started yet, or was cancelled.
+        """
+        now = now or datetime.now(UTC)
+        async with self._sessions.begin() as session:
+            lead = await visible_lead(session, account, lead_id)
+            appointment = await session.get(Appointment, appointment_id, with_for_update=True)
+            if appointment is None or appointment.lead_id != lead.id:
+                raise NotFoundError(f"appointment {appointment_id}")
+            if appointment.status == AppointmentStatus.CANCELLED:
+                raise ConflictError("ce rendez-vous a été annulé par la personne")
+            if _aware(appointment.starts_at) > now:
+                raise ConflictError("ce rendez-vous n'a pas encore eu lieu")
+            status = AppointmentStatus.KEPT if came else AppointmentStatus.MISSED
+            if appointment.status == status:
+                return
+            appointment.status = status
+            appointment.status_changed_at = now
+            session.add(
+                LeadEvent(
+                    lead_id=lead.id,
+                    user_id=account.id,
+                    kind="appointment_kept" if came else "appointment_missed",
+                    at=now,
+                )
+            )
+            if appointment.conversation_id is not None:
+                await cancel_pending(
+                    session,
+                    appointment.conversation_id,
+                    reason="outcome recorded",
+                    kinds={MISSED},
+                    lead_id=lead.id,
+                    now=now,
+                )
+                if not came:
+                    await self._schedule_missed(session, appointment, now)
+        logger.info("appointment %s marked %s by %s", appointment_id, status, account.id)
+
+    async def _schedule_missed(
+        self, session: AsyncSession, appointment: Appointment, now: datetime
+    ) -> None:
+        """One message the next open morning: no blame, another time offered."""
+        local = now.astimezone(self.zone)
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=self.zone)
+        await schedule(
+            session,
+            appointment.conversation_id or 0,
+            kind=MISSED,
+            due_at=self._rules.next_open(tomorrow),
+            message="appointment_missed",
+            buttons=[("button_new_slot", NEW_SLOT), ("button_no_thanks", "/deny")],
+            lead_id=appointment.lead_id,
+            now=now,
+        )
+
+    async def appointments_of(self, account: Account, lead_id: int) -> list[AppointmentView]:
+        """A lead's appointments, latest first."""
+        now = datetime.now(UTC)
+        async with self._sessions() as session:
+            await visible_lead(session, account, lead_id)
+            rows = await session.scalars(
+                select(Appointment)
+                .where(Appointment.lead_id == lead_id)
+                .order_by(Appointment.starts_at.desc())
+            )
+            return [
+                AppointmentView(
+                    id=row.id,
+                    starts_at=_aware(row.starts_at),
+                    place=row.place,
+                    with_whom=row.with_whom,
+                    status=AppointmentStatus(row.status),
+                    past=_aware(row.starts_at) <= now,
+                )
+                for row in rows
+            ]
+
+
+# -- the young person's side, inside their message's transaction --------------------------------
+
+
+async def next_appointment(
+    session: AsyncSession, conversation_id: int, now: datetime
+) -> Appointment | None:
+    """The conversation's next planned appointment (or one that began within the hour)."""
+    return await session.scalar(
+        select(Appointment)
+        .where(
+            Appointment.conversation_id == conversation_id,
+            Appointment.status == AppointmentStatus.PLANNED,
+            Appointment.starts_at > now - timedelta(hours=1),
+        )
+        .order_by(Appointment.starts_at)
+        .limit(1)
+    )
+
+
+async def cannot_come(
+    session: AsyncSession, conversation_id: int, *, now: datetime, wish: str | None = None
+) -> TeamEvent | None:
+    """The young person cannot come: cancel the appointment and its reminders, tell the team.
+
+    ``wish`` is when they would rather come, if they said (kept as a note for the counsellor).
+    Returns the event to publish after the commit, or None when no appointment was planned.
+    """
+    appointment = await next_appointment(session, conversation_id, now)
+    if appointment is None:
+        return None
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.status_changed_at = now
+    await cancel_pending(
+        session,
+        conversation_id,
+        reason="cannot come",
+        kinds={CONFIRM, REMINDER},
+        lead_id=appointment.lead_id,
+        now=now,
+    )
+    lead = await session.get(Lead, appointment.lead_id)
+    if lead is None:
+        return None
+    lead.next_action_on = now.date()
+    lead.updated_at = now
+    session.add(LeadEvent(lead_id=lead.id, kind="cannot_come", note=wish, at=now))
+    logger.info("appointment %s cancelled by the young person", appointment.id)
+    return TeamEvent("cannot_come", conversation_id, lead.id, lead.sector_id, urgent=lead.urgent)
+
+
+async def wants_new_slot(
+    session: AsyncSession, conversation_id: int, *, now: datetime, wish: str | None = None
+) -> TeamEvent | None:
+    """After an absence, the young person would like another appointment: tell the team."""
+    lead = await session.scalar(
+        select(Lead)
+        .where(Lead.conversation_id == conversation_id, Lead.status.not_in(CLOSED_STATUSES))
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+    if lead is None:
+        return None
+    lead.next_action_on = now.date()
+    lead.updated_at = now
+    session.add(LeadEvent(lead_id=lead.id, kind="new_slot_wanted", note=wish, at=now))
+    return TeamEvent("new_slot", conversation_id, lead.id, lead.sector_id, urgent=lead.urgent)

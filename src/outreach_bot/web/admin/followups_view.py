@@ -1,0 +1,31 @@
+"""What the lead page's "Rendez-vous et messages programmés" section shows (its actions are
+in :mod:`outreach_bot.web.admin.followups`, which imports the lead page; this module does not,
+so the lead page can import it)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from outreach_bot.core.followups.later import waiting_for
+from outreach_bot.core.outreach.places import list_places
+from outreach_bot.web.admin.security import current_account
+from outreach_bot.web.keys import services_key
+
+
+async def followups_context(request: web.Request, lead_id: int) -> dict[str, Any]:
+    """What the section shows: appointments, waiting messages, the team's places."""
+    services = request.app[services_key]
+    account = current_account(request)
+    now = datetime.now(UTC)
+    return {
+        "appointments": await services.appointments.appointments_of(account, lead_id),
+        "waiting": await waiting_for(services.sessions, account, lead_id),
+        "places": [
+            place
+            for place in await list_places(services.sessions, today=now.date())
+            if not place.past
+        ],
+    }

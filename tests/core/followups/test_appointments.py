@@ -1,0 +1,232 @@
+"""Appointments end to end in the core: told, reminded, "je peux pas venir", venu, absent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.delivery.outbox import OutboxDispatcher
+from outreach_bot.core.delivery.rules import PARIS
+from outreach_bot.core.figures.stats import Period, compute_figures, figures_csv
+from outreach_bot.core.followups.appointments import AppointmentForm
+from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import Account, load_account
+from outreach_bot.domain.errors import ConflictError, InvalidInputError
+from outreach_bot.storage.models import (
+    Appointment,
+    AppointmentStatus,
+    LeadEvent,
+    ScheduledMessage,
+    ScheduledStatus,
+)
+from tests.fakes import RecordingChannel
+from tests.web.admin.conftest import Staff, make_lead
+
+PHONE = "+33611111111"
+MONDAY_9H = datetime(2030, 1, 7, 9, 30, tzinfo=PARIS)
+"""Monday 7 January 2030, when the counsellor sets the appointment."""
+
+
+async def lea(services: Services, staff: Staff) -> Account:
+    async with services.sessions() as session:
+        account = await load_account(session, staff.lea)
+    assert account is not None
+    return account
+
+
+async def set_for(
+    services: Services, staff: Staff, lead_id: int, day: str, hour: str, *, now: datetime
+) -> int:
+    account = await lea(services, staff)
+    return await services.appointments.set_appointment(
+        account,
+        lead_id,
+        AppointmentForm(day=day, time=hour, place="Mission Locale de Verdun", with_whom="Léa"),
+        now=now,
+    )
+
+
+async def due_times(services: Services) -> list[tuple[str, datetime]]:
+    async with services.sessions() as session:
+        rows = await session.scalars(select(ScheduledMessage).order_by(ScheduledMessage.due_at))
+        return [(row.kind, row.due_at.replace(tzinfo=UTC).astimezone(PARIS)) for row in rows]
+
+
+async def deliver(services: Services, moment: datetime) -> None:
+    """Run the outbox as of ``moment`` (the scheduled rows are due then, not today)."""
+    await OutboxDispatcher(services.sessions, services.outbound, clock=lambda: moment).run_once()
+
+
+async def say(services: Services, text: str, number: int) -> list[str]:
+    result = await services.conversations.handle_inbound(
+        InboundMessage(channel="sms", sender_id=PHONE, text=text, message_id=f"in-{number}"),
+        now=MONDAY_9H + timedelta(hours=1, minutes=number),
+    )
+    return [reply.text for reply in result.replies]
+
+
+async def test_the_appointment_is_told_then_reminded_the_day_before_and_two_hours_before(
+    services: Services, staff: Staff
+) -> None:
+    """Set on Monday for Thursday 14:00: told now, reminded Wednesday 17:00 and Thursday 12:00."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    assert await due_times(services) == [
+        ("appointment", MONDAY_9H),
+        ("appointment_reminder", datetime(2030, 1, 9, 17, tzinfo=PARIS)),
+        ("appointment_reminder", datetime(2030, 1, 10, 12, tzinfo=PARIS)),
+    ]
+    phone = RecordingChannel("sms")
+    services.outbound["sms"] = phone
+    for moment in (MONDAY_9H, datetime(2030, 1, 9, 17, tzinfo=PARIS)):
+        assert await services.scheduler.tick(now=moment) == 1
+        await deliver(services, moment)
+    told, reminded = [reply for _, reply in phone.sent]
+    assert told.text.startswith("C'est noté : rendez-vous jeu. 10/01 à 14h00 avec Léa")
+    assert "Mission Locale de Verdun" in told.text
+    assert reminded.text.startswith("Petit rappel : rendez-vous jeu. 10/01 à 14h00")
+    assert [button.title for button in told.buttons] == ["Je ne peux pas venir"]
+
+
+async def test_a_monday_appointment_is_reminded_on_saturday(
+    services: Services, staff: Staff
+) -> None:
+    """The day before a Monday is a Sunday, when nothing is sent: the reminder goes Saturday."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    await set_for(services, staff, lead.id, "2030-01-14", "10:00", now=MONDAY_9H)
+    kinds = await due_times(services)
+    assert ("appointment_reminder", datetime(2030, 1, 12, 17, tzinfo=PARIS)) in kinds
+
+
+@pytest.mark.parametrize(
+    ("day", "hour", "error"),
+    [
+        ("2030-01-07", "08:00", "déjà passé"),
+        ("2030-01-07", "25:00", "Heure invalide"),
+        ("", "10:00", "Donne la date"),
+        ("07/01/2030", "bientôt", "Heure invalide"),
+    ],
+)
+async def test_a_wrong_appointment_is_refused_with_what_to_fix(
+    services: Services, staff: Staff, day: str, hour: str, error: str
+) -> None:
+    """A past time, an impossible hour or a missing date is refused, in French, saying which."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    with pytest.raises(InvalidInputError, match=error):
+        await set_for(services, staff, lead.id, day, hour, now=MONDAY_9H)
+    assert await due_times(services) == []
+
+
+async def test_no_appointment_message_to_someone_who_said_stop(
+    services: Services, staff: Staff
+) -> None:
+    """After STOP the counsellor is told to call instead; nothing is scheduled."""
+    lead = await make_lead(services, channel="sms", sender=PHONE, opted_out=True)
+    with pytest.raises(ConflictError, match="STOP"):
+        await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+
+
+async def test_cannot_come_cancels_the_reminders_and_tells_the_counsellor(
+    services: Services, staff: Staff
+) -> None:
+    """Saying "jpeux pas venir jeudi" cancels what waits, tells Léa, asks for a better time."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    appointment_id = await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    told: list[str] = []
+
+    async def listen(event: object) -> None:
+        told.append(getattr(event, "kind", ""))
+
+    services.events.subscribe(listen)
+    replies = await say(services, "dsl jpeux pas venir jeudi", 1)
+    assert replies[-1].startswith("Merci de m'avoir prévenu, pas de souci.")
+    assert "cannot_come" in told
+    replies = await say(services, "plutot le matin la semaine pro", 2)
+    assert replies == ["C'est noté. Ton conseiller te propose un autre rendez-vous très vite."]
+    async with services.sessions() as session:
+        appointment = await session.get(Appointment, appointment_id)
+        statuses = set(await session.scalars(select(ScheduledMessage.status)))
+        events = list(await session.scalars(select(LeadEvent).order_by(LeadEvent.id)))
+    assert appointment is not None
+    assert appointment.status == AppointmentStatus.CANCELLED
+    assert statuses == {ScheduledStatus.CANCELLED}
+    assert [e.kind for e in events][-2:] == ["cannot_come", "new_slot_wanted"]
+    assert events[-1].note == "plutot le matin la semaine pro"
+
+
+async def test_without_an_appointment_those_words_are_an_ordinary_message(
+    services: Services,
+) -> None:
+    """Someone with no appointment who says "je peux pas venir" is not told about one."""
+    await make_lead(services, channel="sms", sender=PHONE)
+    replies = await say(services, "je peux pas venir", 1)
+    assert not any("rendez-vous" in reply for reply in replies)
+
+
+async def test_absent_sends_one_kind_message_the_next_morning_and_yes_tells_the_team(
+    services: Services, staff: Staff
+) -> None:
+    """Marked absent on Thursday evening: Friday 09:00 one message, "1" asks for a new time."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    appointment_id = await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    account = await lea(services, staff)
+    evening = datetime(2030, 1, 10, 18, tzinfo=PARIS)
+    with pytest.raises(ConflictError, match="pas encore"):
+        await services.appointments.record_outcome(
+            account, lead.id, appointment_id, came=False, now=MONDAY_9H
+        )
+    await services.appointments.record_outcome(
+        account, lead.id, appointment_id, came=False, now=evening
+    )
+    assert ("appointment_missed", datetime(2030, 1, 11, 9, tzinfo=PARIS)) in await due_times(
+        services
+    )
+    phone = RecordingChannel("sms")
+    services.outbound["sms"] = phone
+    friday = datetime(2030, 1, 11, 9, tzinfo=PARIS)
+    await services.scheduler.tick(now=friday)
+    await deliver(services, friday)
+    missed = [reply for _, reply in phone.sent if "On ne t'a pas vu" in reply.text]
+    assert len(missed) == 1
+    assert "faute" not in missed[0].text
+    assert [b.title for b in missed[0].buttons] == ["Oui, un autre rendez-vous", "Non merci"]
+    replies = await say(services, "1", 3)
+    assert replies[-1] == "Super ! Quel moment t'arrangerait ?"
+
+
+async def test_the_figures_count_what_happened_to_appointments(
+    services: Services, staff: Staff
+) -> None:
+    """Set, missed and cancelled appointments appear in the figures, the CSV and the API's dict."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    other = await make_lead(services, channel="sms", sender="+33622222222")
+    missed = await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    await set_for(services, staff, other.id, "2030-01-11", "10:00", now=MONDAY_9H)
+    await services.appointments.record_outcome(
+        await lea(services, staff),
+        lead.id,
+        missed,
+        came=False,
+        now=datetime(2030, 1, 10, 18, tzinfo=PARIS),
+    )
+    result = await services.conversations.handle_inbound(
+        InboundMessage(
+            channel="sms", sender_id="+33622222222", text="j'ai un empêchement", message_id="x"
+        ),
+        now=MONDAY_9H + timedelta(hours=2),
+    )
+    assert result.replies[-1].text.startswith("Merci de m'avoir prévenu"), result.replies
+    figures = await compute_figures(services.sessions, Period())
+    assert figures.touch["appointments_set"] == 2
+    assert figures.touch["appointments_missed"] == 1
+    assert figures.touch["appointments_cancelled"] == 1
+    assert figures.as_dict()["staying_in_touch"]["appointments_kept"] == 0
+    suivi = [
+        line.split(";") for line in figures_csv(figures).splitlines() if line.startswith("Suivi")
+    ]
+    assert ["appointments_set", "Rendez-vous fixés", "2"] in [[r[1], r[2], r[-1]] for r in suivi]
+    elsewhere = await compute_figures(services.sessions, Period(), sector_ids=frozenset({-1}))
+    assert elsewhere.touch["appointments_set"] == 0
