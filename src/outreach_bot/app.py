@@ -30,6 +30,7 @@ from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.followups.reengagement import Reengagement
 from outreach_bot.core.leads.sectors import ensure_default_sectors
 from outreach_bot.core.mail.sender import MailSender
+from outreach_bot.core.partners.jobs import run_referral_jobs
 from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.core.services import Services, lone_process
 from outreach_bot.dialogue.engine import DialogueEngine
@@ -151,6 +152,7 @@ async def open_services(
         send_policies: dict[str, SendPolicy] = dict.fromkeys(QUEUED_CHANNELS, rules)
         budgets: dict[str, Budget] = {}
         dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies)
+        referral_wakeup = asyncio.Event()
         scheduler = Scheduler(
             sessions,
             content,
@@ -176,9 +178,12 @@ async def open_services(
                 events=events,
                 queued_channels=QUEUED_CHANNELS,
                 on_queued=dispatcher.wakeup.set,
+                referral_consent_version=content.privacy.referral_consent.text_version,
+                on_referral_agreed=referral_wakeup.set,
             ),
             dispatcher=dispatcher,
             mailer=MailSender(settings),
+            referral_wakeup=referral_wakeup,
             outbound=outbound,
             rules=rules,
             scheduler=scheduler,
@@ -212,6 +217,15 @@ MAX_BODY = 256 * 1024
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     """Deliver queued Telegram/SMS messages for as long as the app runs."""
     task = asyncio.create_task(app[services_key].dispatcher.run_forever())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _referral_jobs(app: web.Application) -> AsyncIterator[None]:
+    """E-mail partners as soon as a young person agrees; deadlines every few minutes."""
+    task = asyncio.create_task(run_referral_jobs(app[services_key]))
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -264,6 +278,7 @@ def create_web_app(services: Services) -> web.Application:
     external.add_routes(api)  # write endpoints for the Rasa action server
     app.add_subapp("/api/", api)
     app.cleanup_ctx.append(_outbox)
+    app.cleanup_ctx.append(_referral_jobs)
     app.cleanup_ctx.append(_scheduler)
     return app
 

@@ -593,6 +593,56 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         )
         for action in ("label", "unlabel", "dismiss")
     },
+    ("POST", "/admin/leads/{lead_id}/referrals"): on(
+        "/admin/leads/{lead_id}/referrals",
+        lead_ids,
+        posted("/", fields("service", "reason"), auth="admin"),
+    ),
+    **{
+        ("POST", f"/admin/leads/{{lead_id}}/referrals/{{referral_id}}/{action}"): on(
+            f"/admin/leads/{{lead}}/referrals/{{referral_id}}/{action}",
+            ids,
+            posted("/", fields("x"), auth="admin"),
+        )
+        for action in ("link", "withdraw")
+    },
+    ("GET", "/admin/partners"): get("/admin/partners", auth="admin"),
+    ("POST", "/admin/partners/organisations"): posted(
+        "/admin/partners/organisations",
+        fields("organisation_id", "name", "description", "phone", "email", "website", "commune"),
+        auth="admin",
+    ),
+    ("POST", "/admin/partners/services"): posted(
+        "/admin/partners/services",
+        fields(
+            "organisation_id",
+            "service_id",
+            "name",
+            "themes",
+            "area",
+            "area_label",
+            "contact",
+            "referral_email",
+        ),
+        auth="admin",
+    ),
+    ("POST", "/admin/partners/import"): posted(
+        "/admin/partners/import", fields("file"), auth="admin"
+    ),
+    ("GET", "/admin/partner"): get("/admin/partner", auth="admin"),
+    ("POST", "/admin/partner/referrals/{referral_id}"): on(
+        "/admin/partner/referrals/{referral_id}",
+        ids,
+        posted("/", fields("action", "note", "outcome"), auth="admin"),
+    ),
+    ("GET", "/admin/orientation/{token}"): on(
+        "/admin/orientation/{token}", text, get("/", auth="visitor")
+    ),
+    ("POST", "/admin/orientation/{token}"): on(
+        "/admin/orientation/{token}",
+        text,
+        posted("/", fields("action", "note", "outcome"), auth="visitor"),
+    ),
 }
 """Every public route, by method and path as the router names it, with its request strategy."""
 

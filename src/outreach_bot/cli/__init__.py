@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from outreach_bot.config import Settings, describe_error
 from outreach_bot.content import ContentError
-from outreach_bot.domain.errors import OutreachError
+from outreach_bot.domain.errors import InvalidInputError, OutreachError
 from outreach_bot.entry import resume_garbage_collection
 
 logger = logging.getLogger(__name__)
@@ -191,7 +191,15 @@ def _add_access_commands(commands: Any) -> None:
     )
     add.add_argument("email", help=_EMAIL_HELP)
     add.add_argument(
-        "--role", required=True, help="admin, coordinator, counsellor, outreach or funder"
+        "--role",
+        required=True,
+        help="admin, coordinator, counsellor, outreach, funder or partner",
+    )
+    add.add_argument(
+        "--organisation",
+        type=int,
+        metavar="ID",
+        help="for --role partner: the partner organisation's id (Partenaires page)",
     )
     add.add_argument(
         "--sector", action="append", default=[], metavar="CODE", help="sector code (repeatable)"
@@ -544,9 +552,21 @@ async def _users(services: Any, args: argparse.Namespace) -> None:
         user_id = await set_password(services.sessions, email, password)
         print(f"user {user_id}: new password set, signed out everywhere: {email}")
         return
+    if (args.role == "partner") != (args.organisation is not None):
+        raise InvalidInputError("--organisation ID goes with --role partner, and only with it")
+    if args.organisation is not None:
+        from outreach_bot.core.partners.directory import list_organisations  # noqa: PLC0415
+
+        known = {organisation.id for organisation in await list_organisations(services.sessions)}
+        if args.organisation not in known:
+            raise InvalidInputError(f"no partner organisation {args.organisation}")
     user_id = await add_user(
         services.sessions, args.email, role=args.role, password=password, sectors=args.sector
     )
+    if args.organisation is not None:
+        from outreach_bot.core.partners.referrals import add_member  # noqa: PLC0415
+
+        await add_member(services.sessions, user_id, args.organisation)
     print(f"user {user_id} created: {email} ({args.role})")
 
 

@@ -263,6 +263,8 @@ class PrivacyFile(_Strict):
 
     version: int
     consent: ConsentText
+    referral_consent: ConsentText
+    """Asked before a partner hears of the young person: ``{organisation}`` and ``{shared}``."""
     notice: Localized
     under_15: Localized
 
@@ -415,6 +417,8 @@ def _crisis_with_texts(raw: dict[str, Any], slots: _Slots) -> dict[str, Any]:
 def _privacy_with_texts(raw: dict[str, Any], slots: _Slots) -> dict[str, Any]:
     if isinstance(raw.get("consent"), dict):
         raw["consent"]["text"] = slots.take("privacy.consent")
+    if isinstance(raw.get("referral_consent"), dict):
+        raw["referral_consent"]["text"] = slots.take("privacy.referral_consent")
     raw["notice"] = slots.take("privacy.notice")
     raw["under_15"] = slots.take("privacy.under_15")
     return raw

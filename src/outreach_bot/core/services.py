@@ -7,6 +7,7 @@ composition root (:mod:`outreach_bot.app`) but the command line: ``app`` builds 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -37,7 +38,8 @@ class Services:
     ``outbound`` is the registry through which the core reaches a young person on their own
     channel, and ``send_policies`` says when each channel may send (SMS quiet hours); channel
     adapters register themselves in both when they start. ``dispatcher`` delivers the outbox;
-    ``mailer`` sends e-mail (check ``mailer.configured`` before offering it).
+    ``mailer`` sends e-mail (check ``mailer.configured`` before offering it);
+    ``referral_wakeup`` tells the referral job that a young person just agreed.
     ``rules`` are the sending rules (quiet hours, closed days) every channel's policy applies;
     ``scheduler`` sends scheduled messages, asking ``budgets`` (a channel's cost guard, the
     SMS daily limit) before each; ``appointments`` are the appointment use cases.
@@ -57,6 +59,7 @@ class Services:
     conversations: ConversationService
     dispatcher: OutboxDispatcher
     mailer: MailSender
+    referral_wakeup: asyncio.Event
     outbound: dict[str, OutboundChannel]
     rules: SendingRules
     scheduler: Scheduler

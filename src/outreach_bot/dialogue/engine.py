@@ -14,6 +14,7 @@ from typing import Final
 
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
+from outreach_bot.dialogue import referral
 from outreach_bot.dialogue.crisis import CrisisCall, assess_crisis, text_kind
 from outreach_bot.dialogue.keep_in_touch import KeepInTouch
 from outreach_bot.dialogue.language import LANGUAGE_MESSAGES, Identify, Languages, LanguageStep
@@ -203,7 +204,7 @@ class DialogueEngine:
     def __init__(
         self, content: Content, *, threshold: float, identify: Identify | None = None
     ) -> None:
-        content.require_messages(MESSAGE_KEYS | LANGUAGE_MESSAGES)
+        content.require_messages(MESSAGE_KEYS | LANGUAGE_MESSAGES | referral.MESSAGE_KEYS)
         self._content = content
         self._keep_in_touch = KeepInTouch(content)
         self._languages = Languages(content, identify)
@@ -262,6 +263,17 @@ class DialogueEngine:
             return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)
         if command == "forget_me" or (intent == "forget_me" and guessed):
             return self._ask_confirmation(state, effects, Step.CONFIRM_ERASE)
+        if turn.referral_organisation is not None:
+            outcome = self._referral(
+                state,
+                turn.referral_organisation,
+                payload=payload,
+                text=text,
+                intent=intent,
+                effects=effects,
+            )
+            if outcome is not None:
+                return outcome
         if turn.human_active:
             return Outcome([], state, effects)
         language = self._languages.answer(state, payload, text, foreign=foreign, in_form=in_form)
@@ -291,6 +303,35 @@ class DialogueEngine:
         return self._idle(
             state, intent, confidence, effects, followup=followup, places=turn.places
         )
+
+    def _referral(
+        self,
+        state: DialogueState,
+        organisation: str,
+        *,
+        payload: Payload | None,
+        text: str,
+        intent: str,
+        effects: Effects,
+    ) -> Outcome | None:
+        """Hook for :mod:`outreach_bot.dialogue.referral`: only an explicit yes consents."""
+        keyword = fold(text)
+        explicit: bool | None = None
+        if keyword in AFFIRM_WORDS or (payload is not None and payload.name == "affirm"):
+            explicit = True
+        elif keyword in DENY_WORDS or (payload is not None and payload.name == "deny"):
+            explicit = False
+        answered = referral.answer(
+            self._content,
+            state,
+            organisation,
+            explicit=explicit,
+            guessed=intent in {"affirm", "deny"},
+        )
+        if answered is None:
+            return None
+        reply, effects.referral_agreed = answered
+        return self._say(state, effects, reply)
 
     # -- understanding -----------------------------------------------------------------------
 

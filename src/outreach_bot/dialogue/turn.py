@@ -134,6 +134,8 @@ class Turn:
     opted_out: bool = False
     has_open_lead: bool = False
     places: PlacesAnswer | None = None
+    referral_organisation: str | None = None
+    """A counsellor asked whether this partner may be told about them; no answer yet."""
     appointment_planned: bool = False
 
 
@@ -168,6 +170,8 @@ class Effects:
     opt_out: bool = False
     opt_in: bool = False
     not_understood: bool = False
+    referral_agreed: bool | None = None
+    """The explicit answer to the pending referral question (see dialogue.referral)."""
     #: Staying in touch (dialogue/keep_in_touch.py): the next appointment is off, another
     #: one is wanted, and when they would rather come.
     cannot_come: bool = False

@@ -9,9 +9,12 @@ class Role(StrEnum):
     """What a back-office account may do.
 
     ``funder`` (a financing partner) reads the aggregated figures and nothing else: no lead,
-    no personal data, no campaign editing.
+    no personal data, no campaign editing. ``partner`` (someone at a partner organisation)
+    sees only the referrals sent to its organisation, and only what the young person agreed
+    to share.
     """
 
+    PARTNER = "partner"
     FUNDER = "funder"
     OUTREACH = "outreach"
     COUNSELLOR = "counsellor"

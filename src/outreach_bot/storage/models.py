@@ -567,3 +567,114 @@ class LocalPlace(Base):
     hours: Mapped[str] = mapped_column(String(100), default="")
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PartnerOrganisation(Base):
+    """An organisation of the consortium that young people can be referred to.
+
+    Public information (a directory, not anyone's data), so stored in clear. ``source`` and
+    ``source_id`` remember the data·inclusion record it was imported from, so a second import
+    of the same file updates it instead of adding a copy.
+    """
+
+    __tablename__ = "partner_organisations"
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    commune_name: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str | None] = mapped_column(String(60))
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PartnerService(Base):
+    """One service of a partner organisation: what it does, where, and who takes referrals.
+
+    ``area`` holds the communes or territories covered as INSEE codes (a commune's five
+    characters, a département's two or three), comma-separated; empty means everywhere the
+    team works. ``referral_email`` receives the referrals; empty falls back to the
+    organisation's e-mail.
+    """
+
+    __tablename__ = "partner_services"
+    __table_args__ = (UniqueConstraint("source", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("partner_organisations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    themes: Mapped[str] = mapped_column(String(500), default="")
+    area: Mapped[str] = mapped_column(String(1000), default="")
+    area_label: Mapped[str] = mapped_column(String(300), default="")
+    contact: Mapped[str] = mapped_column(String(300), default="")
+    referral_email: Mapped[str] = mapped_column(String(254), default="")
+    source: Mapped[str | None] = mapped_column(String(60))
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PartnerMember(Base):
+    """A back-office account of role ``partner``: the organisation whose referrals it sees."""
+
+    __tablename__ = "partner_members"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("partner_organisations.id", ondelete="CASCADE"), index=True
+    )
+
+
+class Referral(Base):
+    """A young person proposed to a partner's service, with their answer and the partner's.
+
+    What is shared (``shared``, JSON) is copied when the young person says yes, and only
+    then; it and the counsellor's ``reason`` are encrypted. Erasure and the purge blank them
+    and unlink the lead, and keep the dates and statuses, which say nothing about anyone
+    and keep the figures whole. The partner's link is a random token of which only the
+    SHA-256 is stored (``token_hash``), valid until ``link_expires_at``.
+    """
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_open", "status", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), index=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_organisations.id", ondelete="SET NULL"), index=True
+    )
+    service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_services.id", ondelete="SET NULL")
+    )
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consents.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(EncryptedText)
+    shared: Mapped[str | None] = mapped_column(EncryptedText)
+    partner_note: Mapped[str | None] = mapped_column(EncryptedText)
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    email_status: Mapped[str | None] = mapped_column(String(20))
+    proposed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    partner_answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

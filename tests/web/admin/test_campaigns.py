@@ -93,6 +93,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/figures",
                 "/admin/quality",
                 "/admin/accounts",
+                "/admin/partners",
                 "/admin/audit",
                 "/admin/me",
             },

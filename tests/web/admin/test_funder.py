@@ -42,6 +42,8 @@ OPEN_TO_FUNDER = {
     "me.name",
     "me.password",
     "static",
+    "orientation",  # a partner's one-time link: public, the token is the key
+    "orientation-post",
 }
 FIGURES = {"figures.page", "figures.csv"}
 
@@ -138,6 +140,8 @@ async def test_every_other_back_office_route_refuses_the_funder(
         "scheduled_id": "1",
         "user_id": "1",
         "token_id": "1",
+        "referral_id": "1",
+        "token": "not-a-referral-link",
     }
     checked = []
     for resource in _admin_app(client).router.resources():

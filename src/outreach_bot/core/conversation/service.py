@@ -30,6 +30,12 @@ from outreach_bot.core.followups.appointments import (
 from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.outreach.places import places_for_question
+from outreach_bot.core.partners.referrals import (
+    end_referrals,
+    pending_question,
+    question_waiting,
+    record_answer,
+)
 from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
@@ -75,6 +81,7 @@ class InboundResult:
     replies: list[Reply]
     duplicate: bool = False
     erased: bool = False
+    referral_agreed: bool = False
 
 
 class ConversationService:
@@ -89,8 +96,12 @@ class ConversationService:
         events: EventBus,
         queued_channels: frozenset[str] = frozenset(),
         on_queued: Callable[[], None] = lambda: None,
+        referral_consent_version: str = "",
+        on_referral_agreed: Callable[[], None] = lambda: None,
     ) -> None:
         self._sessions = sessions
+        self._referral_consent_version = referral_consent_version
+        self._on_referral_agreed = on_referral_agreed
         self._nlu = nlu
         self._engine = engine
         self._events = events
@@ -128,6 +139,8 @@ class ConversationService:
             )
         if message.channel in self._queued_channels and result.replies:
             self._on_queued()
+        if result.referral_agreed:
+            self._on_referral_agreed()  # the partner's e-mail leaves once this is committed
         for event in events:
             await self._events.publish(event)
         return result
@@ -152,7 +165,7 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation, open_lead, seen = await _load_for_turn(
+            conversation, open_lead, seen, asked = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -174,6 +187,8 @@ class ConversationService:
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 else None
             )
+            # Read only while a referral question waits: ordinary turns keep their one read.
+            question = await pending_question(session, conversation.id) if asked else None
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -190,6 +205,7 @@ class ConversationService:
                 opted_out=conversation.opted_out,
                 has_open_lead=open_lead is not None,
                 places=places,
+                referral_organisation=question.organisation if question else None,
                 appointment_planned=open_lead is not None
                 and await next_appointment(session, conversation.id, now) is not None,
             )
@@ -213,6 +229,15 @@ class ConversationService:
             conversation.last_message_at = now
             conversation.locale = outcome.state.locale
             conversation.state = outcome.state.to_json()
+            if question is not None and outcome.effects.referral_agreed is not None:
+                await record_answer(
+                    session,
+                    question,
+                    agreed=outcome.effects.referral_agreed,
+                    consent_text_version=self._referral_consent_version,
+                    channel=message.channel,
+                    now=now,
+                )
             events = await self._apply(
                 session=session,
                 conversation=conversation,
@@ -246,7 +271,12 @@ class ConversationService:
                 )
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
-            result = InboundResult(conversation.id, outcome.replies, erased=outcome.effects.erase)
+            result = InboundResult(
+                conversation.id,
+                outcome.replies,
+                erased=outcome.effects.erase,
+                referral_agreed=bool(question and outcome.effects.referral_agreed),
+            )
             return result, events
 
     async def _leading_keyword(
@@ -644,6 +674,7 @@ async def erase_conversation(
     line records that an erasure happened (ids only), as accountability requires.
     """
     await record_erasure(session, conversation_id)
+    await end_referrals(session, conversation_id, now=now)
     await session.execute(
         delete(ScheduledMessage).where(ScheduledMessage.conversation_id == conversation_id)
     )
@@ -722,9 +753,10 @@ async def _load_for_turn(
     sender_id: str,
     message_id: str | None,
     now: datetime,
-) -> tuple[Conversation, Lead | None, bool]:
-    """The sender's conversation (locked, created when missing), its open lead, and whether
-    ``message_id`` was already received, in one query: every message starts here.
+) -> tuple[Conversation, Lead | None, bool, bool]:
+    """The sender's conversation (locked, created when missing), its open lead, whether
+    ``message_id`` was already received, and whether a referral question waits for an answer,
+    in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
     seen = (
@@ -737,7 +769,7 @@ async def _load_for_turn(
         else false()
     )
     query = (
-        select(Conversation, Lead, seen)
+        select(Conversation, Lead, seen, question_waiting())
         .outerjoin(
             Lead,
             and_(Lead.conversation_id == Conversation.id, Lead.status.not_in(CLOSED_STATUSES)),
@@ -751,13 +783,13 @@ async def _load_for_turn(
     )
     row = (await session.execute(query)).first()
     if row is not None:
-        return row[0], row[1], bool(row[2])
+        return row[0], row[1], bool(row[2]), bool(row[3])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False
+        return conversation, None, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
-    return row[0], row[1], bool(row[2])
+    return row[0], row[1], bool(row[2]), bool(row[3])
 
 
 async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.conversation.service import erase_conversation
 from outreach_bot.core.leads.queue import LeadView, get_lead
+from outreach_bot.core.partners.referrals import end_referrals
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.staff.accounts import Account
 from outreach_bot.domain.errors import NotFoundError, PermissionDeniedError
@@ -203,6 +204,7 @@ async def erase_person(
             await erase_conversation(session, lead.conversation_id, actor=account.email, now=now)
             target_type, target_id = "conversation", str(lead.conversation_id)
         else:
+            await end_referrals(session, lead_id=lead_id, now=now)
             await session.execute(delete(Lead).where(Lead.id == lead_id))
             target_type, target_id = "lead", str(lead_id)
             session.add(

@@ -30,6 +30,7 @@ from outreach_bot.web.admin import (
     privacy,
     quality,
     queue,
+    referrals,
     team,
 )
 from outreach_bot.web.admin.page import FILTERS, language_label, render
@@ -118,5 +119,6 @@ def setup(app: web.Application, services: Services) -> None:
     campaigns.setup(admin)
     places.setup(admin)
     quality.setup(admin)
+    referrals.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)

@@ -16,6 +16,7 @@ from typing import Final, TypedDict
 import aiohttp_jinja2
 from aiohttp import web
 
+from outreach_bot.core.figures.referrals import referral_csv, referral_figures
 from outreach_bot.core.figures.stats import (
     FUNNEL,
     METRIC_LABELS,
@@ -441,6 +442,7 @@ async def figures_page(request: web.Request) -> web.Response:
             "charts": charts,
             "csv_query": {key: value for key, value in period.as_dict().items() if value},
             "shortcuts": shortcuts,
+            "referral_rows": await referral_figures(request.app[services_key].sessions, period),
             "touch_labels": TOUCH_LABELS,
         },
     )
@@ -453,8 +455,9 @@ async def download_figures_csv(request: web.Request) -> web.Response:
     period = _period(request, today)
     figures = await compute_figures(request.app[services_key].sessions, period, today=today)
     span = f"{period.first or 'debut'}-{period.last or today}"
+    referrals = await referral_figures(request.app[services_key].sessions, period)
     return _download(
-        figures_csv(figures).encode("utf-8"),
+        (figures_csv(figures) + "\r\n" + referral_csv(referrals)).encode("utf-8"),
         content_type="text/csv",
         filename=f"chiffres-{span}.csv",
     )

@@ -20,6 +20,7 @@ from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.domain.leads import LeadStatus, can_move
 from outreach_bot.domain.numbers import parse_record_id
+from outreach_bot.web.admin import referrals
 from outreach_bot.web.admin.followups_view import followups_context
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.queue import lead_id_of
@@ -58,6 +59,7 @@ async def show_lead(
         "segments": segments,
         "form_key": secrets.token_urlsafe(16),
         "export_allowed": current_account(request).is_admin,
+        **await referrals.lead_section(request, lead_id),
         "later": later,
         **await followups_context(request, lead_id),
     }

@@ -102,6 +102,7 @@ EVENT_LABELS: Final = {
     "cannot_come": "Ne peut pas venir au rendez-vous",
     "new_slot_wanted": "Souhaite un autre rendez-vous",
     "send_later": "Message programmé",
+    "referral": "Orientation",
 }
 
 

@@ -53,8 +53,11 @@ PUBLIC_ROUTES: Final = frozenset(
         "forgot",
         "forgot-post",
         "static",
+        "orientation",
+        "orientation-post",
     }
 )
+"""Pages open without signing in; a partner's referral link carries its own one-time key."""
 TOUCH_EVERY: Final = 60
 """Seconds between two refreshes of the cookie: often enough for a sliding expiry, no more."""
 MAX_COOKIE: Final = 4000

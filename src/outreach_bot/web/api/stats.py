@@ -2,13 +2,15 @@
 
 ``from`` and ``to`` are ISO dates, both included; either may be left out. The top level keeps
 ``identified``, ``consents``, ``leads``, ``urgent``, ``mobilised`` and ``interventions``, then
-adds ``scans``, ``contacted``, the period, and the funnels per campaign, sector and week.
+adds ``scans``, ``contacted``, the period, and the funnels per campaign, sector and week, and
+``referrals`` (per partner and month: proposed, agreed, accepted, with_outcome).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from outreach_bot.core.figures.referrals import referral_figures
 from outreach_bot.core.figures.stats import Period, compute_figures
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.web.api.auth import api_client_key
@@ -22,10 +24,14 @@ async def stats_view(request: web.Request) -> web.Response:
         period = Period.parse(request.query.get("from"), request.query.get("to"))
     except InvalidInputError as error:
         return json_error(400, str(error))
-    figures = await compute_figures(
-        request.app[services_key].sessions, period, sector_ids=request[api_client_key].sector_ids
-    )
-    return web.json_response(figures.as_dict())
+    sessions = request.app[services_key].sessions
+    sector_ids = request[api_client_key].sector_ids
+    figures = await compute_figures(sessions, period, sector_ids=sector_ids)
+    body = figures.as_dict()
+    # Referrals are counted per partner, not per sector: a token scoped to sectors gets none.
+    rows = await referral_figures(sessions, period) if sector_ids is None else []
+    body["referrals"] = [row.as_dict() for row in rows]
+    return web.json_response(body)
 
 
 def add_routes(app: web.Application) -> None:
