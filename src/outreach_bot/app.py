@@ -33,6 +33,7 @@ from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.partners.jobs import run_referral_jobs
 from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.core.services import Services, lone_process
+from outreach_bot.core.texts import content_with_approvals
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.language import LanguageIdentifierNlu
@@ -124,10 +125,7 @@ async def open_services(
     """
     secret = resolve_secret(settings)
     install_cipher(FieldCipher(secret))
-    content = load_content(settings.content_dir)
-    engine_ = DialogueEngine(
-        content, threshold=settings.nlu_threshold, identify=LanguageIdentifierNlu()
-    )
+    files = load_content(settings.content_dir)  # a broken bot/ stops the start at once
     db = create_engine(
         settings.effective_database_url, statement_timeout=settings.db_statement_timeout
     )
@@ -138,6 +136,10 @@ async def open_services(
         sessions = create_sessionmaker(db)
         async with sessions.begin() as session:
             await ensure_default_sectors(session)
+        content = await content_with_approvals(sessions, settings.content_dir, files)
+        engine_ = DialogueEngine(
+            content, threshold=settings.nlu_threshold, identify=LanguageIdentifierNlu()
+        )
         backend = nlu or (await build_nlu(settings) if load_nlu else DeferredNlu(settings))
         events = EventBus()
         shared = None

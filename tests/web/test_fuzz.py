@@ -321,6 +321,7 @@ def on(template: str, value: st.SearchStrategy[str], request: st.SearchStrategy[
 codes = st.one_of(st.just(CAMPAIGN), text)
 lead_ids = st.one_of(st.just("{lead}"), ids)
 gap_ids = ids
+language_codes = st.one_of(st.sampled_from(["ar", "fr", "fr-x-falc", "prs"]), text)
 api_json = {
     "fields": st.fixed_dictionaries({"text": text}, optional={"locale": text}),
     "consents": st.fixed_dictionaries({"sender_id": text, "text_version": text}),
@@ -593,6 +594,15 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         )
         for action in ("label", "unlabel", "dismiss")
     },
+    ("GET", "/admin/texts"): get("/admin/texts", auth="admin"),
+    ("GET", "/admin/texts/{code}"): on(
+        "/admin/texts/{code}", language_codes, get("/", params(show=text), auth="admin")
+    ),
+    ("POST", "/admin/texts/{code}/approve"): on(
+        "/admin/texts/{code}/approve",
+        language_codes,
+        posted("/", fields("key", "text", "reviewed_by", "show"), auth="admin"),
+    ),
     ("POST", "/admin/leads/{lead_id}/referrals"): on(
         "/admin/leads/{lead_id}/referrals",
         lead_ids,

@@ -73,14 +73,11 @@ class SmsRenderer:
         }
 
     def locale_of(self, reply: Reply) -> str:
-        """The language of the buttons' titles (the dialogue chose it); French otherwise."""
+        """The language of the reply's text or buttons (the dialogue chose it); French
+        otherwise. The language list's buttons are each in its own language: its text says."""
+        said = (reply.text, *(button.title for button in reply.buttons))
         return next(
-            (
-                self._language_of_title[button.title]
-                for button in reply.buttons
-                if button.title in self._language_of_title
-            ),
-            "fr",
+            (self._language_of_title[t] for t in said if t in self._language_of_title), "fr"
         )
 
     def instruction(self, reply: Reply) -> str | None:

@@ -162,6 +162,10 @@ class Language(Strict):
     """Its code for the offline identifier when that differs ("fa" for Dari), or None."""
     words: list[str] = Field(default_factory=list)
     """Typed alone, each opens the list of languages ("langue", "لغة")."""
+    yes_words: list[str] = Field(default_factory=list)
+    """Typed alone, each means yes, like the yes button ("نعم", "بلی")."""
+    no_words: list[str] = Field(default_factory=list)
+    """Typed alone, each means no, like the no button ("لا", "نه")."""
     offered_on: list[str] = Field(default_factory=list)
     """Typed alone, each switches to this language at once ("plus simple", "je lis pas bien")."""
 

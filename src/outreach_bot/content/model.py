@@ -7,6 +7,7 @@ bot at start-up rather than surface as a KeyError in the middle of a conversatio
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from string import Formatter
@@ -431,8 +432,13 @@ def _validated(model: type[_M], name: str, raw: dict[str, Any]) -> _M:
         raise ContentError(f"{name}.yml: {first_error(error)}") from error
 
 
-def load_content(directory: Path) -> Content:
+def load_content(
+    directory: Path, approved: Mapping[tuple[str, str], TextRecord] | None = None
+) -> Content:
     """Load ``bot/``: the structure files with the texts of every language folder.
+
+    ``approved`` (language, key) → text replaces or adds texts approved in the back office
+    (``core.texts``); they go through every check the files go through.
 
     Checks that every answered intent exists exactly once, that French and each complete
     language have every text, and that every language has every crisis text, so that a
@@ -442,6 +448,10 @@ def load_content(directory: Path) -> Content:
         ContentError: with the file and the first problem found.
     """
     languages = read_languages(directory / "languages")
+    for (code, key), record in (approved or {}).items():
+        if code in languages:
+            folder = languages[code]
+            languages[code] = folder.model_copy(update={"texts": {**folder.texts, key: record}})
     slots = _Slots(languages)
     answers_raw = _answers_with_texts(_structure("answers", directory), slots)
     crisis_raw = _crisis_with_texts(_structure("crisis", directory), slots)

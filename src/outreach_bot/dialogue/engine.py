@@ -362,6 +362,8 @@ class DialogueEngine:
             return "affirm", 1.0
         if keyword in DENY_WORDS:
             return "deny", 1.0
+        if (said := self._languages.yes_or_no(text)) is not None:
+            return said, 1.0
         return turn.intent, turn.confidence
 
     def _followup_asked(self, intent: str, payload: Payload | None, text: str) -> str | None:

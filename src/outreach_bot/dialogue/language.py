@@ -82,6 +82,9 @@ class Languages:
         self._offered_on = {
             fold(phrase): lang.code for lang in languages for phrase in lang.offered_on
         }
+        self._yes_no = {fold(word): "affirm" for lang in languages for word in lang.yes_words} | {
+            fold(word): "deny" for lang in languages for word in lang.no_words
+        }
         self._by_script: dict[str, list[Language]] = {}
         for lang in languages:
             for script in lang.scripts:
@@ -121,6 +124,11 @@ class Languages:
         if found is None or found[1] < SURE:
             return None
         return known.get(found[0])
+
+    def yes_or_no(self, text: str) -> str | None:
+        """``affirm`` or ``deny`` for a yes or no typed in a language the classifier does not
+        read ("نعم" as the yes button); None for anything else."""
+        return self._yes_no.get(fold(text))
 
     # -- commands and confirmations --------------------------------------------------------------
 

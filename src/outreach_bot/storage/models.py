@@ -569,6 +569,24 @@ class LocalPlace(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class TextReview(Base):
+    """A text approved in the back office (``core.texts``): the latest per language and key is
+    in service, on top of ``bot/``, while the file still holds the text it was made on."""
+
+    __tablename__ = "text_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(35))
+    key: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    written_by: Mapped[str] = mapped_column(String(200))
+    reviewed_by: Mapped[str] = mapped_column(String(200))
+    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    base: Mapped[str] = mapped_column(String(64))
+    """SHA-256 of the text of ``bot/`` the approval was made on ("" when the file had none)."""
+
+
 class PartnerOrganisation(Base):
     """An organisation of the consortium that young people can be referred to.
 

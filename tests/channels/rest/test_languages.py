@@ -168,3 +168,18 @@ async def test_je_lis_pas_bien_gets_easy_french_and_a_call_back(
     await chat.say("/deny")
     await chat.say("je cherche un logement")
     assert content.answers["housing"].text.get("fr-x-falc") in chat.text()
+
+
+async def test_a_typed_yes_in_the_language_counts_as_the_yes_button(
+    client: Any, services: Services
+) -> None:
+    """ "نعم" typed after the offer of an interpreter opens the consent, as the button does."""
+    content = services.content
+    chat = RestChat(client, "ar-2")
+    await chat.say("مرحبا أريد مساعدة")
+    await chat.say("نعم")
+    assert content.message("interpreter_offer", "ar") in chat.text()
+    await chat.say("نعم")
+    assert chat.text() == content.privacy.consent.text.get("ar")
+    await chat.say("لا")
+    assert chat.text() == content.message("consent_declined", "ar")

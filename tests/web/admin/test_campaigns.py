@@ -71,7 +71,14 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
         ("outreach", {"/admin/campaigns", "/admin/places", "/admin/me"}),
         (
             "counsellor",
-            {"/admin/", "/admin/campaigns", "/admin/places", "/admin/quality", "/admin/me"},
+            {
+                "/admin/",
+                "/admin/campaigns",
+                "/admin/places",
+                "/admin/quality",
+                "/admin/texts",
+                "/admin/me",
+            },
         ),
         (
             "coordinator",
@@ -81,6 +88,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/places",
                 "/admin/figures",
                 "/admin/quality",
+                "/admin/texts",
                 "/admin/me",
             },
         ),
@@ -92,6 +100,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/places",
                 "/admin/figures",
                 "/admin/quality",
+                "/admin/texts",
                 "/admin/accounts",
                 "/admin/partners",
                 "/admin/audit",

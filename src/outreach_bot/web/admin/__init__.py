@@ -32,6 +32,7 @@ from outreach_bot.web.admin import (
     queue,
     referrals,
     team,
+    texts,
 )
 from outreach_bot.web.admin.page import FILTERS, language_label, render
 from outreach_bot.web.admin.security import (
@@ -119,6 +120,7 @@ def setup(app: web.Application, services: Services) -> None:
     campaigns.setup(admin)
     places.setup(admin)
     quality.setup(admin)
+    texts.setup(admin)
     referrals.setup(admin)
     app.router.add_get("/admin", _to_admin)
     app.add_subapp("/admin/", admin)
