@@ -478,6 +478,7 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         "/admin/", params(status=text, sector=text, campaign=text), auth="admin"
     ),
     ("GET", "/admin/events"): get("/admin/events", auth="admin"),
+    ("GET", "/admin/alerts"): get("/admin/alerts", auth="admin"),
     **{
         ("GET", f"/admin/leads/{{lead_id}}{tail}"): on(
             f"/admin/leads/{{lead_id}}{tail}",

@@ -415,7 +415,7 @@ class DialogueEngine:
         once, since a takeover lasts hours and the counsellor may not be reading.
         """
         effects.urgent = True
-        effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis")
+        effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis", urgency=call.kind)
         if turn.human_active and not call.certain:
             return Outcome([], state, effects)
         crisis = self._content.crisis

@@ -154,6 +154,9 @@ class LeadDraft:
     commune_name: str | None = None
     need: str | None = None
     availability: str | None = None
+    #: What happened, for an urgent lead: the crisis kind (``suicide``, ``violence``…), shown
+    #: to the team in their words ("Idées suicidaires") on the alert and the card.
+    urgency: str | None = None
 
 
 @dataclass

@@ -401,6 +401,9 @@ class Lead(Base):
     need: Mapped[str | None] = mapped_column(EncryptedText)
     availability: Mapped[str | None] = mapped_column(EncryptedText)
     topic: Mapped[str | None] = mapped_column(String(40))
+    #: For an urgent lead, what happened (a crisis kind: ``suicide``, ``violence``…); the team
+    #: reads it in French on the alert and the card.
+    urgency: Mapped[str | None] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(35), default="fr", server_default="fr")
     """The language the young person chose (BCP 47): not French means an interpreter."""
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -62,7 +62,7 @@ async def test_crisis_from_a_campaign_shows_the_live_banner_to_its_sectors_couns
     await banner.get_by_text("Contact urgent").wait_for()
     first = page.locator("#queue .card").first
     await first.locator(".badge-urgent").wait_for()
-    assert await _queue_names(page) == ["Sans prénom", "Ancien"]
+    assert await _queue_names(page) == ["Idées suicidaires", "Ancien"]
     await _screenshot(page, "queue-urgent-banner", 1280, 800)
 
 

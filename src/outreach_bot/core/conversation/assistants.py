@@ -12,7 +12,7 @@ does for Telegram: hashed for lookup, encrypted at rest.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.content import Content
 from outreach_bot.content.model import ANSWERED_INTENTS
 from outreach_bot.core.conversation.service import (
+    CRISIS_LEAD,
     MAX_TEXT_LENGTH,
     add_lead,
     alert_team,
@@ -562,7 +563,10 @@ async def raise_alert(
     async with sessions.begin() as session:
         conversation = await _conversation(session, sender_id, now=now, create=True)
         assert conversation is not None  # noqa: S101 - create=True always returns one
-        event, lead = await alert_team(session, conversation, channel=EXTERNAL_CHANNEL, now=now)
+        draft = replace(CRISIS_LEAD, urgency=answer.kind if answer.kind != "default" else None)
+        event, lead = await alert_team(
+            session, conversation, draft, channel=EXTERNAL_CHANNEL, now=now
+        )
         conversation.last_message_at = now
         await record_access(
             session, actor=actor, action="api_alert", target_type="lead", target_id=str(lead.id)

@@ -557,6 +557,7 @@ async def alert_team(
     lead = await _open_lead(session, conversation.id)
     if lead is not None:
         lead.urgent = True
+        lead.urgency = draft.urgency or lead.urgency
         lead.updated_at = now
         await session.flush()
         return TeamEvent("urgent", conversation.id, lead.id, lead.sector_id, urgent=True), lead
@@ -650,6 +651,7 @@ async def add_lead(
         need=draft.need,
         availability=draft.availability,
         topic=draft.topic,
+        urgency=draft.urgency,
         language=conversation.locale,
         created_at=now,
         updated_at=now,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
 from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.events.bus import EventBus, TeamEvent
+from outreach_bot.core.leads.alerts import last_words
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.core.staff.accounts import (
@@ -181,6 +182,9 @@ class QueuePage:
     counts: dict[str, int]
     sectors: list[Sector]
     campaigns: list[Campaign]
+    #: The young person's latest words, by conversation id, for the urgent cards: what
+    #: happened, in their words, before anything else.
+    words: dict[int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +286,10 @@ async def queue(
         )
         sectors = await list_sectors(session, account)
         campaigns = list(await session.scalars(select(Campaign).order_by(Campaign.code)))
+        words = await last_words(
+            session,
+            {v.lead.conversation_id for v in views if v.lead.urgent and v.lead.conversation_id},
+        )
         await record_access(
             session,
             actor=account.email,
@@ -290,20 +298,25 @@ async def queue(
             target_type="queue",
             target_id=",".join(str(view.lead.id) for view in views)[:40] or "-",
         )
-    return QueuePage(views, claimers, counts, sectors, campaigns)
+    return QueuePage(views, claimers, counts, sectors, campaigns, words)
 
 
 async def lead_card(
     sessions: async_sessionmaker[AsyncSession], account: Account, lead_id: int
-) -> tuple[LeadView, str | None]:
-    """One lead as a queue row (for live updates), with who holds it."""
+) -> tuple[LeadView, str | None, dict[int, str]]:
+    """One lead as a queue row (for live updates), with who holds it and, when urgent, the
+    young person's latest words (by conversation id)."""
     async with sessions.begin() as session:
         await _visible(session, account, lead_id)
         view = await get_lead(session, lead_id)
         labels = await staff_labels(
             session, {view.lead.claimed_by} if view.lead.claimed_by else set()
         )
-    return view, labels.get(view.lead.claimed_by or 0)
+        conversation = view.lead.conversation_id
+        words = await last_words(
+            session, {conversation} if view.lead.urgent and conversation else set()
+        )
+    return view, labels.get(view.lead.claimed_by or 0), words
 
 
 async def lead_detail(

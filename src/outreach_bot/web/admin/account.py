@@ -101,10 +101,12 @@ async def setup_page(request: web.Request) -> web.Response:
     """
     token = request.query.get("token", "")
     async with request.app[services_key].sessions() as session:
-        if not await setup_token_valid(session, token):
-            if await has_accounts(session):
-                return await render(request, "setup_done.html", status=410)
-            raise NotFoundError("lien de création invalide ou déjà utilisé")
+        valid = await setup_token_valid(session, token)
+        done = not valid and await has_accounts(session)
+    if done:
+        return await render(request, "setup_done.html", status=410)
+    if not valid:
+        raise NotFoundError("lien de création invalide ou déjà utilisé")
     return await render(request, "setup.html", {"token": token})
 
 

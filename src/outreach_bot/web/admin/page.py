@@ -8,14 +8,17 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
+import phonenumbers
 from aiohttp import web
 
 from outreach_bot.content import Content
 from outreach_bot.content.languages import REFERENCE
+from outreach_bot.core.leads.alerts import urgent_waiting
 from outreach_bot.core.staff.accounts import staff_label
 from outreach_bot.domain.leads import LeadStatus
 from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.security import account_key, csrf_token, take_flashes
+from outreach_bot.web.keys import services_key
 
 TIMEZONE: Final = ZoneInfo("Europe/Paris")
 
@@ -43,6 +46,47 @@ ROLE_LABELS: Final[dict[str, str]] = {
     Role.OUTREACH: "Aller-vers (événements)",
     Role.FUNDER: "Financeur (chiffres seuls)",
 }
+INTENT_LABELS: Final[dict[str, str]] = {
+    "crisis": "Détresse, danger (crise)",
+    "opt_out": "Ne plus recevoir de messages (STOP)",
+    "forget_me": "Effacer ses données",
+    "ask_human": "Parler à un conseiller, RDV",
+    "find_job": "Chercher un emploi",
+    "find_training": "Formation, diplôme, reprise d'études",
+    "apprenticeship": "Alternance, apprentissage",
+    "cej": "Contrat d'engagement jeune (CEJ)",
+    "financial_aid": "Aide financière, plus d'argent",
+    "housing": "Logement",
+    "mobility": "Permis, transport, mobilité",
+    "health": "Santé, mutuelle, psy",
+    "cv_help": "CV, lettre, entretien",
+    "service_civique": "Service civique",
+    "school_dropout": "Décrochage scolaire",
+    "leaving_care": "Sortie de l'ASE, jeune majeur",
+    "admin_help": "Papiers, démarches",
+    "mission_locale_info": "Infos sur la Mission Locale",
+    "greet": "Bonjour",
+    "goodbye": "Au revoir",
+    "thanks": "Merci",
+    "affirm": "Oui, d'accord",
+    "deny": "Non, pas maintenant",
+    "bot_challenge": "« T'es un robot ? »",
+    "out_of_scope": "Hors sujet, blague, charabia",
+}
+"""What each intent means, in the counsellors' words; the value sent is the intent name."""
+URGENCY_LABELS: Final[dict[str, str]] = {
+    "suicide": "Idées suicidaires",
+    "violence": "Violences",
+    "sexual_violence": "Violences sexuelles",
+    "sextortion": "Chantage aux images",
+    "medical": "Urgence médicale",
+    "shelter": "Sans logement ce soir",
+    "shelter_minor": "Sans logement ce soir (mineur)",
+    "shelter_adult": "Sans logement ce soir",
+    "danger": "En danger",
+    "gentle": "Détresse",
+}
+"""What happened, for an urgent lead (the crisis kinds of ``nlu/safety.py``), in French."""
 AUTHOR_LABELS: Final = {"young_person": "Jeune", "bot": "Bot", "counsellor": "Conseiller"}
 EVENT_LABELS: Final = {
     "claimed": "Pris en charge",
@@ -102,6 +146,19 @@ def language_label(content: Content) -> Callable[[str | None], str]:
     return label
 
 
+def national_phone(value: str | None) -> str:
+    """A stored E.164 number as the team dials it: 06 12 34 56 78 (abroad: +32 …)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, "FR")
+    except phonenumbers.NumberParseException:
+        return value
+    if number.country_code == 33:  # noqa: PLR2004 - France's calling code
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def _label(table: Mapping[str, str]) -> Any:
     return lambda value: table.get(str(value), str(value or ""))
 
@@ -114,6 +171,9 @@ FILTERS: Final = {
     "author_label": _label(AUTHOR_LABELS),
     "event_label": _label(EVENT_LABELS),
     "role_label": _label(ROLE_LABELS),
+    "topic_label": _label(INTENT_LABELS),
+    "phone": national_phone,
+    "urgency_label": lambda kind: URGENCY_LABELS.get(str(kind or ""), "Urgence"),
     "staff_name": lambda user: staff_label(user.display_name, user.email),
 }
 
@@ -125,9 +185,14 @@ async def render(
     *,
     status: int = 200,
 ) -> web.Response:
-    """Render ``template`` with the account, CSRF token and pending messages added."""
+    """Render ``template`` with the account, CSRF token, pending messages and urgent alerts."""
+    account = request.get(account_key)
+    alerts = []
+    if account is not None:
+        alerts = await urgent_waiting(request.app[services_key].sessions, account)
     full = {
-        "account": request.get(account_key),
+        "account": account,
+        "alerts": alerts,
         "csrf": await csrf_token(request),
         "flashes": await take_flashes(request),
         "statuses": STATUS_LABELS,

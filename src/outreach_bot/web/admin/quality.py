@@ -32,42 +32,13 @@ from outreach_bot.core.conversation.quality import (
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.intents import INTENTS
 from outreach_bot.domain.numbers import parse_record_id, parse_whole_number
-from outreach_bot.web.admin.page import render
+from outreach_bot.web.admin.page import INTENT_LABELS, render
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.keys import services_key
 
 logger = logging.getLogger(__name__)
 
 LIST_PATH: Final = "/admin/quality"
-
-INTENT_LABELS: Final[dict[str, str]] = {
-    "crisis": "Détresse, danger (crise)",
-    "opt_out": "Ne plus recevoir de messages (STOP)",
-    "forget_me": "Effacer ses données",
-    "ask_human": "Parler à un conseiller, RDV",
-    "find_job": "Chercher un emploi",
-    "find_training": "Formation, diplôme, reprise d'études",
-    "apprenticeship": "Alternance, apprentissage",
-    "cej": "Contrat d'engagement jeune (CEJ)",
-    "financial_aid": "Aide financière, plus d'argent",
-    "housing": "Logement",
-    "mobility": "Permis, transport, mobilité",
-    "health": "Santé, mutuelle, psy",
-    "cv_help": "CV, lettre, entretien",
-    "service_civique": "Service civique",
-    "school_dropout": "Décrochage scolaire",
-    "leaving_care": "Sortie de l'ASE, jeune majeur",
-    "admin_help": "Papiers, démarches",
-    "mission_locale_info": "Infos sur la Mission Locale",
-    "greet": "Bonjour",
-    "goodbye": "Au revoir",
-    "thanks": "Merci",
-    "affirm": "Oui, d'accord",
-    "deny": "Non, pas maintenant",
-    "bot_challenge": "« T'es un robot ? »",
-    "out_of_scope": "Hors sujet, blague, charabia",
-}
-"""What each intent means, in the counsellors' words; the value sent is the intent name."""
 
 
 def _gap_id(request: web.Request) -> int:

@@ -11,6 +11,7 @@ from typing import Final
 from aiohttp import web
 
 from outreach_bot.core.events.bus import TeamEvent
+from outreach_bot.core.leads.alerts import urgent_waiting
 from outreach_bot.core.leads.queue import LeadFilter, lead_card, queue
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES
@@ -85,10 +86,21 @@ async def queue_page(request: web.Request) -> web.Response:
 
 async def card(request: web.Request) -> web.Response:
     """One queue row, for the live script (404 outside my sectors, like any lead URL)."""
-    view, claimer = await lead_card(
+    view, claimer, words = await lead_card(
         request.app[services_key].sessions, current_account(request), lead_id_of(request)
     )
-    return await fragment(request, "_card.html", {"view": view, "claimer": claimer})
+    return await fragment(
+        request, "_card.html", {"view": view, "claimer": claimer, "words": words}
+    )
+
+
+async def alerts(request: web.Request) -> web.Response:
+    """The red banner of untaken urgent leads, for the live script on any page."""
+    account = current_account(request)
+    if not account.works_on_leads:
+        raise web.HTTPForbidden()
+    waiting = await urgent_waiting(request.app[services_key].sessions, account)
+    return await fragment(request, "_alerts.html", {"alerts": waiting})
 
 
 async def events(request: web.Request) -> web.StreamResponse:
@@ -157,4 +169,5 @@ def add_routes(app: web.Application) -> None:
     app.on_shutdown.append(_close_streams)
     app.router.add_get("/", queue_page, name="queue")
     app.router.add_get("/events", events, name="events")
+    app.router.add_get("/alerts", alerts, name="alerts")
     app.router.add_get("/leads/{lead_id}/card", card, name="card")

@@ -6,9 +6,10 @@
   if (!main) { return; }
   var banner = document.getElementById("live-banner");
 
-  function say(html) {
+  function say(html, urgent) {
     if (!banner) { return; }
     banner.innerHTML = html;
+    banner.classList.toggle("banner-urgent", Boolean(urgent));
     banner.hidden = false;
   }
 
@@ -60,8 +61,10 @@
       if (empty) { empty.hidden = true; }
       if (isNew) {
         var name = card.querySelector(".name a");
-        say((card.dataset.urgent === "true" ? "Contact urgent : " : "Nouveau contact : ") +
-            "<a href=\"#" + card.id + "\">" + (name ? name.innerHTML : "voir") + "</a>");
+        var urgent = card.dataset.urgent === "true";
+        say((urgent ? "Contact urgent : " : "Nouveau contact : ") +
+            "<a href=\"/admin/leads/" + leadId + "\">" + (name ? name.innerHTML : "voir") + "</a>",
+            urgent);
       }
     });
   }
@@ -82,14 +85,103 @@
     });
   }
 
+  /* --- Urgent alerts, on every page: red banner, count in the tab title, sound, notification --- */
+  var baseTitle = document.title.replace(/^\(\d+\) /, "");
+  var store = window.localStorage || { getItem: function () { return null; }, setItem: function () {} };
+
+  function setTitle(count) {
+    document.title = (count ? "(" + count + ") " : "") + baseTitle;
+  }
+
+  var audio = null;
+  function beep() {
+    if (store.getItem("alerts-sound") !== "on") { return; }
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    audio = audio || new Context();
+    if (audio.state === "suspended") { audio.resume(); }
+    [0, 0.25, 0.5].forEach(function (start) {
+      var tone = audio.createOscillator(), gain = audio.createGain();
+      tone.frequency.value = 880;
+      gain.gain.value = 0.2;
+      tone.connect(gain);
+      gain.connect(audio.destination);
+      tone.start(audio.currentTime + start);
+      tone.stop(audio.currentTime + start + 0.15);
+    });
+    document.body.dataset.alertSounds = String(Number(document.body.dataset.alertSounds || 0) + 1);
+  }
+
+  function notify(leadId, what) {
+    if (!("Notification" in window) || Notification.permission !== "granted") { return; }
+    /* What happened, never a name or words: a notification can show on a locked screen. */
+    var note = new Notification("Contact urgent", { body: what, tag: "lead-" + leadId });
+    note.onclick = function () { window.focus(); window.location.href = "/admin/leads/" + leadId; };
+  }
+
+  function refreshAlerts(leadId, fresh) {
+    fetchHtml("/admin/alerts").then(function (html) {
+      var current = document.getElementById("urgent-alerts");
+      if (html === null || !current) { return; }
+      var node = toNode(html).firstElementChild;
+      if (!node) { return; }
+      current.replaceWith(node);
+      setTitle(Number(node.dataset.count));
+      var link = leadId ? node.querySelector("a[data-lead=\"" + leadId + "\"]") : null;
+      if (fresh && link) {
+        beep();
+        notify(leadId, link.dataset.urgency);
+      }
+    });
+  }
+
+  function alertControls() {
+    var setup = document.getElementById("alert-setup");
+    if (setup && "Notification" in window && Notification.permission === "default" &&
+        !store.getItem("alerts-asked")) {
+      setup.hidden = false;
+      document.getElementById("notify-yes").addEventListener("click", function () {
+        store.setItem("alerts-asked", "1");
+        setup.hidden = true;
+        Notification.requestPermission();
+      });
+      document.getElementById("notify-no").addEventListener("click", function () {
+        store.setItem("alerts-asked", "1");
+        setup.hidden = true;
+      });
+    }
+    var toggle = document.getElementById("sound-toggle");
+    if (!toggle) { return; }
+    function show() {
+      var on = store.getItem("alerts-sound") === "on";
+      toggle.setAttribute("aria-pressed", on ? "true" : "false");
+      toggle.textContent = "Son des urgences : " + (on ? "activé" : "désactivé");
+    }
+    toggle.parentElement.hidden = false;
+    toggle.addEventListener("click", function () {
+      store.setItem("alerts-sound", store.getItem("alerts-sound") === "on" ? "off" : "on");
+      show();
+      if (store.getItem("alerts-sound") === "on") {
+        var Context = window.AudioContext || window.webkitAudioContext;
+        if (Context) { audio = audio || new Context(); audio.resume(); }
+      }
+    });
+    show();
+  }
+
   function listen() {
     if (!window.EventSource) { return; }
     var kind = main.dataset.live;
-    if (kind !== "queue" && kind !== "lead") { return; }
+    var alerts = document.body.dataset.alerts === "on";
+    if (kind !== "queue" && kind !== "lead" && !alerts) { return; }
     var source = new EventSource("/admin/events");
     source.addEventListener("open", function () { main.dataset.liveReady = "true"; });
     function on(name, handler) {
       source.addEventListener(name, function (event) { handler(JSON.parse(event.data)); });
+    }
+    if (alerts) {
+      on("urgent", function (data) { refreshAlerts(String(data.lead_id), true); });
+      on("lead_changed", function (data) { if (data.urgent) { refreshAlerts(null, false); } });
     }
     if (kind === "queue") {
       on("lead_created", function (data) { refreshCard(data.lead_id, true); });
@@ -156,6 +248,7 @@
   if (transcript) { transcript.scrollTop = transcript.scrollHeight; }
 
   listen();
+  alertControls();
   smsCounter();
   guardForms();
 })();
