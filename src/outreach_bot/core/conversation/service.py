@@ -17,7 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.channel import InboundMessage
-from outreach_bot.core.contact_lists.blocklist import block, erase_list_rows, hashes_of_conversation
+from outreach_bot.core.contact_lists.blocklist import (
+    block,
+    erase_list_rows,
+    hashes_of_conversation,
+)
 from outreach_bot.core.conversation.crisis import crisis_clues
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
@@ -677,8 +681,8 @@ async def erase_conversation(
     session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
 ) -> None:
     """Erase everything held about one young person: leads, consents, transcript, outbox,
-    scheduled messages, their rows on contact lists, and the messages the bot did not understand (kept for the quality
-    loop, linked to the conversation for this reason).
+    scheduled messages, their rows on contact lists, and the messages the bot did not
+    understand (kept for the quality loop, linked to the conversation for this reason).
 
     Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
     line records that an erasure happened (ids only), as accountability requires.
