@@ -76,6 +76,17 @@ FIXABLE: Final = {
     "need": Step.ASK_NEED,
     "when": Step.ASK_WHEN,
 }
+MEDIA_KINDS: Final = {"voice": "media_voice", "audio": "media_voice", "photo": "media_photo"}
+"""A received file's kind → its kind answer; anything else is a document."""
+MEDIA_MESSAGES: Final = (
+    "media_voice",
+    "media_photo",
+    "media_document",
+    "media_offer_callback",
+    "media_too_big",
+    "media_wrong_type",
+    "media_unavailable",
+)
 WHEN_CHOICES: Final = ("when_morning", "when_afternoon", "when_evening", "when_any")
 SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", "non", "nan"})
 AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
@@ -156,6 +167,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "place_dated": ("when", "where"),
         "place_office": ("where", "hours"),
         "place_weekdays": (),
+        **dict.fromkeys(MEDIA_MESSAGES, ()),
         **{key: () for key, _ in TOPIC_MENU},
         **dict.fromkeys(WHEN_CHOICES, ()),
     }.items()
@@ -302,6 +314,39 @@ class DialogueEngine:
             return self._form(state, heard, effects)
         return self._idle(
             state, intent, confidence, effects, followup=followup, places=turn.places
+        )
+
+    def file_received(
+        self, state: DialogueState, turn: Turn, *, kind: str, problem: str | None
+    ) -> Outcome:
+        """A voice note, photo or document: the bot cannot read it, and says so kindly.
+
+        A refused file (``problem``: ``too_big``, ``wrong_type``, ``unavailable``) gets its
+        own answer and changes nothing. A kept one is thanked for and promised to the team;
+        then the conversation goes on where it was: the form's question again, or, when the
+        person has no request with the team yet, the offer of a call back, whose "no" drops
+        the file (``Effects.drop_held_media``).
+        """
+        state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
+        state.channel = turn.channel
+        effects = Effects(opt_in=turn.opted_out)
+        if turn.human_active:
+            return Outcome([], state, effects)  # the counsellor sees it on the lead page
+        if problem is not None:
+            return self._say(state, effects, self._reply(f"media_{problem}", state))
+        thanks = self._reply(MEDIA_KINDS.get(kind, "media_document"), state)
+        if state.step is Step.CONSENT:
+            return self._start_consent(state, effects, [thanks])
+        if state.step in {*FORM_ORDER, Step.ASK_PHONE}:
+            outcome = self._ask(state, effects, state.step)
+            outcome.replies.insert(0, thanks)
+            return outcome
+        if turn.has_open_lead or state.step not in {Step.IDLE, Step.OFFER_LEAD}:
+            return self._say(state, effects, thanks)
+        state.step = Step.OFFER_LEAD
+        yes_no = (("button_yes", "/affirm"), ("button_no", "/deny"))
+        return self._say(
+            state, effects, thanks, self._reply("media_offer_callback", state, buttons=yes_no)
         )
 
     def _referral(
@@ -705,6 +750,7 @@ class DialogueEngine:
             return self._start_consent(state, effects, [])
         if intent == "deny":
             state.step = Step.IDLE
+            effects.drop_held_media = True
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
         places = heard.turn.places
@@ -732,6 +778,7 @@ class DialogueEngine:
             return self._ask(state, effects, Step.ASK_AGE)
         state.step = Step.IDLE
         state.form = LeadForm()
+        effects.drop_held_media = True
         return self._say(state, effects, self._reply("consent_declined", state, menu=True))
 
     def _on_age(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
