@@ -45,6 +45,8 @@ from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import PlacesAnswer
 
 MAX_RETRIES: Final = 2
+NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
+"""Channels where the young person writes from a phone number the bot can offer to use."""
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
@@ -766,12 +768,13 @@ class DialogueEngine:
 
     def _on_contact(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         turn, payload, intent = heard.turn, heard.payload, heard.intent
-        if turn.channel == "sms" and turn.sender_phone:
-            if intent == "affirm":
+        if turn.channel in NUMBER_CHANNELS:
+            if intent == "affirm" and turn.sender_phone:
                 state.form.phone = turn.sender_phone
                 state.form.contact_here = True
                 return self._advance(state, effects)
-            if intent == "deny":
+            if intent in {"affirm", "deny"}:
+                # "No", or "yes" from a WhatsApp user whose number Meta does not show us.
                 return self._ask(state, effects, Step.ASK_PHONE)
         if payload is not None and payload.name == "contact_here" and turn.channel == "telegram":
             state.form.contact_here = True
@@ -918,7 +921,7 @@ class DialogueEngine:
 
     def _contact_prompt(self, state: DialogueState) -> Reply:
         channel = state.channel
-        if channel == "sms":
+        if channel in NUMBER_CHANNELS:
             return self._reply(
                 "ask_contact_sms",
                 state,

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
+from outreach_bot.core.delivery.whatsapp import templates_of
 from outreach_bot.core.leads import queue as leads
 from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
@@ -220,6 +221,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
             policies=services.send_policies,
             events=services.events,
             on_queued=services.dispatcher.wakeup.set,
+            whatsapp_templates=templates_of(services.settings),
         )
 
     try:
