@@ -34,6 +34,7 @@ from outreach_bot.dialogue.turn import (
 )
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
 from outreach_bot.domain.fields import (
+    Commune,
     commune_by_insee,
     match_commune,
     parse_age,
@@ -50,6 +51,10 @@ NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
+MAX_COMMUNE_CHOICES: Final = 3
+MAX_SHARED_CHOICES: Final = 4
+"""Communes offered for a postal code that several share: the largest, then "Aucune"."""
+POSTAL_CODE_IN: Final = re.compile(r"(?<!\d)\d{5}(?!\d)")
 
 TOPIC_MENU: Final = (
     ("menu_job", "find_job"),
@@ -111,6 +116,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "ask_commune": (),
         "reask_commune": (),
         "did_you_mean": (),
+        "which_commune": ("code",),
         "ask_need": (),
         "ask_when": (),
         "summary": ("lines",),
@@ -809,20 +815,36 @@ class DialogueEngine:
             state.suggestions = []
             return self._advance(state, effects)
         if match is not None and match.suggestions:
-            state.suggestions = [commune.insee for commune in match.suggestions[:3]]
-            buttons = [
-                Button(
-                    f"{commune.name} ({commune.department})",
-                    f'/select{{"value":"{commune.insee}"}}',
-                )
-                for commune in match.suggestions[:3]
-            ]
-            buttons.append(Button(self._text("button_none", state), "/skip"))
-            state.offer(buttons)
-            return Outcome(
-                [Reply(self._text("did_you_mean", state), tuple(buttons))], state, effects
-            )
+            return self._which_commune(state, effects, text, match.suggestions)
         return self._reask(state, effects, "reask_commune", optional=True)
+
+    def _which_commune(
+        self,
+        state: DialogueState,
+        effects: Effects,
+        text: str,
+        suggestions: tuple[Commune, ...],
+    ) -> Outcome:
+        """Ask which commune, one button each: "Tu veux dire…", or for a postal code that
+        several communes share ("55100"), which of them (the largest first)."""
+        code = POSTAL_CODE_IN.search(text)
+        shared = code is not None and all(code[0] in c.postal_codes for c in suggestions)
+        offered = suggestions[: MAX_SHARED_CHOICES if shared else MAX_COMMUNE_CHOICES]
+        state.suggestions = [commune.insee for commune in offered]
+        buttons = [
+            Button(
+                f"{commune.name} ({commune.department})", f'/select{{"value":"{commune.insee}"}}'
+            )
+            for commune in offered
+        ]
+        buttons.append(Button(self._text("button_none", state), "/skip"))
+        state.offer(buttons)
+        question = (
+            self._text("which_commune", state, code=code[0])
+            if shared and code is not None
+            else self._text("did_you_mean", state)
+        )
+        return Outcome([Reply(question, tuple(buttons))], state, effects)
 
     def _on_need(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         text, payload, intent = heard.text, heard.payload, heard.intent
