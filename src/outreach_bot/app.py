@@ -18,7 +18,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from outreach_bot.channels import rest, sms, webchat_poll
+from outreach_bot.channels import rest, sms, webchat_poll, whatsapp
 from outreach_bot.config import NluBackendName, Settings
 from outreach_bot.content import load_content
 from outreach_bot.core.channel import OutboundChannel
@@ -276,6 +276,7 @@ def create_web_app(services: Services) -> web.Application:
 
         telegram.setup(app, services)  # starts before the outbox and stops after it
     sms.setup(app, services)  # same: its HTTP session outlives the outbox task
+    whatsapp.setup(app, services)  # same
 
     api = web.Application(middlewares=[error_middleware, auth.bearer_middleware])
     api[services_key] = services

@@ -69,10 +69,14 @@ class Delivery:
     (SMS Gateway for Android) gets it as the message id, so a resend after a crash is refused
     there instead of reaching the young person twice. ``parts_sent`` counts the parts of a
     split message (Telegram) that an earlier attempt got accepted, so a retry skips them.
+    ``kind`` says what the message is when the core started it (``counsellor``, or a scheduled
+    kind such as ``appointment_reminder``); None for a reply to what the young person wrote.
+    WhatsApp picks its approved template by it outside the 24-hour window.
     """
 
     key: str
     parts_sent: int = 0
+    kind: str | None = None
 
 
 class TemporaryFailureError(Exception):

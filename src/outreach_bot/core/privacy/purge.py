@@ -72,7 +72,12 @@ async def purge(
             session,
             delete(OutboxItem).where(
                 OutboxItem.status.in_(
-                    [OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.CANCELLED]
+                    [
+                        OutboxStatus.SENT,
+                        OutboxStatus.DELIVERED,
+                        OutboxStatus.READ,
+                        OutboxStatus.CANCELLED,
+                    ]
                 ),
                 OutboxItem.created_at < transcript_cutoff,
             ),

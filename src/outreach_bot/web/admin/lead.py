@@ -15,6 +15,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
+from outreach_bot.core.delivery.whatsapp import templates_of
 from outreach_bot.core.leads import queue as leads
 from outreach_bot.core.leads.media import open_media
 from outreach_bot.domain.dates import parse_iso_day
@@ -267,6 +268,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
             policies=services.send_policies,
             events=services.events,
             on_queued=services.dispatcher.wakeup.set,
+            whatsapp_templates=templates_of(services.settings),
         )
 
     try:

@@ -35,6 +35,7 @@ STATUS_LABELS: Final[dict[str, str]] = {
 CHANNEL_LABELS: Final = {
     "telegram": "Telegram",
     "sms": "SMS",
+    "whatsapp": "WhatsApp",
     "rest": "Chat web",
     "rasa": "Assistant Rasa",
     "console": "Terminal",
