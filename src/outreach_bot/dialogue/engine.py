@@ -46,6 +46,8 @@ from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import WEEKDAYS, Ask, Place, PlacesAnswer
 
 MAX_RETRIES: Final = 2
+NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
+"""Channels where the young person writes from a phone number the bot can offer to use."""
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
@@ -83,6 +85,17 @@ FIXABLE: Final = {
     "need": Step.ASK_NEED,
     "when": Step.ASK_WHEN,
 }
+MEDIA_KINDS: Final = {"voice": "media_voice", "audio": "media_voice", "photo": "media_photo"}
+"""A received file's kind → its kind answer; anything else is a document."""
+MEDIA_MESSAGES: Final = (
+    "media_voice",
+    "media_photo",
+    "media_document",
+    "media_offer_callback",
+    "media_too_big",
+    "media_wrong_type",
+    "media_unavailable",
+)
 WHEN_CHOICES: Final = ("when_morning", "when_afternoon", "when_evening", "when_any")
 SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", "non", "nan"})
 AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
@@ -174,6 +187,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "place_walk_in_yes": (),
         "place_walk_in_no": (),
         "place_walk_in_unknown": (),
+        **dict.fromkeys(MEDIA_MESSAGES, ()),
         **{key: () for key, _ in TOPIC_MENU},
         **dict.fromkeys(WHEN_CHOICES, ()),
     }.items()
@@ -323,6 +337,39 @@ class DialogueEngine:
             return self._form(state, heard, effects)
         return self._idle(
             state, intent, confidence, effects, followup=followup, places=turn.places
+        )
+
+    def file_received(
+        self, state: DialogueState, turn: Turn, *, kind: str, problem: str | None
+    ) -> Outcome:
+        """A voice note, photo or document: the bot cannot read it, and says so kindly.
+
+        A refused file (``problem``: ``too_big``, ``wrong_type``, ``unavailable``) gets its
+        own answer and changes nothing. A kept one is thanked for and promised to the team;
+        then the conversation goes on where it was: the form's question again, or, when the
+        person has no request with the team yet, the offer of a call back, whose "no" drops
+        the file (``Effects.drop_held_media``).
+        """
+        state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
+        state.channel = turn.channel
+        effects = Effects(opt_in=turn.opted_out)
+        if turn.human_active:
+            return Outcome([], state, effects)  # the counsellor sees it on the lead page
+        if problem is not None:
+            return self._say(state, effects, self._reply(f"media_{problem}", state))
+        thanks = self._reply(MEDIA_KINDS.get(kind, "media_document"), state)
+        if state.step is Step.CONSENT:
+            return self._start_consent(state, effects, [thanks])
+        if state.step in {*FORM_ORDER, Step.ASK_PHONE}:
+            outcome = self._ask(state, effects, state.step)
+            outcome.replies.insert(0, thanks)
+            return outcome
+        if turn.has_open_lead or state.step not in {Step.IDLE, Step.OFFER_LEAD}:
+            return self._say(state, effects, thanks)
+        state.step = Step.OFFER_LEAD
+        yes_no = (("button_yes", "/affirm"), ("button_no", "/deny"))
+        return self._say(
+            state, effects, thanks, self._reply("media_offer_callback", state, buttons=yes_no)
         )
 
     def _referral(
@@ -823,6 +870,7 @@ class DialogueEngine:
             return self._start_consent(state, effects, [])
         if intent == "deny":
             state.step = Step.IDLE
+            effects.drop_held_media = True
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
         places = heard.turn.places
@@ -850,6 +898,7 @@ class DialogueEngine:
             return self._ask(state, effects, Step.ASK_AGE)
         state.step = Step.IDLE
         state.form = LeadForm()
+        effects.drop_held_media = True
         return self._say(state, effects, self._reply("consent_declined", state, menu=True))
 
     def _on_age(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
@@ -884,12 +933,13 @@ class DialogueEngine:
 
     def _on_contact(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         turn, payload, intent = heard.turn, heard.payload, heard.intent
-        if turn.channel == "sms" and turn.sender_phone:
-            if intent == "affirm":
+        if turn.channel in NUMBER_CHANNELS:
+            if intent == "affirm" and turn.sender_phone:
                 state.form.phone = turn.sender_phone
                 state.form.contact_here = True
                 return self._advance(state, effects)
-            if intent == "deny":
+            if intent in {"affirm", "deny"}:
+                # "No", or "yes" from a WhatsApp user whose number Meta does not show us.
                 return self._ask(state, effects, Step.ASK_PHONE)
         if payload is not None and payload.name == "contact_here" and turn.channel == "telegram":
             state.form.contact_here = True
@@ -1052,7 +1102,7 @@ class DialogueEngine:
 
     def _contact_prompt(self, state: DialogueState) -> Reply:
         channel = state.channel
-        if channel == "sms":
+        if channel in NUMBER_CHANNELS:
             return self._reply(
                 "ask_contact_sms",
                 state,
