@@ -13,6 +13,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -29,6 +30,8 @@ from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.followups.reengagement import Reengagement
 from outreach_bot.core.leads.sectors import ensure_default_sectors
+from outreach_bot.core.leads.takeover import CRISIS_CHECK
+from outreach_bot.core.leads.takeover import unanswered as crisis_unanswered
 from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.media import MediaPolicy
 from outreach_bot.core.partners.jobs import run_referral_jobs
@@ -49,6 +52,9 @@ from outreach_bot.web.keys import metrics_key, services_key
 from outreach_bot.web.ratelimit import rate_limit_middleware
 
 logger = logging.getLogger(__name__)
+
+SCHEDULER_STOP_SECONDS = 5.0
+"""How long a stopping app waits for the scheduler's tick under way before cutting it off."""
 
 
 def resolve_secret(settings: Settings) -> str:
@@ -166,6 +172,8 @@ async def open_services(
             takeover_hours=settings.takeover_timeout_hours,
         )
         Reengagement(scheduler, content, events)  # registers its planner and its guard
+        # A crisis guessed during a takeover: the bot's text goes if no counsellor answered.
+        scheduler.guard(CRISIS_CHECK, crisis_unanswered, any_hour=True)
         services = Services(
             settings=settings,
             secret=secret,
@@ -186,6 +194,7 @@ async def open_services(
                 media_policy=MediaPolicy.of(
                     settings.media_max_bytes, settings.media_types.split(",")
                 ),
+                crisis_wait=timedelta(minutes=settings.takeover_crisis_minutes),
             ),
             dispatcher=dispatcher,
             mailer=MailSender(settings),
@@ -245,9 +254,14 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
         services.scheduler.run_forever(interval=services.settings.scheduler_interval)
     )
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    # Let a tick under way finish its transaction; cut it off only if it takes too long.
+    services.scheduler.stop()
+    try:
+        await asyncio.wait_for(asyncio.shield(task), timeout=SCHEDULER_STOP_SECONDS)
+    except TimeoutError:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_web_app(services: Services) -> web.Application:

@@ -192,6 +192,9 @@ class Settings(BaseSettings):
     """Seconds between two looks for scheduled messages that are due."""
     takeover_timeout_hours: float = Field(default=24.0, gt=0)
     """Hours the bot stays silent after a counsellor's last message."""
+    takeover_crisis_minutes: float = Field(default=10.0, gt=0, le=120)
+    """Minutes a crisis guessed during a counsellor's takeover waits for someone on the team to
+    answer before the bot sends the crisis numbers itself (day and night)."""
     session_hours: float = Field(default=12.0, gt=0)
     """Hours without use after which a back-office session ends."""
     retention_days: int = Field(default=365, ge=1)

@@ -32,13 +32,17 @@ class RestBody(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
-def render(recipient: str, replies: list[Reply], *, erased: bool = False) -> list[dict[str, Any]]:
+def render(
+    recipient: str, replies: list[Reply], *, erased: bool = False, held: bool = False
+) -> list[dict[str, Any]]:
     """Replies in the shape Rasa's REST channel returns.
 
     A crisis number travels as a button whose payload is a ``tel:`` or ``sms:`` link: a page
     shows it as a link to tap, never sends it back. After an erasure the last reply carries
     ``"custom": {"erased": true}`` (Rasa's slot for channel-specific data), so the web chat
-    knows to clear its screen and forget its token.
+    knows to clear its screen and forget its token. While a counsellor holds the conversation,
+    what the bot still says (crisis numbers) carries ``"custom": {"held": true}``, so the web
+    chat's header keeps saying that a person of the team is writing.
     """
     rendered: list[dict[str, Any]] = []
     for reply in replies:
@@ -48,6 +52,9 @@ def render(recipient: str, replies: list[Reply], *, erased: bool = False) -> lis
                 {"title": button.title, "payload": button.payload} for button in reply.buttons
             ]
         rendered.append(item)
+    if held:
+        for item in rendered:
+            item["custom"] = {"held": True}
     if erased and rendered:
         rendered[-1]["custom"] = {"erased": True}
     return rendered
@@ -82,7 +89,9 @@ async def on_message(request: web.Request) -> web.Response:
             metadata=body.metadata,
         )
     )
-    return web.json_response(render(sender, result.replies, erased=result.erased))
+    return web.json_response(
+        render(sender, result.replies, erased=result.erased, held=result.held)
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -479,18 +479,22 @@ class DialogueEngine:
 
         While a counsellor holds the conversation, a guess alerts them without the bot
         speaking: the young person is talking to a person, and a wrong crisis text in the
-        middle of that conversation drives them away. Certain words still get the numbers at
-        once, since a takeover lasts hours and the counsellor may not be reading.
+        middle of that conversation drives them away. The text is kept back in the effects
+        (``held_crisis``): the core sends it if no one on the team has answered after a few
+        minutes. Certain words still get the numbers at once, since a takeover lasts hours and
+        the counsellor may not be reading.
         """
         effects.urgent = True
         effects.lead = LeadDraft(consent_at=None, urgent=True, topic="crisis", urgency=call.kind)
-        if turn.human_active and not call.certain:
-            return Outcome([], state, effects)
         crisis = self._content.crisis
         age = stated_age(turn.text) or state.form.age
         kind_name = text_kind(call.kind, age=age)
         kind_name = kind_name if kind_name in crisis.kinds else "default"
         kind = crisis.kinds[kind_name]
+        if turn.human_active and not call.certain:
+            # The counsellor is alerted at once; the text waits in case nobody answers.
+            effects.held_crisis = kind.text.get(state.locale)
+            return Outcome([], state, effects)
         state.step = Step.AFTER_CRISIS
         state.crisis_kind = kind_name
         state.form = LeadForm()

@@ -182,3 +182,6 @@ class Effects:
     #: The young person declined to be called back or refused consent: the files they sent
     #: before consenting (held, see core/media) are deleted.
     drop_held_media: bool = False
+    #: A crisis guessed while a counsellor holds the conversation: the crisis text the bot
+    #: keeps back, sent only if nobody on the team answers in time (core/leads/takeover.py).
+    held_crisis: str | None = None

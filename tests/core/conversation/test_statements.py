@@ -55,6 +55,8 @@ async def test_a_message_in_a_known_conversation_costs_three_statements_and_one_
     """Load (conversation, open lead, duplicate check), update the state, insert the messages."""
     chat = RestChat(client)
     await chat.say("salut")
+    # The scheduler's start-up tick runs beside the first messages; its commit is not theirs.
+    await services.scheduler.ticked.wait()
     with counting(services) as seen:
         await chat.say("je cherche du boulot vers verdun")
     assert chat.last  # the young person got an answer
@@ -67,6 +69,7 @@ async def test_a_lead_form_turn_costs_no_more_than_a_chat_turn(client, services:
     chat = RestChat(client)
     for text in ("salut", "je cherche du boulot vers verdun", "/affirm", "/affirm"):
         await chat.say(text)
+    await services.scheduler.ticked.wait()
     with counting(services) as seen:
         await chat.say("j'ai 19 ans")
     assert chat.last

@@ -38,6 +38,7 @@ from outreach_bot.core.followups.appointments import (
     wants_new_slot,
 )
 from outreach_bot.core.leads.sectors import sector_for
+from outreach_bot.core.leads.takeover import hold_crisis_text
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.media import MediaPolicy, Problem, drop_held, erase_media, keep_held
 from outreach_bot.core.media import store_media as store_file
@@ -86,14 +87,16 @@ CRISIS_LEAD: Final = LeadDraft(consent_at=None, urgent=True, topic="crisis")
 
 @dataclass(frozen=True, slots=True)
 class InboundResult:
-    """What the channel needs to answer: the replies, whether this was a resend, and whether
-    everything about this sender was just erased (the web chat then clears its screen too)."""
+    """What the channel needs to answer: the replies, whether this was a resend, whether
+    everything about this sender was just erased (the web chat then clears its screen too),
+    and whether a counsellor holds the conversation (the web chat's header says so)."""
 
     conversation_id: int
     replies: list[Reply]
     duplicate: bool = False
     erased: bool = False
     referral_agreed: bool = False
+    held: bool = False
 
 
 class ConversationService:
@@ -111,8 +114,10 @@ class ConversationService:
         referral_consent_version: str = "",
         on_referral_agreed: Callable[[], None] = lambda: None,
         media_policy: MediaPolicy | None = None,
+        crisis_wait: timedelta = timedelta(minutes=10),
     ) -> None:
         self._sessions = sessions
+        self._crisis_wait = crisis_wait
         self._media_policy = media_policy or MediaPolicy()
         self._referral_consent_version = referral_consent_version
         self._on_referral_agreed = on_referral_agreed
@@ -400,6 +405,7 @@ class ConversationService:
                 outcome.replies,
                 erased=outcome.effects.erase,
                 referral_agreed=bool(question and outcome.effects.referral_agreed),
+                held=turn.human_active and not outcome.effects.erase,
             )
             return result, events
 
@@ -483,7 +489,7 @@ class ConversationService:
                 )
             )
         if effects.urgent:
-            event, _ = await alert_team(
+            event, urgent_lead = await alert_team(
                 session,
                 conversation,
                 effects.lead or CRISIS_LEAD,
@@ -493,6 +499,16 @@ class ConversationService:
             )
             events.append(event)
             effects.lead = None
+            if effects.held_crisis is not None:
+                # Guessed during a takeover: the counsellor first, the bot if nobody answers.
+                await hold_crisis_text(
+                    session,
+                    conversation,
+                    text=effects.held_crisis,
+                    lead_id=urgent_lead.id,
+                    wait=self._crisis_wait,
+                    now=now,
+                )
         if effects.lead is not None:
             lead = await _create_lead(
                 session,

@@ -4,6 +4,9 @@ An urgent lead is visible to everyone who works on leads, whatever their sectors
 (:meth:`~outreach_bot.core.staff.accounts.Account.can_see`); it waits here until someone
 takes it (its status leaves ``new``). Pages show the alert in red with a link straight to
 the lead, and count it in the tab's title.
+
+A crisis guessed in a conversation a counsellor holds is shown to that counsellor, in the same
+red banner, until they write to the young person (:mod:`outreach_bot.core.leads.takeover`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Final
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.core.leads.takeover import crisis_waiting
 from outreach_bot.core.staff.accounts import Account
 from outreach_bot.domain.leads import LeadStatus
 from outreach_bot.storage.models import Author, Lead, Message
@@ -33,22 +37,32 @@ class UrgentAlert:
     urgency: str | None
     first_name: str | None
     created_at: datetime
+    held_by_me: bool = False
+    """A crisis in a conversation this counsellor holds, waiting for their answer."""
 
 
 async def urgent_waiting(
     sessions: async_sessionmaker[AsyncSession], account: Account
 ) -> list[UrgentAlert]:
-    """The urgent leads still new, newest first; none for a role that does not work on leads."""
+    """The crises waiting for this counsellor's answer in conversations they hold, then the
+    urgent leads still new, newest first; none for a role that does not work on leads."""
     if not account.works_on_leads:
         return []
     async with sessions() as session:
+        held = await crisis_waiting(session, account.id)
+        mine: list[UrgentAlert] = []
+        for lead_id, since in held[:MAX_ALERTS]:
+            lead = await session.get(Lead, lead_id)
+            if lead is not None:
+                mine.append(UrgentAlert(lead.id, lead.urgency, lead.first_name, since, True))
         rows = await session.execute(
             select(Lead.id, Lead.urgency, Lead.first_name, Lead.created_at)
             .where(Lead.urgent.is_(True), Lead.status == LeadStatus.NEW)
             .order_by(Lead.created_at.desc(), Lead.id.desc())
             .limit(MAX_ALERTS)
         )
-        return [UrgentAlert(*row) for row in rows]
+        shown = {alert.lead_id for alert in mine}
+        return mine + [UrgentAlert(*row) for row in rows if row[0] not in shown]
 
 
 async def last_words(session: AsyncSession, conversation_ids: set[int]) -> dict[int, str]:

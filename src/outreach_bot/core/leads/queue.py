@@ -16,6 +16,7 @@ from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.delivery.whatsapp import Template, counsellor_blocked
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.alerts import last_words
+from outreach_bot.core.leads.takeover import CRISIS_CHECK
 from outreach_bot.core.media import MediaSummary, media_of_conversation
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.schedule import cancel_pending
@@ -49,6 +50,7 @@ from outreach_bot.storage.models import (
     Lead,
     LeadEvent,
     Message,
+    ScheduledMessage,
     Sector,
     User,
 )
@@ -686,6 +688,10 @@ async def send_counsellor_reply(
         await session.flush()
         conversation.takeover_by = account.id
         conversation.takeover_until = now + timedelta(hours=takeover_hours)
+        # Written to the young person: a crisis kept back for them is theirs to answer now.
+        await cancel_pending(
+            session, conversation.id, reason="a counsellor answered", kinds={CRISIS_CHECK}, now=now
+        )
         not_before = None
         if conversation.channel in queued_channels:
             policy = policies.get(conversation.channel, Immediate())
@@ -741,32 +747,68 @@ async def hand_back(
     await events.publish(event)
 
 
-async def counsellor_messages(
-    sessions: async_sessionmaker[AsyncSession], *, channel: str, sender_id: str, after: int = 0
-) -> list[Message]:
-    """Counsellor messages to one web-chat sender newer than ``after``, oldest first.
+@dataclass(frozen=True, slots=True)
+class WebchatLine:
+    """One message for the web chat page: a counsellor's, or the bot's sent later."""
 
-    The web chat has no push channel, so its page asks for these; the sender id, random and
-    known only to that browser, is what lets it read them.
+    id: int
+    text: str
+    at: datetime
+    from_counsellor: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WebchatNews:
+    """What the web chat page fetches (it has no push): messages written to it outside its own
+    requests, and whether a counsellor holds the conversation (its header says who writes)."""
+
+    messages: list[WebchatLine]
+    held: bool
+
+
+async def webchat_news(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    channel: str,
+    sender_id: str,
+    after: int = 0,
+    now: datetime | None = None,
+) -> WebchatNews:
+    """Messages to one web-chat sender newer than ``after``, oldest first, and the takeover.
+
+    The messages are the counsellor's, and the bot's that went out later rather than as an
+    answer (the crisis numbers sent when nobody on the team has answered a crisis during a
+    takeover: :mod:`outreach_bot.core.leads.takeover`). The sender id, random and known only
+    to that browser, is what lets it read them.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    now = now or datetime.now(UTC)
     async with sessions() as session:
-        conversation_id = await session.scalar(
-            select(Conversation.id).where(
+        conversation = await session.scalar(
+            select(Conversation).where(
                 Conversation.channel == channel, Conversation.sender_hash == sender_hash
             )
         )
-        if conversation_id is None:
-            return []
-        return list(
-            await session.scalars(
-                select(Message)
-                .where(
-                    Message.conversation_id == conversation_id,
-                    Message.author == Author.COUNSELLOR,
-                    Message.id > after,
-                )
-                .order_by(Message.id)
-                .limit(50)
-            )
+        if conversation is None:
+            return WebchatNews([], held=False)
+        late = select(ScheduledMessage.message_id).where(
+            ScheduledMessage.conversation_id == conversation.id,
+            ScheduledMessage.message_id.is_not(None),
         )
+        rows = await session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                (Message.author == Author.COUNSELLOR) | Message.id.in_(late),
+                Message.id > after,
+            )
+            .order_by(Message.id)
+            .limit(50)
+        )
+        messages = [
+            WebchatLine(row.id, row.text, row.created_at, row.author == Author.COUNSELLOR)
+            for row in rows
+            if row.text is not None
+        ]
+        until = conversation.takeover_until
+        return WebchatNews(messages, held=until is not None and _aware(until) > now)

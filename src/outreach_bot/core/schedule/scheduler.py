@@ -35,6 +35,11 @@ BATCH: Final = 100
 PLAN_EVERY: Final = timedelta(hours=1)
 """How often the planners look for what to schedule: "silent for two weeks" needs no finer
 grain, and each look reads every open lead."""
+ANY_HOUR_EVERY: Final = timedelta(minutes=1)
+"""In the quiet hours, how often to look for any-hour rows (crisis numbers kept back for ten
+minutes): a minute late at most, and an idle night costs one query a minute."""
+FETCHED_CHANNELS: Final = frozenset({"rest"})
+"""Channels whose page fetches what is written to it (the web chat): urgent rows reach it."""
 CLOSING_MARGIN: Final = timedelta(minutes=2)
 """The scheduler stops this long before the quiet hours begin, so that what it queues has
 left the outbox (about a second later) before they do."""
@@ -108,15 +113,28 @@ class Scheduler:
         self._takeover = timedelta(hours=takeover_hours)
         self._batch = batch
         self._guards: dict[str, Guard] = {}
+        self._any_hour: set[str] = set()
+        # In the quiet hours only any-hour rows are looked for, once a minute at most.
+        self._any_hour_checked = clock().astimezone(UTC)
         self._channel_guards: dict[str, Guard] = {}
         self._planners: list[Planner] = []
         self._planned_at: datetime | None = None
         self._events = events
         self.wakeup = asyncio.Event()
+        self.ticked = asyncio.Event()
+        self._stopping = False
+        """Set once :meth:`run_forever` has finished a tick (a test measuring one message's
+        statements waits for the start-up tick, which runs beside it)."""
 
-    def guard(self, kind: str, guard: Guard) -> None:
-        """Register the check that decides at send time whether a ``kind`` row still goes."""
+    def guard(self, kind: str, guard: Guard, *, any_hour: bool = False) -> None:
+        """Register the check that decides at send time whether a ``kind`` row still goes.
+
+        ``any_hour`` kinds (crisis numbers) go at night too, whatever the day's SMS budget,
+        and reach the web chat, which fetches them (it cannot be written to first).
+        """
         self._guards[kind] = guard
+        if any_hour:
+            self._any_hour.add(kind)
 
     def channel_guard(self, channel: str, guard: Guard) -> None:
         """Register a channel's own check at send time (WhatsApp's 24-hour window)."""
@@ -149,11 +167,15 @@ class Scheduler:
         """
         now = (now or self._clock()).astimezone(UTC)  # SQLite compares the digits as text
         await self.plan(now)
+        only: frozenset[str] | None = None
         if not (self.rules.is_open(now) and self.rules.is_open(now + CLOSING_MARGIN)):
-            return 0
+            if not self._any_hour or now - self._any_hour_checked < ANY_HOUR_EVERY:
+                return 0
+            self._any_hour_checked = now
+            only = frozenset(self._any_hour)  # the quiet hours: crisis numbers only
         queued = 0
         while True:
-            claimed, sent = await self._tick_batch(now)
+            claimed, sent = await self._tick_batch(now, only)
             queued += sent
             if claimed < self._batch:
                 break
@@ -161,14 +183,20 @@ class Scheduler:
             self._on_queued()
         return queued
 
-    async def _tick_batch(self, now: datetime) -> tuple[int, int]:
-        """One transaction: claim up to a batch of due rows and settle each; (claimed, sent)."""
+    async def _tick_batch(
+        self, now: datetime, only: frozenset[str] | None = None
+    ) -> tuple[int, int]:
+        """One transaction: claim up to a batch of due rows (of the ``only`` kinds, if given)
+        and settle each; (claimed, sent)."""
+        query = select(ScheduledMessage, Conversation).join(
+            Conversation, Conversation.id == ScheduledMessage.conversation_id
+        )
+        if only is not None:
+            query = query.where(ScheduledMessage.kind.in_(sorted(only)))
         async with self._sessions.begin() as session:
             rows = (
                 await session.execute(
-                    select(ScheduledMessage, Conversation)
-                    .join(Conversation, Conversation.id == ScheduledMessage.conversation_id)
-                    .where(
+                    query.where(
                         ScheduledMessage.status == ScheduledStatus.PENDING,
                         ScheduledMessage.due_at <= now,
                     )
@@ -191,17 +219,19 @@ class Scheduler:
     ) -> int:
         """Send, drop or postpone one claimed row; 1 when it was queued for sending."""
         expires = _aware(item.expires_at) if item.expires_at else None
+        urgent = item.kind in self._any_hour
+        fetched = urgent and conversation.channel in FETCHED_CHANNELS
         reason: str | None = None
         if conversation.opted_out:
             reason = "stop"
         elif expires is not None and now >= expires:
             return self._close(item, ScheduledStatus.EXPIRED, "too late", now)
-        elif conversation.unreachable or conversation.sender_ref is None:
+        elif not fetched and (conversation.unreachable or conversation.sender_ref is None):
             reason = "unreachable"
-        elif conversation.channel not in QUEUED_CHANNELS:
+        elif not fetched and conversation.channel not in QUEUED_CHANNELS:
             reason = "channel cannot be written to first"
         if reason is None:
-            budget = self._budgets.get(conversation.channel)
+            budget = None if urgent else self._budgets.get(conversation.channel)
             if budget is not None and not await budget.has_room(session, conversation.id):
                 item.due_at = self._tomorrow(now)
                 logger.info("scheduled %s waits for tomorrow's SMS budget", item.id)
@@ -237,16 +267,17 @@ class Scheduler:
         )
         session.add(line)
         await session.flush()
-        await enqueue(
-            session,
-            conversation,
-            reply,
-            dedupe=f"scheduled:{item.id}",
-            in_reply=False,
-            message_id=line.id,
-            not_before=now,
-            kind=COUNSELLOR_KIND if counsellor else item.kind,
-        )
+        if not fetched:  # the web chat page fetches it (core.leads.queue.webchat_news)
+            await enqueue(
+                session,
+                conversation,
+                reply,
+                dedupe=f"scheduled:{item.id}",
+                in_reply=False,
+                message_id=line.id,
+                not_before=now,
+                kind=COUNSELLOR_KIND if counsellor else item.kind,
+            )
         if reply.buttons:
             # On SMS buttons are numbered lines: "1" must pick this message's first button.
             state = DialogueState.from_json(conversation.state)
@@ -289,13 +320,23 @@ class Scheduler:
         )
         return Reply(text, buttons)
 
+    def stop(self) -> None:
+        """Let :meth:`run_forever` end after the tick under way, whose transaction then
+        closes its connection instead of being cut off by a cancellation."""
+        self._stopping = True
+        self.wakeup.set()
+
     async def run_forever(self, *, interval: float) -> None:
-        """Tick until cancelled; :attr:`wakeup` starts a tick early."""
-        while True:
+        """Tick until :meth:`stop` (or cancelled); :attr:`wakeup` starts a tick early."""
+        self._stopping = False
+        while not self._stopping:
             try:
                 await self.tick()
             except Exception:
                 logger.exception("scheduler tick failed; retrying")
+            self.ticked.set()
+            if self._stopping:
+                break
             self.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), timeout=interval)

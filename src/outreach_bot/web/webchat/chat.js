@@ -10,8 +10,9 @@
      and is sent again;
    - "..." shows while the bot answers; the last question stays in view above the quick
      replies; the input keeps the focus after a tap;
-   - a counsellor's messages are fetched (the web chat has no push) and the header then says a
-     person of the team is writing;
+   - a counsellor's messages are fetched (the web chat has no push) and the header says a
+     person of the team is writing for as long as the server says one holds the conversation,
+     even when the bot gives crisis numbers meanwhile;
    - after an erasure (SUPPRIMER, confirmed) the screen is cleared and the token forgotten;
    - crisis numbers arrive as buttons whose payload is a tel: or sms: link and become links.
    Every text comes from the page (bot/messages.yml) and is set as text, never parsed as HTML. */
@@ -94,11 +95,12 @@
     return item;
   }
 
-  /* The header tells who writes: the bot, or a person of the team once a counsellor has. */
+  /* The header tells who writes: a person of the team while one holds the conversation (the
+     server says so), else the bot; a page saved before it said so goes by the last line. */
   function showWho() {
     var last = "bot";
     state.lines.forEach(function (line) { if (line.side !== "me") { last = line.side; } });
-    var human = last === "human";
+    var human = typeof state.held === "boolean" ? state.held : last === "human";
     header.className = human ? "chat-header human" : "chat-header";
     who.textContent = root.getAttribute(human ? "data-human" : "data-bot");
   }
@@ -178,6 +180,9 @@
   function answered(replies) {
     var wiped = replies.some(function (reply) { return reply.custom && reply.custom.erased; });
     if (wiped) { erased(); }
+    if (replies.some(function (reply) { return reply.custom && reply.custom.held; })) {
+      state.held = true;
+    }
     replies.forEach(function (reply) {
       if (typeof reply.text === "string" && reply.text) {
         addLine("bot", reply.text);
@@ -241,17 +246,23 @@
     var url = pollPath + "?sender=" + encodeURIComponent(state.sender) +
       "&after=" + encodeURIComponent(state.after || 0);
     var sender = state.sender;
+    var held = null;
     fetch(url).then(function (response) {
       if (response.status === 404) { pollPath = null; return []; }
+      var holds = response.headers.get("X-Counsellor-Holds");
+      if (holds === "yes" || holds === "no") { held = holds === "yes"; }
       return response.ok ? response.json() : [];
     }).then(function (messages) {
       if (sender !== state.sender || !(messages instanceof Array)) { return; }
       messages.forEach(function (message) {
+        var side = message.from === "bot" ? "bot" : "human";
         state.after = Math.max(state.after || 0, message.id);
-        state.lines.push({ side: "human", text: message.text });
-        addLine("human", message.text);
+        state.lines.push({ side: side, text: message.text });
+        addLine(side, message.text);
       });
-      if (messages.length) { save(); showWho(); }
+      var changed = held !== null && held !== state.held;
+      if (held !== null) { state.held = held; }
+      if (messages.length || changed) { save(); showWho(); }
     }).catch(function () { /* offline for a moment: try again later */ });
   }
 
