@@ -25,6 +25,7 @@ from aiohttp import web
 from outreach_bot.core.channel import (
     InboundMessage,
     PermanentFailureError,
+    SendLimits,
     SendResult,
     TemporaryFailureError,
 )
@@ -54,7 +55,14 @@ IGNORED_EVENTS: Final = frozenset(
 
 
 class GatewayTransport:
-    """Sends an SMS body through the app's ``/message`` API."""
+    """Sends an SMS body through the app's ``/message`` API.
+
+    The app queues what it is given and the phone sends at the pace set in the app (Android
+    itself caps how many SMS one app may send per minute): ours is only to keep few requests
+    in flight on a phone's small HTTP server (or the cloud relay).
+    """
+
+    limits: Final = SendLimits(concurrent=4)
 
     def __init__(
         self,

@@ -26,6 +26,7 @@ from twilio.request_validator import (
 from outreach_bot.core.channel import (
     InboundMessage,
     PermanentFailureError,
+    SendLimits,
     SendResult,
     TemporaryFailureError,
 )
@@ -55,7 +56,14 @@ NOT_DELIVERED: Final = frozenset({"undelivered", "failed"})
 
 
 class TwilioTransport:
-    """Sends an SMS body through Twilio's Messages API with HTTP basic auth."""
+    """Sends an SMS body through Twilio's Messages API with HTTP basic auth.
+
+    Twilio's limit on an account is how many API requests it has in flight at once (past it,
+    HTTP 429, error 20429, which is retried); a message over the sender's own throughput is
+    queued at Twilio, not refused. So the outbox keeps a few requests in flight, no rate.
+    """
+
+    limits: Final = SendLimits(concurrent=10)
 
     def __init__(
         self,

@@ -255,6 +255,8 @@ class OutboxItem(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Parts of a split message (Telegram) the provider accepted before an attempt failed.
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Higher leaves first: a crisis reply (outbox.CRISIS_PRIORITY) before older ordinary rows.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ScheduledStatus(StrEnum):

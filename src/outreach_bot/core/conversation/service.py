@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.conversation.crisis import crisis_clues
-from outreach_bot.core.delivery.outbox import encode
+from outreach_bot.core.delivery.outbox import CRISIS_PRIORITY, encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
 from outreach_bot.core.followups.alerts import record_alert
@@ -267,7 +267,14 @@ class ConversationService:
                     )
             if not outcome.effects.erase:
                 await self._record_messages(
-                    session, conversation, inbound, outcome.replies, message=message, now=now
+                    session,
+                    conversation,
+                    inbound,
+                    outcome.replies,
+                    message=message,
+                    now=now,
+                    # A crisis answer (3114, the team told) leaves before anything queued.
+                    priority=CRISIS_PRIORITY if outcome.effects.urgent else 0,
                 )
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
@@ -397,6 +404,7 @@ class ConversationService:
         *,
         message: InboundMessage,
         now: datetime,
+        priority: int = 0,
     ) -> None:
         """Store the turn: the young person's message and the bot's replies.
 
@@ -430,6 +438,7 @@ class ConversationService:
                 reply=reply,
                 index=index,
                 now=now,
+                priority=priority,
             )
             for index, (row, reply) in enumerate(zip(messages[1:], replies, strict=True))
         )
@@ -524,6 +533,7 @@ def _outbox_item(
     reply: Reply,
     index: int,
     now: datetime,
+    priority: int = 0,
 ) -> OutboxItem:
     """An outbox row carrying its recipient, so it can be sent even after an erasure."""
     key = f"{message.channel}:{message.message_id or now.isoformat()}:{index}"
@@ -535,6 +545,7 @@ def _outbox_item(
         payload=encode(message.sender_id, reply, in_reply=True),
         not_before=now,
         created_at=now,
+        priority=priority,
     )
 
 
