@@ -32,7 +32,7 @@ from outreach_bot.core.leads.sectors import ensure_default_sectors
 from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.partners.jobs import run_referral_jobs
 from outreach_bot.core.schedule import Budget, Scheduler
-from outreach_bot.core.services import Services, lone_process
+from outreach_bot.core.services import Services, lone_process, still_alone
 from outreach_bot.core.texts import content_with_approvals
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
@@ -199,6 +199,7 @@ async def open_services(
             send_policies=send_policies,
             budgets=budgets,
             try_lead=shared.try_lead if shared is not None else lone_process,
+            leads=shared.leads if shared is not None else still_alone,
         )
         try:
             yield services

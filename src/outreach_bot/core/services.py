@@ -31,6 +31,11 @@ async def lone_process() -> bool:
     return True
 
 
+def still_alone() -> bool:
+    """A lone process never loses its lead."""
+    return True
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything long-lived, built once per process and shared by the web app, channels and CLI.
@@ -44,7 +49,9 @@ class Services:
     ``scheduler`` sends scheduled messages, asking ``budgets`` (a channel's cost guard, the
     SMS daily limit) before each; ``appointments`` are the appointment use cases.
     ``try_lead`` says whether this process leads the workers sharing the database (the one
-    that long-polls Telegram); a lone process on SQLite always does. ``secret`` is the
+    that long-polls Telegram); a lone process on SQLite always does. ``leads`` says, with no
+    query, whether it still does (False at once when its database connection was lost).
+    ``secret`` is the
     installation's secret (configured, or generated once under ``var/``), from which the
     adapters derive their cookie and webhook keys.
     """
@@ -67,3 +74,4 @@ class Services:
     send_policies: dict[str, SendPolicy] = field(default_factory=dict)
     budgets: dict[str, Budget] = field(default_factory=dict)
     try_lead: Callable[[], Awaitable[bool]] = lone_process
+    leads: Callable[[], bool] = still_alone
