@@ -44,6 +44,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,8 @@ class Driver:
         self.public = public.rstrip("/")
         self.sent: list[Sent] = []
         self.errors = 0
+        # Per queued channel: seconds from the reply's row being written to it being claimed.
+        self.queued: dict[str, list[float]] = defaultdict(list)
         self._waiting: dict[str, asyncio.Future[float]] = {}
         self._update_ids = itertools.count(100_000_000)
         self._validator = RequestValidator(TWILIO_TOKEN)
@@ -319,6 +322,12 @@ class Driver:
         return self.base + TWILIO_PATH, {"data": form, "headers": headers}
 
 
+async def _moment(value: datetime | str) -> datetime:
+    """A timestamp as the driver returns it (SQLite: text; PostgreSQL: datetime), naive UTC."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=None)
+
+
 async def outbox_lags(
     database_url: str, driver: Driver, providers: FakeProviders
 ) -> dict[str, list[tuple[float, float, bool]]]:
@@ -338,8 +347,8 @@ async def outbox_lags(
             outbox = (
                 await connection.execute(
                     text(
-                        "SELECT message_id, provider_message_id FROM outbox "
-                        "WHERE status = 'sent' AND message_id IS NOT NULL"
+                        "SELECT message_id, provider_message_id, channel, created_at, sent_at "
+                        "FROM outbox WHERE status = 'sent' AND message_id IS NOT NULL"
                     )
                 )
             ).all()
@@ -353,7 +362,9 @@ async def outbox_lags(
         elif conversation_id in last_inbound:
             answers[message_id] = last_inbound[conversation_id]
     arrivals: dict[str, list[float]] = defaultdict(list)
-    for message_id, provider_id in outbox:
+    for message_id, provider_id, channel, created_at, sent_at in outbox:
+        waited = (_moment(sent_at) - _moment(created_at)).total_seconds()
+        driver.queued[channel].append(waited)
         inbound = answers.get(message_id)
         receipt = providers.received.get(str(provider_id))
         if inbound and receipt:
@@ -435,6 +446,9 @@ def run_setup(setup: str, label: str, src: Path, args: argparse.Namespace) -> li
             rows = rows_for(label, driver, lags)
             for item in rows:
                 item.extra = {"seconds": round(took, 1), "errors": driver.errors}
+                waits = driver.queued.get("telegram" if item.channel == "telegram" else "sms")
+                if waits and item.channel in {"sms", "telegram"}:
+                    item.extra["outbox_p95_s"] = round(percentile(waits, 0.95), 2)
             return rows
     finally:
         providers.stop()
@@ -442,13 +456,16 @@ def run_setup(setup: str, label: str, src: Path, args: argparse.Namespace) -> li
 
 def print_table(rows: list[Row]) -> None:
     print(
-        "| setup | channel | messages | lost | p50 s | p95 s | max s | last p95 s | last max s |"
+        "| setup | channel | messages | lost | p50 s | p95 s | max s | last p95 s | last max s "
+        "| in outbox p95 s |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
+        queued = row.extra.get("outbox_p95_s")
         print(
             f"| {row.setup} | {row.channel} | {row.messages} | {row.lost} | {row.p50_s:.2f} | "
-            f"{row.p95_s:.2f} | {row.max_s:.2f} | {row.last_p95_s:.2f} | {row.last_max_s:.2f} |",
+            f"{row.p95_s:.2f} | {row.max_s:.2f} | {row.last_p95_s:.2f} | {row.last_max_s:.2f} "
+            f"| {'' if queued is None else f'{queued:.2f}'} |",
             flush=True,
         )
 

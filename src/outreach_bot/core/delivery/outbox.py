@@ -205,6 +205,7 @@ class OutboxDispatcher:
         self._pacers: dict[str, Pacer] = {}
         self._active: set[Recipient] = set()
         self._lanes: set[asyncio.Task[tuple[int, int]]] = set()
+        self._released_at: datetime | None = None
         self.wakeup = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -238,8 +239,11 @@ class OutboxDispatcher:
         """
         now = self._clock()
         busy = aliased(OutboxItem)
-        async with self._sessions.begin() as session:
-            await self._release_expired(session, now)
+        if self._released_at is None or now - self._released_at >= self._lease / 10:
+            async with self._sessions.begin() as session:
+                await self._release_expired(session, now)
+            self._released_at = now
+        async with self._sessions() as session:
             rows = (
                 await session.execute(
                     select(OutboxItem.id, OutboxItem.conversation_id, OutboxItem.channel)
@@ -299,7 +303,7 @@ class OutboxDispatcher:
                     break  # the next one waits for its slot, in a later round
                 if not pacer.take(self._clock()):
                     break
-                outcome = await self._deliver(item_id)
+                outcome = await self._deliver(item_id, key)
                 if outcome is not None:
                     pacer.sent(key, self._clock())
                     tried += 1
@@ -337,7 +341,7 @@ class OutboxDispatcher:
                 released,
             )
 
-    async def _claim(self, item_id: int, token: str) -> OutboxItem | None:
+    async def _claim(self, item_id: int, token: str, lane: Recipient) -> OutboxItem | None:
         """Mark one row as being sent by us, unless another dispatcher got there first.
 
         The row must still be due: one that another dispatcher tried meanwhile and put back
@@ -349,16 +353,8 @@ class OutboxDispatcher:
         now = self._clock()
         sibling = aliased(OutboxItem)
         async with self._sessions.begin() as session:
-            head = (
-                await session.execute(
-                    select(OutboxItem.conversation_id, OutboxItem.channel).where(
-                        OutboxItem.id == item_id
-                    )
-                )
-            ).first()
-            if head is None:
-                return None
-            conversation_id, channel = head
+            channel, conversation = lane
+            conversation_id = conversation if conversation > 0 else None
             recent = [sibling.status == SENDING]
             interval = self._pacer(channel).limits.recipient_interval
             if interval:
@@ -415,10 +411,10 @@ class OutboxDispatcher:
             except Exception:  # a missed renewal is retried; the send itself goes on
                 logger.warning("outbox %s: could not renew the lease; retrying", item_id)
 
-    async def _deliver(self, item_id: int) -> int | None:
+    async def _deliver(self, item_id: int, lane: Recipient) -> int | None:
         """Claim and send one row: 1 if it left, 0 if it failed, None if it was not ours."""
         token = secrets.token_hex(16)
-        item = await self._claim(item_id, token)
+        item = await self._claim(item_id, token, lane)
         if item is None:
             return None
         recipient, reply, in_reply = decode_full(item.payload)
