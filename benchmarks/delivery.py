@@ -322,7 +322,7 @@ class Driver:
         return self.base + TWILIO_PATH, {"data": form, "headers": headers}
 
 
-async def _moment(value: datetime | str) -> datetime:
+def _moment(value: datetime | str) -> datetime:
     """A timestamp as the driver returns it (SQLite: text; PostgreSQL: datetime), naive UTC."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=None)
