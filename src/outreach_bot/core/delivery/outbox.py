@@ -67,8 +67,11 @@ LEASE: Final = timedelta(minutes=5)
 long as the send takes): a row whose lease ran out belongs to a dispatcher that died."""
 CRISIS_PRIORITY: Final = 10
 """The priority of a crisis reply's rows (others have 0): they leave before anything queued."""
-MIN_PAUSE: Final = 0.005
-"""The shortest wait between two rounds, in seconds, so a moment just passed cannot spin."""
+MIN_PAUSE: Final = 0.01
+"""The shortest wait between two rounds, in seconds: sends that end together are followed by
+one round, not one each, and a moment just passed cannot spin."""
+NOT_OURS_PAUSE: Final = timedelta(seconds=0.25)
+"""How long a recipient whose row another worker holds (or just sent to) is passed over."""
 DRAIN: Final = timedelta(seconds=10)
 """How long a stopping dispatcher lets its sends in flight finish."""
 
@@ -304,17 +307,22 @@ class OutboxDispatcher:
                 if not pacer.take(self._clock()):
                     break
                 outcome = await self._deliver(item_id, key)
-                if outcome is not None:
-                    pacer.sent(key, self._clock())
-                    tried += 1
-                    sent += outcome
+                if outcome is None:
+                    # Another worker sent to this person just now, or holds the row: look
+                    # again a little later rather than at once (that would spin).
+                    pacer.hold(key, self._clock() + NOT_OURS_PAUSE)
+                    break
+                pacer.sent(key, self._clock())
+                tried += 1
+                sent += outcome
         except Exception:
             # The database went away mid-lane: the row keeps its claim until the lease ends.
             logger.exception("outbox: a delivery was interrupted; it will be retried")
         finally:
             pacer.in_flight -= 1
             self._active.discard(key)
-            self.wakeup.set()
+            if tried:
+                self.wakeup.set()  # a place in flight is free, and more may be due
         return tried, sent
 
     async def _release_expired(self, session: AsyncSession, now: datetime) -> None:
@@ -388,10 +396,9 @@ class OutboxDispatcher:
                     claim_token=token,
                     lease_until=now + self._lease,
                 )
+                .returning(OutboxItem)
             )
-            if not getattr(result, "rowcount", 0):
-                return None
-            return await session.get(OutboxItem, item_id)
+            return result.scalar_one_or_none()
 
     async def _hold(self, item_id: int, token: str) -> None:
         """Renew our lease on a row for as long as its send lasts (cancelled when it ends).
@@ -560,6 +567,7 @@ class OutboxDispatcher:
                     timeout = min(interval, max(MIN_PAUSE, until))
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), timeout=timeout)
+                await asyncio.sleep(MIN_PAUSE)
         finally:
             await self._drain()
 

@@ -72,6 +72,10 @@ class Pacer:
             return now
         return now + timedelta(seconds=(1 - self._tokens) / self.limits.per_second)
 
+    def hold(self, recipient: Hashable, until: datetime) -> None:
+        """Pass ``recipient`` over until ``until`` (another worker is writing to them)."""
+        self._slots[recipient] = max(until, self._slots.get(recipient, until))
+
     def sent(self, recipient: Hashable, now: datetime) -> None:
         """Record that a send to ``recipient`` ended at ``now``: its next slot follows."""
         if not self._interval:
