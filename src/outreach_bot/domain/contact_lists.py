@@ -72,6 +72,28 @@ class RowStatus(StrEnum):
     """Not sent at the last moment (unreachable, blocked); the reason is on the scheduled row."""
 
 
+class ListStatus(StrEnum):
+    """Where a list's campaign stands."""
+
+    DRAFT = "draft"
+    """Imported, not started: the team can still preview and test the message."""
+    RUNNING = "running"
+    PAUSED = "paused"
+    PURGED = "purged"
+    """Its date came (or the team erased it): only its anonymous counts remain."""
+
+
+LIST_STATUS_LABELS: Final[Mapping[str, str]] = {
+    ListStatus.DRAFT: "Pas encore lancée",
+    ListStatus.RUNNING: "En cours",
+    ListStatus.PAUSED: "En pause",
+    ListStatus.PURGED: "Effacée",
+}
+
+
+FIRST_CONTACT_KIND: Final = "first_contact"
+"""The kind of the scheduled messages a list's campaign sends (its guard, its figures)."""
+
 #: Rows that may still receive the first message.
 SENDABLE: Final = frozenset({RowStatus.WAITING, RowStatus.SCHEDULED})
 
@@ -347,3 +369,51 @@ def check_file(data: bytes, *, today: date) -> CheckedFile:
     except csv.Error as error:
         raise ValueError(f"CSV illisible à la ligne {reader.line_num}") from error
     return CheckedFile(rows, problems)
+
+
+WRONG_NUMBER_ANYWHERE: Final = (
+    "c est pas moi",
+    "ce n est pas moi",
+    "c pas moi",
+    "cest pas moi",
+    "mauvais numero",
+    "pas le bon numero",
+    "erreur de numero",
+    "faux numero",
+    "connais pas cette personne",
+    "connais personne de ce nom",
+    "je connais pas de",
+    "je ne connais pas de",
+    "wrong number",
+    "not me",
+)
+"""Phrases that say "wrong number" wherever they are in an answer to a list's message."""
+WRONG_NUMBER_ALONE: Final = (
+    "je connais pas",
+    "je ne connais pas",
+    "connais pas",
+    "connait pas",
+    "inconnu",
+)
+"""Phrases that say it only as the whole answer (give or take two words): "je connais pas la
+Mission Locale" asks what it is, it does not deny being the person."""
+_FILLER_WORDS: Final = 2
+
+
+def says_wrong_number(text: str) -> bool:
+    """Whether an answer to a contact list's first message says the number is not the
+    person's: "c'est pas moi", "je connais pas", "mauvais numéro"...
+
+    An explicit list, not a classifier's guess: marking a number wrong stops every message to
+    it, so only these words do it.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", folded)
+    padded = f" {' '.join(words)} "
+    if any(f" {phrase} " in padded for phrase in WRONG_NUMBER_ANYWHERE):
+        return True
+    return any(
+        f" {phrase} " in padded and len(words) <= len(phrase.split()) + _FILLER_WORDS
+        for phrase in WRONG_NUMBER_ALONE
+    )

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.core.contact_lists.retention import purge_lists
 from outreach_bot.core.conversation.service import erase_conversation
 from outreach_bot.storage.models import (
     Conversation,
@@ -33,6 +34,7 @@ class PurgeReport:
     conversations: int
     gaps: int
     outbox: int
+    list_rows: int = 0
 
 
 async def purge(
@@ -42,7 +44,8 @@ async def purge(
     retention_days: int,
     now: datetime | None = None,
 ) -> PurgeReport:
-    """Erase conversations past their retention, old quality-loop texts and sent outbox rows."""
+    """Erase conversations past their retention, old quality-loop texts, sent outbox rows,
+    and the never-answered rows of contact lists whose date has come."""
     now = now or datetime.now(UTC)
     transcript_cutoff = now - timedelta(days=transcript_days)
     retention_cutoff = now - timedelta(days=retention_days)
@@ -55,6 +58,8 @@ async def purge(
         # Another purge running at the same moment (a second worker, a second cron) skips
         # the conversations this one holds, so none is tallied or audited twice. SQLite has
         # one writer and ignores the clause.
+        # Contact lists first: their date may come before the conversations' retention.
+        list_rows = await purge_lists(session, today=now.date(), now=now)
         ids = list(await session.scalars(stale.with_for_update(skip_locked=True)))
         for conversation_id in ids:
             await erase_conversation(session, conversation_id, actor="purge", now=now)
@@ -70,8 +75,14 @@ async def purge(
                 OutboxItem.created_at < transcript_cutoff,
             ),
         )
-    logger.info("purge erased %s conversations, %s gaps, %s outbox rows", len(ids), gaps, outbox)
-    return PurgeReport(conversations=len(ids), gaps=gaps, outbox=outbox)
+    logger.info(
+        "purge erased %s conversations, %s gaps, %s outbox rows, %s contact list rows",
+        len(ids),
+        gaps,
+        outbox,
+        list_rows,
+    )
+    return PurgeReport(conversations=len(ids), gaps=gaps, outbox=outbox, list_rows=list_rows)
 
 
 async def _delete(session: AsyncSession, statement: object) -> int:

@@ -69,6 +69,8 @@ logger = logging.getLogger(__name__)
 
 CAMPAIGN_ROLES: Final = frozenset({Role.OUTREACH, Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN})
 FIGURES_ROLES: Final = frozenset({Role.FUNDER, Role.COORDINATOR, Role.ADMIN})
+LIST_MENU_ROLES: Final = frozenset({Role.OUTREACH, Role.COORDINATOR, Role.ADMIN})
+"""Who sees "Listes" in the menu: ``web/admin/lists.py`` checks the same roles."""
 DEFAULT_WEEKS: Final = 12
 NO_ACCESS: Final = "Ton rôle ne donne pas accès à cette page."
 FIGURES_REFUSED: Final = (
@@ -477,7 +479,7 @@ def setup(admin: web.Application) -> None:
     """
     admin[services_key].content.require_messages(POSTER_MESSAGES)
     aiohttp_jinja2.get_env(admin).globals.update(
-        campaign_roles=CAMPAIGN_ROLES, figures_roles=FIGURES_ROLES
+        campaign_roles=CAMPAIGN_ROLES, figures_roles=FIGURES_ROLES, list_roles=LIST_MENU_ROLES
     )
     router = admin.router
     router.add_get("/campaigns", list_page, name="campaigns.list")
