@@ -184,3 +184,6 @@ class Effects:
     visit_alert: tuple[str, str] | None = None
     #: The answer to a contact list's first message said the number is not the person's.
     wrong_number: bool = False
+    #: The young person declined to be called back or refused consent: the files they sent
+    #: before consenting (held, see core/media) are deleted.
+    drop_held_media: bool = False

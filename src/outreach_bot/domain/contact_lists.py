@@ -246,12 +246,19 @@ def parse_birth_date(text: str) -> date | None:
     return None
 
 
-def check_row(values: Mapping[Column, str], *, line: int, today: date) -> ContactRow | RowProblem:
+def check_row(
+    values: Mapping[Column, str],
+    *,
+    line: int,
+    today: date,
+    communes: dict[tuple[str, str], Commune | str] | None = None,
+) -> ContactRow | RowProblem:
     """Read one line with the dialogue's own parsers, or say what is wrong with it.
 
     The phone must be a mobile (a landline cannot receive the SMS), the person 16 to 25 on
     ``today`` (the birth date read again by :func:`~outreach_bot.domain.fields.age.parse_age`,
-    so both readings agree), the commune one official commune without doubt.
+    so both readings agree), the commune one official commune without doubt. ``communes``
+    remembers the communes already read, across the lines of one file.
     """
     first_name = parse_first_name(values.get(Column.FIRST_NAME, "")[:MAX_FIRST_NAME])
     if first_name is None:
@@ -271,7 +278,13 @@ def check_row(values: Mapping[Column, str], *, line: int, today: date) -> Contac
     age = parse_age(birth_date.strftime("%d/%m/%Y"), today)
     if age is None or not MIN_AGE <= age <= MAX_AGE:
         return RowProblem(line, f"âge hors du public ({MIN_AGE}-{MAX_AGE} ans)")
-    commune = _commune(values)
+    key = (values.get(Column.INSEE, "").strip(), values.get(Column.COMMUNE, "").strip().lower())
+    if communes is not None and key in communes:
+        commune = communes[key]  # a list names a few dozen communes, thousands of times
+    else:
+        commune = _commune(values)
+        if communes is not None:
+            communes[key] = commune
     if isinstance(commune, str):
         return RowProblem(line, commune)
     representative = None
@@ -346,6 +359,7 @@ def check_file(data: bytes, *, today: date) -> CheckedFile:
     rows: list[tuple[int, ContactRow]] = []
     problems: list[RowProblem] = []
     first_seen: dict[str, int] = {}
+    communes: dict[tuple[str, str], Commune | str] = {}
     try:
         for line, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
@@ -356,7 +370,7 @@ def check_file(data: bytes, *, today: date) -> CheckedFile:
                 column: cells[index] if index < len(cells) else ""
                 for column, index in positions.items()
             }
-            checked = check_row(values, line=line, today=today)
+            checked = check_row(values, line=line, today=today, communes=communes)
             if isinstance(checked, RowProblem):
                 problems.append(checked)
             elif checked.phone in first_seen:

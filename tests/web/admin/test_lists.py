@@ -168,3 +168,17 @@ async def test_an_unknown_list_is_a_404(browser: Browser, path: str) -> None:
     await browser.login("olga")
     assert (await browser.get(path)).status == 404
     assert (await browser.post(f"{path}/start")).status == 404
+
+
+async def test_the_figures_csv_has_a_section_per_list(browser: Browser) -> None:
+    """The coordinators' figures export counts each list's campaign, with no person in it."""
+    await browser.login("coordinator")
+    await upload(browser, csv_of([person(1), person(2)]))
+    body = (await (await browser.get("/admin/figures.csv")).read()).decode("utf-8-sig")
+    section = body[body.index("Listes d'aller-vers;") :]
+    assert (
+        "Liste;SIEI novembre;LISTE-1;Obligation de formation (16-18 ans);2;0;0;0;0;0;0;0"
+        in section
+    )
+    assert "+33" not in body
+    assert "JeuneB" not in body

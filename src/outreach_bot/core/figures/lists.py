@@ -127,7 +127,7 @@ async def row_counts(
             .join(OutboxItem, OutboxItem.message_id == ScheduledMessage.message_id)
             .where(
                 ScheduledMessage.kind == FIRST_CONTACT_KIND,
-                OutboxItem.status == OutboxStatus.DELIVERED,
+                OutboxItem.status.in_([OutboxStatus.DELIVERED, OutboxStatus.READ]),
             )
             .group_by(ContactListRow.list_id)
         )

@@ -16,6 +16,7 @@ from typing import Final, TypedDict
 import aiohttp_jinja2
 from aiohttp import web
 
+from outreach_bot.core.figures.lists import list_figures, lists_csv
 from outreach_bot.core.figures.referrals import referral_csv, referral_figures
 from outreach_bot.core.figures.stats import (
     FUNNEL,
@@ -458,8 +459,10 @@ async def download_figures_csv(request: web.Request) -> web.Response:
     figures = await compute_figures(request.app[services_key].sessions, period, today=today)
     span = f"{period.first or 'debut'}-{period.last or today}"
     referrals = await referral_figures(request.app[services_key].sessions, period)
+    # The contact lists' campaigns since they began (a list is one campaign, not a period).
+    lists = lists_csv(await list_figures(request.app[services_key].sessions))
     return _download(
-        (figures_csv(figures) + "\r\n" + referral_csv(referrals)).encode("utf-8"),
+        (figures_csv(figures) + "\r\n" + referral_csv(referrals) + "\r\n" + lists).encode("utf-8"),
         content_type="text/csv",
         filename=f"chiffres-{span}.csv",
     )
