@@ -168,6 +168,25 @@ async def test_a_lone_surrogate_in_an_update_is_stored_as_a_replacement_characte
     assert webhook.api.sent(CHAT_ID), "the bot did not answer"
 
 
+async def test_an_update_id_reused_by_another_chat_is_answered_in_both(webhook: Harness) -> None:
+    """Telegram restarts ``update_id`` after a quiet week: another person's update with an id
+    already seen is a new message, stored and answered, and each one's retry is still one."""
+    update_id = webhook.api.next_update_id()
+    first = dict(text_update("salut", chat_id=CHAT_ID), update_id=update_id)
+    second = dict(
+        text_update("bonjour", chat_id=CHAT_ID + 1, first_name="Noé"), update_id=update_id
+    )
+    for update in (first, second, second, first):  # then Telegram's retries of both
+        response = await webhook.client.post(WEBHOOK_PATH, json=update, headers=headers(webhook))
+        assert response.status == 200
+    await eventually(lambda: outbox_idle(webhook.services), what="the outbox to drain")
+    assert len(webhook.api.sent(CHAT_ID)) == len(webhook.api.sent(CHAT_ID + 1)) > 0
+    assert await count(webhook.services, Conversation) == 2
+    async with webhook.services.sessions() as session:
+        texts = (await session.scalars(select(Message.text))).all()
+    assert texts.count("salut") == texts.count("bonjour") == 1
+
+
 def _reshaped(change: Any) -> dict[str, Any]:
     update = text_update("Lou 0612345678")
     change(update["message"])
