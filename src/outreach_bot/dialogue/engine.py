@@ -34,6 +34,7 @@ from outreach_bot.dialogue.turn import (
 )
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
 from outreach_bot.domain.fields import (
+    Commune,
     commune_by_insee,
     match_commune,
     parse_age,
@@ -45,9 +46,15 @@ from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import PlacesAnswer
 
 MAX_RETRIES: Final = 2
+NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
+"""Channels where the young person writes from a phone number the bot can offer to use."""
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
+MAX_COMMUNE_CHOICES: Final = 3
+MAX_SHARED_CHOICES: Final = 4
+"""Communes offered for a postal code that several share: the largest, then "Aucune"."""
+POSTAL_CODE_IN: Final = re.compile(r"(?<!\d)\d{5}(?!\d)")
 
 TOPIC_MENU: Final = (
     ("menu_job", "find_job"),
@@ -76,6 +83,17 @@ FIXABLE: Final = {
     "need": Step.ASK_NEED,
     "when": Step.ASK_WHEN,
 }
+MEDIA_KINDS: Final = {"voice": "media_voice", "audio": "media_voice", "photo": "media_photo"}
+"""A received file's kind → its kind answer; anything else is a document."""
+MEDIA_MESSAGES: Final = (
+    "media_voice",
+    "media_photo",
+    "media_document",
+    "media_offer_callback",
+    "media_too_big",
+    "media_wrong_type",
+    "media_unavailable",
+)
 WHEN_CHOICES: Final = ("when_morning", "when_afternoon", "when_evening", "when_any")
 SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", "non", "nan"})
 AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
@@ -109,6 +127,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "ask_commune": (),
         "reask_commune": (),
         "did_you_mean": (),
+        "which_commune": ("code",),
         "ask_need": (),
         "ask_when": (),
         "summary": ("lines",),
@@ -156,6 +175,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "place_dated": ("when", "where"),
         "place_office": ("where", "hours"),
         "place_weekdays": (),
+        **dict.fromkeys(MEDIA_MESSAGES, ()),
         **{key: () for key, _ in TOPIC_MENU},
         **dict.fromkeys(WHEN_CHOICES, ()),
     }.items()
@@ -302,6 +322,39 @@ class DialogueEngine:
             return self._form(state, heard, effects)
         return self._idle(
             state, intent, confidence, effects, followup=followup, places=turn.places
+        )
+
+    def file_received(
+        self, state: DialogueState, turn: Turn, *, kind: str, problem: str | None
+    ) -> Outcome:
+        """A voice note, photo or document: the bot cannot read it, and says so kindly.
+
+        A refused file (``problem``: ``too_big``, ``wrong_type``, ``unavailable``) gets its
+        own answer and changes nothing. A kept one is thanked for and promised to the team;
+        then the conversation goes on where it was: the form's question again, or, when the
+        person has no request with the team yet, the offer of a call back, whose "no" drops
+        the file (``Effects.drop_held_media``).
+        """
+        state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
+        state.channel = turn.channel
+        effects = Effects(opt_in=turn.opted_out)
+        if turn.human_active:
+            return Outcome([], state, effects)  # the counsellor sees it on the lead page
+        if problem is not None:
+            return self._say(state, effects, self._reply(f"media_{problem}", state))
+        thanks = self._reply(MEDIA_KINDS.get(kind, "media_document"), state)
+        if state.step is Step.CONSENT:
+            return self._start_consent(state, effects, [thanks])
+        if state.step in {*FORM_ORDER, Step.ASK_PHONE}:
+            outcome = self._ask(state, effects, state.step)
+            outcome.replies.insert(0, thanks)
+            return outcome
+        if turn.has_open_lead or state.step not in {Step.IDLE, Step.OFFER_LEAD}:
+            return self._say(state, effects, thanks)
+        state.step = Step.OFFER_LEAD
+        yes_no = (("button_yes", "/affirm"), ("button_no", "/deny"))
+        return self._say(
+            state, effects, thanks, self._reply("media_offer_callback", state, buttons=yes_no)
         )
 
     def _referral(
@@ -705,6 +758,7 @@ class DialogueEngine:
             return self._start_consent(state, effects, [])
         if intent == "deny":
             state.step = Step.IDLE
+            effects.drop_held_media = True
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
         places = heard.turn.places
@@ -732,6 +786,7 @@ class DialogueEngine:
             return self._ask(state, effects, Step.ASK_AGE)
         state.step = Step.IDLE
         state.form = LeadForm()
+        effects.drop_held_media = True
         return self._say(state, effects, self._reply("consent_declined", state, menu=True))
 
     def _on_age(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
@@ -766,12 +821,13 @@ class DialogueEngine:
 
     def _on_contact(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         turn, payload, intent = heard.turn, heard.payload, heard.intent
-        if turn.channel == "sms" and turn.sender_phone:
-            if intent == "affirm":
+        if turn.channel in NUMBER_CHANNELS:
+            if intent == "affirm" and turn.sender_phone:
                 state.form.phone = turn.sender_phone
                 state.form.contact_here = True
                 return self._advance(state, effects)
-            if intent == "deny":
+            if intent in {"affirm", "deny"}:
+                # "No", or "yes" from a WhatsApp user whose number Meta does not show us.
                 return self._ask(state, effects, Step.ASK_PHONE)
         if payload is not None and payload.name == "contact_here" and turn.channel == "telegram":
             state.form.contact_here = True
@@ -806,20 +862,36 @@ class DialogueEngine:
             state.suggestions = []
             return self._advance(state, effects)
         if match is not None and match.suggestions:
-            state.suggestions = [commune.insee for commune in match.suggestions[:3]]
-            buttons = [
-                Button(
-                    f"{commune.name} ({commune.department})",
-                    f'/select{{"value":"{commune.insee}"}}',
-                )
-                for commune in match.suggestions[:3]
-            ]
-            buttons.append(Button(self._text("button_none", state), "/skip"))
-            state.offer(buttons)
-            return Outcome(
-                [Reply(self._text("did_you_mean", state), tuple(buttons))], state, effects
-            )
+            return self._which_commune(state, effects, text, match.suggestions)
         return self._reask(state, effects, "reask_commune", optional=True)
+
+    def _which_commune(
+        self,
+        state: DialogueState,
+        effects: Effects,
+        text: str,
+        suggestions: tuple[Commune, ...],
+    ) -> Outcome:
+        """Ask which commune, one button each: "Tu veux dire…", or for a postal code that
+        several communes share ("55100"), which of them (the largest first)."""
+        code = POSTAL_CODE_IN.search(text)
+        shared = code is not None and all(code[0] in c.postal_codes for c in suggestions)
+        offered = suggestions[: MAX_SHARED_CHOICES if shared else MAX_COMMUNE_CHOICES]
+        state.suggestions = [commune.insee for commune in offered]
+        buttons = [
+            Button(
+                f"{commune.name} ({commune.department})", f'/select{{"value":"{commune.insee}"}}'
+            )
+            for commune in offered
+        ]
+        buttons.append(Button(self._text("button_none", state), "/skip"))
+        state.offer(buttons)
+        question = (
+            self._text("which_commune", state, code=code[0])
+            if shared and code is not None
+            else self._text("did_you_mean", state)
+        )
+        return Outcome([Reply(question, tuple(buttons))], state, effects)
 
     def _on_need(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         text, payload, intent = heard.text, heard.payload, heard.intent
@@ -918,7 +990,7 @@ class DialogueEngine:
 
     def _contact_prompt(self, state: DialogueState) -> Reply:
         channel = state.channel
-        if channel == "sms":
+        if channel in NUMBER_CHANNELS:
             return self._reply(
                 "ask_contact_sms",
                 state,
