@@ -10,17 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
 from sqlalchemy import select, text
 
 from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
 from outreach_bot.channels.telegram_mode import WEBHOOK_PATH
 from outreach_bot.core.services import Services
-from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.models import Lead, MediaFile, MediaStatus
 from tests.channels.telegram.bot_api import CHAT_ID, media_update
 from tests.channels.telegram.conftest import Harness, TelegramUser, eventually, outbox_idle
-from tests.web.admin.conftest import CSRF_RE, PASSWORD
+from tests.web.admin.conftest import sign_in
 
 VOICE = b"OggS\x00\x02" + b"invented voice note, not a real recording " * 40
 PHOTO = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"invented photo of a payslip " * 60
@@ -82,19 +80,6 @@ async def complete_form(user: TelegramUser) -> list[str]:
     await user.tap("/skip")
     await user.tap('/select{"value":"when_any"}')
     return await user.tap("/affirm")
-
-
-async def sign_in(client: TestClient, services: Services, email: str, sectors: list[str]) -> None:  # type: ignore[type-arg]
-    await add_user(services.sessions, email, role="counsellor", password=PASSWORD, sectors=sectors)
-    page = await client.get("/admin/login")
-    match = CSRF_RE.search(await page.text())
-    assert match
-    response = await client.post(
-        "/admin/login",
-        data={"csrf": match.group(1), "email": email, "password": PASSWORD, "next": "/admin/"},
-        allow_redirects=False,
-    )
-    assert response.status == 303
 
 
 async def test_voice_note_is_kept_encrypted_and_played_on_the_lead_page(
