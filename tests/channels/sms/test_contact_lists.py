@@ -12,6 +12,8 @@ from sqlalchemy import select
 from outreach_bot.core.contact_lists.importing import import_list
 from outreach_bot.core.delivery.outbox import OutboxDispatcher
 from outreach_bot.core.delivery.rules import PARIS
+from outreach_bot.core.figures.lists import list_figures
+from outreach_bot.core.privacy.purge import purge
 from outreach_bot.core.services import Services
 from outreach_bot.domain.contact_lists import ListPurpose
 from outreach_bot.storage.models import Campaign, ContactList, ContactListRow, Lead
@@ -134,7 +136,8 @@ async def statuses(services: Services) -> dict[str, str]:
 async def test_a_list_of_a_thousand_is_texted_answered_and_stopped(
     twilio_phone: TwilioPhone, twilio_services: Services, twilio: FakeTwilio
 ) -> None:
-    """Import, send inside the hours, an answer becomes a lead, a wrong number, a STOP."""
+    """Import, send inside the hours, an answer becomes a lead, a wrong number, a STOP that
+    the next list respects, and the purge at the list's date."""
     services = twilio_services
     report = await import_(services, thousand_rows(), "SIEI novembre")
     assert report.imported == 960
@@ -187,3 +190,16 @@ async def test_a_list_of_a_thousand_is_texted_answered_and_stopped(
         WRONG: "wrong_number",
         STOPPER: "stopped",
     }
+
+    # The list's date (frozen clock): the silent are erased, the one who answered stays.
+    before = {row.list_id: row for row in await list_figures(services.sessions)}
+    purge_day = datetime.combine(
+        MONDAY_9H.date() + timedelta(days=60), datetime.min.time(), MONDAY_9H.tzinfo
+    )
+    report_ = await purge(services.sessions, transcript_days=90, retention_days=365, now=purge_day)
+    assert report_.list_rows == 959 + 1  # both lists: all but the one who answered
+    assert await statuses(services) == {FIRST: "answered"}
+    after = {row.list_id: row for row in await list_figures(services.sessions)}
+    assert after[report.list_id].sent == before[report.list_id].sent == 960
+    assert after[report.list_id].wrong_numbers == 1
+    assert after[report.list_id].leads == 1

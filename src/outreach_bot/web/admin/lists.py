@@ -28,6 +28,7 @@ from outreach_bot.domain.numbers import parse_record_id, parse_whole_number
 from outreach_bot.web.admin.campaigns import LIST_MENU_ROLES, require_role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import Handler, flash
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 LIST_ROLES: Final = LIST_MENU_ROLES
@@ -98,7 +99,7 @@ async def list_page(request: web.Request) -> web.Response:
 async def import_page(request: web.Request) -> web.Response:
     """Import a CSV; the result (kept, and refused lines with their reason) is shown at once."""
     account = require_role(request, LIST_ROLES, REFUSED)
-    data = await request.post()
+    data = await read_form(request)
     form = {
         key: str(data.get(key, ""))
         for key in ("name", "purpose", "purge_on", "daily_budget", "representatives")
@@ -207,7 +208,7 @@ async def test_send(request: web.Request) -> web.Response:
     """Send the message to a member of staff's own phone."""
     require_role(request, LIST_ROLES, REFUSED)
     list_id = _list_id(request)
-    phone = str((await request.post()).get("phone", ""))[:40]
+    phone = str((await read_form(request)).get("phone", ""))[:40]
     try:
         await request.app[services_key].first_contacts.test_send(list_id, phone)
     except InvalidInputError as error:
@@ -220,7 +221,7 @@ async def erase(request: web.Request) -> web.Response:
     """Erase now the people who never answered (what the list's date would do)."""
     account = require_role(request, LIST_ROLES, REFUSED)
     list_id = _list_id(request)
-    if (await request.post()).get("confirm") != "yes":
+    if (await read_form(request)).get("confirm") != "yes":
         return await _detail(
             request, list_id, error="coche la case pour confirmer l'effacement", status=400
         )
