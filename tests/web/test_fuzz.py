@@ -327,6 +327,20 @@ def fields(*names: str) -> st.SearchStrategy[dict[str, str]]:
     return st.fixed_dictionaries({}, optional=dict.fromkeys(names, text))
 
 
+#: A place's form: what it always had, and the office's phone, walk-in and hours per day.
+PLACE_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        **dict.fromkeys(("kind", "name", "commune", "address", "held_on", "hours", "phone"), text),
+        "walk_in": st.one_of(st.sampled_from(["", "yes", "no"]), text),
+        **{
+            f"hours_{day}": st.one_of(st.sampled_from(["9h-12h", "fermé", ""]), text)
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    },
+)
+
+
 def on(template: str, value: st.SearchStrategy[str], request: st.SearchStrategy[Any]) -> Any:
     """``request`` (a strategy of Req on a placeholder path) moved to ``template`` filled in."""
     name = re.search(r"\{(\w+)\}", template)
@@ -598,20 +612,14 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         "/admin/figures.csv", params(**{"from": dates, "to": dates}), auth="admin"
     ),
     ("GET", "/admin/places"): get("/admin/places", auth="admin"),
-    ("POST", "/admin/places"): posted(
-        "/admin/places",
-        fields("kind", "name", "commune", "address", "held_on", "hours"),
-        auth="admin",
-    ),
+    ("POST", "/admin/places"): posted("/admin/places", PLACE_FIELDS, auth="admin"),
     ("GET", "/admin/places/{place_id}"): on(
         "/admin/places/{place_id}", ids, get("/", auth="admin")
     ),
     ("POST", "/admin/places/{place_id}"): on(
         "/admin/places/{place_id}",
         ids,
-        posted(
-            "/", fields("kind", "name", "commune", "address", "held_on", "hours"), auth="admin"
-        ),
+        posted("/", PLACE_FIELDS, auth="admin"),
     ),
     ("POST", "/admin/places/{place_id}/delete"): on(
         "/admin/places/{place_id}/delete", ids, posted("/", fields("x"), auth="admin")

@@ -607,6 +607,12 @@ class LocalPlace(Base):
     commune_name: Mapped[str] = mapped_column(String(100))
     held_on: Mapped[date | None] = mapped_column(Date, index=True)
     hours: Mapped[str] = mapped_column(String(100), default="")
+    # What practical questions ask ("votre numéro ?", "ouvert le samedi ?", "sans rendez-vous ?").
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    # None: the team has not said; the bot then says to call rather than guess.
+    walk_in: Mapped[bool | None] = mapped_column(Boolean)
+    # Weekday ("mon" … "sun") → the hours that day ("9h-12h, 14h-17h"); a day left out is closed.
+    weekly_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -41,7 +41,7 @@ from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.media import MediaPolicy, Problem, drop_held, erase_media, keep_held
 from outreach_bot.core.media import store_media as store_file
-from outreach_bot.core.outreach.places import places_for_question
+from outreach_bot.core.outreach.places import places_for_question, practical_question_in
 from outreach_bot.core.partners.referrals import (
     end_referrals,
     pending_question,
@@ -302,11 +302,13 @@ class ConversationService:
                 return InboundResult(conversation.id, replies, duplicate=True), []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
-            # Where to meet the team changes every week: read it only when it may be asked.
+            # Where to meet the team changes every week: read it only when it may be asked
+            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code).
             places = (
                 await places_for_question(session, text, today=now.date())
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
+                or practical_question_in(text)
                 else None
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
