@@ -272,20 +272,39 @@ def telegram_update() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def gateway_event() -> st.SearchStrategy[dict[str, Any]]:
-    def build(event: str, message: str, sender: str, message_id: str) -> dict[str, Any]:
+    def build(
+        event: str, message: str, sender: str, message_id: str, parts: list[Any]
+    ) -> dict[str, Any]:
         data = fixture_json("smsgateway_received.json")
         data["event"] = event
         data["payload"].update(
             message=message, sender=sender, phoneNumber=sender, messageId=message_id
         )
+        if event.startswith("mms:"):
+            data["payload"].update(body=message, attachments=parts)
         return data
 
+    mms_part = st.fixed_dictionaries(
+        {"contentType": st.one_of(st.sampled_from(["image/jpeg", "audio/amr"]), text)},
+        optional={
+            "data": st.one_of(
+                st.none(),
+                st.sampled_from(["/9j/4AAQSkZJRg==", "T2dnUw==", "JVBERi0xLjQ="]),
+                text,
+            ),
+            "name": text,
+            "partId": st.integers(),
+        },
+    )
     return st.builds(
         build,
-        st.sampled_from(["sms:received", "sms:delivered", "sms:failed", "x"]),
+        st.sampled_from(
+            ["sms:received", "sms:delivered", "sms:failed", "mms:downloaded", "mms:received", "x"]
+        ),
         text,
         st.one_of(st.just("+33612345678"), text),
         st.one_of(st.uuids().map(str), text),
+        st.one_of(st.lists(mms_part, max_size=3), json_value),
     )
 
 
