@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from outreach_bot.storage.crypto import EncryptedText
+from outreach_bot.storage.crypto import EncryptedBytes, EncryptedText
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -65,6 +65,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"
     DELIVERED = "delivered"
+    READ = "read"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
@@ -222,6 +223,47 @@ class Message(Base):
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MediaStatus(StrEnum):
+    """Whether a received file may be kept: ``held`` until the young person answers the consent
+    question, ``kept`` once they agreed (or a request of theirs is already with the team)."""
+
+    HELD = "held"
+    KEPT = "kept"
+
+
+class MediaFile(Base):
+    """A voice note, photo or document a young person sent, for the counsellor to hear or see.
+
+    ``data`` is the file itself, encrypted like every personal field (and loaded only when a
+    counsellor opens it). A ``held`` file waits for consent: it is attached to the lead
+    (``kept``) when the person agrees, deleted when they refuse, and dropped by the purge when
+    they never answer. It goes with its conversation (SUPPRIMER, an admin's erasure, retention).
+    """
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), index=True
+    )
+    #: The transcript line that says a file came.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))
+    """``voice``, ``audio``, ``photo`` or ``document``, as the channel said."""
+    content_type: Mapped[str] = mapped_column(String(100))
+    """Read from the file's own first bytes, never taken from the sender's word."""
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str | None] = mapped_column(EncryptedText)
+    status: Mapped[str] = mapped_column(String(8), default=MediaStatus.HELD)
+    data: Mapped[bytes] = mapped_column(EncryptedBytes, deferred=True)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class OutboxItem(Base):
@@ -567,6 +609,12 @@ class LocalPlace(Base):
     commune_name: Mapped[str] = mapped_column(String(100))
     held_on: Mapped[date | None] = mapped_column(Date, index=True)
     hours: Mapped[str] = mapped_column(String(100), default="")
+    # What practical questions ask ("votre numéro ?", "ouvert le samedi ?", "sans rendez-vous ?").
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    # None: the team has not said; the bot then says to call rather than guess.
+    walk_in: Mapped[bool | None] = mapped_column(Boolean)
+    # Weekday ("mon" … "sun") → the hours that day ("9h-12h, 14h-17h"); a day left out is closed.
+    weekly_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -698,3 +746,85 @@ class Referral(Base):
     outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ContactList(Base):
+    """A list of young people the team writes to first, and the campaign it sends.
+
+    ``purpose`` and ``legal_basis`` say why the team may write (the obligation de formation,
+    a public-service mission; or the person's earlier consent); ``purge_on`` is the day the
+    rows of people who never answered are erased. The list is the team's, so its own columns
+    are in clear; its rows are not.
+    """
+
+    __tablename__ = "contact_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(30))
+    legal_basis: Mapped[str] = mapped_column(String(30))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    imported_by_name: Mapped[str] = mapped_column(String(200), default="")
+    """Kept in words too: the account may be deleted before the list's purge date."""
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    purge_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    contact_representatives: Mapped[bool] = mapped_column(Boolean, default=False)
+    daily_budget: Mapped[int] = mapped_column(Integer, default=200)
+    """SMS of this campaign per Paris day; what is over waits for the next open morning."""
+    pace_per_minute: Mapped[int] = mapped_column(Integer, default=20)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    figures_at_purge: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    """The rows' counts (sent, answered, STOP...) when the purge erased them: anonymous,
+    and the campaign's figures do not shrink."""
+
+
+class ContactListRow(Base):
+    """One person of a contact list. Every personal field is encrypted; ``phone_hash`` (the
+    same keyed hash an SMS conversation is found by) finds duplicates and STOPs without
+    decrypting anything."""
+
+    __tablename__ = "contact_list_rows"
+    __table_args__ = (UniqueConstraint("list_id", "phone_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_lists.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int] = mapped_column(Integer)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    first_name: Mapped[str] = mapped_column(EncryptedText)
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    birth_date: Mapped[str] = mapped_column(EncryptedText)
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    commune_name: Mapped[str] = mapped_column(String(100))
+    representative_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    status: Mapped[str] = mapped_column(String(14), default="waiting")
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    representative_conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DoNotContact(Base):
+    """A phone number that said STOP, on any list or channel: no list ever writes to it.
+
+    Only the keyed hash of the number is kept (as ``ContactListRow.phone_hash``), and it
+    outlives an erasure on purpose: honouring someone's objection means remembering it
+    (RGPD art. 21), and the hash cannot be read back without the installation's secret.
+    """
+
+    __tablename__ = "do_not_contact"
+
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))
