@@ -24,7 +24,12 @@ from outreach_bot.content import load_content
 from outreach_bot.core.channel import OutboundChannel
 from outreach_bot.core.contact_lists.sending import FirstContacts
 from outreach_bot.core.conversation.service import ConversationService
-from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
+from outreach_bot.core.delivery.outbox import (
+    DRAIN,
+    QUEUED_CHANNELS,
+    OutboxDispatcher,
+    SendPolicy,
+)
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.followups.appointments import Appointments
@@ -227,9 +232,13 @@ MAX_BODY = 256 * 1024
 
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     """Deliver queued Telegram/SMS messages for as long as the app runs."""
-    task = asyncio.create_task(app[services_key].dispatcher.run_forever())
+    dispatcher = app[services_key].dispatcher
+    task = asyncio.create_task(dispatcher.run_forever())
     yield
-    task.cancel()
+    dispatcher.stop()  # ends its round and its sends in flight (DRAIN at most), then returns
+    done, _ = await asyncio.wait({task}, timeout=DRAIN.total_seconds() + 5)
+    if not done:
+        task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 

@@ -221,6 +221,7 @@ class OutboxDispatcher:
         self._active: set[Recipient] = set()
         self._lanes: set[asyncio.Task[tuple[int, int]]] = set()
         self._released_at: datetime | None = None
+        self._stopping = False
         self.wakeup = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -254,11 +255,10 @@ class OutboxDispatcher:
         """
         now = self._clock()
         busy = aliased(OutboxItem)
-        if self._released_at is None or now - self._released_at >= self._lease / 10:
-            async with self._sessions.begin() as session:
+        async with self._sessions.begin() as session:
+            if self._released_at is None or now - self._released_at >= self._lease / 10:
                 await self._release_expired(session, now)
-            self._released_at = now
-        async with self._sessions() as session:
+                self._released_at = now
             rows = (
                 await session.execute(
                     select(OutboxItem.id, OutboxItem.conversation_id, OutboxItem.channel)
@@ -560,14 +560,16 @@ class OutboxDispatcher:
         )
 
     async def run_forever(self, *, interval: float = 1.0) -> None:
-        """Deliver until cancelled, without waiting for sends in flight to start others.
+        """Deliver until stopped, without waiting for sends in flight to start others.
 
         A round starts lanes and returns; the loop looks again when :attr:`wakeup` is set (a
         new row, a lane that ended), when a recipient passed over becomes due, or after
-        ``interval`` seconds. When cancelled, sends in flight get :data:`DRAIN` to finish.
+        ``interval`` seconds. When stopped (:meth:`stop`) or cancelled, sends in flight get
+        :data:`DRAIN` to finish.
         """
+        self._stopping = False
         try:
-            while True:
+            while not self._stopping:
                 self.wakeup.clear()
                 wake: datetime | None = None
                 try:
@@ -583,6 +585,12 @@ class OutboxDispatcher:
                 await asyncio.sleep(MIN_PAUSE)
         finally:
             await self._drain()
+
+    def stop(self) -> None:
+        """Ask :meth:`run_forever` to return after its round and its sends in flight: a stop
+        that cancelled it mid-statement would leave the database driver a call to answer."""
+        self._stopping = True
+        self.wakeup.set()
 
     async def _drain(self) -> None:
         """Let sends in flight finish (they are short), then stop any that are not done."""
