@@ -229,16 +229,22 @@ class OutboxDispatcher:
 
         Rounds follow each other while they try something: every recipient that may be
         written to now gets its lane (as many as the channel's limits allow at once), and
-        each round waits for its lanes. A recipient whose next slot has not come is left for
-        a later call.
+        each round waits for its lanes (and those :meth:`run_forever` has in flight). A
+        recipient whose next slot has not come is left for a later call.
         """
         total = 0
         while True:
             lanes, _ = await self._start_round()
             outcomes = await asyncio.gather(*lanes)
             total += sum(sent for _, sent in outcomes)
-            if not any(tried for tried, _ in outcomes):
+            if any(tried for tried, _ in outcomes):
+                continue
+            # Lanes that :meth:`run_forever` started hold some recipients: wait for them too,
+            # so that what was due has been tried when this returns.
+            others = set(self._lanes)
+            if not others:
                 return total
+            await asyncio.wait(others)
 
     def _pacer(self, channel: str) -> Pacer:
         pacer = self._pacers.get(channel)
