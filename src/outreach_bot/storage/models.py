@@ -696,3 +696,82 @@ class Referral(Base):
     outcome_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ContactList(Base):
+    """A list of young people the team writes to first, and the campaign it sends.
+
+    ``purpose`` and ``legal_basis`` say why the team may write (the obligation de formation,
+    a public-service mission; or the person's earlier consent); ``purge_on`` is the day the
+    rows of people who never answered are erased. The list is the team's, so its own columns
+    are in clear; its rows are not.
+    """
+
+    __tablename__ = "contact_lists"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(30))
+    legal_basis: Mapped[str] = mapped_column(String(30))
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    imported_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    imported_by_name: Mapped[str] = mapped_column(String(200), default="")
+    """Kept in words too: the account may be deleted before the list's purge date."""
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    purge_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    contact_representatives: Mapped[bool] = mapped_column(Boolean, default=False)
+    daily_budget: Mapped[int] = mapped_column(Integer, default=200)
+    """SMS of this campaign per Paris day; what is over waits for the next open morning."""
+    pace_per_minute: Mapped[int] = mapped_column(Integer, default=20)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ContactListRow(Base):
+    """One person of a contact list. Every personal field is encrypted; ``phone_hash`` (the
+    same keyed hash an SMS conversation is found by) finds duplicates and STOPs without
+    decrypting anything."""
+
+    __tablename__ = "contact_list_rows"
+    __table_args__ = (UniqueConstraint("list_id", "phone_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_lists.id", ondelete="CASCADE"), index=True
+    )
+    line: Mapped[int] = mapped_column(Integer)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    first_name: Mapped[str] = mapped_column(EncryptedText)
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    birth_date: Mapped[str] = mapped_column(EncryptedText)
+    commune_insee: Mapped[str] = mapped_column(String(5))
+    commune_name: Mapped[str] = mapped_column(String(100))
+    representative_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    status: Mapped[str] = mapped_column(String(14), default="waiting")
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
+    )
+    representative_conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DoNotContact(Base):
+    """A phone number that said STOP, on any list or channel: no list ever writes to it.
+
+    Only the keyed hash of the number is kept (as ``ContactListRow.phone_hash``), and it
+    outlives an erasure on purpose: honouring someone's objection means remembering it
+    (RGPD art. 21), and the hash cannot be read back without the installation's secret.
+    """
+
+    __tablename__ = "do_not_contact"
+
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    source: Mapped[str] = mapped_column(String(20))

@@ -17,6 +17,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.contact_lists.blocklist import (
+    block,
+    erase_list_rows,
+    hashes_of_conversation,
+)
 from outreach_bot.core.conversation.crisis import crisis_clues
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
@@ -333,6 +338,15 @@ class ConversationService:
             conversation.opted_out = False
         if effects.opt_out:
             conversation.opted_out = True
+            # A STOP anywhere blocks every contact list, for good: writing to us again
+            # reopens the conversation, never the lists (docs/privacy.md).
+            numbers = await hashes_of_conversation(
+                session,
+                conversation.id,
+                channel=conversation.channel,
+                sender_hash=conversation.sender_hash,
+            )
+            await block(session, numbers, source=conversation.channel, now=now)
             await session.execute(
                 update(OutboxItem)
                 .where(
@@ -670,14 +684,15 @@ async def erase_conversation(
     session: AsyncSession, conversation_id: int, *, actor: str, now: datetime
 ) -> None:
     """Erase everything held about one young person: leads, consents, transcript, outbox,
-    scheduled messages, and the messages the bot did not understand (kept for the quality
-    loop, linked to the conversation for this reason).
+    scheduled messages, their rows on contact lists, and the messages the bot did not
+    understand (kept for the quality loop, linked to the conversation for this reason).
 
     Anonymous daily counts are kept first, so the network's figures do not shrink; an audit
     line records that an erasure happened (ids only), as accountability requires.
     """
     await record_erasure(session, conversation_id)
     await end_referrals(session, conversation_id, now=now)
+    await erase_list_rows(session, conversation_id)
     await session.execute(
         delete(ScheduledMessage).where(ScheduledMessage.conversation_id == conversation_id)
     )
