@@ -223,7 +223,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
 WHERE: Final = ("mission_locale_info", "where")
 
 
-def _short_source(url: str) -> str:
+def short_source(url: str) -> str:
     """A source as a young person reads it: the address without ``https://www.``."""
     return url.removeprefix("https://").removeprefix("www.").rstrip("/")
 
@@ -827,7 +827,7 @@ class DialogueEngine:
         """The topic's answer, or the follow-up asked for with the page it comes from."""
         if chosen is None:
             return answer.text.get(state.locale)
-        source = self._text("followup_source", state, source=_short_source(chosen.source))
+        source = self._text("followup_source", state, source=short_source(chosen.source))
         return f"{chosen.text.get(state.locale)}\n{source}"
 
     def _places_text(self, places: PlacesAnswer, state: DialogueState) -> str:

@@ -56,7 +56,7 @@ _MONEY = r"(?:combien|cb|cmb|thune|tune|argent|sous|fric|how much|money)"
 #: "c'est combien ?" asks for an amount, which is pay for the CEJ and a cost for the licence.
 _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
     "how_long": (
-        r"combien de (?:temps|mois|semaines|jours|heures|h)",
+        r"(?:combien|cb|cmb) de (?:temps|mois|semaines|jours|heures|h)",
         r"(?:ca|sa|il|elle|le contrat) dure",
         r"duree",
         r"jusqu a quand",
@@ -110,7 +110,9 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"comment (?:on|je|j|tu|il faut|faire|ca marche|s inscrire|postuler|avoir|trouver|"
         r"demander|ca se passe)",
         r"(?:on fait|je fais|faut faire) comment",
-        r"(?:s inscrire|m inscrire|inscription|postuler|candidater|candidature)",
+        r"comment(?= $)",
+        r"(?:s|m|t) inscri(?:re|s|t)",
+        r"(?:inscription|postuler|candidater|candidature)",
         r"(?:how do|how can|how to|apply|sign up|register)",
     ),
     "papers": (
