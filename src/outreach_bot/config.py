@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach_bot.domain.media import DEFAULT_TYPES as DEFAULT_MEDIA_TYPES
+
 ENV_PREFIX: Final = "OUTREACH_"
 
 
@@ -126,6 +128,28 @@ class Settings(BaseSettings):
     """The webhook's secret token; empty: derived from the secret key."""
     telegram_chat_interval: float = Field(default=1.0, ge=0)
     """Seconds between two messages to one Telegram chat."""
+    whatsapp_token: str = ""
+    """The WhatsApp Cloud API access token (a system user's); empty: no WhatsApp channel."""
+    whatsapp_phone_number_id: str = ""
+    """The Cloud API's id of the business phone number (digits, from the Meta app's page)."""
+    whatsapp_app_secret: str = ""
+    """The Meta app's secret: it checks the ``X-Hub-Signature-256`` of every notification."""
+    whatsapp_verify_token: str = ""
+    """The word typed in the Meta app's webhook form, echoed back during its verification."""
+    whatsapp_base_url: AnyHttpUrl = AnyHttpUrl("https://graph.facebook.com")
+    """The Graph API's address, without the version; change it only for tests."""
+    whatsapp_api_version: str = "v23.0"
+    """The Graph API version appended to ``OUTREACH_WHATSAPP_BASE_URL`` (``vNN.N``)."""
+    whatsapp_number: str = ""
+    """The business number young people write to (E.164), for ``wa.me`` links on posters."""
+    whatsapp_templates: str = ""
+    """Approved templates used outside the 24-hour window: comma-separated
+    ``kind=name:language`` (``counsellor=message_conseiller:fr``); kinds are ``counsellor`` and
+    the scheduled kinds (``appointment_reminder``, ``reengage``...), ``*`` for any other."""
+    whatsapp_chat_interval: float = Field(default=1.0, ge=0)
+    """Seconds between two messages to one WhatsApp user."""
+    whatsapp_messages_per_second: float = Field(default=20.0, gt=0)
+    """At most this many WhatsApp messages per second in all (Meta's ceiling is higher)."""
     sms_provider: SmsProvider | None = None
     """The SMS provider; empty: no SMS channel."""
     sms_number: str = ""
@@ -174,6 +198,12 @@ class Settings(BaseSettings):
     """Days after the last exchange before a lead and all about the person is erased."""
     inactive_transcript_days: int = Field(default=90, ge=1)
     """Days before conversations without a lead, and texts not understood, are erased."""
+    media_max_bytes: int = Field(default=10_000_000, ge=1)
+    """Largest voice note, photo or document kept, in bytes; a bigger one is refused kindly."""
+    media_types: str = ",".join(DEFAULT_MEDIA_TYPES)
+    """Comma-separated types of file kept (read from the file's bytes); SVG and HTML never."""
+    media_hold_days: int = Field(default=7, ge=1)
+    """Days a file sent before consent waits for the answer before it is deleted."""
     default_locale: str = "fr"
     """The language (``fr`` or ``en``) of Telegram notices when the app's language is neither."""
     db_statement_timeout: float = Field(default=10.0, ge=0)
@@ -220,6 +250,42 @@ class Settings(BaseSettings):
         value = value.strip().removeprefix("@")
         if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
             raise ValueError("must be the bot's username, like MissionLocaleBot")
+        return value
+
+    @field_validator("whatsapp_phone_number_id")
+    @classmethod
+    def _phone_number_id(cls, value: str) -> str:
+        """The id Meta shows is digits only; a phone number pasted here would fail every send."""
+        value = value.strip()
+        if value and not re.fullmatch(r"[0-9]{5,30}", value):
+            raise ValueError(
+                "must be the phone number id (digits) from the Meta app, not a number"
+            )
+        return value
+
+    @field_validator("whatsapp_api_version")
+    @classmethod
+    def _graph_version(cls, value: str) -> str:
+        """A Graph API version as it appears in the URL."""
+        value = value.strip()
+        if not re.fullmatch(r"v[0-9]{1,3}\.[0-9]{1,2}", value):
+            raise ValueError("must be a Graph API version like v23.0")
+        return value
+
+    @field_validator("whatsapp_number")
+    @classmethod
+    def _business_number(cls, value: str) -> str:
+        """An international number, so the ``wa.me`` link on a poster reaches us."""
+        digits = re.sub(r"[\s.()-]", "", value)
+        if digits and not re.fullmatch(r"\+?[1-9][0-9]{6,14}", digits):
+            raise ValueError("must be the business number in international form, like +33937...")
+        return digits
+
+    @field_validator("whatsapp_templates")
+    @classmethod
+    def _templates(cls, value: str) -> str:
+        """Every item must read ``kind=name:language``, so a typo fails at start-up."""
+        whatsapp_templates(value)
         return value
 
     @field_validator("quiet_hours_timezone")
@@ -300,6 +366,31 @@ def week_days(value: str) -> frozenset[int]:
             raise ValueError(f"{name!r} is not a week day; use names like sunday")
         days.add(WEEK_DAYS.index(name))
     return frozenset(days)
+
+
+TEMPLATE_RE: Final = re.compile(
+    r"(?P<kind>[a-z_]+|\*)=(?P<name>[a-z0-9_]{1,512}):(?P<language>[a-z]{2,3}(_[A-Z]{2})?)"
+)
+
+
+def whatsapp_templates(value: str) -> dict[str, tuple[str, str]]:
+    """``OUTREACH_WHATSAPP_TEMPLATES`` parsed: ``"counsellor=msg_conseiller:fr"`` →
+    ``{"counsellor": ("msg_conseiller", "fr")}``.
+
+    Raises:
+        ValueError: an item is not ``kind=name:language`` (Meta's template names are lower
+            case letters, digits and underscores; languages are codes like ``fr`` or
+            ``en_US``).
+    """
+    templates: dict[str, tuple[str, str]] = {}
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        match = TEMPLATE_RE.fullmatch(item.strip())
+        if match is None:
+            raise ValueError(f"{item.strip()!r} is not kind=template_name:language")
+        templates[match["kind"]] = (match["name"], match["language"])
+    return templates
 
 
 @functools.cache

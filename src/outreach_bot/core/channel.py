@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +26,33 @@ class InboundMessage:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
+class MediaTooLargeError(Exception):
+    """A file is bigger than the limit the core gave to :attr:`Attachment.fetch`."""
+
+
+class MediaUnavailableError(Exception):
+    """The provider would not hand the file over (expired link, refused download)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a message (a voice note, a photo, a document), not yet downloaded.
+
+    The adapter says what the provider declared (``declared_type``, ``declared_size``: hints
+    only, the core reads the type from the bytes) and how to get the bytes: ``fetch(limit)``
+    downloads the file and raises :class:`MediaTooLargeError` past ``limit`` bytes, or
+    :class:`MediaUnavailableError` when the provider will not give it. The core calls it only
+    after checking the declared size and type, so a 300 MB video is never downloaded.
+    """
+
+    kind: str
+    """``voice``, ``audio``, ``photo`` or ``document``."""
+    fetch: Callable[[int], Awaitable[bytes]]
+    declared_type: str | None = None
+    declared_size: int | None = None
+    filename: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SendResult:
     """What a provider said when it accepted a message."""
@@ -41,10 +69,14 @@ class Delivery:
     (SMS Gateway for Android) gets it as the message id, so a resend after a crash is refused
     there instead of reaching the young person twice. ``parts_sent`` counts the parts of a
     split message (Telegram) that an earlier attempt got accepted, so a retry skips them.
+    ``kind`` says what the message is when the core started it (``counsellor``, or a scheduled
+    kind such as ``appointment_reminder``); None for a reply to what the young person wrote.
+    WhatsApp picks its approved template by it outside the 24-hour window.
     """
 
     key: str
     parts_sent: int = 0
+    kind: str | None = None
 
 
 class TemporaryFailureError(Exception):

@@ -319,3 +319,37 @@ def test_a_commune_keeps_its_postal_codes_and_arrondissement(code, postal_codes,
     commune = commune_by_insee(code)
     assert commune is not None
     assert (commune.postal_codes, commune.arrondissement) == (postal_codes, arrondissement)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("chez ma tante à commercy", COMMERCY),
+        ("j'habite a dun sur meuse avec ma mere", "55167"),
+        ("je suis chez une copine a verdun pour ce soir", VERDUN),
+        ("c'est a cote de stenay", STENAY),
+        ("verdun sur meuse", VERDUN),
+    ],
+)
+def test_a_local_commune_inside_a_sentence_is_certain(text, expected):
+    """A Meuse commune named anywhere in an answer is read, whatever surrounds it."""
+    match = match_commune(text)
+    assert match.commune is not None
+    assert match.commune.insee == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "department"),
+    [("chez ma tante à nancy", "Nancy", "54"), ("je vis à Reims avec mon père", "Reims", "51")],
+)
+def test_a_commune_elsewhere_after_a_place_word_is_only_suggested(text, name, department):
+    """Far from the Meuse, a name after "à" is offered first, never taken for granted."""
+    match = match_commune(text)
+    assert match.commune is None
+    assert (match.suggestions[0].name, match.suggestions[0].department) == (name, department)
+
+
+@pytest.mark.parametrize("text", ["je sais pas trop", "j'en ai marre sans cesse", "ma mère"])
+def test_a_sentence_without_a_commune_gives_none(text):
+    """Everyday words that are also village names elsewhere are not read as communes."""
+    assert match_commune(text).commune is None

@@ -1,4 +1,4 @@
-"""The persistent outbox: every message to a Telegram or SMS user goes through here.
+"""The persistent outbox: every message to a Telegram, SMS or WhatsApp user goes through here.
 
 Rows are written in the same transaction as the decision to send, then delivered by
 :class:`OutboxDispatcher` with retries and backoff. A crash between the two loses nothing.
@@ -13,8 +13,8 @@ the process dies mid-send (``kill -9``, power cut), nobody renews the lease; onc
 took it. That is the at-least-once window. Each attempt passes the provider a
 :class:`~outreach_bot.core.channel.Delivery` whose key is derived from the row: SMS Gateway
 for Android deduplicates on it, so there the resend is refused and nothing reaches the phone
-twice; Twilio's and Telegram's send APIs take no such key, so there the SMS or message may
-arrive a second time, :data:`LEASE` after the first.
+twice; Twilio's, Telegram's and WhatsApp's send APIs take no such key, so there the SMS or
+message may arrive a second time, :data:`LEASE` after the first.
 """
 
 from __future__ import annotations
@@ -45,7 +45,10 @@ from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
 
 #: Channels whose replies go through this outbox rather than the HTTP response.
-QUEUED_CHANNELS: Final = frozenset({"telegram", "sms"})
+QUEUED_CHANNELS: Final = frozenset({"telegram", "sms", "whatsapp"})
+
+COUNSELLOR_KIND: Final = "counsellor"
+"""The kind of a message a counsellor wrote (WhatsApp picks its template by kind)."""
 
 logger = logging.getLogger(__name__)
 
@@ -88,17 +91,17 @@ def delivery_key(item: OutboxItem) -> str:
     return hashlib.sha256(f"outbox:{item.dedupe_key}".encode()).hexdigest()[:32]
 
 
-def encode(recipient: str, reply: Reply, *, in_reply: bool) -> str:
+def encode(recipient: str, reply: Reply, *, in_reply: bool, kind: str | None = None) -> str:
     """The JSON payload of an outbox row (stored encrypted)."""
-    return json.dumps(
-        {
-            "recipient": recipient,
-            "text": reply.text,
-            "buttons": [[button.title, button.payload] for button in reply.buttons],
-            "in_reply": in_reply,
-        },
-        ensure_ascii=False,
-    )
+    data: dict[str, object] = {
+        "recipient": recipient,
+        "text": reply.text,
+        "buttons": [[button.title, button.payload] for button in reply.buttons],
+        "in_reply": in_reply,
+    }
+    if kind is not None:
+        data["kind"] = kind
+    return json.dumps(data, ensure_ascii=False)
 
 
 def decode(payload: str) -> tuple[str, Reply]:
@@ -114,6 +117,12 @@ def decode_full(payload: str) -> tuple[str, Reply, bool]:
     return str(data["recipient"]), Reply(str(data["text"]), buttons), bool(data.get("in_reply"))
 
 
+def kind_of(payload: str) -> str | None:
+    """What the core started this message as (``counsellor``, a scheduled kind), if it did."""
+    kind = json.loads(payload).get("kind")
+    return kind if isinstance(kind, str) else None
+
+
 async def enqueue(
     session: AsyncSession,
     conversation: Conversation,
@@ -123,6 +132,7 @@ async def enqueue(
     in_reply: bool,
     message_id: int | None = None,
     not_before: datetime | None = None,
+    kind: str | None = None,
 ) -> OutboxItem | None:
     """Queue ``reply`` to the conversation's sender, in the caller's transaction.
 
@@ -135,6 +145,8 @@ async def enqueue(
             do not delay those).
         message_id: the transcript line this delivers.
         not_before: earliest send time, if the channel's policy says so.
+        kind: what the core starts this message as (``counsellor``, a scheduled kind), for
+            channels that need it outside a conversation window (WhatsApp templates).
 
     Returns:
         The new row, or None when the conversation opted out or the key was already queued.
@@ -150,7 +162,7 @@ async def enqueue(
         message_id=message_id,
         channel=conversation.channel,
         dedupe_key=key,
-        payload=encode(conversation.sender_ref, reply, in_reply=in_reply),
+        payload=encode(conversation.sender_ref, reply, in_reply=in_reply, kind=kind),
         not_before=not_before or now,
         created_at=now,
     )
@@ -276,12 +288,13 @@ class OutboxDispatcher:
         if item is None:
             return 0
         recipient, reply, in_reply = decode_full(item.payload)
+        kind = kind_of(item.payload)
         channel = self._channels[item.channel]
         now = self._clock()
         holding = asyncio.create_task(self._hold(item.id, token))
         try:
             result = await channel.send(
-                recipient, reply, Delivery(delivery_key(item), item.parts_sent)
+                recipient, reply, Delivery(delivery_key(item), item.parts_sent, kind)
             )
         except TemporaryFailureError as error:
             await self._retry(item, token, now, error, in_reply=in_reply)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
+from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, Immediate, SendPolicy, enqueue
 from outreach_bot.core.delivery.rules import answers_recent_message
+from outreach_bot.core.delivery.whatsapp import Template, counsellor_blocked
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.alerts import last_words
+from outreach_bot.core.media import MediaSummary, media_of_conversation
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.core.staff.accounts import (
@@ -55,7 +57,7 @@ logger = logging.getLogger(__name__)
 
 #: Channels a counsellor can write on. A lead from a team's own Rasa assistant ("rasa") has no
 #: way back to the young person through us: the counsellor calls the number instead.
-REPLYABLE_CHANNELS: Final = frozenset({"telegram", "sms", "rest", "console"})
+REPLYABLE_CHANNELS: Final = frozenset({"telegram", "sms", "whatsapp", "rest", "console"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +200,8 @@ class LeadDetail:
     labels: dict[int, str]
     colleagues: list[User]
     sectors: list[Sector]
+    #: The voice notes, photos and documents the young person sent (kept ones only).
+    media: list[MediaSummary] = field(default_factory=list)
 
     @property
     def takeover_active(self) -> bool:
@@ -349,6 +353,7 @@ async def lead_detail(
         history = [(event, labels.get(event.user_id or 0, "")) for event in events]
         colleagues = await colleagues_for(session, lead.sector_id)
         sectors = list(await session.scalars(select(Sector).order_by(Sector.name)))
+        media = await media_of_conversation(session, lead.conversation_id)
         await record_access(
             session,
             actor=account.email,
@@ -357,7 +362,7 @@ async def lead_detail(
             target_type="lead",
             target_id=str(lead_id),
         )
-    return LeadDetail(view, conversation, transcript, history, labels, colleagues, sectors)
+    return LeadDetail(view, conversation, transcript, history, labels, colleagues, sectors, media)
 
 
 async def _transcript(
@@ -628,6 +633,7 @@ async def send_counsellor_reply(
     policies: Mapping[str, SendPolicy],
     events: EventBus,
     on_queued: Callable[[], None] = lambda: None,
+    whatsapp_templates: Mapping[str, Template] | None = None,
     now: datetime | None = None,
 ) -> SentReply:
     """Write to the young person on their own channel, and silence the bot meanwhile.
@@ -640,8 +646,9 @@ async def send_counsellor_reply(
 
     Raises:
         InvalidInputError: an empty or over-long text.
-        ConflictError: the person sent STOP, cannot be reached, was erased, or this form was
-            submitted already.
+        ConflictError: the person sent STOP, cannot be reached, was erased, this form was
+            submitted already, or WhatsApp's 24-hour window is closed and no approved
+            template serves counsellors (``whatsapp_templates``, by kind).
     """
     text = text.strip()
     if not text or len(text) > MAX_REPLY:
@@ -662,6 +669,9 @@ async def send_counsellor_reply(
             raise ConflictError("cette personne a envoyé STOP : plus aucun message")
         if conversation.unreachable:
             raise ConflictError("cette personne est injoignable sur ce canal")
+        blocked = counsellor_blocked(conversation, whatsapp_templates or {}, now)
+        if blocked is not None:
+            raise ConflictError(blocked)
         if not await spend_form_key(session, form_key, account.id):
             raise ConflictError("ce message est déjà parti")
         message = Message(
@@ -690,6 +700,7 @@ async def send_counsellor_reply(
                 in_reply=in_reply,
                 message_id=message.id,
                 not_before=not_before,
+                kind=COUNSELLOR_KIND,
             )
         if lead.status == LeadStatus.NEW:
             lead.status = LeadStatus.CLAIMED

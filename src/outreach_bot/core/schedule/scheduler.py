@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
-from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, enqueue
+from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, QUEUED_CHANNELS, enqueue
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.schedule.plan import ScheduledContent
@@ -108,6 +108,7 @@ class Scheduler:
         self._takeover = timedelta(hours=takeover_hours)
         self._batch = batch
         self._guards: dict[str, Guard] = {}
+        self._channel_guards: dict[str, Guard] = {}
         self._planners: list[Planner] = []
         self._planned_at: datetime | None = None
         self._events = events
@@ -116,6 +117,10 @@ class Scheduler:
     def guard(self, kind: str, guard: Guard) -> None:
         """Register the check that decides at send time whether a ``kind`` row still goes."""
         self._guards[kind] = guard
+
+    def channel_guard(self, channel: str, guard: Guard) -> None:
+        """Register a channel's own check at send time (WhatsApp's 24-hour window)."""
+        self._channel_guards[channel] = guard
 
     def planner(self, planner: Planner) -> None:
         """Register a planner, run every :data:`PLAN_EVERY` at the start of a tick."""
@@ -204,6 +209,9 @@ class Scheduler:
             guard = self._guards.get(item.kind)
             if guard is not None:
                 reason = await guard(session, item, conversation, now)
+            channel_guard = self._channel_guards.get(conversation.channel)
+            if reason is None and channel_guard is not None:
+                reason = await channel_guard(session, item, conversation, now)
         if reason is not None:
             return self._close(
                 item,
@@ -237,6 +245,7 @@ class Scheduler:
             in_reply=False,
             message_id=line.id,
             not_before=now,
+            kind=COUNSELLOR_KIND if counsellor else item.kind,
         )
         if reply.buttons:
             # On SMS buttons are numbered lines: "1" must pick this message's first button.

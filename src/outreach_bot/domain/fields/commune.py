@@ -20,13 +20,19 @@ Matching, in order:
    When a commune of the written department, or else of a preferred one, starts with the name
    given, a match elsewhere is no longer certain: the local communes come first among the
    suggestions.
-4. Otherwise, suggestions from a fuzzy comparison of names (typos such as "verdin" or
+4. A commune named inside a sentence ("chez ma tante à commercy", "j'habite a dun sur meuse
+   avec ma mère"): a commune of the preferred departments named anywhere in it is certain, as
+   :func:`find_commune_in` reads it; a commune elsewhere in France named right after a place
+   word ("à Nancy", "vers Reims") is only suggested, since "je suis à la rue" names Rue
+   (Somme) without meaning it.
+5. Otherwise, suggestions from a fuzzy comparison of names (typos such as "verdin" or
    "stenai"): most similar first (normalised Levenshtein similarity, so one wrong letter costs
    as much as one missing), then communes of the preferred departments, then the largest.
 """
 
 import functools
 import gzip
+import math
 import re
 import sys
 import threading
@@ -102,6 +108,8 @@ class Commune:
         population: the legal population, used to rank suggestions.
         arrondissement: the departmental arrondissement code ("553"), if any, since sectors
             may be drawn along arrondissements.
+        position: latitude and longitude (WGS 84) of the commune's centre, when the packaged
+            list carries them (``scripts/build_communes.py --coordinates``), else None.
     """
 
     insee: str
@@ -110,6 +118,7 @@ class Commune:
     postal_codes: tuple[str, ...]
     population: int
     arrondissement: str | None
+    position: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +160,9 @@ class _Index:
     postal_codes: tuple[str | tuple[str, ...], ...]
     # Each commune's name key (_key), to find the longer names of a department by prefix.
     key: tuple[str, ...]
+    # Latitude and longitude, NaN where unknown (and every row when the file has none).
+    latitude: "array[float]"
+    longitude: "array[float]"
     by_name: dict[str, _Rows]
     by_compact_name: dict[str, _Rows]
     by_former_name: dict[str, _Rows]
@@ -177,6 +189,7 @@ class _Index:
                 postal_codes=(codes,) if isinstance(codes, str) else codes,
                 population=self.population[row],
                 arrondissement=self.arrondissement[row],
+                position=_position(self.latitude[row], self.longitude[row]),
             )
             # Two threads may make it at once; both get the one kept first.
             commune = self.made.setdefault(row, made)
@@ -292,6 +305,10 @@ def _match_name(
     exact = _exact(index, query)
     local = _local_longer_names(index, query, preferred)
     if not exact:
+        if not local and len(query.names[0]) > 1:
+            in_sentence = _match_in_sentence(index, query.names[0], preferred, limit)
+            if in_sentence is not None:
+                return in_sentence
         return CommuneMatch(None, _unique([*local, *_fuzzy(index, query, preferred)], limit))
     chosen = _choose(exact, department=query.department, preferred=preferred, limit=limit)
     if chosen.commune is not None and (
@@ -515,6 +532,8 @@ def _build_index() -> _Index:
         population=array("I", map(int, lines[b"population"].split(b"\t"))),
         postal_codes=postal_codes,
         key=tuple(keys),
+        latitude=_coordinates(lines.get(b"latitude"), len(insee)),
+        longitude=_coordinates(lines.get(b"longitude"), len(insee)),
         by_name=(by_name := _table(zip(keys, rows, strict=True))),
         by_compact_name=_table(zip(compact_keys, rows, strict=True)),
         by_former_name=by_former_name,
@@ -539,10 +558,31 @@ def _build_index() -> _Index:
             )
         ),
     )
-    columns = (index.name, department, arrondissement, index.population, postal_codes)
+    columns = (
+        index.name,
+        department,
+        arrondissement,
+        index.population,
+        postal_codes,
+        index.latitude,
+        index.longitude,
+    )
     if any(len(column) != len(insee) for column in columns):
         raise ValueError(f"{DATA_FILE}: the columns of communes differ in length")
     return index
+
+
+def _coordinates(line: bytes | None, rows: int) -> "array[float]":
+    """A latitude or longitude column; empty values (and a missing column) are NaN."""
+    if not line:
+        return array("d", [math.nan]) * rows
+    return array("d", (float(value) if value else math.nan for value in line.split(b"\t")))
+
+
+def _position(latitude: float, longitude: float) -> tuple[float, float] | None:
+    if math.isnan(latitude) or math.isnan(longitude):
+        return None
+    return latitude, longitude
 
 
 def _strings(line: bytes) -> list[str]:
@@ -620,6 +660,8 @@ def _row_of(insee: _Column, code: str) -> int | None:
 MAX_NAME_WORDS: Final = 6
 # Meuse villages whose name is also an everyday word ("j'en ai marre", "sans cesse").
 EVERYDAY_WORDS: Final = frozenset({"marre", "cesse", "very"})
+# Words after which a sentence names a place: "chez ma tante à Nancy", "je vis vers Reims".
+PLACE_WORDS: Final = frozenset({"a", "au", "aux", "sur", "vers", "dans", "pres", "cote", "in"})
 
 
 def find_commune_in(
@@ -645,6 +687,13 @@ def find_commune_in(
             ]
             if local:
                 return _largest_first(local, wanted)[0]
+    return _local_in_sentence(index, words, wanted)
+
+
+def _local_in_sentence(
+    index: _Index, words: Sequence[str], wanted: frozenset[str]
+) -> Commune | None:
+    """The longest, then first, exact name of a commune of ``wanted`` among ``words``."""
     for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
             window = words[start : start + size]
@@ -657,4 +706,32 @@ def find_commune_in(
             ]
             if found:
                 return _largest_first(found, wanted)[0]
+    return None
+
+
+def _match_in_sentence(
+    index: _Index, words: Sequence[str], preferred: frozenset[str], limit: int
+) -> CommuneMatch | None:
+    """A commune named inside an answer that is a sentence (step 4 of the module docstring).
+
+    A local name anywhere is certain; elsewhere in France, the longest name right after a place
+    word is offered, with its homonyms, never taken for granted.
+    """
+    local = _local_in_sentence(index, words, preferred)
+    if local is not None:
+        return CommuneMatch(local)
+    for start, word in enumerate(words[:-1]):
+        if word not in PLACE_WORDS:
+            continue
+        rest = words[start + 1 : start + 1 + MAX_NAME_WORDS]
+        for size in range(len(rest), 0, -1):
+            window = rest[:size]
+            key = _name_key(window)
+            if len(key) < MIN_PREFIX_LENGTH or (size == 1 and window[0] in ARTICLES):
+                continue
+            found = index.find(index.by_name, key) or index.find(
+                index.by_compact_name, "".join(window)
+            )
+            if found:
+                return CommuneMatch(None, _largest_first(found, preferred)[:limit])
     return None
