@@ -54,6 +54,7 @@ from outreach_bot.channels.telegram_outbound import (
     TelegramOutbound,
     TelegramTeamChat,
 )
+from outreach_bot.channels.telegram_update import update_shape_error
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
 from outreach_bot.core.channel import (
@@ -582,9 +583,11 @@ class TelegramChannel:
             logger.warning("telegram webhook refused: missing or wrong secret token")
             return json_error(403, "forbidden")
         data = await read_json(request)
-        update_id = data.get("update_id") if isinstance(data, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            return json_error(400, "body must be a Telegram update with an update_id")
+        problem = update_shape_error(data)
+        if problem is not None:
+            logger.warning("telegram webhook refused a malformed update (%s)", problem)
+            return json_error(400, f"not a Telegram update: {problem}")
+        update_id = data["update_id"]
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception:  # any parsing failure of outside input is a 400, never a 500

@@ -664,8 +664,15 @@ def _outbox_item(
     index: int,
     now: datetime,
 ) -> OutboxItem:
-    """An outbox row carrying its recipient, so it can be sent even after an erasure."""
-    key = f"{message.channel}:{message.message_id or now.isoformat()}:{index}"
+    """An outbox row carrying its recipient, so it can be sent even after an erasure.
+
+    Its duplicate key is scoped to the conversation (channel and sender), as the inbound
+    deduplication is: a provider's id is only unique per person (Telegram restarts
+    ``update_id`` after a quiet week; two SMS may share a ``MessageSid``), and another
+    person's message with a known id must be answered, not refused as a duplicate.
+    """
+    occurrence = message.message_id or now.isoformat()
+    key = f"{message.channel}:{message.sender_id}:{occurrence}:{index}"
     return OutboxItem(
         conversation_id=conversation_id,
         message_id=message_row_id,

@@ -28,6 +28,7 @@ from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.admin.segment import count_segments
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 
@@ -163,7 +164,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     """Move the lead along its follow-up."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    status = str((await request.post()).get("status", ""))
+    status = str((await read_form(request)).get("status", ""))
     return await _act(
         request,
         lead_id,
@@ -178,7 +179,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     """Add a note to the history (once, even if the form is sent twice)."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     note = str(form.get("note", ""))
     return await _act(
         request,
@@ -199,7 +200,7 @@ async def next_action(request: web.Request) -> web.StreamResponse:
     """Set or clear the next action date."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    raw = str((await request.post()).get("on", "")).strip()
+    raw = str((await read_form(request)).get("on", "")).strip()
     try:
         on = parse_iso_day(raw)
     except InvalidInputError:
@@ -226,7 +227,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     """Hand the lead to a colleague and/or another sector."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     try:
         to_user = _optional_id(form.get("user"))
         to_sector = _optional_id(form.get("sector"))
@@ -251,7 +252,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     """Preview (segment count) or send a message through the young person's channel."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     text = str(form.get("text", ""))
     if form.get("action") == "preview":
         return await show_lead(request, lead_id, draft=text)
