@@ -24,6 +24,14 @@ of the current commune they now belong to, because people in merged villages sti
 name; and each department's code and name from ``data/departements.json``, so that
 "Verdun (Meuse)" can be read.
 
+Coordinates: the package has none (its ``communes.json`` gives no centre). To let the bot rank
+places by distance, pass ``--coordinates FILE``, a CSV with the columns ``insee``, ``latitude``
+and ``longitude`` (WGS 84) taken from an official source, such as the chef-lieu points of
+IGN's ADMIN EXPRESS COG or the ``centre`` that geo.api.gouv.fr serves for each commune; the
+``latitude`` and ``longitude`` lines are then written (empty for a commune the file lacks) and
+``COMMUNES_SOURCE.md`` names the file. Without it, the bot ranks by the official geography the
+list does have (same commune, postal code, arrondissement, department).
+
 The file is UTF-8 text, gzipped, written column by column so that the bot reads it a column at
 a time instead of parsing 35,000 JSON lists (see ``_build_index`` in the commune parser): each
 line is a field name, then a tab, then that field's values for every row, separated
@@ -37,6 +45,7 @@ input always gives the same bytes.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import gzip
 import json
@@ -117,9 +126,23 @@ def build(package_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return data, metadata
 
 
+def read_coordinates(path: Path) -> dict[str, tuple[str, str]]:
+    """INSEE code → (latitude, longitude) as written in a CSV with those three columns."""
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = csv.DictReader(file)
+        coordinates = {}
+        for row in rows:
+            latitude, longitude = float(row["latitude"]), float(row["longitude"])
+            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):  # noqa: PLR2004
+                raise ValueError(f"{path.name}: {row['insee']} has no valid position")
+            coordinates[row["insee"].strip()] = (f"{latitude:.5f}", f"{longitude:.5f}")
+    return coordinates
+
+
 def encode(data: dict[str, Any]) -> bytes:
     """Lay ``data`` out as the packaged file's columns (see the module docstring)."""
     communes = data["communes"]
+    positions = data.get("coordinates") or {}
     columns = {
         "source": [data["source"]],
         "insee": [row[0] for row in communes],
@@ -133,6 +156,9 @@ def encode(data: dict[str, Any]) -> bytes:
         "department_code": [code for code, _ in data["departments"]],
         "department_name": [name for _, name in data["departments"]],
     }
+    if positions:
+        columns["latitude"] = [positions.get(row[0], ("", ""))[0] for row in communes]
+        columns["longitude"] = [positions.get(row[0], ("", ""))[1] for row in communes]
     lines = []
     for field, values in columns.items():
         for value in values:
@@ -157,6 +183,12 @@ def write(data: dict[str, Any], metadata: dict[str, Any]) -> None:
             communes=len(data["communes"]),
             former=len(data["former"]),
             departments=len(data["departments"]),
+            coordinates=(
+                f"positions of {len(data['coordinates'])} communes from "
+                f"`{data['coordinates_source']}`"
+                if data.get("coordinates")
+                else "none: the package has no coordinates and no --coordinates file was given"
+            ),
         ),
         encoding="utf-8",
     )
@@ -183,6 +215,7 @@ SOURCE_TEMPLATE = """\
   departments' codes and names (from `data/departements.json`). The file is gzipped text, one
   line per field (`insee`, `name`, ...), tab-separated values, the n-th value of each commune
   line being the n-th commune; the script's docstring describes it.
+- **Coordinates**: {coordinates}.
 """
 
 
@@ -190,6 +223,11 @@ def main() -> None:
     """Parse the command line and rebuild the data file."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--version", default="latest", help="package version (default: latest)")
+    parser.add_argument(
+        "--coordinates",
+        type=Path,
+        help="CSV of insee,latitude,longitude from an official source (see the docstring)",
+    )
     parser.add_argument(
         "--from",
         dest="source",
@@ -206,6 +244,9 @@ def main() -> None:
         else:
             package_dir = unpack(args.source, workdir)
         data, metadata = build(package_dir)
+    if args.coordinates is not None:
+        data["coordinates"] = read_coordinates(args.coordinates)
+        data["coordinates_source"] = args.coordinates.name
     write(data, metadata)
     print(
         f"{DATA_FILE.name}: {len(data['communes'])} communes, {len(data['former'])} former names, "

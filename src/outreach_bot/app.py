@@ -30,6 +30,7 @@ from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.followups.reengagement import Reengagement
 from outreach_bot.core.leads.sectors import ensure_default_sectors
 from outreach_bot.core.mail.sender import MailSender
+from outreach_bot.core.media import MediaPolicy
 from outreach_bot.core.partners.jobs import run_referral_jobs
 from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.core.services import Services, lone_process
@@ -182,6 +183,9 @@ async def open_services(
                 on_queued=dispatcher.wakeup.set,
                 referral_consent_version=content.privacy.referral_consent.text_version,
                 on_referral_agreed=referral_wakeup.set,
+                media_policy=MediaPolicy.of(
+                    settings.media_max_bytes, settings.media_types.split(",")
+                ),
             ),
             dispatcher=dispatcher,
             mailer=MailSender(settings),

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach_bot.domain.media import DEFAULT_TYPES as DEFAULT_MEDIA_TYPES
+
 ENV_PREFIX: Final = "OUTREACH_"
 
 
@@ -196,6 +198,12 @@ class Settings(BaseSettings):
     """Days after the last exchange before a lead and all about the person is erased."""
     inactive_transcript_days: int = Field(default=90, ge=1)
     """Days before conversations without a lead, and texts not understood, are erased."""
+    media_max_bytes: int = Field(default=10_000_000, ge=1)
+    """Largest voice note, photo or document kept, in bytes; a bigger one is refused kindly."""
+    media_types: str = ",".join(DEFAULT_MEDIA_TYPES)
+    """Comma-separated types of file kept (read from the file's bytes); SVG and HTML never."""
+    media_hold_days: int = Field(default=7, ge=1)
+    """Days a file sent before consent waits for the answer before it is deleted."""
     default_locale: str = "fr"
     """The language (``fr`` or ``en``) of Telegram notices when the app's language is neither."""
     db_statement_timeout: float = Field(default=10.0, ge=0)

@@ -3,6 +3,7 @@ question."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -10,11 +11,16 @@ import pytest
 from outreach_bot.domain.fields import commune_by_insee, find_commune_in
 from outreach_bot.domain.places import (
     HORIZON_DAYS,
+    Ask,
     Place,
     PlaceKind,
+    PracticalQuestion,
     Proximity,
     choose_places,
+    distance_km,
+    nearness,
     proximity,
+    read_practical,
 )
 
 TODAY = date(2026, 12, 7)  # a Monday
@@ -66,10 +72,11 @@ def test_proximity_follows_the_official_geography() -> None:
 
 
 def test_nearest_first_then_soonest() -> None:
-    """Asked about Stenay: the Stenay date comes first even if Montmédy's is sooner."""
+    """Asked about Stenay: the Stenay date comes first even if Montmédy's is sooner; dates and
+    offices are ranked together, a date before an office as near (same arrondissement)."""
     places = [_place(MONTMEDY, 1), _place(BAR, 0), _place(STENAY, 5), _place(VERDUN, None)]
     answer = choose_places(places, today=TODAY, near=commune_by_insee(STENAY))
-    assert [p.commune_insee for p in answer.places] == [STENAY, MONTMEDY, BAR, VERDUN]
+    assert [p.commune_insee for p in answer.places] == [STENAY, MONTMEDY, VERDUN, BAR]
     assert answer.near == "Stenay"
     assert answer.in_near
 
@@ -88,3 +95,82 @@ def test_past_and_far_dates_are_left_out() -> None:
     answer = choose_places(places, today=TODAY, near=commune_by_insee(STENAY))
     assert [p.held_on for p in answer.places] == [TODAY]
     assert not answer.in_near
+
+
+CLERMONT = "55117"
+
+
+def test_from_clermont_en_argonne_verdun_comes_before_stenay() -> None:
+    """Without coordinates, the larger town of the same arrondissement comes first."""
+    places = [_place(STENAY, None, "Antenne"), _place(VERDUN, None, "Mission Locale")]
+    answer = choose_places(places, today=TODAY, near=commune_by_insee(CLERMONT))
+    assert [p.commune_name for p in answer.places] == ["Verdun", "Stenay"]
+    assert answer.near == "Clermont-en-Argonne"
+    assert not answer.in_near
+
+
+def test_with_positions_the_distance_decides() -> None:
+    """With communes' centres known, the nearest wins over the arrondissement and the size."""
+    clermont, verdun, stenay, bar = (
+        commune_by_insee(code) for code in (CLERMONT, VERDUN, STENAY, BAR)
+    )
+    assert clermont is not None
+    assert verdun is not None
+    assert stenay is not None
+    assert bar is not None
+    # Invented positions on a line: Clermont at 0, Stenay 10 km off, Verdun 30, Bar 20.
+    at = {
+        CLERMONT: (49.0, 5.0),
+        STENAY: (49.09, 5.0),
+        BAR: (49.18, 5.0),
+        VERDUN: (49.27, 5.0),
+    }
+    near = replace(clermont, position=at[CLERMONT])
+    ranked = sorted(
+        (replace(c, position=at[c.insee]) for c in (verdun, stenay, bar)),
+        key=lambda c: nearness(c, near),
+    )
+    assert [c.name for c in ranked] == ["Stenay", "Bar-le-Duc", "Verdun"]
+    stenay_km = distance_km(ranked[0], near)
+    assert stenay_km is not None
+    assert round(stenay_km) == 10
+    assert distance_km(verdun, near) is None  # Verdun without a position: no distance
+
+
+@pytest.mark.parametrize(
+    ("text", "ask", "weekday", "clear"),
+    [
+        ("votre numéro de tel ?", Ask.PHONE, None, True),
+        ("je peux les appeler ?", Ask.PHONE, None, True),
+        ("c ouvert le samedi ?", Ask.HOURS, 5, True),
+        ("ça ouvre à quelle heure le lundi ?", Ask.HOURS, 0, True),
+        ("vous fermez a quelle heure", Ask.HOURS, None, True),
+        ("on peut venir sans rdv ?", Ask.WALK_IN, None, True),
+        ("faut un rendez vous ?", Ask.WALK_IN, None, True),
+        ("c'est où à Verdun ?", Ask.WHERE, None, False),
+        ("vous êtes où le plus près ?", Ask.WHERE, None, True),
+        ("55700", Ask.WHERE, None, True),
+        ("et le samedi ?", Ask.HOURS, 5, False),
+        ("la formation commence à quelle heure", Ask.HOURS, None, False),
+    ],
+)
+def test_practical_questions_are_read(
+    text: str, ask: Ask, weekday: int | None, clear: bool
+) -> None:
+    """Phone, hours (and the day), walk-in and where, as people type them."""
+    assert read_practical(text) == PracticalQuestion(ask, weekday, clear)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "appelez-moi svp",
+        "mon numéro c'est 0612345678",
+        "je suis ouvert à tout",
+        "je cherche du taf",
+        "55",
+    ],
+)
+def test_other_messages_ask_no_practical_question(text: str) -> None:
+    """Asking to be called, giving one's own number or an open mind is not a practical question."""
+    assert read_practical(text) is None

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from hypothesis import strategies as st
 
 from outreach_bot.app import create_web_app, open_services
 from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
+from outreach_bot.core.media import store_media
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.staff import accounts as users
 from outreach_bot.core.staff.accounts import add_user
@@ -328,6 +330,20 @@ def fields(*names: str) -> st.SearchStrategy[dict[str, str]]:
     return st.fixed_dictionaries({}, optional=dict.fromkeys(names, text))
 
 
+#: A place's form: what it always had, and the office's phone, walk-in and hours per day.
+PLACE_FIELDS = st.fixed_dictionaries(
+    {},
+    optional={
+        **dict.fromkeys(("kind", "name", "commune", "address", "held_on", "hours", "phone"), text),
+        "walk_in": st.one_of(st.sampled_from(["", "yes", "no"]), text),
+        **{
+            f"hours_{day}": st.one_of(st.sampled_from(["9h-12h", "fermé", ""]), text)
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        },
+    },
+)
+
+
 def on(template: str, value: st.SearchStrategy[str], request: st.SearchStrategy[Any]) -> Any:
     """``request`` (a strategy of Req on a placeholder path) moved to ``template`` filled in."""
     name = re.search(r"\{(\w+)\}", template)
@@ -568,6 +584,17 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
             ("scheduled", "scheduled_id", "cancel", ("x",)),
         )
     },
+    ("GET", "/admin/leads/{lead_id}/media/{media_id}"): st.builds(
+        lambda lead, media, query: Req(
+            "GET",
+            f"/admin/leads/{segment(lead)}/media/{segment(media)}",
+            query=query,
+            auth="admin",
+        ),
+        lead_ids,
+        st.one_of(st.just("{media}"), ids),
+        params(download=text),
+    ),
     ("GET", "/admin/audit"): get("/admin/audit", params(before=ids, lead=ids), auth="admin"),
     ("GET", "/admin/campaigns"): get("/admin/campaigns", params(archived=text), auth="admin"),
     ("POST", "/admin/campaigns"): posted(
@@ -611,20 +638,14 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         "/admin/figures.csv", params(**{"from": dates, "to": dates}), auth="admin"
     ),
     ("GET", "/admin/places"): get("/admin/places", auth="admin"),
-    ("POST", "/admin/places"): posted(
-        "/admin/places",
-        fields("kind", "name", "commune", "address", "held_on", "hours"),
-        auth="admin",
-    ),
+    ("POST", "/admin/places"): posted("/admin/places", PLACE_FIELDS, auth="admin"),
     ("GET", "/admin/places/{place_id}"): on(
         "/admin/places/{place_id}", ids, get("/", auth="admin")
     ),
     ("POST", "/admin/places/{place_id}"): on(
         "/admin/places/{place_id}",
         ids,
-        posted(
-            "/", fields("kind", "name", "commune", "address", "held_on", "hours"), auth="admin"
-        ),
+        posted("/", PLACE_FIELDS, auth="admin"),
     ),
     ("POST", "/admin/places/{place_id}/delete"): on(
         "/admin/places/{place_id}/delete", ids, posted("/", fields("x"), auth="admin")
@@ -785,6 +806,7 @@ class LiveApp:
         self.token = ""
         self.secret = ""
         self.lead = 0
+        self.media = 0
         self.jars: dict[str, dict[str, str]] = {"admin": {}, "visitor": {}}
         self.csrf = {"admin": "", "visitor": ""}
         self.web_app = web.Application()
@@ -848,7 +870,22 @@ class LiveApp:
         await add_user(services.sessions, ADMIN_EMAIL, role="admin", password=ADMIN_PASSWORD)
         await create_campaign(services.sessions, CAMPAIGN, name="Forum emploi Verdun")
         self.token = await create_token(services.sessions, "fuzz")
-        self.lead = (await make_lead(services)).id
+        lead = await make_lead(services)
+        self.lead = lead.id
+        async with services.sessions.begin() as session:
+            assert lead.conversation_id is not None
+            media = await store_media(
+                session,
+                conversation_id=lead.conversation_id,
+                lead_id=lead.id,
+                message_id=None,
+                kind="voice",
+                content_type="audio/ogg",
+                data=b"OggS invented voice note",
+                filename=None,
+                now=datetime.now(UTC),
+            )
+            self.media = media.id
         self.web_app = create_web_app(services)
         runner = web.AppRunner(self.web_app)
         await runner.setup()
@@ -919,6 +956,7 @@ class LiveApp:
     def send(self, req: Req) -> tuple[int, bytes]:
         """Fill in the live secrets, send, and return the status and body."""
         path = req.path.replace("%7Blead%7D", str(self.lead)).replace("{lead}", str(self.lead))
+        path = path.replace("%7Bmedia%7D", str(self.media))
         headers = dict(req.headers)
         body, content_type = req.body, req.content_type
         if req.auth == "visitor":

@@ -21,6 +21,7 @@ from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from outreach_bot.core.channel import (
     InboundMessage,
@@ -146,6 +147,20 @@ def _result(
     raise TemporaryFailureError(f"sms gateway HTTP {status}")
 
 
+class GatewayEvent(BaseModel):
+    """What every signed webhook carries: the event's name and its payload object.
+
+    Checked strictly before the event is looked at, so a signed body of the wrong shape
+    (``event`` as a list, ``payload`` as text) is a 400 and not a 500; each event's own fields
+    are checked where it is handled.
+    """
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    event: str
+    payload: dict[str, Any]
+
+
 class GatewayWebhook:
     """``POST /webhooks/sms/smsgateway``: incoming SMS and delivery reports from the app."""
 
@@ -182,15 +197,19 @@ class GatewayWebhook:
             logger.warning("sms gateway webhook with a missing, wrong or old signature refused")
             return json_error(403, "bad signature")
         data = parse_json(body)  # a 400 from the error middleware when it is not JSON
-        if not isinstance(data, dict) or not isinstance(data.get("payload"), dict):
-            return json_error(400, "event and payload are required")
-        event, payload = data.get("event"), data["payload"]
+        try:
+            shaped = GatewayEvent.model_validate(data)
+        except ValidationError as error:
+            where = ".".join(str(part) for part in error.errors()[0]["loc"]) or "body"
+            logger.warning("sms gateway webhook refused a malformed event (%s)", where)
+            return json_error(400, f"event and payload are required ({where})")
+        event, payload = shaped.event, shaped.payload
         if event == "sms:received":
             return await self._on_received(payload)
         if event in {"sms:delivered", "sms:failed"}:
             return await self._on_report(payload, delivered=event == "sms:delivered")
         if event not in IGNORED_EVENTS:
-            logger.info("sms gateway event %r ignored", str(event)[:40])
+            logger.info("sms gateway event %r ignored", event[:40])
         return web.Response(status=204)
 
     async def _on_received(self, payload: dict[str, Any]) -> web.Response:

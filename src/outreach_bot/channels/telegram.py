@@ -39,7 +39,7 @@ from typing import Any, Final
 from aiohttp import web
 from telegram import Bot, BotCommand, CallbackQuery, Message, Update, User
 from telegram.constants import ChatType, UpdateType
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application, ContextTypes, TypeHandler
 
 from outreach_bot.channels.telegram_mode import (
@@ -54,10 +54,14 @@ from outreach_bot.channels.telegram_outbound import (
     TelegramOutbound,
     TelegramTeamChat,
 )
+from outreach_bot.channels.telegram_update import update_shape_error
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
 from outreach_bot.core.channel import (
+    Attachment,
     InboundMessage,
+    MediaTooLargeError,
+    MediaUnavailableError,
     PermanentFailureError,
     TemporaryFailureError,
 )
@@ -92,6 +96,8 @@ GLOBAL_COMMANDS: Final = frozenset(f"/{command}" for command in COMMANDS if comm
 the engine's one rule for explicit commands (``dialogue.turn.command_of``) reads them alike."""
 
 TelegramApplication = Application[Any, Any, Any, Any, Any, Any]
+JPEG: Final = "image/jpeg"
+"""Telegram re-encodes every photo as a JPEG."""
 
 
 class TelegramSetupError(OutreachError):
@@ -110,6 +116,15 @@ def webhook_secret(settings: Settings, instance_secret: str) -> str:
     return hmac.new(key, b"telegram-webhook-secret", hashlib.sha256).hexdigest()
 
 
+def file_base_url(settings: Settings) -> str:
+    """Where files are downloaded from: ``…/file/bot`` beside ``OUTREACH_TELEGRAM_BASE_URL``
+    (``https://api.telegram.org/bot`` → ``https://api.telegram.org/file/bot``), as the Bot
+    API serves them, so a local Bot API server or a test's fake serves both."""
+    base = str(settings.telegram_base_url).rstrip("/")
+    root = base.removesuffix("bot") if base.endswith("/bot") else f"{base}/"
+    return f"{root}file/bot"
+
+
 def build_application(settings: Settings, mode: UpdateMode) -> TelegramApplication:
     """The PTB application, pointed at ``OUTREACH_TELEGRAM_BASE_URL``, rate limited.
 
@@ -121,6 +136,7 @@ def build_application(settings: Settings, mode: UpdateMode) -> TelegramApplicati
         Application.builder()
         .token(settings.telegram_token)
         .base_url(str(settings.telegram_base_url))
+        .base_file_url(file_base_url(settings))
         .rate_limiter(AIORateLimiter(max_retries=0))
     )
     if mode is UpdateMode.WEBHOOK:
@@ -233,10 +249,92 @@ class TelegramAdapter:
         await self._hand_over(update, message.chat.id, phone)
 
     async def on_media(self, update: Update) -> None:
-        """Voice, photo, sticker, location, document…: we only read text, and say so kindly."""
+        """A voice note, audio, photo, document or video goes to the core as an attachment,
+        which checks it, keeps it for the team (with consent) and answers; a sticker or a
+        location gets a short notice that we only read text."""
         message = update.message
         assert message is not None  # noqa: S101 - receive() routed it here
-        await self._notice(message, "telegram_non_text")
+        attachment = self._attachment(message)
+        if attachment is None:
+            await self._notice(message, "telegram_non_text")
+            return
+        result = await self._conversations.handle_media(
+            InboundMessage(
+                channel=CHANNEL,
+                sender_id=str(message.chat.id),
+                text=message.caption or "",
+                message_id=str(update.update_id),
+            ),
+            attachment,
+        )
+        logger.info(
+            "telegram update %s (%s) handled in conversation %s%s",
+            update.update_id,
+            attachment.kind,
+            result.conversation_id,
+            " (duplicate)" if result.duplicate else "",
+        )
+
+    def _attachment(self, message: Message) -> Attachment | None:
+        """What the message carries, as the core's :class:`Attachment`; None for a sticker,
+        a location and the like. Of a photo's sizes, the largest."""
+        voice, audio, document = message.voice, message.audio, message.document
+        video = message.video or message.video_note
+        if voice is not None:
+            return self._file("voice", voice.file_id, voice.mime_type, voice.file_size)
+        if audio is not None:
+            return self._file(
+                "audio", audio.file_id, audio.mime_type, audio.file_size, audio.file_name
+            )
+        if message.photo:
+            photo = message.photo[-1]
+            return self._file("photo", photo.file_id, JPEG, photo.file_size)
+        if document is not None:
+            return self._file(
+                "document",
+                document.file_id,
+                document.mime_type,
+                document.file_size,
+                document.file_name,
+            )
+        if video is not None:
+            return self._file("video", video.file_id, "video/mp4", video.file_size)
+        return None
+
+    def _file(
+        self,
+        kind: str,
+        file_id: str,
+        declared_type: str | None,
+        size: int | None,
+        filename: str | None = None,
+    ) -> Attachment:
+        async def fetch(limit: int) -> bytes:
+            """getFile, then the download; a file Telegram will not give is unavailable.
+
+            A network failure propagates: the webhook answers 500 and Telegram sends the
+            update again (in polling mode the young person is asked to resend).
+            """
+            try:
+                file = await self._bot.get_file(file_id)
+                if file.file_size is not None and file.file_size > limit:
+                    raise MediaTooLargeError(kind)
+                data = bytes(await file.download_as_bytearray())
+            except (BadRequest, Forbidden, InvalidToken) as error:
+                # "file is too big" (over the Bot API's 20 MB), an expired file id, a download
+                # answered 404 (PTB reads a 404 as a bad token)…
+                raise MediaUnavailableError(type(error).__name__) from None
+            if len(data) > limit:
+                raise MediaTooLargeError(kind)
+            return data
+
+        return Attachment(
+            kind=kind,
+            fetch=fetch,
+            declared_type=declared_type,
+            declared_size=size,
+            filename=filename,
+        )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """PTB error handler (polling mode): log, and ask the young person to send again."""
@@ -485,9 +583,11 @@ class TelegramChannel:
             logger.warning("telegram webhook refused: missing or wrong secret token")
             return json_error(403, "forbidden")
         data = await read_json(request)
-        update_id = data.get("update_id") if isinstance(data, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            return json_error(400, "body must be a Telegram update with an update_id")
+        problem = update_shape_error(data)
+        if problem is not None:
+            logger.warning("telegram webhook refused a malformed update (%s)", problem)
+            return json_error(400, f"not a Telegram update: {problem}")
+        update_id = data["update_id"]
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception:  # any parsing failure of outside input is a 400, never a 500

@@ -37,6 +37,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import quote
 
 import aiohttp
 from aiohttp import web
@@ -45,8 +46,11 @@ from outreach_bot.channels.sms import SmsRenderer
 from outreach_bot.channels.sms_text import numbered_choices
 from outreach_bot.content import Content
 from outreach_bot.core.channel import (
+    Attachment,
     Delivery,
     InboundMessage,
+    MediaTooLargeError,
+    MediaUnavailableError,
     PermanentFailureError,
     SendCancelledError,
     SendResult,
@@ -87,9 +91,11 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
     "whatsapp_choose": frozenset(),
 }
 """The ``messages.yml`` keys this adapter says itself, checked when the channel starts."""
-MEDIA_TYPES: Final = frozenset({"audio", "voice", "image", "document", "video", "sticker"})
-"""Kinds the media work (issue 23, item 2) will keep; until then they get the kind notice."""
-NOTICE_TYPES: Final = MEDIA_TYPES | {"location", "contacts", "unsupported"}
+FILE_KINDS: Final = {"audio": "audio", "image": "photo", "document": "document", "video": "video"}
+"""Cloud API message types handed to the core as files (a voice note is an ``audio`` with
+``voice: true``), and the core's name for each. A sticker, a location or a contact card gets
+the text-only notice."""
+DOWNLOAD_CHUNK: Final = 64 * 1024
 SILENT_TYPES: Final = frozenset({"reaction", "system", "request_welcome", "ephemeral"})
 """Nothing to answer: a thumbs-up on our message, a number change, an opened chat."""
 BSUID_RE: Final = re.compile(r"^[A-Z]{2}\.[A-Za-z0-9.]{1,140}$")
@@ -120,6 +126,16 @@ def signature_ok(secret: str, body: bytes, header: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaRef:
+    """A file a message carries: Meta's media id, to fetch it from the Graph API."""
+
+    media_id: str
+    kind: str
+    mime_type: str | None
+    filename: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One message of a notification, reduced to what the core needs."""
 
@@ -128,6 +144,7 @@ class Incoming:
     phone: str | None
     kind: str
     text: str | None
+    media: MediaRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +189,20 @@ def _text_of(message: dict[str, Any], kind: str) -> str | None:
     return None
 
 
+def _media_of(message: dict[str, Any], kind: str) -> MediaRef | None:
+    """The file of an audio, image, document or video message, if it names its media id."""
+    part = message.get(kind)
+    if kind not in FILE_KINDS or not isinstance(part, dict):
+        return None
+    media_id = _str(part.get("id"), 100)
+    if media_id is None:
+        return None
+    core_kind = "voice" if kind == "audio" and part.get("voice") is True else FILE_KINDS[kind]
+    return MediaRef(
+        media_id, core_kind, _str(part.get("mime_type"), 100), _str(part.get("filename"))
+    )
+
+
 def _sender(message: dict[str, Any], contacts: list[dict[str, Any]]) -> tuple[str, str | None]:
     """(sender id, E.164 phone or None): the phone when Meta gives it, else the BSUID."""
     raw_phone = _str(message.get("from"), 32)
@@ -212,7 +243,16 @@ def parse_notification(data: object) -> tuple[list[Incoming], list[Status]]:
                 if message_id is None or not sender:
                     logger.warning("whatsapp message without an id or a sender skipped")
                     continue
-                messages.append(Incoming(message_id, sender, phone, kind, _text_of(message, kind)))
+                messages.append(
+                    Incoming(
+                        message_id,
+                        sender,
+                        phone,
+                        kind,
+                        _text_of(message, kind),
+                        _media_of(message, kind),
+                    )
+                )
             for status in _dicts(value.get("statuses")):
                 message_id, state = _str(status.get("id")), _str(status.get("status"), 20)
                 if message_id is None or state is None:
@@ -532,6 +572,68 @@ class WhatsAppOutbound:
                 self._locks.pop(recipient, None)
 
 
+class GraphMedia:
+    """Fetches a received file from the Graph API: ``GET /{version}/{media-id}`` gives a
+    short-lived URL, then ``GET`` that URL, both with the bearer token (Cloud API reference,
+    media). The download stops past the core's limit."""
+
+    def __init__(self, *, base_url: str, version: str, token: str, timeout: float = 30.0) -> None:
+        self._base = f"{base_url.rstrip('/')}/{version}"
+        self._headers = {"Authorization": f"Bearer {token}"}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._http: aiohttp.ClientSession | None = None
+
+    async def running(self, app: web.Application) -> AsyncIterator[None]:
+        """aiohttp cleanup context: the connection pool lives as long as the app."""
+        self._http = aiohttp.ClientSession(timeout=self._timeout)
+        yield
+        await self._http.close()
+        self._http = None
+
+    def attachment(self, media: MediaRef) -> Attachment:
+        """The core's :class:`Attachment` for ``media``; nothing is downloaded yet."""
+
+        async def fetch(limit: int) -> bytes:
+            return await self.download(media.media_id, limit)
+
+        return Attachment(
+            kind=media.kind, fetch=fetch, declared_type=media.mime_type, filename=media.filename
+        )
+
+    async def download(self, media_id: str, limit: int) -> bytes:
+        """The file's bytes.
+
+        Raises:
+            MediaTooLargeError: Meta's ``file_size``, or the bytes, exceed ``limit``.
+            MediaUnavailableError: Meta refused or could not be reached (the young person is
+                asked to send it again; retrying the whole notification would answer twice).
+        """
+        if self._http is None:
+            raise MediaUnavailableError("WhatsApp channel not started")
+        try:
+            async with self._http.get(
+                f"{self._base}/{quote(media_id, safe='')}", headers=self._headers
+            ) as answer:
+                info: Any = await answer.json(content_type=None) if answer.ok else None
+            url = info.get("url") if isinstance(info, dict) else None
+            if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+                raise MediaUnavailableError("no media URL")
+            size = info.get("file_size")
+            if isinstance(size, int) and size > limit:
+                raise MediaTooLargeError(media_id)
+            data = bytearray()
+            async with self._http.get(url, headers=self._headers) as answer:
+                if not answer.ok:
+                    raise MediaUnavailableError(f"media download HTTP {answer.status}")
+                async for chunk in answer.content.iter_chunked(DOWNLOAD_CHUNK):
+                    data += chunk
+                    if len(data) > limit:
+                        raise MediaTooLargeError(media_id)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise MediaUnavailableError(type(error).__name__) from None
+        return bytes(data)
+
+
 # --- webhook ------------------------------------------------------------------------------
 
 
@@ -546,8 +648,10 @@ class WhatsAppWebhook:
         inbox: WhatsAppInbox,
         outbound: WhatsAppOutbound,
         content: Content,
+        media: GraphMedia,
         locale: str = "fr",
     ) -> None:
+        self._media = media
         self._locale = locale
         self._secret = app_secret
         self._verify_token = verify_token
@@ -593,8 +697,26 @@ class WhatsAppWebhook:
         return web.json_response({"ok": True})
 
     async def on_message(self, message: Incoming) -> None:
-        """A text or a tap goes to the core; media and the like get a kind notice."""
-        if message.text is not None:
+        """A text, a tap or a file goes to the core; a sticker, a location and the like get a
+        kind notice."""
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            sender_id=message.sender_id,
+            sender_phone=message.phone,
+            text="",
+            message_id=message.message_id,
+        )
+        if message.text is None and message.media is not None:
+            result = await self._inbox.receive_media(
+                inbound, self._media.attachment(message.media)
+            )
+            logger.info(
+                "whatsapp %s handled in conversation %s%s",
+                message.media.kind,
+                result.conversation_id,
+                " (duplicate)" if result.duplicate else "",
+            )
+        elif message.text is not None:
             result = await self._inbox.receive(
                 InboundMessage(
                     channel=CHANNEL,
@@ -613,11 +735,7 @@ class WhatsAppWebhook:
             await self.on_media(message)
 
     async def on_media(self, message: Incoming) -> None:
-        """A voice note, photo, document, location…: we only read text, and say so kindly.
-
-        Hook for the media work (issue 23, item 2): when the core can keep attachments, a
-        message whose kind is in :data:`MEDIA_TYPES` goes there instead of this notice.
-        """
+        """A sticker, a location, a contact card…: we only read text, and say so kindly."""
         if message.message_id in self._noticed:
             return  # Meta's resend of the same message: the notice went once
         self._noticed[message.message_id] = None
@@ -668,15 +786,22 @@ def setup(app: web.Application, services: Services) -> None:
         per_second=settings.whatsapp_messages_per_second,
     )
     inbox = WhatsAppInbox(conversations=services.conversations, sessions=services.sessions)
+    media = GraphMedia(
+        base_url=str(settings.whatsapp_base_url),
+        version=settings.whatsapp_api_version,
+        token=settings.whatsapp_token,
+    )
     WhatsAppWebhook(
         app_secret=settings.whatsapp_app_secret,
         verify_token=settings.whatsapp_verify_token,
         inbox=inbox,
         outbound=outbound,
         content=services.content,
+        media=media,
         locale=settings.default_locale,
     ).add_routes(app)
     services.scheduler.channel_guard(CHANNEL, window.scheduled_guard)
     services.outbound[CHANNEL] = outbound
     app.cleanup_ctx.append(outbound.running)
+    app.cleanup_ctx.append(media.running)
     logger.info("WhatsApp channel on (phone number id %s)", settings.whatsapp_phone_number_id)

@@ -509,10 +509,11 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
                 services.sessions,
                 transcript_days=settings.inactive_transcript_days,
                 retention_days=settings.retention_days,
+                media_hold_days=settings.media_hold_days,
             )
             print(
                 f"purged {report.conversations} conversations, {report.gaps} unlabelled texts, "
-                f"{report.outbox} outbox rows"
+                f"{report.outbox} outbox rows, {report.held_media} files never consented to"
             )
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -23,6 +24,33 @@ class InboundMessage:
     message_id: str | None = None
     sender_phone: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class MediaTooLargeError(Exception):
+    """A file is bigger than the limit the core gave to :attr:`Attachment.fetch`."""
+
+
+class MediaUnavailableError(Exception):
+    """The provider would not hand the file over (expired link, refused download)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file that came with a message (a voice note, a photo, a document), not yet downloaded.
+
+    The adapter says what the provider declared (``declared_type``, ``declared_size``: hints
+    only, the core reads the type from the bytes) and how to get the bytes: ``fetch(limit)``
+    downloads the file and raises :class:`MediaTooLargeError` past ``limit`` bytes, or
+    :class:`MediaUnavailableError` when the provider will not give it. The core calls it only
+    after checking the declared size and type, so a 300 MB video is never downloaded.
+    """
+
+    kind: str
+    """``voice``, ``audio``, ``photo`` or ``document``."""
+    fetch: Callable[[int], Awaitable[bytes]]
+    declared_type: str | None = None
+    declared_size: int | None = None
+    filename: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,7 +43,7 @@ from outreach_bot.domain.fields import (
     stated_age,
 )
 from outreach_bot.domain.numbers import parse_whole_number
-from outreach_bot.domain.places import PlacesAnswer
+from outreach_bot.domain.places import WEEKDAYS, Ask, Place, PlacesAnswer
 
 MAX_RETRIES: Final = 2
 NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
@@ -51,6 +51,8 @@ NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
+MAX_PRACTICAL_OFFICES: Final = 2
+"""Offices named in a phone, hours or walk-in answer, nearest first: two fit in one SMS."""
 MAX_COMMUNE_CHOICES: Final = 3
 MAX_SHARED_CHOICES: Final = 4
 """Communes offered for a postal code that several share: the largest, then "Aucune"."""
@@ -83,6 +85,17 @@ FIXABLE: Final = {
     "need": Step.ASK_NEED,
     "when": Step.ASK_WHEN,
 }
+MEDIA_KINDS: Final = {"voice": "media_voice", "audio": "media_voice", "photo": "media_photo"}
+"""A received file's kind → its kind answer; anything else is a document."""
+MEDIA_MESSAGES: Final = (
+    "media_voice",
+    "media_photo",
+    "media_document",
+    "media_offer_callback",
+    "media_too_big",
+    "media_wrong_type",
+    "media_unavailable",
+)
 WHEN_CHOICES: Final = ("when_morning", "when_afternoon", "when_evening", "when_any")
 SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", "non", "nan"})
 AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
@@ -164,6 +177,17 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "place_dated": ("when", "where"),
         "place_office": ("where", "hours"),
         "place_weekdays": (),
+        "place_weekdays_long": (),
+        "places_phone": (),
+        "places_day": ("day",),
+        "places_hours": (),
+        "places_walk_in": (),
+        "place_line": ("where", "what"),
+        "place_closed": (),
+        "place_walk_in_yes": (),
+        "place_walk_in_no": (),
+        "place_walk_in_unknown": (),
+        **dict.fromkeys(MEDIA_MESSAGES, ()),
         **{key: () for key, _ in TOPIC_MENU},
         **dict.fromkeys(WHEN_CHOICES, ()),
     }.items()
@@ -302,6 +326,9 @@ class DialogueEngine:
             outcome = self._after_crisis(state, intent, confidence, effects)
             if outcome is not None:
                 return outcome
+        practical = self._practical_asked(state, turn.places, intent, confidence)
+        if practical is not None and not in_form:
+            return self._practical(state, effects, practical)
         if intent == "ask_human" and not in_form:
             return self._ask_human(state, turn, effects)
         followup = self._followup_asked(intent, payload, text)
@@ -310,6 +337,39 @@ class DialogueEngine:
             return self._form(state, heard, effects)
         return self._idle(
             state, intent, confidence, effects, followup=followup, places=turn.places
+        )
+
+    def file_received(
+        self, state: DialogueState, turn: Turn, *, kind: str, problem: str | None
+    ) -> Outcome:
+        """A voice note, photo or document: the bot cannot read it, and says so kindly.
+
+        A refused file (``problem``: ``too_big``, ``wrong_type``, ``unavailable``) gets its
+        own answer and changes nothing. A kept one is thanked for and promised to the team;
+        then the conversation goes on where it was: the form's question again, or, when the
+        person has no request with the team yet, the offer of a call back, whose "no" drops
+        the file (``Effects.drop_held_media``).
+        """
+        state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
+        state.channel = turn.channel
+        effects = Effects(opt_in=turn.opted_out)
+        if turn.human_active:
+            return Outcome([], state, effects)  # the counsellor sees it on the lead page
+        if problem is not None:
+            return self._say(state, effects, self._reply(f"media_{problem}", state))
+        thanks = self._reply(MEDIA_KINDS.get(kind, "media_document"), state)
+        if state.step is Step.CONSENT:
+            return self._start_consent(state, effects, [thanks])
+        if state.step in {*FORM_ORDER, Step.ASK_PHONE}:
+            outcome = self._ask(state, effects, state.step)
+            outcome.replies.insert(0, thanks)
+            return outcome
+        if turn.has_open_lead or state.step not in {Step.IDLE, Step.OFFER_LEAD}:
+            return self._say(state, effects, thanks)
+        state.step = Step.OFFER_LEAD
+        yes_no = (("button_yes", "/affirm"), ("button_no", "/deny"))
+        return self._say(
+            state, effects, thanks, self._reply("media_offer_callback", state, buttons=yes_no)
         )
 
     def _referral(
@@ -636,6 +696,103 @@ class DialogueEngine:
                 lines.append(self._text("place_office", state, where=where, hours=place.hours))
         return "\n".join(lines)
 
+    def _practical_asked(
+        self, state: DialogueState, places: PlacesAnswer | None, intent: str, confidence: float
+    ) -> PlacesAnswer | None:
+        """The places, when a practical question (phone, hours, walk-in, where) is to be
+        answered from them: always when its words say so ("votre numéro", "ouvert le samedi",
+        "sans rendez-vous") or it names a commune; "c'est où ?" or a day alone only when no
+        other topic is under way, since then they ask about that topic."""
+        question = places.question if places is not None else None
+        if question is None or places is None:
+            return None
+        if question.clear or places.near:
+            return places
+        if question.ask is Ask.WHERE and (
+            intent == WHERE[0] or confidence < self._threshold or intent == "out_of_scope"
+        ):
+            other_topic = state.topic not in {None, WHERE[0], "ask_human", "bot_challenge"}
+            return None if other_topic else places
+        return places if state.topic == WHERE[0] else None
+
+    def _practical(self, state: DialogueState, effects: Effects, places: PlacesAnswer) -> Outcome:
+        """Phone numbers, hours (of a day, or of the week), walk-in or not, nearest first."""
+        question = places.question
+        assert question is not None  # noqa: S101 - checked by _answers_practical
+        state.step = Step.IDLE
+        if question.ask is Ask.WHERE or not places.offices:
+            return self._idle(state, WHERE[0], 1.0, effects, followup=WHERE[1], places=places)
+        state.topic = WHERE[0]
+        state.last_answer = f"{WHERE[0]}.{question.ask.value}"
+        offices = places.offices[:MAX_PRACTICAL_OFFICES]
+        lines: list[str] = []
+        if question.ask is Ask.PHONE:
+            reachable = [office for office in offices if office.phone]
+            if not reachable:
+                return self._idle(state, WHERE[0], 1.0, effects, places=places)
+            lines.append(self._text("places_phone", state))
+            lines += [self._place_line(state, o, o.phone) for o in reachable]
+        elif question.ask is Ask.WALK_IN:
+            lines.append(self._text("places_walk_in", state))
+            lines += [self._place_line(state, o, self._walk_in(state, o)) for o in offices]
+        elif question.weekday is not None:
+            day = self._text("place_weekdays_long", state).split(",")[question.weekday].strip()
+            lines.append(self._text("places_day", state, day=day))
+            lines += [
+                self._place_line(state, o, self._hours_on(state, o, question.weekday))
+                for o in offices
+            ]
+            lines += [
+                self._text("place_dated", state, when=self._dated_when(p, state), where=where)
+                for p in places.places
+                if p.held_on is not None and p.held_on.weekday() == question.weekday
+                for where in [", ".join(x for x in (p.name, p.address, p.commune_name) if x)]
+            ]
+        else:
+            lines.append(self._text("places_hours", state))
+            lines += [self._place_line(state, o, self._week_hours(state, o)) for o in offices]
+        return self._say(state, effects, Reply("\n".join(lines)))
+
+    def _place_line(self, state: DialogueState, place: Place, what: str) -> str:
+        where = f"{place.name}, {place.commune_name}"
+        return self._text("place_line", state, where=where, what=what)
+
+    def _walk_in(self, state: DialogueState, place: Place) -> str:
+        if place.walk_in is None:
+            key = "place_walk_in_unknown"
+        else:
+            key = "place_walk_in_yes" if place.walk_in else "place_walk_in_no"
+        said = self._text(key, state)
+        return f"{said} ({place.phone})" if place.phone and place.walk_in is not True else said
+
+    def _hours_on(self, state: DialogueState, place: Place, weekday: int) -> str:
+        if not place.weekly:
+            return place.hours  # only the summary was given: it says which days
+        return place.weekly.get(WEEKDAYS[weekday]) or self._text("place_closed", state)
+
+    def _week_hours(self, state: DialogueState, place: Place) -> str:
+        """The week in short: "lun.-jeu. 9h-12h, 14h-17h ; ven. 9h-12h"."""
+        if not place.weekly:
+            return place.hours
+        names = [name.strip() for name in self._text("place_weekdays", state).split(",")]
+        runs: list[tuple[int, int, str]] = []
+        for number, key in enumerate(WEEKDAYS):
+            hours = place.weekly.get(key, "")
+            if runs and runs[-1][2] == hours and runs[-1][1] == number - 1:
+                runs[-1] = (runs[-1][0], number, hours)
+            else:
+                runs.append((number, number, hours))
+        return " ; ".join(
+            f"{names[first]}{'-' + names[last] if last > first else ''} {hours}"
+            for first, last, hours in runs
+            if hours
+        )
+
+    def _dated_when(self, place: Place, state: DialogueState) -> str:
+        assert place.held_on is not None  # noqa: S101 - only dated places are passed
+        when = self._day(place.held_on, state)
+        return f"{when}, {place.hours}" if place.hours else when
+
     def _day(self, day: date, state: DialogueState) -> str:
         weekdays = self._text("place_weekdays", state).split(",")
         return f"{weekdays[day.weekday()].strip()} {day:%d/%m}"
@@ -713,6 +870,7 @@ class DialogueEngine:
             return self._start_consent(state, effects, [])
         if intent == "deny":
             state.step = Step.IDLE
+            effects.drop_held_media = True
             return self._say(state, effects, self._reply("lead_declined", state, menu=True))
         state.step = Step.IDLE
         places = heard.turn.places
@@ -740,6 +898,7 @@ class DialogueEngine:
             return self._ask(state, effects, Step.ASK_AGE)
         state.step = Step.IDLE
         state.form = LeadForm()
+        effects.drop_held_media = True
         return self._say(state, effects, self._reply("consent_declined", state, menu=True))
 
     def _on_age(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:

@@ -179,3 +179,6 @@ class Effects:
     time_wish: str | None = None
     #: (INSEE code, name) of the commune whose nearby visits the young person asked to hear of.
     visit_alert: tuple[str, str] | None = None
+    #: The young person declined to be called back or refused consent: the files they sent
+    #: before consenting (held, see core/media) are deleted.
+    drop_held_media: bool = False

@@ -4,14 +4,24 @@ The team keeps these in the back office, not in code: addresses, opening hours, 
 and events change every week. They are not personal data (a place, a date, opening hours),
 so they are stored in clear, unlike everything about a young person.
 
-Proximity: the commune list has no coordinates, so "nearest" is read from the official
-geography it does have: the same commune, then a commune sharing a postal code, then the same
-arrondissement, then the same department, then anywhere else.
+Nearest: by distance between the communes' centres when the packaged commune list carries
+them (``scripts/build_communes.py --coordinates``); otherwise, and for a commune without a
+position, from the official geography the list does have: the same commune, then a commune
+sharing a postal code, then the same arrondissement, then the same department, then anywhere
+else; within one of these, the larger town first (its office is the one buses lead to).
+
+Practical questions ("votre numéro ?", "c'est ouvert le samedi ?", "sans rendez-vous ?", "c'est
+où ?", a bare postal code) are read here too (:func:`read_practical`), so that the core knows
+when to read the places and the dialogue what to tell of them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Final
@@ -57,9 +67,32 @@ def proximity(place: Commune | None, near: Commune) -> Proximity:
     return Proximity.ELSEWHERE
 
 
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Keys of a place's hours per weekday, Monday first (``date.weekday()`` order)."""
+EARTH_RADIUS_KM: Final = 6371.0
+
+
+def distance_km(one: Commune, other: Commune) -> float | None:
+    """Great-circle distance between two communes' centres, or None if one has no position."""
+    if one.position is None or other.position is None:
+        return None
+    lat1, lon1 = map(math.radians, one.position)
+    lat2, lon2 = map(math.radians, other.position)
+    a = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
-    """One place as the bot tells it: what, where, when."""
+    """One place as the bot tells it: what, where, when, and how to reach it.
+
+    ``weekly`` maps a weekday key of :data:`WEEKDAYS` to that day's hours; a day left out is
+    closed. ``walk_in`` is None when the team has not said whether one may come without an
+    appointment.
+    """
 
     kind: PlaceKind
     name: str
@@ -68,11 +101,153 @@ class Place:
     commune_name: str
     held_on: date | None
     hours: str
+    phone: str = ""
+    walk_in: bool | None = None
+    weekly: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def dated(self) -> bool:
         """A permanence or an event, as opposed to an office."""
         return self.kind is not PlaceKind.OFFICE
+
+
+class Ask(StrEnum):
+    """What a practical question asks about the team's places."""
+
+    PHONE = "phone"
+    HOURS = "hours"
+    WALK_IN = "walk_in"
+    WHERE = "where"
+
+
+@dataclass(frozen=True, slots=True)
+class PracticalQuestion:
+    """A practical question read in a message.
+
+    ``weekday`` is the day it names (0 for Monday), if any. ``clear`` is False for words that
+    ask this only in context ("c'est où ?" after a question on apprenticeships asks where the
+    apprenticeship is; a day alone, "et le samedi ?", asks about hours only after hours).
+    """
+
+    ask: Ask
+    weekday: int | None = None
+    clear: bool = True
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    """Whole words or phrases, in text folded by :func:`_fold`."""
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b")
+
+
+# What people type, folded (no case, accents or punctuation). Phone: "ton num", "votre tel",
+# "je peux les appeler" — not "appelez-moi" (that asks for a counsellor) nor "mon numéro".
+PHONE_WORDS: Final = _words(
+    r"(?:votre|vos|ton|leur|le|un|quel|son) (?:num|numero|tel|telephone|portable|fixe)",
+    r"num(?:ero)? de (?:tel|telephone)",
+    r"telephone",
+    r"(?:vous|les|la|l) (?:appeler|joindre|contacter par tel)",
+    r"appeler (?:la mission|l antenne|le bureau)",
+    r"phone number",
+    r"call you",
+)
+MY_NUMBER: Final = _words(r"mon (?:num|numero|tel|telephone|portable)", r"[0-9]{6,}")
+# "c'est ouvert le samedi ?", "vous fermez à quelle heure" — not "je suis ouvert à tout".
+HOURS_WORDS: Final = _words(
+    r"(?:c est|cest|c|est|etes|ca|sont|c etait) (?:ouvert|ouverte|ouverts|ferme|fermee|fermes)",
+    r"(?:ouvert|ouverte|ouverts|ferme|fermee|fermes) "
+    r"(?:le|les|quand|a quelle|ce|cette|aujourd hui|demain|entre|pendant|jusqu|tous)",
+    r"(?:ca|vous|ils|elle|on) (?:ouvre|ouvrez|ouvrent|ferme|fermez|ferment)",
+    r"(?:ouvre|ouvrez|ferme|fermez) a quelle heure",
+    r"horaire",
+    r"horaires",
+    r"open",
+    r"opening hours",
+)
+# "à quelle heure ?" asks about the team's hours only when it speaks of the team ("vous").
+HOURS_MAYBE: Final = _words(r"a quelle heure", r"what time")
+WALK_IN_WORDS: Final = _words(
+    r"sans (?:rendez vous|rdv|rendezvous)",
+    r"(?:faut|besoin d|besoin de|oblige de prendre|obligatoire) (?:un )?(?:rendez vous|rdv)",
+    r"(?:rendez vous|rdv) obligatoire",
+    r"passer directement",
+    r"venir directement",
+    r"debarquer",
+    r"walk in",
+    r"without (?:an )?appointment",
+)
+WHERE_WORDS: Final = _words(
+    r"c est ou",
+    r"c ou",
+    r"cest ou",
+    r"vous etes ou",
+    r"vous etes situes",
+    r"ou etes vous",
+    r"ou vous trouver",
+    r"ou ca se trouve",
+    r"adresse",
+    r"le plus proche",
+    r"la plus proche",
+    r"plus pres",
+    r"pres de chez moi",
+    r"vous passez",
+    r"vous venez",
+    r"passez vous",
+    r"venez vous",
+    r"permanence",
+    r"permanences",
+    r"where are you",
+    r"nearest",
+    r"address",
+)
+# "vous", "votre", "la mission locale": the question is about the team, not about a topic.
+ABOUT_US: Final = _words(r"vous", r"votre", r"vos", r"mission locale", r"milo", r"antenne")
+DAYS: Final = (
+    ("lundi", "monday", "lun"),
+    ("mardi", "tuesday", "mar"),
+    ("mercredi", "wednesday", "mer"),
+    ("jeudi", "thursday", "jeu"),
+    ("vendredi", "friday", "ven"),
+    ("samedi", "saturday", "sam"),
+    ("dimanche", "sunday", "dim"),
+)
+DAY_WORDS: Final = tuple(_words(*names[:2]) for names in DAYS)
+WEEKEND: Final = _words(r"week end", r"weekend", r"we")
+POSTAL_CODE_ALONE: Final = re.compile(r"^\s*[0-9]{5}\s*$")
+_NOT_A_WORD: Final = re.compile(r"[^a-z0-9]+")
+
+
+def _fold(text: str) -> str:
+    """Lower-case ASCII words, space-framed, for the patterns above."""
+    bare = unicodedata.normalize("NFKD", text.casefold())
+    ascii_text = bare.encode("ascii", "ignore").decode("ascii")
+    return f" {_NOT_A_WORD.sub(' ', ascii_text).strip()} "
+
+
+def read_practical(text: str) -> PracticalQuestion | None:
+    """The practical question ``text`` asks about the team's places, if it asks one.
+
+    Checked in this order, the first that matches wins: phone, walk-in, hours, where. A bare
+    postal code ("55700") asks where to find the team near it.
+    """
+    if POSTAL_CODE_ALONE.match(text):
+        return PracticalQuestion(Ask.WHERE)
+    folded = _fold(text)
+    weekday = next((day for day, words in enumerate(DAY_WORDS) if words.search(folded)), None)
+    if weekday is None and WEEKEND.search(folded):
+        weekday = 5
+    if PHONE_WORDS.search(folded) and not MY_NUMBER.search(folded):
+        return PracticalQuestion(Ask.PHONE, weekday)
+    if WALK_IN_WORDS.search(folded):
+        return PracticalQuestion(Ask.WALK_IN, weekday)
+    if HOURS_WORDS.search(folded):
+        return PracticalQuestion(Ask.HOURS, weekday)
+    if HOURS_MAYBE.search(folded):
+        return PracticalQuestion(Ask.HOURS, weekday, clear=bool(ABOUT_US.search(folded)))
+    if WHERE_WORDS.search(folded):
+        return PracticalQuestion(Ask.WHERE, weekday, clear=bool(ABOUT_US.search(folded)))
+    if weekday is not None and len(folded.split()) <= 4:  # noqa: PLR2004 - "et le samedi ?"
+        return PracticalQuestion(Ask.HOURS, weekday, clear=False)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +261,30 @@ class PlacesAnswer:
     places: tuple[Place, ...]
     near: str | None = None
     in_near: bool = False
+    question: PracticalQuestion | None = None
+    offices: tuple[Place, ...] = ()
+    """Every office, nearest first: a practical question (phone, hours) is about them."""
 
 
-def choose_places(places: list[Place], *, today: date, near: Commune | None) -> PlacesAnswer:
+def nearness(place: Commune | None, near: Commune, *, dated: bool = False) -> tuple[float, ...]:
+    """A sort key, smallest nearest: the distance between centres when both are known; else
+    the :class:`Proximity` class, then a date before an office (the itinerant team comes
+    closer than the office is), then the larger town (its office is the one buses lead to)."""
+    if place is None:
+        return (1, Proximity.ELSEWHERE, 1, 0)
+    kilometres = distance_km(place, near)
+    if kilometres is not None:
+        return (0, kilometres)
+    return (1, proximity(place, near), 0 if dated else 1, -place.population)
+
+
+def choose_places(
+    places: list[Place],
+    *,
+    today: date,
+    near: Commune | None,
+    question: PracticalQuestion | None = None,
+) -> PlacesAnswer:
     """The upcoming dated places and the offices to tell, nearest first then soonest.
 
     Past dates and those beyond :data:`HORIZON_DAYS` are left out.
@@ -97,13 +293,22 @@ def choose_places(places: list[Place], *, today: date, near: Commune | None) -> 
     dated = [p for p in places if p.dated and p.held_on and today <= p.held_on <= last]
     offices = [p for p in places if not p.dated]
 
-    def distance(place: Place) -> Proximity:
-        return proximity(commune_by_insee(place.commune_insee), near) if near else Proximity(0)
+    def distance(place: Place) -> tuple[float, ...]:
+        commune = commune_by_insee(place.commune_insee)
+        if near is not None:
+            return nearness(commune, near, dated=place.dated)
+        # Nobody said where: the main office (the largest town) first.
+        return (0, -commune.population if commune and not place.dated else 0)
 
     dated.sort(key=lambda p: (distance(p), p.held_on, p.name))
     offices.sort(key=lambda p: (distance(p), p.commune_name, p.name))
     chosen = (*dated[:MAX_DATED], *offices[:MAX_OFFICES])
+    if near is not None:
+        # Nearest first, whether a date or an office; a date before an office as near.
+        chosen = tuple(sorted(chosen, key=distance))
     if near is None:
-        return PlacesAnswer(chosen)
-    in_near = any(p.commune_insee == near.insee for p in dated)
-    return PlacesAnswer(chosen, near=near.name, in_near=in_near)
+        return PlacesAnswer(chosen, question=question, offices=tuple(offices))
+    in_near = any(p.commune_insee == near.insee for p in (*dated, *offices))
+    return PlacesAnswer(
+        chosen, near=near.name, in_near=in_near, question=question, offices=tuple(offices)
+    )

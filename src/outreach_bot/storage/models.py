@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from outreach_bot.storage.crypto import EncryptedText
+from outreach_bot.storage.crypto import EncryptedBytes, EncryptedText
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -223,6 +223,47 @@ class Message(Base):
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class MediaStatus(StrEnum):
+    """Whether a received file may be kept: ``held`` until the young person answers the consent
+    question, ``kept`` once they agreed (or a request of theirs is already with the team)."""
+
+    HELD = "held"
+    KEPT = "kept"
+
+
+class MediaFile(Base):
+    """A voice note, photo or document a young person sent, for the counsellor to hear or see.
+
+    ``data`` is the file itself, encrypted like every personal field (and loaded only when a
+    counsellor opens it). A ``held`` file waits for consent: it is attached to the lead
+    (``kept``) when the person agrees, deleted when they refuse, and dropped by the purge when
+    they never answer. It goes with its conversation (SUPPRIMER, an admin's erasure, retention).
+    """
+
+    __tablename__ = "media_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    lead_id: Mapped[int | None] = mapped_column(
+        ForeignKey("leads.id", ondelete="SET NULL"), index=True
+    )
+    #: The transcript line that says a file came.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10))
+    """``voice``, ``audio``, ``photo`` or ``document``, as the channel said."""
+    content_type: Mapped[str] = mapped_column(String(100))
+    """Read from the file's own first bytes, never taken from the sender's word."""
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str | None] = mapped_column(EncryptedText)
+    status: Mapped[str] = mapped_column(String(8), default=MediaStatus.HELD)
+    data: Mapped[bytes] = mapped_column(EncryptedBytes, deferred=True)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class OutboxItem(Base):
@@ -566,6 +607,12 @@ class LocalPlace(Base):
     commune_name: Mapped[str] = mapped_column(String(100))
     held_on: Mapped[date | None] = mapped_column(Date, index=True)
     hours: Mapped[str] = mapped_column(String(100), default="")
+    # What practical questions ask ("votre numéro ?", "ouvert le samedi ?", "sans rendez-vous ?").
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    # None: the team has not said; the bot then says to call rather than guess.
+    walk_in: Mapped[bool | None] = mapped_column(Boolean)
+    # Weekday ("mon" … "sun") → the hours that day ("9h-12h, 14h-17h"); a day left out is closed.
+    weekly_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 from sqlalchemy.exc import SQLAlchemyError
 
 from outreach_bot.domain.errors import (
@@ -52,6 +53,44 @@ async def read_json(request: web.Request) -> Any:
     if _PARSED_BODY not in request:
         request[_PARSED_BODY] = parse_json(await request.read())
     return request[_PARSED_BODY]
+
+
+UNREADABLE_FORM: Final = (
+    "Ce formulaire n'a pas pu être lu (envoi coupé, encodage ou séparateur invalide). "
+    "Recharge la page et recommence."
+)
+_FORM_ERRORS: Final = (
+    ValueError,  # a bad boundary, undecodable bytes (UnicodeDecodeError), a part without name
+    LookupError,  # an unknown charset
+    RuntimeError,  # an unknown Content-Encoding or Content-Transfer-Encoding in a part
+    TypeError,
+    AssertionError,  # aiohttp's multipart reader asserts on some truncated bodies
+    HttpProcessingError,  # too many headers in a part
+)
+
+
+async def read_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The request's form fields; every route that reads a form reads it here.
+
+    aiohttp's ``request.post()`` raises on a multipart body with a wrong or missing boundary,
+    bytes that are not in the declared charset, or an unknown charset or encoding: errors of
+    the client's making that would otherwise be a 500 with a traceback.
+
+    Raises:
+        InvalidInputError: the body cannot be read as a form; answered 400 by
+            :func:`error_middleware` (JSON) or the back office's error page (HTML). A body over
+            the size limit still raises aiohttp's own 413.
+    """
+    try:
+        return await request.post()
+    except web.HTTPException:
+        raise
+    except _FORM_ERRORS as error:
+        # The error's text may quote the body: the class name is enough to diagnose.
+        logger.info("unreadable form on %s refused (%s)", request.path, type(error).__name__)
+        raise InvalidInputError(UNREADABLE_FORM) from None
 
 
 class ClientErrorLogFilter(logging.Filter):

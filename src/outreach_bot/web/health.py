@@ -110,7 +110,9 @@ def metrics_allowed(request: web.Request, token: str) -> bool:
     """
     if token:
         scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip(), token)
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            sent.strip().encode("utf-8", "surrogatepass"), token.encode("utf-8")
+        )
     if any(name in request.headers for name in FORWARDING_HEADERS):
         return False
     try:

@@ -41,6 +41,7 @@ from outreach_bot.core.outreach.campaigns import (
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button
 from outreach_bot.web.admin.security import staff_account
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.posters import NBSP, display_phone
 
@@ -270,7 +271,7 @@ async def on_chat_post(request: web.Request) -> web.Response:
     """No-JavaScript chat: one form post is one message; the page shows the bot's answer."""
     services = request.app[services_key]
     campaign = await find_landing_campaign(services.sessions, request.match_info["code"])
-    form = await request.post()
+    form = await read_form(request)
     sender = str(form.get("sender", ""))
     if not SENDER_RE.match(sender):
         sender = _new_sender()

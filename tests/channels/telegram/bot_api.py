@@ -130,8 +130,12 @@ class FakeBotApi:
         self._message_ids = itertools.count(100)
         self._arrived = asyncio.Event()
         self._closing = False
+        #: What getFile and the file download serve, by file_id (see :meth:`add_file`).
+        self.files: dict[str, bytes] = {}
+        self.downloads: list[str] = []
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._server = TestServer(app, host="127.0.0.1")
 
     @property
@@ -156,6 +160,10 @@ class FakeBotApi:
         self._updates.append(update)
         self._arrived.set()
         return update
+
+    def add_file(self, file_id: str, data: bytes) -> None:
+        """Make ``data`` the file Telegram holds under ``file_id``."""
+        self.files[file_id] = data
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
@@ -287,3 +295,26 @@ class FakeBotApi:
 
     async def _api_answerCallbackQuery(self, call: Call) -> bool:
         return True
+
+    async def _api_getFile(self, call: Call) -> dict[str, Any] | web.Response:
+        file_id = str(call.params.get("file_id", ""))
+        if file_id not in self.files:
+            return self._error(
+                call, 400, "Bad Request: wrong file_id or the file is temporarily unavailable"
+            )
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{abs(hash(file_id))}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"files/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """``GET /file/bot<token>/<file_path>``, as api.telegram.org serves a file."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].removeprefix("files/")
+        self.downloads.append(file_id)
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id], content_type="application/octet-stream")

@@ -96,11 +96,55 @@ class FakeGraph:
     fail_with: tuple[int, int] | None = None
     """(HTTP status, Graph error code) to answer instead of accepting."""
     server: TestServer | None = None
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    """Files young people sent, by media id: (bytes, MIME type) (see :meth:`add_media`)."""
+    downloads: list[str] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/{version}/{phone_number_id}/messages", self.create)
+        app.router.add_get("/{version}/{media_id}", self.media_url)
+        app.router.add_get("/lookaside/{media_id}", self.download)
         return app
+
+    def add_media(self, media_id: str, data: bytes, mime_type: str) -> None:
+        """Make ``data`` the file Meta holds under ``media_id``."""
+        self.media[media_id] = (data, mime_type)
+
+    def _authorised(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == f"Bearer {TOKEN}"
+
+    async def media_url(self, request: web.Request) -> web.Response:
+        """``GET /{version}/{media-id}``: the file's short-lived URL, type and size."""
+        if not self._authorised(request):
+            return web.json_response({"error": {"code": 190, "message": "bad token"}}, status=401)
+        media_id = request.match_info["media_id"]
+        if media_id not in self.media:
+            return web.json_response(
+                {"error": {"code": 100, "message": "Unsupported get request."}}, status=400
+            )
+        data, mime_type = self.media[media_id]
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.url}/lookaside/{media_id}",
+                "mime_type": mime_type,
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "file_size": len(data),
+                "id": media_id,
+            }
+        )
+
+    async def download(self, request: web.Request) -> web.Response:
+        """The URL above: the bytes, for a request that carries the bearer token."""
+        if not self._authorised(request):
+            return web.Response(status=401)
+        media_id = request.match_info["media_id"]
+        self.downloads.append(media_id)
+        if media_id not in self.media:
+            return web.Response(status=404)
+        data, mime_type = self.media[media_id]
+        return web.Response(body=data, content_type=mime_type)
 
     async def create(self, request: web.Request) -> web.Response:
         if request.headers.get("Authorization") != f"Bearer {TOKEN}":

@@ -143,6 +143,25 @@ def form_key_of(html: str) -> str:
     return match.group(1)
 
 
+async def sign_in(
+    client: TestClient,  # type: ignore[type-arg]
+    services: Services,
+    email: str,
+    sectors: list[str],
+) -> None:
+    """Add a counsellor of ``sectors`` and sign ``client`` in as them."""
+    await add_user(services.sessions, email, role="counsellor", password=PASSWORD, sectors=sectors)
+    page = await client.get("/admin/login")
+    match = CSRF_RE.search(await page.text())
+    assert match
+    response = await client.post(
+        "/admin/login",
+        data={"csrf": match.group(1), "email": email, "password": PASSWORD, "next": "/admin/"},
+        allow_redirects=False,
+    )
+    assert response.status == 303
+
+
 class Browser:
     """A signed-in person using the back office over HTTP, like a browser without JavaScript."""
 

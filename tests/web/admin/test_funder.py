@@ -141,6 +141,7 @@ async def test_every_other_back_office_route_refuses_the_funder(
         "user_id": "1",
         "token_id": "1",
         "referral_id": "1",
+        "media_id": "1",
         "token": "not-a-referral-link",
     }
     checked = []

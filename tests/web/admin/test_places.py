@@ -178,3 +178,81 @@ async def test_a_second_commune_in_a_row_gets_its_own_answer(
     expected = services.content.message("places_none_near", "fr", commune="Dun-sur-Meuse")
     assert chat.last[0]["text"].startswith(expected)
     assert "Stenay" in chat.last[0]["text"]
+
+
+OFFICE = {
+    "kind": "office",
+    "name": "Mission Locale",
+    "commune": "55100 Verdun",
+    "address": "1 rue de l'Exemple",
+    "hours": "lun.-ven.",
+    "phone": "03.29.00.00.00",
+    "walk_in": "no",
+    "hours_mon": "9h-12h, 14h-17h",
+    "hours_tue": "9h-12h, 14h-17h",
+    "hours_sat": "",
+}
+
+
+async def test_phone_hours_and_walk_in_set_in_the_back_office_are_what_the_bot_says(
+    browser: Browser, client, services: Services
+) -> None:
+    """An office's phone, hours per day and walk-in answer "votre numéro ?", "ouvert le
+    samedi ?" and "sans rendez-vous ?"; an edit is said at once."""
+    await browser.login("olga")
+    await _add(browser, **OFFICE)
+    page = await (await browser.get("/admin/places")).text()
+    assert "03 29 00 00 00" in page  # stored and shown as people dial it
+    async with services.sessions() as session:
+        place_id = await session.scalar(select(LocalPlace.id))
+    edit = await (await browser.get(f"/admin/places/{place_id}")).text()
+    assert 'name="hours_mon" value="9h-12h, 14h-17h"' in edit
+    assert 'value="no" checked' in edit
+
+    chat = RestChat(client)
+    await chat.say("c koi votre num de tel")
+    assert "Mission Locale, Verdun : 03 29 00 00 00" in chat.text()
+    await chat.say("c'est ouvert le samedi ?")
+    assert chat.text().startswith(services.content.message("places_day", "fr", day="samedi"))
+    assert "Mission Locale, Verdun : fermé" in chat.text()
+    await chat.say("on peut passer sans rdv ?")
+    no = services.content.message("place_walk_in_no", "fr")
+    assert f"Mission Locale, Verdun : {no} (03 29 00 00 00)" in chat.text()
+
+    saved = await browser.post(
+        f"/admin/places/{place_id}", {**OFFICE, "walk_in": "yes", "hours_sat": "9h-12h"}
+    )
+    assert saved.status == 303
+    await chat.say("et le samedi c ouvert ?")
+    assert "Mission Locale, Verdun : 9h-12h" in chat.text()
+    await chat.say("sans rendez-vous ?")
+    yes = services.content.message("place_walk_in_yes", "fr")
+    assert f"Mission Locale, Verdun : {yes}" in chat.text()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "said"),
+    [
+        ("phone", "12", "Numéro invalide"),
+        ("walk_in", "peut-être", "Sans rendez-vous"),
+        ("hours_wed", "9h" * 40, "au plus 60"),
+    ],
+)
+async def test_a_wrong_office_detail_keeps_the_form_and_adds_nothing(
+    browser: Browser, services: Services, field: str, value: str, said: str
+) -> None:
+    """A bad phone number, walk-in choice or day's hours: 400, the reason shown, nothing saved."""
+    await browser.login("olga")
+    response = await browser.post("/admin/places", {**OFFICE, field: value})
+    assert response.status == 400
+    assert said in await response.text()
+    assert await _count(services) == 0
+
+
+async def test_an_office_needs_hours_in_brief_or_for_one_day(browser: Browser) -> None:
+    """No summary and no day: refused; one day is enough."""
+    await browser.login("olga")
+    days = {key: "" for key in OFFICE if key.startswith("hours_")}
+    bare = {**OFFICE, **days, "hours": ""}
+    assert (await browser.post("/admin/places", bare)).status == 400
+    await _add(browser, **{**bare, "hours_thu": "14h-17h"})

@@ -51,3 +51,36 @@ async def test_outreach_staff_add_a_permanence_in_a_real_browser(
     lines = chat.last[0]["text"].splitlines()
     assert lines[0] == services.content.message("places_in_near", "fr", commune="Stenay")
     assert f"{day:%d/%m}, 14h-17h : Permanence MiloMouv', Maison France Services" in lines[1]
+
+
+async def test_an_office_phone_days_and_walk_in_are_set_in_a_real_browser(
+    base_url: str, browser_page: Any, services: Services
+) -> None:
+    """The office part of the form, filled by label on a phone-sized screen, answers the
+    young person's "c'est ouvert le samedi ?" and "sans rendez-vous ?"."""
+    page = browser_page
+    await page.set_viewport_size({"width": 360, "height": 740})
+    await page.goto(f"{base_url}/admin/login")
+    await page.get_by_label("E-mail").fill(EMAILS["olga"])
+    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_role("button", name="Se connecter").click()
+    await page.get_by_role("link", name="Lieux").click()
+    await page.get_by_label("Type").select_option("office")
+    await page.get_by_label("Nom").fill("Mission Locale")
+    await page.get_by_label("Commune").fill("Verdun")
+    await page.get_by_label("Téléphone").fill("0329000000")
+    await page.get_by_label("Samedi").fill("9h-12h")
+    await page.get_by_label("Lundi").fill("9h-12h, 14h-17h")
+    await page.get_by_label("Oui, on peut venir sans rendez-vous").check()
+    await _screenshot(page, "places-office", 360, 740)
+    await page.get_by_role("button", name="Ajouter").click()
+    await page.get_by_text("Lieu ajouté").wait_for()
+    assert "03 29 00 00 00" in await page.get_by_role("table").inner_text()
+
+    async with aiohttp.ClientSession() as http:
+        chat = RestChat(LiveClient(http, base_url), sender="browser-young-office")  # type: ignore[arg-type]
+        await chat.say("c ouvert le samedi ?")
+        assert "Mission Locale, Verdun : 9h-12h" in chat.text()
+        await chat.say("on peut venir sans rdv ?")
+        yes = services.content.message("place_walk_in_yes", "fr")
+        assert f"Mission Locale, Verdun : {yes}" in chat.text()

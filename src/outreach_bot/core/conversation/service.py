@@ -16,7 +16,12 @@ from sqlalchemy import and_, delete, exists, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.channel import (
+    Attachment,
+    InboundMessage,
+    MediaTooLargeError,
+    MediaUnavailableError,
+)
 from outreach_bot.core.contact_lists.blocklist import (
     block,
     erase_list_rows,
@@ -34,7 +39,9 @@ from outreach_bot.core.followups.appointments import (
 )
 from outreach_bot.core.leads.sectors import sector_for
 from outreach_bot.core.locks import KeyedLocks
-from outreach_bot.core.outreach.places import places_for_question
+from outreach_bot.core.media import MediaPolicy, Problem, drop_held, erase_media, keep_held
+from outreach_bot.core.media import store_media as store_file
+from outreach_bot.core.outreach.places import places_for_question, practical_question_in
 from outreach_bot.core.partners.referrals import (
     end_referrals,
     pending_question,
@@ -103,8 +110,10 @@ class ConversationService:
         on_queued: Callable[[], None] = lambda: None,
         referral_consent_version: str = "",
         on_referral_agreed: Callable[[], None] = lambda: None,
+        media_policy: MediaPolicy | None = None,
     ) -> None:
         self._sessions = sessions
+        self._media_policy = media_policy or MediaPolicy()
         self._referral_consent_version = referral_consent_version
         self._on_referral_agreed = on_referral_agreed
         self._nlu = nlu
@@ -150,6 +159,114 @@ class ConversationService:
             await self._events.publish(event)
         return result
 
+    async def handle_media(
+        self, message: InboundMessage, attachment: Attachment, *, now: datetime | None = None
+    ) -> InboundResult:
+        """Receive a voice note, photo or document: check it, store it, answer kindly.
+
+        The one call every channel makes for a file (``message.text`` is its caption, unused).
+        The declared size and type are checked first, so a refused file is not downloaded;
+        then ``attachment.fetch`` downloads at most ``OUTREACH_MEDIA_MAX_BYTES`` and the type
+        is read from the bytes. A file that passes is stored encrypted, in the same
+        transaction as its transcript line and the answer: ``kept`` on the open lead when
+        the person already has one with the team, else ``held`` until they answer the
+        consent question (kept on the lead it creates, dropped if they refuse, purged after
+        ``OUTREACH_MEDIA_HOLD_DAYS`` if they never answer). A refused file is answered kindly
+        and nothing of it is kept. A resend of the same message id is answered once.
+
+        Raises:
+            InvalidInputError: no sender or no channel.
+        """
+        if not message.sender_id or not message.channel:
+            raise InvalidInputError("a message needs a channel and a sender")
+        now = now or datetime.now(UTC)
+        policy = self._media_policy
+        data: bytes | None = None
+        problem = policy.before_download(attachment.declared_type, attachment.declared_size)
+        if problem is None:
+            try:
+                data = await attachment.fetch(policy.max_bytes)
+            except MediaTooLargeError:
+                problem = Problem.TOO_BIG
+            except MediaUnavailableError:
+                problem = Problem.UNAVAILABLE
+        content_type = policy.content_type(data) if data is not None else None
+        if isinstance(content_type, Problem):
+            problem, content_type = content_type, None
+        sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
+        async with self._locks.hold(sender_hash), self._sessions.begin() as session:
+            conversation, open_lead, seen, _ = await _load_for_turn(
+                session,
+                channel=message.channel,
+                sender_id=message.sender_id,
+                message_id=message.message_id,
+                now=now,
+            )
+            if seen:
+                replies = await _replies_already_given(session, conversation.id, message)
+                return InboundResult(conversation.id, replies, duplicate=True)
+            state = DialogueState.from_json(conversation.state)
+            turn = Turn(
+                text="",
+                intent="media",
+                confidence=1.0,
+                channel=message.channel,
+                today=now.date(),
+                human_active=bool(
+                    conversation.takeover_until and _aware(conversation.takeover_until) > now
+                ),
+                opted_out=conversation.opted_out,
+                has_open_lead=open_lead is not None,
+            )
+            outcome = self._engine.file_received(
+                state, turn, kind=attachment.kind, problem=problem
+            )
+            if outcome.effects.opt_in:
+                conversation.opted_out = False
+            conversation.last_message_at = now
+            conversation.state = outcome.state.to_json()
+            inbound = _message_row(
+                conversation.id,
+                Direction.INBOUND,
+                Author.YOUNG_PERSON,
+                f"{attachment.kind}:{problem}" if problem else attachment.kind,
+                now,
+                channel_message_id=message.message_id,
+                intent="media",
+                confidence=1.0,
+            )
+            rows = await self._record_messages(
+                session, conversation, inbound, outcome.replies, message=message, now=now
+            )
+            if data is not None and content_type is not None:
+                await store_file(
+                    session,
+                    conversation_id=conversation.id,
+                    lead_id=open_lead.id if open_lead is not None else None,
+                    message_id=rows[0] if rows else None,
+                    kind=attachment.kind,
+                    content_type=content_type,
+                    data=data,
+                    filename=attachment.filename,
+                    now=now,
+                )
+            events: list[TeamEvent] = []
+            if open_lead is not None and data is not None and content_type is not None:
+                events.append(
+                    TeamEvent(
+                        "message",
+                        conversation.id,
+                        open_lead.id,
+                        open_lead.sector_id,
+                        urgent=open_lead.urgent,
+                    )
+                )
+        if message.channel in self._queued_channels and outcome.replies:
+            self._on_queued()
+        for event in events:
+            await self._events.publish(event)
+        return InboundResult(conversation.id, outcome.replies)
+
     @property
     def busy_senders(self) -> int:
         """Conversations being handled or waiting right now (the size of the lock map)."""
@@ -185,11 +302,13 @@ class ConversationService:
                 return InboundResult(conversation.id, replies, duplicate=True), []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
-            # Where to meet the team changes every week: read it only when it may be asked.
+            # Where to meet the team changes every week: read it only when it may be asked
+            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code).
             places = (
                 await places_for_question(session, text, today=now.date())
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
+                or practical_question_in(text)
                 else None
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
@@ -398,6 +517,8 @@ class ConversationService:
                 consent_version=effects.consent_text_version or "",
                 now=now,
             )
+        if effects.drop_held_media:
+            await drop_held(session, conversation.id)
         if effects.erase:
             await erase_conversation(session, conversation.id, actor="young_person", now=now)
         return events
@@ -411,13 +532,13 @@ class ConversationService:
         *,
         message: InboundMessage,
         now: datetime,
-    ) -> None:
+    ) -> list[int]:
         """Store the turn: the young person's message and the bot's replies.
 
         Channels answered in the HTTP response need no row ids back, so all the turn's
         messages go in one INSERT statement (an ORM insert would fetch each new id, and SQLite
         cannot return them for a multi-row insert, so it would insert row by row). Queued
-        channels need the ids for their outbox rows.
+        channels need the ids for their outbox rows; they are returned (none for the others).
         """
         rows = [inbound] + [
             _message_row(
@@ -432,7 +553,7 @@ class ConversationService:
         if message.channel not in self._queued_channels:
             # render_nulls: a None is sent as NULL rather than splitting the batch by columns.
             await session.execute(insert(Message).execution_options(render_nulls=True), rows)
-            return
+            return []
         messages = [Message(**row) for row in rows]
         session.add_all(messages)
         await session.flush()  # the outbox rows point at the message rows' ids
@@ -447,6 +568,7 @@ class ConversationService:
             )
             for index, (row, reply) in enumerate(zip(messages[1:], replies, strict=True))
         )
+        return [row.id for row in messages]
 
     async def _queue_after_erase(
         self,
@@ -539,8 +661,15 @@ def _outbox_item(
     index: int,
     now: datetime,
 ) -> OutboxItem:
-    """An outbox row carrying its recipient, so it can be sent even after an erasure."""
-    key = f"{message.channel}:{message.message_id or now.isoformat()}:{index}"
+    """An outbox row carrying its recipient, so it can be sent even after an erasure.
+
+    Its duplicate key is scoped to the conversation (channel and sender), as the inbound
+    deduplication is: a provider's id is only unique per person (Telegram restarts
+    ``update_id`` after a quiet week; two SMS may share a ``MessageSid``), and another
+    person's message with a known id must be answered, not refused as a duplicate.
+    """
+    occurrence = message.message_id or now.isoformat()
+    key = f"{message.channel}:{message.sender_id}:{occurrence}:{index}"
     return OutboxItem(
         conversation_id=conversation_id,
         message_id=message_row_id,
@@ -619,7 +748,7 @@ async def _create_lead(
         session.add(consent)
         await session.flush()
         consent_id = consent.id
-    return await add_lead(
+    lead = await add_lead(
         session,
         conversation,
         draft,
@@ -628,6 +757,10 @@ async def _create_lead(
         contact_here=draft.contact_here or draft.consent_at is None,
         now=now,
     )
+    if consent_id is not None:
+        # The files sent before consent (held) now go to the team with the request.
+        await keep_held(session, conversation.id, lead.id)
+    return lead
 
 
 async def add_lead(
@@ -694,6 +827,7 @@ async def erase_conversation(
         delete(ScheduledMessage).where(ScheduledMessage.conversation_id == conversation_id)
     )
     await session.execute(delete(VisitAlert).where(VisitAlert.conversation_id == conversation_id))
+    await erase_media(session, conversation_id)
     await session.execute(delete(Lead).where(Lead.conversation_id == conversation_id))
     await session.execute(delete(Consent).where(Consent.conversation_id == conversation_id))
     await session.execute(

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.config import Settings, whatsapp_templates
-from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus, ScheduledMessage
@@ -214,6 +214,12 @@ class WhatsAppInbox:
         """Store and answer one incoming message (replies are queued); Meta's resend of the
         same message id is answered once."""
         return await self._conversations.handle_inbound(message)
+
+    async def receive_media(
+        self, message: InboundMessage, attachment: Attachment
+    ) -> InboundResult:
+        """A voice note, photo or document: see ``ConversationService.handle_media``."""
+        return await self._conversations.handle_media(message, attachment)
 
     async def report(self, provider_message_id: str, status: str, *, error: str | None) -> bool:
         """Record a status; see :func:`record_whatsapp_status`."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
@@ -16,6 +16,7 @@ from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.delivery.whatsapp import Template, counsellor_blocked
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.alerts import last_words
+from outreach_bot.core.media import MediaSummary, media_of_conversation
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.core.staff.accounts import (
@@ -199,6 +200,8 @@ class LeadDetail:
     labels: dict[int, str]
     colleagues: list[User]
     sectors: list[Sector]
+    #: The voice notes, photos and documents the young person sent (kept ones only).
+    media: list[MediaSummary] = field(default_factory=list)
 
     @property
     def takeover_active(self) -> bool:
@@ -350,6 +353,7 @@ async def lead_detail(
         history = [(event, labels.get(event.user_id or 0, "")) for event in events]
         colleagues = await colleagues_for(session, lead.sector_id)
         sectors = list(await session.scalars(select(Sector).order_by(Sector.name)))
+        media = await media_of_conversation(session, lead.conversation_id)
         await record_access(
             session,
             actor=account.email,
@@ -358,7 +362,7 @@ async def lead_detail(
             target_type="lead",
             target_id=str(lead_id),
         )
-    return LeadDetail(view, conversation, transcript, history, labels, colleagues, sectors)
+    return LeadDetail(view, conversation, transcript, history, labels, colleagues, sectors, media)
 
 
 async def _transcript(

@@ -2,7 +2,9 @@
 
 Defaults follow the CNIL's guidance for support services: transcripts of conversations that
 never became a lead go after 90 days without activity; a lead and everything about the
-person go 12 months after the last exchange (configurable).
+person go 12 months after the last exchange (configurable). The files a person sent go with
+their conversation; a file sent before consent and never consented to goes after
+``media_hold_days`` (7 by default).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.conversation.service import erase_conversation
+from outreach_bot.core.media import purge_held
 from outreach_bot.storage.models import (
     Conversation,
     Lead,
@@ -33,6 +36,7 @@ class PurgeReport:
     conversations: int
     gaps: int
     outbox: int
+    held_media: int = 0
 
 
 async def purge(
@@ -40,9 +44,11 @@ async def purge(
     *,
     transcript_days: int,
     retention_days: int,
+    media_hold_days: int = 7,
     now: datetime | None = None,
 ) -> PurgeReport:
-    """Erase conversations past their retention, old quality-loop texts and sent outbox rows."""
+    """Erase conversations past their retention (their files with them), old quality-loop
+    texts, sent outbox rows, and files that waited for a consent that never came."""
     now = now or datetime.now(UTC)
     transcript_cutoff = now - timedelta(days=transcript_days)
     retention_cutoff = now - timedelta(days=retention_days)
@@ -61,6 +67,7 @@ async def purge(
         gaps = await _delete(
             session, delete(UnderstoodGap).where(UnderstoodGap.created_at < transcript_cutoff)
         )
+        held = await purge_held(session, now - timedelta(days=media_hold_days))
         outbox = await _delete(
             session,
             delete(OutboxItem).where(
@@ -75,8 +82,14 @@ async def purge(
                 OutboxItem.created_at < transcript_cutoff,
             ),
         )
-    logger.info("purge erased %s conversations, %s gaps, %s outbox rows", len(ids), gaps, outbox)
-    return PurgeReport(conversations=len(ids), gaps=gaps, outbox=outbox)
+    logger.info(
+        "purge erased %s conversations, %s gaps, %s outbox rows, %s held files",
+        len(ids),
+        gaps,
+        outbox,
+        held,
+    )
+    return PurgeReport(conversations=len(ids), gaps=gaps, outbox=outbox, held_media=held)
 
 
 async def _delete(session: AsyncSession, statement: object) -> int:

@@ -14,7 +14,12 @@ from outreach_bot.domain.fields.commune import (
     match_commune,
 )
 from outreach_bot.domain.fields.name import MAX_NAME_LENGTH, parse_first_name
-from outreach_bot.domain.fields.phone import is_french_mobile, is_mobile, parse_phone
+from outreach_bot.domain.fields.phone import (
+    is_french_mobile,
+    is_mobile,
+    national_format,
+    parse_phone,
+)
 
 __all__ = [
     "MAX_NAME_LENGTH",
@@ -26,6 +31,7 @@ __all__ = [
     "is_mobile",
     "load_communes_in_background",
     "match_commune",
+    "national_format",
     "parse_age",
     "parse_first_name",
     "parse_phone",

@@ -32,6 +32,7 @@ Matching, in order:
 
 import functools
 import gzip
+import math
 import re
 import sys
 import threading
@@ -107,6 +108,8 @@ class Commune:
         population: the legal population, used to rank suggestions.
         arrondissement: the departmental arrondissement code ("553"), if any, since sectors
             may be drawn along arrondissements.
+        position: latitude and longitude (WGS 84) of the commune's centre, when the packaged
+            list carries them (``scripts/build_communes.py --coordinates``), else None.
     """
 
     insee: str
@@ -115,6 +118,7 @@ class Commune:
     postal_codes: tuple[str, ...]
     population: int
     arrondissement: str | None
+    position: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +160,9 @@ class _Index:
     postal_codes: tuple[str | tuple[str, ...], ...]
     # Each commune's name key (_key), to find the longer names of a department by prefix.
     key: tuple[str, ...]
+    # Latitude and longitude, NaN where unknown (and every row when the file has none).
+    latitude: "array[float]"
+    longitude: "array[float]"
     by_name: dict[str, _Rows]
     by_compact_name: dict[str, _Rows]
     by_former_name: dict[str, _Rows]
@@ -182,6 +189,7 @@ class _Index:
                 postal_codes=(codes,) if isinstance(codes, str) else codes,
                 population=self.population[row],
                 arrondissement=self.arrondissement[row],
+                position=_position(self.latitude[row], self.longitude[row]),
             )
             # Two threads may make it at once; both get the one kept first.
             commune = self.made.setdefault(row, made)
@@ -524,6 +532,8 @@ def _build_index() -> _Index:
         population=array("I", map(int, lines[b"population"].split(b"\t"))),
         postal_codes=postal_codes,
         key=tuple(keys),
+        latitude=_coordinates(lines.get(b"latitude"), len(insee)),
+        longitude=_coordinates(lines.get(b"longitude"), len(insee)),
         by_name=(by_name := _table(zip(keys, rows, strict=True))),
         by_compact_name=_table(zip(compact_keys, rows, strict=True)),
         by_former_name=by_former_name,
@@ -548,10 +558,31 @@ def _build_index() -> _Index:
             )
         ),
     )
-    columns = (index.name, department, arrondissement, index.population, postal_codes)
+    columns = (
+        index.name,
+        department,
+        arrondissement,
+        index.population,
+        postal_codes,
+        index.latitude,
+        index.longitude,
+    )
     if any(len(column) != len(insee) for column in columns):
         raise ValueError(f"{DATA_FILE}: the columns of communes differ in length")
     return index
+
+
+def _coordinates(line: bytes | None, rows: int) -> "array[float]":
+    """A latitude or longitude column; empty values (and a missing column) are NaN."""
+    if not line:
+        return array("d", [math.nan]) * rows
+    return array("d", (float(value) if value else math.nan for value in line.split(b"\t")))
+
+
+def _position(latitude: float, longitude: float) -> tuple[float, float] | None:
+    if math.isnan(latitude) or math.isnan(longitude):
+        return None
+    return latitude, longitude
 
 
 def _strings(line: bytes) -> list[str]:

@@ -105,3 +105,15 @@ def _is_personal(number: PhoneNumber) -> bool:
 
 def _e164(number: PhoneNumber) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def national_format(e164: str) -> str:
+    """A number as people dial it: "03 29 00 00 00" for a French one, international otherwise."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    french = number.country_code == 33  # noqa: PLR2004 - France's calling code
+    return phonenumbers.format_number(
+        number, PhoneNumberFormat.NATIONAL if french else PhoneNumberFormat.INTERNATIONAL
+    )

@@ -60,6 +60,7 @@ from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.charts import bar_chart
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.landing import telegram_link, whatsapp_url
 from outreach_bot.web.posters import MESSAGES as POSTER_MESSAGES
@@ -220,7 +221,7 @@ async def _list(
 async def create(request: web.Request) -> web.Response:
     """Create a campaign; on a mistake, show the form again with what was typed."""
     account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
-    form = CampaignForm.posted(await request.post())
+    form = CampaignForm.posted(await read_form(request))
     code = form.code.strip() or suggest_code(form.name)
     errors = _check(form, code=code, new=True)
     if not errors:
@@ -280,7 +281,7 @@ async def update(request: web.Request) -> web.Response:
     """Save the name, date, place and sector; the code never changes (it is printed)."""
     require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     code = request.match_info["code"]
-    form = CampaignForm.posted(await request.post(), code=code)
+    form = CampaignForm.posted(await read_form(request), code=code)
     errors = _check(form, code=code, new=False)
     if not errors:
         try:

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
 from outreach_bot.core.delivery.whatsapp import templates_of
 from outreach_bot.core.leads import queue as leads
+from outreach_bot.core.leads.media import open_media
 from outreach_bot.domain.dates import parse_iso_day
-from outreach_bot.domain.errors import ConflictError, InvalidInputError
+from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.domain.leads import LeadStatus, can_move
 from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.web.admin import referrals
@@ -27,6 +28,7 @@ from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.admin.segment import count_segments
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 
@@ -81,6 +83,52 @@ async def messages(request: web.Request) -> web.Response:
     return await fragment(request, "_messages.html", {"messages": rows, "labels": labels})
 
 
+MEDIA_NAMES: Final = {
+    "audio/ogg": "vocal.ogg",
+    "audio/mpeg": "vocal.mp3",
+    "audio/mp4": "vocal.m4a",
+    "audio/x-m4a": "vocal.m4a",
+    "audio/aac": "vocal.aac",
+    "audio/amr": "vocal.amr",
+    "audio/x-wav": "vocal.wav",
+    "image/jpeg": "photo.jpg",
+    "image/png": "photo.png",
+    "image/webp": "photo.webp",
+    "image/heic": "photo.heic",
+    "application/pdf": "document.pdf",
+}
+"""The name a downloaded file gets: never the sender's own, which could say anything."""
+
+
+async def media_file(request: web.Request) -> web.Response:
+    """``GET /admin/leads/{id}/media/{media_id}``: a file the young person sent, for staff who
+    may see the lead; 404 otherwise (as for a missing one). Never cached; audio and images
+    open in the page (``<audio>``, ``<img>``), anything else downloads, and a sandbox policy
+    keeps a file opened on its own from running anything on our origin."""
+    media_id = parse_record_id(request.match_info["media_id"])
+    if media_id is None:
+        raise NotFoundError("fichier introuvable")
+    summary, data = await open_media(
+        request.app[services_key].sessions,
+        current_account(request),
+        lead_id_of(request),
+        media_id,
+    )
+    name = MEDIA_NAMES.get(summary.content_type, "fichier")
+    disposition = "inline" if summary.is_audio or summary.is_image else "attachment"
+    return web.Response(
+        body=data,
+        content_type=summary.content_type,
+        headers={
+            "Cache-Control": "no-store, private",
+            "Pragma": "no-cache",
+            "Content-Disposition": f'{disposition}; filename="{name}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 async def _act(
     request: web.Request,
     lead_id: int,
@@ -116,7 +164,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     """Move the lead along its follow-up."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    status = str((await request.post()).get("status", ""))
+    status = str((await read_form(request)).get("status", ""))
     return await _act(
         request,
         lead_id,
@@ -131,7 +179,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     """Add a note to the history (once, even if the form is sent twice)."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     note = str(form.get("note", ""))
     return await _act(
         request,
@@ -152,7 +200,7 @@ async def next_action(request: web.Request) -> web.StreamResponse:
     """Set or clear the next action date."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    raw = str((await request.post()).get("on", "")).strip()
+    raw = str((await read_form(request)).get("on", "")).strip()
     try:
         on = parse_iso_day(raw)
     except InvalidInputError:
@@ -179,7 +227,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     """Hand the lead to a colleague and/or another sector."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     try:
         to_user = _optional_id(form.get("user"))
         to_sector = _optional_id(form.get("sector"))
@@ -204,7 +252,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     """Preview (segment count) or send a message through the young person's channel."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     text = str(form.get("text", ""))
     if form.get("action") == "preview":
         return await show_lead(request, lead_id, draft=text)
@@ -256,6 +304,7 @@ def add_routes(app: web.Application) -> None:
     """Mount the lead page and its actions on the admin sub-app."""
     app.router.add_get("/leads/{lead_id}", lead_page, name="lead")
     app.router.add_get("/leads/{lead_id}/messages", messages, name="messages")
+    app.router.add_get("/leads/{lead_id}/media/{media_id}", media_file, name="media")
     for path, handler in (
         ("claim", claim),
         ("status", change_status),

@@ -88,6 +88,18 @@ URGENCY_LABELS: Final[dict[str, str]] = {
     "gentle": "Détresse",
 }
 """What happened, for an urgent lead (the crisis kinds of ``nlu/safety.py``), in French."""
+MEDIA_LABELS: Final = {
+    "voice": "Note vocale",
+    "audio": "Audio",
+    "photo": "Photo",
+    "document": "Document",
+    "video": "Vidéo",
+}
+MEDIA_PROBLEMS: Final = {
+    "too_big": "trop lourd",
+    "wrong_type": "type de fichier non accepté",
+    "unavailable": "pas pu être récupéré",
+}
 AUTHOR_LABELS: Final = {"young_person": "Jeune", "bot": "Bot", "counsellor": "Conseiller"}
 EVENT_LABELS: Final = {
     "claimed": "Pris en charge",
@@ -170,6 +182,8 @@ FILTERS: Final = {
     "status_label": _label(STATUS_LABELS),
     "channel_label": _label(CHANNEL_LABELS),
     "author_label": _label(AUTHOR_LABELS),
+    "media_label": _label(MEDIA_LABELS),
+    "media_problem": _label(MEDIA_PROBLEMS),
     "event_label": _label(EVENT_LABELS),
     "role_label": _label(ROLE_LABELS),
     "topic_label": _label(INTENT_LABELS),

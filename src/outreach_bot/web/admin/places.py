@@ -1,8 +1,10 @@
 """Back-office pages for the places and dates where young people can meet the team.
 
-Staff keep the Mission Locale's offices (address, opening hours) and the itinerant team's
-permanences and events (date, place, commune) here, and the bot answers "vous êtes où cette
-semaine ?" from them. Same roles as the campaigns: the people who go out and meet young people.
+Staff keep the Mission Locale's offices (address, phone number, opening hours per weekday,
+walk-in or not) and the itinerant team's permanences and events (date, place, commune) here,
+and the bot answers "vous êtes où cette semaine ?", "votre numéro ?", "c'est ouvert le
+samedi ?" or "sans rendez-vous ?" from them. Same roles as the campaigns: the people who go
+out and meet young people.
 """
 
 from __future__ import annotations
@@ -24,16 +26,29 @@ from outreach_bot.core.outreach.places import (
 )
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.numbers import parse_record_id
-from outreach_bot.domain.places import HORIZON_DAYS, PlaceKind
+from outreach_bot.domain.places import HORIZON_DAYS, WEEKDAYS, PlaceKind
 from outreach_bot.web.admin.campaigns import CAMPAIGN_ROLES, NO_ACCESS, require_role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import flash
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 KIND_LABELS: Final = {
     PlaceKind.OFFICE: "Bureau (adresse et horaires)",
     PlaceKind.PERMANENCE: "Permanence (date)",
     PlaceKind.EVENT: "Événement (date)",
+}
+DAY_LABELS: Final = dict(
+    zip(
+        WEEKDAYS,
+        ("Lundi", "Mardi", "Mercredi", "Jeudi", "Vendredi", "Samedi", "Dimanche"),
+        strict=True,
+    )
+)
+WALK_IN_LABELS: Final = {
+    "": "Non précisé (le bot dit d'appeler avant)",
+    "yes": "Oui, on peut venir sans rendez-vous",
+    "no": "Non, sur rendez-vous seulement",
 }
 KIND_SHORT: Final = {
     PlaceKind.OFFICE: "Bureau",
@@ -54,6 +69,9 @@ def _form(data: Mapping[str, object]) -> PlaceForm:
         address=text("address"),
         held_on=text("held_on"),
         hours=text("hours"),
+        phone=text("phone"),
+        walk_in=text("walk_in"),
+        weekly={day: text(f"hours_{day}") for day in WEEKDAYS if text(f"hours_{day}").strip()},
     )
 
 
@@ -83,6 +101,8 @@ async def _list(
             "kinds": KIND_LABELS,
             "kind_short": KIND_SHORT,
             "horizon_days": HORIZON_DAYS,
+            "days": DAY_LABELS,
+            "walk_in_labels": WALK_IN_LABELS,
         },
         status=400 if errors else 200,
     )
@@ -97,7 +117,7 @@ async def list_page(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     """Add a place; on a mistake, the form comes back with what was typed and why."""
     account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
-    form = _form(await request.post())
+    form = _form(await read_form(request))
     try:
         await add_place(request.app[services_key].sessions, form, by=account.id)
     except PlaceInputError as error:
@@ -120,7 +140,14 @@ async def _edit(
     return await render(
         request,
         "places/edit.html",
-        {"place_id": place_id, "form": form, "errors": errors, "kinds": KIND_LABELS},
+        {
+            "place_id": place_id,
+            "form": form,
+            "errors": errors,
+            "kinds": KIND_LABELS,
+            "days": DAY_LABELS,
+            "walk_in_labels": WALK_IN_LABELS,
+        },
         status=400 if errors else 200,
     )
 
@@ -129,7 +156,7 @@ async def update(request: web.Request) -> web.Response:
     """Save a corrected place."""
     account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     place_id = _place_id(request)
-    form = _form(await request.post())
+    form = _form(await read_form(request))
     try:
         await update_place(request.app[services_key].sessions, place_id, form, by=account.id)
     except PlaceInputError as error:
