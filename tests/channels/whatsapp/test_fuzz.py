@@ -71,7 +71,9 @@ def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def mutate(base: dict[str, Any], changes: list[tuple[int, Any, bool]]) -> Any:
     """``base`` with each (path number, new value, delete?) change applied."""
     data: Any = copy.deepcopy(base)
-    for number, value, delete in changes:
+    for number, shared, delete in changes:
+        # st.just() hands the same object to every example: never insert it itself.
+        value = copy.deepcopy(shared)
         paths = paths_of(data)
         path = paths[number % len(paths)]
         if not path:

@@ -908,10 +908,10 @@ async def _load_for_turn(
     in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
-    # A message is also known by the outbox row its first reply left: after an erasure (or
-    # from another sender id, on a provider whose ids are global) nothing else remembers it,
-    # and queueing its replies again would collide with that row's key.
-    first_reply = current_cipher().lookup_hash(f"{channel}:{message_id}:0")
+    # A message is also known by the outbox row its first reply left (see _outbox_item's
+    # key): after an erasure nothing else remembers it, and queueing its replies again would
+    # collide with that row's key (a provider resending the SUPPRIMER confirmation's "oui").
+    first_reply = current_cipher().lookup_hash(f"{channel}:{sender_id}:{message_id}:0")
     seen = (
         or_(
             exists().where(
