@@ -624,6 +624,21 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
     ("POST", "/admin/places/{place_id}/delete"): on(
         "/admin/places/{place_id}/delete", ids, posted("/", fields("x"), auth="admin")
     ),
+    ("GET", "/admin/lists"): get("/admin/lists", auth="admin"),
+    ("POST", "/admin/lists"): posted(
+        "/admin/lists",
+        fields("name", "purpose", "purge_on", "daily_budget", "representatives", "file"),
+        auth="admin",
+    ),
+    ("GET", "/admin/lists/{list_id}"): on("/admin/lists/{list_id}", ids, get("/", auth="admin")),
+    **{
+        ("POST", f"/admin/lists/{{list_id}}/{action}"): on(
+            f"/admin/lists/{{list_id}}/{action}",
+            ids,
+            posted("/", fields("phone", "confirm"), auth="admin"),
+        )
+        for action in ("start", "pause", "test", "erase")
+    },
     ("GET", "/admin/quality"): get("/admin/quality", params(show=text, page=ids), auth="admin"),
     ("GET", "/admin/quality/reviewed.yml"): get("/admin/quality/reviewed.yml", auth="admin"),
     **{
