@@ -561,6 +561,23 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
+class KnownSignIn(Base):
+    """An account that signed in from an address lately. Hashes only, no address.
+
+    The limit on failed sign-ins per address does not lock it out there: someone guessing from
+    a shared office address (or from behind a proxy not listed in OUTREACH_TRUSTED_PROXIES)
+    cannot lock out the team members who work from it. Kept 30 days after the last sign-in.
+    """
+
+    __tablename__ = "known_sign_ins"
+    __table_args__ = (UniqueConstraint("account_hash", "ip_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_hash: Mapped[str] = mapped_column(String(64))
+    ip_hash: Mapped[str] = mapped_column(String(64))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class SubmittedForm(Base):
     """The one-time key of a back-office form already handled, so a double submit does nothing."""
 
