@@ -22,6 +22,7 @@ from outreach_bot.channels import rest, sms, webchat_poll, whatsapp
 from outreach_bot.config import NluBackendName, Settings
 from outreach_bot.content import load_content
 from outreach_bot.core.channel import OutboundChannel
+from outreach_bot.core.contact_lists.sending import FirstContacts
 from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
 from outreach_bot.core.delivery.rules import SendingRules
@@ -201,6 +202,9 @@ async def open_services(
                 rules,
                 events,
                 reminder_hour=settings.appointment_reminder_hour,
+            ),
+            first_contacts=FirstContacts(
+                sessions, scheduler, content, rules, team_phone=settings.team_phone
             ),
             send_policies=send_policies,
             budgets=budgets,

@@ -272,20 +272,39 @@ def telegram_update() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def gateway_event() -> st.SearchStrategy[dict[str, Any]]:
-    def build(event: str, message: str, sender: str, message_id: str) -> dict[str, Any]:
+    def build(
+        event: str, message: str, sender: str, message_id: str, parts: list[Any]
+    ) -> dict[str, Any]:
         data = fixture_json("smsgateway_received.json")
         data["event"] = event
         data["payload"].update(
             message=message, sender=sender, phoneNumber=sender, messageId=message_id
         )
+        if event.startswith("mms:"):
+            data["payload"].update(body=message, attachments=parts)
         return data
 
+    mms_part = st.fixed_dictionaries(
+        {"contentType": st.one_of(st.sampled_from(["image/jpeg", "audio/amr"]), text)},
+        optional={
+            "data": st.one_of(
+                st.none(),
+                st.sampled_from(["/9j/4AAQSkZJRg==", "T2dnUw==", "JVBERi0xLjQ="]),
+                text,
+            ),
+            "name": text,
+            "partId": st.integers(),
+        },
+    )
     return st.builds(
         build,
-        st.sampled_from(["sms:received", "sms:delivered", "sms:failed", "x"]),
+        st.sampled_from(
+            ["sms:received", "sms:delivered", "sms:failed", "mms:downloaded", "mms:received", "x"]
+        ),
         text,
         st.one_of(st.just("+33612345678"), text),
         st.one_of(st.uuids().map(str), text),
+        st.one_of(st.lists(mms_part, max_size=3), json_value),
     )
 
 
@@ -605,6 +624,21 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
     ("POST", "/admin/places/{place_id}/delete"): on(
         "/admin/places/{place_id}/delete", ids, posted("/", fields("x"), auth="admin")
     ),
+    ("GET", "/admin/lists"): get("/admin/lists", auth="admin"),
+    ("POST", "/admin/lists"): posted(
+        "/admin/lists",
+        fields("name", "purpose", "purge_on", "daily_budget", "representatives", "file"),
+        auth="admin",
+    ),
+    ("GET", "/admin/lists/{list_id}"): on("/admin/lists/{list_id}", ids, get("/", auth="admin")),
+    **{
+        ("POST", f"/admin/lists/{{list_id}}/{action}"): on(
+            f"/admin/lists/{{list_id}}/{action}",
+            ids,
+            posted("/", fields("phone", "confirm"), auth="admin"),
+        )
+        for action in ("start", "pause", "test", "erase")
+    },
     ("GET", "/admin/quality"): get("/admin/quality", params(show=text, page=ids), auth="admin"),
     ("GET", "/admin/quality/reviewed.yml"): get("/admin/quality/reviewed.yml", auth="admin"),
     **{

@@ -793,6 +793,9 @@ class ContactList(Base):
     pace_per_minute: Mapped[int] = mapped_column(Integer, default=20)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    figures_at_purge: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    """The rows' counts (sent, answered, STOP...) when the purge erased them: anonymous,
+    and the campaign's figures do not shrink."""
 
 
 class ContactListRow(Base):

@@ -27,6 +27,11 @@ from outreach_bot.core.contact_lists.blocklist import (
     erase_list_rows,
     hashes_of_conversation,
 )
+from outreach_bot.core.contact_lists.replies import (
+    first_contact_waiting,
+    settle_answer,
+    waiting_row,
+)
 from outreach_bot.core.conversation.crisis import crisis_clues
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
@@ -196,7 +201,7 @@ class ConversationService:
             problem, content_type = content_type, None
         sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
         async with self._locks.hold(sender_hash), self._sessions.begin() as session:
-            conversation, open_lead, seen, _ = await _load_for_turn(
+            conversation, open_lead, seen, _, _ = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -288,7 +293,7 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation, open_lead, seen, asked = await _load_for_turn(
+            conversation, open_lead, seen, asked, listed = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -316,6 +321,8 @@ class ConversationService:
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
             question = await pending_question(session, conversation.id) if asked else None
+            # The same for a contact list's first message waiting for its answer.
+            first_contact = await waiting_row(session, conversation.id) if listed else None
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -330,7 +337,9 @@ class ConversationService:
                     conversation.takeover_until and _aware(conversation.takeover_until) > now
                 ),
                 opted_out=conversation.opted_out,
-                has_open_lead=open_lead is not None,
+                # An answer to a list's first message opens a lead in this very turn.
+                has_open_lead=open_lead is not None or first_contact is not None,
+                first_contact=first_contact is not None,
                 places=places,
                 referral_organisation=question.organisation if question else None,
                 appointment_planned=open_lead is not None
@@ -374,6 +383,27 @@ class ConversationService:
                 prediction=prediction,
                 now=now,
             )
+            if first_contact is not None and not outcome.effects.erase:
+                draft = await settle_answer(
+                    session,
+                    first_contact,
+                    conversation,
+                    wrong_number=outcome.effects.wrong_number,
+                    stopped=outcome.effects.opt_out,
+                    now=now,
+                )
+                # A crisis in the answer has opened an urgent lead already: no second one.
+                if draft is not None and await _open_lead(session, conversation.id) is None:
+                    lead = await add_lead(
+                        session,
+                        conversation,
+                        draft,
+                        consent_id=None,
+                        channel=message.channel,
+                        contact_here=True,
+                        now=now,
+                    )
+                    events.append(created_event(lead))
             if turn.human_active and not outcome.effects.erase:
                 # A counsellor has taken over: their lead page shows this answer live.
                 latest = await session.scalar(
@@ -459,12 +489,7 @@ class ConversationService:
             conversation.opted_out = True
             # A STOP anywhere blocks every contact list, for good: writing to us again
             # reopens the conversation, never the lists (docs/privacy.md).
-            numbers = await hashes_of_conversation(
-                session,
-                conversation.id,
-                channel=conversation.channel,
-                sender_hash=conversation.sender_hash,
-            )
+            numbers = await hashes_of_conversation(session, conversation)
             await block(session, numbers, source=conversation.channel, now=now)
             await session.execute(
                 update(OutboxItem)
@@ -905,10 +930,10 @@ async def _load_for_turn(
     sender_id: str,
     message_id: str | None,
     now: datetime,
-) -> tuple[Conversation, Lead | None, bool, bool]:
+) -> tuple[Conversation, Lead | None, bool, bool, bool]:
     """The sender's conversation (locked, created when missing), its open lead, whether
-    ``message_id`` was already received, and whether a referral question waits for an answer,
-    in one query: every message starts here.
+    ``message_id`` was already received, whether a referral question waits for an answer, and
+    whether a contact list's first message does, in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
     seen = (
@@ -921,7 +946,7 @@ async def _load_for_turn(
         else false()
     )
     query = (
-        select(Conversation, Lead, seen, question_waiting())
+        select(Conversation, Lead, seen, question_waiting(), first_contact_waiting())
         .outerjoin(
             Lead,
             and_(Lead.conversation_id == Conversation.id, Lead.status.not_in(CLOSED_STATUSES)),
@@ -935,13 +960,13 @@ async def _load_for_turn(
     )
     row = (await session.execute(query)).first()
     if row is not None:
-        return row[0], row[1], bool(row[2]), bool(row[3])
+        return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False, False
+        return conversation, None, False, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
-    return row[0], row[1], bool(row[2]), bool(row[3])
+    return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
 
 
 async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:

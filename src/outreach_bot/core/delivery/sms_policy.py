@@ -28,7 +28,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
-from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.conversation.service import ConversationService, InboundResult
 from outreach_bot.core.delivery.outbox import decode, enqueue
 from outreach_bot.core.events.bus import EventBus, TeamEvent
@@ -300,6 +300,16 @@ class SmsInbox:
         once nothing can be lost; a provider's resend of the same id is answered once.
         """
         result = await self._conversations.handle_inbound(message)
+        if not result.duplicate and result.replies:
+            await self.limit.enforce(result.conversation_id)
+        return result
+
+    async def receive_media(
+        self, message: InboundMessage, attachment: Attachment
+    ) -> InboundResult:
+        """A file of an MMS (``ConversationService.handle_media``), then today's budget: its
+        kind answer is an SMS like any other."""
+        result = await self._conversations.handle_media(message, attachment)
         if not result.duplicate and result.replies:
             await self.limit.enforce(result.conversation_id)
         return result
