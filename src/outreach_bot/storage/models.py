@@ -19,7 +19,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from outreach_bot.storage.crypto import EncryptedBytes, EncryptedText
@@ -42,6 +45,16 @@ class Base(DeclarativeBase):
     """Declarative base with constraint names that Alembic can diff on every backend."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Base.metadata, "after_drop")
+def _drop_version_table(_target: MetaData, connection: Connection, **_kw: object) -> None:
+    """``drop_all`` (tests) also drops Alembic's version table, which ``create_all`` stamps.
+
+    Otherwise an emptied database would still claim the head revision, and the next
+    ``db upgrade`` would find nothing to do (see ``migrate.stamp_head``).
+    """
+    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 class Direction(StrEnum):
