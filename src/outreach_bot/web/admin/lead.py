@@ -77,10 +77,15 @@ async def lead_page(request: web.Request) -> web.Response:
 async def messages(request: web.Request) -> web.Response:
     """Transcript lines after ``?after=ID``, for the live lead page."""
     after = parse_record_id(request.query.get("after", "0")) or 0
-    rows, labels = await leads.messages_after(
-        request.app[services_key].sessions, current_account(request), lead_id_of(request), after
+    lead_id = lead_id_of(request)
+    rows, labels, media = await leads.messages_after(
+        request.app[services_key].sessions, current_account(request), lead_id, after
     )
-    return await fragment(request, "_messages.html", {"messages": rows, "labels": labels})
+    return await fragment(
+        request,
+        "_messages.html",
+        {"messages": rows, "labels": labels, "lead_id": lead_id, "media_by_message": media},
+    )
 
 
 MEDIA_NAMES: Final = {
