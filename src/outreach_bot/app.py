@@ -22,6 +22,7 @@ from outreach_bot.channels import rest, sms, webchat_poll, whatsapp
 from outreach_bot.config import NluBackendName, Settings
 from outreach_bot.content import load_content
 from outreach_bot.core.channel import OutboundChannel
+from outreach_bot.core.contact_lists.sending import FirstContacts
 from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
 from outreach_bot.core.delivery.rules import SendingRules
@@ -39,6 +40,7 @@ from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.language import LanguageIdentifierNlu
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
+from outreach_bot.storage.migrate import stamp_head
 from outreach_bot.storage.models import Base
 from outreach_bot.storage.session import create_engine, create_sessionmaker
 from outreach_bot.web import admin, health, landing
@@ -134,6 +136,7 @@ async def open_services(
         if create_schema:
             async with db.begin() as connection:
                 await connection.run_sync(Base.metadata.create_all)
+                await stamp_head(connection)
         sessions = create_sessionmaker(db)
         async with sessions.begin() as session:
             await ensure_default_sectors(session)
@@ -199,6 +202,9 @@ async def open_services(
                 rules,
                 events,
                 reminder_hour=settings.appointment_reminder_hour,
+            ),
+            first_contacts=FirstContacts(
+                sessions, scheduler, content, rules, team_phone=settings.team_phone
             ),
             send_policies=send_policies,
             budgets=budgets,

@@ -33,6 +33,7 @@ from outreach_bot.dialogue.turn import (
     parse_payload,
 )
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
+from outreach_bot.domain.contact_lists import says_wrong_number
 from outreach_bot.domain.fields import (
     Commune,
     commune_by_insee,
@@ -202,6 +203,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "opt_out_kept": (),
         "opt_out_done": (),
         "opt_in_done": (),
+        "first_contact_wrong_number": (),
         "erase_confirm": (),
         "erase_done": (),
         "erase_cancelled": (),
@@ -360,6 +362,11 @@ class DialogueEngine:
             return self._opt_out(state, effects)
         if state.step in {Step.CONFIRM_OPT_OUT, Step.CONFIRM_ERASE}:
             return self._confirmation(state, turn, payload, text, effects)
+        if turn.first_contact and payload is None and says_wrong_number(text):
+            # An explicit phrase only (domain/contact_lists.py): it stops every message.
+            effects.wrong_number = True
+            state.step = Step.IDLE
+            return self._say(state, effects, self._reply("first_contact_wrong_number", state))
         guessed = intent in COMMAND_INTENTS and (not in_form or confidence >= HIGH_CONFIDENCE)
         if intent == "opt_out" and guessed:
             return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, delete, exists, false, insert, select, update
+from sqlalchemy import and_, delete, exists, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +26,11 @@ from outreach_bot.core.contact_lists.blocklist import (
     block,
     erase_list_rows,
     hashes_of_conversation,
+)
+from outreach_bot.core.contact_lists.replies import (
+    first_contact_waiting,
+    settle_answer,
+    waiting_row,
 )
 from outreach_bot.core.conversation.crisis import crisis_clues
 from outreach_bot.core.delivery.outbox import encode
@@ -57,6 +62,7 @@ from outreach_bot.domain.campaigns import code_problem, normalise_code
 from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.domain.questions import PLACE_KINDS, question_kinds
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import current_cipher
@@ -196,7 +202,7 @@ class ConversationService:
             problem, content_type = content_type, None
         sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
         async with self._locks.hold(sender_hash), self._sessions.begin() as session:
-            conversation, open_lead, seen, _ = await _load_for_turn(
+            conversation, open_lead, seen, _, _ = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -288,7 +294,7 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation, open_lead, seen, asked = await _load_for_turn(
+            conversation, open_lead, seen, asked, listed = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -297,7 +303,9 @@ class ConversationService:
             )
             if seen:
                 logger.info(
-                    "duplicate inbound %s on conversation %s", message.message_id, conversation.id
+                    "duplicate inbound %s on conversation %s",
+                    escape_for_log(message.message_id),
+                    conversation.id,
                 )
                 replies = await _replies_already_given(session, conversation.id, message)
                 return InboundResult(conversation.id, replies, duplicate=True), []
@@ -316,6 +324,8 @@ class ConversationService:
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
             question = await pending_question(session, conversation.id) if asked else None
+            # The same for a contact list's first message waiting for its answer.
+            first_contact = await waiting_row(session, conversation.id) if listed else None
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -330,7 +340,9 @@ class ConversationService:
                     conversation.takeover_until and _aware(conversation.takeover_until) > now
                 ),
                 opted_out=conversation.opted_out,
-                has_open_lead=open_lead is not None,
+                # An answer to a list's first message opens a lead in this very turn.
+                has_open_lead=open_lead is not None or first_contact is not None,
+                first_contact=first_contact is not None,
                 places=places,
                 referral_organisation=question.organisation if question else None,
                 appointment_planned=open_lead is not None
@@ -374,6 +386,27 @@ class ConversationService:
                 prediction=prediction,
                 now=now,
             )
+            if first_contact is not None and not outcome.effects.erase:
+                draft = await settle_answer(
+                    session,
+                    first_contact,
+                    conversation,
+                    wrong_number=outcome.effects.wrong_number,
+                    stopped=outcome.effects.opt_out,
+                    now=now,
+                )
+                # A crisis in the answer has opened an urgent lead already: no second one.
+                if draft is not None and await _open_lead(session, conversation.id) is None:
+                    lead = await add_lead(
+                        session,
+                        conversation,
+                        draft,
+                        consent_id=None,
+                        channel=message.channel,
+                        contact_here=True,
+                        now=now,
+                    )
+                    events.append(created_event(lead))
             if turn.human_active and not outcome.effects.erase:
                 # A counsellor has taken over: their lead page shows this answer live.
                 latest = await session.scalar(
@@ -459,12 +492,7 @@ class ConversationService:
             conversation.opted_out = True
             # A STOP anywhere blocks every contact list, for good: writing to us again
             # reopens the conversation, never the lists (docs/privacy.md).
-            numbers = await hashes_of_conversation(
-                session,
-                conversation.id,
-                channel=conversation.channel,
-                sender_hash=conversation.sender_hash,
-            )
+            numbers = await hashes_of_conversation(session, conversation)
             await block(session, numbers, source=conversation.channel, now=now)
             await session.execute(
                 update(OutboxItem)
@@ -905,23 +933,30 @@ async def _load_for_turn(
     sender_id: str,
     message_id: str | None,
     now: datetime,
-) -> tuple[Conversation, Lead | None, bool, bool]:
+) -> tuple[Conversation, Lead | None, bool, bool, bool]:
     """The sender's conversation (locked, created when missing), its open lead, whether
-    ``message_id`` was already received, and whether a referral question waits for an answer,
-    in one query: every message starts here.
+    ``message_id`` was already received, whether a referral question waits for an answer, and
+    whether a contact list's first message does, in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    # A message is also known by the outbox row its first reply left (see _outbox_item's
+    # key): after an erasure nothing else remembers it, and queueing its replies again would
+    # collide with that row's key (a provider resending the SUPPRIMER confirmation's "oui").
+    first_reply = current_cipher().lookup_hash(f"{channel}:{sender_id}:{message_id}:0")
     seen = (
-        exists().where(
-            Message.conversation_id == Conversation.id,
-            Message.direction == Direction.INBOUND,
-            Message.channel_message_id == message_id,
+        or_(
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.direction == Direction.INBOUND,
+                Message.channel_message_id == message_id,
+            ),
+            exists().where(OutboxItem.dedupe_key == first_reply),
         )
         if message_id
         else false()
     )
     query = (
-        select(Conversation, Lead, seen, question_waiting())
+        select(Conversation, Lead, seen, question_waiting(), first_contact_waiting())
         .outerjoin(
             Lead,
             and_(Lead.conversation_id == Conversation.id, Lead.status.not_in(CLOSED_STATUSES)),
@@ -935,13 +970,16 @@ async def _load_for_turn(
     )
     row = (await session.execute(query)).first()
     if row is not None:
-        return row[0], row[1], bool(row[2]), bool(row[3])
+        return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False, False
+        known = bool(message_id) and bool(
+            await session.scalar(select(exists().where(OutboxItem.dedupe_key == first_reply)))
+        )
+        return conversation, None, known, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
-    return row[0], row[1], bool(row[2]), bool(row[3])
+    return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
 
 
 async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:
