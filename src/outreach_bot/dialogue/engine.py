@@ -326,9 +326,14 @@ class DialogueEngine:
         (:func:`command_of`), or a button. The classifier's ``opt_out`` or ``forget_me`` guess
         only asks whether that is what the person wants; erasure always asks once.
         """
-        state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
+        # One more message since the topic's answer (see TOPIC_TURNS).
+        state = replace(
+            state,
+            form=replace(state.form),
+            suggestions=list(state.suggestions),
+            topic_turns=state.topic_turns + 1,
+        )
         state.channel = turn.channel
-        state.topic_turns += 1
         text = self._resolve_digit(state, turn.text)
         payload = parse_payload(text)
         # The classifier knows French and English: another script gets no guess from it.
