@@ -276,3 +276,10 @@ def test_the_counsellor_offer_is_asked_once_then_stays_as_a_button() -> None:
     assert offer not in chat.text()
     chat.say("oui", "affirm", 1.0)
     assert chat.state.step is Step.CONSENT
+
+
+def test_in_a_run_on_message_the_question_asked_last_wins() -> None:
+    """ "j'ai 17 ans et je veux passer le permis, y a des aides ?" asks about the aids."""
+    chat = Conversation()
+    chat.say("j'ai 17 ans et je veux passer le permis, ya des aides ?", "mobility", 1.0)
+    assert _followup_text("mobility", "licence_money") in chat.text()

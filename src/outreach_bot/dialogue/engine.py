@@ -45,7 +45,7 @@ from outreach_bot.domain.fields import (
 )
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import WEEKDAYS, Ask, Place, PlacesAnswer
-from outreach_bot.domain.questions import has_phrase, question_kinds, words_of
+from outreach_bot.domain.questions import has_phrase, phrase_at, question_kinds, words_of
 
 MAX_RETRIES: Final = 2
 NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
@@ -623,12 +623,18 @@ class DialogueEngine:
         ]
 
     def _keyword(self, intent: str, words: str) -> str | None:
-        """The first follow-up of the topic with a keyword in the message (whole words)."""
+        """The follow-up of the topic whose keyword comes last in the message (whole words).
+
+        In a run-on message the question comes last: "j'ai 17 ans et je veux passer le permis,
+        y a des aides ?" asks about the aids, not the age. Equal places: the content's order.
+        """
         answer = self._content.answer(intent)
+        best, where = None, -1
         for followup in answer.followups if answer else ():
-            if any(has_phrase(words, keyword) for keyword in followup.keywords):
-                return followup.id
-        return None
+            last = max((phrase_at(words, keyword) for keyword in followup.keywords), default=-1)
+            if last > where:
+                best, where = followup.id, last
+        return best
 
     def _pick(self, intent: str, words: str, kinds: tuple[str, ...]) -> str | None:
         """The topic's follow-up the message asks for: by keyword, else by kind of question."""

@@ -148,7 +148,12 @@ def words_of(text: str) -> str:
 
 def has_phrase(words: str, phrase: str) -> bool:
     """Whether the words (from :func:`words_of`) hold ``phrase`` as whole words."""
-    return f" {' '.join(_NOT_A_WORD.sub(' ', phrase).split())} " in words
+    return phrase_at(words, phrase) >= 0
+
+
+def phrase_at(words: str, phrase: str) -> int:
+    """Where ``phrase`` last appears as whole words in the words, -1 when it does not."""
+    return words.rfind(f" {' '.join(_NOT_A_WORD.sub(' ', phrase).split())} ")
 
 
 def question_kinds(text: str) -> tuple[str, ...]:
