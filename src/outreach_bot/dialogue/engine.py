@@ -1144,7 +1144,9 @@ class DialogueEngine:
             state.form.consent_at = datetime.now(UTC).isoformat()
             return self._ask(state, effects, Step.ASK_AGE)
         said_no = intent == "deny" or (payload is not None and payload.name == "deny")
-        answerable = heard.asked is not None or (
+        probe = replace(state, form=replace(state.form), offered=True, step=Step.IDLE)
+        practical = self._practical_asked(probe, heard.turn.places, intent, heard.confidence)
+        answerable = practical is not None or heard.asked is not None or (
             heard.confidence >= self._threshold
             and self._is_topic(intent)
             and not (intent == GENERAL_TOPIC and heard.followup is None and "?" not in heard.text)
@@ -1158,15 +1160,18 @@ class DialogueEngine:
         replies: list[Reply] = []
         if answerable:
             # Answered as in the open conversation, without its buttons or a second offer.
-            probe = replace(state, form=replace(state.form), offered=True, step=Step.IDLE)
-            answered = self._idle(
-                probe,
-                intent,
-                heard.confidence,
-                effects,
-                followup=heard.followup,
-                places=heard.turn.places,
-                asked=heard.asked,
+            answered = (
+                self._practical(probe, effects, practical)
+                if practical is not None
+                else self._idle(
+                    probe,
+                    intent,
+                    heard.confidence,
+                    effects,
+                    followup=heard.followup,
+                    places=heard.turn.places,
+                    asked=heard.asked,
+                )
             )
             replies = [Reply(reply.text) for reply in answered.replies]
             state.topic, state.topic_turns = probe.topic, probe.topic_turns
