@@ -67,6 +67,7 @@ from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields import parse_phone
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.web.errors import json_error, read_json
 
 logger = logging.getLogger(__name__)
@@ -749,7 +750,9 @@ class WhatsAppWebhook:
         self._noticed[message.message_id] = None
         while len(self._noticed) > NOTICES_REMEMBERED:
             self._noticed.popitem(last=False)
-        logger.info("whatsapp %s message answered with the text-only notice", message.kind)
+        logger.info(
+            "whatsapp %s message answered with the text-only notice", escape_for_log(message.kind)
+        )
         notice = Reply(self._content.message("whatsapp_non_text", self._locale))
         try:
             await self._outbound.answer(message.sender_id, notice)

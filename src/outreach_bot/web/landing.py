@@ -27,6 +27,7 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 
 from outreach_bot.content import Content
 from outreach_bot.core.channel import InboundMessage
@@ -38,8 +39,14 @@ from outreach_bot.core.outreach.campaigns import (
 )
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button
+from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.web.admin.security import staff_account
-from outreach_bot.web.errors import read_form
+from outreach_bot.web.errors import (
+    Handler,
+    log_storage_unavailable,
+    read_form,
+    wants_html,
+)
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.posters import NBSP, display_phone
 
@@ -55,6 +62,8 @@ SENDER_RE: Final = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 MAX_MESSAGE: Final = 1000
 PREFETCH_HEADERS: Final = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
 PAGE_LOCALE: Final = "fr"
+RETRY_AFTER: Final = 30
+"""Seconds a browser is told to wait when the database is down (the page says "a few minutes")."""
 """The pages are French (``lang="fr"``); there is no language choice before the first message."""
 
 #: Every message key the two pages show, with the placeholders they fill (checked at start-up).
@@ -73,6 +82,9 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "landing_sms_code": ("code", "number"),
         "landing_sms_number": ("number",),
         "landing_small_print": (),
+        "landing_unavailable": (),
+        "landing_unreadable": (),
+        "landing_try_again": (),
         "webchat_title": (),
         "webchat_back": (),
         "webchat_name": (),
@@ -169,6 +181,41 @@ def _state(campaign: LandingCampaign | None) -> str:
     if campaign is None:
         return "unknown"
     return "active" if campaign.active else "archived"
+
+
+def browser_errors(handler: Handler) -> Handler:
+    """A page for a browser when the database is down or a form cannot be read.
+
+    The error middleware answers JSON, right for the widget and API clients; a young person
+    who scanned a poster should read a sentence in their language instead, with a link to
+    try again. Only requests that ask for HTML get the page.
+    """
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except (SQLAlchemyError, OSError) as error:
+            if not wants_html(request):
+                raise
+            log_storage_unavailable(request, error)
+            response = _error_page(request, "landing_unavailable", status=503)
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+            return response
+        except InvalidInputError:
+            if not wants_html(request):
+                raise
+            return _error_page(request, "landing_unreadable", status=400)
+
+    return page
+
+
+def _error_page(request: web.Request, message: str, *, status: int) -> web.Response:
+    body = _templates.get_template("error.html").render(
+        say=_say(request.app[services_key].content),
+        message=message,
+        back_url=request.path,
+    )
+    return _html(body, status=status)
 
 
 async def on_landing(request: web.Request) -> web.Response:
@@ -299,9 +346,9 @@ def add_routes(app: web.Application) -> None:
             start rather than show a broken page to whoever scans a poster.
     """
     app[services_key].content.require_messages(MESSAGES)
-    app.router.add_get("/q/{code}", on_landing)
-    app.router.add_get("/q/{code}/chat", on_chat_page)
-    app.router.add_post("/q/{code}/chat", on_chat_post)
+    app.router.add_get("/q/{code}", browser_errors(on_landing))
+    app.router.add_get("/q/{code}/chat", browser_errors(on_chat_page))
+    app.router.add_post("/q/{code}/chat", browser_errors(on_chat_post))
     app.router.add_get(ASSET_PREFIX + "/{name}", on_asset)
 
 

@@ -62,6 +62,7 @@ from outreach_bot.domain.campaigns import code_problem, normalise_code
 from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
@@ -337,7 +338,9 @@ class ConversationService:
             )
             if seen:
                 logger.info(
-                    "duplicate inbound %s on conversation %s", message.message_id, conversation.id
+                    "duplicate inbound %s on conversation %s",
+                    escape_for_log(message.message_id),
+                    conversation.id,
                 )
                 replies = await _replies_already_given(session, conversation.id, message)
                 return InboundResult(conversation.id, replies, duplicate=True), []

@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.config import Settings, whatsapp_templates
 from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus, ScheduledMessage
 
@@ -189,7 +190,11 @@ async def record_whatsapp_status(
             if item.status == OutboxStatus.SENT:
                 item.status = OutboxStatus.FAILED
                 item.last_error = (error or "not delivered")[:200]
-                logger.info("outbox %s: WhatsApp message not delivered (%s)", item.id, error)
+                logger.info(
+                    "outbox %s: WhatsApp message not delivered (%s)",
+                    item.id,
+                    escape_for_log(error),
+                )
             return True
         rank = STATUS_RANK.get(status)
         if rank is None:
