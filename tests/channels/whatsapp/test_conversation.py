@@ -123,9 +123,12 @@ async def test_supprimer_erases_everything_and_confirms(phone: WhatsAppPhone) ->
     await phone.say("salut")
     question = await phone.say("SUPPRIMER")
     assert "efface" in shown(question[-1])
-    done = await phone.say("oui")
+    done = await phone.say("oui", message_id="wamid.ERASE")
     assert "effacé" in shown(done[-1])
     assert await count(phone.services, Conversation) == 0
+    assert await count(phone.services, Message) == 0
+    # Meta resends the same "oui": it is not answered again (and nothing breaks).
+    assert await phone.say("oui", message_id="wamid.ERASE") == []
     assert await count(phone.services, Message) == 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, delete, exists, false, insert, select, update
+from sqlalchemy import and_, delete, exists, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -972,11 +972,18 @@ async def _load_for_turn(
     whether a contact list's first message does, in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    # A message is also known by the outbox row its first reply left (see _outbox_item's
+    # key): after an erasure nothing else remembers it, and queueing its replies again would
+    # collide with that row's key (a provider resending the SUPPRIMER confirmation's "oui").
+    first_reply = current_cipher().lookup_hash(f"{channel}:{sender_id}:{message_id}:0")
     seen = (
-        exists().where(
-            Message.conversation_id == Conversation.id,
-            Message.direction == Direction.INBOUND,
-            Message.channel_message_id == message_id,
+        or_(
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.direction == Direction.INBOUND,
+                Message.channel_message_id == message_id,
+            ),
+            exists().where(OutboxItem.dedupe_key == first_reply),
         )
         if message_id
         else false()
@@ -999,7 +1006,10 @@ async def _load_for_turn(
         return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False, False, False
+        known = bool(message_id) and bool(
+            await session.scalar(select(exists().where(OutboxItem.dedupe_key == first_reply)))
+        )
+        return conversation, None, known, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
     return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
