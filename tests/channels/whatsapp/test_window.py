@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,8 +49,8 @@ async def whatsapp_lead(services: Services, *, silent_for: timedelta) -> Lead:
     return lead
 
 
-async def counsellor_writes(client: Client, services: Services, lead: Lead, text: str) -> Any:
-    """Léa, a counsellor of the lead's sector, signs in and writes from the lead page."""
+async def lead_page(client: Client, services: Services, lead: Lead) -> tuple[Browser, str]:
+    """Léa, a counsellor of the lead's sector, signs in and opens the lead page."""
     await add_user(
         services.sessions,
         EMAILS["lea"],
@@ -61,7 +62,14 @@ async def counsellor_writes(client: Client, services: Services, lead: Lead, text
     browser = Browser(client)
     assert (await browser.login("lea")).status == 303
     page = await browser.get(f"/admin/leads/{lead.id}")
-    key = form_key_of(await page.text())
+    assert page.status == 200
+    return browser, await page.text()
+
+
+async def counsellor_writes(client: Client, services: Services, lead: Lead, text: str) -> Any:
+    """Léa opens the lead page and writes from its reply form."""
+    browser, html = await lead_page(client, services, lead)
+    key = form_key_of(html)
     return await browser.post(f"/admin/leads/{lead.id}/reply", {"text": text, "form_key": key})
 
 
@@ -169,3 +177,25 @@ async def test_a_scheduled_message_outside_the_window_goes_as_the_template(
     assert graph.sent[0]["template"]["name"] == "message_mission_locale"
     parameters = graph.sent[0]["template"]["components"][0]["parameters"]
     assert parameters[0]["text"] == "On se voit mardi au forum ?"
+
+
+@pytest.mark.parametrize(
+    ("wa_overrides", "silent_for", "expected"),
+    [
+        ({}, timedelta(hours=2), None),
+        ({}, timedelta(hours=30), "aucun n'est configuré pour les conseillers"),
+        ({"whatsapp_templates": TEMPLATES}, timedelta(hours=30), "« message_conseiller »"),
+    ],
+    ids=["open", "closed-no-template", "closed-template"],
+)
+async def test_the_lead_page_warns_before_writing_outside_the_window(
+    wa_client: Client, wa_services: Services, silent_for: timedelta, expected: str | None
+) -> None:
+    """Before typing, the counsellor reads whether the window is closed and what will happen."""
+    lead = await whatsapp_lead(wa_services, silent_for=silent_for)
+    _, html = await lead_page(wa_client, wa_services, lead)
+    if expected is None:
+        assert 'id="whatsapp-window"' not in html
+    else:
+        assert 'id="whatsapp-window"' in html
+        assert expected in unescape(html)
