@@ -63,6 +63,7 @@ from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.domain.log_text import escape_for_log
+from outreach_bot.domain.questions import PLACE_KINDS, question_kinds
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
@@ -347,12 +348,14 @@ class ConversationService:
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
             # Where to meet the team changes every week: read it only when it may be asked
-            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code).
+            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code;
+            # "c'est où ?" after any topic is answered from the places too).
             places = (
                 await places_for_question(session, text, today=now.date())
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 or practical_question_in(text)
+                or PLACE_KINDS & set(question_kinds(text))
                 else None
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
