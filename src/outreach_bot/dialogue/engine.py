@@ -1155,10 +1155,16 @@ class DialogueEngine:
         said_no = intent == "deny" or (payload is not None and payload.name == "deny")
         probe = replace(state, form=replace(state.form), offered=True, step=Step.IDLE)
         practical = self._practical_asked(probe, heard.turn.places, intent, heard.confidence)
-        answerable = practical is not None or heard.asked is not None or (
-            heard.confidence >= self._threshold
-            and self._is_topic(intent)
-            and not (intent == GENERAL_TOPIC and heard.followup is None and "?" not in heard.text)
+        answerable = (
+            practical is not None
+            or heard.asked is not None
+            or (
+                heard.confidence >= self._threshold
+                and self._is_topic(intent)
+                and not (
+                    intent == GENERAL_TOPIC and heard.followup is None and "?" not in heard.text
+                )
+            )
         )
         state.retries += 1
         if said_no or (not answerable and state.retries > MAX_RETRIES):
