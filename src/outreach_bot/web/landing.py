@@ -2,7 +2,8 @@
 
 The landing page is one small HTML file with inline CSS and plain links, so it opens fast on
 any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir dans Telegram"
-(deep link with the code) and "Envoyer un SMS" (``sms:`` link with the code as the body). Every
+(deep link with the code), "Écrire sur WhatsApp" (``wa.me`` link with the code typed) and
+"Envoyer un SMS" (``sms:`` link with the code as the body). Every
 text on both pages comes from ``messages.yml``, like everything else a young person reads.
 
 The web chat talks to the REST channel and is attributed to the campaign by sending
@@ -29,6 +30,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 from sqlalchemy.exc import SQLAlchemyError
 
+from outreach_bot.config import Settings
 from outreach_bot.content import Content
 from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.outreach.campaigns import (
@@ -81,6 +83,7 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "landing_sms": (),
         "landing_sms_code": ("code", "number"),
         "landing_sms_number": ("number",),
+        "landing_whatsapp": (),
         "landing_small_print": (),
         "landing_unavailable": (),
         "landing_unreadable": (),
@@ -124,6 +127,25 @@ def telegram_link(username: str, code: str | None) -> str:
     if not username:
         return ""
     return f"https://t.me/{username}" + (f"?start={code}" if code else "")
+
+
+def whatsapp_link(number: str, code: str | None) -> str:
+    """``https://wa.me/<number>?text=<CODE>``: WhatsApp opens the chat with the code typed.
+
+    A first message that starts with a campaign code counts for that campaign on every channel
+    (the SMS keyword rule), so the conversation is attributed like Telegram's deep link.
+    """
+    digits = number.replace(" ", "").removeprefix("+")
+    if not digits:
+        return ""
+    return f"https://wa.me/{digits}" + (f"?text={quote(code)}" if code else "")
+
+
+def whatsapp_url(settings: Settings, code: str | None) -> str:
+    """The campaign's ``wa.me`` link when WhatsApp is configured and its number given."""
+    if not settings.whatsapp_token:
+        return ""
+    return whatsapp_link(settings.whatsapp_number, code)
 
 
 def sms_link(number: str, code: str | None) -> str:
@@ -241,6 +263,7 @@ async def on_landing(request: web.Request) -> web.Response:
         chat_url=chat_path,
         telegram_url=telegram_link(settings.telegram_bot_username, code),
         sms_url=sms_link(settings.sms_number, code),
+        whatsapp_url=whatsapp_url(settings, code),
         # Kept on one line: a phone number cut across two lines gets mistyped.
         sms_number=Markup('<span class="nowrap">{}</span>').format(
             display_phone(settings.sms_number)

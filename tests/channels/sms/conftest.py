@@ -374,7 +374,7 @@ async def run_warm_lead(phone: Phone) -> list[list[str]]:
     """The warm-lead conversation on SMS, answering choices with digits; all answers received."""
     script = [
         ("salut", "bot"),
-        ("je cherche du boulot vers verdun", "Réponds 1 ou 2."),
+        ("je cherche du boulot vers verdun", "Réponds par un chiffre de 1 à 3."),
         ("1", "accord"),
         ("1", "âge"),
         ("17 ans", "prénom"),

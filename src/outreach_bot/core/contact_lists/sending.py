@@ -435,9 +435,14 @@ class FirstContacts:
         by_hash = {phone_hash(phone): phone for phone in phones}
         ids = await self._conversation_ids(session, set(by_hash))
         missing = [value for value in by_hash if value not in ids]
+        known = list(ids.values())
         for start in range(0, len(missing), CHUNK):
-            await session.execute(
-                insert(Conversation).execution_options(render_nulls=True),
+            # RETURNING gives the new ids at once: reading them back by hash cost seconds on
+            # PostgreSQL, whose planner has no statistics yet on freshly inserted rows.
+            created = await session.execute(
+                insert(Conversation)
+                .returning(Conversation.sender_hash, Conversation.id)
+                .execution_options(render_nulls=True),
                 [
                     {
                         "channel": SMS,
@@ -450,8 +455,7 @@ class FirstContacts:
                     for value in missing[start : start + CHUNK]
                 ],
             )
-        ids.update(await self._conversation_ids(session, set(missing)))
-        known = [ids[value] for value in by_hash if value not in missing]
+            ids.update({str(row[0]): int(row[1]) for row in created.all()})
         for start in range(0, len(known), CHUNK):
             await session.execute(
                 update(Conversation)

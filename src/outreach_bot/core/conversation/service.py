@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, delete, exists, false, insert, select, update
+from sqlalchemy import and_, delete, exists, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -63,6 +63,7 @@ from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.domain.log_text import escape_for_log
+from outreach_bot.domain.questions import PLACE_KINDS, question_kinds
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
@@ -311,12 +312,14 @@ class ConversationService:
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
             # Where to meet the team changes every week: read it only when it may be asked
-            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code).
+            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code;
+            # "c'est où ?" after any topic is answered from the places too).
             places = (
                 await places_for_question(session, text, today=now.date())
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 or practical_question_in(text)
+                or PLACE_KINDS & set(question_kinds(text))
                 else None
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
@@ -936,11 +939,18 @@ async def _load_for_turn(
     whether a contact list's first message does, in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    # A message is also known by the outbox row its first reply left (see _outbox_item's
+    # key): after an erasure nothing else remembers it, and queueing its replies again would
+    # collide with that row's key (a provider resending the SUPPRIMER confirmation's "oui").
+    first_reply = current_cipher().lookup_hash(f"{channel}:{sender_id}:{message_id}:0")
     seen = (
-        exists().where(
-            Message.conversation_id == Conversation.id,
-            Message.direction == Direction.INBOUND,
-            Message.channel_message_id == message_id,
+        or_(
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.direction == Direction.INBOUND,
+                Message.channel_message_id == message_id,
+            ),
+            exists().where(OutboxItem.dedupe_key == first_reply),
         )
         if message_id
         else false()
@@ -963,7 +973,10 @@ async def _load_for_turn(
         return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False, False, False
+        known = bool(message_id) and bool(
+            await session.scalar(select(exists().where(OutboxItem.dedupe_key == first_reply)))
+        )
+        return conversation, None, known, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
     return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])

@@ -680,9 +680,6 @@ async def send_counsellor_reply(
             raise ConflictError("cette personne a envoyé STOP : plus aucun message")
         if conversation.unreachable:
             raise ConflictError("cette personne est injoignable sur ce canal")
-        blocked = counsellor_blocked(conversation, whatsapp_templates or {}, now)
-        if blocked is not None:
-            raise ConflictError(blocked)
         if not await spend_form_key(session, form_key, account.id):
             raise ConflictError("ce message est déjà parti")
         message = Message(
@@ -703,6 +700,10 @@ async def send_counsellor_reply(
             # Answering what the young person wrote a moment ago is never held (rules.py).
             in_reply = answers_recent_message(conversation.last_message_at, now)
             not_before = policy.earliest(now, in_reply=in_reply)
+            # WhatsApp: the window must still be open when the quiet hours let it go.
+            blocked = counsellor_blocked(conversation, whatsapp_templates or {}, not_before)
+            if blocked is not None:
+                raise ConflictError(blocked)
             await enqueue(
                 session,
                 conversation,
