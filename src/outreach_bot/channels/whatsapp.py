@@ -35,7 +35,7 @@ import re
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -134,6 +134,8 @@ class MediaRef:
     kind: str
     mime_type: str | None
     filename: str | None
+    caption: str | None = None
+    """Words sent with an image, a document or a video; the core answers them too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +201,13 @@ def _media_of(message: dict[str, Any], kind: str) -> MediaRef | None:
     if media_id is None:
         return None
     core_kind = "voice" if kind == "audio" and part.get("voice") is True else FILE_KINDS[kind]
+    caption = part.get("caption")
     return MediaRef(
-        media_id, core_kind, _str(part.get("mime_type"), 100), _str(part.get("filename"))
+        media_id,
+        core_kind,
+        _str(part.get("mime_type"), 100),
+        _str(part.get("filename")),
+        caption if isinstance(caption, str) and "\x00" not in caption else None,
     )
 
 
@@ -709,7 +716,8 @@ class WhatsAppWebhook:
         )
         if message.text is None and message.media is not None:
             result = await self._inbox.receive_media(
-                inbound, self._media.attachment(message.media)
+                replace(inbound, text=message.media.caption or ""),
+                self._media.attachment(message.media),
             )
             logger.info(
                 "whatsapp %s handled in conversation %s%s",

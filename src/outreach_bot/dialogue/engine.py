@@ -430,7 +430,13 @@ class DialogueEngine:
         )
 
     def file_received(
-        self, state: DialogueState, turn: Turn, *, kind: str, problem: str | None
+        self,
+        state: DialogueState,
+        turn: Turn,
+        *,
+        kind: str,
+        problem: str | None,
+        caption: bool = False,
     ) -> Outcome:
         """A voice note, photo or document: the bot cannot read it, and says so kindly.
 
@@ -438,7 +444,8 @@ class DialogueEngine:
         own answer and changes nothing. A kept one is thanked for and promised to the team;
         then the conversation goes on where it was: the form's question again, or, when the
         person has no request with the team yet, the offer of a call back, whose "no" drops
-        the file (``Effects.drop_held_media``).
+        the file (``Effects.drop_held_media``). With a ``caption`` (words sent with the file,
+        answered next as a message of their own), only the thanks: the words lead.
         """
         state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
         state.channel = turn.channel
@@ -448,6 +455,8 @@ class DialogueEngine:
         if problem is not None:
             return self._say(state, effects, self._reply(f"media_{problem}", state))
         thanks = self._reply(MEDIA_KINDS.get(kind, "media_document"), state)
+        if caption:
+            return Outcome([thanks], state, effects)
         if state.step is Step.CONSENT:
             return self._start_consent(state, effects, [thanks])
         if state.step in {*FORM_ORDER, Step.ASK_PHONE}:

@@ -245,3 +245,19 @@ async def test_a_webhook_retry_stores_the_file_once(webhook: Harness) -> None:
     await eventually(lambda: outbox_idle(services), what="the outbox to drain")
     assert len(await files(services)) == 1
     assert len(webhook.api.sent(CHAT_ID)) == 2  # the thanks and the offer, once
+
+
+async def test_words_sent_with_a_photo_are_answered(polling: Harness) -> None:
+    """A photo captioned with a question: the thanks, then the question's own answer (and its
+    offer, whose "non" also drops the held photo)."""
+    services, user = polling.services, polling.user
+    update = file_update("photo", PHOTO, polling)
+    update["message"]["caption"] = "je cherche du boulot vers verdun"
+    replies = await user.send(update)
+    assert replies[0] == message(services, "media_photo")
+    assert message(services, "media_offer_callback") not in replies
+    assert "conseiller" in replies[-1]  # the job answer's own offer
+    (held,) = await files(services)
+    assert held.status == MediaStatus.HELD
+    await user.tap("/deny")
+    assert await files(services) == []

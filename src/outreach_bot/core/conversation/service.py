@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -181,6 +181,10 @@ class ConversationService:
         ``OUTREACH_MEDIA_HOLD_DAYS`` if they never answer). A refused file is answered kindly
         and nothing of it is kept. A resend of the same message id is answered once.
 
+        A caption (``message.text``: words sent with the file, "c'est ma fiche de paie") is
+        then handled as a message of its own (id ``<message id>:caption``), so a question
+        asked with a photo is answered; the file then gets only its thanks.
+
         Raises:
             InvalidInputError: no sender or no channel.
         """
@@ -200,6 +204,38 @@ class ConversationService:
         content_type = policy.content_type(data) if data is not None else None
         if isinstance(content_type, Problem):
             problem, content_type = content_type, None
+        caption = message.text.strip()
+        result = await self._store_media(
+            message, attachment, data, content_type, problem, caption=bool(caption), now=now
+        )
+        if not caption:
+            return result
+        words = await self.handle_inbound(
+            replace(
+                message,
+                text=caption,
+                message_id=f"{message.message_id}:caption" if message.message_id else None,
+            ),
+            now=now,
+        )
+        return replace(
+            words,
+            replies=result.replies + words.replies,
+            duplicate=result.duplicate and words.duplicate,
+        )
+
+    async def _store_media(
+        self,
+        message: InboundMessage,
+        attachment: Attachment,
+        data: bytes | None,
+        content_type: str | None,
+        problem: Problem | None,
+        *,
+        caption: bool,
+        now: datetime,
+    ) -> InboundResult:
+        """The file's transaction: its transcript line, the file if it passed, the answer."""
         sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
         async with self._locks.hold(sender_hash), self._sessions.begin() as session:
             conversation, open_lead, seen, _, _ = await _load_for_turn(
@@ -226,7 +262,7 @@ class ConversationService:
                 has_open_lead=open_lead is not None,
             )
             outcome = self._engine.file_received(
-                state, turn, kind=attachment.kind, problem=problem
+                state, turn, kind=attachment.kind, problem=problem, caption=caption
             )
             if outcome.effects.opt_in:
                 conversation.opted_out = False
