@@ -45,6 +45,7 @@ from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.language import LanguageIdentifierNlu
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
+from outreach_bot.storage.migrate import stamp_head
 from outreach_bot.storage.models import Base
 from outreach_bot.storage.session import create_engine, create_sessionmaker
 from outreach_bot.web import admin, health, landing
@@ -140,6 +141,7 @@ async def open_services(
         if create_schema:
             async with db.begin() as connection:
                 await connection.run_sync(Base.metadata.create_all)
+                await stamp_head(connection)
         sessions = create_sessionmaker(db)
         async with sessions.begin() as session:
             await ensure_default_sectors(session)

@@ -6,6 +6,7 @@ cannot read, ids past 2**31 - 1, and dates whose next day does not exist.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -219,3 +220,18 @@ def test_every_form_is_read_through_the_one_reader() -> None:
         if re.search(r"\brequest\.post\(\)", path.read_text(encoding="utf-8"))
     }
     assert callers == {"web/errors.py"}
+
+
+async def test_a_message_id_with_a_newline_cannot_forge_a_log_line(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client's ``metadata.message_id`` is logged escaped: one record, one line, so
+    "INFO user 1 signed in" after a newline stays inside the duplicate's line."""
+    caplog.set_level(logging.DEBUG)
+    forged = "m-1\nINFO outreach_bot.core.staff.accounts user 1 signed in"
+    body = {"sender": "web-1", "message": "salut", "metadata": {"message_id": forged}}
+    for _ in range(2):  # the resend is logged as a duplicate, with its id
+        assert (await client.post(REST, json=body)).status == 200
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("m-1\\nINFO outreach_bot" in line for line in lines)
+    assert not any("\n" in line for line in lines)

@@ -4,8 +4,8 @@
 values in the right places. Here the bodies themselves are broken: multipart with a wrong,
 missing or invalid boundary, undecodable bytes, unknown charsets and encodings, fields far
 over the size limit; and webhooks that carry a valid signature over a body of the wrong shape
-(``event`` as a list, ``chat.id`` as text, a ``message`` that is a number). Every answer must
-be under 500 and nothing may be logged at ERROR.
+(``event`` as a list, ``chat.id`` as text, a ``message`` that is a number), for Telegram, the
+SMS Gateway and WhatsApp. Every answer must be under 500 and nothing may be logged at ERROR.
 
 ``OUTREACH_FUZZ_EXAMPLES`` sets the examples per route (default 10); the counts are printed.
 """
@@ -21,12 +21,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
+from outreach_bot.app import create_web_app, open_services
 from outreach_bot.channels.telegram import SECRET_HEADER
 from tests.channels.sms.conftest import fixture_json, gateway_headers
 from tests.channels.telegram.bot_api import load_update
+from tests.channels.whatsapp.conftest import FakeGraph, wa_settings
+from tests.channels.whatsapp.conftest import fixture as whatsapp_fixture
+from tests.channels.whatsapp.conftest import sign as whatsapp_sign
 from tests.web.test_fuzz import (
     CAMPAIGN,
     EXAMPLES,
@@ -314,5 +320,63 @@ def test_no_signed_gateway_event_of_the_wrong_shape_gives_a_server_error(live: L
         headers = gateway_headers(body)
         content_type = headers.pop("Content-Type")
         send(live, "smsgateway", "/webhooks/sms/smsgateway", body, content_type, headers)
+
+    run()
+
+
+# --- WhatsApp (its own live app: the module's app has no WhatsApp configured) ----------------
+
+
+class WhatsAppLive(LiveApp):
+    """The real app with WhatsApp on, against the local fake Graph API."""
+
+    async def _start(self) -> None:
+        graph = FakeGraph()
+        graph.server = TestServer(graph.app())
+        await graph.server.start_server()
+        self.stack.push_async_callback(graph.server.close)
+        graph.add_media("1013859600285441", b"OggS fake voice", "audio/ogg")
+        services = await self.stack.enter_async_context(
+            open_services(wa_settings(self.tmp, graph), nlu=self.nlu, create_schema=True)
+        )
+        self.web_app = create_web_app(services)
+        runner = web.AppRunner(self.web_app)
+        await runner.setup()
+        self.stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = runner.addresses[0][1]
+
+    def login(self) -> None:
+        """No back office here."""
+
+
+@pytest.fixture(scope="module", name="whatsapp_live")
+def _whatsapp_live(
+    tmp_path_factory: pytest.TempPathFactory, embedded_nlu: Any, tally: Tally
+) -> Iterator[LiveApp]:
+    app = WhatsAppLive(tmp_path_factory.mktemp("fuzz-whatsapp"), embedded_nlu, "none", tally)
+    app.start()
+    yield app
+    app.stop()
+
+
+WHATSAPP_NOTIFICATIONS = [
+    whatsapp_fixture(name)
+    for name in ("text_message.json", "audio_message.json", "status_delivered.json")
+]
+
+
+def test_no_signed_whatsapp_notification_of_the_wrong_shape_gives_a_server_error(
+    whatsapp_live: LiveApp,
+) -> None:
+    """A valid X-Hub-Signature-256 over any reshaped Cloud API notification: never a 5xx."""
+
+    @FUZZ
+    @given(reshaped(WHATSAPP_NOTIFICATIONS))
+    def run(notification: Any) -> None:
+        body = dumps(notification)
+        headers = {"X-Hub-Signature-256": whatsapp_sign(body)}
+        send(whatsapp_live, "whatsapp", "/webhooks/whatsapp", body, "application/json", headers)
 
     run()

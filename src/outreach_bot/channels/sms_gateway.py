@@ -42,6 +42,7 @@ from outreach_bot.core.channel import (
 from outreach_bot.core.delivery.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
 from outreach_bot.domain.json_text import parse_json
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.web.errors import json_error
 
@@ -229,7 +230,7 @@ class GatewayWebhook:
         if event in {"sms:delivered", "sms:failed"}:
             return await self._on_report(payload, delivered=event == "sms:delivered")
         if event not in IGNORED_EVENTS:
-            logger.info("sms gateway event %r ignored", event[:40])
+            logger.info("sms gateway event %s ignored", escape_for_log(event, 40))
         return web.Response(status=204)
 
     async def _on_received(self, payload: dict[str, Any]) -> web.Response:
@@ -247,7 +248,9 @@ class GatewayWebhook:
             return json_error(400, "messageId, message and sender are required")
         phone = parse_phone(sender)
         if phone is None:
-            logger.info("sms gateway SMS %s from a non-personal sender ignored", message_id)
+            logger.info(
+                "sms gateway SMS %s from a non-personal sender ignored", escape_for_log(message_id)
+            )
             return web.Response(status=204)
         await self._inbox.receive(
             InboundMessage(

@@ -32,6 +32,7 @@ from outreach_bot.core.channel import (
 )
 from outreach_bot.core.delivery.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.web.errors import json_error
 
@@ -194,7 +195,7 @@ class TwilioWebhook:
         phone = parse_phone(sender)
         if phone is None:
             # A short code or an alphanumeric sender (operator notices): never answer those.
-            logger.info("twilio SMS %s from a non-personal sender ignored", sid)
+            logger.info("twilio SMS %s from a non-personal sender ignored", escape_for_log(sid))
             return _twiml()
         await self._inbox.receive(
             InboundMessage(

@@ -34,6 +34,15 @@ class _Contact(_Shape):
     user_id: int | None = None
 
 
+class _File(_Shape):
+    """A voice note, audio, document, photo size or video: what the media path reads."""
+
+    file_id: str
+    file_size: int | None = None
+    mime_type: str | None = None
+    file_name: str | None = None
+
+
 class _Message(_Shape):
     message_id: int
     date: int
@@ -41,6 +50,12 @@ class _Message(_Shape):
     sender: _User | None = Field(default=None, alias="from")
     text: str | None = None
     contact: _Contact | None = None
+    voice: _File | None = None
+    audio: _File | None = None
+    document: _File | None = None
+    video: _File | None = None
+    video_note: _File | None = None
+    photo: list[_File] | None = None
 
     @field_validator("text")
     @classmethod

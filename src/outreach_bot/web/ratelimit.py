@@ -136,8 +136,10 @@ async def _sender(request: web.Request) -> str | None:
             return None
         sender = data.get("sender") if isinstance(data, dict) else None
     else:
-        # An unreadable form is answered 400 here already: the handler could not read it again.
-        sender = (await read_form(request)).get("sender")
+        try:
+            sender = (await read_form(request)).get("sender")
+        except InvalidInputError:
+            return None  # the handler reads it again and answers the 400 its own way
     if isinstance(sender, bool) or not isinstance(sender, str | int):
         return None
     return str(sender).strip() or None

@@ -147,7 +147,7 @@ async def test_a_list_of_a_thousand_is_texted_answered_and_stopped(
     recipients = [message["to"] for message in twilio.sent]
     assert len(set(recipients)) == 960
     [first] = twilio.bodies(FIRST)
-    assert first.startswith("Bonjour Léa, c'est la Mission Locale du Nord Meusien")
+    assert first.startswith("Bonjour Léa, ici la Mission Locale du Nord Meusien")
     assert TEAM_PHONE in first
     assert "STOP" in first
     assert "+33698765432" not in recipients  # no representative unless the team chose so

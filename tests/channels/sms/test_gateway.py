@@ -283,7 +283,7 @@ async def test_a_non_ascii_digit_while_a_menu_is_shown_is_stored_and_answered(
 ) -> None:
     """On SMS a menu is numbered lines; "²" typed on an AZERTY keyboard gets an answer."""
     assert await gateway_phone.say("salut")
-    assert await gateway_phone.say("je cherche du boulot vers verdun")  # "Réponds 1 ou 2."
+    assert await gateway_phone.say("je cherche du boulot vers verdun")  # 3 choices
     answers = await gateway_phone.say(typed)
     assert answers, "the bot did not answer"
     async with gateway_services.sessions() as session:

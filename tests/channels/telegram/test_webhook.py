@@ -202,6 +202,11 @@ def _reshaped(change: Any) -> dict[str, Any]:
         (lambda message: message.update(text="Lou\x000612345678"), "message.text"),
         (lambda message: message["from"].update(language_code=12), "message.from.language_code"),
         (lambda message: message.update(contact={"user_id": 1}), "message.contact.phone_number"),
+        (
+            lambda message: message.update(voice={"file_id": "AwAC", "mime_type": True}),
+            "message.voice.mime_type",
+        ),
+        (lambda message: message.update(photo=[{"file_size": 1}]), "message.photo.0.file_id"),
     ],
 )
 async def test_a_signed_update_of_the_wrong_shape_is_a_400(

@@ -122,7 +122,7 @@ async def test_the_representative_is_written_to_only_for_a_minor_when_chosen(
     assert "+33698765433" in sent
     assert "+33698765432" not in sent  # 19 years old
     assert "+33698765434" not in sent  # the team did not choose it for that list
-    assert "Nous aimerions parler avec JeuneB" in sent["+33698765431"]
+    assert "Nous voudrions parler à JeuneB" in sent["+33698765431"]
 
 
 async def test_an_answer_opens_a_lead_without_a_consent_question(services: Services) -> None:

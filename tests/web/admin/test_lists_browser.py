@@ -60,7 +60,7 @@ async def test_outreach_staff_import_preview_start_and_pause_in_a_real_browser(
     assert "2 jeune(s) importé(s), 1 ligne(s) non importée(s)" in report
     assert "âge hors du public (16-25 ans)" in report
     preview = await page.locator("#preview blockquote").inner_text()
-    assert preview.startswith("Bonjour Léa, c'est la Mission Locale du Nord Meusien")
+    assert preview.startswith("Bonjour Léa, ici la Mission Locale du Nord Meusien")
     assert "03 29 00 00 00" in preview
     await _screenshot(page, "lists-import", 360, 740)
 

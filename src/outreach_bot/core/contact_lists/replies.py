@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.expression import Exists, exists
+from sqlalchemy.sql.expression import ColumnElement, exists
 
 from outreach_bot.core.contact_lists.blocklist import block
 from outreach_bot.core.schedule import cancel_pending
@@ -34,12 +34,22 @@ def _of_conversation(conversation_id: object) -> object:
     )
 
 
-def first_contact_waiting() -> Exists:
+def first_contact_waiting() -> ColumnElement[bool]:
     """A column for the conversation's own query: was a list's first message sent to it, and
-    not answered yet?"""
-    return exists().where(
-        _of_conversation(Conversation.id),  # type: ignore[arg-type]
-        ContactListRow.status == RowStatus.SENT,
+    not answered yet?
+
+    Two EXISTS, each on its own index (the young person's conversation, the representative's),
+    rather than one OR that would read the whole table on every message anyone sends.
+    """
+    return or_(
+        exists().where(
+            ContactListRow.conversation_id == Conversation.id,
+            ContactListRow.status == RowStatus.SENT,
+        ),
+        exists().where(
+            ContactListRow.representative_conversation_id == Conversation.id,
+            ContactListRow.status == RowStatus.SENT,
+        ),
     )
 
 

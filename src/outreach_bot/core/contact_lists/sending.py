@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
-from outreach_bot.core.contact_lists.blocklist import SMS, blocked_among, phone_hash
+from outreach_bot.core.contact_lists.blocklist import CHUNK, SMS, blocked_among, phone_hash
 from outreach_bot.core.conversation.service import conversation_for
 from outreach_bot.core.delivery.outbox import enqueue
 from outreach_bot.core.delivery.rules import SendingRules
-from outreach_bot.core.schedule import Scheduler, schedule
+from outreach_bot.core.schedule import Planned, Scheduler, schedule_many
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.contact_lists import (
     ADULT_AGE,
@@ -285,118 +285,198 @@ class FirstContacts:
         return None
 
     async def _plan(self, session: AsyncSession, contact_list: ContactList, now: datetime) -> Plan:
-        rows = list(
-            await session.scalars(
-                select(ContactListRow)
+        """Decide each row's due time, then write everything in a few statements: the SMS
+        conversations (created in bulk where missing), the scheduled messages, the rows."""
+        rows = (
+            await session.execute(
+                select(
+                    ContactListRow.id,
+                    ContactListRow.phone,
+                    ContactListRow.phone_hash,
+                    ContactListRow.first_name,
+                    ContactListRow.birth_date,
+                    ContactListRow.commune_insee,
+                    ContactListRow.representative_phone,
+                )
                 .where(
                     ContactListRow.list_id == contact_list.id,
                     ContactListRow.status == RowStatus.WAITING,
                 )
                 .order_by(ContactListRow.line)
             )
-        )
+        ).all()
         hashes = {row.phone_hash for row in rows}
         blocked = await blocked_among(session, hashes)
-        talking = (
-            set(
-                await session.scalars(
-                    select(Conversation.sender_hash).where(
-                        Conversation.channel == SMS,
-                        Conversation.sender_hash.in_(hashes),
-                        Conversation.id.not_in(
-                            select(ContactListRow.conversation_id).where(
-                                ContactListRow.list_id == contact_list.id,
-                                ContactListRow.conversation_id.is_not(None),
-                            )
-                        ),
-                    )
-                )
-            )
-            if hashes
-            else set()
-        )
+        talking = await self._talking(session, contact_list.id, hashes)
         today = now.astimezone(self._rules.zone).date()
         places = await _places(session, today)
         per_day = await self._sent_per_day(session, contact_list.id)
         step = timedelta(minutes=1) / max(1, min(contact_list.pace_per_minute, MAX_PACE))
         due = self._rules.next_open(now)
         message = FIRST_MESSAGE[ListPurpose(contact_list.purpose)]
-        planned = representatives = left_out = 0
+        where: dict[str, str] = {}
+        # (row id, phone, due, message key, values, for the representative)
+        planned: list[tuple[int, str, datetime, str, dict[str, str], bool]] = []
+        changes: list[dict[str, object]] = []
         first_due: datetime | None = None
         for row in rows:
-            if row.phone_hash in blocked:
-                row.status = RowStatus.STOPPED
-                left_out += 1
-                continue
-            if row.phone_hash in talking:
-                row.status = RowStatus.SKIPPED  # they write to us already: no cold message
-                left_out += 1
+            if row.phone_hash in blocked or row.phone_hash in talking:
+                # STOP somewhere; or they write to us already: no cold message.
+                status = RowStatus.STOPPED if row.phone_hash in blocked else RowStatus.SKIPPED
+                changes.append({"id": row.id, "status": status, "updated_at": now})
                 continue
             due = self._within_budget(due, per_day, contact_list.daily_budget)
+            if row.commune_insee not in where:
+                where[row.commune_insee] = self._where(places, row.commune_insee, today)
             values = {
                 "first_name": row.first_name,
                 "phone": self.team_phone,
-                "where": self._where(places, row.commune_insee, today),
+                "where": where[row.commune_insee],
             }
-            conversation = await self._conversation(session, row.phone, contact_list, now)
-            await schedule(
-                session,
-                conversation.id,
-                kind=KIND,
-                due_at=due,
-                message=message,
-                values=values,
-                now=now,
-            )
-            row.conversation_id = conversation.id
-            row.status = RowStatus.SCHEDULED
-            row.updated_at = now
+            planned.append((row.id, row.phone, due, message, values, False))
             first_due = first_due or due
-            planned += 1
             _count(per_day, due, self._rules)
-            if self._for_representative(contact_list, row, today, blocked):
-                assert row.representative_phone is not None  # noqa: S101 - checked just above
+            representative = row.representative_phone
+            if representative and self._for_representative(
+                contact_list, row.birth_date, representative, today, blocked
+            ):
                 due = self._within_budget(
                     self._rules.next_open(due + step), per_day, contact_list.daily_budget
                 )
-                other = await self._conversation(
-                    session, row.representative_phone, contact_list, now
-                )
-                await schedule(
-                    session,
-                    other.id,
-                    kind=KIND,
-                    due_at=due,
-                    message=REPRESENTATIVE_MESSAGE,
-                    values=values,
-                    now=now,
-                )
-                row.representative_conversation_id = other.id
-                representatives += 1
+                planned.append((row.id, representative, due, REPRESENTATIVE_MESSAGE, values, True))
                 _count(per_day, due, self._rules)
             due = self._rules.next_open(due + step)
-        return Plan(planned, representatives, left_out, first_due)
+        conversations = await self._conversations(
+            session, {phone for _, phone, *_ in planned}, contact_list.campaign_id, now
+        )
+        await schedule_many(
+            session,
+            [
+                Planned(conversations[phone], due_at, key, values)
+                for _, phone, due_at, key, values, _ in planned
+            ],
+            kind=KIND,
+            now=now,
+        )
+        scheduled: dict[int, dict[str, object]] = {}
+        for row_id, phone, _, _, _, for_representative in planned:
+            change = scheduled.setdefault(
+                row_id,
+                {
+                    "id": row_id,
+                    "status": RowStatus.SCHEDULED,
+                    "updated_at": now,
+                    "representative_conversation_id": None,
+                },
+            )
+            column = "representative_conversation_id" if for_representative else "conversation_id"
+            change[column] = conversations[phone]
+        changes.extend(scheduled.values())
+        await _update_rows(session, changes)
+        representatives = sum(1 for *_, for_representative in planned if for_representative)
+        return Plan(
+            planned=len(scheduled),
+            representatives=representatives,
+            left_out=len(rows) - len(scheduled),
+            first_due=first_due,
+        )
+
+    async def _talking(self, session: AsyncSession, list_id: int, hashes: set[str]) -> set[str]:
+        """Numbers that write to us on SMS already, other than through this list."""
+        found: set[str] = set()
+        ordered = list(hashes)
+        ours = select(ContactListRow.conversation_id).where(
+            ContactListRow.list_id == list_id, ContactListRow.conversation_id.is_not(None)
+        )
+        for start in range(0, len(ordered), CHUNK):
+            found.update(
+                await session.scalars(
+                    select(Conversation.sender_hash).where(
+                        Conversation.channel == SMS,
+                        Conversation.sender_hash.in_(ordered[start : start + CHUNK]),
+                        Conversation.id.not_in(ours),
+                    )
+                )
+            )
+        return found
 
     def _for_representative(
-        self, contact_list: ContactList, row: ContactListRow, today: date, blocked: set[str]
+        self,
+        contact_list: ContactList,
+        birth_date: str,
+        representative: str,
+        today: date,
+        blocked: set[str],
     ) -> bool:
         """Only when the team chose so, the list gives the number, and the young person is
         a minor today; never to a number that said STOP."""
-        if not (contact_list.contact_representatives and row.representative_phone):
+        if not contact_list.contact_representatives:
             return False
-        born = date.fromisoformat(row.birth_date)
+        born = date.fromisoformat(birth_date)
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         if age >= ADULT_AGE:
             return False
-        return phone_hash(row.representative_phone) not in blocked
+        return phone_hash(representative) not in blocked
 
-    async def _conversation(
-        self, session: AsyncSession, phone: str, contact_list: ContactList, now: datetime
-    ) -> Conversation:
-        conversation = await conversation_for(session, channel=SMS, sender_id=phone, now=now)
-        assert conversation is not None  # noqa: S101 - create=True never returns None
-        conversation.campaign_id = contact_list.campaign_id
-        return conversation
+    async def _conversations(
+        self,
+        session: AsyncSession,
+        phones: set[str],
+        campaign_id: int | None,
+        now: datetime,
+    ) -> dict[str, int]:
+        """The SMS conversation of each number (created in bulk where missing), attributed to
+        the list's campaign; number → conversation id.
+
+        A number that starts writing to us between the check and the insert makes the insert
+        fail on the unique (channel, sender) index: the whole start rolls back and can be
+        tried again, nothing half done.
+        """
+        by_hash = {phone_hash(phone): phone for phone in phones}
+        ids = await self._conversation_ids(session, set(by_hash))
+        missing = [value for value in by_hash if value not in ids]
+        known = list(ids.values())
+        for start in range(0, len(missing), CHUNK):
+            # RETURNING gives the new ids at once: reading them back by hash cost seconds on
+            # PostgreSQL, whose planner has no statistics yet on freshly inserted rows.
+            created = await session.execute(
+                insert(Conversation)
+                .returning(Conversation.sender_hash, Conversation.id)
+                .execution_options(render_nulls=True),
+                [
+                    {
+                        "channel": SMS,
+                        "sender_hash": value,
+                        "sender_ref": by_hash[value],
+                        "created_at": now,
+                        "last_message_at": now,
+                        "campaign_id": campaign_id,
+                    }
+                    for value in missing[start : start + CHUNK]
+                ],
+            )
+            ids.update({str(row[0]): int(row[1]) for row in created.all()})
+        for start in range(0, len(known), CHUNK):
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id.in_(known[start : start + CHUNK]))
+                .values(campaign_id=campaign_id)
+            )
+        return {by_hash[value]: conversation_id for value, conversation_id in ids.items()}
+
+    @staticmethod
+    async def _conversation_ids(session: AsyncSession, hashes: set[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        ordered = list(hashes)
+        for start in range(0, len(ordered), CHUNK):
+            rows = await session.execute(
+                select(Conversation.sender_hash, Conversation.id).where(
+                    Conversation.channel == SMS,
+                    Conversation.sender_hash.in_(ordered[start : start + CHUNK]),
+                )
+            )
+            found.update({str(row[0]): int(row[1]) for row in rows.all()})
+        return found
 
     def _within_budget(self, due: datetime, per_day: dict[date, int], budget: int) -> datetime:
         """``due``, or the first open moment of the next day with room in the budget."""
@@ -435,6 +515,16 @@ class FirstContacts:
         if place.hours:
             when = f"{when}, {place.hours}"
         return self._content.message("first_contact_place_dated", "fr", where=where, when=when)
+
+
+async def _update_rows(session: AsyncSession, changes: list[dict[str, object]]) -> None:
+    """Each row's new status (and conversations), by primary key, a thousand per statement."""
+    by_columns: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for change in changes:
+        by_columns.setdefault(tuple(sorted(change)), []).append(change)
+    for group in by_columns.values():
+        for start in range(0, len(group), 1000):
+            await session.execute(update(ContactListRow), group[start : start + 1000])
 
 
 def _count(per_day: dict[date, int], moment: datetime, rules: SendingRules) -> None:

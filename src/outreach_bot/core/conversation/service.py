@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, delete, exists, false, insert, select, update
+from sqlalchemy import and_, delete, exists, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -62,6 +62,8 @@ from outreach_bot.domain.campaigns import code_problem, normalise_code
 from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
+from outreach_bot.domain.log_text import escape_for_log
+from outreach_bot.domain.questions import PLACE_KINDS, question_kinds
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
@@ -179,6 +181,10 @@ class ConversationService:
         ``OUTREACH_MEDIA_HOLD_DAYS`` if they never answer). A refused file is answered kindly
         and nothing of it is kept. A resend of the same message id is answered once.
 
+        A caption (``message.text``: words sent with the file, "c'est ma fiche de paie") is
+        then handled as a message of its own (id ``<message id>:caption``), so a question
+        asked with a photo is answered; the file then gets only its thanks.
+
         Raises:
             InvalidInputError: no sender or no channel.
         """
@@ -198,6 +204,38 @@ class ConversationService:
         content_type = policy.content_type(data) if data is not None else None
         if isinstance(content_type, Problem):
             problem, content_type = content_type, None
+        caption = message.text.strip()
+        result = await self._store_media(
+            message, attachment, data, content_type, problem, caption=bool(caption), now=now
+        )
+        if not caption:
+            return result
+        words = await self.handle_inbound(
+            replace(
+                message,
+                text=caption,
+                message_id=f"{message.message_id}:caption" if message.message_id else None,
+            ),
+            now=now,
+        )
+        return replace(
+            words,
+            replies=result.replies + words.replies,
+            duplicate=result.duplicate and words.duplicate,
+        )
+
+    async def _store_media(
+        self,
+        message: InboundMessage,
+        attachment: Attachment,
+        data: bytes | None,
+        content_type: str | None,
+        problem: Problem | None,
+        *,
+        caption: bool,
+        now: datetime,
+    ) -> InboundResult:
+        """The file's transaction: its transcript line, the file if it passed, the answer."""
         sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
         async with self._locks.hold(sender_hash), self._sessions.begin() as session:
             conversation, open_lead, seen, _, _ = await _load_for_turn(
@@ -224,7 +262,7 @@ class ConversationService:
                 has_open_lead=open_lead is not None,
             )
             outcome = self._engine.file_received(
-                state, turn, kind=attachment.kind, problem=problem
+                state, turn, kind=attachment.kind, problem=problem, caption=caption
             )
             if outcome.effects.opt_in:
                 conversation.opted_out = False
@@ -301,19 +339,23 @@ class ConversationService:
             )
             if seen:
                 logger.info(
-                    "duplicate inbound %s on conversation %s", message.message_id, conversation.id
+                    "duplicate inbound %s on conversation %s",
+                    escape_for_log(message.message_id),
+                    conversation.id,
                 )
                 replies = await _replies_already_given(session, conversation.id, message)
                 return InboundResult(conversation.id, replies, duplicate=True), []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
             # Where to meet the team changes every week: read it only when it may be asked
-            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code).
+            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code;
+            # "c'est où ?" after any topic is answered from the places too).
             places = (
                 await places_for_question(session, text, today=now.date())
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 or practical_question_in(text)
+                or PLACE_KINDS & set(question_kinds(text))
                 else None
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
@@ -944,11 +986,18 @@ async def _load_for_turn(
     whether a contact list's first message does, in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    # A message is also known by the outbox row its first reply left (see _outbox_item's
+    # key): after an erasure nothing else remembers it, and queueing its replies again would
+    # collide with that row's key (a provider resending the SUPPRIMER confirmation's "oui").
+    first_reply = current_cipher().lookup_hash(f"{channel}:{sender_id}:{message_id}:0")
     seen = (
-        exists().where(
-            Message.conversation_id == Conversation.id,
-            Message.direction == Direction.INBOUND,
-            Message.channel_message_id == message_id,
+        or_(
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.direction == Direction.INBOUND,
+                Message.channel_message_id == message_id,
+            ),
+            exists().where(OutboxItem.dedupe_key == first_reply),
         )
         if message_id
         else false()
@@ -971,7 +1020,10 @@ async def _load_for_turn(
         return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False, False, False
+        known = bool(message_id) and bool(
+            await session.scalar(select(exists().where(OutboxItem.dedupe_key == first_reply)))
+        )
+        return conversation, None, known, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
     return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])

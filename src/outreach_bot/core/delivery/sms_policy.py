@@ -34,6 +34,7 @@ from outreach_bot.core.delivery.outbox import decode, enqueue
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
     Author,
@@ -272,7 +273,9 @@ async def record_delivery_status(
         elif not delivered and item.status == OutboxStatus.SENT:
             item.status = OutboxStatus.FAILED
             item.last_error = (error or "not delivered")[:200]
-            logger.info("outbox %s: SMS not delivered (%s)", item.id, item.last_error)
+            logger.info(
+                "outbox %s: SMS not delivered (%s)", item.id, escape_for_log(item.last_error)
+            )
         return True
 
 

@@ -30,6 +30,8 @@ class MediaSummary:
     size: int
     filename: str | None
     received_at: datetime
+    #: The transcript line that says it came (None on channels answered in the HTTP reply).
+    message_id: int | None = None
 
     @property
     def is_audio(self) -> bool:
@@ -128,6 +130,7 @@ async def media_of_conversation(
             MediaFile.size,
             MediaFile.filename,
             MediaFile.received_at,
+            MediaFile.message_id,
         )
         .where(MediaFile.conversation_id == conversation_id, MediaFile.status == MediaStatus.KEPT)
         .order_by(MediaFile.received_at, MediaFile.id)

@@ -63,7 +63,7 @@ from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.charts import bar_chart
 from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
-from outreach_bot.web.landing import telegram_link
+from outreach_bot.web.landing import telegram_link, whatsapp_url
 from outreach_bot.web.posters import MESSAGES as POSTER_MESSAGES
 from outreach_bot.web.posters import PosterSize, PosterText, display_phone, poster_pdf
 
@@ -270,6 +270,7 @@ async def _detail(
             "landing_url": url,
             "qr_svg": qr_svg_inline(url),
             "telegram_url": telegram_link(settings.telegram_bot_username, campaign.code),
+            "whatsapp_url": whatsapp_url(settings, campaign.code),
             "sms_number": display_phone(settings.sms_number) if settings.sms_number else "",
             "sectors": await sector_choices(services.sessions),
             "form": form or CampaignForm.of(campaign),
@@ -385,6 +386,8 @@ async def download_poster(request: web.Request) -> web.Response:
         campaign_name=name,
         sms_number=settings.sms_number,
         telegram_link=telegram_link(settings.telegram_bot_username, code),
+        whatsapp_number=settings.whatsapp_number,
+        whatsapp_link=whatsapp_url(settings, code),
     )
     return _download(
         poster_pdf(text, services.content, size),
