@@ -210,8 +210,18 @@ class Server:
 
 
 @contextmanager
-def server(database_url: str, workers: int, work: Path, src: Path, var: Path) -> Iterator[Server]:
-    port = free_port()
+def server(
+    database_url: str,
+    workers: int,
+    work: Path,
+    src: Path,
+    var: Path,
+    *,
+    extra: dict[str, str] | None = None,
+    port: int | None = None,
+) -> Iterator[Server]:
+    """A running ``outreach-bot run``; ``extra`` adds settings (channels, providers)."""
+    port = port or free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OUTREACH_")}
     environment.update(
         OUTREACH_DATABASE_URL=database_url,
@@ -227,6 +237,7 @@ def server(database_url: str, workers: int, work: Path, src: Path, var: Path) ->
         OUTREACH_RATE_LIMIT_IP="0",
         PYTHONPATH=os.pathsep.join([str(src), environment.get("PYTHONPATH", "")]),
     )
+    environment.update(extra or {})
     command = [sys.executable, "-m", "outreach_bot"]
     subprocess.run([*command, "db", "upgrade"], env=environment, check=True, capture_output=True)
     log = (work / "server.log").open("wb")

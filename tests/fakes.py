@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outreach_bot.core.channel import Delivery, SendResult
+from outreach_bot.core.channel import Delivery, SendLimits, SendResult
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.nlu.base import Prediction
 
@@ -27,6 +27,7 @@ class RecordingChannel:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self.limits = SendLimits()
         self.sent: list[tuple[str, Reply]] = []
         self.deliveries: list[Delivery | None] = []
 

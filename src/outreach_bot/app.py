@@ -23,8 +23,14 @@ from outreach_bot.channels import rest, sms, webchat_poll, whatsapp
 from outreach_bot.config import NluBackendName, Settings
 from outreach_bot.content import load_content
 from outreach_bot.core.channel import OutboundChannel
+from outreach_bot.core.contact_lists.sending import FirstContacts
 from outreach_bot.core.conversation.service import ConversationService
-from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS, OutboxDispatcher, SendPolicy
+from outreach_bot.core.delivery.outbox import (
+    DRAIN,
+    QUEUED_CHANNELS,
+    OutboxDispatcher,
+    SendPolicy,
+)
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.followups.appointments import Appointments
@@ -36,12 +42,13 @@ from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.media import MediaPolicy
 from outreach_bot.core.partners.jobs import run_referral_jobs
 from outreach_bot.core.schedule import Budget, Scheduler
-from outreach_bot.core.services import Services, lone_process
+from outreach_bot.core.services import Services, lone_process, still_alone
 from outreach_bot.core.texts import content_with_approvals
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.language import LanguageIdentifierNlu
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
+from outreach_bot.storage.migrate import stamp_head
 from outreach_bot.storage.models import Base
 from outreach_bot.storage.session import create_engine, create_sessionmaker
 from outreach_bot.web import admin, health, landing
@@ -140,6 +147,7 @@ async def open_services(
         if create_schema:
             async with db.begin() as connection:
                 await connection.run_sync(Base.metadata.create_all)
+                await stamp_head(connection)
         sessions = create_sessionmaker(db)
         async with sessions.begin() as session:
             await ensure_default_sectors(session)
@@ -209,9 +217,13 @@ async def open_services(
                 events,
                 reminder_hour=settings.appointment_reminder_hour,
             ),
+            first_contacts=FirstContacts(
+                sessions, scheduler, content, rules, team_phone=settings.team_phone
+            ),
             send_policies=send_policies,
             budgets=budgets,
             try_lead=shared.try_lead if shared is not None else lone_process,
+            leads=shared.leads if shared is not None else still_alone,
         )
         try:
             yield services
@@ -231,9 +243,13 @@ MAX_BODY = 256 * 1024
 
 async def _outbox(app: web.Application) -> AsyncIterator[None]:
     """Deliver queued Telegram/SMS messages for as long as the app runs."""
-    task = asyncio.create_task(app[services_key].dispatcher.run_forever())
+    dispatcher = app[services_key].dispatcher
+    task = asyncio.create_task(dispatcher.run_forever())
     yield
-    task.cancel()
+    dispatcher.stop()  # ends its round and its sends in flight (DRAIN at most), then returns
+    done, _ = await asyncio.wait({task}, timeout=DRAIN.total_seconds() + 5)
+    if not done:
+        task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await task
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from outreach_bot.domain.fields.phone import parse_phone
 from outreach_bot.domain.media import DEFAULT_TYPES as DEFAULT_MEDIA_TYPES
 
 ENV_PREFIX: Final = "OUTREACH_"
@@ -190,6 +191,9 @@ class Settings(BaseSettings):
     before it, if the day before is a Sunday or a holiday)."""
     scheduler_interval: float = Field(default=20.0, gt=0)
     """Seconds between two looks for scheduled messages that are due."""
+    team_phone: str = ""
+    """The Mission Locale's phone number, told in a contact list's first message ("appelle-nous
+    au …"); a list's campaign cannot start without it."""
     takeover_timeout_hours: float = Field(default=24.0, gt=0)
     """Hours the bot stays silent after a counsellor's last message."""
     takeover_crisis_minutes: float = Field(default=10.0, gt=0, le=120)
@@ -321,6 +325,15 @@ class Settings(BaseSettings):
         """Only locales that bot/ provides are accepted."""
         if value not in {"fr", "en"}:
             raise ValueError("must be fr or en")
+        return value
+
+    @field_validator("team_phone")
+    @classmethod
+    def _team_phone(cls, value: str) -> str:
+        """Young people will dial it: a number that does not parse is refused at start-up."""
+        value = " ".join(value.split())
+        if value and parse_phone(value) is None:
+            raise ValueError("is not a phone number")
         return value
 
     @field_validator("smtp_password")

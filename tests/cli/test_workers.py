@@ -234,3 +234,70 @@ async def test_run_with_two_workers_answers_and_stops_as_one(
                 process.kill()
                 process.wait()
             await _empty(postgres_url)
+
+
+@pytest.mark.postgres
+async def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """``kill -9`` of one worker: the other keeps answering, the parent names the dead worker
+    in its log and forks a new one, and the set serves from two processes again."""
+    port = _free_port()
+    log_path = tmp_path / "workers.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own module
+            [sys.executable, "-m", "outreach_bot", "run", "--port", str(port), "--workers", "2"],
+            env=_environment(tmp_path, postgres_url, port),
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while "worker 1 is serving" not in log_path.read_text(errors="replace") or (
+                "Outreach Bot is running" not in log_path.read_text(errors="replace")
+            ):
+                assert process.poll() is None, log_path.read_text(errors="replace")
+                assert time.monotonic() < deadline, "the workers did not start"
+                await asyncio.sleep(0.3)
+            workers = _children(process.pid)
+            assert len(workers) == 2
+            victim = max(workers)
+            os.kill(victim, signal.SIGKILL)
+            # What was in flight to the victim, or queued on its socket, is lost with it (the
+            # client or provider retries); from its death on, every new connection is served.
+            while Path(f"/proc/{victim}").exists():
+                await asyncio.sleep(0.01)
+            answers = []
+            async with aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(force_close=True)  # a new connection each time
+            ) as phone:
+                deadline = time.monotonic() + START_TIMEOUT
+                while True:
+                    answer = await phone.post(
+                        f"http://127.0.0.1:{port}/webhooks/rest/webhook",
+                        json={"sender": f"young-{len(answers)}", "message": "salut"},
+                    )
+                    answers.append(answer.status)
+                    replacements = [pid for pid in _children(process.pid) if pid not in workers]
+                    if (
+                        replacements
+                        and log_path.read_text(errors="replace").count("is serving")
+                        + log_path.read_text(errors="replace").count("Outreach Bot is running")
+                        >= 3
+                    ):
+                        break
+                    assert time.monotonic() < deadline, log_path.read_text(errors="replace")
+                    await asyncio.sleep(0.1)
+            assert set(answers) == {200}
+            log_text = log_path.read_text(errors="replace")
+            assert f"(pid {victim}) was killed by SIGKILL; starting a new worker" in log_text
+            assert process.poll() is None, "the set stopped"
+            assert len(_children(process.pid)) == 2
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=60) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            await _empty(postgres_url)

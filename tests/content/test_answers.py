@@ -130,3 +130,31 @@ def test_a_follow_up_without_a_source_stops_start_up(bot_copy: Path) -> None:
     answers.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ContentError, match="source"):
         load_content(bot_copy)
+
+
+def test_an_unknown_kind_of_question_stops_start_up(bot_copy: Path) -> None:
+    """A follow-up's ``asks`` names kinds the dialogue knows; a typo stops start-up."""
+    answers = bot_copy / "answers.yml"
+    raw = yaml.safe_load(answers.read_text(encoding="utf-8"))
+    cej = next(answer for answer in raw["answers"] if answer["intent"] == "cej")
+    cej["followups"][0]["asks"] = ["how_mutch"]
+    answers.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ContentError, match="asks"):
+        load_content(bot_copy)
+
+
+def test_the_questions_young_people_ask_next_have_an_answer_of_their_kind() -> None:
+    """How much, who and how long have a follow-up in the topics they are asked about most."""
+    answers = load_content(BOT).answers
+    wanted = {
+        "cej": {"pay", "who", "how_long", "rules"},
+        "apprenticeship": {"pay", "who", "how_to"},
+        "find_job": {"pay"},
+        "mobility": {"who", "cost"},
+        "service_civique": {"how_long", "how_to"},
+        "mission_locale_info": {"where", "when", "who", "cost"},
+    }
+    for intent, kinds in wanted.items():
+        declared = {kind for followup in answers[intent].followups for kind in followup.asks}
+        assert kinds <= declared, intent
+    assert all(answer.names for name, answer in answers.items() if answer.followups), "names"

@@ -13,13 +13,25 @@ from tests.conversations.harness import HERE, load_cases, run_set
 
 #: Categories where every case passes; a case that fails here is a regression.
 GREEN: frozenset[str] = frozenset(
-    {"communes", "crisis_kind", "crisis_sideways", "not_crisis", "places", "register", "takeover"}
+    {
+        "communes",
+        "crisis_kind",
+        "crisis_sideways",
+        "follow_up",
+        "form",
+        "not_crisis",
+        "places",
+        "register",
+        "repetition",
+        "takeover",
+    }
 )
 
 
 async def test_green_categories_stay_green(tmp_path: Path, embedded_nlu: NluBackend) -> None:
     """Crises said sideways, each crisis kind, everyday sentences, takeovers, practical
-    questions answered from the places and communes in sentences all pass."""
+    questions answered from the places, communes in sentences, typed follow-ups in context,
+    the form without dead ends and the offer made once all pass."""
     cases = [case for case in load_cases(HERE.glob("*.yml")) if case.category in GREEN]
     assert {case.category for case in cases} == GREEN
     results = await run_set(cases, workdir=tmp_path, nlu=embedded_nlu)

@@ -79,3 +79,11 @@ def test_silent_while_a_counsellor_has_taken_over() -> None:
 
 def test_english_speakers_get_english() -> None:
     assert texts(DialogueState(locale="en"))[0].startswith("Thanks for your voice message")
+
+
+def test_with_a_caption_only_the_thanks() -> None:
+    """The caption is answered as a message of its own: the file gets its thanks alone."""
+    state = DialogueState(step=Step.ASK_NAME)
+    outcome = ENGINE.file_received(state, turn(), kind="photo", problem=None, caption=True)
+    assert [reply.text for reply in outcome.replies] == [CONTENT.message("media_photo", "fr")]
+    assert outcome.state.step is Step.ASK_NAME

@@ -171,3 +171,115 @@ def test_a_commune_after_another_topic_is_not_taken_for_a_place_question() -> No
     chat.places = _places("Stenay")
     chat.say("et a Stenay ?", "out_of_scope", 0.2)
     assert "Stenay" not in chat.text()
+
+
+# -- typed follow-ups in context: the classifier's guesses below are the real ones -----------
+
+
+def _followup_text(intent: str, followup_id: str) -> str:
+    followup = CONTENT.answers[intent].followup(followup_id)
+    assert followup is not None
+    return followup.text.fr
+
+
+def test_a_short_question_after_a_topic_is_about_that_topic() -> None:
+    """ "c'est payé combien ?" after the CEJ is the CEJ's amount, though the classifier says
+    money in general; "j'ai 17 ans ça marche ?" is who it is for; then how long it lasts."""
+    chat = Conversation()
+    chat.say("c koi le cej", "cej", 1.0)
+    chat.say("c'est payé combien ?", "financial_aid", 0.62)
+    assert _followup_text("cej", "amount") in chat.text()
+    chat.say("j'ai 17 ans ça marche ?", "mission_locale_info", 0.22)
+    assert _followup_text("cej", "who") in chat.text()
+    chat.say("et ça dure combien de temps ?", "mission_locale_info", 0.29)
+    assert _followup_text("cej", "duration") in chat.text()
+    assert chat.state.topic == "cej"
+
+
+def test_a_keyword_of_the_topic_wins_over_the_kind_of_question() -> None:
+    """ "je touche le RSA, je peux avoir le CEJ ?" is the RSA rule, not the amount."""
+    chat = Conversation()
+    chat.say("je touche le rsa je peux avoir le cej ?", "financial_aid", 0.9)
+    assert _followup_text("cej", "automatic") in chat.text()
+    assert "561,68" not in chat.text()
+
+
+def test_the_same_question_gets_each_topic_s_own_answer() -> None:
+    """ "c'est combien ?" is the CEJ's allowance after the CEJ, the licence's price after it."""
+    chat = Conversation()
+    chat.say("le permis", "mobility", 1.0)
+    chat.say("c'est combien ?", "bot_challenge", 0.47)
+    assert _followup_text("mobility", "licence_money") in chat.text()
+    assert "robot" not in chat.text()
+
+
+def test_a_question_that_names_another_topic_switches_topic() -> None:
+    """ "et pour trouver un logement ?" after the CEJ is the housing answer, and the next
+    short question is about housing."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej", 1.0)
+    chat.say("et pour trouver un logement ?", "housing", 1.0)
+    assert CONTENT.answers["housing"].text.fr in chat.text()
+    chat.say("et si j'ai pas de garant ?", "housing", 0.73)
+    assert _followup_text("housing", "guarantee") in chat.text()
+    assert chat.state.topic == "housing"
+
+
+def test_where_after_a_topic_without_a_where_is_where_to_meet_the_team() -> None:
+    """ "c'est où ?" after the training answer gets the places, not "je suis un robot"."""
+    chat = Conversation()
+    chat.say("je veux faire une formation", "find_training", 1.0)
+    chat.say("c'est où ?", "bot_challenge", 0.62)
+    assert _followup_text("mission_locale_info", "where") in chat.text()
+
+
+def test_a_question_no_answer_covers_says_so_and_offers_a_counsellor() -> None:
+    """ "il faut quels papiers ?" about the apprenticeship: no invented list, no menu, and
+    not the administrative-help answer the classifier guessed."""
+    chat = Conversation()
+    chat.say("l'alternance", "apprenticeship", 1.0)
+    chat.say("il faut quels papiers ?", "admin_help", 0.98)
+    assert chat.text() == CONTENT.message("question_unsure", "fr")
+    assert "/ask_human" in chat.payloads()
+    assert "/find_job" not in chat.payloads()
+
+
+def test_a_question_with_no_topic_before_it_asks_which_topic() -> None:
+    """ "c'est combien ?" as a first message: which topic, never the bot's joke."""
+    chat = Conversation()
+    chat.say("c'est combien ?", "bot_challenge", 0.47)
+    assert chat.text() == CONTENT.message("which_topic", "fr")
+    assert "/cej" in chat.payloads()
+
+
+def test_the_topic_is_forgotten_after_a_few_messages() -> None:
+    """Four messages later, a bare question is no longer read as about the old topic."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej", 1.0)
+    for _ in range(3):
+        chat.say("merci", "thanks", 0.95)
+    chat.say("c'est combien ?", "bot_challenge", 0.47)
+    assert _followup_text("cej", "amount") not in chat.text()
+
+
+def test_the_counsellor_offer_is_asked_once_then_stays_as_a_button() -> None:
+    """The second answer does not ask again; "Parler à un conseiller" stays under it, and a
+    typed yes still starts the consent."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej", 1.0)
+    offer = CONTENT.message("offer_lead", "fr")
+    assert offer in chat.text()
+    chat.say("c'est combien ?", "bot_challenge", 0.47)
+    assert offer not in chat.text()
+    assert "/ask_human" in chat.payloads()
+    chat.say("le permis", "mobility", 1.0)
+    assert offer not in chat.text()
+    chat.say("oui", "affirm", 1.0)
+    assert chat.state.step is Step.CONSENT
+
+
+def test_in_a_run_on_message_the_question_asked_last_wins() -> None:
+    """ "j'ai 17 ans et je veux passer le permis, y a des aides ?" asks about the aids."""
+    chat = Conversation()
+    chat.say("j'ai 17 ans et je veux passer le permis, ya des aides ?", "mobility", 1.0)
+    assert _followup_text("mobility", "licence_money") in chat.text()

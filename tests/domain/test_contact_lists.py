@@ -12,6 +12,7 @@ from outreach_bot.domain.contact_lists import (
     check_file,
     map_headers,
     parse_birth_date,
+    says_wrong_number,
 )
 
 TODAY = date(2026, 12, 7)
@@ -142,3 +143,36 @@ def test_problems_never_hold_the_values() -> None:
     """A refused line's reason names the field, never what was in it."""
     checked = check_file((HEADER + "Max;0652345679;01/01/1990;Verdun;\n").encode(), today=TODAY)
     assert checked.problems == [RowProblem(2, "âge hors du public (16-25 ans)")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c'est pas moi",
+        "C’est pas moi !",
+        "ce n'est pas moi, vous vous trompez",
+        "je connais pas",
+        "Je ne connais pas, désolé",
+        "mauvais numéro",
+        "je connais pas de Léa ici",
+        "vous avez le mauvais numéro madame",
+    ],
+)
+def test_wrong_number_phrases_are_recognised(text: str) -> None:
+    """The explicit phrases of someone who is not the person on the list."""
+    assert says_wrong_number(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je connais pas la mission locale c'est quoi ?",
+        "oui",
+        "je cherche une formation",
+        "STOP",
+        "moi je veux bien",
+    ],
+)
+def test_ordinary_answers_are_not_wrong_numbers(text: str) -> None:
+    """A question about the Mission Locale is an answer, not a wrong number."""
+    assert not says_wrong_number(text)

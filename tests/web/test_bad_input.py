@@ -6,6 +6,8 @@ cannot read, ids past 2**31 - 1, and dates whose next day does not exist.
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -186,3 +188,50 @@ async def test_a_request_line_over_8_kb_is_logged_as_one_warning_without_its_con
     assert records
     assert all(r.levelname == "WARNING" and r.exc_info is None for r in records)
     assert all("0612345678" not in r.getMessage() for r in records)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"--x\r\n\r\n--x--", "multipart/form-data; boundary=declared"),
+        (b"sender=web-1&message=caf\xe9", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_a_chat_form_that_cannot_be_read_is_a_400(
+    client: Any, services: Services, body: bytes, content_type: str
+) -> None:
+    """The no-JavaScript chat's form with a bad boundary or bytes that are not UTF-8: a 400
+    saying to reload (it was a 500 with a traceback), and nothing stored."""
+    response = await client.post(
+        "/q/forum/chat", data=body, headers={"Content-Type": content_type}
+    )
+    assert response.status == 400
+    assert "Recharge la page" in await response.text()
+    assert await stored_texts(services) == []
+
+
+def test_every_form_is_read_through_the_one_reader() -> None:
+    """Only ``web.errors.read_form`` calls aiohttp's ``post()``: a new form cannot bring the
+    500 back."""
+    source = Path(__file__).resolve().parents[2] / "src" / "outreach_bot"
+    callers = {
+        path.relative_to(source).as_posix()
+        for path in source.rglob("*.py")
+        if re.search(r"\brequest\.post\(\)", path.read_text(encoding="utf-8"))
+    }
+    assert callers == {"web/errors.py"}
+
+
+async def test_a_message_id_with_a_newline_cannot_forge_a_log_line(
+    client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client's ``metadata.message_id`` is logged escaped: one record, one line, so
+    "INFO user 1 signed in" after a newline stays inside the duplicate's line."""
+    caplog.set_level(logging.DEBUG)
+    forged = "m-1\nINFO outreach_bot.core.staff.accounts user 1 signed in"
+    body = {"sender": "web-1", "message": "salut", "metadata": {"message_id": forged}}
+    for _ in range(2):  # the resend is logged as a duplicate, with its id
+        assert (await client.post(REST, json=body)).status == 200
+    lines = [record.getMessage() for record in caplog.records]
+    assert any("m-1\\nINFO outreach_bot" in line for line in lines)
+    assert not any("\n" in line for line in lines)

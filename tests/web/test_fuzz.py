@@ -1,7 +1,8 @@
 """Fuzz every public route of the real app over real HTTP: no input may give a 5xx or an error log.
 
 The app runs in a thread with its own event loop, on a real TCP port, with Telegram in webhook
-mode (against the local fake Bot API) and an SMS provider (the local fake gateway, or Twilio);
+mode (against the local fake Bot API), WhatsApp (against the local fake Graph API) and an SMS
+provider (the local fake gateway, or Twilio);
 hypothesis builds the requests: bodies, query strings, path parameters and headers full of what
 young people and broken clients send ("²" from an AZERTY keyboard, "¹²³", "⑤", emoji, voice
 dictation run-ons, integers of thousands of digits, JSON nested a thousand deep, lone
@@ -61,6 +62,10 @@ from tests.channels.sms.conftest import (
     twilio_signature,
 )
 from tests.channels.telegram.bot_api import FakeBotApi, load_update
+from tests.channels.whatsapp.conftest import VERIFY_TOKEN as WHATSAPP_VERIFY_TOKEN
+from tests.channels.whatsapp.conftest import FakeGraph, wa_settings
+from tests.channels.whatsapp.conftest import fixture as whatsapp_fixture
+from tests.channels.whatsapp.conftest import sign as whatsapp_sign
 from tests.conftest import make_settings
 from tests.web.admin.conftest import make_lead
 
@@ -206,7 +211,7 @@ class Req:
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     auth: str | None = None  # "api", "admin" or "visitor" (a session, not signed in)
-    sign: str | None = None  # "gateway", "twilio" or "telegram"
+    sign: str | None = None  # "gateway", "twilio", "telegram" or "whatsapp"
     form: dict[str, str] | None = None
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -272,20 +277,39 @@ def telegram_update() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def gateway_event() -> st.SearchStrategy[dict[str, Any]]:
-    def build(event: str, message: str, sender: str, message_id: str) -> dict[str, Any]:
+    def build(
+        event: str, message: str, sender: str, message_id: str, parts: list[Any]
+    ) -> dict[str, Any]:
         data = fixture_json("smsgateway_received.json")
         data["event"] = event
         data["payload"].update(
             message=message, sender=sender, phoneNumber=sender, messageId=message_id
         )
+        if event.startswith("mms:"):
+            data["payload"].update(body=message, attachments=parts)
         return data
 
+    mms_part = st.fixed_dictionaries(
+        {"contentType": st.one_of(st.sampled_from(["image/jpeg", "audio/amr"]), text)},
+        optional={
+            "data": st.one_of(
+                st.none(),
+                st.sampled_from(["/9j/4AAQSkZJRg==", "T2dnUw==", "JVBERi0xLjQ="]),
+                text,
+            ),
+            "name": text,
+            "partId": st.integers(),
+        },
+    )
     return st.builds(
         build,
-        st.sampled_from(["sms:received", "sms:delivered", "sms:failed", "x"]),
+        st.sampled_from(
+            ["sms:received", "sms:delivered", "sms:failed", "mms:downloaded", "mms:received", "x"]
+        ),
         text,
         st.one_of(st.just("+33612345678"), text),
         st.one_of(st.uuids().map(str), text),
+        st.one_of(st.lists(mms_part, max_size=3), json_value),
     )
 
 
@@ -298,6 +322,23 @@ def twilio_form() -> st.SearchStrategy[dict[str, str]]:
     # Twilio sends well-formed UTF-8; the signature of a lone surrogate cannot be computed.
     clean = text.map(lambda t: t.encode("utf-8", "replace").decode())
     return st.builds(build, clean, st.one_of(st.just("+33612345678"), clean), st.uuids().map(str))
+
+
+def whatsapp_notification() -> st.SearchStrategy[dict[str, Any]]:
+    def build(message: str, sender: str, message_id: str, kind: str) -> dict[str, Any]:
+        data = whatsapp_fixture("text_message.json")
+        value = data["entry"][0]["changes"][0]["value"]
+        value["messages"][0].update(id=message_id, type=kind, text={"body": message})
+        value["messages"][0]["from"] = sender
+        return data
+
+    return st.builds(
+        build,
+        text,
+        st.one_of(st.just("33612345678"), text),
+        st.one_of(st.uuids().map(lambda u: f"wamid.{u}"), text),
+        st.one_of(st.sampled_from(["text", "audio", "interactive", "reaction"]), text),
+    )
 
 
 def posted(path: str, form: st.SearchStrategy[dict[str, str]], **extra: Any) -> Any:
@@ -389,6 +430,29 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         ),
         junk_json(telegram_update()),
         st.booleans(),
+    ),
+    ("GET", "/webhooks/whatsapp"): get(
+        "/webhooks/whatsapp",
+        params(
+            **{
+                "hub.mode": st.one_of(st.just("subscribe"), text),
+                "hub.verify_token": st.one_of(st.just(WHATSAPP_VERIFY_TOKEN), text),
+                "hub.challenge": text,
+            }
+        ),
+    ),
+    ("POST", "/webhooks/whatsapp"): st.builds(
+        lambda b, signed, signature: Req(
+            "POST",
+            "/webhooks/whatsapp",
+            body=b,
+            content_type="application/json",
+            sign="whatsapp" if signed else None,
+            headers={} if signed else {"X-Hub-Signature-256": signature},
+        ),
+        junk_json(whatsapp_notification()),
+        st.booleans(),
+        st.one_of(st.just("sha256=" + "ab" * 32), text),
     ),
     ("POST", "/webhooks/sms/smsgateway"): st.builds(
         lambda b, signed, stamp: Req(
@@ -605,6 +669,21 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
     ("POST", "/admin/places/{place_id}/delete"): on(
         "/admin/places/{place_id}/delete", ids, posted("/", fields("x"), auth="admin")
     ),
+    ("GET", "/admin/lists"): get("/admin/lists", auth="admin"),
+    ("POST", "/admin/lists"): posted(
+        "/admin/lists",
+        fields("name", "purpose", "purge_on", "daily_budget", "representatives", "file"),
+        auth="admin",
+    ),
+    ("GET", "/admin/lists/{list_id}"): on("/admin/lists/{list_id}", ids, get("/", auth="admin")),
+    **{
+        ("POST", f"/admin/lists/{{list_id}}/{action}"): on(
+            f"/admin/lists/{{list_id}}/{action}",
+            ids,
+            posted("/", fields("phone", "confirm"), auth="admin"),
+        )
+        for action in ("start", "pause", "test", "erase")
+    },
     ("GET", "/admin/quality"): get("/admin/quality", params(show=text, page=ids), auth="admin"),
     ("GET", "/admin/quality/reviewed.yml"): get("/admin/quality/reviewed.yml", auth="admin"),
     **{
@@ -676,6 +755,19 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
     ),
 }
 """Every public route, by method and path as the router names it, with its request strategy."""
+
+WHATSAPP_SETTINGS = {
+    "whatsapp_token",
+    "whatsapp_phone_number_id",
+    "whatsapp_app_secret",
+    "whatsapp_verify_token",
+    "whatsapp_base_url",
+    "whatsapp_api_version",
+    "whatsapp_number",
+    "whatsapp_chat_interval",
+    "whatsapp_messages_per_second",
+}
+"""WhatsApp on too, against its local fake Graph API."""
 
 TWILIO_ROUTES = {("POST", "/webhooks/sms/twilio"), ("POST", "/webhooks/sms/twilio/status")}
 
@@ -799,7 +891,12 @@ class LiveApp:
         self.stack.push_async_callback(fake.server.close)
         key = "twilio_base_url" if self.provider == "twilio" else "smsgateway_url"
         overrides[key] = fake.url
-        settings_ = make_settings(self.tmp, **overrides)
+        graph = FakeGraph()
+        graph.server = TestServer(graph.app())
+        await graph.server.start_server()
+        self.stack.push_async_callback(graph.server.close)
+        whatsapp = wa_settings(self.tmp, graph).model_dump(include=WHATSAPP_SETTINGS)
+        settings_ = make_settings(self.tmp, **overrides, **whatsapp)
         self.secret = webhook_secret(settings_, settings_.secret_key)
         services = await self.stack.enter_async_context(
             open_services(settings_, nlu=self.nlu, create_schema=True)
@@ -909,6 +1006,8 @@ class LiveApp:
             headers[SECRET_HEADER] = self.secret
         elif req.sign == "gateway":
             headers.update(gateway_headers(body))
+        elif req.sign == "whatsapp":
+            headers["X-Hub-Signature-256"] = whatsapp_sign(body)
         elif req.sign == "twilio":
             assert req.form is not None
             headers["X-Twilio-Signature"] = twilio_signature(path, req.form)

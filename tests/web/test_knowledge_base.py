@@ -10,6 +10,7 @@ async def test_follow_up_button_answers_with_its_source(client, services: Servic
     """A topic answer offers its follow-ups; the chosen one comes back with its source."""
     chat = RestChat(client)
     await chat.say("c'est quoi le contrat d'engagement jeune ?")
+    assert chat.payloads()[:2] == ["/affirm", "/deny"]
     assert '/cej{"followup":"amount"}' in chat.payloads()
     await chat.say('/cej{"followup":"amount"}')
     amount = services.content.answers["cej"].followup("amount")
@@ -18,7 +19,9 @@ async def test_follow_up_button_answers_with_its_source(client, services: Servic
     assert chat.last[0]["text"].endswith(
         "Source : 1jeune1solution.gouv.fr/contrat-engagement-jeune"
     )
-    assert chat.payloads()[:2] == ["/affirm", "/deny"]
+    # The counsellor was offered with the topic's answer; it stays as a button, not asked again.
+    assert chat.payloads()[-1] == "/ask_human"
+    assert "/affirm" not in chat.payloads()
 
 
 async def test_typed_question_reaches_the_follow_up(client, services: Services) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, select, text
 
 from outreach_bot.app import create_web_app, open_services
 from outreach_bot.content import ContentError
@@ -366,3 +366,39 @@ async def test_without_javascript_an_erasure_empties_the_page_and_the_sender(
     assert "tout est effacé" in page
     assert "boulot" not in page
     assert dict(HIDDEN_RE.findall(page))["sender"] != hidden["sender"]
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/q/forum"), ("GET", "/q/forum/chat"), ("POST", "/q/forum/chat")]
+)
+async def test_during_a_database_outage_a_browser_gets_a_page_and_a_client_json(
+    client: Client, services: Services, method: str, path: str
+) -> None:
+    """The database down: the person who scanned reads a sentence with a link to try again
+    (503, in French, no JSON); the widget and API clients still get their JSON 503."""
+    async with services.db.begin() as connection:
+        await connection.execute(text("ALTER TABLE campaigns RENAME TO campaigns_away"))
+    page = await client.request(method, path, headers={"Accept": BROWSER})
+    assert page.status == 503
+    assert page.content_type == "text/html"
+    assert page.headers["Retry-After"] == "30"
+    html = unescape(await page.text())
+    assert "Réessaie dans quelques minutes" in html
+    assert f'href="{path}"' in html
+    api = await client.request(method, path, headers={"Accept": "application/json"})
+    assert api.status == 503
+    assert "error" in await api.json()
+
+
+async def test_a_chat_form_that_cannot_be_read_gets_a_page_in_a_browser(client: Client) -> None:
+    """The no-JavaScript chat's form cut in transit: a 400 page saying to reload."""
+    response = await client.post(
+        "/q/forum/chat",
+        data=b"message=caf\xe9",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": BROWSER},
+    )
+    assert response.status == 400
+    assert "Recharge la page et réessaie" in unescape(await response.text())

@@ -18,7 +18,7 @@ from aiohttp import web
 from outreach_bot.channels.sms_text import count_segments, render_reply
 from outreach_bot.config import Settings, SmsProvider
 from outreach_bot.content import Content
-from outreach_bot.core.channel import Delivery, SendCancelledError, SendResult
+from outreach_bot.core.channel import Delivery, SendCancelledError, SendLimits, SendResult
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import InvalidInputError
@@ -51,6 +51,11 @@ class SmsTransport(Protocol):
 
     async def close(self) -> None:
         """Close connections."""
+        ...
+
+    @property
+    def limits(self) -> SendLimits:
+        """How fast this provider takes messages (the outbox dispatcher keeps to it)."""
         ...
 
     async def deliver(self, recipient: str, body: str, key: str | None = None) -> SendResult:
@@ -103,6 +108,7 @@ class SmsChannel:
         self._transport = transport
         self._renderer = renderer
         self._limit = limit
+        self.limits = transport.limits
 
     async def send(
         self, recipient: str, reply: Reply, delivery: Delivery | None = None

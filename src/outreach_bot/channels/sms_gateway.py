@@ -7,30 +7,42 @@ and ``sms:delivered`` / ``sms:failed`` for delivery reports), signed with the ap
 key: ``X-Signature`` is the hex HMAC-SHA256 of the raw body followed by ``X-Timestamp``
 (Unix seconds). The app signs each attempt afresh, so a timestamp older than five minutes is
 a replay and is refused.
+
+MMS: ``mms:received`` carries only metadata (sender, size, class), so it is ignored;
+``mms:downloaded`` (app 1.56 and later) carries the text and the attachments, each with its
+type and, when the app includes it, its bytes in base64 (``data``). Each attachment goes to
+the core as a file; one without its bytes gets the core's "could not get your file" answer.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
 import aiohttp
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from outreach_bot.core.channel import (
+    Attachment,
     InboundMessage,
+    MediaUnavailableError,
     PermanentFailureError,
+    SendLimits,
     SendResult,
     TemporaryFailureError,
 )
 from outreach_bot.core.delivery.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
 from outreach_bot.domain.json_text import parse_json
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.web.errors import json_error
 
@@ -47,14 +59,22 @@ HTTP_BAD_REQUEST: Final = 400
 HTTP_CONFLICT: Final = 409
 HTTP_TOO_MANY: Final = 429
 HTTP_SERVER_ERROR: Final = 500
-#: Events we receive but do not act on (health pings, data SMS, MMS, "sent" before delivery).
-IGNORED_EVENTS: Final = frozenset(
-    {"system:ping", "sms:sent", "sms:data-received", "mms:received", "mms:downloaded"}
-)
+#: Events we receive but do not act on (health pings, data SMS, an MMS before its download,
+#: "sent" before delivery).
+IGNORED_EVENTS: Final = frozenset({"system:ping", "sms:sent", "sms:data-received", "mms:received"})
+MAX_MMS_PARTS: Final = 10
+"""Attachments of one MMS handed to the core; an MMS with more is cut (phones send one or two)."""
 
 
 class GatewayTransport:
-    """Sends an SMS body through the app's ``/message`` API."""
+    """Sends an SMS body through the app's ``/message`` API.
+
+    The app queues what it is given and the phone sends at the pace set in the app (Android
+    itself caps how many SMS one app may send per minute): ours is only to keep few requests
+    in flight on a phone's small HTTP server (or the cloud relay).
+    """
+
+    limits: Final = SendLimits(concurrent=4)
 
     def __init__(
         self,
@@ -146,6 +166,20 @@ def _result(
     raise TemporaryFailureError(f"sms gateway HTTP {status}")
 
 
+class GatewayEvent(BaseModel):
+    """What every signed webhook carries: the event's name and its payload object.
+
+    Checked strictly before the event is looked at, so a signed body of the wrong shape
+    (``event`` as a list, ``payload`` as text) is a 400 and not a 500; each event's own fields
+    are checked where it is handled.
+    """
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    event: str
+    payload: dict[str, Any]
+
+
 class GatewayWebhook:
     """``POST /webhooks/sms/smsgateway``: incoming SMS and delivery reports from the app."""
 
@@ -182,15 +216,21 @@ class GatewayWebhook:
             logger.warning("sms gateway webhook with a missing, wrong or old signature refused")
             return json_error(403, "bad signature")
         data = parse_json(body)  # a 400 from the error middleware when it is not JSON
-        if not isinstance(data, dict) or not isinstance(data.get("payload"), dict):
-            return json_error(400, "event and payload are required")
-        event, payload = data.get("event"), data["payload"]
+        try:
+            shaped = GatewayEvent.model_validate(data)
+        except ValidationError as error:
+            where = ".".join(str(part) for part in error.errors()[0]["loc"]) or "body"
+            logger.warning("sms gateway webhook refused a malformed event (%s)", where)
+            return json_error(400, f"event and payload are required ({where})")
+        event, payload = shaped.event, shaped.payload
         if event == "sms:received":
             return await self._on_received(payload)
+        if event == "mms:downloaded":
+            return await self._on_mms(payload)
         if event in {"sms:delivered", "sms:failed"}:
             return await self._on_report(payload, delivered=event == "sms:delivered")
         if event not in IGNORED_EVENTS:
-            logger.info("sms gateway event %r ignored", str(event)[:40])
+            logger.info("sms gateway event %s ignored", escape_for_log(event, 40))
         return web.Response(status=204)
 
     async def _on_received(self, payload: dict[str, Any]) -> web.Response:
@@ -208,7 +248,9 @@ class GatewayWebhook:
             return json_error(400, "messageId, message and sender are required")
         phone = parse_phone(sender)
         if phone is None:
-            logger.info("sms gateway SMS %s from a non-personal sender ignored", message_id)
+            logger.info(
+                "sms gateway SMS %s from a non-personal sender ignored", escape_for_log(message_id)
+            )
             return web.Response(status=204)
         await self._inbox.receive(
             InboundMessage(
@@ -222,6 +264,49 @@ class GatewayWebhook:
         )
         return web.Response(status=204)
 
+    async def _on_mms(self, payload: dict[str, Any]) -> web.Response:
+        """An MMS, downloaded by the phone: its text like an SMS, each attachment as a file."""
+        message_id, body = payload.get("messageId"), payload.get("body")
+        sender = payload.get("sender") or payload.get("phoneNumber")
+        parts = payload.get("attachments")
+        if not (
+            isinstance(message_id, str)
+            and 0 < len(message_id) <= MAX_ID_LENGTH - 4
+            and isinstance(sender, str)
+            and sender
+            and (body is None or (isinstance(body, str) and "\x00" not in body))
+            and isinstance(parts, list)
+            and all(_part_ok(part) for part in parts)
+        ):
+            return json_error(400, "messageId, sender and attachments are required")
+        files = []
+        for part in parts[:MAX_MMS_PARTS]:
+            try:
+                data = base64.b64decode(part["data"], validate=True) if part.get("data") else None
+            except (binascii.Error, ValueError):
+                return json_error(400, "an attachment's data is not base64")
+            files.append((part, data))
+        phone = parse_phone(sender)
+        if phone is None:
+            logger.info("sms gateway MMS %s from a non-personal sender ignored", message_id)
+            return web.Response(status=204)
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            sender_id=phone,
+            sender_phone=phone,
+            text=body or "",
+            message_id=message_id,
+            metadata={"provider": "smsgateway"},
+        )
+        if body and body.strip():
+            await self._inbox.receive(inbound)
+        for index, (part, data) in enumerate(files):
+            await self._inbox.receive_media(
+                replace(inbound, text="", message_id=f"{message_id}:{index}"),
+                _attachment(part, data),
+            )
+        return web.Response(status=204)
+
     async def _on_report(self, payload: dict[str, Any], *, delivered: bool) -> web.Response:
         message_id = payload.get("messageId")
         if not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_ID_LENGTH:
@@ -230,3 +315,42 @@ class GatewayWebhook:
         error = f"sms gateway: {str(reason)[:150]}" if reason else None
         await self._inbox.report(message_id, delivered=delivered, error=error)
         return web.Response(status=204)
+
+
+def _part_ok(part: object) -> bool:
+    """An MMS attachment as the app describes it: a type, and its bytes in base64 or null."""
+    return (
+        isinstance(part, dict)
+        and isinstance(part.get("contentType"), str)
+        and 0 < len(part["contentType"]) <= MAX_ID_LENGTH
+        and (part.get("data") is None or isinstance(part.get("data"), str))
+        and (part.get("name") is None or isinstance(part.get("name"), str))
+    )
+
+
+def _attachment(part: dict[str, Any], data: bytes | None) -> Attachment:
+    """The core's :class:`Attachment` for one MMS part (a recorded sound is a voice note)."""
+    content_type = str(part["contentType"]).lower()
+    kind = (
+        "voice"
+        if content_type.startswith("audio/")
+        else "photo"
+        if content_type.startswith("image/")
+        else "video"
+        if content_type.startswith("video/")
+        else "document"
+    )
+
+    async def fetch(limit: int) -> bytes:
+        if data is None:
+            raise MediaUnavailableError("the gateway sent no content for this attachment")
+        return data
+
+    name = part.get("name")
+    return Attachment(
+        kind=kind,
+        fetch=fetch,
+        declared_type=content_type,
+        declared_size=len(data) if data is not None else None,
+        filename=name[:200] if isinstance(name, str) else None,
+    )

@@ -26,11 +26,13 @@ from twilio.request_validator import (
 from outreach_bot.core.channel import (
     InboundMessage,
     PermanentFailureError,
+    SendLimits,
     SendResult,
     TemporaryFailureError,
 )
 from outreach_bot.core.delivery.sms_policy import SmsInbox
 from outreach_bot.domain.fields import parse_phone
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.web.errors import json_error
 
@@ -55,7 +57,14 @@ NOT_DELIVERED: Final = frozenset({"undelivered", "failed"})
 
 
 class TwilioTransport:
-    """Sends an SMS body through Twilio's Messages API with HTTP basic auth."""
+    """Sends an SMS body through Twilio's Messages API with HTTP basic auth.
+
+    Twilio's limit on an account is how many API requests it has in flight at once (past it,
+    HTTP 429, error 20429, which is retried); a message over the sender's own throughput is
+    queued at Twilio, not refused. So the outbox keeps a few requests in flight, no rate.
+    """
+
+    limits: Final = SendLimits(concurrent=10)
 
     def __init__(
         self,
@@ -186,7 +195,7 @@ class TwilioWebhook:
         phone = parse_phone(sender)
         if phone is None:
             # A short code or an alphanumeric sender (operator notices): never answer those.
-            logger.info("twilio SMS %s from a non-personal sender ignored", sid)
+            logger.info("twilio SMS %s from a non-personal sender ignored", escape_for_log(sid))
             return _twiml()
         await self._inbox.receive(
             InboundMessage(

@@ -32,6 +32,7 @@ import contextlib
 import hashlib
 import hmac
 import logging
+import os
 import re
 from collections.abc import AsyncIterator
 from typing import Any, Final
@@ -54,6 +55,7 @@ from outreach_bot.channels.telegram_outbound import (
     TelegramOutbound,
     TelegramTeamChat,
 )
+from outreach_bot.channels.telegram_update import update_shape_error
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
 from outreach_bot.core.channel import (
@@ -89,6 +91,9 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
 MAX_RETRY_DELAY: Final = 60.0
 LEADER_RETRY: Final = 10.0
 """Seconds between a waiting worker's tries to become the one that long-polls Telegram."""
+LEAD_CHECK: Final = 0.5
+"""Seconds between the polling worker's looks at whether it still holds the leader lock (a
+look costs no query)."""
 BOT_MENTION_RE: Final = re.compile(r"^(/[A-Za-z0-9_]+)@[A-Za-z0-9_]+")
 GLOBAL_COMMANDS: Final = frozenset(f"/{command}" for command in COMMANDS if command != "start")
 """Sent as the bare word (``/stop`` → ``stop``), the word an SMS or the web chat carries, so
@@ -505,7 +510,9 @@ class TelegramChannel:
         """Long-poll in one worker only: two pollers would take each other's updates.
 
         The others check again every :data:`LEADER_RETRY` seconds and take over if the
-        leader stops; webhooks, sending and team notices work in every worker meanwhile.
+        leader stops; webhooks, sending and team notices work in every worker meanwhile. The
+        leader watches its lock (:data:`LEAD_CHECK`): when its database connection is lost,
+        so is the lock, and it stops polling at once and joins the election again.
         """
         updater = self.application.updater
         if updater is None or updater.running:
@@ -514,9 +521,23 @@ class TelegramChannel:
             await updater.start_polling(
                 allowed_updates=list(ALLOWED_UPDATES), error_callback=self._on_polling_error
             )
-            logger.info("this worker long-polls Telegram")
-        elif self._following is None:
+            logger.info("this worker (pid %s) long-polls Telegram", os.getpid())
+            self._following = asyncio.create_task(self._guard(), name="telegram-leader")
+        elif self._following is None or self._following.done():
             self._following = asyncio.create_task(self._follow(), name="telegram-follower")
+
+    async def _guard(self) -> None:
+        """While polling: stop as soon as the leader lock is no longer ours."""
+        while self._services.leads():  # noqa: ASYNC110 - a flag, read with no query
+            await asyncio.sleep(LEAD_CHECK)
+        updater = self.application.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        logger.warning(
+            "this worker (pid %s) stops long-polling Telegram: it lost the leader lock",
+            os.getpid(),
+        )
+        self._following = asyncio.create_task(self._follow(), name="telegram-follower")
 
     async def _follow(self) -> None:
         while True:
@@ -526,7 +547,7 @@ class TelegramChannel:
                     self._following = None
                     await self._poll_if_leader()
                     return
-            except Exception:  # a database hiccup: try again at the next round
+            except Exception:  # an unexpected failure: try again at the next round
                 logger.exception("checking Telegram polling leadership failed")
 
     async def _keep_trying(self) -> None:
@@ -582,9 +603,11 @@ class TelegramChannel:
             logger.warning("telegram webhook refused: missing or wrong secret token")
             return json_error(403, "forbidden")
         data = await read_json(request)
-        update_id = data.get("update_id") if isinstance(data, dict) else None
-        if not isinstance(update_id, int) or isinstance(update_id, bool):
-            return json_error(400, "body must be a Telegram update with an update_id")
+        problem = update_shape_error(data)
+        if problem is not None:
+            logger.warning("telegram webhook refused a malformed update (%s)", problem)
+            return json_error(400, f"not a Telegram update: {problem}")
+        update_id = data["update_id"]
         try:
             update = Update.de_json(data, self.application.bot)
         except Exception:  # any parsing failure of outside input is a 400, never a 500

@@ -34,6 +34,7 @@ from telegram.warnings import PTBDeprecationWarning
 from outreach_bot.core.channel import (
     Delivery,
     PermanentFailureError,
+    SendLimits,
     SendResult,
     TemporaryFailureError,
 )
@@ -175,12 +176,22 @@ def translate(error: TelegramError) -> TemporaryFailureError | PermanentFailureE
     return TemporaryFailureError(f"telegram: {type(error).__name__}")
 
 
+BOT_RATE: Final = 30.0
+"""Messages per second Telegram lets one bot send overall (its broadcasting limit)."""
+CONCURRENT_SENDS: Final = 16
+"""Bot API calls in flight at once: enough for the bot rate when each call takes half a
+second, and little for the server."""
+
+
 class TelegramOutbound:
     """The ``OutboundChannel`` for Telegram: the outbox delivers replies through it.
 
-    PTB's ``AIORateLimiter`` on the bot keeps us under 30 messages per second overall and 20
-    per minute per group; it does not pace private chats, so this class spaces messages to
-    one chat by ``interval`` seconds (Telegram asks for about one per second per chat).
+    Its :attr:`limits` tell the outbox dispatcher Telegram's rules: about one message per
+    second to one chat, 30 per second for the bot. The dispatcher keeps them without making
+    anyone wait (a chat whose second has not passed is tried again at its slot). PTB's
+    ``AIORateLimiter`` on the bot is a second guard for the bot's rate and paces groups (20
+    per minute). The parts of one split reply go in one send: this class spaces them by
+    ``interval`` itself, which holds up that chat only.
     """
 
     name = CHANNEL
@@ -196,6 +207,9 @@ class TelegramOutbound:
         self._bot = bot
         self._codec = codec
         self._interval = interval
+        self.limits = SendLimits(
+            per_second=BOT_RATE, recipient_interval=interval, concurrent=CONCURRENT_SENDS
+        )
         self._clock = clock
         self._next_slot: dict[int, float] = {}
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)

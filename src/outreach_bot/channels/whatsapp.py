@@ -35,7 +35,7 @@ import re
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 from urllib.parse import quote
 
@@ -53,6 +53,7 @@ from outreach_bot.core.channel import (
     MediaUnavailableError,
     PermanentFailureError,
     SendCancelledError,
+    SendLimits,
     SendResult,
     TemporaryFailureError,
 )
@@ -67,6 +68,7 @@ from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields import parse_phone
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.web.errors import json_error, read_json
 
 logger = logging.getLogger(__name__)
@@ -133,6 +135,8 @@ class MediaRef:
     kind: str
     mime_type: str | None
     filename: str | None
+    caption: str | None = None
+    """Words sent with an image, a document or a video; the core answers them too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +202,13 @@ def _media_of(message: dict[str, Any], kind: str) -> MediaRef | None:
     if media_id is None:
         return None
     core_kind = "voice" if kind == "audio" and part.get("voice") is True else FILE_KINDS[kind]
+    caption = part.get("caption")
     return MediaRef(
-        media_id, core_kind, _str(part.get("mime_type"), 100), _str(part.get("filename"))
+        media_id,
+        core_kind,
+        _str(part.get("mime_type"), 100),
+        _str(part.get("filename")),
+        caption if isinstance(caption, str) and "\x00" not in caption else None,
     )
 
 
@@ -424,12 +433,18 @@ def translate(status: int, data: dict[str, Any], retry_after: str | None) -> Exc
     return TemporaryFailureError(f"whatsapp HTTP {status} error {code}")
 
 
+CONCURRENT_SENDS: Final = 8
+"""Graph API calls in flight at once for replies."""
+
+
 class WhatsAppOutbound:
     """The ``OutboundChannel`` for WhatsApp: the outbox delivers replies through it.
 
     Pacing: messages to one user are spaced by ``interval`` seconds, and all messages by
     ``1 / per_second``, well under the Cloud API's throughput; an answer that Meta's rate
-    limits were hit becomes a ``TemporaryFailureError`` the outbox retries later.
+    limits were hit becomes a ``TemporaryFailureError`` the outbox retries later. The same
+    figures are the channel's :attr:`limits`, which the outbox dispatcher keeps without making
+    other users wait; the spacing here still paces the parts of one split reply.
     """
 
     name = CHANNEL
@@ -454,6 +469,9 @@ class WhatsAppOutbound:
         self._window = window
         self._interval = interval
         self._spacing = 1.0 / per_second
+        self.limits = SendLimits(
+            per_second=per_second, recipient_interval=interval, concurrent=CONCURRENT_SENDS
+        )
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._clock = clock
         self._http: aiohttp.ClientSession | None = None
@@ -708,7 +726,8 @@ class WhatsAppWebhook:
         )
         if message.text is None and message.media is not None:
             result = await self._inbox.receive_media(
-                inbound, self._media.attachment(message.media)
+                replace(inbound, text=message.media.caption or ""),
+                self._media.attachment(message.media),
             )
             logger.info(
                 "whatsapp %s handled in conversation %s%s",
@@ -741,7 +760,9 @@ class WhatsAppWebhook:
         self._noticed[message.message_id] = None
         while len(self._noticed) > NOTICES_REMEMBERED:
             self._noticed.popitem(last=False)
-        logger.info("whatsapp %s message answered with the text-only notice", message.kind)
+        logger.info(
+            "whatsapp %s message answered with the text-only notice", escape_for_log(message.kind)
+        )
         notice = Reply(self._content.message("whatsapp_non_text", self._locale))
         try:
             await self._outbound.answer(message.sender_id, notice)

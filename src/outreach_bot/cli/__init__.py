@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -232,6 +233,10 @@ def _add_access_commands(commands: Any) -> None:
     )
 
 
+SHORT_LIFE: Final = 30.0
+"""Seconds: a worker that dies sooner after its start counts toward a crash loop."""
+CRASH_LOOP: Final = 5
+"""Workers dying young in a row after which ``run --workers`` stops instead of replacing."""
 _STDIN_HELP: Final = "read the password from stdin instead of asking"
 _EMAIL_HELP: Final = "the account's e-mail address, used to sign in"
 
@@ -303,47 +308,90 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _serve_workers(settings: Settings, args: argparse.Namespace) -> int:
-    """Load once, then fork ``args.workers`` processes serving the same port; wait for them.
+    """Load once, then fork ``args.workers`` processes serving the same port; keep them up.
 
     The parent loads what weighs (the modules, the commune index, the sentence encoder and
     the classifier) before forking, so the workers share those pages copy-on-write: each
     worker adds about 30 MB instead of about 150, and starts at once. The kernel spreads
     connections between the workers (SO_REUSEPORT). Each worker opens its own database pool
-    and event loop after the fork. Stopping the parent stops them all; if one dies, the
-    others are stopped too and its exit code is returned, so a supervisor (systemd, Docker)
-    restarts the whole set rather than run short-handed.
+    and event loop after the fork. Stopping the parent stops them all.
+
+    A worker that dies (``kill -9``, out of memory, a crash) is replaced at once by a new
+    fork, with one log line naming it; the others serve meanwhile, so the port keeps
+    answering. A worker that cannot stay up (:data:`CRASH_LOOP` deaths in a row, each within
+    :data:`SHORT_LIFE` seconds of its start: a broken configuration, a database refusing
+    us) stops the whole set with its exit code, for the supervisor (systemd, Docker) to see.
     """
     nlu = _preload(settings)
-    children = []
-    for index in range(args.workers):
+    children: dict[int, tuple[int, float]] = {}  # pid -> (worker index, started at)
+    stopping = False
+
+    def spawn(index: int, *, replacement: bool) -> None:
         pid = os.fork()
         if pid == 0:  # the worker: it never returns into this function
             code = 1
             try:
-                code = _work(settings, args, index, nlu)
+                code = _work(settings, args, index, nlu, replacement=replacement)
             finally:
                 os._exit(code)
-        children.append(pid)
+        children[pid] = (index, time.monotonic())
 
     def stop(_signum: int, _frame: object) -> None:
-        for child in children:
+        nonlocal stopping
+        stopping = True
+        for child in list(children):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGTERM)
 
+    for index in range(args.workers):
+        spawn(index, replacement=False)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    _pid, status = os.waitpid(-1, 0)
-    stop(signal.SIGTERM, None)
-    for child in children:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(child, 0)
-    return os.waitstatus_to_exitcode(status)
+    short_lives = 0
+    code = 0
+    while children:
+        pid, status = os.waitpid(-1, 0)
+        if pid not in children:
+            continue
+        index, started = children.pop(pid)
+        if stopping:
+            continue
+        code = os.waitstatus_to_exitcode(status)
+        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited ({code})"
+        short_lives = short_lives + 1 if time.monotonic() - started < SHORT_LIFE else 0
+        if short_lives >= CRASH_LOOP:
+            logger.error(
+                "worker %s (pid %s) %s, the %s in a row within %ss of its start: "
+                "stopping every worker",
+                index,
+                pid,
+                how,
+                short_lives,
+                SHORT_LIFE,
+            )
+            stop(signal.SIGTERM, None)
+            continue
+        logger.error("worker %s (pid %s) %s; starting a new worker %s", index, pid, how, index)
+        code = 0
+        spawn(index, replacement=True)
+    return code if code > 0 else (1 if code < 0 else 0)
 
 
-def _work(settings: Settings, args: argparse.Namespace, index: int, nlu: Any) -> int:
+def _work(
+    settings: Settings, args: argparse.Namespace, index: int, nlu: Any, *, replacement: bool
+) -> int:
     """One forked worker's life; its errors are reported like the command's own."""
     try:
-        return asyncio.run(_run(settings, args.host, args.port, worker_index=index, nlu=nlu))
+        return asyncio.run(
+            _run(
+                settings,
+                args.host,
+                args.port,
+                worker_index=index,
+                nlu=nlu,
+                announce=index == 0 and not replacement,
+            )
+        )
     except (OutreachError, ContentError) as error:
         print(f"error: {error}", file=sys.stderr)
     except KeyboardInterrupt:
@@ -572,7 +620,13 @@ async def _users(services: Any, args: argparse.Namespace) -> None:
 
 
 async def _run(
-    settings: Settings, host: str, port: int, *, worker_index: int | None, nlu: Any = None
+    settings: Settings,
+    host: str,
+    port: int,
+    *,
+    worker_index: int | None,
+    nlu: Any = None,
+    announce: bool = True,
 ) -> int:
     from aiohttp import web  # noqa: PLC0415
 
@@ -590,7 +644,7 @@ async def _run(
         # that needs it first waits for it. (`run --workers` built it before forking.)
         load_communes_in_background()
         resume_garbage_collection()
-        if worker_index:
+        if worker_index or not announce:
             print(f"worker {worker_index} is serving http://{host}:{port}/", flush=True)
         else:
             await _announce(settings, services, host, port)

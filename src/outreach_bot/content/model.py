@@ -29,6 +29,7 @@ from outreach_bot.content.languages import (
     wider,
 )
 from outreach_bot.domain.intents import INTENTS
+from outreach_bot.domain.questions import QuestionKind
 
 #: Intents the dialogue answers itself (greetings, yes/no, global commands, crisis).
 DIALOGUE_INTENTS: Final = frozenset(
@@ -105,13 +106,16 @@ class _Sourced(_Strict):
 class FollowUp(_Sourced):
     """A question young people ask next on the same topic, offered as a quick reply.
 
-    ``keywords`` (compared without accents or case) send a typed question here, so that
-    "c'est combien le CEJ ?" gets the amount rather than the general answer.
+    ``keywords`` (compared as whole words, without accents or case) name what this answer is
+    about ("garant", "rsa"): they send a typed message here. ``asks`` are the kinds of question
+    it answers (:mod:`outreach_bot.domain.questions`): after the topic's answer, "c'est payé
+    combien ?" names no topic and gets the topic's follow-up that answers ``pay``.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
     question: Localized
     keywords: list[str] = Field(default_factory=list)
+    asks: list[QuestionKind] = Field(default_factory=list)
     urgent: bool = False
     """A lead asked for after this answer is urgent (an OQTF: appeal deadlines are short)."""
 
@@ -121,6 +125,9 @@ class Answer(_Sourced):
 
     intent: str
     offer_lead: bool = True
+    names: list[str] = Field(default_factory=list)
+    """Words that name the topic ("cej", "alternance", "permis"): a message with one of them is
+    about this topic, whatever topic the conversation was on."""
     followups: list[FollowUp] = Field(default_factory=list)
 
     @model_validator(mode="after")

@@ -79,6 +79,22 @@ class Delivery:
     kind: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SendLimits:
+    """How fast one provider lets us send, as the outbox dispatcher keeps it per channel.
+
+    ``per_second`` caps the channel as a whole (None: no cap of ours, the provider queues);
+    ``recipient_interval`` is the least time between two messages to one recipient (Telegram
+    asks for about a second per chat); ``concurrent`` is how many sends may be in flight at
+    once. The dispatcher never waits for a limit: a row that would break one is left for a
+    later round, so a chat that is not due holds up nobody else.
+    """
+
+    per_second: float | None = None
+    recipient_interval: float = 0.0
+    concurrent: int = 4
+
+
 class TemporaryFailureError(Exception):
     """The provider could not take the message now; retry later (after ``retry_after`` s).
 
@@ -106,6 +122,7 @@ class OutboundChannel(Protocol):
     """Sends the bot's or a counsellor's replies on one channel."""
 
     name: str
+    limits: SendLimits
 
     async def send(
         self, recipient: str, reply: Reply, delivery: Delivery | None = None

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
 from outreach_bot.core.channel import OutboundChannel
+from outreach_bot.core.contact_lists.sending import FirstContacts
 from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import OutboxDispatcher, SendPolicy
 from outreach_bot.core.delivery.rules import SendingRules
@@ -31,6 +32,11 @@ async def lone_process() -> bool:
     return True
 
 
+def still_alone() -> bool:
+    """A lone process never loses its lead."""
+    return True
+
+
 @dataclass(frozen=True)
 class Services:
     """Everything long-lived, built once per process and shared by the web app, channels and CLI.
@@ -42,9 +48,12 @@ class Services:
     ``referral_wakeup`` tells the referral job that a young person just agreed.
     ``rules`` are the sending rules (quiet hours, closed days) every channel's policy applies;
     ``scheduler`` sends scheduled messages, asking ``budgets`` (a channel's cost guard, the
-    SMS daily limit) before each; ``appointments`` are the appointment use cases.
+    SMS daily limit) before each; ``appointments`` are the appointment use cases;
+    ``first_contacts`` start, pause and resume the contact lists' campaigns.
     ``try_lead`` says whether this process leads the workers sharing the database (the one
-    that long-polls Telegram); a lone process on SQLite always does. ``secret`` is the
+    that long-polls Telegram); a lone process on SQLite always does. ``leads`` says, with no
+    query, whether it still does (False at once when its database connection was lost).
+    ``secret`` is the
     installation's secret (configured, or generated once under ``var/``), from which the
     adapters derive their cookie and webhook keys.
     """
@@ -64,6 +73,8 @@ class Services:
     rules: SendingRules
     scheduler: Scheduler
     appointments: Appointments
+    first_contacts: FirstContacts
     send_policies: dict[str, SendPolicy] = field(default_factory=dict)
     budgets: dict[str, Budget] = field(default_factory=dict)
     try_lead: Callable[[], Awaitable[bool]] = lone_process
+    leads: Callable[[], bool] = still_alone

@@ -33,6 +33,7 @@ from outreach_bot.dialogue.turn import (
     parse_payload,
 )
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
+from outreach_bot.domain.contact_lists import says_wrong_number
 from outreach_bot.domain.fields import (
     Commune,
     commune_by_insee,
@@ -44,6 +45,7 @@ from outreach_bot.domain.fields import (
 )
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import WEEKDAYS, Ask, Place, PlacesAnswer
+from outreach_bot.domain.questions import has_phrase, phrase_at, question_kinds, words_of
 
 MAX_RETRIES: Final = 2
 NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
@@ -51,6 +53,16 @@ NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
+TOPIC_TURNS: Final = 3
+"""For this many messages after a topic's answer, a question that names no topic is about it."""
+#: Answers that are not a topic a follow-up question can be about.
+NOT_TOPICS: Final = frozenset({"ask_human", "bot_challenge", "out_of_scope"})
+#: The topic whose follow-ups answer a kind of question that the current topic has none for:
+#: "c'est où ?" after the training answer is where to meet the team, "c'est gratuit ?" is the
+#: Mission Locale's "free for 16-25 year olds". Only these kinds: "c'est combien ?" about the
+#: housing answer is not about the Mission Locale.
+GENERAL_TOPIC: Final = "mission_locale_info"
+GENERAL_KINDS: Final = frozenset({"where", "when", "who", "cost"})
 MAX_PRACTICAL_OFFICES: Final = 2
 """Offices named in a phone, hours or walk-in answer, nearest first: two fit in one SMS."""
 MAX_COMMUNE_CHOICES: Final = 3
@@ -101,6 +113,48 @@ SKIP_WORDS: Final = frozenset({"passer", "skip", "je sais pas", "jsp", "aucun", 
 AFFIRM_WORDS: Final = frozenset({"oui", "ouais", "yes", "ok", "d'accord", "dac", "vas-y", "ouai"})
 DENY_WORDS: Final = frozenset({"non", "nan", "no", "nope", "pas maintenant", "pas mtn"})
 NAME_REFUSALS: Final = SKIP_WORDS | DENY_WORDS | {"nn", "nop", "jamais", "pourquoi", "rien"}
+#: Typed at the recap, these send the request, like the "Oui, envoyer" button: whole words,
+#: anywhere in the message ("oui envoie stp"), unless a word of FIX_WORDS or NOT_YET is there.
+SEND_WORDS: Final = (
+    "envoyer",
+    "envoie",
+    "envoi",
+    "envoies",
+    "envoye",
+    "valider",
+    "valide",
+    "confirmer",
+    "confirme",
+    "c est bon",
+    "cest bon",
+    "c bon",
+    "ok",
+    "okay",
+    "oui",
+    "ouais",
+    "ouai",
+    "yes",
+    "send",
+    "go",
+    "vas y",
+    "parfait",
+    "nickel",
+)
+FIX_WORDS: Final = (
+    "corriger",
+    "corrige",
+    "correction",
+    "modifier",
+    "modifie",
+    "changer",
+    "change",
+    "erreur",
+    "faux",
+    "pas bon",
+    "fix",
+    "edit",
+)
+NOT_YET: Final = ("pas", "non", "attends", "attend", "wait", "don t", "dont", "not")
 
 #: Every message key the engine uses, with the placeholders it fills (checked at start-up).
 MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
@@ -149,6 +203,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "opt_out_kept": (),
         "opt_out_done": (),
         "opt_in_done": (),
+        "first_contact_wrong_number": (),
         "erase_confirm": (),
         "erase_done": (),
         "erase_cancelled": (),
@@ -171,6 +226,11 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "fix_need": (),
         "fix_when": (),
         "followup_source": ("source",),
+        "question_unsure": (),
+        "consent_again": (),
+        "summary_again": (),
+        "button_contact": (),
+        "which_topic": (),
         "places_intro": (),
         "places_in_near": ("commune",),
         "places_none_near": ("commune",),
@@ -194,17 +254,11 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
 }
 
 
-NOT_A_WORD: Final = re.compile(r"[^a-z0-9€%]+")
 #: The follow-up answered from the places the team keeps in the back office.
 WHERE: Final = ("mission_locale_info", "where")
 
 
-def _keyword_text(text: str) -> str:
-    """Words compared for follow-up keywords: no case, accents or punctuation, space-framed."""
-    return f" {NOT_A_WORD.sub(' ', fold(text)).strip()} "
-
-
-def _short_source(url: str) -> str:
+def short_source(url: str) -> str:
     """A source as a young person reads it: the address without ``https://www.``."""
     return url.removeprefix("https://").removeprefix("www.").rstrip("/")
 
@@ -219,6 +273,23 @@ class Heard:
     intent: str
     confidence: float
     followup: str | None = None
+    asked: str | None = None
+    """``unsure`` or ``which_topic`` when the message is a question the bot cannot place."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a message asks once read in context: a topic, maybe one of its follow-ups.
+
+    ``asked`` is ``unsure`` (a question about the topic that no reviewed answer covers: a
+    counsellor answers it) or ``which_topic`` (a question such as "c'est combien ?" with no
+    topic before it), else None.
+    """
+
+    intent: str
+    confidence: float
+    followup: str | None = None
+    asked: str | None = None
 
 
 @dataclass
@@ -255,7 +326,13 @@ class DialogueEngine:
         (:func:`command_of`), or a button. The classifier's ``opt_out`` or ``forget_me`` guess
         only asks whether that is what the person wants; erasure always asks once.
         """
-        state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
+        # One more message since the topic's answer (see TOPIC_TURNS).
+        state = replace(
+            state,
+            form=replace(state.form),
+            suggestions=list(state.suggestions),
+            topic_turns=state.topic_turns + 1,
+        )
         state.channel = turn.channel
         text = self._resolve_digit(state, turn.text)
         payload = parse_payload(text)
@@ -290,6 +367,11 @@ class DialogueEngine:
             return self._opt_out(state, effects)
         if state.step in {Step.CONFIRM_OPT_OUT, Step.CONFIRM_ERASE}:
             return self._confirmation(state, turn, payload, text, effects)
+        if turn.first_contact and payload is None and says_wrong_number(text):
+            # An explicit phrase only (domain/contact_lists.py): it stops every message.
+            effects.wrong_number = True
+            state.step = Step.IDLE
+            return self._say(state, effects, self._reply("first_contact_wrong_number", state))
         guessed = intent in COMMAND_INTENTS and (not in_form or confidence >= HIGH_CONFIDENCE)
         if intent == "opt_out" and guessed:
             return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)
@@ -331,16 +413,30 @@ class DialogueEngine:
             return self._practical(state, effects, practical)
         if intent == "ask_human" and not in_form:
             return self._ask_human(state, turn, effects)
-        followup = self._followup_asked(intent, payload, text)
+        asked = self._in_context(state, payload, text, intent, confidence)
         if in_form or state.step is Step.OFFER_LEAD:
-            heard = Heard(turn, text, payload, intent, confidence, followup)
+            heard = Heard(
+                turn, text, payload, asked.intent, asked.confidence, asked.followup, asked.asked
+            )
             return self._form(state, heard, effects)
         return self._idle(
-            state, intent, confidence, effects, followup=followup, places=turn.places
+            state,
+            asked.intent,
+            asked.confidence,
+            effects,
+            followup=asked.followup,
+            places=turn.places,
+            asked=asked.asked,
         )
 
     def file_received(
-        self, state: DialogueState, turn: Turn, *, kind: str, problem: str | None
+        self,
+        state: DialogueState,
+        turn: Turn,
+        *,
+        kind: str,
+        problem: str | None,
+        caption: bool = False,
     ) -> Outcome:
         """A voice note, photo or document: the bot cannot read it, and says so kindly.
 
@@ -348,7 +444,8 @@ class DialogueEngine:
         own answer and changes nothing. A kept one is thanked for and promised to the team;
         then the conversation goes on where it was: the form's question again, or, when the
         person has no request with the team yet, the offer of a call back, whose "no" drops
-        the file (``Effects.drop_held_media``).
+        the file (``Effects.drop_held_media``). With a ``caption`` (words sent with the file,
+        answered next as a message of their own), only the thanks: the words lead.
         """
         state = replace(state, form=replace(state.form), suggestions=list(state.suggestions))
         state.channel = turn.channel
@@ -358,6 +455,8 @@ class DialogueEngine:
         if problem is not None:
             return self._say(state, effects, self._reply(f"media_{problem}", state))
         thanks = self._reply(MEDIA_KINDS.get(kind, "media_document"), state)
+        if caption:
+            return Outcome([thanks], state, effects)
         if state.step is Step.CONSENT:
             return self._start_consent(state, effects, [thanks])
         if state.step in {*FORM_ORDER, Step.ASK_PHONE}:
@@ -439,18 +538,130 @@ class DialogueEngine:
 
         A button payload is ``/cej{"followup":"amount"}``: the intent stays one of the 25, the
         entity picks the answer. Typed, "c'est combien le CEJ ?" reaches the same answer
-        through the keywords the content lists for it; the first follow-up that matches wins.
+        through a keyword the content lists for it, else the kind of question it asks.
         """
         answer = self._content.answer(intent)
         if answer is None or not answer.followups:
             return None
         if payload is not None:
             return payload.entities.get("followup")
-        words = _keyword_text(text)
-        for followup in answer.followups:
-            if any(_keyword_text(keyword) in words for keyword in followup.keywords):
-                return followup.id
+        return self._pick(intent, words_of(text), question_kinds(text))
+
+    # -- follow-up questions in context ----------------------------------------------------------
+
+    def _in_context(
+        self,
+        state: DialogueState,
+        payload: Payload | None,
+        text: str,
+        intent: str,
+        confidence: float,
+    ) -> Asked:
+        """What a typed message asks, read against the topic the conversation is on.
+
+        Only where the bot waits for no answer of the form (idle, the counsellor offer, the
+        consent question). In this order: a message that names a topic (its ``names`` in
+        ``bot/answers.yml``) is about that topic, the current one if it names it too; a
+        message that names none but
+        has a follow-up's keyword or asks a kind of question (:func:`question_kinds`) is about
+        the current topic, for ``TOPIC_TURNS`` messages after its answer; otherwise the
+        classifier decides, as before. Within the topic, a follow-up's keyword wins over a
+        kind: "je touche le RSA, je peux avoir le CEJ ?" is the RSA rule, not the amount.
+        """
+        said_plainly = confidence >= 1.0 and intent in {"affirm", "deny"}
+        answering_the_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.CONSENT}
+        if payload is not None or said_plainly or answering_the_form:
+            return Asked(intent, confidence, self._followup_asked(intent, payload, text))
+        words = words_of(text)
+        kinds = question_kinds(text)
+        live = self._live_topic(state)
+        confident = intent if self._is_topic(intent) and confidence >= self._threshold else None
+        named = self._named_topics(words)
+        if live is not None and (kinds or "?" in text) and self._keyword(live, words):
+            # "je suis en alternance, y a une aide ?" after the housing answer: a question with
+            # a keyword of the current topic stays on it, though "alternance" names another.
+            named = [live]
+        if (
+            confident is not None
+            and confident != live
+            and confidence >= HIGH_CONFIDENCE
+            and self._keyword(confident, words) is not None
+        ):
+            named.append(confident)  # "je suis en alternance, une aide ?" says what it is about
+        if named:
+            if live in named:
+                topic = live
+            elif confident in named:
+                topic = confident
+            else:
+                topic = named[0]  # "le RSA ... le CEJ ?" is about the CEJ, whatever the guess
+            sure = confidence if topic == intent else 1.0
+            return Asked(topic, sure, self._pick(topic, words, kinds))
+        if live is not None and (kinds or self._keyword(live, words) is not None):
+            followup = self._pick(live, words, kinds)
+            if followup is not None:
+                return Asked(live, 1.0, followup)
+            general = self._general(kinds)
+            if general is not None:
+                return Asked(GENERAL_TOPIC, 1.0, general)
+            return Asked(live, 1.0, None, asked="unsure")
+        if kinds and (confident is None or confidence < HIGH_CONFIDENCE):
+            general = self._general(kinds)
+            if general is not None:
+                return Asked(GENERAL_TOPIC, 1.0, general)
+            if confident is None:
+                return Asked(intent, confidence, None, asked="which_topic")
+        return Asked(intent, confidence, self._followup_asked(intent, payload, text))
+
+    def _is_topic(self, intent: str) -> bool:
+        return intent not in NOT_TOPICS and self._content.answer(intent) is not None
+
+    def _live_topic(self, state: DialogueState) -> str | None:
+        """The topic answered last, if it was within the last ``TOPIC_TURNS`` messages."""
+        topic = state.topic
+        if topic is None or state.topic_turns > TOPIC_TURNS or not self._is_topic(topic):
+            return None
+        return topic
+
+    def _named_topics(self, words: str) -> list[str]:
+        """The topics whose names the message writes, in the content's order."""
+        return [
+            intent
+            for intent, answer in self._content.answers.items()
+            if any(has_phrase(words, name) for name in answer.names)
+        ]
+
+    def _keyword(self, intent: str, words: str) -> str | None:
+        """The follow-up of the topic whose keyword comes last in the message (whole words).
+
+        In a run-on message the question comes last: "j'ai 17 ans et je veux passer le permis,
+        y a des aides ?" asks about the aids, not the age. Equal places: the content's order.
+        """
+        answer = self._content.answer(intent)
+        best, where = None, -1
+        for followup in answer.followups if answer else ():
+            last = max((phrase_at(words, keyword) for keyword in followup.keywords), default=-1)
+            if last > where:
+                best, where = followup.id, last
+        return best
+
+    def _pick(self, intent: str, words: str, kinds: tuple[str, ...]) -> str | None:
+        """The topic's follow-up the message asks for: by keyword, else by kind of question."""
+        found = self._keyword(intent, words)
+        answer = self._content.answer(intent)
+        if found is not None or answer is None:
+            return found
+        for kind in kinds:
+            for followup in answer.followups:
+                if kind in followup.asks:
+                    return followup.id
         return None
+
+    def _general(self, kinds: tuple[str, ...]) -> str | None:
+        """The Mission Locale's own follow-up for a kind no topic answer covers."""
+        if not kinds or not set(kinds) <= GENERAL_KINDS:
+            return None
+        return self._pick(GENERAL_TOPIC, " ", kinds)
 
     @staticmethod
     def _crisis_call(
@@ -625,6 +836,7 @@ class DialogueEngine:
         *,
         followup: str | None = None,
         places: PlacesAnswer | None = None,
+        asked: str | None = None,
     ) -> Outcome:
         if not self._languages.answers_topics(state.locale) and intent not in {
             "thanks",
@@ -636,6 +848,9 @@ class DialogueEngine:
         if intent == "greet" and confidence >= self._threshold:
             state.greeted = True
             return self._say(state, effects, self._reply("greet", state, menu=True))
+        if asked == "which_topic":
+            # "c'est combien ?" out of the blue: which topic, rather than a guess or a joke.
+            return self._say(state, effects, self._reply("which_topic", state, menu=True))
         if confidence < self._threshold or intent == "out_of_scope":
             effects.not_understood = True
             key = "fallback" if confidence < self._threshold else None
@@ -653,7 +868,10 @@ class DialogueEngine:
         if answer is None:
             effects.not_understood = True
             return self._say(state, effects, self._reply("unknown_button", state, menu=True))
-        state.topic = intent if intent not in {"bot_challenge"} else state.topic
+        if asked == "unsure":
+            return self._unsure(state, answer, effects)
+        if self._is_topic(intent):
+            state.topic, state.topic_turns = intent, 0
         chosen = answer.followup(followup)
         state.last_answer = f"{intent}.{chosen.id}" if chosen else intent
         state.urgent_topic = bool(chosen and chosen.urgent) or state.urgent_topic
@@ -665,20 +883,51 @@ class DialogueEngine:
         else:
             replies = [Reply(self._answer_text(answer, chosen, state))]
         more = self._followup_buttons(answer, chosen, state)
-        if answer.offer_lead:
+        return self._with_offer(state, effects, replies, more, offer=answer.offer_lead)
+
+    def _with_offer(
+        self,
+        state: DialogueState,
+        effects: Effects,
+        replies: list[Reply],
+        more: tuple[Button, ...],
+        *,
+        offer: bool,
+    ) -> Outcome:
+        """End an answer with the counsellor offer: asked once per conversation, then a button.
+
+        Asking "Tu veux qu'un conseiller te contacte ?" after every answer reads as a script
+        and costs an SMS each time; once asked, a "talk to a counsellor" button stays under
+        the answers instead, after the topic's other questions.
+        """
+        if offer and not state.offered:
+            state.offered = True
             state.step = Step.OFFER_LEAD
             yes_no = self._buttons(state, (("button_yes", "/affirm"), ("button_no", "/deny")))
             # Yes and no first: on SMS "1" has always meant yes to the counsellor offer.
             replies.append(Reply(self._text("offer_lead", state), (*yes_no, *more)))
-        elif more:
+            return self._say(state, effects, *replies)
+        state.step = Step.OFFER_LEAD if offer else Step.IDLE  # a typed "oui" still says yes
+        if offer:
+            more = (*more, *self._buttons(state, (("button_contact", "/ask_human"),)))
+        if more:
             replies[-1] = Reply(replies[-1].text, more)
         return self._say(state, effects, *replies)
+
+    def _unsure(self, state: DialogueState, answer: Answer, effects: Effects) -> Outcome:
+        """A question about the topic that no reviewed answer covers ("il faut quels papiers ?"
+        about the apprenticeship): say so, offer a counsellor and the topic's questions, and
+        keep the topic; never the general answer again, never the menu."""
+        state.topic_turns = 0
+        more = self._followup_buttons(answer, None, state)
+        replies = [Reply(self._text("question_unsure", state))]
+        return self._with_offer(state, effects, replies, more, offer=True)
 
     def _answer_text(self, answer: Answer, chosen: FollowUp | None, state: DialogueState) -> str:
         """The topic's answer, or the follow-up asked for with the page it comes from."""
         if chosen is None:
             return answer.text.get(state.locale)
-        source = self._text("followup_source", state, source=_short_source(chosen.source))
+        source = self._text("followup_source", state, source=short_source(chosen.source))
         return f"{chosen.text.get(state.locale)}\n{source}"
 
     def _places_text(self, places: PlacesAnswer, state: DialogueState) -> str:
@@ -726,7 +975,7 @@ class DialogueEngine:
         state.step = Step.IDLE
         if question.ask is Ask.WHERE or not places.offices:
             return self._idle(state, WHERE[0], 1.0, effects, followup=WHERE[1], places=places)
-        state.topic = WHERE[0]
+        state.topic, state.topic_turns = WHERE[0], 0
         state.last_answer = f"{WHERE[0]}.{question.ask.value}"
         offices = places.offices[:MAX_PRACTICAL_OFFICES]
         lines: list[str] = []
@@ -893,17 +1142,63 @@ class DialogueEngine:
             effects,
             followup=heard.followup,
             places=heard.turn.places,
+            asked=heard.asked,
         )
 
     def _on_consent(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
-        intent = heard.intent
+        """Yes starts the form; only a no is a refusal.
+
+        A question ("c ouvert le samedi ?", "c'est gratuit ?") is answered, then consent is
+        asked again in one short line; anything else unclear asks again, up to twice, before
+        the bot lets it go as a no (keeping nothing).
+        """
+        intent, payload = heard.intent, heard.payload
         if intent == "affirm":
             state.form.consent_at = datetime.now(UTC).isoformat()
             return self._ask(state, effects, Step.ASK_AGE)
-        state.step = Step.IDLE
-        state.form = LeadForm()
-        effects.drop_held_media = True
-        return self._say(state, effects, self._reply("consent_declined", state, menu=True))
+        said_no = intent == "deny" or (payload is not None and payload.name == "deny")
+        probe = replace(state, form=replace(state.form), offered=True, step=Step.IDLE)
+        practical = self._practical_asked(probe, heard.turn.places, intent, heard.confidence)
+        answerable = (
+            practical is not None
+            or heard.asked is not None
+            or (
+                heard.confidence >= self._threshold
+                and self._is_topic(intent)
+                and not (
+                    intent == GENERAL_TOPIC and heard.followup is None and "?" not in heard.text
+                )
+            )
+        )
+        state.retries += 1
+        if said_no or (not answerable and state.retries > MAX_RETRIES):
+            state.step = Step.IDLE
+            state.form = LeadForm()
+            effects.drop_held_media = True
+            return self._say(state, effects, self._reply("consent_declined", state, menu=True))
+        replies: list[Reply] = []
+        if answerable:
+            # Answered as in the open conversation, without its buttons or a second offer.
+            answered = (
+                self._practical(probe, effects, practical)
+                if practical is not None
+                else self._idle(
+                    probe,
+                    intent,
+                    heard.confidence,
+                    effects,
+                    followup=heard.followup,
+                    places=heard.turn.places,
+                    asked=heard.asked,
+                )
+            )
+            replies = [Reply(reply.text) for reply in answered.replies]
+            state.topic, state.topic_turns = probe.topic, probe.topic_turns
+            state.retries -= 1  # a question is not a failed answer
+        yes_no = (("button_yes", "/affirm"), ("button_no", "/deny"))
+        return self._say(
+            state, effects, *replies, self._reply("consent_again", state, buttons=yes_no)
+        )
 
     def _on_age(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         turn, text, payload = heard.turn, heard.text, heard.payload
@@ -1029,8 +1324,25 @@ class DialogueEngine:
         return self._advance(state, effects)
 
     def _on_summary(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
-        intent = heard.intent
-        if intent == "affirm":
+        """Send on the button or its words typed by hand; correct only when asked to.
+
+        "envoyer", "valider", "c'est bon", "send" or "ok" send the request; "corriger", "non"
+        or the button open the corrections; anything else ("euh attends") asks again, so a
+        lead is never lost in the corrections menu by a word the bot did not expect.
+        """
+        intent, payload = heard.intent, heard.payload
+        words = words_of(heard.text)
+        if payload is not None:
+            send = payload.name == "affirm"
+            fix = not send
+        else:
+            fix = fold(heard.text) in DENY_WORDS or any(has_phrase(words, w) for w in FIX_WORDS)
+            typed = any(has_phrase(words, word) for word in SEND_WORDS) or has_phrase(
+                words, self._text("button_send", state)
+            )
+            held = any(has_phrase(words, word) for word in NOT_YET)
+            send = not fix and not held and (typed or intent == "affirm")
+        if send:
             form = state.form
             effects.lead = LeadDraft(
                 consent_at=form.consent_at,
@@ -1050,6 +1362,9 @@ class DialogueEngine:
                 locale=state.locale, language_set=state.language_set, greeted=True
             )
             return self._say(fresh, effects, self._reply("lead_done", fresh))
+        if not fix:
+            again = (("button_send", "/affirm"), ("button_fix", "/deny"))
+            return self._say(state, effects, self._reply("summary_again", state, buttons=again))
         state.step = Step.CHOOSE_FIX
         buttons = tuple((f"fix_{name}", f'/fix{{"field":"{name}"}}') for name in FIXABLE)
         return self._say(state, effects, self._reply("choose_fix", state, buttons=buttons))
@@ -1062,7 +1377,9 @@ class DialogueEngine:
                 if fold(text) in {fold(self._text(f"fix_{name}", state)), name}:
                     target = step
         if target is None:
-            return self._on_summary(state, replace(heard, intent="deny"), effects)
+            state.step = Step.CHOOSE_FIX
+            buttons = tuple((f"fix_{name}", f'/fix{{"field":"{name}"}}') for name in FIXABLE)
+            return self._say(state, effects, self._reply("choose_fix", state, buttons=buttons))
         state.fixing = True
         return self._ask(state, effects, target)
 

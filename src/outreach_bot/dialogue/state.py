@@ -71,6 +71,12 @@ class DialogueState:
     """The person picked or confirmed ``locale``: it is no longer guessed from their words."""
     urgent_topic: bool = False
     """An answer said the matter is urgent (an OQTF): the lead goes to the top of the queue."""
+    topic_turns: int = 0
+    """Messages received since ``topic`` was answered: a short question that names no topic is
+    about ``topic`` while this is small (see ``TOPIC_TURNS`` in the engine)."""
+    offered: bool = False
+    """The "shall a counsellor contact you?" question was asked: later answers keep it as a
+    button instead of asking again."""
     last_answer: str | None = None
     """The answer said last (``intent`` or ``intent.followup``), to say it again more simply."""
     suggestions: list[str] = field(default_factory=list)

@@ -137,6 +137,9 @@ class Turn:
     referral_organisation: str | None = None
     """A counsellor asked whether this partner may be told about them; no answer yet."""
     appointment_planned: bool = False
+    #: This conversation began with a contact list's first message, not yet answered: "c'est
+    #: pas moi" then means a wrong number (core/contact_lists).
+    first_contact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +182,8 @@ class Effects:
     time_wish: str | None = None
     #: (INSEE code, name) of the commune whose nearby visits the young person asked to hear of.
     visit_alert: tuple[str, str] | None = None
+    #: The answer to a contact list's first message said the number is not the person's.
+    wrong_number: bool = False
     #: The young person declined to be called back or refused consent: the files they sent
     #: before consenting (held, see core/media) are deleted.
     drop_held_media: bool = False

@@ -72,6 +72,28 @@ class RowStatus(StrEnum):
     """Not sent at the last moment (unreachable, blocked); the reason is on the scheduled row."""
 
 
+class ListStatus(StrEnum):
+    """Where a list's campaign stands."""
+
+    DRAFT = "draft"
+    """Imported, not started: the team can still preview and test the message."""
+    RUNNING = "running"
+    PAUSED = "paused"
+    PURGED = "purged"
+    """Its date came (or the team erased it): only its anonymous counts remain."""
+
+
+LIST_STATUS_LABELS: Final[Mapping[str, str]] = {
+    ListStatus.DRAFT: "Pas encore lancée",
+    ListStatus.RUNNING: "En cours",
+    ListStatus.PAUSED: "En pause",
+    ListStatus.PURGED: "Effacée",
+}
+
+
+FIRST_CONTACT_KIND: Final = "first_contact"
+"""The kind of the scheduled messages a list's campaign sends (its guard, its figures)."""
+
 #: Rows that may still receive the first message.
 SENDABLE: Final = frozenset({RowStatus.WAITING, RowStatus.SCHEDULED})
 
@@ -224,12 +246,19 @@ def parse_birth_date(text: str) -> date | None:
     return None
 
 
-def check_row(values: Mapping[Column, str], *, line: int, today: date) -> ContactRow | RowProblem:
+def check_row(
+    values: Mapping[Column, str],
+    *,
+    line: int,
+    today: date,
+    communes: dict[tuple[str, str], Commune | str] | None = None,
+) -> ContactRow | RowProblem:
     """Read one line with the dialogue's own parsers, or say what is wrong with it.
 
     The phone must be a mobile (a landline cannot receive the SMS), the person 16 to 25 on
     ``today`` (the birth date read again by :func:`~outreach_bot.domain.fields.age.parse_age`,
-    so both readings agree), the commune one official commune without doubt.
+    so both readings agree), the commune one official commune without doubt. ``communes``
+    remembers the communes already read, across the lines of one file.
     """
     first_name = parse_first_name(values.get(Column.FIRST_NAME, "")[:MAX_FIRST_NAME])
     if first_name is None:
@@ -249,7 +278,13 @@ def check_row(values: Mapping[Column, str], *, line: int, today: date) -> Contac
     age = parse_age(birth_date.strftime("%d/%m/%Y"), today)
     if age is None or not MIN_AGE <= age <= MAX_AGE:
         return RowProblem(line, f"âge hors du public ({MIN_AGE}-{MAX_AGE} ans)")
-    commune = _commune(values)
+    key = (values.get(Column.INSEE, "").strip(), values.get(Column.COMMUNE, "").strip().lower())
+    if communes is not None and key in communes:
+        commune = communes[key]  # a list names a few dozen communes, thousands of times
+    else:
+        commune = _commune(values)
+        if communes is not None:
+            communes[key] = commune
     if isinstance(commune, str):
         return RowProblem(line, commune)
     representative = None
@@ -324,6 +359,7 @@ def check_file(data: bytes, *, today: date) -> CheckedFile:
     rows: list[tuple[int, ContactRow]] = []
     problems: list[RowProblem] = []
     first_seen: dict[str, int] = {}
+    communes: dict[tuple[str, str], Commune | str] = {}
     try:
         for line, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
@@ -334,7 +370,7 @@ def check_file(data: bytes, *, today: date) -> CheckedFile:
                 column: cells[index] if index < len(cells) else ""
                 for column, index in positions.items()
             }
-            checked = check_row(values, line=line, today=today)
+            checked = check_row(values, line=line, today=today, communes=communes)
             if isinstance(checked, RowProblem):
                 problems.append(checked)
             elif checked.phone in first_seen:
@@ -347,3 +383,51 @@ def check_file(data: bytes, *, today: date) -> CheckedFile:
     except csv.Error as error:
         raise ValueError(f"CSV illisible à la ligne {reader.line_num}") from error
     return CheckedFile(rows, problems)
+
+
+WRONG_NUMBER_ANYWHERE: Final = (
+    "c est pas moi",
+    "ce n est pas moi",
+    "c pas moi",
+    "cest pas moi",
+    "mauvais numero",
+    "pas le bon numero",
+    "erreur de numero",
+    "faux numero",
+    "connais pas cette personne",
+    "connais personne de ce nom",
+    "je connais pas de",
+    "je ne connais pas de",
+    "wrong number",
+    "not me",
+)
+"""Phrases that say "wrong number" wherever they are in an answer to a list's message."""
+WRONG_NUMBER_ALONE: Final = (
+    "je connais pas",
+    "je ne connais pas",
+    "connais pas",
+    "connait pas",
+    "inconnu",
+)
+"""Phrases that say it only as the whole answer (give or take two words): "je connais pas la
+Mission Locale" asks what it is, it does not deny being the person."""
+_FILLER_WORDS: Final = 2
+
+
+def says_wrong_number(text: str) -> bool:
+    """Whether an answer to a contact list's first message says the number is not the
+    person's: "c'est pas moi", "je connais pas", "mauvais numéro"...
+
+    An explicit list, not a classifier's guess: marking a number wrong stops every message to
+    it, so only these words do it.
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", folded)
+    padded = f" {' '.join(words)} "
+    if any(f" {phrase} " in padded for phrase in WRONG_NUMBER_ANYWHERE):
+        return True
+    return any(
+        f" {phrase} " in padded and len(words) <= len(phrase.split()) + _FILLER_WORDS
+        for phrase in WRONG_NUMBER_ALONE
+    )

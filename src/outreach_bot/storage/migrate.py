@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from outreach_bot.storage.session import create_engine
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 #: The newest migration in ``migrations/versions``; a test checks that it is Alembic's head.
-HEAD_REVISION: Final = "0017"
+HEAD_REVISION: Final = "0021"
 
 
 def alembic_config(url: str) -> Config:
@@ -68,3 +69,23 @@ async def current_revision(url: str) -> str | None:
     finally:
         await engine.dispose()
     return str(revisions[0]) if len(revisions) == 1 else None
+
+
+async def stamp_head(connection: AsyncConnection) -> None:
+    """Record :data:`HEAD_REVISION` in a database whose tables were created from the models.
+
+    Tests create their tables with ``create_all``, which is the schema of the head revision
+    (``tests/storage/test_migrations.py`` checks that models and migrations agree); stamping
+    it, as Alembic's ``stamp`` would, lets readiness check the revision everywhere alike.
+    """
+    await connection.execute(
+        text(
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+            "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+        )
+    )
+    if not (await connection.execute(text("SELECT version_num FROM alembic_version"))).first():
+        await connection.execute(
+            text("INSERT INTO alembic_version (version_num) VALUES (:head)"),
+            {"head": HEAD_REVISION},
+        )

@@ -19,7 +19,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    text,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from outreach_bot.storage.crypto import EncryptedBytes, EncryptedText
@@ -42,6 +45,16 @@ class Base(DeclarativeBase):
     """Declarative base with constraint names that Alembic can diff on every backend."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+@event.listens_for(Base.metadata, "after_drop")
+def _drop_version_table(_target: MetaData, connection: Connection, **_kw: object) -> None:
+    """``drop_all`` (tests) also drops Alembic's version table, which ``create_all`` stamps.
+
+    Otherwise an emptied database would still claim the head revision, and the next
+    ``db upgrade`` would find nothing to do (see ``migrate.stamp_head``).
+    """
+    connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 class Direction(StrEnum):
@@ -297,6 +310,8 @@ class OutboxItem(Base):
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Parts of a split message (Telegram) the provider accepted before an attempt failed.
     parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Higher leaves first: a crisis reply (outbox.CRISIS_PRIORITY) before older ordinary rows.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class ScheduledStatus(StrEnum):
@@ -561,6 +576,23 @@ class LoginFailure(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
+class KnownSignIn(Base):
+    """An account that signed in from an address lately. Hashes only, no address.
+
+    The limit on failed sign-ins per address does not lock it out there: someone guessing from
+    a shared office address (or from behind a proxy not listed in OUTREACH_TRUSTED_PROXIES)
+    cannot lock out the team members who work from it. Kept 30 days after the last sign-in.
+    """
+
+    __tablename__ = "known_sign_ins"
+    __table_args__ = (UniqueConstraint("account_hash", "ip_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_hash: Mapped[str] = mapped_column(String(64))
+    ip_hash: Mapped[str] = mapped_column(String(64))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
 class SubmittedForm(Base):
     """The one-time key of a back-office form already handled, so a double submit does nothing."""
 
@@ -776,6 +808,9 @@ class ContactList(Base):
     pace_per_minute: Mapped[int] = mapped_column(Integer, default=20)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    figures_at_purge: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    """The rows' counts (sent, answered, STOP...) when the purge erased them: anonymous,
+    and the campaign's figures do not shrink."""
 
 
 class ContactListRow(Base):
@@ -803,7 +838,7 @@ class ContactListRow(Base):
         ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
     representative_conversation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("conversations.id", ondelete="SET NULL")
+        ForeignKey("conversations.id", ondelete="SET NULL"), index=True
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

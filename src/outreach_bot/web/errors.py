@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from multidict import MultiDictProxy
 from sqlalchemy.exc import SQLAlchemyError
 
 from outreach_bot.domain.errors import (
@@ -17,6 +18,7 @@ from outreach_bot.domain.errors import (
     PermissionDeniedError,
 )
 from outreach_bot.domain.json_text import parse_json
+from outreach_bot.domain.log_text import escape_for_log
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ def json_error(status: int, message: str) -> web.Response:
 
 
 _PARSED_BODY: Final = web.RequestKey("parsed_json_body", object)
+_UNREADABLE: Final = web.RequestKey("unreadable_form", bool)
 
 
 async def read_json(request: web.Request) -> Any:
@@ -52,6 +55,51 @@ async def read_json(request: web.Request) -> Any:
     if _PARSED_BODY not in request:
         request[_PARSED_BODY] = parse_json(await request.read())
     return request[_PARSED_BODY]
+
+
+UNREADABLE_FORM: Final = (
+    "Ce formulaire n'a pas pu être lu (envoi coupé, encodage ou séparateur invalide). "
+    "Recharge la page et recommence."
+)
+_FORM_ERRORS: Final = (
+    ValueError,  # a bad boundary, undecodable bytes (UnicodeDecodeError), a part without name
+    LookupError,  # an unknown charset
+    RuntimeError,  # an unknown Content-Encoding or Content-Transfer-Encoding in a part
+    TypeError,
+    AssertionError,  # aiohttp's multipart reader asserts on some truncated bodies
+    HttpProcessingError,  # too many headers in a part
+)
+
+
+async def read_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The request's form fields; every route that reads a form reads it here.
+
+    aiohttp's ``request.post()`` raises on a multipart body with a wrong or missing boundary,
+    bytes that are not in the declared charset, or an unknown charset or encoding: errors of
+    the client's making that would otherwise be a 500 with a traceback.
+
+    Raises:
+        InvalidInputError: the body cannot be read as a form; answered 400 by
+            :func:`error_middleware` (JSON) or the back office's error page (HTML). A body over
+            the size limit still raises aiohttp's own 413.
+    """
+    if _UNREADABLE in request:  # read once already (the rate limiter): the body is gone
+        raise InvalidInputError(UNREADABLE_FORM)
+    try:
+        return await request.post()
+    except web.HTTPException:
+        raise
+    except _FORM_ERRORS as error:
+        # The error's text may quote the body: the class name is enough to diagnose.
+        logger.info(
+            "unreadable form on %s refused (%s)",
+            escape_for_log(request.path),
+            type(error).__name__,
+        )
+        request[_UNREADABLE] = True
+        raise InvalidInputError(UNREADABLE_FORM) from None
 
 
 class ClientErrorLogFilter(logging.Filter):
@@ -91,9 +139,21 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except (InvalidInputError, PermissionDeniedError, NotFoundError, ConflictError) as error:
         return json_error(_STATUS[type(error)], str(error))
     except (SQLAlchemyError, OSError) as error:
-        # Nothing was committed: the caller (Telegram, Twilio, a widget) should retry later.
-        # No traceback: SQL errors quote bound parameters, which may hold personal data.
-        logger.error(  # noqa: TRY400
-            "storage unavailable on %s (%s)", request.path, type(error).__name__
-        )
+        log_storage_unavailable(request, error)
         return json_error(503, "temporarily unavailable, please retry")
+
+
+def log_storage_unavailable(request: web.Request, error: BaseException) -> None:
+    """One ERROR line for a request the database could not serve, without a traceback.
+
+    Nothing was committed: the caller (Telegram, Twilio, a widget) should retry later. No
+    traceback: SQL errors quote bound parameters, which may hold personal data.
+    """
+    logger.error(
+        "storage unavailable on %s (%s)", escape_for_log(request.path), type(error).__name__
+    )
+
+
+def wants_html(request: web.Request) -> bool:
+    """Whether a browser asked for this page (``Accept: text/html``), not an API client."""
+    return "text/html" in request.headers.get("Accept", "")

@@ -18,10 +18,11 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from outreach_bot.storage.models import Lead
+from outreach_bot.storage.readiness import storage_problem
 from outreach_bot.web.keys import metrics_key, services_key
 
 logger = logging.getLogger(__name__)
@@ -37,18 +38,23 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """The database answers and an NLU backend is loaded; 503 otherwise."""
+    """The database can take a message and an NLU backend is loaded; 503 otherwise.
+
+    "Can take a message": reachable, its schema at the head revision with every table, a
+    write accepted (and rolled back), and room to grow (see :mod:`outreach_bot.storage.readiness`).
+    """
     services = request.app[services_key]
     checks: dict[str, object] = {}
     ready = True
     try:
-        async with services.sessions() as session:
-            await session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+        problem = await storage_problem(services.db)
     except (SQLAlchemyError, OSError) as error:
         logger.warning("readiness: database unreachable (%s)", type(error).__name__)
-        checks["database"] = "unreachable"
+        problem = "unreachable"
+    if problem is not None:
+        logger.warning("readiness: not ready, database: %s", problem)
         ready = False
+    checks["database"] = problem or "ok"
     status = getattr(services.nlu, "status", None)
     checks["nlu"] = status() if callable(status) else {"backend": services.nlu.name}
     checks["channels"] = sorted(services.outbound)
@@ -110,7 +116,9 @@ def metrics_allowed(request: web.Request, token: str) -> bool:
     """
     if token:
         scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(sent.strip(), token)
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            sent.strip().encode("utf-8", "surrogatepass"), token.encode("utf-8")
+        )
     if any(name in request.headers for name in FORWARDING_HEADERS):
         return False
     try:

@@ -2,7 +2,8 @@
 
 The landing page is one small HTML file with inline CSS and plain links, so it opens fast on
 any phone and needs no JavaScript: "Discuter ici" (the web chat below), "Ouvrir dans Telegram"
-(deep link with the code) and "Envoyer un SMS" (``sms:`` link with the code as the body). Every
+(deep link with the code), "Écrire sur WhatsApp" (``wa.me`` link with the code typed) and
+"Envoyer un SMS" (``sms:`` link with the code as the body). Every
 text on both pages comes from ``messages.yml``, like everything else a young person reads.
 
 The web chat talks to the REST channel and is attributed to the campaign by sending
@@ -27,7 +28,9 @@ from urllib.parse import quote
 import jinja2
 from aiohttp import web
 from markupsafe import Markup, escape
+from sqlalchemy.exc import SQLAlchemyError
 
+from outreach_bot.config import Settings
 from outreach_bot.content import Content
 from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.outreach.campaigns import (
@@ -38,7 +41,14 @@ from outreach_bot.core.outreach.campaigns import (
 )
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button
+from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.web.admin.security import staff_account
+from outreach_bot.web.errors import (
+    Handler,
+    log_storage_unavailable,
+    read_form,
+    wants_html,
+)
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.posters import NBSP, display_phone
 
@@ -54,6 +64,8 @@ SENDER_RE: Final = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 MAX_MESSAGE: Final = 1000
 PREFETCH_HEADERS: Final = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
 PAGE_LOCALE: Final = "fr"
+RETRY_AFTER: Final = 30
+"""Seconds a browser is told to wait when the database is down (the page says "a few minutes")."""
 """The pages are French (``lang="fr"``); there is no language choice before the first message."""
 
 #: Every message key the two pages show, with the placeholders they fill (checked at start-up).
@@ -71,7 +83,11 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "landing_sms": (),
         "landing_sms_code": ("code", "number"),
         "landing_sms_number": ("number",),
+        "landing_whatsapp": (),
         "landing_small_print": (),
+        "landing_unavailable": (),
+        "landing_unreadable": (),
+        "landing_try_again": (),
         "webchat_title": (),
         "webchat_back": (),
         "webchat_name": (),
@@ -111,6 +127,25 @@ def telegram_link(username: str, code: str | None) -> str:
     if not username:
         return ""
     return f"https://t.me/{username}" + (f"?start={code}" if code else "")
+
+
+def whatsapp_link(number: str, code: str | None) -> str:
+    """``https://wa.me/<number>?text=<CODE>``: WhatsApp opens the chat with the code typed.
+
+    A first message that starts with a campaign code counts for that campaign on every channel
+    (the SMS keyword rule), so the conversation is attributed like Telegram's deep link.
+    """
+    digits = number.replace(" ", "").removeprefix("+")
+    if not digits:
+        return ""
+    return f"https://wa.me/{digits}" + (f"?text={quote(code)}" if code else "")
+
+
+def whatsapp_url(settings: Settings, code: str | None) -> str:
+    """The campaign's ``wa.me`` link when WhatsApp is configured and its number given."""
+    if not settings.whatsapp_token:
+        return ""
+    return whatsapp_link(settings.whatsapp_number, code)
 
 
 def sms_link(number: str, code: str | None) -> str:
@@ -170,6 +205,41 @@ def _state(campaign: LandingCampaign | None) -> str:
     return "active" if campaign.active else "archived"
 
 
+def browser_errors(handler: Handler) -> Handler:
+    """A page for a browser when the database is down or a form cannot be read.
+
+    The error middleware answers JSON, right for the widget and API clients; a young person
+    who scanned a poster should read a sentence in their language instead, with a link to
+    try again. Only requests that ask for HTML get the page.
+    """
+
+    async def page(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except (SQLAlchemyError, OSError) as error:
+            if not wants_html(request):
+                raise
+            log_storage_unavailable(request, error)
+            response = _error_page(request, "landing_unavailable", status=503)
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+            return response
+        except InvalidInputError:
+            if not wants_html(request):
+                raise
+            return _error_page(request, "landing_unreadable", status=400)
+
+    return page
+
+
+def _error_page(request: web.Request, message: str, *, status: int) -> web.Response:
+    body = _templates.get_template("error.html").render(
+        say=_say(request.app[services_key].content),
+        message=message,
+        back_url=request.path,
+    )
+    return _html(body, status=status)
+
+
 async def on_landing(request: web.Request) -> web.Response:
     """Show the landing page of a scanned code and count the scan (no IP, no user agent).
 
@@ -193,6 +263,7 @@ async def on_landing(request: web.Request) -> web.Response:
         chat_url=chat_path,
         telegram_url=telegram_link(settings.telegram_bot_username, code),
         sms_url=sms_link(settings.sms_number, code),
+        whatsapp_url=whatsapp_url(settings, code),
         # Kept on one line: a phone number cut across two lines gets mistyped.
         sms_number=Markup('<span class="nowrap">{}</span>').format(
             display_phone(settings.sms_number)
@@ -247,7 +318,7 @@ async def on_chat_post(request: web.Request) -> web.Response:
     """No-JavaScript chat: one form post is one message; the page shows the bot's answer."""
     services = request.app[services_key]
     campaign = await find_landing_campaign(services.sessions, request.match_info["code"])
-    form = await request.post()
+    form = await read_form(request)
     sender = str(form.get("sender", ""))
     if not SENDER_RE.match(sender):
         sender = _new_sender()
@@ -298,9 +369,9 @@ def add_routes(app: web.Application) -> None:
             start rather than show a broken page to whoever scans a poster.
     """
     app[services_key].content.require_messages(MESSAGES)
-    app.router.add_get("/q/{code}", on_landing)
-    app.router.add_get("/q/{code}/chat", on_chat_page)
-    app.router.add_post("/q/{code}/chat", on_chat_post)
+    app.router.add_get("/q/{code}", browser_errors(on_landing))
+    app.router.add_get("/q/{code}/chat", browser_errors(on_chat_page))
+    app.router.add_post("/q/{code}/chat", browser_errors(on_chat_post))
     app.router.add_get(ASSET_PREFIX + "/{name}", on_asset)
 
 

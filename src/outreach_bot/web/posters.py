@@ -30,6 +30,7 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
     "poster_scan": frozenset(),
     "poster_sms": frozenset({"code", "number"}),
     "poster_telegram": frozenset({"link"}),
+    "poster_whatsapp": frozenset({"code", "number"}),
 }
 
 NBSP: Final = "\u00a0"
@@ -68,6 +69,8 @@ class PosterText:
     campaign_name: str = ""
     sms_number: str = ""
     telegram_link: str = ""
+    whatsapp_number: str = ""
+    whatsapp_link: str = ""
 
 
 def latin1(text: str) -> str:
@@ -159,6 +162,24 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
             ),
             align="C",
             markdown=True,
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.set_y(pdf.get_y() + 2 * k)
+    if text.whatsapp_link:
+        pdf.set_font("Helvetica", size=18 * k)
+        pdf.multi_cell(
+            width,
+            9 * k,
+            _wording(
+                content,
+                "poster_whatsapp",
+                code=latin1(text.code),
+                number=latin1(display_phone(text.whatsapp_number)).replace(" ", NBSP),
+            ),
+            align="C",
+            markdown=True,
+            link=text.whatsapp_link,
             new_x="LMARGIN",
             new_y="NEXT",
         )

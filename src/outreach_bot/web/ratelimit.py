@@ -27,7 +27,7 @@ from aiohttp.typedefs import Middleware
 
 from outreach_bot.config import Settings, proxy_networks
 from outreach_bot.domain.errors import InvalidInputError
-from outreach_bot.web.errors import json_error, read_json
+from outreach_bot.web.errors import json_error, read_form, read_json
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -137,9 +137,9 @@ async def _sender(request: web.Request) -> str | None:
         sender = data.get("sender") if isinstance(data, dict) else None
     else:
         try:
-            sender = (await request.post()).get("sender")
-        except ValueError:
-            return None
+            sender = (await read_form(request)).get("sender")
+        except InvalidInputError:
+            return None  # the handler reads it again and answers the 400 its own way
     if isinstance(sender, bool) or not isinstance(sender, str | int):
         return None
     return str(sender).strip() or None

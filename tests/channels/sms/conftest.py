@@ -104,13 +104,15 @@ class FakeProvider:
     hang_once: bool = False
     """Take the next message, then never answer: the caller dies waiting (a crash mid-send)."""
     accepted: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when the test ends, so a hung request returns and the fake server can close."""
     known_ids: set[str] = field(default_factory=set)  # the gateway's message ids
 
     async def _maybe_hang(self) -> None:
         self.accepted.set()
         if self.hang_once:
             self.hang_once = False
-            await asyncio.Event().wait()
+            await self.released.wait()
 
     def bodies(self, to: str = YOUNG_PERSON) -> list[str]:
         """Texts accepted for one recipient, in order."""
@@ -286,17 +288,19 @@ async def post_gateway(
 
 
 @pytest.fixture(name="twilio")
-async def _twilio(aiohttp_server: Any) -> FakeTwilio:
+async def _twilio(aiohttp_server: Any) -> AsyncIterator[FakeTwilio]:
     fake = FakeTwilio()
     fake.server = await aiohttp_server(fake.app())
-    return fake
+    yield fake
+    fake.released.set()
 
 
 @pytest.fixture(name="gateway")
-async def _gateway(aiohttp_server: Any) -> FakeGateway:
+async def _gateway(aiohttp_server: Any) -> AsyncIterator[FakeGateway]:
     fake = FakeGateway()
     fake.server = await aiohttp_server(fake.app())
-    return fake
+    yield fake
+    fake.released.set()
 
 
 @pytest.fixture(name="sms_overrides")
@@ -374,7 +378,7 @@ async def run_warm_lead(phone: Phone) -> list[list[str]]:
     """The warm-lead conversation on SMS, answering choices with digits; all answers received."""
     script = [
         ("salut", "bot"),
-        ("je cherche du boulot vers verdun", "Réponds 1 ou 2."),
+        ("je cherche du boulot vers verdun", "Réponds par un chiffre de 1 à 3."),
         ("1", "accord"),
         ("1", "âge"),
         ("17 ans", "prénom"),

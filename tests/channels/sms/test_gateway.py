@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import time
 from typing import Any
@@ -139,18 +140,27 @@ def _without(field: str) -> dict[str, Any]:
         b"[" * 5000 + b"]" * 5000,
         b'{"event": "sms:received", "payload": {"messageId": ' + b"9" * 5000 + b"}}",
         b"\xff\xfe not UTF-8",
+        json.dumps({**received("Lou 0612345678"), "event": ["sms:received"]}).encode(),
+        json.dumps({**received("Lou 0612345678"), "event": {"sms:received": 1}}).encode(),
+        json.dumps({**received(), "payload": ["Lou 0612345678"]}).encode(),
     ],
 )
 async def test_malformed_gateway_event_is_400(
-    gateway_client: Client, gateway_services: Services, body: bytes
+    gateway_client: Client,
+    gateway_services: Services,
+    body: bytes,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """A correctly signed event that is not usable gets a JSON 400, never a 500."""
+    """A correctly signed event that is not usable gets a JSON 400, never a 500; nothing is
+    stored and the log does not repeat the body."""
+    caplog.set_level(logging.DEBUG)
     response = await gateway_client.post(
         "/webhooks/sms/smsgateway", data=body, headers=gateway_headers(body)
     )
     assert response.status == 400
     assert "error" in await response.json()
     assert await count(gateway_services, Message) == 0
+    assert "0612345678" not in caplog.text
 
 
 async def test_a_resent_event_with_a_fresh_signature_is_processed_once(
@@ -273,7 +283,7 @@ async def test_a_non_ascii_digit_while_a_menu_is_shown_is_stored_and_answered(
 ) -> None:
     """On SMS a menu is numbered lines; "²" typed on an AZERTY keyboard gets an answer."""
     assert await gateway_phone.say("salut")
-    assert await gateway_phone.say("je cherche du boulot vers verdun")  # "Réponds 1 ou 2."
+    assert await gateway_phone.say("je cherche du boulot vers verdun")  # 3 choices
     answers = await gateway_phone.say(typed)
     assert answers, "the bot did not answer"
     async with gateway_services.sessions() as session:

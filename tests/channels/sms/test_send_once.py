@@ -9,6 +9,7 @@ point runs, as after ``kill -9``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -169,6 +170,8 @@ async def test_a_send_slower_than_the_lease_is_not_taken_over(line: Line) -> Non
     assert row.id == item_id
     assert row.status == "sending"
     slow.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await slow
 
 
 async def test_a_crash_after_the_provider_took_the_sms(line: Line) -> None:

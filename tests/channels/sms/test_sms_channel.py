@@ -297,3 +297,15 @@ async def test_a_mobile_sender_number_gets_one_warning_at_start_up(
     assert [r.levelno for r in caplog.records if "ARCEP" in r.getMessage()] == [logging.WARNING]
     for number in ("612345678", "757000000", "57 00 00 00"):
         assert number not in warnings[0]
+
+
+async def test_a_message_id_reused_by_another_number_is_answered_in_both(phone: Phone) -> None:
+    """Two SMS from two people with one provider id (``MessageSid``, ``messageId``) are two
+    messages, each answered; before, the second was a 503 saying storage was unavailable."""
+    other = type(phone)(phone.client, phone.services, phone.provider, "+33698765432")
+    first = await phone.say("salut", message_id="5ca1ab1e")
+    second = await other.say("bonjour", message_id="5ca1ab1e")
+    assert first
+    assert second
+    assert await phone.say("salut", message_id="5ca1ab1e") == []  # a provider's retry: once
+    assert await count(phone.services, Conversation) == 2

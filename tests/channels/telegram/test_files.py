@@ -120,7 +120,8 @@ async def test_voice_note_is_kept_encrypted_and_played_on_the_lead_page(
     page = await client.get(f"/admin/leads/{lead.id}")
     html = await page.text()
     url = f"/admin/leads/{lead.id}/media/{kept.id}"
-    assert f'<audio controls preload="metadata" src="{url}">' in html
+    assert f'<audio controls preload="metadata" src="{url}">' in html  # Fichiers reçus
+    assert f'<audio controls preload="none" src="{url}">' in html  # and in its transcript line
     assert "Fichier reçu : note vocale" in html
     served = await client.get(url)
     assert served.status == 200
@@ -159,6 +160,9 @@ async def test_photo_with_a_request_already_with_the_team_is_kept_at_once(
     served = await client.get(f"/admin/leads/{lead.id}/media/{photo.id}")
     assert (served.status, served.headers["Content-Type"]) == (200, "image/jpeg")
     assert await served.read() == PHOTO
+    # An open lead page fetches new transcript lines live: the photo comes with its link.
+    live = await (await client.get(f"/admin/leads/{lead.id}/messages?after=0")).text()
+    assert f'<a href="/admin/leads/{lead.id}/media/{photo.id}">voir la photo</a>' in live
 
 
 async def test_declining_the_call_back_drops_the_held_file(polling: Harness) -> None:
@@ -241,3 +245,19 @@ async def test_a_webhook_retry_stores_the_file_once(webhook: Harness) -> None:
     await eventually(lambda: outbox_idle(services), what="the outbox to drain")
     assert len(await files(services)) == 1
     assert len(webhook.api.sent(CHAT_ID)) == 2  # the thanks and the offer, once
+
+
+async def test_words_sent_with_a_photo_are_answered(polling: Harness) -> None:
+    """A photo captioned with a question: the thanks, then the question's own answer (and its
+    offer, whose "non" also drops the held photo)."""
+    services, user = polling.services, polling.user
+    update = file_update("photo", PHOTO, polling)
+    update["message"]["caption"] = "je cherche du boulot vers verdun"
+    replies = await user.send(update)
+    assert replies[0] == message(services, "media_photo")
+    assert message(services, "media_offer_callback") not in replies
+    assert "conseiller" in replies[-1]  # the job answer's own offer
+    (held,) = await files(services)
+    assert held.status == MediaStatus.HELD
+    await user.tap("/deny")
+    assert await files(services) == []

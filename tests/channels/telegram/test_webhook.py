@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import pytest
@@ -165,3 +166,59 @@ async def test_a_lone_surrogate_in_an_update_is_stored_as_a_replacement_characte
         texts = (await session.scalars(select(Message.text))).all()
     assert "ok \ufffd" in texts
     assert webhook.api.sent(CHAT_ID), "the bot did not answer"
+
+
+async def test_an_update_id_reused_by_another_chat_is_answered_in_both(webhook: Harness) -> None:
+    """Telegram restarts ``update_id`` after a quiet week: another person's update with an id
+    already seen is a new message, stored and answered, and each one's retry is still one."""
+    update_id = webhook.api.next_update_id()
+    first = dict(text_update("salut", chat_id=CHAT_ID), update_id=update_id)
+    second = dict(
+        text_update("bonjour", chat_id=CHAT_ID + 1, first_name="Noé"), update_id=update_id
+    )
+    for update in (first, second, second, first):  # then Telegram's retries of both
+        response = await webhook.client.post(WEBHOOK_PATH, json=update, headers=headers(webhook))
+        assert response.status == 200
+    await eventually(lambda: outbox_idle(webhook.services), what="the outbox to drain")
+    assert len(webhook.api.sent(CHAT_ID)) == len(webhook.api.sent(CHAT_ID + 1)) > 0
+    assert await count(webhook.services, Conversation) == 2
+    async with webhook.services.sessions() as session:
+        texts = (await session.scalars(select(Message.text))).all()
+    assert texts.count("salut") == texts.count("bonjour") == 1
+
+
+def _reshaped(change: Any) -> dict[str, Any]:
+    update = text_update("Lou 0612345678")
+    change(update["message"])
+    return update
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda message: message.pop("chat"), "message.chat"),
+        (lambda message: message["chat"].update(id="7010203040"), "message.chat.id"),
+        (lambda message: message.update(text=["Lou 0612345678"]), "message.text"),
+        (lambda message: message.update(text="Lou\x000612345678"), "message.text"),
+        (lambda message: message["from"].update(language_code=12), "message.from.language_code"),
+        (lambda message: message.update(contact={"user_id": 1}), "message.contact.phone_number"),
+        (
+            lambda message: message.update(voice={"file_id": "AwAC", "mime_type": True}),
+            "message.voice.mime_type",
+        ),
+        (lambda message: message.update(photo=[{"file_size": 1}]), "message.photo.0.file_id"),
+    ],
+)
+async def test_a_signed_update_of_the_wrong_shape_is_a_400(
+    webhook: Harness, change: Any, field: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The right secret over a malformed update: a 400 naming the field (it was a 500 that
+    Telegram retried), nothing stored, and the log names the field, not the text."""
+    caplog.set_level(logging.DEBUG)
+    response = await webhook.client.post(
+        WEBHOOK_PATH, json=_reshaped(change), headers=headers(webhook)
+    )
+    assert response.status == 400
+    assert field in (await response.json())["error"]
+    assert await count(webhook.services, Message) == 0
+    assert "0612345678" not in caplog.text

@@ -134,3 +134,14 @@ async def test_metas_resend_is_stored_once(
     await settle(wa_services)
     assert len(await files(wa_services)) == 1
     assert len(graph.sent) == 2  # the thanks and the offer, once
+
+
+async def test_a_caption_is_read_too(phone: WhatsAppPhone, graph: FakeGraph) -> None:
+    """An image with words: the thanks, then the words answered as a message."""
+    graph.add_media("7000000000000001", PHOTO, "image/jpeg")
+    answers = await send_file(
+        phone, file_message("image", "7000000000000001", "image/jpeg", caption="salut")
+    )
+    assert answers[0] == said(phone.services, "media_photo")
+    assert len(answers) >= 2
+    assert said(phone.services, "media_offer_callback") not in answers

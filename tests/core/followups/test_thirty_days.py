@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, select
 
-from outreach_bot.core.channel import Delivery, InboundMessage, SendResult
+from outreach_bot.core.channel import Delivery, InboundMessage, SendLimits, SendResult
 from outreach_bot.core.delivery.outbox import OutboxDispatcher
 from outreach_bot.core.delivery.rules import PARIS
 from outreach_bot.core.followups.appointments import AppointmentForm
@@ -46,6 +46,8 @@ APPOINTMENTS = LEADS // 5
 
 class ClockedChannel:
     """A recording channel that notes, for each message, the simulated moment it left."""
+
+    limits = SendLimits()
 
     def __init__(self, clock: list[datetime]) -> None:
         self.clock = clock

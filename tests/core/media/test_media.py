@@ -3,16 +3,18 @@ with the person (SUPPRIMER, an admin) and the purge on a frozen clock."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from outreach_bot.app import open_services
 from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.conversation.service import InboundResult
+from outreach_bot.core.media import read_media
 from outreach_bot.core.privacy.purge import purge
 from outreach_bot.core.privacy.rights import erase_person
 from outreach_bot.core.services import Services
@@ -83,9 +85,9 @@ async def test_supprimer_erases_the_files(services: Services) -> None:
     await send(services, "mia", VOICE, now=now)
     (kept,) = await files(services)
     assert kept.status == MediaStatus.KEPT
-    for text in ("supprimer", "/affirm"):
+    for words in ("supprimer", "/affirm"):
         await services.conversations.handle_inbound(
-            InboundMessage(channel="rest", sender_id="mia", text=text)
+            InboundMessage(channel="rest", sender_id="mia", text=words)
         )
     assert await files(services) == []
 
@@ -132,3 +134,33 @@ async def test_purge_on_a_frozen_clock(services: Services) -> None:
         ("kept", (now - timedelta(days=30)).date()),
         ("held", (now - timedelta(days=2)).date()),
     ]
+
+
+@pytest.mark.postgres
+async def test_files_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
+    """The same on PostgreSQL (``bytea``): stored encrypted, read back whole, erased."""
+    settings = make_settings(tmp_path, database_url=postgres_url)
+    sender = f"pg-{uuid.uuid4().hex}"
+    async with open_services(settings, nlu=FakeNlu(), create_schema=True) as services:
+        result = await send(services, sender, VOICE, now=datetime.now(UTC))
+        async with services.sessions() as session:
+            media = await session.scalar(
+                select(MediaFile).where(MediaFile.conversation_id == result.conversation_id)
+            )
+            assert media is not None
+            raw = await session.scalar(
+                text("SELECT data FROM media_files WHERE id = :id"), {"id": media.id}
+            )
+            found = await read_media(session, result.conversation_id, media.id)
+        assert found is None  # held: not served until consent
+        assert raw is not None
+        assert b"invented voice note" not in bytes(raw)
+        async with services.sessions() as session:
+            plain = await session.scalar(select(MediaFile.data).where(MediaFile.id == media.id))
+        assert plain == VOICE
+        for said in ("supprimer", "/affirm"):
+            await services.conversations.handle_inbound(
+                InboundMessage(channel="rest", sender_id=sender, text=said)
+            )
+        async with services.sessions() as session:
+            assert await session.get(MediaFile, media.id) is None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from outreach_bot.core.services import Services
@@ -83,3 +85,34 @@ async def test_an_unknown_static_file_is_a_404(browser: Browser, name: str) -> N
     response = await browser.get(f"/admin/static/{name}")
     assert response.status == 404
     assert (await browser.get("/admin/static/admin.css")).status == 200
+
+
+BROKEN_FORMS = [
+    # a multipart body whose boundary is not the one declared
+    (
+        b'--other\r\nContent-Disposition: form-data; name="x"\r\n\r\n1\r\n--other--\r\n',
+        "multipart/form-data; boundary=declared",
+    ),
+    (b"--x\r\n\r\n--x--", "multipart/form-data"),  # no boundary at all
+    (b"email=caf\xe9&password=x", "application/x-www-form-urlencoded"),  # not UTF-8
+    (b"email=a", "application/x-www-form-urlencoded; charset=nope"),  # an unknown charset
+]
+
+
+@pytest.mark.parametrize(("body", "content_type"), BROKEN_FORMS)
+@pytest.mark.parametrize("path", ["/admin/login", "/admin/setup", "/admin/leads/1/note"])
+async def test_a_form_that_cannot_be_read_is_a_400_page(
+    browser: Browser, path: str, body: bytes | str, content_type: str
+) -> None:
+    """A bad boundary or bytes that are not UTF-8 get a 400 page that says what to do."""
+    await browser.login("admin")
+    raw = body.encode() if isinstance(body, str) else body
+    headers = {"Content-Type": content_type}
+    response = await browser.client.post(path, data=raw, headers=headers)
+    assert response.status == 400
+    assert "Ce formulaire n'a pas pu être lu" in html.unescape(await response.text())
+    # With the CSRF token in a header, the handler itself reads the form: the same 400.
+    response = await browser.client.post(
+        path, data=raw, headers={**headers, "X-CSRF-Token": browser.csrf}
+    )
+    assert response.status == 400

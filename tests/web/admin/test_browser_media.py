@@ -70,7 +70,7 @@ async def test_counsellor_plays_a_voice_note(
     assert "no-store" in response.headers["cache-control"]
 
     await page.get_by_role("heading", name="Fichiers reçus").wait_for()
-    audio = page.locator(f'audio[src="{url}"]')
+    audio = page.locator(f'.p-media audio[src="{url}"]')
     await audio.wait_for()
     await page.wait_for_function(
         "a => a.readyState >= 1 && a.duration > 1.4", arg=await audio.element_handle()
@@ -80,5 +80,10 @@ async def test_counsellor_plays_a_voice_note(
     await audio.evaluate("a => { a.muted = true; return a.play(); }")
     await page.wait_for_function(
         "a => a.currentTime > 0.2", arg=await audio.element_handle(), timeout=10_000
+    )
+    # The counsellor can go back to listen again: paused, moved back to the start.
+    await audio.evaluate("a => { a.pause(); a.currentTime = 0.05; }")
+    await page.wait_for_function(
+        "a => a.paused && !a.seeking && a.currentTime < 0.1", arg=await audio.element_handle()
     )
     await _screenshot(page, "lead-voice-note", 1280, 800)

@@ -68,7 +68,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
 @pytest.mark.parametrize(
     ("role", "links"),
     [
-        ("outreach", {"/admin/campaigns", "/admin/places", "/admin/me"}),
+        ("outreach", {"/admin/campaigns", "/admin/places", "/admin/lists", "/admin/me"}),
         (
             "counsellor",
             {
@@ -86,6 +86,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/",
                 "/admin/campaigns",
                 "/admin/places",
+                "/admin/lists",
                 "/admin/figures",
                 "/admin/quality",
                 "/admin/texts",
@@ -98,6 +99,7 @@ async def test_roles_open_the_pages_they_should(browser: Browser, role: str, fig
                 "/admin/",
                 "/admin/campaigns",
                 "/admin/places",
+                "/admin/lists",
                 "/admin/figures",
                 "/admin/quality",
                 "/admin/texts",

@@ -136,6 +136,7 @@ async def test_every_other_back_office_route_refuses_the_funder(
         "gap_id": "1",
         "size": "a4",
         "place_id": "1",
+        "list_id": "1",
         "appointment_id": "1",
         "scheduled_id": "1",
         "user_id": "1",

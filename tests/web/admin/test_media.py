@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import pytest
@@ -83,3 +84,18 @@ async def test_a_file_of_another_lead_is_not_found(services: Services, browser: 
     media_id = url.rsplit("/", 1)[1]
     response = await browser.get(f"/admin/leads/{mine.id}/media/{media_id}")
     assert response.status == 404
+
+
+async def test_the_access_export_carries_the_files(services: Services, browser: Browser) -> None:
+    """ "Exporter tout" hands over the files too, with their bytes."""
+    lead = await make_lead(services)
+    await with_photo(services, lead)
+    await browser.login("admin")
+    export = await (await browser.get(f"/admin/leads/{lead.id}/export.json")).json()
+    (exported,) = export["files"]
+    assert (exported["kind"], exported["content_type"], exported["status"]) == (
+        "photo",
+        "image/jpeg",
+        "kept",
+    )
+    assert base64.b64decode(exported["content_base64"]) == PHOTO

@@ -51,7 +51,7 @@ async def test_erasing_one_person_keeps_the_other_peoples_messages(
     browser: Browser, services: Services
 ) -> None:
     """SUPPRIMER takes only the sender's own not-understood messages off the Quality page."""
-    await RestChat(browser.client, sender="other").say("le truc de jeudi c a quelle heure")
+    await RestChat(browser.client, sender="other").say("mdr le truc de jeudi c t trop nul")
     ines = RestChat(browser.client, sender="ines-web")
     await ines.say(NOT_UNDERSTOOD)
     assert await gaps(services) == 2

@@ -16,12 +16,15 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outreach_bot.domain.contact_lists import RowStatus
+from outreach_bot.domain.fields.phone import parse_phone
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import ContactListRow, Conversation, DoNotContact, Lead
 
 logger = logging.getLogger(__name__)
 
 SMS: Final = "sms"
+PHONE_CHANNELS: Final = frozenset({SMS, "whatsapp"})
+"""Channels whose sender is a phone number (WhatsApp's ``wa_id`` is one, without the +)."""
 CHUNK: Final = 500
 """Hashes per ``IN (…)``: SQLite accepts 32,766 parameters, PostgreSQL 65,535; smaller keeps
 each statement's plan cheap."""
@@ -32,13 +35,17 @@ def phone_hash(e164: str) -> str:
     return current_cipher().lookup_hash(f"{SMS}:{e164}")
 
 
-async def hashes_of_conversation(
-    session: AsyncSession, conversation_id: int, *, channel: str, sender_hash: str
-) -> set[str]:
-    """The numbers a conversation is known by: its SMS sender, and the phones of its leads."""
-    hashes = {sender_hash} if channel == SMS else set()
+async def hashes_of_conversation(session: AsyncSession, conversation: Conversation) -> set[str]:
+    """The numbers a conversation is known by: its sender when that is a phone number (SMS,
+    WhatsApp), and the phones of its leads."""
+    hashes = {conversation.sender_hash} if conversation.channel == SMS else set()
+    if conversation.channel in PHONE_CHANNELS and conversation.sender_ref:
+        digits = conversation.sender_ref
+        number = parse_phone(digits if digits.startswith("+") else f"+{digits}")
+        if number is not None:
+            hashes.add(phone_hash(number))
     phones = await session.scalars(
-        select(Lead.phone).where(Lead.conversation_id == conversation_id, Lead.phone.is_not(None))
+        select(Lead.phone).where(Lead.conversation_id == conversation.id, Lead.phone.is_not(None))
     )
     hashes.update(phone_hash(phone) for phone in phones if phone)
     return hashes

@@ -30,7 +30,13 @@ from outreach_bot.domain.contact_lists import (
     check_file,
 )
 from outreach_bot.domain.errors import InvalidInputError
-from outreach_bot.storage.models import Campaign, ContactList, ContactListRow, Conversation
+from outreach_bot.storage.models import (
+    AuditEntry,
+    Campaign,
+    ContactList,
+    ContactListRow,
+    Conversation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +134,16 @@ async def import_list(
                 insert(ContactListRow).execution_options(render_nulls=True),
                 values[start : start + INSERT_BATCH],
             )
+        session.add(
+            AuditEntry(
+                user_id=imported_by,
+                actor=imported_by_name[:120],
+                action="import",
+                target_type="contact_list",
+                target_id=str(contact_list.id),
+                at=now,
+            )
+        )
         report = ImportReport(
             contact_list.id,
             campaign.code,

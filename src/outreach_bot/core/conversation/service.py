@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, delete, exists, false, insert, select, update
+from sqlalchemy import and_, delete, exists, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,8 +27,13 @@ from outreach_bot.core.contact_lists.blocklist import (
     erase_list_rows,
     hashes_of_conversation,
 )
+from outreach_bot.core.contact_lists.replies import (
+    first_contact_waiting,
+    settle_answer,
+    waiting_row,
+)
 from outreach_bot.core.conversation.crisis import crisis_clues
-from outreach_bot.core.delivery.outbox import encode
+from outreach_bot.core.delivery.outbox import CRISIS_PRIORITY, encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
 from outreach_bot.core.followups.alerts import record_alert
@@ -58,6 +63,8 @@ from outreach_bot.domain.campaigns import code_problem, normalise_code
 from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
+from outreach_bot.domain.log_text import escape_for_log
+from outreach_bot.domain.questions import PLACE_KINDS, question_kinds
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
@@ -179,6 +186,10 @@ class ConversationService:
         ``OUTREACH_MEDIA_HOLD_DAYS`` if they never answer). A refused file is answered kindly
         and nothing of it is kept. A resend of the same message id is answered once.
 
+        A caption (``message.text``: words sent with the file, "c'est ma fiche de paie") is
+        then handled as a message of its own (id ``<message id>:caption``), so a question
+        asked with a photo is answered; the file then gets only its thanks.
+
         Raises:
             InvalidInputError: no sender or no channel.
         """
@@ -198,9 +209,41 @@ class ConversationService:
         content_type = policy.content_type(data) if data is not None else None
         if isinstance(content_type, Problem):
             problem, content_type = content_type, None
+        caption = message.text.strip()
+        result = await self._store_media(
+            message, attachment, data, content_type, problem, caption=bool(caption), now=now
+        )
+        if not caption:
+            return result
+        words = await self.handle_inbound(
+            replace(
+                message,
+                text=caption,
+                message_id=f"{message.message_id}:caption" if message.message_id else None,
+            ),
+            now=now,
+        )
+        return replace(
+            words,
+            replies=result.replies + words.replies,
+            duplicate=result.duplicate and words.duplicate,
+        )
+
+    async def _store_media(
+        self,
+        message: InboundMessage,
+        attachment: Attachment,
+        data: bytes | None,
+        content_type: str | None,
+        problem: Problem | None,
+        *,
+        caption: bool,
+        now: datetime,
+    ) -> InboundResult:
+        """The file's transaction: its transcript line, the file if it passed, the answer."""
         sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
         async with self._locks.hold(sender_hash), self._sessions.begin() as session:
-            conversation, open_lead, seen, _ = await _load_for_turn(
+            conversation, open_lead, seen, _, _ = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -224,7 +267,7 @@ class ConversationService:
                 has_open_lead=open_lead is not None,
             )
             outcome = self._engine.file_received(
-                state, turn, kind=attachment.kind, problem=problem
+                state, turn, kind=attachment.kind, problem=problem, caption=caption
             )
             if outcome.effects.opt_in:
                 conversation.opted_out = False
@@ -292,7 +335,7 @@ class ConversationService:
         now: datetime,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation, open_lead, seen, asked = await _load_for_turn(
+            conversation, open_lead, seen, asked, listed = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -301,23 +344,29 @@ class ConversationService:
             )
             if seen:
                 logger.info(
-                    "duplicate inbound %s on conversation %s", message.message_id, conversation.id
+                    "duplicate inbound %s on conversation %s",
+                    escape_for_log(message.message_id),
+                    conversation.id,
                 )
                 replies = await _replies_already_given(session, conversation.id, message)
                 return InboundResult(conversation.id, replies, duplicate=True), []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
             # Where to meet the team changes every week: read it only when it may be asked
-            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code).
+            # (the topic, or a practical question: phone, hours, walk-in, where, a postal code;
+            # "c'est où ?" after any topic is answered from the places too).
             places = (
                 await places_for_question(session, text, today=now.date())
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 or practical_question_in(text)
+                or PLACE_KINDS & set(question_kinds(text))
                 else None
             )
             # Read only while a referral question waits: ordinary turns keep their one read.
             question = await pending_question(session, conversation.id) if asked else None
+            # The same for a contact list's first message waiting for its answer.
+            first_contact = await waiting_row(session, conversation.id) if listed else None
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -332,7 +381,9 @@ class ConversationService:
                     conversation.takeover_until and _aware(conversation.takeover_until) > now
                 ),
                 opted_out=conversation.opted_out,
-                has_open_lead=open_lead is not None,
+                # An answer to a list's first message opens a lead in this very turn.
+                has_open_lead=open_lead is not None or first_contact is not None,
+                first_contact=first_contact is not None,
                 places=places,
                 referral_organisation=question.organisation if question else None,
                 appointment_planned=open_lead is not None
@@ -376,6 +427,27 @@ class ConversationService:
                 prediction=prediction,
                 now=now,
             )
+            if first_contact is not None and not outcome.effects.erase:
+                draft = await settle_answer(
+                    session,
+                    first_contact,
+                    conversation,
+                    wrong_number=outcome.effects.wrong_number,
+                    stopped=outcome.effects.opt_out,
+                    now=now,
+                )
+                # A crisis in the answer has opened an urgent lead already: no second one.
+                if draft is not None and await _open_lead(session, conversation.id) is None:
+                    lead = await add_lead(
+                        session,
+                        conversation,
+                        draft,
+                        consent_id=None,
+                        channel=message.channel,
+                        contact_here=True,
+                        now=now,
+                    )
+                    events.append(created_event(lead))
             if turn.human_active and not outcome.effects.erase:
                 # A counsellor has taken over: their lead page shows this answer live.
                 latest = await session.scalar(
@@ -396,7 +468,14 @@ class ConversationService:
                     )
             if not outcome.effects.erase:
                 await self._record_messages(
-                    session, conversation, inbound, outcome.replies, message=message, now=now
+                    session,
+                    conversation,
+                    inbound,
+                    outcome.replies,
+                    message=message,
+                    now=now,
+                    # A crisis answer (3114, the team told) leaves before anything queued.
+                    priority=CRISIS_PRIORITY if outcome.effects.urgent else 0,
                 )
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
@@ -462,12 +541,7 @@ class ConversationService:
             conversation.opted_out = True
             # A STOP anywhere blocks every contact list, for good: writing to us again
             # reopens the conversation, never the lists (docs/privacy.md).
-            numbers = await hashes_of_conversation(
-                session,
-                conversation.id,
-                channel=conversation.channel,
-                sender_hash=conversation.sender_hash,
-            )
+            numbers = await hashes_of_conversation(session, conversation)
             await block(session, numbers, source=conversation.channel, now=now)
             await session.execute(
                 update(OutboxItem)
@@ -548,6 +622,7 @@ class ConversationService:
         *,
         message: InboundMessage,
         now: datetime,
+        priority: int = 0,
     ) -> list[int]:
         """Store the turn: the young person's message and the bot's replies.
 
@@ -581,6 +656,7 @@ class ConversationService:
                 reply=reply,
                 index=index,
                 now=now,
+                priority=priority,
             )
             for index, (row, reply) in enumerate(zip(messages[1:], replies, strict=True))
         )
@@ -676,9 +752,17 @@ def _outbox_item(
     reply: Reply,
     index: int,
     now: datetime,
+    priority: int = 0,
 ) -> OutboxItem:
-    """An outbox row carrying its recipient, so it can be sent even after an erasure."""
-    key = f"{message.channel}:{message.message_id or now.isoformat()}:{index}"
+    """An outbox row carrying its recipient, so it can be sent even after an erasure.
+
+    Its duplicate key is scoped to the conversation (channel and sender), as the inbound
+    deduplication is: a provider's id is only unique per person (Telegram restarts
+    ``update_id`` after a quiet week; two SMS may share a ``MessageSid``), and another
+    person's message with a known id must be answered, not refused as a duplicate.
+    """
+    occurrence = message.message_id or now.isoformat()
+    key = f"{message.channel}:{message.sender_id}:{occurrence}:{index}"
     return OutboxItem(
         conversation_id=conversation_id,
         message_id=message_row_id,
@@ -687,6 +771,7 @@ def _outbox_item(
         payload=encode(message.sender_id, reply, in_reply=True),
         not_before=now,
         created_at=now,
+        priority=priority,
     )
 
 
@@ -911,23 +996,30 @@ async def _load_for_turn(
     sender_id: str,
     message_id: str | None,
     now: datetime,
-) -> tuple[Conversation, Lead | None, bool, bool]:
+) -> tuple[Conversation, Lead | None, bool, bool, bool]:
     """The sender's conversation (locked, created when missing), its open lead, whether
-    ``message_id`` was already received, and whether a referral question waits for an answer,
-    in one query: every message starts here.
+    ``message_id`` was already received, whether a referral question waits for an answer, and
+    whether a contact list's first message does, in one query: every message starts here.
     """
     sender_hash = current_cipher().lookup_hash(f"{channel}:{sender_id}")
+    # A message is also known by the outbox row its first reply left (see _outbox_item's
+    # key): after an erasure nothing else remembers it, and queueing its replies again would
+    # collide with that row's key (a provider resending the SUPPRIMER confirmation's "oui").
+    first_reply = current_cipher().lookup_hash(f"{channel}:{sender_id}:{message_id}:0")
     seen = (
-        exists().where(
-            Message.conversation_id == Conversation.id,
-            Message.direction == Direction.INBOUND,
-            Message.channel_message_id == message_id,
+        or_(
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.direction == Direction.INBOUND,
+                Message.channel_message_id == message_id,
+            ),
+            exists().where(OutboxItem.dedupe_key == first_reply),
         )
         if message_id
         else false()
     )
     query = (
-        select(Conversation, Lead, seen, question_waiting())
+        select(Conversation, Lead, seen, question_waiting(), first_contact_waiting())
         .outerjoin(
             Lead,
             and_(Lead.conversation_id == Conversation.id, Lead.status.not_in(CLOSED_STATUSES)),
@@ -941,13 +1033,16 @@ async def _load_for_turn(
     )
     row = (await session.execute(query)).first()
     if row is not None:
-        return row[0], row[1], bool(row[2]), bool(row[3])
+        return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
-        return conversation, None, False, False
+        known = bool(message_id) and bool(
+            await session.scalar(select(exists().where(OutboxItem.dedupe_key == first_reply)))
+        )
+        return conversation, None, known, False, False
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query)).one()
-    return row[0], row[1], bool(row[2]), bool(row[3])
+    return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
 
 
 async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:

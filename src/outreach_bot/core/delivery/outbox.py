@@ -30,8 +30,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from outreach_bot.core.channel import (
     Delivery,
@@ -40,9 +41,13 @@ from outreach_bot.core.channel import (
     SendCancelledError,
     TemporaryFailureError,
 )
+from outreach_bot.core.delivery.pacing import Pacer
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
+
+Recipient = tuple[str, int]
+"""A lane's key: the channel and the conversation (minus the row id for an erased one)."""
 
 #: Channels whose replies go through this outbox rather than the HTTP response.
 QUEUED_CHANNELS: Final = frozenset({"telegram", "sms", "whatsapp"})
@@ -63,6 +68,15 @@ STALE_REPLY: Final = timedelta(minutes=30)
 LEASE: Final = timedelta(minutes=5)
 """How long a claim lasts unless its dispatcher renews it (it does, every third of this, for as
 long as the send takes): a row whose lease ran out belongs to a dispatcher that died."""
+CRISIS_PRIORITY: Final = 10
+"""The priority of a crisis reply's rows (others have 0): they leave before anything queued."""
+MIN_PAUSE: Final = 0.01
+"""The shortest wait between two rounds, in seconds: sends that end together are followed by
+one round, not one each, and a moment just passed cannot spin."""
+NOT_OURS_PAUSE: Final = timedelta(seconds=0.25)
+"""How long a recipient whose row another worker holds (or just sent to) is passed over."""
+DRAIN: Final = timedelta(seconds=10)
+"""How long a stopping dispatcher lets its sends in flight finish."""
 
 
 class SendPolicy(Protocol):
@@ -133,6 +147,7 @@ async def enqueue(
     message_id: int | None = None,
     not_before: datetime | None = None,
     kind: str | None = None,
+    priority: int = 0,
 ) -> OutboxItem | None:
     """Queue ``reply`` to the conversation's sender, in the caller's transaction.
 
@@ -147,6 +162,7 @@ async def enqueue(
         not_before: earliest send time, if the channel's policy says so.
         kind: what the core starts this message as (``counsellor``, a scheduled kind), for
             channels that need it outside a conversation window (WhatsApp templates).
+        priority: :data:`CRISIS_PRIORITY` for a crisis reply, which leaves first.
 
     Returns:
         The new row, or None when the conversation opted out or the key was already queued.
@@ -165,6 +181,7 @@ async def enqueue(
         payload=encode(conversation.sender_ref, reply, in_reply=in_reply, kind=kind),
         not_before=not_before or now,
         created_at=now,
+        priority=priority,
     )
     session.add(item)
     await session.flush()
@@ -172,7 +189,17 @@ async def enqueue(
 
 
 class OutboxDispatcher:
-    """Delivers due outbox rows through the channel registry, with retries and backoff."""
+    """Delivers due outbox rows through the channel registry, with retries and backoff.
+
+    Sends run concurrently, each recipient in its own lane: a lane delivers one
+    recipient's due rows in order, one at a time, while the channel's
+    :class:`~outreach_bot.core.channel.SendLimits` allow (its rate, sends in flight, the
+    time between two messages to one recipient, kept by a
+    :class:`~outreach_bot.core.delivery.pacing.Pacer`). A recipient who is not due, or a
+    channel that is full, is passed over and looked at again when its moment comes; nothing
+    sleeps for a limit, so one Telegram chat's second holds up no other chat. Crisis replies
+    (:data:`CRISIS_PRIORITY`) are taken first.
+    """
 
     def __init__(
         self,
@@ -181,7 +208,7 @@ class OutboxDispatcher:
         *,
         policies: Mapping[str, SendPolicy] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        batch: int = 50,
+        batch: int = 200,
         lease: timedelta = LEASE,
     ) -> None:
         self._sessions = sessions
@@ -190,29 +217,131 @@ class OutboxDispatcher:
         self._clock = clock
         self._batch = batch
         self._lease = lease
+        self._pacers: dict[str, Pacer] = {}
+        self._active: set[Recipient] = set()
+        self._lanes: set[asyncio.Task[tuple[int, int]]] = set()
+        self._released_at: datetime | None = None
+        self._stopping = False
         self.wakeup = asyncio.Event()
 
     async def run_once(self) -> int:
-        """Send what is due now on registered channels; return how many rows were sent."""
+        """Send what is due now on registered channels; return how many rows were sent.
+
+        Rounds follow each other while they try something: every recipient that may be
+        written to now gets its lane (as many as the channel's limits allow at once), and
+        each round waits for its lanes (and those :meth:`run_forever` has in flight). A
+        recipient whose next slot has not come is left for a later call.
+        """
+        total = 0
+        while True:
+            lanes, _ = await self._start_round()
+            outcomes = await asyncio.gather(*lanes)
+            total += sum(sent for _, sent in outcomes)
+            if any(tried for tried, _ in outcomes):
+                continue
+            # Lanes that :meth:`run_forever` started hold some recipients: wait for them too,
+            # so that what was due has been tried when this returns.
+            others = set(self._lanes)
+            if not others:
+                return total
+            await asyncio.wait(others)
+
+    def _pacer(self, channel: str) -> Pacer:
+        pacer = self._pacers.get(channel)
+        if pacer is None:
+            pacer = self._pacers[channel] = Pacer(self._channels[channel].limits)
+        return pacer
+
+    async def _start_round(self) -> tuple[list[asyncio.Task[tuple[int, int]]], datetime | None]:
+        """Start a lane for each recipient that may be written to now.
+
+        Returns:
+            The lanes started, and the moment a recipient or a rate passed over becomes due
+            (None when nothing waits on a moment; a lane that ends wakes the loop too).
+        """
         now = self._clock()
+        busy = aliased(OutboxItem)
         async with self._sessions.begin() as session:
-            await self._release_expired(session, now)
-            due = list(
-                await session.scalars(
-                    select(OutboxItem.id)
+            if self._released_at is None or now - self._released_at >= self._lease / 10:
+                await self._release_expired(session, now)
+                self._released_at = now
+            rows = (
+                await session.execute(
+                    select(OutboxItem.id, OutboxItem.conversation_id, OutboxItem.channel)
                     .where(
                         OutboxItem.status == OutboxStatus.PENDING,
                         OutboxItem.not_before <= now,
                         OutboxItem.channel.in_(list(self._channels)),
+                        # A row of the same conversation in flight (here or in another
+                        # worker): the next one waits for it, so messages keep their order.
+                        ~exists().where(
+                            busy.conversation_id == OutboxItem.conversation_id,
+                            busy.status == SENDING,
+                        ),
                     )
-                    .order_by(OutboxItem.not_before, OutboxItem.id)
+                    .order_by(OutboxItem.priority.desc(), OutboxItem.not_before, OutboxItem.id)
                     .limit(self._batch)
                 )
-            )
-        sent = 0
-        for item_id in due:
-            sent += await self._deliver(item_id)
-        return sent
+            ).all()
+        queues: dict[Recipient, tuple[str, list[int]]] = {}
+        for item_id, conversation_id, channel in rows:
+            # An erased conversation's last rows have no conversation: each is its own lane.
+            key = (channel, conversation_id if conversation_id is not None else -item_id)
+            if key not in self._active:
+                queues.setdefault(key, (channel, []))[1].append(item_id)
+        started: list[asyncio.Task[tuple[int, int]]] = []
+        wake: datetime | None = None
+        for key, (channel, item_ids) in queues.items():
+            pacer = self._pacer(channel)
+            slot = pacer.recipient_slot(key)
+            if slot is not None and slot > now:
+                wake = slot if wake is None else min(wake, slot)
+                continue
+            if pacer.in_flight >= pacer.limits.concurrent:
+                continue  # a lane of this channel that ends wakes the loop
+            if not pacer.has_room(now):
+                moment = pacer.next_moment(now)
+                wake = moment if wake is None else min(wake, moment)
+                continue
+            pacer.in_flight += 1
+            self._active.add(key)
+            lane = asyncio.create_task(self._lane(key, item_ids, pacer))
+            self._lanes.add(lane)
+            lane.add_done_callback(self._lanes.discard)
+            started.append(lane)
+        return started, wake
+
+    async def _lane(self, key: Recipient, item_ids: list[int], pacer: Pacer) -> tuple[int, int]:
+        """Deliver one recipient's due rows in order while the channel's limits allow.
+
+        Returns:
+            How many rows it tried (claimed), and how many of them left.
+        """
+        tried = sent = 0
+        try:
+            for index, item_id in enumerate(item_ids):
+                if index and pacer.limits.recipient_interval:
+                    break  # the next one waits for its slot, in a later round
+                if not pacer.take(self._clock()):
+                    break
+                outcome = await self._deliver(item_id, key)
+                if outcome is None:
+                    # Another worker sent to this person just now, or holds the row: look
+                    # again a little later rather than at once (that would spin).
+                    pacer.hold(key, self._clock() + NOT_OURS_PAUSE)
+                    break
+                pacer.sent(key, self._clock())
+                tried += 1
+                sent += outcome
+        except Exception:
+            # The database went away mid-lane: the row keeps its claim until the lease ends.
+            logger.exception("outbox: a delivery was interrupted; it will be retried")
+        finally:
+            pacer.in_flight -= 1
+            self._active.discard(key)
+            if tried:
+                self.wakeup.set()  # a place in flight is free, and more may be due
+        return tried, sent
 
     async def _release_expired(self, session: AsyncSession, now: datetime) -> None:
         """Put back rows whose dispatcher died mid-send: they will be sent again."""
@@ -238,20 +367,46 @@ class OutboxDispatcher:
                 released,
             )
 
-    async def _claim(self, item_id: int, token: str) -> OutboxItem | None:
+    async def _claim(self, item_id: int, token: str, lane: Recipient) -> OutboxItem | None:
         """Mark one row as being sent by us, unless another dispatcher got there first.
 
         The row must still be due: one that another dispatcher tried meanwhile and put back
-        for a retry waits for its backoff like any other.
+        for a retry waits for its backoff like any other. Nothing else of its conversation
+        may be in flight, nor (for a channel with a recipient interval) have left within that
+        interval, here or in another worker. On PostgreSQL the conversation row is locked for
+        the claim, so two workers cannot both pass that check for one conversation.
         """
         now = self._clock()
+        sibling = aliased(OutboxItem)
         async with self._sessions.begin() as session:
+            channel, conversation = lane
+            conversation_id = conversation if conversation > 0 else None
+            recent = [sibling.status == SENDING]
+            interval = self._pacer(channel).limits.recipient_interval
+            if interval:
+                recent.append(
+                    and_(
+                        sibling.status == OutboxStatus.SENT,
+                        sibling.sent_at > now - timedelta(seconds=interval),
+                    )
+                )
+            if conversation_id is not None and session.get_bind().dialect.name == "postgresql":
+                await session.execute(
+                    select(Conversation.id)
+                    .where(Conversation.id == conversation_id)
+                    .with_for_update()
+                )
             result = await session.execute(
                 update(OutboxItem)
                 .where(
                     OutboxItem.id == item_id,
                     OutboxItem.status == OutboxStatus.PENDING,
                     OutboxItem.not_before <= now,
+                    ~exists().where(
+                        sibling.conversation_id == OutboxItem.conversation_id,
+                        sibling.id != OutboxItem.id,
+                        or_(*recent),
+                    ),
                 )
                 .values(
                     status=SENDING,
@@ -259,10 +414,9 @@ class OutboxDispatcher:
                     claim_token=token,
                     lease_until=now + self._lease,
                 )
+                .returning(OutboxItem)
             )
-            if not getattr(result, "rowcount", 0):
-                return None
-            return await session.get(OutboxItem, item_id)
+            return result.scalar_one_or_none()
 
     async def _hold(self, item_id: int, token: str) -> None:
         """Renew our lease on a row for as long as its send lasts (cancelled when it ends).
@@ -282,11 +436,12 @@ class OutboxDispatcher:
             except Exception:  # a missed renewal is retried; the send itself goes on
                 logger.warning("outbox %s: could not renew the lease; retrying", item_id)
 
-    async def _deliver(self, item_id: int) -> int:
+    async def _deliver(self, item_id: int, lane: Recipient) -> int | None:
+        """Claim and send one row: 1 if it left, 0 if it failed, None if it was not ours."""
         token = secrets.token_hex(16)
-        item = await self._claim(item_id, token)
+        item = await self._claim(item_id, token, lane)
         if item is None:
-            return 0
+            return None
         recipient, reply, in_reply = decode_full(item.payload)
         kind = kind_of(item.payload)
         channel = self._channels[item.channel]
@@ -411,12 +566,45 @@ class OutboxDispatcher:
         )
 
     async def run_forever(self, *, interval: float = 1.0) -> None:
-        """Deliver until cancelled; wakes early when :attr:`wakeup` is set."""
-        while True:
-            try:
-                await self.run_once()
-            except Exception:
-                logger.exception("outbox dispatch round failed; retrying")
-            self.wakeup.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wakeup.wait(), timeout=interval)
+        """Deliver until stopped, without waiting for sends in flight to start others.
+
+        A round starts lanes and returns; the loop looks again when :attr:`wakeup` is set (a
+        new row, a lane that ended), when a recipient passed over becomes due, or after
+        ``interval`` seconds. When stopped (:meth:`stop`) or cancelled, sends in flight get
+        :data:`DRAIN` to finish.
+        """
+        self._stopping = False
+        try:
+            while not self._stopping:
+                self.wakeup.clear()
+                wake: datetime | None = None
+                try:
+                    _, wake = await self._start_round()
+                except Exception:
+                    logger.exception("outbox dispatch round failed; retrying")
+                timeout = interval
+                if wake is not None:
+                    until = (wake - self._clock()).total_seconds()
+                    timeout = min(interval, max(MIN_PAUSE, until))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=timeout)
+                await asyncio.sleep(MIN_PAUSE)
+        finally:
+            await self._drain()
+
+    def stop(self) -> None:
+        """Ask :meth:`run_forever` to return after its round and its sends in flight: a stop
+        that cancelled it mid-statement would leave the database driver a call to answer."""
+        self._stopping = True
+        self.wakeup.set()
+
+    async def _drain(self) -> None:
+        """Let sends in flight finish (they are short), then stop any that are not done."""
+        if not self._lanes:
+            return
+        _, pending = await asyncio.wait(set(self._lanes), timeout=DRAIN.total_seconds())
+        for lane in pending:
+            lane.cancel()
+        for lane in pending:
+            with contextlib.suppress(asyncio.CancelledError):
+                await lane

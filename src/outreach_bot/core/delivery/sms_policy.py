@@ -28,12 +28,13 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
-from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.conversation.service import ConversationService, InboundResult
 from outreach_bot.core.delivery.outbox import decode, enqueue
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
     Author,
@@ -272,7 +273,9 @@ async def record_delivery_status(
         elif not delivered and item.status == OutboxStatus.SENT:
             item.status = OutboxStatus.FAILED
             item.last_error = (error or "not delivered")[:200]
-            logger.info("outbox %s: SMS not delivered (%s)", item.id, item.last_error)
+            logger.info(
+                "outbox %s: SMS not delivered (%s)", item.id, escape_for_log(item.last_error)
+            )
         return True
 
 
@@ -297,6 +300,16 @@ class SmsInbox:
         once nothing can be lost; a provider's resend of the same id is answered once.
         """
         result = await self._conversations.handle_inbound(message)
+        if not result.duplicate and result.replies:
+            await self.limit.enforce(result.conversation_id)
+        return result
+
+    async def receive_media(
+        self, message: InboundMessage, attachment: Attachment
+    ) -> InboundResult:
+        """A file of an MMS (``ConversationService.handle_media``), then today's budget: its
+        kind answer is an SMS like any other."""
+        result = await self._conversations.handle_media(message, attachment)
         if not result.duplicate and result.replies:
             await self.limit.enforce(result.conversation_id)
         return result

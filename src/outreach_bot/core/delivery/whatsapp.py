@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.config import Settings, whatsapp_templates
 from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND
+from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus, ScheduledMessage
 
@@ -92,17 +93,19 @@ def window_open(last_inbound: datetime | None, now: datetime) -> bool:
 
 
 def counsellor_blocked(
-    conversation: Conversation, templates: Mapping[str, Template], now: datetime
+    conversation: Conversation, templates: Mapping[str, Template], sent_at: datetime
 ) -> str | None:
-    """Why a counsellor cannot write to this WhatsApp user now, in French; None if they can."""
+    """Why a counsellor's message to this WhatsApp user cannot go out at ``sent_at`` (now, or
+    the end of the quiet hours that hold it), in French; None if it can."""
     if conversation.channel != CHANNEL:
         return None
-    if window_open(conversation.last_message_at, now):
+    if window_open(conversation.last_message_at, sent_at):
         return None
     if template_for(templates, COUNSELLOR) is not None:
         return None
     return (
-        "Son dernier message date de plus de 24 h : WhatsApp n'accepte plus qu'un modèle de "
+        "Son dernier message aura plus de 24 h quand celui-ci partira : WhatsApp n'accepte "
+        "alors qu'un modèle de "
         "message approuvé par Meta, et aucun n'est configuré pour les conseillers "
         "(OUTREACH_WHATSAPP_TEMPLATES, « counsellor=… »). Appelle cette personne, ou attends "
         "qu'elle écrive : la fenêtre de 24 h se rouvre à son prochain message."
@@ -189,7 +192,11 @@ async def record_whatsapp_status(
             if item.status == OutboxStatus.SENT:
                 item.status = OutboxStatus.FAILED
                 item.last_error = (error or "not delivered")[:200]
-                logger.info("outbox %s: WhatsApp message not delivered (%s)", item.id, error)
+                logger.info(
+                    "outbox %s: WhatsApp message not delivered (%s)",
+                    item.id,
+                    escape_for_log(error),
+                )
             return True
         rank = STATUS_RANK.get(status)
         if rank is None:

@@ -206,6 +206,11 @@ class LeadDetail:
     media: list[MediaSummary] = field(default_factory=list)
 
     @property
+    def media_by_message(self) -> dict[int, MediaSummary]:
+        """Kept files by the transcript line that says they came, to play them there too."""
+        return {m.message_id: m for m in self.media if m.message_id is not None}
+
+    @property
     def takeover_active(self) -> bool:
         """Whether a counsellor is talking in this conversation, so the bot keeps quiet."""
         conversation = self.conversation
@@ -383,15 +388,21 @@ async def _transcript(
 
 async def messages_after(
     sessions: async_sessionmaker[AsyncSession], account: Account, lead_id: int, after: int
-) -> tuple[list[Message], dict[int, str]]:
-    """Transcript lines newer than ``after``, for the live lead page, with author labels."""
+) -> tuple[list[Message], dict[int, str], dict[int, MediaSummary]]:
+    """Transcript lines newer than ``after``, for the live lead page, with author labels and
+    the kept files they announce (played in the line)."""
     async with sessions.begin() as session:
         lead = await _visible(session, account, lead_id)
         messages = await _transcript(session, lead.conversation_id, after=after)
         labels = await staff_labels(
             session, {m.author_user_id for m in messages if m.author_user_id}
         )
-    return messages, labels
+        media = (
+            await media_of_conversation(session, lead.conversation_id)
+            if any(m.intent == "media" for m in messages)
+            else []
+        )
+    return messages, labels, {m.message_id: m for m in media if m.message_id is not None}
 
 
 async def claim_lead(
@@ -671,9 +682,6 @@ async def send_counsellor_reply(
             raise ConflictError("cette personne a envoyé STOP : plus aucun message")
         if conversation.unreachable:
             raise ConflictError("cette personne est injoignable sur ce canal")
-        blocked = counsellor_blocked(conversation, whatsapp_templates or {}, now)
-        if blocked is not None:
-            raise ConflictError(blocked)
         if not await spend_form_key(session, form_key, account.id):
             raise ConflictError("ce message est déjà parti")
         message = Message(
@@ -698,6 +706,10 @@ async def send_counsellor_reply(
             # Answering what the young person wrote a moment ago is never held (rules.py).
             in_reply = answers_recent_message(conversation.last_message_at, now)
             not_before = policy.earliest(now, in_reply=in_reply)
+            # WhatsApp: the window must still be open when the quiet hours let it go.
+            blocked = counsellor_blocked(conversation, whatsapp_templates or {}, not_before)
+            if blocked is not None:
+                raise ConflictError(blocked)
             await enqueue(
                 session,
                 conversation,

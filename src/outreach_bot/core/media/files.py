@@ -7,6 +7,7 @@ that records the young person's answer.
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,8 @@ class MediaSummary:
     size: int
     filename: str | None
     received_at: datetime
+    #: The transcript line that says it came (None on channels answered in the HTTP reply).
+    message_id: int | None = None
 
     @property
     def is_audio(self) -> bool:
@@ -127,6 +130,7 @@ async def media_of_conversation(
             MediaFile.size,
             MediaFile.filename,
             MediaFile.received_at,
+            MediaFile.message_id,
         )
         .where(MediaFile.conversation_id == conversation_id, MediaFile.status == MediaStatus.KEPT)
         .order_by(MediaFile.received_at, MediaFile.id)
@@ -154,3 +158,28 @@ async def read_media(
         media.id, media.kind, media.content_type, media.size, media.filename, media.received_at
     )
     return summary, data
+
+
+async def media_for_export(session: AsyncSession, conversation_id: int) -> list[dict[str, object]]:
+    """Every file held about the person, held ones included, with its bytes in base64: the
+    access export hands over everything, files too."""
+    rows = await session.scalars(
+        select(MediaFile)
+        .where(MediaFile.conversation_id == conversation_id)
+        .order_by(MediaFile.received_at, MediaFile.id)
+    )
+    exported: list[dict[str, object]] = []
+    for media in rows:
+        data = await session.scalar(select(MediaFile.data).where(MediaFile.id == media.id))
+        exported.append(
+            {
+                "kind": media.kind,
+                "content_type": media.content_type,
+                "size": media.size,
+                "filename": media.filename,
+                "status": media.status,
+                "received_at": media.received_at.isoformat(),
+                "content_base64": base64.b64encode(data).decode("ascii") if data else None,
+            }
+        )
+    return exported

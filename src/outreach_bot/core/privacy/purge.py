@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.core.contact_lists.retention import purge_lists
 from outreach_bot.core.conversation.service import erase_conversation
 from outreach_bot.core.media import purge_held
 from outreach_bot.storage.models import (
@@ -36,6 +37,7 @@ class PurgeReport:
     conversations: int
     gaps: int
     outbox: int
+    list_rows: int = 0
     held_media: int = 0
 
 
@@ -48,7 +50,8 @@ async def purge(
     now: datetime | None = None,
 ) -> PurgeReport:
     """Erase conversations past their retention (their files with them), old quality-loop
-    texts, sent outbox rows, and files that waited for a consent that never came."""
+    texts, sent outbox rows, files that waited for a consent that never came, and the
+    never-answered rows of contact lists whose date has come."""
     now = now or datetime.now(UTC)
     transcript_cutoff = now - timedelta(days=transcript_days)
     retention_cutoff = now - timedelta(days=retention_days)
@@ -58,6 +61,8 @@ async def purge(
             (Conversation.last_message_at < retention_cutoff)
             | ((Conversation.last_message_at < transcript_cutoff) & ~has_lead)
         )
+        # Contact lists first: their date may come before the conversations' retention.
+        list_rows = await purge_lists(session, today=now.date(), now=now)
         # Another purge running at the same moment (a second worker, a second cron) skips
         # the conversations this one holds, so none is tallied or audited twice. SQLite has
         # one writer and ignores the clause.
@@ -83,13 +88,17 @@ async def purge(
             ),
         )
     logger.info(
-        "purge erased %s conversations, %s gaps, %s outbox rows, %s held files",
+        "purge erased %s conversations, %s gaps, %s outbox rows, %s held files, "
+        "%s contact list rows",
         len(ids),
         gaps,
         outbox,
         held,
+        list_rows,
     )
-    return PurgeReport(conversations=len(ids), gaps=gaps, outbox=outbox, held_media=held)
+    return PurgeReport(
+        conversations=len(ids), gaps=gaps, outbox=outbox, held_media=held, list_rows=list_rows
+    )
 
 
 async def _delete(session: AsyncSession, statement: object) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.conversation.service import erase_conversation
 from outreach_bot.core.leads.queue import LeadView, get_lead
+from outreach_bot.core.media import media_for_export
 from outreach_bot.core.partners.referrals import end_referrals
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.staff.accounts import Account
@@ -163,6 +164,7 @@ async def _conversation_part(session: AsyncSession, conversation_id: int) -> dic
             }
             for item in outbox
         ],
+        "files": await media_for_export(session, conversation_id),
     }
 
 

@@ -23,20 +23,24 @@ state), ``content``, ``storage``, ``config`` and ``domain``.
 """
 
 from outreach_bot.core.schedule.plan import (
+    Planned,
     ScheduledContent,
     cancel_pending,
     pending_for,
     schedule,
+    schedule_many,
 )
 from outreach_bot.core.schedule.scheduler import Budget, Guard, Planner, Scheduler
 
 __all__ = [
     "Budget",
     "Guard",
+    "Planned",
     "Planner",
     "ScheduledContent",
     "Scheduler",
     "cancel_pending",
     "pending_for",
     "schedule",
+    "schedule_many",
 ]

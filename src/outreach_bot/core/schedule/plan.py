@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from outreach_bot.domain.errors import InvalidInputError
@@ -128,6 +128,60 @@ async def schedule(
     await session.flush()
     logger.info("scheduled %s %s for conversation %s", kind, row.id, conversation_id)
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One of many messages written at once by :func:`schedule_many`: a ``bot/`` message key
+    with its values, to one conversation, due at a time."""
+
+    conversation_id: int
+    due_at: datetime
+    message: str
+    values: Mapping[str, str]
+
+
+BATCH_INSERT: Final = 1000
+
+
+async def schedule_many(
+    session: AsyncSession, planned: Sequence[Planned], *, kind: str, now: datetime
+) -> int:
+    """Add many ``bot/`` messages of one ``kind`` at once (a contact list's campaign): what
+    :func:`schedule` does for each, in one INSERT per thousand rows rather than a round trip
+    per row. Returns how many.
+
+    Raises:
+        InvalidInputError: a naive due time.
+    """
+    if any(item.due_at.tzinfo is None for item in planned):
+        raise InvalidInputError("scheduled times must carry their time zone")
+    rows = [
+        {
+            "conversation_id": item.conversation_id,
+            "lead_id": None,
+            "kind": kind,
+            "payload": ScheduledContent(message=item.message, values=item.values).to_json(),
+            "due_at": item.due_at.astimezone(UTC),
+            "expires_at": None,
+            "status": ScheduledStatus.PENDING,
+            "reason": None,
+            "created_by": None,
+            "created_at": now,
+            "done_at": None,
+            "message_id": None,
+        }
+        for item in planned
+    ]
+    for start in range(0, len(rows), BATCH_INSERT):
+        # render_nulls: a None is sent as NULL rather than splitting the batch by columns.
+        await session.execute(
+            insert(ScheduledMessage).execution_options(render_nulls=True),
+            rows[start : start + BATCH_INSERT],
+        )
+    if rows:
+        logger.info("scheduled %s %s message(s)", len(rows), kind)
+    return len(rows)
 
 
 async def cancel_pending(

@@ -16,6 +16,7 @@ from typing import Final
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.staff.sessions import revoke_sessions
@@ -28,7 +29,14 @@ from outreach_bot.domain.errors import (
 )
 from outreach_bot.domain.roles import Role
 from outreach_bot.storage.crypto import current_cipher
-from outreach_bot.storage.models import LoginFailure, Sector, Setting, User, UserSector
+from outreach_bot.storage.models import (
+    KnownSignIn,
+    LoginFailure,
+    Sector,
+    Setting,
+    User,
+    UserSector,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +54,15 @@ ALL_SECTOR_ROLES: Final = frozenset({Role.COORDINATOR, Role.ADMIN})
 
 THROTTLE_WINDOW: Final = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT_AND_IP: Final = 5
+"""One person mistyping their own password, or guessing one account from one address."""
 MAX_FAILURES_PER_IP: Final = 20
-"""Higher than per account: a whole team may sign in from one office address."""
+"""A spray over many accounts from one address. Higher than per account: a whole team may sign
+in from one office address. It does not apply to an account known at that address."""
+MAX_FAILURES_PER_ACCOUNT: Final = 20
+"""Guesses at one account from many addresses. It does not apply at an address where the
+account is known, so nobody can lock a colleague (or the admin) out of their usual place."""
+KNOWN_FOR: Final = timedelta(days=30)
+"""How long a successful sign-in makes an address known for that account."""
 
 
 class TooManyAttemptsError(OutreachError):
@@ -229,7 +244,7 @@ async def authenticate(
     ip: str,
     now: datetime | None = None,
 ) -> Account:
-    """Check a sign-in, throttled per account and address; rehash the password if outdated.
+    """Check a sign-in, throttled (see :func:`_throttled`); rehash the password if outdated.
 
     The throttle holds under parallel requests, in one process or several sharing the
     database: each attempt first records itself and commits, then counts the attempts of the
@@ -257,21 +272,7 @@ async def authenticate(
         await session.flush()
         attempt_id = attempt.id
     async with sessions.begin() as session:
-        pair = await session.scalar(
-            select(func.count(LoginFailure.id)).where(
-                LoginFailure.account_hash == account_hash,
-                LoginFailure.ip_hash == ip_hash,
-                LoginFailure.at > since,
-            )
-        )
-        from_ip = await session.scalar(
-            select(func.count(LoginFailure.id)).where(
-                LoginFailure.ip_hash == ip_hash, LoginFailure.at > since
-            )
-        )
-        throttled = (pair or 0) > MAX_FAILURES_PER_ACCOUNT_AND_IP or (
-            from_ip or 0
-        ) > MAX_FAILURES_PER_IP
+        throttled = await _throttled(session, account_hash, ip_hash, now=now)
         if throttled:
             await session.execute(delete(LoginFailure).where(LoginFailure.id == attempt_id))
     if throttled:
@@ -293,6 +294,7 @@ async def authenticate(
                     LoginFailure.account_hash == account_hash, LoginFailure.ip_hash == ip_hash
                 )
             )
+            await _remember_address(session, account_hash, ip_hash, now=now)
             account = await load_account(session, user.id)
     if disabled:
         logger.info("sign-in refused: account disabled")
@@ -302,6 +304,57 @@ async def authenticate(
         raise PermissionDeniedError("wrong e-mail or password")
     logger.info("user %s signed in", account.id)
     return account
+
+
+async def _throttled(
+    session: AsyncSession, account_hash: str, ip_hash: str, *, now: datetime
+) -> bool:
+    """Whether this attempt must wait: three limits, counted separately.
+
+    Per account and address always; per address (a spray) and per account (guesses from many
+    addresses) only where the account has not signed in lately, so that the people who work
+    from an address keep their access while someone else's guesses are refused.
+    """
+    since = now - THROTTLE_WINDOW
+    recent = LoginFailure.at > since
+    failures = select(func.count(LoginFailure.id)).where(recent)
+    pair = await session.scalar(
+        failures.where(LoginFailure.account_hash == account_hash, LoginFailure.ip_hash == ip_hash)
+    )
+    if (pair or 0) > MAX_FAILURES_PER_ACCOUNT_AND_IP:
+        return True
+    known = await session.scalar(
+        select(KnownSignIn.id).where(
+            KnownSignIn.account_hash == account_hash,
+            KnownSignIn.ip_hash == ip_hash,
+            KnownSignIn.last_at > now - KNOWN_FOR,
+        )
+    )
+    if known is not None:
+        return False
+    from_ip = await session.scalar(failures.where(LoginFailure.ip_hash == ip_hash))
+    on_account = await session.scalar(failures.where(LoginFailure.account_hash == account_hash))
+    return (from_ip or 0) > MAX_FAILURES_PER_IP or (on_account or 0) > MAX_FAILURES_PER_ACCOUNT
+
+
+async def _remember_address(
+    session: AsyncSession, account_hash: str, ip_hash: str, *, now: datetime
+) -> None:
+    """Mark the address known for the account, and forget addresses unused for 30 days."""
+    await session.execute(delete(KnownSignIn).where(KnownSignIn.last_at <= now - KNOWN_FOR))
+    known = await session.scalar(
+        select(KnownSignIn).where(
+            KnownSignIn.account_hash == account_hash, KnownSignIn.ip_hash == ip_hash
+        )
+    )
+    if known is not None:
+        known.last_at = now
+        return
+    try:
+        async with session.begin_nested():
+            session.add(KnownSignIn(account_hash=account_hash, ip_hash=ip_hash, last_at=now))
+    except IntegrityError:
+        pass  # the same person signed in twice at once: the other sign-in recorded it
 
 
 async def set_password(

@@ -26,6 +26,7 @@ from outreach_bot.web.admin import (
     campaigns,
     followups,
     lead,
+    lists,
     places,
     privacy,
     quality,
@@ -92,6 +93,7 @@ def setup(app: web.Application, services: Services) -> None:
     """Mount the back office at ``/admin/`` on ``app``."""
     admin = web.Application(
         middlewares=[
+            lists.upload_size_middleware,
             headers_middleware,
             session_middleware(services, services.secret),
             error_page_middleware,
@@ -119,6 +121,7 @@ def setup(app: web.Application, services: Services) -> None:
     privacy.add_routes(admin)
     campaigns.setup(admin)
     places.setup(admin)
+    lists.setup(admin)
     quality.setup(admin)
     texts.setup(admin)
     referrals.setup(admin)

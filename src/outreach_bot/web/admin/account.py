@@ -33,6 +33,7 @@ from outreach_bot.web.admin.security import (
     sign_out,
 )
 from outreach_bot.web.admin.team import password_link
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 from outreach_bot.web.ratelimit import client_ip
 
@@ -61,7 +62,7 @@ async def login_page(request: web.Request) -> web.Response:
 
 async def login(request: web.Request) -> web.StreamResponse:
     """Check the credentials; throttled per account and address (429 when exceeded)."""
-    form = await request.post()
+    form = await read_form(request)
     email = str(form.get("email", ""))
     target = safe_next(str(form.get("next", "")))
     services = request.app[services_key]
@@ -112,7 +113,7 @@ async def setup_page(request: web.Request) -> web.Response:
 
 async def setup(request: web.Request) -> web.StreamResponse:
     """Create the first admin, spend the token, and sign them in."""
-    form = await request.post()
+    form = await read_form(request)
     token = str(form.get("token", ""))
     email = str(form.get("email", ""))
     password = str(form.get("password", ""))
@@ -147,7 +148,7 @@ async def password_page(request: web.Request) -> web.Response:
 
 async def use_password_link(request: web.Request) -> web.StreamResponse:
     """Set the password chosen with a link, spend the link, and sign the person in."""
-    form = await request.post()
+    form = await read_form(request)
     token = str(form.get("token", ""))
     password = str(form.get("password", ""))
     name = str(form.get("display_name", "")) if "display_name" in form else None
@@ -195,7 +196,7 @@ async def forgot(request: web.Request) -> web.Response:
     services = request.app[services_key]
     if not services.mailer.configured:
         return await render(request, "forgot.html", {"mail": False}, status=400)
-    email = str((await request.post()).get("email", "")).strip()[:254]
+    email = str((await read_form(request)).get("email", "")).strip()[:254]
     issued = await reset_by_email(services.sessions, email) if email else None
     if issued is not None:
         await send_link(services.mailer, issued, password_link(request, issued.token))
@@ -209,7 +210,7 @@ async def me_page(request: web.Request, *, error: str = "", status: int = 200) -
 
 async def rename(request: web.Request) -> web.StreamResponse:
     """Change the name colleagues see."""
-    form = await request.post()
+    form = await read_form(request)
     try:
         name = await profile.rename(
             request.app[services_key].sessions,
@@ -224,7 +225,7 @@ async def rename(request: web.Request) -> web.StreamResponse:
 
 async def change_password(request: web.Request) -> web.StreamResponse:
     """Change one's password, knowing the current one; other browsers are signed out."""
-    form = await request.post()
+    form = await read_form(request)
     new = str(form.get("new_password", ""))
     if new != str(form.get("new_password2", "")):
         return await me_page(

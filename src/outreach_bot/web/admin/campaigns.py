@@ -16,6 +16,7 @@ from typing import Final, TypedDict
 import aiohttp_jinja2
 from aiohttp import web
 
+from outreach_bot.core.figures.lists import list_figures, lists_csv
 from outreach_bot.core.figures.referrals import referral_csv, referral_figures
 from outreach_bot.core.figures.stats import (
     FUNNEL,
@@ -60,8 +61,9 @@ from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.charts import bar_chart
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
-from outreach_bot.web.landing import telegram_link
+from outreach_bot.web.landing import telegram_link, whatsapp_url
 from outreach_bot.web.posters import MESSAGES as POSTER_MESSAGES
 from outreach_bot.web.posters import PosterSize, PosterText, display_phone, poster_pdf
 
@@ -69,6 +71,8 @@ logger = logging.getLogger(__name__)
 
 CAMPAIGN_ROLES: Final = frozenset({Role.OUTREACH, Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN})
 FIGURES_ROLES: Final = frozenset({Role.FUNDER, Role.COORDINATOR, Role.ADMIN})
+LIST_MENU_ROLES: Final = frozenset({Role.OUTREACH, Role.COORDINATOR, Role.ADMIN})
+"""Who sees "Listes" in the menu: ``web/admin/lists.py`` checks the same roles."""
 DEFAULT_WEEKS: Final = 12
 NO_ACCESS: Final = "Ton rôle ne donne pas accès à cette page."
 FIGURES_REFUSED: Final = (
@@ -220,7 +224,7 @@ async def _list(
 async def create(request: web.Request) -> web.Response:
     """Create a campaign; on a mistake, show the form again with what was typed."""
     account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
-    form = CampaignForm.posted(await request.post())
+    form = CampaignForm.posted(await read_form(request))
     code = form.code.strip() or suggest_code(form.name)
     errors = _check(form, code=code, new=True)
     if not errors:
@@ -266,6 +270,7 @@ async def _detail(
             "landing_url": url,
             "qr_svg": qr_svg_inline(url),
             "telegram_url": telegram_link(settings.telegram_bot_username, campaign.code),
+            "whatsapp_url": whatsapp_url(settings, campaign.code),
             "sms_number": display_phone(settings.sms_number) if settings.sms_number else "",
             "sectors": await sector_choices(services.sessions),
             "form": form or CampaignForm.of(campaign),
@@ -279,7 +284,7 @@ async def update(request: web.Request) -> web.Response:
     """Save the name, date, place and sector; the code never changes (it is printed)."""
     require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     code = request.match_info["code"]
-    form = CampaignForm.posted(await request.post(), code=code)
+    form = CampaignForm.posted(await read_form(request), code=code)
     errors = _check(form, code=code, new=False)
     if not errors:
         try:
@@ -381,6 +386,8 @@ async def download_poster(request: web.Request) -> web.Response:
         campaign_name=name,
         sms_number=settings.sms_number,
         telegram_link=telegram_link(settings.telegram_bot_username, code),
+        whatsapp_number=settings.whatsapp_number,
+        whatsapp_link=whatsapp_url(settings, code),
     )
     return _download(
         poster_pdf(text, services.content, size),
@@ -456,8 +463,10 @@ async def download_figures_csv(request: web.Request) -> web.Response:
     figures = await compute_figures(request.app[services_key].sessions, period, today=today)
     span = f"{period.first or 'debut'}-{period.last or today}"
     referrals = await referral_figures(request.app[services_key].sessions, period)
+    # The contact lists' campaigns since they began (a list is one campaign, not a period).
+    lists = lists_csv(await list_figures(request.app[services_key].sessions))
     return _download(
-        (figures_csv(figures) + "\r\n" + referral_csv(referrals)).encode("utf-8"),
+        (figures_csv(figures) + "\r\n" + referral_csv(referrals) + "\r\n" + lists).encode("utf-8"),
         content_type="text/csv",
         filename=f"chiffres-{span}.csv",
     )
@@ -477,7 +486,7 @@ def setup(admin: web.Application) -> None:
     """
     admin[services_key].content.require_messages(POSTER_MESSAGES)
     aiohttp_jinja2.get_env(admin).globals.update(
-        campaign_roles=CAMPAIGN_ROLES, figures_roles=FIGURES_ROLES
+        campaign_roles=CAMPAIGN_ROLES, figures_roles=FIGURES_ROLES, list_roles=LIST_MENU_ROLES
     )
     router = admin.router
     router.add_get("/campaigns", list_page, name="campaigns.list")

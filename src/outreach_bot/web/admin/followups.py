@@ -20,6 +20,7 @@ from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.web.admin import lead as lead_page
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 ABSENT_NOTED: Final = (
@@ -44,7 +45,7 @@ async def set_appointment(request: web.Request) -> web.StreamResponse:
     """Fix an appointment; the young person is told on their channel, then reminded."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     fields = AppointmentForm(
         day=str(form.get("day", "")),
         time=str(form.get("time", "")),
@@ -69,7 +70,7 @@ async def appointment_outcome(request: web.Request) -> web.StreamResponse:
     services = request.app[services_key]
     lead_id = lead_id_of(request)
     appointment_id = _record_id(request, "appointment_id")
-    came = str((await request.post()).get("came", "")) == "yes"
+    came = str((await read_form(request)).get("came", "")) == "yes"
     try:
         await services.appointments.record_outcome(
             current_account(request), lead_id, appointment_id, came=came
@@ -96,7 +97,7 @@ async def later(request: web.Request) -> web.StreamResponse:
     """Write now, send at the chosen day and time (within the sending rules)."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     text = str(form.get("text", ""))
     try:
         at = _moment(str(form.get("day", "")), str(form.get("time", "")), services.rules.zone)

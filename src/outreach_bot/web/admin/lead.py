@@ -10,24 +10,37 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from aiohttp import web
 
+from outreach_bot.config import Settings
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
-from outreach_bot.core.delivery.whatsapp import templates_of
+from outreach_bot.core.delivery.whatsapp import (
+    CHANNEL as WHATSAPP,
+)
+from outreach_bot.core.delivery.whatsapp import (
+    COUNSELLOR,
+    counsellor_blocked,
+    template_for,
+    templates_of,
+    window_open,
+)
 from outreach_bot.core.leads import queue as leads
 from outreach_bot.core.leads.media import open_media
 from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.domain.leads import LeadStatus, can_move
 from outreach_bot.domain.numbers import parse_record_id
+from outreach_bot.storage.models import Conversation
 from outreach_bot.web.admin import referrals
 from outreach_bot.web.admin.followups_view import followups_context
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.admin.segment import count_segments
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 
@@ -64,8 +77,28 @@ async def show_lead(
         **await referrals.lead_section(request, lead_id),
         "later": later,
         **await followups_context(request, lead_id),
+        "whatsapp_window": _whatsapp_window(services.settings, detail.conversation),
     }
     return await render(request, "lead.html", context, status=status)
+
+
+def _whatsapp_window(settings: Settings, conversation: Conversation | None) -> str:
+    """What the counsellor should know before writing on WhatsApp: the 24-hour window."""
+    if conversation is None or conversation.channel != WHATSAPP:
+        return ""
+    now = datetime.now(UTC)
+    if window_open(conversation.last_message_at, now):
+        return ""
+    templates = templates_of(settings)
+    blocked = counsellor_blocked(conversation, templates, now)
+    if blocked is not None:
+        return blocked
+    template = template_for(templates, COUNSELLOR)
+    name = template.name if template else ""
+    return (
+        "Son dernier message date de plus de 24 h : ton message partira dans le modèle "
+        f"approuvé « {name} » (WhatsApp n'accepte que lui), sur une seule ligne."
+    )
 
 
 async def lead_page(request: web.Request) -> web.Response:
@@ -76,10 +109,15 @@ async def lead_page(request: web.Request) -> web.Response:
 async def messages(request: web.Request) -> web.Response:
     """Transcript lines after ``?after=ID``, for the live lead page."""
     after = parse_record_id(request.query.get("after", "0")) or 0
-    rows, labels = await leads.messages_after(
-        request.app[services_key].sessions, current_account(request), lead_id_of(request), after
+    lead_id = lead_id_of(request)
+    rows, labels, media = await leads.messages_after(
+        request.app[services_key].sessions, current_account(request), lead_id, after
     )
-    return await fragment(request, "_messages.html", {"messages": rows, "labels": labels})
+    return await fragment(
+        request,
+        "_messages.html",
+        {"messages": rows, "labels": labels, "lead_id": lead_id, "media_by_message": media},
+    )
 
 
 MEDIA_NAMES: Final = {
@@ -163,7 +201,7 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     """Move the lead along its follow-up."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    status = str((await request.post()).get("status", ""))
+    status = str((await read_form(request)).get("status", ""))
     return await _act(
         request,
         lead_id,
@@ -178,7 +216,7 @@ async def add_note(request: web.Request) -> web.StreamResponse:
     """Add a note to the history (once, even if the form is sent twice)."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     note = str(form.get("note", ""))
     return await _act(
         request,
@@ -199,7 +237,7 @@ async def next_action(request: web.Request) -> web.StreamResponse:
     """Set or clear the next action date."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    raw = str((await request.post()).get("on", "")).strip()
+    raw = str((await read_form(request)).get("on", "")).strip()
     try:
         on = parse_iso_day(raw)
     except InvalidInputError:
@@ -226,7 +264,7 @@ async def reassign(request: web.Request) -> web.StreamResponse:
     """Hand the lead to a colleague and/or another sector."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     try:
         to_user = _optional_id(form.get("user"))
         to_sector = _optional_id(form.get("sector"))
@@ -251,7 +289,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     """Preview (segment count) or send a message through the young person's channel."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     text = str(form.get("text", ""))
     if form.get("action") == "preview":
         return await show_lead(request, lead_id, draft=text)

@@ -30,6 +30,7 @@ from outreach_bot.domain.places import HORIZON_DAYS, WEEKDAYS, PlaceKind
 from outreach_bot.web.admin.campaigns import CAMPAIGN_ROLES, NO_ACCESS, require_role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import flash
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 KIND_LABELS: Final = {
@@ -116,7 +117,7 @@ async def list_page(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     """Add a place; on a mistake, the form comes back with what was typed and why."""
     account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
-    form = _form(await request.post())
+    form = _form(await read_form(request))
     try:
         await add_place(request.app[services_key].sessions, form, by=account.id)
     except PlaceInputError as error:
@@ -155,7 +156,7 @@ async def update(request: web.Request) -> web.Response:
     """Save a corrected place."""
     account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     place_id = _place_id(request)
-    form = _form(await request.post())
+    form = _form(await read_form(request))
     try:
         await update_place(request.app[services_key].sessions, place_id, form, by=account.id)
     except PlaceInputError as error:

@@ -17,6 +17,7 @@ from outreach_bot.web.admin.lead import show_lead
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import flash, require_admin
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 AUDIT_PAGE = 100
@@ -111,7 +112,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
     """Erase the young person behind this lead, after an explicit confirmation box."""
     account = require_admin(request)
     lead_id = lead_id_of(request)
-    if (await request.post()).get("confirm") != "yes":
+    if (await read_form(request)).get("confirm") != "yes":
         return await show_lead(
             request, lead_id, status=400, error="Coche la case de confirmation pour effacer."
         )

@@ -34,6 +34,7 @@ from outreach_bot.domain.intents import INTENTS
 from outreach_bot.domain.numbers import parse_record_id, parse_whole_number
 from outreach_bot.web.admin.page import INTENT_LABELS, render
 from outreach_bot.web.admin.security import current_account, flash
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 logger = logging.getLogger(__name__)
@@ -89,14 +90,14 @@ async def gaps_page(request: web.Request) -> web.Response:
 
 
 async def _back(request: web.Request, text: str) -> web.HTTPSeeOther:
-    form = await request.post()
+    form = await read_form(request)
     await flash(request, text)
     return web.HTTPSeeOther(list_url(_show(form.get("show", "")), _page(form.get("page", "1"))))
 
 
 async def label(request: web.Request) -> web.StreamResponse:
     """Give a message the intent it meant (one of the 25; anything else is refused)."""
-    form = await request.post()
+    form = await read_form(request)
     intent = str(form.get("intent", ""))
     await label_gap(
         request.app[services_key].sessions, current_account(request), _gap_id(request), intent

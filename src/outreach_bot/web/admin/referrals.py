@@ -27,6 +27,7 @@ from outreach_bot.web.admin.campaigns import require_role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 STATUS_LABELS: Final = {
@@ -94,7 +95,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
     _lead_worker(request)
     services = request.app[services_key]
     lead_id = lead_id_of(request)
-    form = await request.post()
+    form = await read_form(request)
     reason = str(form.get("reason", ""))
     service_id = parse_record_id(str(form.get("service", ""))) or 0
     try:
@@ -181,7 +182,7 @@ async def directory_page(
 async def save_organisation(request: web.Request) -> web.StreamResponse:
     """``POST /admin/partners/organisations``: add or edit an organisation."""
     account = require_role(request, ADMIN_ONLY, "Réservé aux admins.")
-    form = await request.post()
+    form = await read_form(request)
     try:
         await directory.save_organisation(
             request.app[services_key].sessions,
@@ -204,7 +205,7 @@ async def save_organisation(request: web.Request) -> web.StreamResponse:
 async def save_service(request: web.Request) -> web.StreamResponse:
     """``POST /admin/partners/services``: add or edit a service."""
     account = require_role(request, ADMIN_ONLY, "Réservé aux admins.")
-    form = await request.post()
+    form = await read_form(request)
     try:
         await directory.save_service(
             request.app[services_key].sessions,
@@ -229,7 +230,7 @@ async def save_service(request: web.Request) -> web.StreamResponse:
 async def import_file(request: web.Request) -> web.StreamResponse:
     """``POST /admin/partners/import``: a data·inclusion JSON or CSV file."""
     account = require_role(request, ADMIN_ONLY, "Réservé aux admins.")
-    form = await request.post()
+    form = await read_form(request)
     upload = form.get("file")
     if not isinstance(upload, web.FileField):
         return await directory_page(request, status=400, error="Choisis un fichier.")
@@ -261,7 +262,7 @@ async def member_page(request: web.Request) -> web.Response:
 async def member_act(request: web.Request) -> web.StreamResponse:
     """``POST /admin/partner/referrals/{id}``: accept, decline or report an outcome."""
     account = require_role(request, frozenset({Role.PARTNER}), "Réservé aux partenaires.")
-    form = await request.post()
+    form = await read_form(request)
     try:
         await referrals.act_as_member(
             request.app[services_key].sessions,
@@ -294,7 +295,7 @@ async def link_act(request: web.Request) -> web.StreamResponse:
     """``POST /admin/orientation/{token}``: the partner answers through the link."""
     services = request.app[services_key]
     token = request.match_info["token"]
-    form = await request.post()
+    form = await read_form(request)
     try:
         view = await referrals.act_by_token(
             services.sessions,

@@ -33,6 +33,8 @@ from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import Account, load_account
 from outreach_bot.core.staff.sessions import close_session, open_session, session_user
 from outreach_bot.domain.errors import PermissionDeniedError
+from outreach_bot.domain.log_text import escape_for_log
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.headers import ADMIN_HEADERS, security_headers
 from outreach_bot.web.keys import services_key
 
@@ -340,9 +342,16 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     }:
-        sent = str((await request.post()).get("csrf", ""))
-    if not isinstance(expected, str) or not hmac.compare_digest(sent, expected):
-        logger.warning("refused a %s on %s: bad CSRF token", request.method, request.path)
+        sent = str((await read_form(request)).get("csrf", ""))
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500).
+    if not isinstance(expected, str) or not hmac.compare_digest(
+        sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8")
+    ):
+        logger.warning(
+            "refused a %s on %s: bad CSRF token",
+            escape_for_log(request.method),
+            escape_for_log(request.path),
+        )
         raise PermissionDeniedError(
             "Ce formulaire a expiré ou ne vient pas de cette page. Recharge la page et recommence."
         )

@@ -24,6 +24,7 @@ from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import flash, require_admin
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 STATE_LABELS: Final = {
@@ -136,7 +137,7 @@ async def _link_page(request: web.Request, issued: IssuedLink) -> web.Response:
 async def invite(request: web.Request) -> web.Response:
     """Create an account and show its one-time invitation link (once)."""
     admin = require_admin(request)
-    form = await request.post()
+    form = await read_form(request)
     draft = StaffForm.read(form)
     try:
         issued = await team.invite(
@@ -183,7 +184,7 @@ async def update(request: web.Request) -> web.StreamResponse:
     """Save a name, role and sectors; they apply from that person's next click."""
     admin = require_admin(request)
     user_id = _id(request, "user_id")
-    draft = StaffForm.read(await request.post())
+    draft = StaffForm.read(await read_form(request))
     try:
         await team.update_staff(
             request.app[services_key].sessions,
@@ -268,7 +269,7 @@ async def tokens_page(request: web.Request) -> web.Response:
 async def create_token(request: web.Request) -> web.Response:
     """Make a token and show it, this once."""
     admin = require_admin(request)
-    form = await request.post()
+    form = await read_form(request)
     name = _text(form, "name")
     draft = StaffForm(display_name=name, sectors=tuple(_texts(form, "sectors")))
     try:

@@ -17,6 +17,7 @@ from outreach_bot.core.texts import REVIEW_ROLES, approve_text, read_files, text
 from outreach_bot.domain.errors import InvalidInputError, NotFoundError
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import current_account, flash
+from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 LIST_PATH: Final = "/admin/texts"
@@ -71,7 +72,7 @@ async def approve(request: web.Request) -> web.StreamResponse:
     """Approve a text, corrected or not; a text the bot would refuse is not stored."""
     services = request.app[services_key]
     code = request.match_info["code"]
-    form = await request.post()
+    form = await read_form(request)
     key = str(form.get("key", ""))
     show = str(form.get("show", "draft"))
     back = f"{LIST_PATH}/{code}?show={show if show in SHOW else 'draft'}"
