@@ -58,12 +58,11 @@ def embedded_nlu(tmp_path_factory: pytest.TempPathFactory) -> NluBackend:
     )
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throw-away PostgreSQL database for this test session."""
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database's URL, dropped afterwards (skips without a server)."""
     if not _postgres_reachable():
         pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"outreach_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
 
     async def admin(statement: str) -> None:
         engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -74,6 +73,12 @@ def postgres_url() -> Iterator[str]:
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test session."""
+    yield from throwaway_postgres("outreach_test")
 
 
 @pytest.fixture(name="settings")

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 import aiohttp
 import pytest
@@ -192,6 +193,29 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _two_workers(
+    tmp_path: Path, postgres_url: str, port: int, log: BinaryIO
+) -> subprocess.Popen[bytes]:
+    """``run --workers 2`` on ``port``, its output in ``log``."""
+    return subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "outreach_bot", "run", "--port", str(port), "--workers", "2"],
+        env=_environment(tmp_path, postgres_url, port),
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+
+
+async def _until_both_serve(process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while "worker 1 is serving" not in log_path.read_text(errors="replace") or (
+        "Outreach Bot is running" not in log_path.read_text(errors="replace")
+    ):
+        assert process.poll() is None, log_path.read_text(errors="replace")
+        assert time.monotonic() < deadline, "the workers did not start"
+        await asyncio.sleep(0.3)
+
+
 @pytest.mark.postgres
 async def test_run_with_two_workers_answers_and_stops_as_one(
     tmp_path: Path, postgres_url: str
@@ -200,21 +224,9 @@ async def test_run_with_two_workers_answers_and_stops_as_one(
     port = _free_port()
     log_path = tmp_path / "workers.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own module
-            [sys.executable, "-m", "outreach_bot", "run", "--port", str(port), "--workers", "2"],
-            env=_environment(tmp_path, postgres_url, port),
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = _two_workers(tmp_path, postgres_url, port, log)
         try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while "worker 1 is serving" not in log_path.read_text(errors="replace") or (
-                "Outreach Bot is running" not in log_path.read_text(errors="replace")
-            ):
-                assert process.poll() is None, log_path.read_text(errors="replace")
-                assert time.monotonic() < deadline, "the workers did not start"
-                await asyncio.sleep(0.3)
+            await _until_both_serve(process, log_path)
             workers = _children(process.pid)
             assert len(workers) == 2
             async with aiohttp.ClientSession() as phone:
@@ -245,21 +257,9 @@ async def test_a_killed_worker_is_replaced_and_the_port_keeps_answering(
     port = _free_port()
     log_path = tmp_path / "workers.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own module
-            [sys.executable, "-m", "outreach_bot", "run", "--port", str(port), "--workers", "2"],
-            env=_environment(tmp_path, postgres_url, port),
-            cwd=tmp_path,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = _two_workers(tmp_path, postgres_url, port, log)
         try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while "worker 1 is serving" not in log_path.read_text(errors="replace") or (
-                "Outreach Bot is running" not in log_path.read_text(errors="replace")
-            ):
-                assert process.poll() is None, log_path.read_text(errors="replace")
-                assert time.monotonic() < deadline, "the workers did not start"
-                await asyncio.sleep(0.3)
+            await _until_both_serve(process, log_path)
             workers = _children(process.pid)
             assert len(workers) == 2
             victim = max(workers)

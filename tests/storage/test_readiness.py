@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from outreach_bot.core.services import Services
 from outreach_bot.storage.migrate import HEAD_REVISION
 from outreach_bot.storage.readiness import storage_problem
 from outreach_bot.storage.session import create_engine
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_reachable, make_settings
+from tests.conftest import make_settings, throwaway_postgres
 
 REST = "/webhooks/rest/webhook"
 
@@ -112,19 +110,7 @@ async def test_a_disk_almost_full_is_not_ready(
 @pytest.fixture(name="own_postgres")
 def _own_postgres() -> Iterator[str]:
     """A database of this test's own: it is emptied or made read-only."""
-    if not _postgres_reachable():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"outreach_ready_{uuid.uuid4().hex[:10]}"
-
-    async def admin(statement: str) -> None:
-        engine = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-        await engine.dispose()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    yield from throwaway_postgres("outreach_ready")
 
 
 @pytest.fixture(name="pg_client")
