@@ -47,6 +47,7 @@ from outreach_bot.core.texts import content_with_approvals
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.language import LanguageIdentifierNlu
+from outreach_bot.nlu.safety import use_crisis_words
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.migrate import stamp_head
 from outreach_bot.storage.models import Base
@@ -140,6 +141,7 @@ async def open_services(
     secret = resolve_secret(settings)
     install_cipher(FieldCipher(secret))
     files = load_content(settings.content_dir)  # a broken bot/ stops the start at once
+    use_crisis_words(files.crisis_words)  # the safety net hears Arabic, Dari, Pashto
     db = create_engine(
         settings.effective_database_url, statement_timeout=settings.db_statement_timeout
     )

@@ -172,3 +172,21 @@ def test_every_language_folder_is_installed_with_the_wheel() -> None:
     for folder in sorted((BOT / "languages").iterdir()):
         target = f"share/outreach-bot/bot/languages/{folder.name}"
         assert data_files.get(target) == [f"bot/languages/{folder.name}/*.yml"], target
+
+
+def test_a_language_in_another_script_without_crisis_words_stops_start_up(
+    tmp_path: Path,
+) -> None:
+    """The classifier does not read Arabic script: its crisis words are the only way a young
+    person in danger is heard, so a language of that script cannot start without them."""
+    directory = tmp_path / "bot"
+    shutil.copytree(BOT, directory)
+    (directory / "languages" / "ps" / "crisis_words.yml").unlink()
+    with pytest.raises(ContentError, match=r"languages/ps: crisis_words.yml is missing"):
+        load_content(directory)
+
+
+def test_every_language_in_another_script_has_its_crisis_words() -> None:
+    content = load_content(BOT)
+    assert set(content.crisis_words) == {"ar", "prs", "ps"}
+    assert all(words.kinds["suicide"] for words in content.crisis_words.values())

@@ -96,7 +96,6 @@ CRISIS_MESSAGES = [
     ("j'aimerais m'endormir et pas me réveiller", CrisisKind.SUICIDE),
     ("je me mérite même pas d'être en vie", CrisisKind.SUICIDE),
     ("i'd be better off without me", CrisisKind.SUICIDE),
-    ("أريد أن أموت", CrisisKind.SUICIDE),
     ("quelqu'un essaie de rentrer chez moi", CrisisKind.DANGER),
     ("comment mourir sans souffrir", CrisisKind.SUICIDE),
     ("je vois plus d'issue", CrisisKind.SUICIDE),

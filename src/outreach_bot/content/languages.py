@@ -29,6 +29,9 @@ TEXT_FILES: Final = ("answers", "crisis", "privacy", "messages")
 """The files a language folder may hold, each the texts of the ``bot/`` file of that name."""
 
 LANGUAGE_FILE: Final = "language.yml"
+CRISIS_WORDS_FILE: Final = "crisis_words.yml"
+"""The words that mean danger in a language the classifier does not read (see
+:class:`CrisisWords`)."""
 
 
 class ContentError(Exception):
@@ -195,11 +198,40 @@ class _TextFile(Strict):
         return records
 
 
+class CrisisWords(Strict):
+    """``crisis_words.yml``: words that leave no doubt that a young person is in danger, for
+    a language the classifier was not trained on (Arabic, Dari, Pashto).
+
+    The classifier never reads another script, so these words are the only way such a
+    message raises the alert. They are owned like the texts (who wrote them, who checked
+    them), and reviewed with a counsellor and an interpreter. The safety net
+    (``nlu/safety.py``) matches them on a folded form, so hamza, vowel marks, Arabic or
+    Persian ye and kaf, tatweel and the half-space do not matter.
+    """
+
+    written_by: str = Field(min_length=2)
+    state: ReviewState
+    reviewed_by: str | None = None
+    reviewed_on: date | None = None
+    kinds: dict[str, list[str]] = Field(min_length=1)
+    """The safety net's kind of crisis (``suicide``, ``violence``...) → its words."""
+
+    @model_validator(mode="after")
+    def _words_are_words(self) -> CrisisWords:
+        for kind, words in self.kinds.items():
+            if not words or any(len(word.strip()) < 3 for word in words):  # noqa: PLR2004
+                raise ValueError(f"kinds.{kind}: list words of three letters or more")
+        if self.state is ReviewState.REVIEWED and not (self.reviewed_by and self.reviewed_on):
+            raise ValueError("reviewed words name reviewed_by and reviewed_on")
+        return self
+
+
 class LanguageTexts(Strict):
     """A language and its texts, keyed ``file.key`` (``messages.greet``)."""
 
     language: Language
     texts: dict[str, TextRecord]
+    crisis_words: CrisisWords | None = None
 
 
 def read_yaml(path: Path, *, shown: str) -> Any:
@@ -250,19 +282,31 @@ def read_language(folder: Path) -> LanguageTexts:
             raise ContentError(f"{shown}/{path.name}: {first_error(error)}") from error
         except ContentError as error:
             raise ContentError(f"{shown}/{path.name}: {error}") from error
+    crisis_words = None
+    if (folder / CRISIS_WORDS_FILE).is_file():
+        raw = read_yaml(folder / CRISIS_WORDS_FILE, shown=f"{shown}/{CRISIS_WORDS_FILE}")
+        try:
+            crisis_words = CrisisWords.model_validate(raw)
+        except ValidationError as error:
+            raise ContentError(f"{shown}/{CRISIS_WORDS_FILE}: {first_error(error)}") from error
+    elif any(script != "Latin" for script in language.scripts):
+        raise ContentError(
+            f"{shown}: {CRISIS_WORDS_FILE} is missing (the classifier does not read this"
+            " script: without these words a young person in danger would not be heard)"
+        )
     unexpected = sorted(
         path.name
         for path in folder.iterdir()
-        if path.name != LANGUAGE_FILE
+        if path.name not in {LANGUAGE_FILE, CRISIS_WORDS_FILE}
         and path.stem not in TEXT_FILES
         and not path.name.startswith(".")
     )
     if unexpected:
         raise ContentError(
-            f"{shown}: unexpected files {unexpected} (expected {LANGUAGE_FILE}"
-            f" and {', '.join(f'{name}.yml' for name in TEXT_FILES)})"
+            f"{shown}: unexpected files {unexpected} (expected {LANGUAGE_FILE},"
+            f" {CRISIS_WORDS_FILE} and {', '.join(f'{name}.yml' for name in TEXT_FILES)})"
         )
-    return LanguageTexts(language=language, texts=texts)
+    return LanguageTexts(language=language, texts=texts, crisis_words=crisis_words)
 
 
 def read_languages(directory: Path) -> dict[str, LanguageTexts]:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from outreach_bot.content.languages import (
     REFERENCE,
     ContentError,
+    CrisisWords,
     Language,
     LanguageTexts,
     Localized,
@@ -290,6 +291,9 @@ class Content(BaseModel):
     """Every language that has a folder, French first."""
     texts: dict[str, dict[str, TextRecord]]
     """Language code → text key (``messages.greet``) → the text, its author and review state."""
+    crisis_words: dict[str, CrisisWords] = Field(default_factory=dict)
+    """Language code → the words that mean danger in it (languages the classifier does not
+    read); the safety net matches every language's words on every message."""
 
     def answer(self, intent: str) -> Answer | None:
         """The knowledge-base answer for ``intent``, if it has one."""
@@ -484,4 +488,9 @@ def load_content(
         privacy=_validated(PrivacyFile, "privacy", privacy_raw),
         languages={code: folder.language for code, folder in languages.items()},
         texts={code: folder.texts for code, folder in languages.items()},
+        crisis_words={
+            code: folder.crisis_words
+            for code, folder in languages.items()
+            if folder.crisis_words is not None
+        },
     )

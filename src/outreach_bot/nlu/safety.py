@@ -29,10 +29,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from outreach_bot.content import ContentError
+from outreach_bot.content.languages import CrisisWords
 from outreach_bot.nlu.normalization import normalize
 
 
@@ -341,29 +344,108 @@ _HINTS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
 _LAUGH: Final = re.compile(r"\b(?:mdr|lol|ptdr|xd|haha\w*|hihi|jpp de rire|mort de rire)\b")
 _LAUGH_EMOJI: Final = frozenset("😂🤣😆😅😹")
 
-# Messages in Arabic or Dari (Persian script) that leave no doubt; the patterns above only
-# see Latin letters. Each entry: the words as typed, what they mean.
-_OTHER_SCRIPTS: Final[tuple[tuple[CrisisKind, tuple[str, ...]], ...]] = (
-    (
-        CrisisKind.SUICIDE,
-        (
-            "انتحار",  # Arabic: suicide
-            "أريد أن أموت",  # Arabic: I want to die
-            "اريد ان اموت",  # the same without hamza, as often typed
-            "أقتل نفسي",  # Arabic: kill myself
-            "خودکشی",  # Dari / Persian: suicide
-            "میخواهم بمیرم",  # Dari: I want to die
-            "می‌خواهم بمیرم",  # the same with a zero-width non-joiner
-        ),
-    ),
-    (
-        CrisisKind.VIOLENCE,
-        (
-            "يضربني",  # Arabic: (he) hits me
-            "يضربونني",  # Arabic: (they) hit me
-        ),
-    ),
+# Folding for the words of other scripts (``bot/languages/<code>/crisis_words.yml``): the same
+# word typed on an Arabic, a Persian or a Pashto keyboard, with or without its vowel marks.
+# NFKD with the marks dropped already turns أ إ آ into ا and ؤ into و; the rest is here.
+_LETTER_VARIANTS: Final = str.maketrans(
+    {
+        "\u064a": "\u06cc",  # Arabic ye -> Persian ye
+        "\u0649": "\u06cc",  # alef maksura
+        "\u06d0": "\u06cc",  # Pashto ye
+        "\u06cd": "\u06cc",  # Pashto ye with tail
+        "\u0643": "\u06a9",  # Arabic kaf -> Persian keheh
+        "\u0629": "\u0647",  # teh marbuta -> heh
+        "\u06c1": "\u0647",  # heh goal
+        "\u06d5": "\u0647",  # ae
+        "\u0640": None,  # tatweel
+        "\u200c": None,  # zero-width non-joiner (the Persian half-space)
+        "\u200d": None,  # zero-width joiner
+        "\u200f": None,  # right-to-left mark
+    }
 )
+_NOT_LETTER: Final = re.compile(r"[\W_]+")
+_PERSIAN_PREFIX: Final = re.compile("(?<!\\S)(\u0646?\u0645[\u06cc\u064a])\\s+")
+""""می خواهم" is written "میخواهم" too: the Persian verbal prefix joins its verb (before the
+ye variants are folded, so Pashto "مې", "my", keeps its space)."""
+
+
+def fold_script(text: str) -> str:
+    """The form crisis words are compared in: letter variants, marks, digits and spacing
+    folded, so a word typed on any keyboard of its script matches the word as listed.
+
+    >>> fold_script("أريد أن أموت") == fold_script("اريد ان اموت")
+    True
+    >>> fold_script("می‌خواهم") == fold_script("مي خواهم") == fold_script("ميخواهم")
+    True
+    """
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    joined = _PERSIAN_PREFIX.sub(r"\1", bare)
+    digits = "".join(
+        str(unicodedata.digit(char)) if char.isdigit() else char for char in joined
+    ).translate(_LETTER_VARIANTS)
+    return " ".join(_NOT_LETTER.sub(" ", digits).split())
+
+
+_CLITICS: Final = "(?:[\u0648\u0641])?(?:[\u0628\u0644\u06a9])?(?:\u0627\u0644|\u0644)?"
+"""What Arabic writes onto the front of a word: "و" and, "ف" so, "ب" with, "ل" for, "ك" like,
+"ال" the ("الانتحار" is "انتحار")."""
+
+
+class ScriptWords:
+    """The crisis words of the languages the classifier does not read, ready to match.
+
+    A word matches from the start of a word of the message (after the letters Arabic writes
+    onto its front, :data:`_CLITICS`) and may go on into a suffix: "يضربني" also finds
+    "ويضربني" and "يضربنيي", but
+    "موت" would find "موتر" (a car, in Dari), which is why the files list whole phrases.
+    """
+
+    def __init__(self, words: Mapping[str, CrisisWords] | None = None) -> None:
+        by_kind: dict[CrisisKind, list[str]] = {}
+        for code, listed in (words or {}).items():
+            for name, phrases in listed.kinds.items():
+                try:
+                    kind = CrisisKind(name)
+                except ValueError:
+                    known = ", ".join(kind.value for kind in CrisisKind)
+                    raise ContentError(
+                        f"languages/{code}/crisis_words.yml: unknown kind {name!r} ({known})"
+                    ) from None
+                by_kind.setdefault(kind, []).extend(fold_script(phrase) for phrase in phrases)
+        # The most severe kind first, as the patterns are checked.
+        order = [kind for kind, _ in _CRISIS_PATTERNS]
+        self._patterns = tuple(
+            (kind, re.compile(rf"(?<!\S){_CLITICS}(?:{'|'.join(map(re.escape, by_kind[kind]))})"))
+            for kind in order
+            if by_kind.get(kind)
+        )
+
+    def kind_of(self, text: str) -> CrisisKind | None:
+        """The most severe kind whose words ``text`` holds, or None."""
+        if not self._patterns or text.isascii():
+            return None
+        folded = fold_script(text)
+        for kind, pattern in self._patterns:
+            if pattern.search(folded):
+                return kind
+        return None
+
+
+_words = ScriptWords()
+
+
+def use_crisis_words(words: Mapping[str, CrisisWords]) -> None:
+    """Listen for the crisis words of ``bot/languages/*/crisis_words.yml`` from now on.
+
+    Called at start-up with the loaded content, like the field cipher: every path that asks
+    the safety net (the NLU's rule, the dialogue, the assistants' API) then hears them.
+
+    Raises:
+        ContentError: a file names a kind the safety net does not know.
+    """
+    global _words  # noqa: PLW0603 - one net per process, set at start-up
+    _words = ScriptWords(words)
 
 
 _OPT_OUT: Final = _compile(
@@ -477,10 +559,8 @@ def crisis_signal(text: str) -> CrisisSignal | None:
     for kind, pattern in _CRISIS_PATTERNS:
         if pattern.search(form):
             return CrisisSignal(kind)
-    typed = unicodedata.normalize("NFC", text)
-    for kind, phrases in _OTHER_SCRIPTS:
-        if any(phrase in typed for phrase in phrases):
-            return CrisisSignal(kind)
+    if (written := _words.kind_of(text)) is not None:
+        return CrisisSignal(written)
     if _LAUGH.search(form) or any(char in _LAUGH_EMOJI for char in text):
         return None
     for kind, pattern in _HINTS:

@@ -183,3 +183,29 @@ async def test_a_typed_yes_in_the_language_counts_as_the_yes_button(
     assert chat.text() == content.privacy.consent.text.get("ar")
     await chat.say("لا")
     assert chat.text() == content.message("consent_declined", "ar")
+
+
+async def test_a_crisis_typed_in_dari_on_an_arabic_keyboard_raises_the_alert_in_dari(
+    client: Any, services: Services
+) -> None:
+    """The words of ``bot/languages/prs/crisis_words.yml`` are heard whatever the keyboard:
+    "I want to die" with Arabic ye, after an ordinary job request that raised nothing, gets
+    the Dari crisis text with its numbers and an urgent conversation for the team."""
+    content = services.content
+    chat = RestChat(client, "prs-crisis")
+    await chat.say("سلام، من دنبال کار هستم")
+    await chat.say("1")
+    await chat.say("موتر ندارم، کار در وردن میخواهم")
+    assert "3114" not in chat.text()
+    async with services.sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        assert conversation.urgent is False
+    await chat.say("ديگه ميخواهم بميرم")
+    assert content.crisis.kinds["suicide"].text.get("prs") in chat.text()
+    for number in ("3114", "112", "114"):
+        assert number in chat.text()
+    async with services.sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        assert (conversation.locale, conversation.urgent) == ("prs", True)
