@@ -43,7 +43,7 @@ from outreach_bot.core.media import MediaPolicy
 from outreach_bot.core.partners.jobs import run_referral_jobs
 from outreach_bot.core.schedule import Budget, Scheduler
 from outreach_bot.core.services import Services, lone_process, still_alone
-from outreach_bot.core.texts import content_with_approvals
+from outreach_bot.core.texts import LiveTexts, content_with_approvals
 from outreach_bot.dialogue.engine import DialogueEngine
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.language import LanguageIdentifierNlu
@@ -159,6 +159,7 @@ async def open_services(
         )
         backend = nlu or (await build_nlu(settings) if load_nlu else DeferredNlu(settings))
         events = EventBus()
+        LiveTexts(sessions, settings.content_dir, content).listen(events)
         shared = None
         if make_url(settings.effective_database_url).get_backend_name() == "postgresql":
             from outreach_bot.core.events.postgres import PgEvents  # noqa: PLC0415

@@ -20,6 +20,9 @@ from outreach_bot.core.delivery.outbox import OutboxDispatcher
 from outreach_bot.core.events.bus import TeamEvent
 from outreach_bot.core.privacy.purge import purge
 from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import Account, add_user
+from outreach_bot.core.texts import approve_text
+from outreach_bot.domain.roles import Role
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import (
     AuditEntry,
@@ -160,3 +163,34 @@ async def test_two_purges_at_once_erase_each_conversation_once(
     assert left == 0
     assert sum(report.conversations for report in reports) == 10
     assert audits == 10
+
+
+async def test_a_text_approved_in_one_worker_is_said_by_the_other_at_once(
+    tmp_path: Path, postgres_url: str, embedded_nlu: NluBackend
+) -> None:
+    """The approval travels as a ``texts_changed`` event: the other worker rebuilds its
+    content and says the corrected Dari question from its next message, with no restart."""
+    corrected = "نام کوچک شما چیست؟"
+    async with two_workers(tmp_path, postgres_url, embedded_nlu) as (first, second):
+        user_id = await add_user(
+            first.sessions, "colette@example.org", role="coordinator", password="x" * 12
+        )
+        account = Account(user_id, "colette@example.org", Role.COORDINATOR, "Colette", None)
+        before = second.content.message("ask_name", "prs")
+        await approve_text(
+            first.sessions,
+            first.settings.content_dir,
+            account,
+            language="prs",
+            key="messages.ask_name",
+            text=corrected,
+            reviewed_by="Farid, interprète",
+            events=first.events,
+        )
+        assert first.content.message("ask_name", "prs") == corrected
+        for _ in range(100):
+            if second.content.message("ask_name", "prs") != before:
+                break
+            await asyncio.sleep(0.1)
+        assert second.content.message("ask_name", "prs") == corrected
+        assert second.content.texts["prs"]["messages.ask_name"].reviewed_by == "Farid, interprète"

@@ -2,7 +2,7 @@
 
 A coordinator reviews a drafted Arabic text with an interpreter: corrects it, approves it in
 the interpreter's name, sees it marked reviewed; a correction that drops an emergency number is
-refused and nothing is stored; the approval is in service from the next start. Uses the real
+refused and nothing is stored; the approval is in service at once. Uses the real
 server and Debian's chromium like ``test_browser.py`` (whose fixtures these are).
 """
 
@@ -41,7 +41,8 @@ async def test_a_coordinator_corrects_and_approves_an_arabic_draft(
     base_url: str, browser_page: Any, services: Services
 ) -> None:
     """The languages table leads to the Arabic drafts; a corrected text approved in an
-    interpreter's name shows as reviewed, and the next start says it to young people."""
+    interpreter's name shows as reviewed, the running bot says it at once, and so does the
+    next start."""
     page = browser_page
     await _sign_in(page, base_url, EMAILS["coordinator"])
     await page.get_by_role("link", name="Textes").click()
@@ -57,7 +58,8 @@ async def test_a_coordinator_corrects_and_approves_an_arabic_draft(
     await card.get_by_label("Texte").fill(CORRECTED)
     await card.get_by_label("Relu par").fill("Samira K., interprète (association Trait d'Union)")
     await card.get_by_role("button", name="Approuver").click()
-    await page.get_by_text("approuvé : en service au prochain démarrage").wait_for()
+    await page.get_by_text("approuvé : le bot le dit dès maintenant").wait_for()
+    assert services.content.message("ask_age", "ar") == CORRECTED
     await page.goto(f"{base_url}/admin/texts/ar?show=reviewed")
     card = page.locator(f'li[data-key="{KEY}"]')
     assert await card.get_attribute("data-state") == "reviewed"

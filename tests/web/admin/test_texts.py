@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import yaml
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from outreach_bot.content import load_content
 from outreach_bot.core.services import Services
 from outreach_bot.core.texts.review import read_approvals
 from outreach_bot.storage.models import TextReview
+from tests.factories import RestChat
 from tests.web.admin.conftest import Browser
 
 KEY = "messages.ask_name"
@@ -73,3 +75,30 @@ async def test_an_approval_lapses_when_the_file_changes_its_text(
     data["texts"]["ask_name"] = "نام یا لقب شما چیست؟"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert await read_approvals(services.sessions, load_content(copy)) == {}
+
+
+async def test_an_approved_correction_is_said_at_once_without_a_restart(
+    browser: Browser, client: Any, services: Services
+) -> None:
+    """A coordinator corrects the Arabic "your first name?" with the interpreter; the very
+    next young person who writes in Arabic is asked the corrected question over the REST
+    webhook, and the page shows it as reviewed by the interpreter."""
+    corrected = "ما اسمك الأول؟ يمكنك أن تكتب لقبا."
+    await browser.login("coordinator")
+    answer = await browser.post(
+        "/admin/texts/ar/approve",
+        {"key": "messages.ask_name", "text": corrected, "reviewed_by": "Samira K., interprète"},
+    )
+    assert answer.status == 303
+    page = await (await browser.get(answer.headers["Location"])).text()
+    assert "le bot le dit dès maintenant" in page
+    assert services.content.message("ask_name", "ar") == corrected
+    chat = RestChat(client, "ar-live")
+    for message in ("السلام عليكم، أبحث عن عمل", '/language{"code":"ar"}', "/affirm"):
+        await chat.say(message)
+    await chat.say("/affirm")  # the consent
+    await chat.say("19")
+    assert chat.text() == corrected
+    reviewed = await (await browser.get("/admin/texts/ar?show=reviewed")).text()
+    assert corrected in reviewed
+    assert "Samira K., interprète" in reviewed

@@ -96,9 +96,14 @@ class DailyLimit:
         self._content = content
         self.limit = limit
         self._clock = clock
+        self._always_sent = self._safety_texts()
+        self._made_from = (content.crisis, content.messages)
+
+    def _safety_texts(self) -> frozenset[str]:
+        """The crisis texts, the numbers said again after a crisis, and the team's promise,
+        in every language."""
+        content = self._content
         crisis = content.crisis
-        # The crisis texts, the numbers said again after a crisis, and the team's promise, in
-        # every language.
         crisis_texts = [text for kind in crisis.kinds.values() for text in kind.text.values()]
         crisis_texts += [
             crisis.again_text(kind, locale)
@@ -106,12 +111,18 @@ class DailyLimit:
             for locale in content.languages
         ]
         crisis_texts += crisis.team_told.values()
-        self._always_sent = frozenset(
+        return frozenset(
             text for key in ALWAYS_SENT_MESSAGES for text in content.messages[key].values()
         ) | frozenset(crisis_texts)
 
     def always_sent(self, reply: Reply) -> bool:
         """Whether ``reply`` is a safety or legal message that no budget may hold back."""
+        made_from = (self._content.crisis, self._content.messages)
+        if made_from[0] is not self._made_from[0] or made_from[1] is not self._made_from[1]:
+            # A text approved in the back office is in service: its new words are the ones
+            # sent from now on.
+            self._always_sent = self._safety_texts()
+            self._made_from = made_from
         return reply.text in self._always_sent
 
     async def allows(self, recipient: str, reply: Reply) -> bool:

@@ -5,7 +5,9 @@ back. Listeners (back-office live view, Telegram team group, e-mail) subscribe a
 
 With several worker processes, a relay (PostgreSQL LISTEN/NOTIFY) carries each event to the
 other processes' live views. Listeners run only in the process that published the event, so
-the team group hears of a lead once, whichever process took the message.
+the team group hears of a lead once, whichever process took the message; a listener that
+subscribes ``everywhere`` (a change every process must apply, such as an approved text) also
+runs in the processes that hear of the event through the relay.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 class TeamEvent:
     """Something the team should see. Carries ids and labels, never contact details."""
 
-    kind: str  # "lead_created", "urgent", "message", "lead_changed"
+    kind: str  # "lead_created", "urgent", "message", "lead_changed", "texts_changed"
     conversation_id: int | None = None
     lead_id: int | None = None
     sector_id: int | None = None
@@ -41,12 +43,17 @@ class EventBus:
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._everywhere: list[Listener] = []
         self._queues: set[asyncio.Queue[TeamEvent]] = set()
         self._relays: list[Relay] = []
+        self._running: set[asyncio.Task[None]] = set()
 
-    def subscribe(self, listener: Listener) -> None:
-        """Call ``listener`` for every event from now on."""
+    def subscribe(self, listener: Listener, *, everywhere: bool = False) -> None:
+        """Call ``listener`` for every event from now on: published in this process, and with
+        ``everywhere`` also those another process published (see :meth:`receive`)."""
         self._listeners.append(listener)
+        if everywhere:
+            self._everywhere.append(listener)
 
     def stream(self) -> asyncio.Queue[TeamEvent]:
         """A queue that receives every event until :meth:`close_stream` (for live pages)."""
@@ -75,6 +82,23 @@ class EventBus:
                 await relay(event)
             except Exception:
                 logger.exception("relaying a %s event to the other workers failed", event.kind)
+
+    def receive(self, event: TeamEvent) -> None:
+        """An event another process published: feed the live streams, and run the listeners
+        that subscribed ``everywhere`` (in the background: the relay calls this from its
+        connection's callback, which must not wait)."""
+        self.deliver_to_streams(event)
+        for listener in list(self._everywhere):
+            task = asyncio.get_running_loop().create_task(self._run(listener, event))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    @staticmethod
+    async def _run(listener: Listener, event: TeamEvent) -> None:
+        try:
+            await listener(event)
+        except Exception:
+            logger.exception("team listener failed for a relayed %s event", event.kind)
 
     def deliver_to_streams(self, event: TeamEvent) -> None:
         """Feed the live streams only: for an event another process published and notified."""

@@ -211,4 +211,4 @@ class PgEvents:
         except (ValueError, KeyError, TypeError):
             logger.warning("ignored a malformed team event notification")
             return
-        self._bus.deliver_to_streams(event)
+        self._bus.receive(event)

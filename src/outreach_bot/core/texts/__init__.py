@@ -1,11 +1,14 @@
 """The texts per language under review: approvals made in the back office, on top of ``bot/``.
 
-An approval is kept in the database, applied when the bot starts, and checked as the files are
-(see ``review``). May import ``storage``, ``content``, ``core.staff`` and ``domain``.
+An approval is kept in the database, checked as the files are, and in service at once in every
+worker (see ``review``). May import ``storage``, ``content``, ``core.events``, ``core.staff``
+and ``domain``.
 """
 
 from outreach_bot.core.texts.review import (
     REVIEW_ROLES,
+    TEXTS_CHANGED,
+    LiveTexts,
     TextView,
     approve_text,
     content_with_approvals,
@@ -15,6 +18,8 @@ from outreach_bot.core.texts.review import (
 
 __all__ = [
     "REVIEW_ROLES",
+    "TEXTS_CHANGED",
+    "LiveTexts",
     "TextView",
     "approve_text",
     "content_with_approvals",

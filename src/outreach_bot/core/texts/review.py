@@ -1,6 +1,9 @@
 """Reviewing the texts per language: list them with their state, approve a correction.
 
-May import ``storage``, ``content`` and ``domain``.
+An approval is in service at once in every worker: the approving process publishes a
+``texts_changed`` team event, and each process (this one, and the others through the
+PostgreSQL relay) rebuilds its content from ``bot/`` and the approvals and adopts it in place
+(:class:`LiveTexts`). May import ``storage``, ``content``, ``core.events`` and ``domain``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content, ContentError, ReviewState, TextRecord, load_content
 from outreach_bot.content.languages import REFERENCE
+from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.staff.accounts import Account
 from outreach_bot.domain.errors import InvalidInputError, NotFoundError, PermissionDeniedError
 from outreach_bot.domain.roles import Role
@@ -31,6 +35,8 @@ READ_ROLES: Final = frozenset({Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN})
 """Who may read the texts under review: the team that talks with young people."""
 REVIEW_ROLES: Final = frozenset({Role.COORDINATOR, Role.ADMIN})
 """Who may approve a text: a coordinator, with the interpreter or partner who checked it."""
+TEXTS_CHANGED: Final = "texts_changed"
+"""The team event that tells every process an approval was stored."""
 MAX_TEXT: Final = 4000
 MAX_NAME: Final = 120
 
@@ -58,7 +64,7 @@ class TextView:
     record: TextRecord | None
     """This language's own text (approved in the back office, else from ``bot/``), or None."""
     approved_here: bool
-    """The state comes from an approval in the back office (in service after a restart)."""
+    """The state comes from an approval in the back office (in service at once)."""
 
 
 async def read_approvals(sessions: async_sessionmaker[AsyncSession], files: Content) -> Approvals:
@@ -136,6 +142,7 @@ async def approve_text(
     key: str,
     text: str,
     reviewed_by: str,
+    events: EventBus | None = None,
 ) -> TextReview:
     """Approve a text of ``language``, corrected or as it is, in the name of ``reviewed_by``.
 
@@ -196,4 +203,46 @@ async def approve_text(
     async with sessions.begin() as session:
         session.add(row)
     logger.info("text %s approved in %s by account %s", key, language, account.id)
+    if events is not None:  # every process, this one included, says it from now on
+        await events.publish(TeamEvent(kind=TEXTS_CHANGED))
     return row
+
+
+class LiveTexts:
+    """Keeps a process's content in step with the approvals, without a restart.
+
+    Subscribed ``everywhere`` on the team events: a ``texts_changed`` event, from this
+    process or another, rebuilds the content from ``bot/`` and every approval (checked as at
+    start-up) and has the content every service holds adopt it. A rebuild that fails keeps
+    the texts in service and logs why (a stored approval was checked before it was stored, so
+    this is a ``bot/`` changed on disk under a running bot).
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], directory: Path, content: Content
+    ) -> None:
+        self._sessions = sessions
+        self._directory = directory
+        self._content = content
+        self._lock = asyncio.Lock()
+
+    def listen(self, events: EventBus) -> None:
+        """Follow the approvals made in any process from now on."""
+        events.subscribe(self.on_event, everywhere=True)
+
+    async def on_event(self, event: TeamEvent) -> None:
+        """Refresh on ``texts_changed``; other events are not ours."""
+        if event.kind == TEXTS_CHANGED:
+            await self.refresh()
+
+    async def refresh(self) -> None:
+        """Rebuild the content with every approval and say it from the next message on."""
+        async with self._lock:  # two approvals in a row: the later rebuild sees both
+            try:
+                files = await read_files(self._directory)
+                updated = await content_with_approvals(self._sessions, self._directory, files)
+            except ContentError:
+                logger.exception("approved texts not applied: bot/ does not load")
+                return
+            self._content.adopt(updated)
+        logger.info("texts in service updated with the approvals")

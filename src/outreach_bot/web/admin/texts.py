@@ -3,7 +3,7 @@
 A coordinator, with the interpreter or partner association who read them, sees each
 language's texts next to the French, with who wrote them and their state, corrects a text and
 approves it in the reviewer's name. The rules (who may approve, what a text must keep) live in
-:mod:`outreach_bot.core.texts`; an approval is in service from the bot's next start.
+:mod:`outreach_bot.core.texts`; an approval is in service at once, in every worker.
 """
 
 from __future__ import annotations
@@ -85,13 +85,14 @@ async def approve(request: web.Request) -> web.StreamResponse:
             key=key,
             text=str(form.get("text", "")),
             reviewed_by=str(form.get("reviewed_by", "")),
+            events=services.events,
         )
     except NotFoundError as error:
         raise web.HTTPNotFound from error
     except InvalidInputError as error:
         await flash(request, str(error), level="error")
         raise web.HTTPSeeOther(back) from error
-    await flash(request, f"Texte « {key} » approuvé : en service au prochain démarrage du bot.")
+    await flash(request, f"Texte « {key} » approuvé : le bot le dit dès maintenant.")
     raise web.HTTPSeeOther(back)
 
 
