@@ -194,7 +194,7 @@ def _add_access_commands(commands: Any) -> None:
     add.add_argument(
         "--role",
         required=True,
-        help="admin, coordinator, counsellor, outreach, funder or partner",
+        help="admin, coordinator, counsellor, outreach, funder, reviewer or partner",
     )
     add.add_argument(
         "--organisation",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from outreach_bot.app import open_services
 from outreach_bot.content import ReviewState
 from outreach_bot.core.services import Services
+from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.models import TextReview
 from tests.web.admin.conftest import EMAILS, PASSWORD
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
@@ -99,3 +100,36 @@ async def test_a_correction_that_drops_an_emergency_number_is_refused(
     await page.goto(f"{base_url}/admin/texts/prs")
     await page.locator('li[data-key="crisis.kinds.suicide"]').wait_for()
     assert await page.get_by_role("button", name="Approuver").count() == 0
+
+
+async def test_an_interpreter_with_a_reviewer_account_sees_only_the_texts(
+    base_url: str, browser_page: Any, services: Services
+) -> None:
+    """An interpreter signs in, lands on the Textes page with no queue or lead in the menu,
+    approves a Pashto draft already signed in their name, and a lead page is refused."""
+    await add_user(
+        services.sessions,
+        "nazir@example.org",
+        role="reviewer",
+        password=PASSWORD,
+        display_name="Nazir, interprète pachto",
+    )
+    page = browser_page
+    await _sign_in(page, base_url, "nazir@example.org")
+    await page.get_by_role("heading", name="Textes par langue").wait_for()
+    menu = page.get_by_role("navigation", name="Menu principal")
+    assert await menu.get_by_role("link").all_inner_texts() == ["Textes", "Mon compte"]
+    await page.get_by_role("link", name="pachto").click()
+    card = page.locator(f'li[data-key="{KEY}"]')
+    await card.wait_for()
+    assert await card.get_by_label("Relu par").input_value() == "Nazir, interprète pachto"
+    await card.get_by_role("button", name="Approuver").click()
+    await page.get_by_text("approuvé : le bot le dit dès maintenant").wait_for()
+    await page.goto(f"{base_url}/admin/texts/ps?show=reviewed")
+    card = page.locator(f'li[data-key="{KEY}"]')
+    assert await card.get_attribute("data-state") == "reviewed"
+    await _screenshot(page, "texts-reviewer-pashto", 1280, 800)
+    assert services.content.texts["ps"][KEY].reviewed_by == "Nazir, interprète pachto"
+    refused = await page.goto(f"{base_url}/admin/leads/1")
+    assert refused is not None
+    assert refused.status in {403, 404}

@@ -31,10 +31,12 @@ from outreach_bot.storage.models import TextReview
 
 logger = logging.getLogger(__name__)
 
-READ_ROLES: Final = frozenset({Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN})
-"""Who may read the texts under review: the team that talks with young people."""
-REVIEW_ROLES: Final = frozenset({Role.COORDINATOR, Role.ADMIN})
-"""Who may approve a text: a coordinator, with the interpreter or partner who checked it."""
+READ_ROLES: Final = frozenset({Role.REVIEWER, Role.COUNSELLOR, Role.COORDINATOR, Role.ADMIN})
+"""Who may read the texts under review: the team that talks with young people, and the
+interpreters and partners who review them."""
+REVIEW_ROLES: Final = frozenset({Role.REVIEWER, Role.COORDINATOR, Role.ADMIN})
+"""Who may approve a text: a reviewer's own account (an interpreter, a partner association),
+or a coordinator sitting with the one who checked it."""
 TEXTS_CHANGED: Final = "texts_changed"
 """The team event that tells every process an approval was stored."""
 MAX_TEXT: Final = 4000
@@ -157,7 +159,7 @@ async def approve_text(
             (the message says why).
     """
     if account.role not in REVIEW_ROLES:
-        raise PermissionDeniedError("only coordinators and admins approve texts")
+        raise PermissionDeniedError("only reviewers, coordinators and admins approve texts")
     files = await read_files(directory)
     if language not in files.languages or key not in files.texts[REFERENCE]:
         raise NotFoundError(f"no text {key} in {language}")

@@ -46,6 +46,7 @@ ROLE_LABELS: Final[dict[str, str]] = {
     Role.COUNSELLOR: "Conseiller·e",
     Role.OUTREACH: "Aller-vers (événements)",
     Role.FUNDER: "Financeur (chiffres seuls)",
+    Role.REVIEWER: "Relecture des textes (interprète, partenaire)",
 }
 INTENT_LABELS: Final[dict[str, str]] = {
     "crisis": "Détresse, danger (crise)",

@@ -44,6 +44,8 @@ async def queue_page(request: web.Request) -> web.Response:
     account = current_account(request)
     if account.role is Role.FUNDER and "figures.page" in request.app.router.named_resources():
         raise web.HTTPSeeOther(request.app.router["figures.page"].url_for())
+    if account.role is Role.REVIEWER:  # the Textes page is all a reviewer may see
+        raise web.HTTPSeeOther(request.app.router["texts.list"].url_for())
     if not account.works_on_leads:
         if "campaigns.list" in request.app.router.named_resources():
             raise web.HTTPSeeOther(request.app.router["campaigns.list"].url_for())

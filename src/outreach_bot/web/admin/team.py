@@ -33,7 +33,14 @@ STATE_LABELS: Final = {
     "invite_expired": "Invitation expirée",
     "disabled": "Désactivé",
 }
-ROLE_ORDER: Final = (Role.COUNSELLOR, Role.COORDINATOR, Role.OUTREACH, Role.FUNDER, Role.ADMIN)
+ROLE_ORDER: Final = (
+    Role.COUNSELLOR,
+    Role.COORDINATOR,
+    Role.OUTREACH,
+    Role.FUNDER,
+    Role.REVIEWER,
+    Role.ADMIN,
+)
 
 
 @dataclass(frozen=True, slots=True)
