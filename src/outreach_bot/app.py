@@ -51,6 +51,7 @@ from outreach_bot.nlu.safety import use_crisis_words
 from outreach_bot.storage.crypto import FieldCipher, install_cipher
 from outreach_bot.storage.migrate import stamp_head
 from outreach_bot.storage.models import Base
+from outreach_bot.storage.search_index import ensure_search_index
 from outreach_bot.storage.session import create_engine, create_sessionmaker
 from outreach_bot.web import admin, health, landing
 from outreach_bot.web.api import auth, external, leads, stats
@@ -153,6 +154,9 @@ async def open_services(
         sessions = create_sessionmaker(db)
         async with sessions.begin() as session:
             await ensure_default_sectors(session)
+        async with sessions.begin() as session:
+            # Written with another key (or never, after the migration): the search is rebuilt.
+            await ensure_search_index(session)
         content = await content_with_approvals(sessions, settings.content_dir, files)
         engine_ = DialogueEngine(
             content, threshold=settings.nlu_threshold, identify=LanguageIdentifierNlu()

@@ -555,7 +555,14 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         "/admin/tokens/{token_id}/revoke", ids, posted("/", fields("x"), auth="admin")
     ),
     ("GET", "/admin/"): get(
-        "/admin/", params(status=text, sector=text, campaign=text), auth="admin"
+        "/admin/",
+        params(status=text, sector=text, campaign=text, order=text, q=text),
+        auth="admin",
+    ),
+    ("GET", "/admin/leads.csv"): get(
+        "/admin/leads.csv",
+        params(status=text, sector=text, campaign=text, order=text, q=text),
+        auth="admin",
     ),
     ("GET", "/admin/events"): get("/admin/events", auth="admin"),
     ("GET", "/admin/alerts"): get("/admin/alerts", auth="admin"),

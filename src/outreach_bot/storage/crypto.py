@@ -27,6 +27,10 @@ class FieldCipher:
         digest = hashlib.sha256(b"outreach-bot/fields/v1:" + secret.encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
         self._hash_key = hashlib.sha256(b"outreach-bot/lookup/v1:" + secret.encode()).digest()
+        # The search index has a key of its own: a copy of the index (or its key) reveals
+        # nothing about the encrypted fields or the senders' lookup hashes, and the other way
+        # round.
+        self._search_key = hashlib.sha256(b"outreach-bot/search/v1:" + secret.encode()).digest()
 
     def encrypt(self, value: str) -> str:
         """Encrypt a text value."""
@@ -55,6 +59,14 @@ class FieldCipher:
     def lookup_hash(self, value: str) -> str:
         """A keyed hash, stable for one secret, so equal values can be found without decrypting."""
         return hmac.new(self._hash_key, value.encode(), hashlib.sha256).hexdigest()
+
+    def search_token(self, word: str) -> str:
+        """A search index entry: HMAC-SHA256 of a normalised word, under the search key.
+
+        Cut to 128 bits (32 hex digits): still far from any chance of two words sharing a
+        token, and the index is half as large.
+        """
+        return hmac.new(self._search_key, word.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class _CipherSlot:

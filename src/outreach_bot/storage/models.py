@@ -476,6 +476,22 @@ class Lead(Base):
 Index("ix_leads_order", Lead.urgent.desc(), Lead.created_at, Lead.id)
 
 
+class LeadWord(Base):
+    """One word of a lead (first name, commune, request) in the blind search index.
+
+    The word itself is never stored: ``token`` is its keyed hash (``FieldCipher.search_token``),
+    so the encrypted fields can be searched without decrypting every lead. Written by
+    ``storage.search_index`` whenever a lead is written; goes with the lead (ON DELETE CASCADE).
+    """
+
+    __tablename__ = "lead_words"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lead_id: Mapped[int] = mapped_column(
+        ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class LeadEvent(Base):
     """History of a lead: status changes, notes, reassignments, by whom."""
 

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+# Imported for its listener: every session keeps the leads' search index in step.
+from outreach_bot.storage import search_index  # noqa: F401
+
 SQLITE_BUSY_TIMEOUT_MS: Final = 30_000
 """How long a write waits for another *process* (a cron ``purge``, ``db upgrade``) to commit.
 

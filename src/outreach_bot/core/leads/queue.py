@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, func, select, true, update
+from sqlalchemy import ColumnElement, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, Immediate, SendPolicy, enqueue
@@ -54,6 +54,7 @@ from outreach_bot.storage.models import (
     Sector,
     User,
 )
+from outreach_bot.storage.search_index import leads_matching, query_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,9 @@ class LeadFilter:
     newest_first: bool = False
     limit: int = 100
     offset: int = 0
+    #: Words typed in the queue's search box: leads whose first name, commune or request
+    #: hold them all (through the blind index, ``storage.search_index``).
+    search: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,10 @@ async def list_leads(
         query = query.where(Campaign.code == filters.campaign_code.upper())
     if filters.sector_ids is not None:
         query = query.where(Lead.sector_id.in_(filters.sector_ids))
+    if filters.search:
+        tokens = query_tokens(filters.search)
+        # Nothing searchable typed (an emoji, "de"): no lead matches rather than all of them.
+        query = query.where(Lead.id.in_(leads_matching(tokens)) if tokens else false())
     if filters.newest_first:
         query = query.order_by(Lead.urgent.desc(), Lead.created_at.desc(), Lead.id.desc())
     else:
@@ -266,6 +274,32 @@ def _seen_by(account: Account) -> ColumnElement[bool]:
     return Lead.sector_id.in_(account.sector_ids) | Lead.urgent.is_(True)
 
 
+def _in_sectors(account: Account) -> ColumnElement[bool]:
+    """My sectors' leads only (urgent ones of other sectors too are shown, never searched)."""
+    if account.sector_ids is None:
+        return true()
+    return Lead.sector_id.in_(account.sector_ids)
+
+
+def queue_query(
+    account: Account, filters: LeadFilter, *, own_sectors: bool = False
+) -> tuple[Any, LeadFilter]:
+    """The leads ``account`` may list with ``filters``, and the filters left to apply.
+
+    The queue shows my sectors' leads and every urgent one; a search, and an export
+    (``own_sectors``), reach my sectors' leads only: looking a name up is not a reason to see
+    another sector's person. A status of ``"open"`` means every status that is not an ending.
+    """
+    _require_leads(account)
+    filters = replace(filters, sector_ids=None)
+    mine = own_sectors or bool(filters.search)
+    query = _query().where(_in_sectors(account) if mine else _seen_by(account))
+    if filters.status == "open":
+        filters = replace(filters, status=None)
+        query = query.where(Lead.status.not_in(CLOSED_STATUSES))
+    return query, filters
+
+
 def _event(lead: Lead, kind: str = "lead_changed") -> TeamEvent:
     return TeamEvent(kind, lead.conversation_id, lead.id, lead.sector_id, urgent=lead.urgent)
 
@@ -273,20 +307,11 @@ def _event(lead: Lead, kind: str = "lead_changed") -> TeamEvent:
 async def queue(
     sessions: async_sessionmaker[AsyncSession], account: Account, filters: LeadFilter
 ) -> QueuePage:
-    """The queue of ``account``'s sectors, plus every urgent lead, whatever the filter asks;
-    the view is audited.
-
-    A status of ``"open"`` means every status that is not an ending.
+    """The queue of ``account``'s sectors, plus every urgent lead, whatever the filter asks
+    (a search: my sectors only, see :func:`queue_query`); the view is audited.
     """
-    _require_leads(account)
-    filters = replace(filters, sector_ids=None)
-    open_only = filters.status == "open"
-    if open_only:
-        filters = replace(filters, status=None)
+    query, filters = queue_query(account, filters)
     async with sessions.begin() as session:
-        query = _query().where(_seen_by(account))
-        if open_only:
-            query = query.where(Lead.status.not_in(CLOSED_STATUSES))
         views = await list_leads(session, filters, base=query)
         counts_query = (
             select(Lead.status, func.count(Lead.id)).where(_seen_by(account)).group_by(Lead.status)

@@ -24,6 +24,7 @@ from outreach_bot.domain.errors import (
 from outreach_bot.web.admin import (
     account,
     campaigns,
+    export,
     followups,
     lead,
     lists,
@@ -116,6 +117,7 @@ def setup(app: web.Application, services: Services) -> None:
     account.add_routes(admin)
     team.add_routes(admin)
     queue.add_routes(admin)
+    export.add_routes(admin)
     lead.add_routes(admin)
     followups.setup(admin)
     privacy.add_routes(admin)

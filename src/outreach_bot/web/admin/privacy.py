@@ -31,6 +31,7 @@ ACTIONS: Final = {
     "reply": "Message envoyé",
     "hand_back": "Rendu au bot",
     "export": "Export",
+    "export_csv": "Export CSV des contacts",
     "erase": "Effacement",
     "label": "Message étiqueté",
     "unlabel": "Étiquette retirée",
@@ -80,6 +81,8 @@ def _line(entry: AuditEntry, names: dict[int, str]) -> AuditLine:
         target, link = f"Contact n° {ref}", f"/admin/leads/{ref}"
     elif kind == "lead":
         target = "Contacts"
+    elif kind == "leads" and ref.isdigit():
+        target = f"{ref} contact{'s' if ref != '1' else ''} (fichier CSV)"
     elif kind == "queue":
         target, link = "File des contacts", "/admin/"
     elif kind == "nlu_gap":

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 from typing import Final
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -17,6 +18,7 @@ from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES
 from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.domain.roles import Role
+from outreach_bot.domain.search import MAX_QUERY, MAX_WORDS, search_words
 from outreach_bot.web.admin.page import fragment, render
 from outreach_bot.web.admin.security import current_account
 from outreach_bot.web.keys import services_key
@@ -38,6 +40,34 @@ def lead_id_of(request: web.Request) -> int:
     return lead_id
 
 
+def queue_filter(request: web.Request) -> tuple[LeadFilter, dict[str, str]]:
+    """The queue's filters from the query string, and the same as the form shows them.
+
+    Shared by the queue and its CSV export, so the file holds the leads the page lists.
+    """
+    status = request.query.get("status", "open")
+    sector = request.query.get("sector", "")
+    campaign = request.query.get("campaign", "")
+    order = "oldest" if request.query.get("order") == "oldest" else "newest"
+    search = " ".join(request.query.get("q", "")[:MAX_QUERY].split())
+    filters = LeadFilter(
+        status=None if status == "all" else status,
+        sector_code=sector or None,
+        campaign_code=campaign or None,
+        newest_first=order == "newest",
+        limit=200,
+        search=search,
+    )
+    shown = {
+        "status": status,
+        "sector": sector,
+        "campaign": campaign,
+        "order": order,
+        "q": search,
+    }
+    return filters, shown
+
+
 async def queue_page(request: web.Request) -> web.Response:
     """Leads of my sectors and urgent ones, urgent first then newest (or oldest, on demand),
     with filters and counts per status."""
@@ -50,34 +80,25 @@ async def queue_page(request: web.Request) -> web.Response:
         if "campaigns.list" in request.app.router.named_resources():
             raise web.HTTPSeeOther(request.app.router["campaigns.list"].url_for())
         return await render(request, "no_access.html")
-    status = request.query.get("status", "open")
-    sector = request.query.get("sector") or None
-    campaign = request.query.get("campaign") or None
-    order = "oldest" if request.query.get("order") == "oldest" else "newest"
-    page = await queue(
-        request.app[services_key].sessions,
-        account,
-        LeadFilter(
-            status=None if status == "all" else status,
-            sector_code=sector,
-            campaign_code=campaign,
-            newest_first=order == "newest",
-            limit=200,
-        ),
-    )
+    filters, shown = queue_filter(request)
+    page = await queue(request.app[services_key].sessions, account, filters)
+    search = shown["q"]
     return await render(
         request,
         "queue.html",
         {
             "page": page,
-            "filter": {
-                "status": status,
-                "sector": sector or "",
-                "campaign": campaign or "",
-                "order": order,
-            },
+            "filter": shown,
+            # Whether the search box held a word to look for (not only "de" or an emoji).
+            "searchable": bool(search_words(search, limit=MAX_WORDS)),
+            # The query string of this view, for the export link (same leads, one file),
+            # and of the same view without the search.
+            "export_query": urlencode({k: v for k, v in shown.items() if v}),
+            "clear_query": urlencode({k: v for k, v in shown.items() if v and k != "q"}),
             # The live script adds new leads only where they belong in this view.
-            "accepts_new": status in {"open", "new", "all"} and not campaign,
+            "accepts_new": shown["status"] in {"open", "new", "all"}
+            and not shown["campaign"]
+            and not search,
             "total": sum(page.counts.values()),
             "open_total": sum(
                 n for status, n in page.counts.items() if status not in CLOSED_STATUSES
