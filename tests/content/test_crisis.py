@@ -49,8 +49,10 @@ def drop_number(_: dict[str, Any], french: dict[str, str]) -> None:
     french["kinds.violence"] = french["kinds.violence"].replace("3919", "le numéro")
 
 
-def drop_hours(_: dict[str, Any], french: dict[str, str]) -> None:
-    french["kinds.default"] = french["kinds.default"].replace(", de 9h à 23h", "")
+def drop_hours(_: dict[str, Any], french: dict[str, Any]) -> None:
+    default = french["kinds.default"]
+    record = default if isinstance(default, dict) else {"text": default}
+    french["kinds.default"] = {**record, "text": record["text"].replace(", de 9h à 23h", "")}
 
 
 def sms_114_inside_3114(data: dict[str, Any], _: dict[str, str]) -> None:
