@@ -209,3 +209,18 @@ async def test_a_crisis_typed_in_dari_on_an_arabic_keyboard_raises_the_alert_in_
         conversation = await session.scalar(select(Conversation))
         assert conversation is not None
         assert (conversation.locale, conversation.urgent) == ("prs", True)
+
+
+async def test_a_question_at_the_consent_step_is_asked_again_in_arabic_not_french(
+    client: Any, services: Services
+) -> None:
+    """Typed instead of a yes or no, "I am 17, can I work?" gets the consent question again
+    in Arabic: consent is asked in a language the person reads (once it came in French)."""
+    content = services.content
+    chat = RestChat(client, "ar-consent")
+    for message in ("السلام عليكم", "ابحث عن عمل في فردان", "نعم"):
+        await chat.say(message)
+    assert chat.text() == content.privacy.consent.text.get("ar")
+    await chat.say("عندي 17 سنة هل يمكنني العمل؟")
+    assert content.message("consent_again", "ar") in chat.text()
+    assert content.message("consent_again", "fr") not in chat.text()
