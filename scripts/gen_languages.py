@@ -36,8 +36,8 @@ def summary(content: Content) -> list[str]:
     keys = _all_keys(content)
     files = " | ".join(f"`{name}.yml`" for name in TEXT_FILES)
     lines = [
-        f"| language | code | {files} | written by |",
-        "|---|---|" + "---|" * len(TEXT_FILES) + "---|",
+        f"| language | code | {files} | `crisis_words.yml` | written by |",
+        "|---|---|" + "---|" * len(TEXT_FILES) + "---|---|",
     ]
     for code, language in content.languages.items():
         texts = content.texts[code]
@@ -49,6 +49,13 @@ def summary(content: Content) -> list[str]:
             draft = states.count(ReviewState.DRAFT)
             missing = len(wanted) - reviewed - draft
             cells.append(f"{reviewed} / {draft} / {missing}")
+        words = content.crisis_words.get(code)
+        if words is None:
+            cells.append("-")
+        else:
+            count = sum(len(phrases) for phrases in words.kinds.values())
+            state = f"reviewed {words.reviewed_on}" if words.reviewed_on else "**draft**"
+            cells.append(f"{count} words, {state}")
         authors = sorted({record.written_by for record in texts.values()})
         lines.append(
             f"| {language.name} ({language.native_name}) | `{code}` | "
@@ -91,7 +98,9 @@ def page(content: Content) -> str:
         " missing. A missing text is said in French (or, for `fr-x-falc`, in ordinary French);"
         " a language must have every crisis text, so `crisis.yml` is never missing. A draft has"
         " not been checked by someone who reads the language well: the review page of the back"
-        " office (**Textes**) lets an interpreter or a partner correct and approve it.",
+        " office (**Textes**) lets an interpreter or a partner correct and approve it."
+        " `crisis_words.yml` lists, for a language the classifier does not read, the words that"
+        " raise a crisis alert (reviewed in `bot/`, with a counsellor and an interpreter).",
         "",
         *summary(content),
         "",
