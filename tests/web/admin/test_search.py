@@ -6,11 +6,13 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, update
 
 from outreach_bot.core.privacy.purge import purge
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import AuditEntry, Conversation, Lead, LeadWord
+from outreach_bot.web.admin import queue as queue_view
 from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import RestChat
 from tests.web.admin.conftest import Browser, Staff, make_lead
@@ -211,6 +213,23 @@ async def test_the_export_follows_the_search_and_filters(
     assert 'href="/admin/leads.csv?status=open&amp;order=newest&amp;q=etienne"' in page
     rows = _rows(await (await browser.get("/admin/leads.csv?q=etienne")).read())
     assert [row[4] for row in rows[1:]] == ["Étienne"]
+
+
+async def test_a_search_that_fills_the_page_says_the_export_holds_the_rest(
+    browser: Browser, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With more matches than a page lists, the page says so and the file holds them all."""
+    monkeypatch.setattr(queue_view, "QUEUE_PAGE", 2)
+    for name in ("Étienne", "Étienne", "Étienne"):
+        await make_lead(services, first_name=name)
+    await browser.login("lea")
+    page = await (await browser.get("/admin/", params={"q": "etienne"})).text()
+    assert "Les 2 premiers contacts pour «&nbsp;etienne&nbsp;» (l'export les contient tous)" in (
+        page.replace("&#39;", "'")
+    )
+    assert page.count('class="name"') == 2
+    rows = _rows(await (await browser.get("/admin/leads.csv?q=etienne")).read())
+    assert len(rows) == 1 + 3
 
 
 async def test_an_admin_exports_every_sector(browser: Browser, services: Services) -> None:

@@ -25,6 +25,8 @@ from outreach_bot.web.keys import services_key
 
 logger = logging.getLogger(__name__)
 
+QUEUE_PAGE: Final = 200
+"""Leads one queue page lists; the CSV export holds them all."""
 HEARTBEAT: Final = 15.0
 """Seconds between keep-alive comments, so proxies do not close an idle feed."""
 SHUTDOWN: Final = TeamEvent("shutdown")
@@ -55,7 +57,7 @@ def queue_filter(request: web.Request) -> tuple[LeadFilter, dict[str, str]]:
         sector_code=sector or None,
         campaign_code=campaign or None,
         newest_first=order == "newest",
-        limit=200,
+        limit=QUEUE_PAGE,
         search=search,
     )
     shown = {
@@ -91,6 +93,8 @@ async def queue_page(request: web.Request) -> web.Response:
             "filter": shown,
             # Whether the search box held a word to look for (not only "de" or an emoji).
             "searchable": bool(search_words(search, limit=MAX_WORDS)),
+            # A search that fills the page may have found more: the export holds them all.
+            "capped": len(page.leads) >= filters.limit,
             # The query string of this view, for the export link (same leads, one file),
             # and of the same view without the search.
             "export_query": urlencode({k: v for k, v in shown.items() if v}),
