@@ -270,3 +270,21 @@ async def test_outreach_staff_and_signed_out_visitors_cannot_export(
             select(func.count(AuditEntry.id)).where(AuditEntry.action == "export_csv")
         )
     assert count == 0
+
+
+async def test_searching_and_exporting_log_no_name_or_word(
+    browser: Browser, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The logs (even at DEBUG) hold ids and counts, never the typed words, names or phones;
+    the pages are not cached."""
+    await make_lead(services, first_name="Étienne", need="un logement")
+    await browser.login("lea")
+    caplog.set_level("DEBUG")
+    page = await browser.get("/admin/", params={"q": "etienne logement"})
+    assert page.headers["Cache-Control"] == "no-store"
+    exported = await browser.get("/admin/leads.csv", params={"q": "etienne"})
+    assert exported.headers["Cache-Control"] == "no-store"
+    logged = "\n".join(record.getMessage() for record in caplog.records).casefold()
+    for secret in ("etienne", "étienne", "logement", "0612345678", "+33612345678", "06 12"):
+        assert secret not in logged, secret
+    assert "exported 1 leads" in logged
