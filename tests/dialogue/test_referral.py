@@ -96,3 +96,32 @@ def test_stop_wins_over_the_question() -> None:
 
     assert outcome.effects.opt_out
     assert outcome.effects.referral_agreed is None
+
+
+@pytest.mark.parametrize(
+    ("locale", "yes", "no"), [("ar", "نعم", "لا"), ("prs", "بلی", "نه"), ("ps", "هو", "نه")]
+)
+def test_a_referral_is_answered_in_the_language_the_person_chose(
+    locale: str, yes: str, no: str
+) -> None:
+    """A yes or no typed in Arabic, Dari or Pashto answers the question, and the bot confirms
+    in that language, naming the partner: never in French to someone who chose another
+    language."""
+    for typed, agreed, key in ((yes, True, "referral_agreed"), (no, False, "referral_refused")):
+        state = DialogueState(channel="sms", locale=locale, language_set=True)
+        state.offer((Button("Oui", "/affirm"), Button("Non", "/deny")))
+        outcome = ENGINE.step(
+            state,
+            Turn(
+                text=typed,
+                intent="out_of_scope",
+                confidence=0.0,
+                channel="sms",
+                today=date(2026, 12, 7),
+                referral_organisation=PARTNER,
+            ),
+        )
+        assert outcome.effects.referral_agreed is agreed
+        expected = CONTENT.message(key, locale, organisation=PARTNER)
+        assert expected != CONTENT.message(key, "fr", organisation=PARTNER)
+        assert outcome.replies[0].text == expected

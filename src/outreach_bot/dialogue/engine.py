@@ -483,10 +483,20 @@ class DialogueEngine:
     ) -> Outcome | None:
         """Hook for :mod:`outreach_bot.dialogue.referral`: only an explicit yes consents."""
         keyword = fold(text)
+        # A language's own yes or no typed alone ("نعم", "بلی", "هو") is as explicit as "oui".
+        said = self._languages.yes_or_no(text)
         explicit: bool | None = None
-        if keyword in AFFIRM_WORDS or (payload is not None and payload.name == "affirm"):
+        if (
+            keyword in AFFIRM_WORDS
+            or said == "affirm"
+            or (payload is not None and payload.name == "affirm")
+        ):
             explicit = True
-        elif keyword in DENY_WORDS or (payload is not None and payload.name == "deny"):
+        elif (
+            keyword in DENY_WORDS
+            or said == "deny"
+            or (payload is not None and payload.name == "deny")
+        ):
             explicit = False
         answered = referral.answer(
             self._content,
