@@ -14,6 +14,7 @@ from outreach_bot.web.admin.page import (
     INTENT_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
+    language_label,
     local_time,
     national_phone,
 )
@@ -33,6 +34,7 @@ HEADER: Final = (
     "Secteur",
     "Campagne",
     "Canal",
+    "Langue",
     "Sujet",
     "Demande",
     "Disponibilités",
@@ -48,6 +50,7 @@ async def download_leads_csv(request: web.Request) -> web.Response:
     export = await export_leads(
         request.app[services_key].sessions, current_account(request), filters
     )
+    language = language_label(request.app[services_key].content)
     rows = []
     for view in export.leads:
         lead = view.lead
@@ -64,6 +67,7 @@ async def download_leads_csv(request: web.Request) -> web.Response:
                 view.sector.name if view.sector else "",
                 view.campaign.name if view.campaign else "",
                 CHANNEL_LABELS.get(lead.channel, lead.channel),
+                language(lead.language),
                 INTENT_LABELS.get(lead.topic or "", lead.topic),
                 lead.need,
                 lead.availability,
