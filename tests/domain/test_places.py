@@ -4,7 +4,7 @@ question."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -12,13 +12,18 @@ from outreach_bot.domain.fields import commune_by_insee, find_commune_in
 from outreach_bot.domain.places import (
     HORIZON_DAYS,
     Ask,
+    PastDateError,
     Place,
     PlaceKind,
     PracticalQuestion,
     Proximity,
+    Recurrence,
+    check_upcoming,
     choose_places,
     distance_km,
+    french_day,
     nearness,
+    past_date_fr,
     proximity,
     read_practical,
 )
@@ -174,3 +179,40 @@ def test_practical_questions_are_read(
 def test_other_messages_ask_no_practical_question(text: str) -> None:
     """Asking to be called, giving one's own number or an open mind is not a practical question."""
     assert read_practical(text) is None
+
+
+def test_a_weekly_permanence_is_told_at_its_next_session_until_its_last_day() -> None:
+    """Every Tuesday until the 22nd: on Monday the 7th, Tuesday the 8th; on Wednesday the 16th,
+    Tuesday the 22nd; after the 22nd, nothing. Said in French for the back office."""
+    rule = Recurrence(1, time(14), time(17, 30), TODAY + timedelta(days=15))
+    weekly = replace(
+        _place(STENAY, 1, "Perm mardi"), recurrence=rule, held_on=TODAY + timedelta(days=1)
+    )
+    assert rule.french() == "tous les mardis, 14h-17h30, jusqu'au 22/12/2026"
+    for today, expected in (
+        (TODAY, date(2026, 12, 8)),
+        (TODAY + timedelta(days=1), date(2026, 12, 8)),
+        (TODAY + timedelta(days=9), date(2026, 12, 22)),
+        (TODAY + timedelta(days=16), None),
+    ):
+        answer = choose_places([weekly], today=today, near=None)
+        assert [p.held_on for p in answer.places] == ([expected] if expected else []), today
+
+
+def test_a_weekly_permanence_starting_later_is_not_told_before_its_first_day() -> None:
+    """First session three weeks ahead: beyond the two weeks told, so not told yet."""
+    rule = Recurrence(1, time(14), time(17), TODAY + timedelta(days=60))
+    later = replace(_place(STENAY, 22), recurrence=rule)
+    assert choose_places([later], today=TODAY, near=None).places == ()
+
+
+def test_a_past_date_is_refused_unless_it_is_the_one_already_stored() -> None:
+    """A new date before today is refused with the day; the stored one may stay."""
+    yesterday = TODAY - timedelta(days=1)
+    assert check_upcoming(TODAY, today=TODAY) == TODAY
+    assert check_upcoming(yesterday, today=TODAY, unchanged=yesterday) == yesterday
+    with pytest.raises(PastDateError) as refused:
+        check_upcoming(yesterday, today=TODAY, unchanged=TODAY)
+    assert refused.value.day == yesterday
+    assert past_date_fr(yesterday).startswith("Cette date est passée (06/12/2026)")
+    assert french_day(TODAY) == "lundi 7 décembre 2026"

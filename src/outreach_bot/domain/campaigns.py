@@ -10,6 +10,7 @@ from typing import Final
 
 from outreach_bot.domain.dates import check_year
 from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.places import french_day
 
 CODE_RE: Final = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,30}[A-Z0-9]$")
 """3 to 32 characters, letters, digits and inner hyphens: Telegram's ``start`` parameter accepts
@@ -198,3 +199,12 @@ def parse_held_on(raw: str) -> date | None:
             f"not a date: {text[:40]!r}; write it like 2026-05-12 or 12/05/2026"
         ) from error
     return check_year(value)
+
+
+def describe_event(name: str, held_on: date | None, place: str) -> str:
+    """``Forum emploi Verdun · mardi 12 mai 2026 · Salle des fêtes, Verdun``: the event a
+    landing page and a poster name, so that a young person knows the QR code is this one's.
+    Empty for a campaign without a date (a poster is not an event)."""
+    if held_on is None:
+        return ""
+    return " · ".join(part for part in (name, french_day(held_on), place) if part)

@@ -21,11 +21,12 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, time, timedelta
 from enum import IntEnum, StrEnum
 from typing import Final
 
+from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields.commune import Commune, commune_by_insee
 
 HORIZON_DAYS: Final = 14
@@ -85,6 +86,91 @@ def distance_km(one: Commune, other: Commune) -> float | None:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
+FRENCH_WEEKDAYS: Final = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+FRENCH_MONTHS: Final = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def french_day(day: date) -> str:
+    """``mardi 12 mai 2026``: how the team and young people read a date on a page or a poster."""
+    return f"{FRENCH_WEEKDAYS[day.weekday()]} {day.day} {FRENCH_MONTHS[day.month - 1]} {day.year}"
+
+
+def clock(moment: time) -> str:
+    """``14h``, ``9h30``: a time as French posters and messages write it."""
+    return f"{moment.hour}h{moment.minute:02d}" if moment.minute else f"{moment.hour}h"
+
+
+class PastDateError(InvalidInputError):
+    """A date typed for something to come is already over (``day`` says which)."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(f"{day.isoformat()} is in the past: give a date to come")
+        self.day = day
+
+
+def past_date_fr(day: date) -> str:
+    """What the back office says of a past date, next to the field, in the team's words."""
+    return f"Cette date est passée ({day:%d/%m/%Y}) : choisis aujourd'hui ou une date à venir."
+
+
+def check_upcoming(day: date, *, today: date, unchanged: date | None = None) -> date:
+    """``day`` itself when it is today or later, or when it is the date already stored
+    (``unchanged``): a campaign or a place whose date has passed can still be corrected
+    (its name, its sector) without typing a new date.
+
+    Raises:
+        PastDateError: a new date before ``today``.
+    """
+    if day < today and day != unchanged:
+        raise PastDateError(day)
+    return day
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    """A permanence held every week: "tous les mardis 14h-17h, jusqu'au 30/06/2027".
+
+    Modelled as the weekday (0 for Monday), the start and end times and the last day, no
+    more: the itinerant team's rounds are weekly, and anything rarer is typed as dates.
+    """
+
+    weekday: int
+    start: time
+    end: time
+    until: date
+
+    @property
+    def hours(self) -> str:
+        """``14h-17h``, what the bot says after the date."""
+        return f"{clock(self.start)}-{clock(self.end)}"
+
+    def next_date(self, day: date) -> date | None:
+        """The first time it is held on ``day`` or after; None once :attr:`until` is past."""
+        held = day + timedelta(days=(self.weekday - day.weekday()) % 7)
+        return held if held <= self.until else None
+
+    def french(self, *, hours: bool = True) -> str:
+        """``tous les mardis, 14h-17h, jusqu'au 30/06/2027``, for the back office and alerts
+        (without the hours where they were just said)."""
+        day = f"tous les {FRENCH_WEEKDAYS[self.weekday]}s"
+        if hours:
+            day = f"{day}, {self.hours},"
+        return f"{day} jusqu'au {self.until:%d/%m/%Y}"
+
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """One place as the bot tells it: what, where, when, and how to reach it.
@@ -104,11 +190,22 @@ class Place:
     phone: str = ""
     walk_in: bool | None = None
     weekly: Mapping[str, str] = field(default_factory=dict)
+    recurrence: Recurrence | None = None
+    """Held every week until a day; ``held_on`` is then the first time it was held."""
 
     @property
     def dated(self) -> bool:
         """A permanence or an event, as opposed to an office."""
         return self.kind is not PlaceKind.OFFICE
+
+    def next_on(self, today: date) -> Place | None:
+        """The place as it comes next from ``today``: a weekly permanence with ``held_on``
+        moved to its next session (so everything that tells dates tells the right one); None
+        when it is over. An office or a one-off date is returned as it is."""
+        if self.recurrence is None or self.held_on is None:
+            return self
+        upcoming = self.recurrence.next_date(max(today, self.held_on))
+        return replace(self, held_on=upcoming) if upcoming is not None else None
 
 
 class Ask(StrEnum):
@@ -287,10 +384,12 @@ def choose_places(
 ) -> PlacesAnswer:
     """The upcoming dated places and the offices to tell, nearest first then soonest.
 
-    Past dates and those beyond :data:`HORIZON_DAYS` are left out.
+    Past dates and those beyond :data:`HORIZON_DAYS` are left out; a weekly permanence is
+    told at its next session.
     """
     last = today + timedelta(days=HORIZON_DAYS - 1)
-    dated = [p for p in places if p.dated and p.held_on and today <= p.held_on <= last]
+    coming = [upcoming for p in places if (upcoming := p.next_on(today)) is not None]
+    dated = [p for p in coming if p.dated and p.held_on and today <= p.held_on <= last]
     offices = [p for p in places if not p.dated]
 
     def distance(place: Place) -> tuple[float, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -16,8 +16,10 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
     event,
     text,
@@ -170,6 +172,11 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(200))
     held_on: Mapped[date | None] = mapped_column(Date)
     place: Mapped[str] = mapped_column(String(200), default="")
+    # The event's place in Lieux, so that the bot gives it and nobody types it twice; ``place``
+    # then holds its label for the figures and the CSV.
+    place_id: Mapped[int | None] = mapped_column(
+        ForeignKey("local_places.id", ondelete="SET NULL")
+    )
     sector_id: Mapped[int | None] = mapped_column(ForeignKey("sectors.id", ondelete="SET NULL"))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -661,6 +668,12 @@ class LocalPlace(Base):
     walk_in: Mapped[bool | None] = mapped_column(Boolean)
     # Weekday ("mon" … "sun") → the hours that day ("9h-12h, 14h-17h"); a day left out is closed.
     weekly_hours: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    # Held every week ("tous les mardis 14h-17h, jusqu'au …"): weekday 0 is Monday; held_on is
+    # then the first session. All four are set together, or none.
+    repeat_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    repeat_start: Mapped[time | None] = mapped_column(Time)
+    repeat_end: Mapped[time | None] = mapped_column(Time)
+    repeat_until: Mapped[date | None] = mapped_column(Date)
     updated_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

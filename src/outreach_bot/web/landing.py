@@ -41,6 +41,7 @@ from outreach_bot.core.outreach.campaigns import (
 )
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button
+from outreach_bot.domain.campaigns import describe_event
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.web.admin.security import staff_account
 from outreach_bot.web.errors import (
@@ -259,6 +260,7 @@ async def on_landing(request: web.Request) -> web.Response:
         say=_say(services.content),
         state=_state(campaign),
         campaign=campaign,
+        event=describe_event(campaign.name, campaign.held_on, campaign.place) if campaign else "",
         code=code,
         chat_url=chat_path,
         telegram_url=telegram_link(settings.telegram_bot_username, code),

@@ -1,9 +1,13 @@
 """Printable posters (A4) and flyers (A6) of a campaign: QR code, what the bot is for, SMS and
 Telegram.
 
-The QR code is drawn as vector squares, so it stays sharp on any printer. Text uses the PDF
-core fonts (no font file to ship), so it is kept to Latin-1, which covers French. What the
-poster says comes from ``messages.yml`` (``poster_*``), like every text a young person reads.
+The QR code is drawn as vector squares, so it stays sharp on any printer. Text is set in
+Source Sans Pro (SIL Open Font License), from the ``font-source-sans-pro`` package, and the
+letters used are embedded in the PDF: a print shop or a phone without the font prints the
+poster as it was laid out (the PDF core fonts are never embedded, so each reader substitutes
+its own, with other widths). Text is still kept to Latin-1, which covers French. What the
+poster says comes from ``messages.yml`` (``poster_*``), like every text a young person reads;
+the event it announces (name, date, place) comes from the campaign.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib.resources import files
 from typing import TYPE_CHECKING, Final
 
 import phonenumbers
@@ -23,6 +28,14 @@ if TYPE_CHECKING:
 
 POSTER_LOCALE: Final = "fr"
 """Posters are printed in French."""
+
+FONT: Final = "SourceSans"
+_FONT_DIR: Final = files("font_source_sans_pro") / "files"
+FONT_FILES: Final = {
+    "": _FONT_DIR / "SourceSansPro-Regular.ttf",
+    "B": _FONT_DIR / "SourceSansPro-Bold.ttf",
+}
+"""The poster's typeface, regular and bold, embedded (as subsets) in every PDF."""
 
 #: The poster's message keys, with the placeholders filled (checked at start-up).
 MESSAGES: Final[dict[str, frozenset[str]]] = {
@@ -67,6 +80,8 @@ class PosterText:
     url: str
     code: str
     campaign_name: str = ""
+    event: str = ""
+    """The event the campaign is (``Forum emploi · mardi 12 mai 2026 · Verdun``), if any."""
     sms_number: str = ""
     telegram_link: str = ""
     whatsapp_number: str = ""
@@ -119,13 +134,14 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
     pdf = FPDF(orientation="P", unit="mm", format=_PAGE_MM[size])
     pdf.set_auto_page_break(auto=False)
     pdf.set_margins(left=16 * k, top=16 * k, right=16 * k)
-    pdf.set_title(latin1(f"Affiche {text.code}"))
-    pdf.set_creator("Outreach Bot")
+    _describe(pdf, text.code)
     pdf.add_page()
     width = pdf.epw
 
+    if text.event:
+        _event(pdf, text.event, k=k)
     pdf.set_text_color(20, 20, 20)
-    pdf.set_font("Helvetica", style="B", size=28 * k)
+    pdf.set_font(FONT, style="B", size=28 * k)
     purpose = _wording(content, "poster_purpose")
     pdf.multi_cell(width, 12 * k, purpose, align="C", new_x="LMARGIN", new_y="NEXT")
 
@@ -133,10 +149,10 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
     top = pdf.get_y() + 10 * k
     _draw_qr(pdf, text.url, x=(pdf.w - side) / 2, y=top, side=side)
     pdf.set_y(top + side + 4 * k)
-    pdf.set_font("Helvetica", size=15 * k)
+    pdf.set_font(FONT, size=15 * k)
     scan = _wording(content, "poster_scan")
     pdf.multi_cell(width, 7.5 * k, scan, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", size=11 * k)
+    pdf.set_font(FONT, size=11 * k)
     pdf.set_text_color(70, 70, 70)
     pdf.multi_cell(
         width, 6 * k, latin1(_short(text.url)), align="C", new_x="LMARGIN", new_y="NEXT"
@@ -149,7 +165,7 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
     pdf.set_y(pdf.get_y() + 6 * k)
     pdf.set_text_color(20, 20, 20)
     if text.sms_number:
-        pdf.set_font("Helvetica", size=18 * k)
+        pdf.set_font(FONT, size=18 * k)
         pdf.multi_cell(
             width,
             9 * k,
@@ -167,7 +183,7 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
         )
         pdf.set_y(pdf.get_y() + 2 * k)
     if text.whatsapp_link:
-        pdf.set_font("Helvetica", size=18 * k)
+        pdf.set_font(FONT, size=18 * k)
         pdf.multi_cell(
             width,
             9 * k,
@@ -187,7 +203,7 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
     if text.telegram_link:
         link = latin1(_short(text.telegram_link))
         font_size = _fitting_size(pdf, link, width=width, largest=18 * k)
-        pdf.set_font("Helvetica", size=font_size)
+        pdf.set_font(FONT, size=font_size)
         pdf.multi_cell(
             width,
             font_size / 2,  # the 9 mm line of 18 pt text, scaled with the font
@@ -198,12 +214,28 @@ def poster_pdf(text: PosterText, content: Content, size: PosterSize = PosterSize
             new_x="LMARGIN",
             new_y="NEXT",
         )
-    pdf.set_font("Helvetica", size=8 * k)
+    pdf.set_font(FONT, size=8 * k)
     pdf.set_text_color(120, 120, 120)
     footer = text.code if not text.campaign_name else f"{text.code} - {text.campaign_name}"
     pdf.set_y(pdf.h - 14 * k)
     pdf.multi_cell(width, 4 * k, latin1(footer)[:120], align="C")
     return bytes(pdf.output())
+
+
+def _describe(pdf: FPDF, code: str) -> None:
+    """Title and creator, and the typeface (embedded when the PDF is written)."""
+    pdf.set_title(latin1(f"Affiche {code}"))
+    pdf.set_creator("Outreach Bot")
+    for style, path in FONT_FILES.items():
+        pdf.add_font(FONT, style=style, fname=str(path))
+
+
+def _event(pdf: FPDF, event: str, *, k: float) -> None:
+    """The event first: whoever reads the poster at the forum knows the code is this one's."""
+    pdf.set_text_color(31, 95, 191)
+    pdf.set_font(FONT, style="B", size=16 * k)
+    pdf.multi_cell(pdf.epw, 7.5 * k, latin1(event)[:160], align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(pdf.get_y() + 3 * k)
 
 
 def _fitting_size(pdf: FPDF, word: str, *, width: float, largest: float) -> float:
@@ -212,7 +244,7 @@ def _fitting_size(pdf: FPDF, word: str, *, width: float, largest: float) -> floa
     A line too narrow for a word makes fpdf2 cut the word wherever the line ends: a Telegram
     link cut in two cannot be typed from the poster, so the link's line is set smaller instead.
     """
-    pdf.set_font("Helvetica", style="B", size=largest)
+    pdf.set_font(FONT, style="B", size=largest)
     natural = pdf.get_string_width(word)
     if natural <= width:
         return largest

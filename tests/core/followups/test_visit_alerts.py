@@ -99,3 +99,33 @@ async def test_after_stop_no_alert_is_scheduled(services: Services) -> None:
         by=None,
     )
     assert await alerts(services) == []
+
+
+async def test_a_weekly_permanence_alerts_with_its_next_session_and_its_days(
+    services: Services,
+) -> None:
+    """ "Tous les mardis jusqu'au …": one alert naming the next Tuesday and the rule, kept
+    until the last session rather than the first."""
+    await subscribe(services)
+    today = datetime.now(UTC).date()
+    until = today + timedelta(days=40)
+    await add_place(
+        services.sessions,
+        PlaceForm(
+            kind="permanence",
+            name="Maison France Services",
+            commune="Stenay",
+            repeat="tue",
+            repeat_start="14:00",
+            repeat_end="17:00",
+            repeat_until=until.isoformat(),
+        ),
+        by=None,
+    )
+    (alert,) = await alerts(services)
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7)
+    assert f"le {tuesday:%d/%m}, 14h-17h, puis tous les mardis jusqu'au {until:%d/%m/%Y}" in (
+        alert.payload
+    )
+    assert alert.expires_at is not None
+    assert alert.expires_at.date() == until

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import zxingcpp
@@ -13,12 +14,17 @@ from sqlalchemy import func, select, update
 
 from outreach_bot.cli.demo import seed_demo
 from outreach_bot.core.outreach.campaigns import create_campaign, get_campaign, record_scan
+from outreach_bot.core.outreach.places import team_today
 from outreach_bot.core.services import Services
-from outreach_bot.storage.models import Campaign, CampaignScan, User
+from outreach_bot.storage.models import Campaign, CampaignScan, LocalPlace, User
 from tests.web.admin.conftest import EMAILS, Browser
 
 DEMO_KEY_FIGURES = {"identified": 71, "mobilised": 10, "interventions": 4, "scans": 174}
 WHO = {"outreach": "olga", "counsellor": "lea", "coordinator": "coordinator", "admin": "admin"}
+
+
+SOON = team_today() + timedelta(days=30)
+"""An event date to come (a past one is refused)."""
 
 
 async def signed_in(browser: Browser, role: str) -> Browser:
@@ -140,8 +146,10 @@ async def test_creating_a_campaign_leads_to_its_page_with_qr_and_downloads(
         {
             "code": "forum-verdun",
             "name": "Forum emploi Verdun",
-            "held_on": "12/05/2026",
-            "place": "Salle des fêtes",
+            "held_on": f"{SOON:%d/%m/%Y}",
+            "place_id": "new",
+            "place_commune": "55100 Verdun",
+            "place_address": "Salle des fêtes",
             "sector": "nord-meusien",
         },
     )
@@ -149,7 +157,8 @@ async def test_creating_a_campaign_leads_to_its_page_with_qr_and_downloads(
     assert response.headers["Location"] == "/admin/campaigns/FORUM-VERDUN"
     page = await (await browser.get("/admin/campaigns/FORUM-VERDUN")).text()
     assert "<svg" in page
-    assert "12/05/2026" in page
+    assert f"{SOON:%d/%m/%Y}" in page
+    assert "Salle des fêtes, Verdun" in page
     assert "créée par Olga" in page
     assert f'name="csrf" value="{browser.csrf}"' in page
     for path in ("qr.png", "qr.svg", "poster-a4.pdf", "poster-a6.pdf"):
@@ -190,7 +199,23 @@ async def test_a_code_made_from_a_long_name_is_short_enough_to_text(
         ({"code": "FORUM-OK", "held_on": "31/02/2026"}, "Date invalide"),
         ({"code": "FORUM-OK", "held_on": "demain"}, "Date invalide"),
         ({"code": "FORUM-OK", "name": "   "}, "Donne un nom"),
-        ({"code": "FORUM-OK", "place": "p" * 300}, "Le lieu"),
+        ({"code": "FORUM-OK", "held_on": "01/09/2020"}, "Cette date est passée (01/09/2020)"),
+        ({"code": "FORUM-OK", "place_id": "new"}, "Donne la commune du nouveau lieu"),
+        ({"code": "FORUM-OK", "place_id": "12abc"}, "Choisis un lieu dans la liste"),
+        ({"code": "FORUM-OK", "place_id": "4242"}, "Ce lieu n&#39;existe plus"),
+        (
+            {"code": "FORUM-OK", "place_id": "new", "place_commune": "Verdun"},
+            "donne sa date (ou choisis un lieu existant)",
+        ),
+        (
+            {
+                "code": "FORUM-OK",
+                "held_on": f"{SOON:%d/%m/%Y}",
+                "place_id": "new",
+                "place_commune": "Zzzyx",
+            },
+            "Commune introuvable",
+        ),
     ],
 )
 async def test_bad_input_shows_the_form_again_with_a_clear_message(
@@ -198,14 +223,19 @@ async def test_bad_input_shows_the_form_again_with_a_clear_message(
 ) -> None:
     """Each mistake is named in French next to what was typed; nothing is created."""
     await signed_in(browser, "outreach")
-    values = {"name": "Forum", "held_on": "", "place": "", "sector": "", **fields}
+    values = {"name": "Forum", "held_on": "", "sector": "", **fields}
     response = await browser.post("/admin/campaigns", values)
     assert response.status == 400
     page = await response.text()
     assert message in page
     if values["name"].strip():
         assert 'value="Forum"' in page
+    for field in ("held_on", "place_commune"):  # what was typed comes back
+        if values.get(field):
+            assert f'value="{values[field]}"' in page
     assert await campaign_count(services) == 0
+    async with services.sessions() as session:
+        assert await session.scalar(select(func.count(LocalPlace.id))) == 0
 
 
 async def test_a_duplicate_code_is_refused_in_any_case(
@@ -247,7 +277,7 @@ async def test_editing_archiving_restoring_and_deleting(
     await signed_in(browser, "outreach")
     saved = await browser.post(
         "/admin/campaigns/forum-b",
-        {"name": "Forum B", "held_on": "2026-06-01", "place": "Gymnase", "sector": ""},
+        {"name": "Forum B", "held_on": SOON.isoformat(), "sector": ""},
     )
     assert saved.headers["Location"] == "/admin/campaigns/FORUM-B"
     assert (
@@ -261,7 +291,7 @@ async def test_editing_archiving_restoring_and_deleting(
     )
     assert bad.status == 400
     view = await get_campaign(services.sessions, "FORUM-B")
-    assert (view.name, view.place, str(view.held_on)) == ("Forum B", "Gymnase", "2026-06-01")
+    assert (view.name, view.held_on) == ("Forum B", SOON)
     archived = await browser.post("/admin/campaigns/FORUM-B/archive")
     assert archived.status == 303
     assert "Campagne archivée." in await (await browser.get(archived.headers["Location"])).text()

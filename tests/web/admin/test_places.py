@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from outreach_bot.core.outreach.places import team_today
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import LocalPlace
 from tests.factories import RestChat
@@ -14,16 +15,32 @@ from tests.web.admin.conftest import Browser
 
 
 def _day(days: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).isoformat()
+    return (team_today() + timedelta(days=days)).isoformat()
 
 
 def _weekday_date(days: int) -> str:
-    return (datetime.now(UTC).date() + timedelta(days=days)).strftime("%d/%m")
+    return (team_today() + timedelta(days=days)).strftime("%d/%m")
 
 
 async def _count(services: Services) -> int:
     async with services.sessions() as session:
         return int(await session.scalar(select(func.count(LocalPlace.id))) or 0)
+
+
+async def _past_event(services: Services, name: str) -> int:
+    """An event entered while it was still to come, now over (the form refuses past dates)."""
+    yesterday = team_today() - timedelta(days=1)
+    async with services.sessions.begin() as session:
+        row = LocalPlace(
+            kind="event",
+            name=name,
+            commune_insee="55502",
+            commune_name="Stenay",
+            held_on=yesterday,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
 
 
 async def _add(browser: Browser, **fields: str) -> int:
@@ -63,7 +80,7 @@ async def test_a_permanence_added_in_the_back_office_is_given_nearest_first(
         held_on=_day(4),
         hours="14h-17h",
     )
-    await _add(browser, kind="event", name="Forum passé", commune="Stenay", held_on=_day(-1))
+    await _past_event(services, "Forum passé")
     page = await (await browser.get("/admin/places")).text()
     assert "Permanence Stenay" in page
     assert "passée" in page
@@ -256,3 +273,154 @@ async def test_an_office_needs_hours_in_brief_or_for_one_day(browser: Browser) -
     bare = {**OFFICE, **days, "hours": ""}
     assert (await browser.post("/admin/places", bare)).status == 400
     await _add(browser, **{**bare, "hours_thu": "14h-17h"})
+
+
+def _next_weekday(weekday: int, *, after: int = 0) -> date:
+    start = team_today() + timedelta(days=after)
+    return start + timedelta(days=(weekday - start.weekday()) % 7)
+
+
+async def test_a_weekly_permanence_is_given_at_its_next_session_until_its_last_day(
+    browser: Browser, client, services: Services
+) -> None:
+    """ "Tous les mardis 14h-17h, jusqu'au …": the list says so in French, and the bot gives
+    the next Tuesday, for "vous êtes où ?" and for "et le mardi ?"."""
+    await browser.login("olga")
+    until = team_today() + timedelta(days=60)
+    await _add(
+        browser,
+        kind="permanence",
+        name="Permanence MiloMouv'",
+        commune="55700 Stenay",
+        address="Maison France Services",
+        repeat="tue",
+        repeat_start="14:00",
+        repeat_end="17:00",
+        repeat_until=until.isoformat(),
+    )
+    page = await (await browser.get("/admin/places")).text()
+    assert f"tous les mardis, 14h-17h, jusqu&#39;au {until:%d/%m/%Y}" in page
+    next_tuesday = _next_weekday(1)
+    assert f"prochaine : {next_tuesday:%d/%m/%Y}" in page
+
+    chat = RestChat(client)
+    await chat.say("il y a une permanence à Stenay ?")
+    lines = chat.last[0]["text"].splitlines()
+    assert lines[0] == services.content.message("places_in_near", "fr", commune="Stenay")
+    assert f"{next_tuesday:%d/%m}, 14h-17h : Permanence MiloMouv'" in lines[1]
+
+
+async def test_a_weekly_permanence_whose_first_day_is_later_starts_then(
+    browser: Browser, client, services: Services
+) -> None:
+    """A first day three weeks ahead: nothing before it, then that day (the edit form shows
+    the rule again, filled)."""
+    await browser.login("olga")
+    first = _next_weekday(3, after=21)
+    await _add(
+        browser,
+        kind="permanence",
+        name="Perm jeudi",
+        commune="Stenay",
+        held_on=first.isoformat(),
+        repeat="thu",
+        repeat_start="9h30",
+        repeat_end="12h",
+        repeat_until=(first + timedelta(days=28)).isoformat(),
+    )
+    async with services.sessions() as session:
+        row = await session.scalar(select(LocalPlace))
+    assert row is not None
+    assert (row.held_on, row.hours) == (first, "9h30-12h")
+    edit = await (await browser.get(f"/admin/places/{row.id}")).text()
+    assert '<option value="thu" selected>' in edit
+    assert 'value="09:30"' in edit
+    chat = RestChat(client)
+    await chat.say("vous êtes où cette semaine ?")
+    assert "Perm jeudi" not in chat.text()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"held_on": "-3"}, "held_on", "Cette date est passée"),
+        (
+            {"repeat": "tue", "repeat_start": "14:00", "repeat_end": "17:00"},
+            "repeat_until",
+            "Jusqu&#39;à quand ?",
+        ),
+        (
+            {
+                "repeat": "tue",
+                "repeat_start": "14:00",
+                "repeat_end": "17:00",
+                "repeat_until": "-1",
+            },
+            "repeat_until",
+            "Cette date est passée",
+        ),
+        (
+            {"repeat": "tue", "repeat_start": "17:00", "repeat_end": "14h", "repeat_until": "30"},
+            "repeat_end",
+            "L&#39;heure de fin vient après",
+        ),
+        (
+            {"repeat": "tue", "repeat_start": "midi", "repeat_end": "14h", "repeat_until": "30"},
+            "repeat_start",
+            "Heure de début invalide",
+        ),
+        ({"repeat": "someday", "repeat_until": "30"}, "repeat", "Choisis le jour"),
+    ],
+)
+async def test_a_past_or_wrong_date_is_refused_and_what_was_typed_comes_back(
+    browser: Browser, services: Services, fields: dict[str, str], field: str, message: str
+) -> None:
+    """The form comes back with the reason in French and every field as it was typed."""
+    await browser.login("olga")
+    typed = {
+        "kind": "permanence",
+        "name": "Perm du mardi",
+        "commune": "Stenay",
+        "address": "Salle Baudot",
+        **{
+            key: _day(int(value)) if key in {"held_on", "repeat_until"} else value
+            for key, value in fields.items()
+        },
+    }
+    response = await browser.post("/admin/places", typed)
+    assert response.status == 400
+    page = await response.text()
+    assert message in page
+    for key in ("name", "address", "held_on", "repeat_start", "repeat_end", "repeat_until"):
+        if typed.get(key):
+            assert f'value="{typed[key]}"' in page.replace("&#39;", "'"), key
+    assert await _count(services) == 0
+
+
+async def test_a_past_event_can_still_be_corrected_but_not_moved_to_another_past_day(
+    browser: Browser, services: Services
+) -> None:
+    """Its date unchanged, a past event's name can be fixed; a new past date is refused."""
+    place_id = await _past_event(services, "Forum")
+    await browser.login("olga")
+    form = await browser.get(f"/admin/places/{place_id}")
+    yesterday = _day(-1)
+    assert f'value="{yesterday}"' in await form.text()
+    fixed = await browser.post(
+        f"/admin/places/{place_id}",
+        {"kind": "event", "name": "Forum de l'emploi", "commune": "Stenay", "held_on": yesterday},
+    )
+    assert fixed.status == 303
+    moved = await browser.post(
+        f"/admin/places/{place_id}",
+        {"kind": "event", "name": "Forum de l'emploi", "commune": "Stenay", "held_on": _day(-2)},
+    )
+    assert moved.status == 400
+    assert "Cette date est passée" in await moved.text()
+    async with services.sessions() as session:
+        row = await session.get(LocalPlace, place_id)
+    assert row is not None
+    assert (row.name, row.held_on.isoformat() if row.held_on else None) == (
+        "Forum de l'emploi",
+        yesterday,
+    )

@@ -29,6 +29,7 @@ from outreach_bot.core.contact_lists.blocklist import CHUNK, SMS, blocked_among,
 from outreach_bot.core.conversation.service import conversation_for
 from outreach_bot.core.delivery.outbox import enqueue
 from outreach_bot.core.delivery.rules import SendingRules
+from outreach_bot.core.outreach.places import upcoming_places
 from outreach_bot.core.schedule import Planned, Scheduler, schedule_many
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.contact_lists import (
@@ -41,14 +42,13 @@ from outreach_bot.domain.contact_lists import (
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.domain.fields.commune import commune_by_insee
 from outreach_bot.domain.fields.phone import is_mobile, parse_phone
-from outreach_bot.domain.places import Place, PlaceKind, choose_places
+from outreach_bot.domain.places import Place, choose_places
 from outreach_bot.storage.models import (
     Author,
     ContactList,
     ContactListRow,
     Conversation,
     Direction,
-    LocalPlace,
     Message,
     ScheduledMessage,
     ScheduledStatus,
@@ -541,18 +541,4 @@ async def _get(session: AsyncSession, list_id: int, *, lock: bool = False) -> Co
 
 
 async def _places(session: AsyncSession, today: date) -> list[Place]:
-    rows = await session.scalars(
-        select(LocalPlace).where((LocalPlace.held_on.is_(None)) | (LocalPlace.held_on >= today))
-    )
-    return [
-        Place(
-            kind=PlaceKind(row.kind),
-            name=row.name,
-            address=row.address,
-            commune_insee=row.commune_insee,
-            commune_name=row.commune_name,
-            held_on=row.held_on,
-            hours=row.hours,
-        )
-        for row in rows
-    ]
+    return await upcoming_places(session, today=today)

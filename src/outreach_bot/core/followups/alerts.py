@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
 from outreach_bot.core.schedule import schedule
 from outreach_bot.domain.fields import commune_by_insee
-from outreach_bot.domain.places import Proximity, proximity
-from outreach_bot.storage.models import Conversation, LocalPlace, VisitAlert
+from outreach_bot.domain.places import Place, Proximity, Recurrence, proximity
+from outreach_bot.storage.models import Conversation, VisitAlert
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +55,28 @@ async def record_alert(
     logger.info("conversation %s asked for visit alerts", conversation_id)
 
 
-def _when(held_on: date, hours: str) -> str:
-    return f"le {held_on:%d/%m}" + (f", {hours}" if hours else "")
+def _when(held_on: date, hours: str, rule: Recurrence | None) -> str:
+    when = f"le {held_on:%d/%m}" + (f", {hours}" if hours else "")
+    if rule is None:
+        return when
+    return f"{when}, puis {rule.french(hours=False)}"
 
 
-async def alert_nearby(session: AsyncSession, place: LocalPlace, *, now: datetime) -> int:
-    """Schedule an alert about a dated place to everyone near it not alerted this week.
+async def alert_nearby(
+    session: AsyncSession, place_id: int, stored: Place, *, now: datetime
+) -> int:
+    """Schedule an alert about a dated place to everyone near it not alerted this week; a
+    weekly permanence is announced at its next session, with the days it comes back.
 
     Returns:
         How many alerts were scheduled.
     """
-    if place.held_on is None or place.held_on < now.date():
+    place = stored.next_on(now.date())
+    if place is None or place.held_on is None or place.held_on < now.date():
         return 0
+    rule = place.recurrence
+    # The message is worth sending until the last session (a one-off: until the day itself).
+    last = rule.until if rule else place.held_on
     where = commune_by_insee(place.commune_insee)
     if where is None:
         return 0
@@ -92,12 +102,12 @@ async def alert_nearby(session: AsyncSession, place: LocalPlace, *, now: datetim
             kind=KIND,
             due_at=now,
             message="visit_alert",
-            values={"where": label, "when": _when(place.held_on, place.hours)},
-            expires_at=datetime.combine(place.held_on, datetime.min.time(), UTC),
+            values={"where": label, "when": _when(place.held_on, place.hours, rule)},
+            expires_at=datetime.combine(last, datetime.min.time(), UTC),
             now=now,
         )
         alert.last_sent_at = now
         scheduled += 1
     if scheduled:
-        logger.info("place %s: %s visit alert(s) scheduled", place.id, scheduled)
+        logger.info("place %s: %s visit alert(s) scheduled", place_id, scheduled)
     return scheduled

@@ -17,6 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.figures.stats import FunnelRow, Period, compute_figures
+from outreach_bot.core.followups.alerts import alert_nearby
+from outreach_bot.core.outreach.places import (
+    PlaceForm,
+    PlaceInputError,
+    as_place,
+    event_place,
+    insert_place,
+    place_label,
+    team_today,
+)
 from outreach_bot.core.staff.accounts import staff_label
 from outreach_bot.domain.campaigns import (
     NAME_MAX,
@@ -25,12 +35,14 @@ from outreach_bot.domain.campaigns import (
     validate_code,
 )
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
+from outreach_bot.domain.places import PlaceKind, check_upcoming
 from outreach_bot.storage.models import (
     Campaign,
     CampaignScan,
     Conversation,
     FigureTally,
     Lead,
+    LocalPlace,
     Sector,
     User,
 )
@@ -54,15 +66,33 @@ class CampaignView:
     created_by: str | None
     active: bool
     created_at: datetime
+    place_id: int | None = None
+    """The event's place in Lieux; ``place`` is then that place's label as it is now."""
 
 
 @dataclass(frozen=True, slots=True)
 class LandingCampaign:
-    """What the public landing page needs to know about a scanned code."""
+    """What the public landing page needs to know about a scanned code: enough to name the
+    event ("Forum emploi, mardi 12 mai 2026, Salle des fêtes, Verdun") when it is one."""
 
     code: str
     name: str
     active: bool
+    held_on: date | None = None
+    place: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NewPlace:
+    """Where a campaign's event happens, typed in the campaign form to create it in Lieux."""
+
+    commune: str
+    address: str = ""
+    hours: str = ""
+
+
+PlaceLink = int | NewPlace | None
+"""A campaign's place: an existing place's id, one to create, or none (a poster)."""
 
 
 def _clean_name(name: str) -> str:
@@ -97,18 +127,27 @@ async def create_campaign(
     held_on: date | None = None,
     place: str = "",
     created_by: int | None = None,
+    place_link: PlaceLink = None,
+    today: date | None = None,
 ) -> Campaign:
-    """Create a campaign.
+    """Create a campaign, and its event's place in Lieux when ``place_link`` asks for one.
+
+    ``today`` given (the back office), a date before it is refused: an event is announced
+    before it happens. Without it (the figures' history, the demo) any date is taken.
 
     Raises:
         CampaignCodeError: a code that is not 3-32 letters, digits or inner hyphens, or a
             reserved word (an :class:`InvalidInputError`).
-        InvalidInputError: an empty or overlong name or place; an unknown sector.
+        PastDateError: ``held_on`` is before ``today``.
+        PlaceInputError: the new place is wrong (its field says which); nothing is created.
+        InvalidInputError: an empty or overlong name or place; an unknown sector or place.
         ConflictError: the code exists already (codes compare case-insensitively).
     """
     normalised = validate_code(code)
     name = _clean_name(name)
     place = _clean_place(place)
+    if held_on is not None and today is not None:
+        check_upcoming(held_on, today=today)
     try:
         async with sessions.begin() as session:
             if await session.scalar(select(Campaign.id).where(Campaign.code == normalised)):
@@ -121,6 +160,9 @@ async def create_campaign(
                 place=place,
                 created_by=created_by,
             )
+            await _link_place(
+                session, campaign, place_link, by=created_by, today=today or team_today()
+            )
             session.add(campaign)
             await session.flush()
     except IntegrityError as error:
@@ -130,27 +172,68 @@ async def create_campaign(
     return campaign
 
 
+async def _link_place(
+    session: AsyncSession,
+    campaign: Campaign,
+    link: PlaceLink,
+    *,
+    by: int | None,
+    today: date,
+) -> None:
+    """Link the campaign to an existing place, or create its event's place and link that.
+
+    Raises:
+        PlaceInputError: the new place is wrong, or the campaign has no date for it.
+        InvalidInputError: no place has that id.
+    """
+    if link is None:
+        return
+    if isinstance(link, NewPlace):
+        if campaign.held_on is None:
+            raise PlaceInputError(
+                "held_on",
+                "Pour créer le lieu de l'événement, donne sa date (ou choisis un lieu existant).",
+            )
+        form = PlaceForm(
+            kind=PlaceKind.EVENT.value,
+            name=campaign.name,
+            commune=link.commune,
+            address=link.address,
+            held_on=campaign.held_on.isoformat(),
+            hours=link.hours,
+        )
+        row = event_place(form, today=today)
+        await insert_place(session, row, by=by)
+    else:
+        found = await session.get(LocalPlace, link)
+        if found is None:
+            raise InvalidInputError("Ce lieu n'existe plus : choisis-en un autre.")
+        row = found
+    campaign.place_id = row.id
+    campaign.place = place_label(row)
+
+
 def _view_query() -> Any:
     return (
-        select(Campaign, Sector.code, Sector.name, User.display_name, User.email)
+        select(Campaign, Sector.code, Sector.name, User.display_name, User.email, LocalPlace)
         .outerjoin(Sector, Campaign.sector_id == Sector.id)
         .outerjoin(User, Campaign.created_by == User.id)
+        .outerjoin(LocalPlace, Campaign.place_id == LocalPlace.id)
     )
 
 
-def _view(
-    campaign: Campaign,
-    sector_code: str | None,
-    sector_name: str | None,
-    display_name: str | None,
-    email: str | None,
-) -> CampaignView:
+def _view(row: Any) -> CampaignView:
+    """A row of :func:`_view_query` as staff see it."""
+    campaign: Campaign
+    linked: LocalPlace | None
+    campaign, sector_code, sector_name, display_name, email, linked = row
     return CampaignView(
         id=campaign.id,
         code=campaign.code,
         name=campaign.name,
         held_on=campaign.held_on,
-        place=campaign.place,
+        place=place_label(linked) if linked else campaign.place,
+        place_id=campaign.place_id,
         sector_code=sector_code,
         sector_name=sector_name,
         created_by=staff_label(display_name or "", email) if email else None,
@@ -170,7 +253,14 @@ async def list_campaigns(
         Campaign.active.desc(), Campaign.held_on.desc().nulls_last(), Campaign.id.desc()
     )
     async with sessions() as session:
-        return [_view(*row) for row in await session.execute(query)]
+        return [_view(row) for row in await session.execute(query)]
+
+
+async def campaign_figures(sessions: async_sessionmaker[AsyncSession]) -> dict[str, FunnelRow]:
+    """What every campaign produced since it began, by code: the figures' own per-campaign
+    rows, computed once for a whole list rather than once per campaign."""
+    figures = await compute_figures(sessions, Period())
+    return {row.code: row for row in figures.campaigns if row.code}
 
 
 async def _find(session: AsyncSession, code: str) -> Campaign:
@@ -200,7 +290,7 @@ async def get_campaign(sessions: async_sessionmaker[AsyncSession], code: str) ->
         )
     if row is None:
         raise NotFoundError(f"no campaign with code {code[:40]!r}")
-    return _view(*row)
+    return _view(row)
 
 
 async def update_campaign(
@@ -210,23 +300,59 @@ async def update_campaign(
     name: str,
     sector: str | None,
     held_on: date | None,
-    place: str,
+    place: str | None,
+    place_link: PlaceLink = None,
+    today: date | None = None,
+    by: int | None = None,
 ) -> CampaignView:
     """Change what staff may change; the code stays, because it is printed on posters.
 
+    ``place`` None keeps the place's text; ``place_link`` None leaves no place in Lieux
+    linked. A linked event's place moves with the campaign's date (it was created for it, so
+    nobody types the new date twice); a shared office or permanence is left as it is.
+
     Raises:
         NotFoundError: no such campaign.
-        InvalidInputError: an empty or overlong name or place; an unknown sector.
+        PastDateError: a new date before ``today`` (the date it had may stay).
+        PlaceInputError: the new place is wrong; nothing is changed.
+        InvalidInputError: an empty or overlong name or place; an unknown sector or place.
     """
     name = _clean_name(name)
-    place = _clean_place(place)
     async with sessions.begin() as session:
         campaign = await _find(session, code)
+        if held_on is not None and today is not None:
+            check_upcoming(held_on, today=today, unchanged=campaign.held_on)
+        before = campaign.held_on
         campaign.name = name
-        campaign.place = place
+        if place is not None:
+            campaign.place = _clean_place(place)
         campaign.held_on = held_on
         campaign.sector_id = await _sector_id(session, sector)
+        if place_link is None:
+            campaign.place_id = None  # the label it had stays as its place's text
+        elif place_link != campaign.place_id:
+            await _link_place(session, campaign, place_link, by=by, today=today or team_today())
+        elif held_on != before and held_on is not None:
+            await _move_event(session, place_link, before, held_on, by=by)
     return await get_campaign(sessions, code)
+
+
+async def _move_event(
+    session: AsyncSession, place_id: int, before: date | None, after: date, *, by: int | None
+) -> None:
+    """Give the linked place the campaign's new date when it is the event's own place (an
+    event on the old date, held once); those nearby who asked hear of the new date."""
+    row = await session.get(LocalPlace, place_id)
+    if (
+        row is None
+        or row.kind != PlaceKind.EVENT.value
+        or row.held_on != before
+        or row.repeat_weekday is not None
+    ):
+        return
+    row.held_on = after
+    row.updated_by, row.updated_at = by, datetime.now(UTC)
+    await alert_nearby(session, row.id, as_place(row), now=row.updated_at)
 
 
 async def set_campaign_active(
@@ -295,11 +421,29 @@ async def record_scan(
     if normalised is None:
         return None
     async with sessions.begin() as session:
-        campaign = await session.scalar(select(Campaign).where(Campaign.code == normalised))
-        if campaign is None:
+        found = await _landing(session, normalised)
+        if found is None:
             return None
-        session.add(CampaignScan(campaign_id=campaign.id, at=now or datetime.now(UTC)))
-        return LandingCampaign(campaign.code, campaign.name, campaign.active)
+        campaign_id, landing = found
+        session.add(CampaignScan(campaign_id=campaign_id, at=now or datetime.now(UTC)))
+        return landing
+
+
+async def _landing(session: AsyncSession, code: str) -> tuple[int, LandingCampaign] | None:
+    row = (
+        await session.execute(
+            select(Campaign, LocalPlace)
+            .outerjoin(LocalPlace, Campaign.place_id == LocalPlace.id)
+            .where(Campaign.code == code)
+        )
+    ).first()
+    if row is None:
+        return None
+    campaign, linked = row
+    place = place_label(linked) if linked else campaign.place
+    return campaign.id, LandingCampaign(
+        campaign.code, campaign.name, campaign.active, held_on=campaign.held_on, place=place
+    )
 
 
 async def find_landing_campaign(
@@ -310,8 +454,8 @@ async def find_landing_campaign(
     if normalised is None:
         return None
     async with sessions() as session:
-        campaign = await session.scalar(select(Campaign).where(Campaign.code == normalised))
-    return LandingCampaign(campaign.code, campaign.name, campaign.active) if campaign else None
+        found = await _landing(session, normalised)
+    return found[1] if found else None
 
 
 async def campaign_funnel(

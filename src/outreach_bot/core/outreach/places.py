@@ -10,12 +10,14 @@ data.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Final
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.followups.alerts import alert_nearby
@@ -29,11 +31,16 @@ from outreach_bot.domain.fields import (
     parse_phone,
 )
 from outreach_bot.domain.places import (
+    FRENCH_WEEKDAYS,
     WEEKDAYS,
+    PastDateError,
     Place,
     PlaceKind,
     PlacesAnswer,
+    Recurrence,
+    check_upcoming,
     choose_places,
+    past_date_fr,
     read_practical,
 )
 from outreach_bot.storage.models import LocalPlace
@@ -46,6 +53,14 @@ HOURS_MAX: Final = 100
 DAY_HOURS_MAX: Final = 60
 WALK_IN_CHOICES: Final = {"yes": True, "no": False, "": None}
 """The form's walk-in answer: "oui", "non", or not said (the bot then says to call first)."""
+TEAM_ZONE: Final = ZoneInfo("Europe/Paris")
+"""Whether a date has passed is decided on the team's calendar, not the server's (UTC)."""
+_CLOCK_RE: Final = re.compile(r"^([0-9]{1,2})\s*(?:[h:.]\s*([0-9]{2})?)?$")
+
+
+def team_today() -> date:
+    """Today in Meuse: a date typed at 00:30 for "today" is not already in the past."""
+    return datetime.now(TEAM_ZONE).date()
 
 
 class PlaceInputError(InvalidInputError):
@@ -70,6 +85,11 @@ class PlaceForm:
     walk_in: str = ""
     weekly: Mapping[str, str] = field(default_factory=dict)
     """Weekday key of :data:`~outreach_bot.domain.places.WEEKDAYS` → that day's hours."""
+    repeat: str = ""
+    """A weekday key when the permanence is held every week, empty for one date."""
+    repeat_start: str = ""
+    repeat_end: str = ""
+    repeat_until: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,14 +107,132 @@ class PlaceView:
     phone: str = ""
     walk_in: bool | None = None
     weekly: Mapping[str, str] = field(default_factory=dict)
+    recurrence: Recurrence | None = None
+    next_on: date | None = None
+    """The next session of a weekly permanence (its first one until then); else ``held_on``."""
+
+    @property
+    def when(self) -> str:
+        """The date as the list shows it, in French (``tous les mardis, 14h-17h, …``)."""
+        if self.recurrence is not None:
+            return self.recurrence.french()
+        return f"{self.held_on:%d/%m/%Y}" if self.held_on else ""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceChoice:
+    """A place a campaign's event can be linked to, as the campaign form lists it."""
+
+    id: int
+    label: str
 
 
 def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _checked(form: PlaceForm) -> LocalPlace:
+def _clock(text: str) -> time | None:
+    """``14:00`` (a time field), ``14h``, ``14h30`` or ``9`` as a time; None if not one."""
+    match = _CLOCK_RE.match(text.strip().lower())
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    return time(hour, minute) if hour < 24 and minute < 60 else None  # noqa: PLR2004
+
+
+def _recurrence(
+    form: PlaceForm, first: date | None, *, today: date, stored: Recurrence | None
+) -> tuple[Recurrence, date]:
+    """The weekly rule and its first session, every field checked.
+
+    Raises:
+        PlaceInputError: the first field that is wrong.
+    """
+    if form.repeat not in WEEKDAYS:
+        raise PlaceInputError("repeat", "Choisis le jour de la semaine.")
+    weekday = WEEKDAYS.index(form.repeat)
+    start, end = _clock(form.repeat_start), _clock(form.repeat_end)
+    if start is None:
+        raise PlaceInputError("repeat_start", "Heure de début invalide : écris-la comme 14:00.")
+    if end is None:
+        raise PlaceInputError("repeat_end", "Heure de fin invalide : écris-la comme 17:00.")
+    if end <= start:
+        raise PlaceInputError("repeat_end", "L'heure de fin vient après l'heure de début.")
+    try:
+        until = parse_held_on(form.repeat_until)
+    except InvalidInputError as error:
+        raise PlaceInputError(
+            "repeat_until", "Date de fin invalide : écris-la comme 30/06/2027."
+        ) from error
+    if until is None:
+        raise PlaceInputError(
+            "repeat_until", "Jusqu'à quand ? Donne la date de la dernière permanence."
+        )
+    try:
+        check_upcoming(until, today=today, unchanged=stored.until if stored else None)
+    except PastDateError as error:
+        raise PlaceInputError("repeat_until", past_date_fr(error.day)) from error
+    rule = Recurrence(weekday, start, end, until)
+    held = rule.next_date(first or today)
+    if held is None:
+        raise PlaceInputError(
+            "repeat_until",
+            f"Aucun {FRENCH_WEEKDAYS[weekday]} entre le premier jour et le "
+            f"{until:%d/%m/%Y} : vérifie les dates.",
+        )
+    return rule, held
+
+
+def _when(
+    form: PlaceForm,
+    kind: PlaceKind,
+    hours: str,
+    weekly: Mapping[str, str],
+    *,
+    today: date,
+    stored: LocalPlace | None,
+) -> tuple[date | None, Recurrence | None, str]:
+    """The date, the weekly rule and the hours of a checked place.
+
+    Raises:
+        PlaceInputError: a date that is wrong or has passed, an office without hours.
+    """
+    try:
+        held_on = parse_held_on(form.held_on)
+    except InvalidInputError as error:
+        raise PlaceInputError("held_on", "Date invalide : écris-la comme 12/05/2026.") from error
+    rule: Recurrence | None = None
+    if kind is PlaceKind.OFFICE:
+        if not hours and not weekly:
+            raise PlaceInputError(
+                "hours", "Donne les horaires d'ouverture du bureau (au moins un jour)."
+            )
+        held_on = None
+    elif form.repeat:
+        if held_on is not None:
+            try:
+                check_upcoming(held_on, today=today, unchanged=stored.held_on if stored else None)
+            except PastDateError as error:
+                raise PlaceInputError("held_on", past_date_fr(error.day)) from error
+        rule, held_on = _recurrence(
+            form, held_on, today=today, stored=_stored_rule(stored) if stored else None
+        )
+        hours = rule.hours  # one source: the times typed for the rule
+    elif held_on is None:
+        raise PlaceInputError("held_on", "Une permanence ou un événement a une date.")
+    else:
+        try:
+            check_upcoming(held_on, today=today, unchanged=stored.held_on if stored else None)
+        except PastDateError as error:
+            raise PlaceInputError("held_on", past_date_fr(error.day)) from error
+    return held_on, rule, hours
+
+
+def _checked(form: PlaceForm, *, today: date, stored: LocalPlace | None = None) -> LocalPlace:
     """A new row from the form, every rule checked, the commune read from the official list.
+
+    A date before ``today`` is refused, unless it is the one ``stored`` already holds (a past
+    event can still be corrected).
 
     Raises:
         PlaceInputError: the first field that is wrong, with what to write instead.
@@ -141,18 +279,7 @@ def _checked(form: PlaceForm) -> LocalPlace:
             if hint
             else "Commune introuvable : écris son nom ou son code postal (55700).",
         )
-    try:
-        held_on = parse_held_on(form.held_on)
-    except InvalidInputError as error:
-        raise PlaceInputError("held_on", "Date invalide : écris-la comme 12/05/2026.") from error
-    if kind is PlaceKind.OFFICE:
-        if not hours and not weekly:
-            raise PlaceInputError(
-                "hours", "Donne les horaires d'ouverture du bureau (au moins un jour)."
-            )
-        held_on = None
-    elif held_on is None:
-        raise PlaceInputError("held_on", "Une permanence ou un événement a une date.")
+    held_on, rule, hours = _when(form, kind, hours, weekly, today=today, stored=stored)
     return LocalPlace(
         kind=kind.value,
         name=name,
@@ -164,7 +291,60 @@ def _checked(form: PlaceForm) -> LocalPlace:
         phone=phone,
         walk_in=WALK_IN_CHOICES[form.walk_in],
         weekly_hours=weekly or None,
+        repeat_weekday=rule.weekday if rule else None,
+        repeat_start=rule.start if rule else None,
+        repeat_end=rule.end if rule else None,
+        repeat_until=rule.until if rule else None,
     )
+
+
+def _stored_rule(row: LocalPlace) -> Recurrence | None:
+    """The weekly rule a row holds, if it holds one (all four columns are set together)."""
+    if (
+        row.repeat_weekday is None
+        or row.repeat_start is None
+        or row.repeat_end is None
+        or row.repeat_until is None
+    ):
+        return None
+    return Recurrence(row.repeat_weekday, row.repeat_start, row.repeat_end, row.repeat_until)
+
+
+def as_place(row: LocalPlace) -> Place:
+    """A stored place as the bot, the alerts and the contact lists tell it."""
+    return Place(
+        kind=PlaceKind(row.kind),
+        name=row.name,
+        address=row.address,
+        commune_insee=row.commune_insee,
+        commune_name=row.commune_name,
+        held_on=row.held_on,
+        hours=row.hours,
+        phone=row.phone,
+        walk_in=row.walk_in,
+        weekly=row.weekly_hours or {},
+        recurrence=_stored_rule(row),
+    )
+
+
+async def upcoming_places(session: AsyncSession, *, today: date) -> list[Place]:
+    """Offices, dates from ``today`` on, and weekly permanences not yet over, inside the
+    caller's unit of work: what every list of the team's coming visits starts from."""
+    rows = await session.scalars(
+        select(LocalPlace).where(
+            or_(
+                LocalPlace.held_on.is_(None),
+                LocalPlace.held_on >= today,
+                LocalPlace.repeat_until >= today,
+            )
+        )
+    )
+    return [place for row in rows if (place := as_place(row).next_on(today)) is not None]
+
+
+def _label(row: LocalPlace) -> str:
+    """``Salle des fêtes, Verdun``: what a campaign shows of its place."""
+    return ", ".join(part for part in (row.address or row.name, row.commune_name) if part)
 
 
 def _landline(text: str) -> str | None:
@@ -184,6 +364,9 @@ def _commune_text(insee: str, name: str) -> str:
 
 
 def _view(row: LocalPlace, today: date) -> PlaceView:
+    rule = _stored_rule(row)
+    coming = as_place(row).next_on(today)
+    last = rule.until if rule else row.held_on
     return PlaceView(
         id=row.id,
         kind=PlaceKind(row.kind),
@@ -192,10 +375,12 @@ def _view(row: LocalPlace, today: date) -> PlaceView:
         commune_name=row.commune_name,
         held_on=row.held_on,
         hours=row.hours,
-        past=row.held_on is not None and row.held_on < today,
+        past=last is not None and last < today,
         phone=row.phone,
         walk_in=row.walk_in,
         weekly=row.weekly_hours or {},
+        recurrence=rule,
+        next_on=coming.held_on if coming else row.held_on,
     )
 
 
@@ -208,8 +393,25 @@ async def list_places(
     views = [_view(row, today) for row in rows]
     return sorted(
         views,
-        key=lambda v: (v.past, v.held_on is not None, v.held_on or date.min, v.commune_name),
+        key=lambda v: (v.past, v.held_on is not None, v.next_on or date.min, v.commune_name),
     )
+
+
+async def place_choices(
+    sessions: async_sessionmaker[AsyncSession], *, today: date, keep: int | None = None
+) -> list[PlaceChoice]:
+    """Places a campaign's event can be linked to: not over yet, soonest first (plus ``keep``,
+    the one a campaign is linked to already, even when it is over)."""
+    return [
+        PlaceChoice(view.id, _choice_label(view))
+        for view in await list_places(sessions, today=today)
+        if not view.past or view.id == keep
+    ]
+
+
+def _choice_label(view: PlaceView) -> str:
+    where = ", ".join(part for part in (view.name, view.address, view.commune_name) if part)
+    return f"{view.when} · {where}" if view.when else where
 
 
 async def get_place(sessions: async_sessionmaker[AsyncSession], place_id: int) -> PlaceForm:
@@ -233,28 +435,63 @@ async def get_place(sessions: async_sessionmaker[AsyncSession], place_id: int) -
         phone=row.phone,
         walk_in={True: "yes", False: "no", None: ""}[row.walk_in],
         weekly=dict(row.weekly_hours or {}),
+        **_repeat_fields(_stored_rule(row)),
     )
 
 
+def _repeat_fields(rule: Recurrence | None) -> dict[str, str]:
+    if rule is None:
+        return {}
+    return {
+        "repeat": WEEKDAYS[rule.weekday],
+        "repeat_start": f"{rule.start:%H:%M}",
+        "repeat_end": f"{rule.end:%H:%M}",
+        "repeat_until": rule.until.isoformat(),
+    }
+
+
 async def add_place(
-    sessions: async_sessionmaker[AsyncSession], form: PlaceForm, *, by: int | None
+    sessions: async_sessionmaker[AsyncSession],
+    form: PlaceForm,
+    *,
+    by: int | None,
+    today: date | None = None,
 ) -> int:
     """Add a place; returns its id.
 
     Raises:
-        PlaceInputError: a field is wrong.
+        PlaceInputError: a field is wrong, or a date has passed.
     """
-    row = _checked(form)
+    row = _checked(form, today=today or team_today())
+    async with sessions.begin() as session:
+        return await insert_place(session, row, by=by)
+
+
+async def insert_place(session: AsyncSession, row: LocalPlace, *, by: int | None) -> int:
+    """Store a checked place inside the caller's unit of work (a campaign creating its event's
+    place saves both or neither) and tell those nearby who asked."""
     row.updated_by = by
     row.updated_at = datetime.now(UTC)
-    async with sessions.begin() as session:
-        session.add(row)
-        await session.flush()
-        place_id = row.id
-        # People who asked to hear of the team's visits near them get one message.
-        await alert_nearby(session, row, now=row.updated_at)
-    logger.info("place %s added by user %s", place_id, by)
-    return place_id
+    session.add(row)
+    await session.flush()
+    # People who asked to hear of the team's visits near them get one message.
+    await alert_nearby(session, row.id, as_place(row), now=row.updated_at)
+    logger.info("place %s added by user %s", row.id, by)
+    return row.id
+
+
+def event_place(form: PlaceForm, *, today: date) -> LocalPlace:
+    """A campaign's event as a new place, checked like one typed in Lieux.
+
+    Raises:
+        PlaceInputError: a field is wrong (``commune``, ``address``, ``held_on``…).
+    """
+    return _checked(form, today=today)
+
+
+def place_label(row: LocalPlace) -> str:
+    """What a campaign linked to ``row`` shows as its place (and the figures keep)."""
+    return _label(row)[:200]
 
 
 async def update_place(
@@ -263,18 +500,20 @@ async def update_place(
     form: PlaceForm,
     *,
     by: int | None,
+    today: date | None = None,
 ) -> None:
     """Replace what a place says.
 
     Raises:
         NotFoundError: no such place.
-        PlaceInputError: a field is wrong.
+        PlaceInputError: a field is wrong, or a new date has passed.
     """
-    checked = _checked(form)
     async with sessions.begin() as session:
         row = await session.get(LocalPlace, place_id)
         if row is None:
             raise NotFoundError(f"place {place_id}")
+        checked = _checked(form, today=today or team_today(), stored=row)
+        before = _stored_rule(row)
         for column in (
             "kind",
             "name",
@@ -284,13 +523,18 @@ async def update_place(
             "phone",
             "walk_in",
             "weekly_hours",
+            "repeat_weekday",
+            "repeat_start",
+            "repeat_end",
+            "repeat_until",
         ):
             setattr(row, column, getattr(checked, column))
         moved = (row.held_on, row.commune_insee) != (checked.held_on, checked.commune_insee)
+        moved = moved or before != _stored_rule(row)
         row.held_on, row.hours = checked.held_on, checked.hours
         row.updated_by, row.updated_at = by, datetime.now(UTC)
         if moved:  # a new date or commune is news for those nearby (at most one a week)
-            await alert_nearby(session, row, now=row.updated_at)
+            await alert_nearby(session, row.id, as_place(row), now=row.updated_at)
     logger.info("place %s updated by user %s", place_id, by)
 
 
@@ -317,28 +561,7 @@ def practical_question_in(text: str) -> bool:
 async def places_for_question(session: AsyncSession, text: str, *, today: date) -> PlacesAnswer:
     """What to tell a young person who asks where the team is, nearest to the commune they
     name first (inside the conversation's unit of work), with the practical question asked."""
-    rows = (
-        await session.scalars(
-            select(LocalPlace).where(
-                (LocalPlace.held_on.is_(None)) | (LocalPlace.held_on >= today)
-            )
-        )
-    ).all()
-    places = [
-        Place(
-            kind=PlaceKind(row.kind),
-            name=row.name,
-            address=row.address,
-            commune_insee=row.commune_insee,
-            commune_name=row.commune_name,
-            held_on=row.held_on,
-            hours=row.hours,
-            phone=row.phone,
-            walk_in=row.walk_in,
-            weekly=row.weekly_hours or {},
-        )
-        for row in rows
-    ]
+    places = await upcoming_places(session, today=today)
     return choose_places(
         places, today=today, near=find_commune_in(text), question=read_practical(text)
     )

@@ -30,7 +30,10 @@ from outreach_bot.core.figures.stats import (
 )
 from outreach_bot.core.outreach.campaigns import (
     CampaignView,
+    NewPlace,
+    PlaceLink,
     archive_campaign,
+    campaign_figures,
     campaign_funnel,
     create_campaign,
     delete_campaign,
@@ -41,14 +44,15 @@ from outreach_bot.core.outreach.campaigns import (
     sector_choices,
     update_campaign,
 )
+from outreach_bot.core.outreach.places import PlaceInputError, place_choices, team_today
 from outreach_bot.core.outreach.qr import qr_png, qr_svg, qr_svg_inline
 from outreach_bot.core.staff.accounts import Account
 from outreach_bot.domain.campaigns import (
     NAME_MAX,
-    PLACE_MAX,
     CampaignCodeError,
     CodeProblem,
     code_problem,
+    describe_event,
     parse_held_on,
     suggest_code,
 )
@@ -57,6 +61,8 @@ from outreach_bot.domain.errors import (
     InvalidInputError,
     PermissionDeniedError,
 )
+from outreach_bot.domain.numbers import parse_record_id
+from outreach_bot.domain.places import PastDateError, past_date_fr
 from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import current_account, flash
@@ -103,6 +109,19 @@ DONE_FR: Final = {
 
 FUNNEL_CONTEXT: Final = {"funnel": FUNNEL, "metric_labels": METRIC_LABELS}
 """What the funnel tables of both the campaign page and the figures page need."""
+LIST_METRICS: Final = (Metric.SCANS, Metric.IDENTIFIED, Metric.LEADS)
+"""The figures the campaign list shows for each campaign; its page has the whole funnel."""
+NEW_PLACE: Final = "new"
+"""The place choice that creates the event's place in Lieux from the campaign form."""
+PLACE_FIELDS: Final = {
+    "commune": "place_commune",
+    "address": "place_address",
+    "hours": "place_hours",
+    "held_on": "held_on",
+    "name": "name",
+}
+"""Where a new place's error shows in the campaign form (the place takes the campaign's name
+and date)."""
 
 
 class CampaignDetails(TypedDict):
@@ -111,7 +130,7 @@ class CampaignDetails(TypedDict):
     name: str
     sector: str | None
     held_on: date | None
-    place: str
+    place_link: PlaceLink
 
 
 def _text(value: object) -> str:
@@ -127,7 +146,11 @@ class CampaignForm:
     name: str = ""
     sector: str = ""
     held_on: str = ""
-    place: str = ""
+    place_id: str = ""
+    """"" for no place, :data:`NEW_PLACE` to create it from the fields below, or an id."""
+    place_commune: str = ""
+    place_address: str = ""
+    place_hours: str = ""
 
     @classmethod
     def posted(cls, data: Mapping[str, object], **fixed: str) -> CampaignForm:
@@ -141,8 +164,17 @@ class CampaignForm:
             name=self.name,
             sector=self.sector or None,
             held_on=parse_held_on(self.held_on),
-            place=self.place,
+            place_link=self.place_link(),
         )
+
+    def place_link(self) -> PlaceLink:
+        """The place chosen: none, a new one from the fields, or an existing one's id (run
+        :func:`_check` first: an id that is not a number is refused there)."""
+        if not self.place_id:
+            return None
+        if self.place_id == NEW_PLACE:
+            return NewPlace(self.place_commune, self.place_address, self.place_hours)
+        return parse_record_id(self.place_id)
 
     @classmethod
     def of(cls, campaign: CampaignView) -> CampaignForm:
@@ -152,7 +184,7 @@ class CampaignForm:
             name=campaign.name,
             sector=campaign.sector_code or "",
             held_on=campaign.held_on.isoformat() if campaign.held_on else "",
-            place=campaign.place,
+            place_id=str(campaign.place_id) if campaign.place_id else "",
         )
 
 
@@ -184,13 +216,27 @@ def _check(form: CampaignForm, *, code: str, new: bool) -> dict[str, str]:
         errors["name"] = "Donne un nom à la campagne (par exemple « Forum emploi Verdun »)."
     elif len(name) > NAME_MAX:
         errors["name"] = f"Le nom doit faire au plus {NAME_MAX} caractères."
-    if len(" ".join(form.place.split())) > PLACE_MAX:
-        errors["place"] = f"Le lieu doit faire au plus {PLACE_MAX} caractères."
+    if form.place_id not in {"", NEW_PLACE} and parse_record_id(form.place_id) is None:
+        errors["place_id"] = "Choisis un lieu dans la liste."
+    if form.place_id == NEW_PLACE and not form.place_commune.strip():
+        errors["place_commune"] = "Donne la commune du nouveau lieu (nom ou code postal)."
     try:
         parse_held_on(form.held_on)
     except InvalidInputError:
         errors["held_on"] = "Date invalide : écris-la comme 12/05/2026 ou 2026-05-12."
     return errors
+
+
+def _refused(error: InvalidInputError, errors: dict[str, str]) -> None:
+    """Put what the core refused next to the field it is about, in the team's words."""
+    if isinstance(error, PastDateError):
+        errors["held_on"] = past_date_fr(error.day)
+    elif isinstance(error, PlaceInputError):
+        errors[PLACE_FIELDS.get(error.field, "place_id")] = str(error)
+    elif isinstance(error, CampaignCodeError):
+        errors["code"] = CODE_PROBLEMS_FR[error.problem]
+    else:
+        errors["form"] = str(error)
 
 
 # --- campaigns ------------------------------------------------------------------------------
@@ -212,8 +258,13 @@ async def _list(
         "campaigns/list.html",
         {
             "campaigns": await list_campaigns(sessions, include_archived=archived),
+            "figures": await campaign_figures(sessions),
+            "list_metrics": LIST_METRICS,
+            "metric_labels": METRIC_LABELS,
             "show_archived": archived,
             "sectors": await sector_choices(sessions),
+            "places": await place_choices(sessions, today=team_today()),
+            "new_place": NEW_PLACE,
             "form": form,
             "errors": errors,
         },
@@ -230,14 +281,16 @@ async def create(request: web.Request) -> web.Response:
     if not errors:
         try:
             campaign = await create_campaign(
-                request.app[services_key].sessions, code, **form.details(), created_by=account.id
+                request.app[services_key].sessions,
+                code,
+                **form.details(),
+                created_by=account.id,
+                today=team_today(),
             )
-        except CampaignCodeError as error:
-            errors["code"] = CODE_PROBLEMS_FR[error.problem]
         except ConflictError:
             errors["code"] = f"Le code {code.upper()} est déjà pris : choisis-en un autre."
         except InvalidInputError as error:
-            errors["form"] = str(error)
+            _refused(error, errors)
         else:
             raise web.HTTPSeeOther(_url(request, "campaigns.detail", code=campaign.code))
     return await _list(request, form, errors=errors)
@@ -273,6 +326,11 @@ async def _detail(
             "whatsapp_url": whatsapp_url(settings, campaign.code),
             "sms_number": display_phone(settings.sms_number) if settings.sms_number else "",
             "sectors": await sector_choices(services.sessions),
+            "places": await place_choices(
+                services.sessions, today=team_today(), keep=campaign.place_id
+            ),
+            "new_place": NEW_PLACE,
+            "event": describe_event(campaign.name, campaign.held_on, campaign.place),
             "form": form or CampaignForm.of(campaign),
             "errors": errors,
         },
@@ -282,17 +340,22 @@ async def _detail(
 
 async def update(request: web.Request) -> web.Response:
     """Save the name, date, place and sector; the code never changes (it is printed)."""
-    require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
+    account = require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     code = request.match_info["code"]
     form = CampaignForm.posted(await read_form(request), code=code)
     errors = _check(form, code=code, new=False)
     if not errors:
         try:
             campaign = await update_campaign(
-                request.app[services_key].sessions, code, **form.details()
+                request.app[services_key].sessions,
+                code,
+                **form.details(),
+                place=None,
+                today=team_today(),
+                by=account.id,
             )
         except InvalidInputError as error:
-            errors["form"] = str(error)
+            _refused(error, errors)
         else:
             raise await _done(request, campaign.code, "saved")
     return await _detail(request, form=form, errors=errors, status=400)
@@ -344,12 +407,11 @@ async def delete(request: web.Request) -> web.Response:
 # --- QR codes and posters -------------------------------------------------------------------
 
 
-async def _campaign_url(request: web.Request) -> tuple[str, str, str]:
+async def _campaign_url(request: web.Request) -> tuple[CampaignView, str]:
     require_role(request, CAMPAIGN_ROLES, NO_ACCESS)
     services = request.app[services_key]
     campaign = await get_campaign(services.sessions, request.match_info["code"])
-    url = landing_url(str(services.settings.public_url), campaign.code)
-    return campaign.code, campaign.name, url
+    return campaign, landing_url(str(services.settings.public_url), campaign.code)
 
 
 def _download(body: bytes, *, content_type: str, filename: str) -> web.Response:
@@ -362,28 +424,32 @@ def _download(body: bytes, *, content_type: str, filename: str) -> web.Response:
 
 async def download_qr_png(request: web.Request) -> web.Response:
     """The QR code as a PNG, big enough for slides and social posts."""
-    code, _, url = await _campaign_url(request)
-    return _download(qr_png(url), content_type="image/png", filename=f"qr-{code}.png")
+    campaign, url = await _campaign_url(request)
+    return _download(qr_png(url), content_type="image/png", filename=f"qr-{campaign.code}.png")
 
 
 async def download_qr_svg(request: web.Request) -> web.Response:
     """The QR code as an SVG, for printers and designers."""
-    code, name, url = await _campaign_url(request)
+    campaign, url = await _campaign_url(request)
     return _download(
-        qr_svg(url, title=name), content_type="image/svg+xml", filename=f"qr-{code}.svg"
+        qr_svg(url, title=campaign.name),
+        content_type="image/svg+xml",
+        filename=f"qr-{campaign.code}.svg",
     )
 
 
 async def download_poster(request: web.Request) -> web.Response:
     """The A4 poster or A6 flyer as a PDF, ready to print."""
-    code, name, url = await _campaign_url(request)
+    campaign, url = await _campaign_url(request)
+    code = campaign.code
     services = request.app[services_key]
     settings = services.settings
     size = PosterSize(request.match_info["size"])
     text = PosterText(
         url=url,
         code=code,
-        campaign_name=name,
+        campaign_name=campaign.name,
+        event=describe_event(campaign.name, campaign.held_on, campaign.place),
         sms_number=settings.sms_number,
         telegram_link=telegram_link(settings.telegram_bot_username, code),
         whatsapp_number=settings.whatsapp_number,

@@ -10,7 +10,6 @@ out and meet young people.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Final
 
 from aiohttp import web
@@ -22,6 +21,7 @@ from outreach_bot.core.outreach.places import (
     delete_place,
     get_place,
     list_places,
+    team_today,
     update_place,
 )
 from outreach_bot.domain.errors import NotFoundError
@@ -72,6 +72,10 @@ def _form(data: Mapping[str, object]) -> PlaceForm:
         phone=text("phone"),
         walk_in=text("walk_in"),
         weekly={day: text(f"hours_{day}") for day in WEEKDAYS if text(f"hours_{day}").strip()},
+        repeat=text("repeat"),
+        repeat_start=text("repeat_start"),
+        repeat_end=text("repeat_end"),
+        repeat_until=text("repeat_until"),
     )
 
 
@@ -90,7 +94,7 @@ def _list_url(request: web.Request) -> str:
 async def _list(
     request: web.Request, form: PlaceForm | None, errors: dict[str, str]
 ) -> web.Response:
-    today = datetime.now(UTC).date()
+    today = team_today()
     return await render(
         request,
         "places/list.html",
