@@ -139,9 +139,8 @@ async def test_an_existing_place_is_linked_not_typed_again(
     assert added.status == 303
     [place] = await _places(services)
     form = await (await browser.get("/admin/campaigns")).text()
-    assert f'<option value="{place.id}">{SOON:%d/%m/%Y} · Permanence MiloMouv' in form.replace(
-        "&#39;", "'"
-    )
+    option = f"Permanence MiloMouv', Maison France Services, Stenay · {SOON:%d/%m/%Y}"
+    assert f'<option value="{place.id}">{option}</option>' in form.replace("&#39;", "'")
     created = await browser.post(
         "/admin/campaigns",
         {

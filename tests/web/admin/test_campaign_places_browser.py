@@ -87,8 +87,8 @@ async def test_a_weekly_permanence_then_a_campaign_linked_to_it_in_a_real_browse
     await page.get_by_label("Date").fill(tuesday.isoformat())
     assert not await page.get_by_label("Adresse ou salle").is_visible()
     await page.get_by_label("Lieu", exact=True).select_option(
-        label=f"tous les mardis, 14h-17h, jusqu'au {until:%d/%m/%Y} · "
-        "Permanence MiloMouv', Maison France Services, Stenay"
+        label="Permanence MiloMouv', Maison France Services, Stenay · "
+        f"tous les mardis, 14h-17h, jusqu'au {until:%d/%m/%Y}"
     )
     await _fits(page, "#new form")
     await _screenshot(page, f"campaign-linked-form-{size}", *SIZES[size])

@@ -411,7 +411,8 @@ async def place_choices(
 
 def _choice_label(view: PlaceView) -> str:
     where = ", ".join(part for part in (view.name, view.address, view.commune_name) if part)
-    return f"{view.when} · {where}" if view.when else where
+    # The name first: a phone's select shows only the beginning of an option.
+    return f"{where} · {view.when}" if view.when else where
 
 
 async def get_place(sessions: async_sessionmaker[AsyncSession], place_id: int) -> PlaceForm:
