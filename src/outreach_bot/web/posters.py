@@ -30,12 +30,9 @@ POSTER_LOCALE: Final = "fr"
 """Posters are printed in French."""
 
 FONT: Final = "SourceSans"
-_FONT_DIR: Final = files("font_source_sans_pro") / "files"
-FONT_FILES: Final = {
-    "": _FONT_DIR / "SourceSansPro-Regular.ttf",
-    "B": _FONT_DIR / "SourceSansPro-Bold.ttf",
-}
-"""The poster's typeface, regular and bold, embedded (as subsets) in every PDF."""
+FONT_FILES: Final = {"": "SourceSansPro-Regular.ttf", "B": "SourceSansPro-Bold.ttf"}
+"""The poster's typeface, regular and bold, embedded (as subsets) in every PDF; looked up in
+the ``font_source_sans_pro`` package when a poster is made, like fpdf2 itself."""
 
 #: The poster's message keys, with the placeholders filled (checked at start-up).
 MESSAGES: Final[dict[str, frozenset[str]]] = {
@@ -226,8 +223,9 @@ def _describe(pdf: FPDF, code: str) -> None:
     """Title and creator, and the typeface (embedded when the PDF is written)."""
     pdf.set_title(latin1(f"Affiche {code}"))
     pdf.set_creator("Outreach Bot")
-    for style, path in FONT_FILES.items():
-        pdf.add_font(FONT, style=style, fname=str(path))
+    folder = files("font_source_sans_pro") / "files"
+    for style, name in FONT_FILES.items():
+        pdf.add_font(FONT, style=style, fname=str(folder / name))
 
 
 def _event(pdf: FPDF, event: str, *, k: float) -> None:
