@@ -22,7 +22,7 @@ from outreach_bot.core.services import Services
 from outreach_bot.domain.places import french_day
 from outreach_bot.storage.models import LocalPlace
 from tests.factories import RestChat
-from tests.web.admin.conftest import Browser
+from tests.web.admin.conftest import Browser, make_lead
 
 SOON = team_today() + timedelta(days=5)
 LATER = team_today() + timedelta(days=9)
@@ -262,3 +262,28 @@ async def test_lieux_counts_nothing_twice_when_the_form_is_refused(
     assert refused.status == 400
     async with services.sessions() as session:
         assert await session.scalar(select(func.count(LocalPlace.id))) == 0
+
+
+async def test_an_appointment_can_be_set_at_a_weekly_permanence(
+    browser: Browser, services: Services
+) -> None:
+    """The lead page's list of the team's places names a weekly permanence by its rule, not
+    by a first day that may have passed."""
+    lead = await make_lead(services)
+    await browser.login("lea")
+    until = team_today() + timedelta(days=30)
+    added = await browser.post(
+        "/admin/places",
+        {
+            "kind": "permanence",
+            "name": "Perm jeudi",
+            "commune": "Stenay",
+            "repeat": "thu",
+            "repeat_start": "9:00",
+            "repeat_end": "12:00",
+            "repeat_until": until.isoformat(),
+        },
+    )
+    assert added.status == 303
+    page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
+    assert f"Perm jeudi · Stenay (tous les jeudis, 9h-12h, jusqu&#39;au {until:%d/%m/%Y})" in page
