@@ -36,7 +36,8 @@ from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.followups.reengagement import Reengagement
 from outreach_bot.core.leads.sectors import ensure_default_sectors
-from outreach_bot.core.leads.takeover import CRISIS_CHECK
+from outreach_bot.core.leads.takeover import CRISIS_CHECK, HANDED_BACK, bot_in_charge
+from outreach_bot.core.leads.takeover import MESSAGE_KEYS as HANDBACK_MESSAGES
 from outreach_bot.core.leads.takeover import unanswered as crisis_unanswered
 from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.media import MediaPolicy
@@ -189,6 +190,9 @@ async def open_services(
         Reengagement(scheduler, content, events)  # registers its planner and its guard
         # A crisis guessed during a takeover: the bot's text goes if no counsellor answered.
         scheduler.guard(CRISIS_CHECK, crisis_unanswered, any_hour=True)
+        # Handing back: "the bot answers you again", while it still does.
+        content.require_messages(HANDBACK_MESSAGES)
+        scheduler.guard(HANDED_BACK, bot_in_charge, fetched=True)
         services = Services(
             settings=settings,
             secret=secret,

@@ -583,6 +583,7 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
         for action, names in {
             "claim": (),
             "status": ("status",),
+            "close": ("outcome",),
             "note": ("note", "form_key"),
             "next-action": ("on",),
             "reassign": ("user", "sector"),

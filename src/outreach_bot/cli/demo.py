@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.domain.errors import ConflictError
 from outreach_bot.domain.fields import commune_by_insee
-from outreach_bot.domain.leads import LeadStatus
+from outreach_bot.domain.leads import MOBILISING_OUTCOMES, LeadStatus, Outcome
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
     Author,
@@ -55,6 +55,8 @@ FIRST_NAMES: Final = (
     "Nolan",
 )
 COMMUNES: Final = ("55545", "55181", "55502", "55029", "55122")
+DEMO_OUTCOMES: Final = tuple(sorted(MOBILISING_OUTCOMES))
+"""How the demo's mobilised leads ended, in turn."""
 TOPICS: Final = ("find_job", "find_training", "apprenticeship", "cej", "mobility", "housing")
 
 
@@ -281,17 +283,22 @@ async def _person(
     path = [LeadStatus.CLAIMED]
     if index < spec.contacted:
         path.append(LeadStatus.CONTACTED)
+    outcome: Outcome | None = None
     if index < spec.mobilised:
-        path.append(LeadStatus.APPOINTMENT)
-        if index % 2 == 0:
-            path.append(LeadStatus.MOBILISED)
+        path += [LeadStatus.APPOINTMENT, LeadStatus.MOBILISED]
+        outcome = DEMO_OUTCOMES[index % len(DEMO_OUTCOMES)]
     if index >= spec.contacted and index % 2:
         path.append(LeadStatus.UNREACHABLE)
+        outcome = Outcome.NO_ANSWER
     moment = lead.created_at
     for step, status in enumerate(path, start=1):
         moment = min(moment + timedelta(days=step * 2), _at(today, 8))
-        session.add(LeadEvent(lead_id=lead.id, kind="status", status=status, at=moment))
+        ending = outcome if status is path[-1] and outcome is not None else None
+        session.add(
+            LeadEvent(lead_id=lead.id, kind="status", status=status, outcome=ending, at=moment)
+        )
     lead.status = path[-1]
+    lead.outcome = outcome
     lead.status_changed_at = moment
     lead.updated_at = moment
 

@@ -476,6 +476,9 @@ class Lead(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     status_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: How it ended (:class:`~outreach_bot.domain.leads.Outcome`), asked at closing; None while
+    #: open, and for leads closed before outcomes were asked.
+    outcome: Mapped[str | None] = mapped_column(String(20))
 
 
 # The queue's order (urgent first, then oldest): a page of GET /api/leads reads this index in
@@ -509,6 +512,8 @@ class LeadEvent(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str | None] = mapped_column(String(20))
+    #: The outcome a closing recorded (the history says how the lead ended).
+    outcome: Mapped[str | None] = mapped_column(String(20))
     note: Mapped[str | None] = mapped_column(EncryptedText)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -183,7 +183,7 @@ async def test_period_counts_what_happened_inside_it_both_ends_included(
 async def test_mobilised_counts_when_first_reached_even_if_closed_later(
     services: Services,
 ) -> None:
-    """A lead that reached an appointment in March and was closed in April counts in March."""
+    """A lead mobilised in March, reopened and closed otherwise in April, counts in March."""
     await add_person(
         services,
         day=date(2026, 3, 2),
@@ -192,7 +192,9 @@ async def test_mobilised_counts_when_first_reached_even_if_closed_later(
         history=[
             ("claimed", date(2026, 3, 3)),
             ("contacted", date(2026, 3, 5)),
-            ("appointment", date(2026, 3, 20)),
+            ("appointment", date(2026, 3, 12)),
+            ("mobilised", date(2026, 3, 20)),
+            ("claimed", date(2026, 4, 2)),
             ("closed", date(2026, 4, 10)),
         ],
     )
@@ -200,6 +202,20 @@ async def test_mobilised_counts_when_first_reached_even_if_closed_later(
     assert (march.key.contacted, march.key.mobilised) == (1, 1)
     april = await figures_of(services, date(2026, 4, 1), date(2026, 4, 30))
     assert (april.key.leads, april.key.mobilised) == (0, 0)
+
+
+async def test_an_appointment_set_is_not_yet_mobilised(services: Services) -> None:
+    """ "Jeunes mobilisés" counts what it says: an appointment set is contacted, not mobilised
+    (the appointments have their own figures)."""
+    await add_person(
+        services,
+        day=date(2026, 3, 2),
+        consent=True,
+        lead_status="appointment",
+        history=[("contacted", date(2026, 3, 5)), ("appointment", date(2026, 3, 20))],
+    )
+    march = await figures_of(services, date(2026, 3, 1), date(2026, 3, 31))
+    assert (march.key.contacted, march.key.mobilised) == (1, 0)
 
 
 async def test_a_lead_without_history_counts_from_its_last_status_change(
@@ -241,8 +257,12 @@ async def test_erasure_keeps_the_figures_but_nothing_personal(services: Services
         day=date(2026, 9, 1),
         campaign_id=campaign.id,
         consent=True,
-        lead_status="appointment",
-        history=[("contacted", date(2026, 9, 3)), ("appointment", date(2026, 9, 8))],
+        lead_status="mobilised",
+        history=[
+            ("contacted", date(2026, 9, 3)),
+            ("appointment", date(2026, 9, 8)),
+            ("mobilised", date(2026, 9, 20)),
+        ],
         name="Zoé",
     )
     await add_person(services, day=date(2026, 9, 1), campaign_id=campaign.id)

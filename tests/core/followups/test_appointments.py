@@ -12,7 +12,7 @@ from outreach_bot.core.delivery.outbox import OutboxDispatcher
 from outreach_bot.core.delivery.rules import PARIS
 from outreach_bot.core.figures.stats import Period, compute_figures, figures_csv
 from outreach_bot.core.followups.appointments import AppointmentForm
-from outreach_bot.core.leads.queue import change_status
+from outreach_bot.core.leads.queue import close_lead
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import Account, load_account
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
@@ -162,8 +162,8 @@ async def test_cannot_come_cancels_the_reminders_and_tells_the_counsellor(
     ("ending", "left"),
     [
         ("not_interested", {ScheduledStatus.CANCELLED}),
-        ("closed", {ScheduledStatus.CANCELLED}),
-        ("mobilised", {ScheduledStatus.PENDING}),
+        ("oriented", {ScheduledStatus.CANCELLED}),
+        ("training", {ScheduledStatus.PENDING}),
     ],
 )
 async def test_closing_the_lead_cancels_its_reminders_but_mobilised_keeps_them(
@@ -174,7 +174,7 @@ async def test_closing_the_lead_cancels_its_reminders_but_mobilised_keeps_them(
     lead = await make_lead(services, channel="sms", sender=PHONE)
     await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
     await services.scheduler.tick(now=MONDAY_9H)  # the "c'est noté" leaves at once
-    await change_status(
+    await close_lead(
         services.sessions,
         await lea(services, staff),
         lead.id,

@@ -48,8 +48,11 @@ async def test_other_sectors_lead_is_not_found_everywhere(
     await browser.login("lea")
     for path in ("", "/card", "/messages?after=0"):
         assert (await browser.get(f"/admin/leads/{lead.id}{path}")).status == 404
-    for action in ("claim", "status", "note", "reply", "hand-back", "reassign", "next-action"):
-        response = await browser.post(f"/admin/leads/{lead.id}/{action}", {"status": "claimed"})
+    actions = ("claim", "status", "close", "note", "reply", "hand-back", "reassign", "next-action")
+    for action in actions:
+        response = await browser.post(
+            f"/admin/leads/{lead.id}/{action}", {"status": "claimed", "outcome": "cej"}
+        )
         assert response.status == 404, action
     assert (await browser.get("/admin/leads/999999")).status == 404
     assert (await browser.get("/admin/leads/abc")).status == 404

@@ -152,8 +152,10 @@ class KeyFigures:
     """The headline numbers.
 
     identified = distinct young people who started a conversation (one per channel: we keep
-    nothing that could link a person's SMS and Telegram conversations); mobilised = leads that
-    reached an appointment or were mobilised; interventions = campaigns (events) held, by date.
+    nothing that could link a person's SMS and Telegram conversations); mobilised = leads closed
+    on a mobilising outcome (CEJ, training, job, the Mission Locale's support: see
+    :data:`~outreach_bot.domain.leads.MOBILISING_OUTCOMES`); interventions = campaigns (events)
+    held, by date.
     """
 
     identified: int

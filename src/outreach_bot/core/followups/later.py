@@ -32,6 +32,7 @@ KIND_LABELS: Final = {
     "appointment": "Annonce du rendez-vous",
     "appointment_reminder": "Rappel de rendez-vous",
     "appointment_missed": "Message après une absence",
+    "handed_back": "« Le bot te répond de nouveau » (conversation rendue au bot)",
 }
 """How the lead page names what waits, in the team's language."""
 

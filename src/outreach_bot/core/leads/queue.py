@@ -16,7 +16,7 @@ from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.delivery.whatsapp import Template, counsellor_blocked
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.alerts import last_words
-from outreach_bot.core.leads.takeover import CRISIS_CHECK
+from outreach_bot.core.leads.takeover import CRISIS_CHECK, tell_bot_is_back
 from outreach_bot.core.media import MediaSummary, media_of_conversation
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.schedule import cancel_pending
@@ -35,9 +35,12 @@ from outreach_bot.domain.errors import (
     PermissionDeniedError,
 )
 from outreach_bot.domain.leads import (
+    BEFORE_CONTACT,
     CLOSED_STATUSES,
     ENDED_WITHOUT_FOLLOW_UP,
+    OUTCOME_STATUS,
     LeadStatus,
+    Outcome,
     can_move,
 )
 from outreach_bot.storage.crypto import current_cipher
@@ -497,6 +500,12 @@ async def _audit(session: AsyncSession, account: Account, action: str, lead_id: 
     )
 
 
+CLOSING_NEEDS_OUTCOME: Final = (
+    "Pour clore ce contact, choisis comment ça s'est terminé (CEJ, formation, emploi, "
+    "accompagnement, orienté ailleurs, joint sans suite, pas de réponse, pas intéressé)."
+)
+
+
 async def change_status(
     sessions: async_sessionmaker[AsyncSession],
     account: Account,
@@ -508,8 +517,12 @@ async def change_status(
 ) -> None:
     """Move a lead along its follow-up (see :func:`outreach_bot.domain.leads.can_move`).
 
+    Closing goes through :func:`close_lead`, which asks how it ended: an ending chosen here
+    is refused, so that no lead ends without its outcome.
+
     Raises:
-        InvalidInputError: an unknown status, or a move the follow-up does not allow.
+        InvalidInputError: an unknown status, an ending, or a move the follow-up does not
+            allow.
         ConflictError: the lead is at that status already, or changed meanwhile.
         NotFoundError: no such lead in ``account``'s sectors.
     """
@@ -517,21 +530,73 @@ async def change_status(
         target = LeadStatus(status)
     except ValueError as error:
         raise InvalidInputError(f"statut inconnu : {status!r}") from error
+    if target in CLOSED_STATUSES:
+        raise InvalidInputError(CLOSING_NEEDS_OUTCOME)
     if target is LeadStatus.CLAIMED:
         async with sessions.begin() as session:
             current = (await _visible(session, account, lead_id)).status
         if current == LeadStatus.NEW:
             await claim_lead(sessions, account, lead_id, events=events, now=now)
             return
+    await _move(sessions, account, lead_id, target, None, events=events, now=now)
+
+
+async def close_lead(
+    sessions: async_sessionmaker[AsyncSession],
+    account: Account,
+    lead_id: int,
+    outcome: str,
+    *,
+    events: EventBus,
+    now: datetime | None = None,
+) -> LeadStatus:
+    """End the follow-up with how it ended; the outcome decides the ending status
+    (:data:`~outreach_bot.domain.leads.OUTCOME_STATUS`), so "mobilisé" means what it says.
+
+    Returns:
+        The ending status the lead got.
+
+    Raises:
+        InvalidInputError: no outcome, or an unknown one (nothing changes).
+        ConflictError: the lead is closed already, or changed meanwhile.
+        NotFoundError: no such lead in ``account``'s sectors.
+    """
+    try:
+        chosen = Outcome(outcome.strip())
+    except ValueError as error:
+        raise InvalidInputError(CLOSING_NEEDS_OUTCOME) from error
+    target = OUTCOME_STATUS[chosen]
+    await _move(sessions, account, lead_id, target, chosen, events=events, now=now)
+    return target
+
+
+async def _move(
+    sessions: async_sessionmaker[AsyncSession],
+    account: Account,
+    lead_id: int,
+    target: LeadStatus,
+    outcome: Outcome | None,
+    *,
+    events: EventBus,
+    now: datetime | None,
+) -> None:
     now = now or datetime.now(UTC)
     async with sessions.begin() as session:
         lead = await _visible(session, account, lead_id)
         current = LeadStatus(lead.status)
+        if current in CLOSED_STATUSES and target in CLOSED_STATUSES:
+            raise ConflictError("ce contact est déjà clos : rouvre-le d'abord")
         if current is target:
             raise ConflictError(f"ce contact est déjà au statut {target}")
         if not can_move(current, target):
             raise InvalidInputError(f"impossible de passer de {current} à {target}")
-        values: dict[str, Any] = {"status": target, "updated_at": now, "status_changed_at": now}
+        # A reopened lead has no outcome until it is closed again.
+        values: dict[str, Any] = {
+            "status": target,
+            "outcome": outcome,
+            "updated_at": now,
+            "status_changed_at": now,
+        }
         if lead.claimed_by is None:
             values |= {"claimed_by": account.id, "claimed_at": now}
         changed = await session.execute(
@@ -542,8 +607,12 @@ async def change_status(
         )
         if changed.scalar() is None:
             raise ConflictError("quelqu'un a modifié ce contact entre-temps : regarde à nouveau")
-        session.add(LeadEvent(lead_id=lead_id, user_id=account.id, kind="status", status=target))
-        await _audit(session, account, "status", lead_id)
+        session.add(
+            LeadEvent(
+                lead_id=lead_id, user_id=account.id, kind="status", status=target, outcome=outcome
+            )
+        )
+        await _audit(session, account, "close" if outcome else "status", lead_id)
         if target in ENDED_WITHOUT_FOLLOW_UP and lead.conversation_id is not None:
             # Reminders of an appointment and messages planned for later would otherwise
             # still reach someone the team has stopped following.
@@ -745,19 +814,34 @@ async def send_counsellor_reply(
                 not_before=not_before,
                 kind=COUNSELLOR_KIND,
             )
-        if lead.status == LeadStatus.NEW:
-            lead.status = LeadStatus.CLAIMED
-            lead.claimed_by = account.id
-            lead.claimed_at = lead.status_changed_at = now
+        session.add(LeadEvent(lead_id=lead_id, user_id=account.id, kind="reply", at=now))
+        contacted = lead.status in BEFORE_CONTACT
+        if contacted:
+            # Writing to the young person is contacting them: the queue and the funders'
+            # "contactés" follow without a second click, and the history says when.
+            if lead.claimed_by is None:
+                lead.claimed_by = account.id
+                lead.claimed_at = now
+            lead.status = LeadStatus.CONTACTED
+            lead.status_changed_at = now
+            session.add(
+                LeadEvent(
+                    lead_id=lead_id,
+                    user_id=account.id,
+                    kind="status",
+                    status=LeadStatus.CONTACTED,
+                    at=now,
+                )
+            )
         lead.updated_at = now
-        session.add(LeadEvent(lead_id=lead_id, user_id=account.id, kind="reply"))
         await _audit(session, account, "reply", lead_id)
-        event = _event(lead, "message")
+        published = [_event(lead, "message")] + ([_event(lead)] if contacted else [])
         sent = SentReply(message.id, not_before is not None, not_before)
     logger.info("counsellor %s wrote in conversation %s", account.id, conversation.id)
     if sent.queued:
         on_queued()
-    await events.publish(event)
+    for event in published:
+        await events.publish(event)
     return sent
 
 
@@ -767,8 +851,19 @@ async def hand_back(
     lead_id: int,
     *,
     events: EventBus,
+    on_scheduled: Callable[[], None] = lambda: None,
+    now: datetime | None = None,
 ) -> None:
-    """End the takeover: the bot answers this young person again."""
+    """End the takeover: the bot answers this young person again, and tells them so.
+
+    The young person was talking to a person; a bot answering the next message without a word
+    would be a surprise. So a short message says the bot is back, on their own channel (the
+    web chat fetches it): a :data:`~outreach_bot.core.leads.takeover.HANDED_BACK` row of the
+    scheduler, which keeps to the sending rules and is dropped if a counsellor writes again or
+    the young person writes first (the bot's answer then says it). ``on_scheduled`` wakes the
+    scheduler.
+    """
+    now = now or datetime.now(UTC)
     async with sessions.begin() as session:
         lead = await _visible(session, account, lead_id)
         conversation = (
@@ -778,9 +873,12 @@ async def hand_back(
             raise ConflictError("le bot répond déjà dans cette conversation")
         conversation.takeover_by = None
         conversation.takeover_until = None
-        session.add(LeadEvent(lead_id=lead_id, user_id=account.id, kind="handed_back"))
+        session.add(LeadEvent(lead_id=lead_id, user_id=account.id, kind="handed_back", at=now))
         await _audit(session, account, "hand_back", lead_id)
+        if not conversation.opted_out:
+            await tell_bot_is_back(session, conversation, now=now)
         event = _event(lead)
+    on_scheduled()
     await events.publish(event)
 
 

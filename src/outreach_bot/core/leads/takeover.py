@@ -12,11 +12,14 @@ bot sends the crisis text it kept back, day and night (a crisis does not wait fo
 hours): a :data:`CRISIS_CHECK` row of the scheduler, whose guard (:func:`unanswered`) drops it
 as soon as a counsellor has written. Certain words never wait: the bot gives the numbers at once
 (:meth:`outreach_bot.dialogue.engine.DialogueEngine._crisis`).
+
+When the counsellor hands the conversation back, the young person is told that the bot answers
+again (:func:`tell_bot_is_back`), so that the next answer coming from a bot is no surprise.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import exists, select
@@ -34,6 +37,9 @@ from outreach_bot.storage.models import (
 
 CRISIS_CHECK: Final = "crisis_check"
 """The scheduler kind of the crisis text kept back during a takeover."""
+HANDED_BACK: Final = "handed_back"
+"""The scheduler kind (and ``bot/`` message key) of "the bot answers you again"."""
+MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {HANDED_BACK: frozenset()}
 
 
 async def hold_crisis_text(
@@ -98,3 +104,35 @@ async def crisis_waiting(session: AsyncSession, user_id: int) -> list[tuple[int,
         .order_by(ScheduledMessage.created_at.desc())
     )
     return [(lead_id, since) for lead_id, since in rows]
+
+
+async def tell_bot_is_back(
+    session: AsyncSession, conversation: Conversation, *, now: datetime
+) -> ScheduledMessage:
+    """Schedule "the bot answers you again" for now, in the caller's transaction.
+
+    It belongs to the conversation, not to the lead: closing the lead right after handing back
+    (the usual end of a follow-up) must not cancel it; STOP and an erasure still do.
+    """
+    return await schedule(
+        session, conversation.id, kind=HANDED_BACK, due_at=now, message=HANDED_BACK, now=now
+    )
+
+
+async def bot_in_charge(
+    session: AsyncSession, item: ScheduledMessage, conversation: Conversation, now: datetime
+) -> str | None:
+    """The scheduler's guard for :data:`HANDED_BACK`: only while the bot holds the
+    conversation, and only if the young person has not written since (the bot answered them,
+    which says it better). Held by the quiet hours, it may otherwise come too late."""
+    until = conversation.takeover_until
+    if until is not None and _aware(until) > now:
+        return "a counsellor holds the conversation again"
+    if _aware(conversation.last_message_at) > _aware(item.created_at):
+        return "the young person wrote since"
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone-aware columns; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

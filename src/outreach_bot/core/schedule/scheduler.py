@@ -39,7 +39,8 @@ ANY_HOUR_EVERY: Final = timedelta(minutes=1)
 """In the quiet hours, how often to look for any-hour rows (crisis numbers kept back for ten
 minutes): a minute late at most, and an idle night costs one query a minute."""
 FETCHED_CHANNELS: Final = frozenset({"rest"})
-"""Channels whose page fetches what is written to it (the web chat): urgent rows reach it."""
+"""Channels whose page fetches what is written to it (the web chat): urgent rows, and the
+kinds registered as ``fetched``, reach it."""
 CLOSING_MARGIN: Final = timedelta(minutes=2)
 """The scheduler stops this long before the quiet hours begin, so that what it queues has
 left the outbox (about a second later) before they do."""
@@ -114,6 +115,7 @@ class Scheduler:
         self._batch = batch
         self._guards: dict[str, Guard] = {}
         self._any_hour: set[str] = set()
+        self._fetched: set[str] = set()
         # In the quiet hours only any-hour rows are looked for, once a minute at most.
         self._any_hour_checked = clock().astimezone(UTC)
         self._channel_guards: dict[str, Guard] = {}
@@ -126,15 +128,21 @@ class Scheduler:
         """Set once :meth:`run_forever` has finished a tick (a test measuring one message's
         statements waits for the start-up tick, which runs beside it)."""
 
-    def guard(self, kind: str, guard: Guard, *, any_hour: bool = False) -> None:
+    def guard(
+        self, kind: str, guard: Guard, *, any_hour: bool = False, fetched: bool = False
+    ) -> None:
         """Register the check that decides at send time whether a ``kind`` row still goes.
 
         ``any_hour`` kinds (crisis numbers) go at night too, whatever the day's SMS budget,
         and reach the web chat, which fetches them (it cannot be written to first).
+        ``fetched`` kinds reach the web chat too, within the rules ("the bot answers you
+        again" after a takeover).
         """
         self._guards[kind] = guard
         if any_hour:
             self._any_hour.add(kind)
+        if any_hour or fetched:
+            self._fetched.add(kind)
 
     def channel_guard(self, channel: str, guard: Guard) -> None:
         """Register a channel's own check at send time (WhatsApp's 24-hour window)."""
@@ -220,7 +228,7 @@ class Scheduler:
         """Send, drop or postpone one claimed row; 1 when it was queued for sending."""
         expires = _aware(item.expires_at) if item.expires_at else None
         urgent = item.kind in self._any_hour
-        fetched = urgent and conversation.channel in FETCHED_CHANNELS
+        fetched = item.kind in self._fetched and conversation.channel in FETCHED_CHANNELS
         reason: str | None = None
         if conversation.opted_out:
             reason = "stop"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from aiohttp import web
@@ -31,17 +31,26 @@ from outreach_bot.core.leads import queue as leads
 from outreach_bot.core.leads.media import open_media
 from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from outreach_bot.domain.leads import LeadStatus, can_move
+from outreach_bot.domain.leads import (
+    CLOSED_STATUSES,
+    MOBILISING_OUTCOMES,
+    LeadStatus,
+    Outcome,
+    can_move,
+)
 from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.storage.models import Conversation
 from outreach_bot.web.admin import referrals
 from outreach_bot.web.admin.followups_view import followups_context
-from outreach_bot.web.admin.page import fragment, render
+from outreach_bot.web.admin.page import fragment, local_time, render
 from outreach_bot.web.admin.queue import lead_id_of
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.admin.segment import count_segments
 from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
+
+HELD_AFTER: Final = timedelta(minutes=1)
+"""A message that leaves later than this is announced as held by the quiet hours."""
 
 
 def _url(request: web.Request, lead_id: int) -> str:
@@ -57,17 +66,26 @@ async def show_lead(
     draft: str = "",
     note: str = "",
     later: str = "",
+    outcome: str = "",
 ) -> web.Response:
     """Render the lead page, optionally with an error and the text the counsellor typed."""
     services = request.app[services_key]
     detail = await leads.lead_detail(services.sessions, current_account(request), lead_id)
     current = LeadStatus(detail.view.lead.status)
-    moves = [target for target in LeadStatus if can_move(current, target)]
+    # Endings are chosen by their outcome, in the closing form.
+    moves = [
+        target
+        for target in LeadStatus
+        if can_move(current, target) and target not in CLOSED_STATUSES
+    ]
     segments = count_segments(draft) if draft else None
     context: dict[str, Any] = {
         "detail": detail,
         "lead": detail.view.lead,
         "moves": moves,
+        "closed": current in CLOSED_STATUSES,
+        "outcomes": [(outcome, outcome in MOBILISING_OUTCOMES) for outcome in Outcome],
+        "outcome": outcome,
         "error": error,
         "draft": draft,
         "note": note,
@@ -212,6 +230,22 @@ async def change_status(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def close(request: web.Request) -> web.StreamResponse:
+    """End the follow-up with its outcome; without one, the page asks again (400)."""
+    services = request.app[services_key]
+    lead_id = lead_id_of(request)
+    outcome = str((await read_form(request)).get("outcome", ""))
+    return await _act(
+        request,
+        lead_id,
+        lambda: leads.close_lead(
+            services.sessions, current_account(request), lead_id, outcome, events=services.events
+        ),
+        "Suivi clos.",
+        outcome=outcome,
+    )
+
+
 async def add_note(request: web.Request) -> web.StreamResponse:
     """Add a note to the history (once, even if the form is sent twice)."""
     services = request.app[services_key]
@@ -294,8 +328,8 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if form.get("action") == "preview":
         return await show_lead(request, lead_id, draft=text)
 
-    async def send() -> None:
-        await leads.send_counsellor_reply(
+    async def send() -> leads.SentReply:
+        return await leads.send_counsellor_reply(
             services.sessions,
             current_account(request),
             lead_id,
@@ -310,7 +344,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
         )
 
     try:
-        await send()
+        sent = await send()
     except ConflictError as failure:
         if "déjà parti" in str(failure):
             # A double submit: the first one went out, nothing to keep.
@@ -319,8 +353,21 @@ async def reply(request: web.Request) -> web.StreamResponse:
         return await show_lead(request, lead_id, status=409, error=str(failure), draft=text)
     except InvalidInputError as failure:
         return await show_lead(request, lead_id, status=400, error=str(failure), draft=text)
-    await flash(request, "Message envoyé. Le bot se tait dans cette conversation.")
-    raise web.HTTPSeeOther(_url(request, lead_id) + "#reply")
+    await flash(request, _sent_notice(sent))
+    # Back to the conversation at the new message (the reply box is below it), where the young
+    # person's answer arrives live; without JavaScript the anchor scrolls the transcript too.
+    raise web.HTTPSeeOther(_url(request, lead_id) + f"#m-{sent.message_id}")
+
+
+def _sent_notice(sent: leads.SentReply) -> str:
+    """What the counsellor is told: sent, or held by the quiet hours until when."""
+    if sent.not_before is not None and sent.not_before > datetime.now(UTC) + HELD_AFTER:
+        return (
+            f"Message enregistré : il partira le {local_time(sent.not_before, '%d/%m à %H:%M')} "
+            "(heures calmes). "
+            "Le bot se tait dans cette conversation."
+        )
+    return "Message envoyé. Le bot se tait dans cette conversation."
 
 
 async def hand_back(request: web.Request) -> web.StreamResponse:
@@ -331,9 +378,13 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
         request,
         lead_id,
         lambda: leads.hand_back(
-            services.sessions, current_account(request), lead_id, events=services.events
+            services.sessions,
+            current_account(request),
+            lead_id,
+            events=services.events,
+            on_scheduled=services.scheduler.wakeup.set,
         ),
-        "Conversation rendue au bot.",
+        "Conversation rendue au bot : la personne reçoit un message qui le lui dit.",
     )
 
 
@@ -345,6 +396,7 @@ def add_routes(app: web.Application) -> None:
     for path, handler in (
         ("claim", claim),
         ("status", change_status),
+        ("close", close),
         ("note", add_note),
         ("next-action", next_action),
         ("reassign", reassign),

@@ -15,7 +15,7 @@ from outreach_bot.content import Content
 from outreach_bot.content.languages import REFERENCE
 from outreach_bot.core.leads.alerts import urgent_waiting
 from outreach_bot.core.staff.accounts import staff_label
-from outreach_bot.domain.leads import LeadStatus
+from outreach_bot.domain.leads import LeadStatus, Outcome
 from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.security import account_key, csrf_token, take_flashes
 from outreach_bot.web.keys import services_key
@@ -31,6 +31,16 @@ STATUS_LABELS: Final[dict[str, str]] = {
     LeadStatus.UNREACHABLE: "Injoignable",
     LeadStatus.NOT_INTERESTED: "Pas intéressé",
     LeadStatus.CLOSED: "Clos",
+}
+OUTCOME_LABELS: Final[dict[str, str]] = {
+    Outcome.CEJ: "Entré·e en CEJ (contrat d'engagement jeune)",
+    Outcome.TRAINING: "Entré·e en formation",
+    Outcome.JOB: "En emploi ou en alternance",
+    Outcome.SUPPORT: "Accompagnement démarré à la Mission Locale",
+    Outcome.ORIENTED: "Orienté·e vers une autre structure",
+    Outcome.REACHED: "Joint·e, rien de plus à faire",
+    Outcome.NO_ANSWER: "Pas de réponse, injoignable",
+    Outcome.NOT_INTERESTED: "Pas intéressé·e",
 }
 CHANNEL_LABELS: Final = {
     "telegram": "Telegram",
@@ -186,6 +196,7 @@ FILTERS: Final = {
     "media_label": _label(MEDIA_LABELS),
     "media_problem": _label(MEDIA_PROBLEMS),
     "event_label": _label(EVENT_LABELS),
+    "outcome_label": _label(OUTCOME_LABELS),
     "role_label": _label(ROLE_LABELS),
     "topic_label": _label(INTENT_LABELS),
     "phone": national_phone,

@@ -25,6 +25,7 @@ ACTIONS: Final = {
     "view": "Consultation",
     "claim": "Prise en charge",
     "status": "Changement de statut",
+    "close": "Suivi clos (avec son issue)",
     "note": "Note ajoutée",
     "next_action": "Prochaine action fixée",
     "reassign": "Réattribution",

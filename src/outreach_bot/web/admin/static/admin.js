@@ -175,7 +175,11 @@
     var alerts = document.body.dataset.alerts === "on";
     if (kind !== "queue" && kind !== "lead" && !alerts) { return; }
     var source = new EventSource("/admin/events");
-    source.addEventListener("open", function () { main.dataset.liveReady = "true"; });
+    source.addEventListener("open", function () {
+      main.dataset.liveReady = "true";
+      /* An answer that came while the page loaded (right after "Envoyer") had no feed yet. */
+      if (kind === "lead") { refreshTranscript(main.dataset.lead); }
+    });
     function on(name, handler) {
       source.addEventListener(name, function (event) { handler(JSON.parse(event.data)); });
     }

@@ -1,0 +1,30 @@
+"""lead outcome: closing a lead records how it ended (CEJ, training, job, no answer...)
+
+Revision ID: 0024
+Revises: 0023
+Create Date: 2026-12-06
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0024"
+down_revision: str | None = "0023"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("outcome", sa.String(length=20), nullable=True))
+    with op.batch_alter_table("lead_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("outcome", sa.String(length=20), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("lead_events", schema=None) as batch_op:
+        batch_op.drop_column("outcome")
+    with op.batch_alter_table("leads", schema=None) as batch_op:
+        batch_op.drop_column("outcome")
