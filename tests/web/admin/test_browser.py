@@ -136,12 +136,13 @@ async def test_counsellor_shift_in_a_real_browser(
         await _screenshot(page, "lead", 360, 740)
         await page.set_viewport_size({"width": 1280, "height": 800})
 
+        assert "Contacté" in await page.locator(".title-row").inner_text()  # by the reply
         await page.get_by_role("button", name="Rendre la main au bot").click()
-        await page.get_by_text("Conversation rendue au bot.").wait_for()
-        await page.get_by_label("Nouveau statut").select_option("contacted")
+        await page.locator(".flash", has_text="Conversation rendue au bot").wait_for()
+        await page.get_by_label("Nouveau statut").select_option("appointment")
         await page.get_by_role("button", name="Changer").click()
         await page.get_by_text("Statut mis à jour.").wait_for()
-        assert "Contacté" in await page.locator(".title-row").inner_text()
+        assert "RDV fixé" in await page.locator(".title-row").inner_text()
 
     await page.goto(f"{base_url}/admin/campaigns")  # campaign pages share the session
     await page.get_by_role("heading", level=1).wait_for()

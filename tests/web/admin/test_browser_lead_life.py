@@ -223,7 +223,7 @@ async def test_handing_back_tells_the_web_chat_and_its_header_follows(
         )
 
         await office.get_by_role("button", name="Rendre la main au bot").click()
-        await office.get_by_text("Conversation rendue au bot").wait_for()
+        await office.locator(".flash", has_text="Conversation rendue au bot").wait_for()
         notice = chat.locator("#log li.bot", has_text=BACK)
         await notice.wait_for()
         await chat.wait_for_function(
