@@ -97,3 +97,8 @@ MOBILISING_OUTCOMES: Final = frozenset(
 
 #: Statuses a first message from the team moves to "contacted": the lead was waiting for one.
 BEFORE_CONTACT: Final = frozenset({LeadStatus.NEW, LeadStatus.CLAIMED})
+
+#: Outcomes that say the young person was reached: closing on one of them before anyone marked
+#: the lead "contacted" (a phone call) records that step too, so the funders' "contactés"
+#: holds everyone the team spoke with.
+REACHING_OUTCOMES: Final = frozenset(set(Outcome) - {Outcome.NO_ANSWER})

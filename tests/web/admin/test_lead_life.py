@@ -151,8 +151,9 @@ async def test_mobilised_counts_the_young_people_who_entered_something(
     browser: Browser, services: Services
 ) -> None:
     """The funders' "Jeunes mobilisés" counts closings on CEJ, training, job or support; not an
-    appointment set, nor a person oriented elsewhere or reached with nothing more to do."""
-    outcomes = ["cej", "training", "oriented", "reached", None]
+    appointment set, nor a person oriented elsewhere or reached with nothing more to do. Those
+    two were spoken with, so they count as "contactés"; a closing on "no answer" does not."""
+    outcomes = ["cej", "training", "oriented", "reached", "no_answer", None]
     leads = [await make_lead(services, first_name=f"Jeune{n}") for n in range(len(outcomes))]
     await browser.login("lea")
     for lead, outcome in zip(leads, outcomes, strict=True):
@@ -168,6 +169,7 @@ async def test_mobilised_counts_the_young_people_who_entered_something(
     await coordinator.login("coordinator")
     figures = await (await coordinator.get("/admin/figures")).text()
     assert re.search(r'data-figure="mobilised">\s*2\s*<', figures), "two mobilised expected"
+    assert re.search(r'data-figure="contacted">\s*5\s*<', figures), "five contacted expected"
     assert "entrée en CEJ, en formation, en emploi" in figures
 
 

@@ -39,6 +39,7 @@ from outreach_bot.domain.leads import (
     CLOSED_STATUSES,
     ENDED_WITHOUT_FOLLOW_UP,
     OUTCOME_STATUS,
+    REACHING_OUTCOMES,
     LeadStatus,
     Outcome,
     can_move,
@@ -607,9 +608,24 @@ async def _move(
         )
         if changed.scalar() is None:
             raise ConflictError("quelqu'un a modifié ce contact entre-temps : regarde à nouveau")
+        if outcome in REACHING_OUTCOMES and current in BEFORE_CONTACT:
+            session.add(
+                LeadEvent(
+                    lead_id=lead_id,
+                    user_id=account.id,
+                    kind="status",
+                    status=LeadStatus.CONTACTED,
+                    at=now,
+                )
+            )
         session.add(
             LeadEvent(
-                lead_id=lead_id, user_id=account.id, kind="status", status=target, outcome=outcome
+                lead_id=lead_id,
+                user_id=account.id,
+                kind="status",
+                status=target,
+                outcome=outcome,
+                at=now,
             )
         )
         await _audit(session, account, "close" if outcome else "status", lead_id)
