@@ -235,6 +235,40 @@ async def test_chat_page_loads_its_own_script_and_starts_nothing(
         assert await session.scalar(select(func.count(Conversation.id))) == 0
 
 
+async def test_the_first_screen_needs_one_request_and_comes_compressed(
+    client: Client, services: Services
+) -> None:
+    """On a slow phone the chat paints from the page alone (its CSS is inline, a "bot is
+    writing" bubble is already there) and the pages and the script come gzipped; a
+    conversation's page (a form post) is never compressed, and a client that does not ask
+    for gzip gets plain bytes."""
+    await create_campaign(services.sessions, "FORUM-GZ", name="Forum")
+    gzip = {"Accept-Encoding": "gzip"}
+    page = await client.get("/q/FORUM-GZ/chat", headers=gzip)
+    html = await page.text()
+    assert page.headers["Content-Encoding"] == "gzip"
+    assert 'rel="stylesheet"' not in html
+    assert ".log li" in html.split("</style>")[0]
+    assert 'class="typing pending"' in html
+    landing = await client.get("/q/FORUM-GZ", headers=gzip)
+    assert landing.headers["Content-Encoding"] == "gzip"
+    script = await client.get("/webchat/chat.js", headers=gzip)
+    assert script.headers["Content-Encoding"] == "gzip"
+    assert script.headers["Vary"] == "Accept-Encoding"
+    assert "localStorage" in await script.text()
+    plain = await client.get("/webchat/chat.js", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert await plain.text() == await script.text()
+    sender = HIDDEN_RE.findall(html)[0][1]
+    posted = await client.post(
+        "/q/FORUM-GZ/chat",
+        data={"sender": sender, "started": "0", "message": ""},
+        headers=gzip,
+    )
+    assert posted.status == 200
+    assert "Content-Encoding" not in posted.headers
+
+
 async def test_the_chat_works_as_a_plain_form_without_javascript(
     client: Client, services: Services
 ) -> None:

@@ -42,7 +42,10 @@ def render(
     ``"custom": {"erased": true}`` (Rasa's slot for channel-specific data), so the web chat
     knows to clear its screen and forget its token. While a counsellor holds the conversation,
     what the bot still says (crisis numbers) carries ``"custom": {"held": true}``, so the web
-    chat's header keeps saying that a person of the team is writing.
+    chat's header keeps saying that a person of the team is writing. A question of the contact
+    form carries ``"custom": {"field": "age"}`` (``"invalid": true`` when it asks again after
+    an answer it could not read), so the web chat shows the right keyboard and marks its
+    input as in error.
     """
     rendered: list[dict[str, Any]] = []
     for reply in replies:
@@ -51,10 +54,16 @@ def render(
             item["buttons"] = [
                 {"title": button.title, "payload": button.payload} for button in reply.buttons
             ]
+        custom: dict[str, Any] = {}
+        if reply.field:
+            custom["field"] = reply.field
+        if reply.invalid:
+            custom["invalid"] = True
+        if held:
+            custom["held"] = True
+        if custom:
+            item["custom"] = custom
         rendered.append(item)
-    if held:
-        for item in rendered:
-            item["custom"] = {"held": True}
     if erased and rendered:
         rendered[-1]["custom"] = {"erased": True}
     return rendered

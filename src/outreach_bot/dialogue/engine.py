@@ -38,6 +38,7 @@ from outreach_bot.domain.fields import (
     Commune,
     commune_by_insee,
     match_commune,
+    national_format,
     parse_age,
     parse_first_name,
     parse_phone,
@@ -97,6 +98,16 @@ FIXABLE: Final = {
     "need": Step.ASK_NEED,
     "when": Step.ASK_WHEN,
 }
+FIELD_OF_STEP: Final = {
+    Step.ASK_AGE: "age",
+    Step.ASK_NAME: "first_name",
+    Step.ASK_CONTACT: "phone",
+    Step.ASK_PHONE: "phone",
+    Step.ASK_COMMUNE: "commune",
+    Step.ASK_NEED: "need",
+    Step.ASK_WHEN: "when",
+}
+"""What each question of the form asks for (``Reply.field``: the web chat's keyboard)."""
 MEDIA_KINDS: Final = {"voice": "media_voice", "audio": "media_voice", "photo": "media_photo"}
 """A received file's kind → its kind answer; anything else is a document."""
 MEDIA_MESSAGES: Final = (
@@ -197,6 +208,11 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "contact_here": (),
         "choose_fix": (),
         "lead_done": (),
+        "lead_done_phone": ("phone",),
+        "lead_done_number": (),
+        "lead_done_here": (),
+        "lead_done_when": ("when",),
+        "lead_done_after": (),
         "form_abandoned": (),
         "field_skipped": (),
         "opt_out_confirm": (),
@@ -1371,7 +1387,7 @@ class DialogueEngine:
             fresh = DialogueState(
                 locale=state.locale, language_set=state.language_set, greeted=True
             )
-            return self._say(fresh, effects, self._reply("lead_done", fresh))
+            return self._say(fresh, effects, self._sent(fresh, form))
         if not fix:
             again = (("button_send", "/affirm"), ("button_fix", "/deny"))
             return self._say(state, effects, self._reply("summary_again", state, buttons=again))
@@ -1412,7 +1428,10 @@ class DialogueEngine:
         if step is Step.SUMMARY:
             state.fixing = False
             return self._summary(state, effects)
-        return self._say(state, effects, self._prompt(state, step, effects))
+        prompt = self._prompt(state, step, effects)
+        yes_or_no = step is Step.ASK_CONTACT and state.channel in NUMBER_CHANNELS
+        asked = "" if yes_or_no else FIELD_OF_STEP.get(step, "")
+        return self._say(state, effects, replace(prompt, field=asked))
 
     def _prompt(self, state: DialogueState, step: Step, effects: Effects) -> Reply:
         skip = (("button_skip", "/skip"),)
@@ -1449,7 +1468,8 @@ class DialogueEngine:
 
     def _summary(self, state: DialogueState, effects: Effects) -> Outcome:
         form = state.form
-        contact = form.phone or (self._text("contact_here", state) if form.contact_here else None)
+        phone = national_format(form.phone) if form.phone else None
+        contact = phone or (self._text("contact_here", state) if form.contact_here else None)
         values = {
             "summary_first_name": form.first_name,
             "summary_contact": contact,
@@ -1465,13 +1485,45 @@ class DialogueEngine:
             state, effects, self._reply("summary", state, buttons=buttons, lines=body)
         )
 
+    def _sent(self, state: DialogueState, form: LeadForm) -> Reply:
+        """ "C'est envoyé", saying how and when the team will get in touch, as the young person
+        chose: a call to the number they gave, their own number (SMS, WhatsApp), or here on
+        Telegram; then the moment they said suits them.
+
+        A language without these texts of its own keeps its one general sentence rather than
+        mixing in French.
+        """
+        values: dict[str, object] = {}
+        if form.contact_here and form.phone is None:
+            key = "lead_done_here"
+        elif form.contact_here:
+            key = "lead_done_number"
+        elif form.phone:
+            key, values = "lead_done_phone", {"phone": national_format(form.phone)}
+        else:
+            key = "lead_done"
+        own = self._content.messages
+        if key == "lead_done" or not all(
+            own[name].has(state.locale) for name in (key, "lead_done_when", "lead_done_after")
+        ):
+            return self._reply("lead_done", state)
+        parts = [self._text(key, state, **values)]
+        when = form.availability
+        if when and when != self._text("when_any", state):
+            parts.append(self._text("lead_done_when", state, when=when))
+        parts.append(self._text("lead_done_after", state))
+        # Paragraphs: one message on SMS and Telegram, short bubbles in the web chat.
+        return Reply("\n\n".join(parts))
+
     def _reask(
         self, state: DialogueState, effects: Effects, key: str, *, optional: bool
     ) -> Outcome:
         state.retries += 1
         if state.retries <= MAX_RETRIES:
             buttons = (("button_skip", "/skip"),) if optional else ()
-            return self._say(state, effects, self._reply(key, state, buttons=buttons))
+            again = self._reply(key, state, buttons=buttons)
+            asked = FIELD_OF_STEP.get(state.step, "")
+            return self._say(state, effects, replace(again, field=asked, invalid=True))
         if optional:
             return self._advance(state, effects, [self._reply("field_skipped", state)])
         fresh = DialogueState(locale=state.locale, language_set=state.language_set, greeted=True)

@@ -31,10 +31,19 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message of the bot. Channels decide how buttons look (inline keys, numbered lines)."""
+    """One message of the bot. Channels decide how buttons look (inline keys, numbered lines).
+
+    ``field`` names what the message asks for when it is a question of the contact form
+    (``age``, ``first_name``, ``phone``, ``commune``, ``need``, ``when``), and ``invalid`` says
+    that it asks again because the answer could not be read. A channel with a keyboard of its
+    own uses them: the web chat opens the phone's number pad for the age, its phone keypad
+    and autofill for the number, and marks the field as in error; the others ignore them.
+    """
 
     text: str
     buttons: tuple[Button, ...] = field(default=())
+    field: str = ""
+    invalid: bool = False
 
     @property
     def choices(self) -> tuple[Button, ...]:

@@ -23,6 +23,7 @@ from twilio.request_validator import RequestValidator
 
 from outreach_bot.app import create_web_app, open_services
 from outreach_bot.core.services import Services
+from outreach_bot.domain.fields import national_format
 from outreach_bot.storage.models import Base, OutboxItem, OutboxStatus
 from tests.conftest import make_settings
 
@@ -386,7 +387,7 @@ async def run_warm_lead(phone: Phone) -> list[list[str]]:
         ("1", "commune"),
         ("verdun", "cherches quoi"),
         ("un job dans la restauration", "Réponds par un chiffre de 1 à 4."),
-        ("1", "Contact : " + phone.number),
+        ("1", "Contact : " + national_format(phone.number)),
         ("1", "conseiller"),
     ]
     answers = []

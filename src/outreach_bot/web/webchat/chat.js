@@ -14,7 +14,12 @@
      person of the team is writing for as long as the server says one holds the conversation,
      even when the bot gives crisis numbers meanwhile;
    - after an erasure (SUPPRIMER, confirmed) the screen is cleared and the token forgotten;
-   - crisis numbers arrive as buttons whose payload is a tel: or sms: link and become links.
+   - crisis numbers arrive as buttons whose payload is a tel: or sms: link and become links;
+   - a message in paragraphs (the consent) shows as short bubbles, one per paragraph;
+   - a question of the contact form brings its keyboard (number pad for the age, phone keypad
+     and autofill for the number: the page's data-fields table, custom.field in the reply);
+     when it is asked again after an answer the bot could not read (custom.invalid), the
+     input says it is in error, points to the question and gets the focus.
    Every text comes from the page (bot/messages.yml) and is set as text, never parsed as HTML. */
 (function () {
   "use strict";
@@ -34,6 +39,9 @@
   var LINK = /^(tel|sms):\+?[0-9]+$/;
   var DAY = 24 * 3600 * 1000;
   var keepDays = parseInt(root.getAttribute("data-keep-days"), 10) || 90;
+  var PARAGRAPH = /\n\s*\n/;
+  var hints = {};
+  try { hints = JSON.parse(root.getAttribute("data-fields") || "{}"); } catch (e) { hints = {}; }
 
   var state = load();
   var busy = false;
@@ -86,13 +94,45 @@
     return text.replace(/([0-9]) (?=[0-9])/g, "$1\u00a0").replace(/ (?=[!?:;»])/g, "\u00a0");
   }
 
+  /* One bubble per paragraph; returns the last one (where a question ends). */
   function addLine(side, text) {
-    var item = document.createElement("li");
-    item.className = side;
-    item.textContent = side === "me" ? text : typeset(text);
-    log.insertBefore(item, typing && typing.parentNode === log ? typing : null);
+    var parts = side === "me" ? [text] : text.split(PARAGRAPH);
+    var item = null;
+    parts.forEach(function (part) {
+      part = part.trim();
+      if (!part && item) { return; }
+      item = document.createElement("li");
+      item.className = side;
+      item.textContent = side === "me" ? part : typeset(part);
+      log.insertBefore(item, typing && typing.parentNode === log ? typing : null);
+    });
     scrollToEnd();
     return item;
+  }
+
+  /* The input fits the question of the form being asked (state.field): the right keyboard and
+     autofill; after an answer the bot could not read, it is marked in error, described by the
+     question asked again, and gets the focus. */
+  function showField() {
+    if (!input) { return; }
+    var hint = hints[state.field] || {};
+    input.type = hint.type || "text";
+    input.setAttribute("inputmode", hint.inputmode || "text");
+    input.setAttribute("autocomplete", hint.autocomplete || "off");
+    var old = document.getElementById("field-error");
+    if (old) { old.removeAttribute("id"); old.classList.remove("invalid"); }
+    var questions = log.querySelectorAll("li.bot");
+    var question = questions.length ? questions[questions.length - 1] : null;
+    if (state.invalid && question) {
+      question.id = "field-error";
+      question.classList.add("invalid");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", "field-error");
+      input.focus();
+    } else {
+      input.removeAttribute("aria-invalid");
+      input.removeAttribute("aria-describedby");
+    }
   }
 
   /* The header tells who writes: a person of the team while one holds the conversation (the
@@ -134,6 +174,7 @@
     state.lines.forEach(function (line) { addLine(line.side, line.text); });
     showButtons(state.buttons);
     showWho();
+    showField();
   }
 
   function setTyping(on) {
@@ -164,6 +205,7 @@
     if (shown) { state.lines.push({ side: "me", text: shown }); addLine("me", shown); }
     state.buttons = [];
     showButtons([]);
+    if (state.invalid) { state.invalid = false; showField(); }
     state.queue.push(message);
     save();
     flush();
@@ -183,16 +225,23 @@
     if (replies.some(function (reply) { return reply.custom && reply.custom.held; })) {
       state.held = true;
     }
+    var field = "";
+    var invalid = false;
     replies.forEach(function (reply) {
       if (typeof reply.text === "string" && reply.text) {
         addLine("bot", reply.text);
         if (!wiped) { state.lines.push({ side: "bot", text: reply.text }); }
       }
       if (reply.buttons && reply.buttons.length) { state.buttons = reply.buttons; }
+      var custom = reply.custom || {};
+      if (typeof custom.field === "string") { field = custom.field; invalid = !!custom.invalid; }
     });
+    state.field = field;
+    state.invalid = invalid;
     if (!wiped) { save(); }
     showButtons(state.buttons);
     showWho();
+    showField();
   }
 
   function flush() {
