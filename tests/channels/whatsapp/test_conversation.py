@@ -88,7 +88,7 @@ async def test_a_warm_lead_is_queued_with_consent_recorded_on_whatsapp(
         ("1", "commune"),
         ("verdun", "cherches quoi"),
         ("un job dans la restauration", None),
-        ("1", "+33612345678"),
+        ("1", "06 12 34 56 78"),
         ("1", "conseiller"),
     ]
     for text, expected in script:
