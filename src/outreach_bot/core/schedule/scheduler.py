@@ -23,6 +23,7 @@ from outreach_bot.storage.models import (
     Author,
     Conversation,
     Direction,
+    Lead,
     Message,
     ScheduledMessage,
     ScheduledStatus,
@@ -214,8 +215,15 @@ class Scheduler:
                 )
             ).all()
             sent = 0
+            shown: list[TeamEvent] = []
             for item, conversation in rows:
-                sent += await self._settle(session, item, conversation, now)
+                done = await self._settle(session, item, conversation, now)
+                sent += done
+                if done and item.kind in self._fetched:
+                    shown += await _shown_live(session, conversation.id)
+        for event in shown:
+            if self._events is not None:
+                await self._events.publish(event)
         return len(rows), sent
 
     async def _settle(
@@ -348,6 +356,20 @@ class Scheduler:
             self.wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wakeup.wait(), timeout=interval)
+
+
+async def _shown_live(session: AsyncSession, conversation_id: int) -> list[TeamEvent]:
+    """A "message" event for the conversation's latest lead, so that its open lead page shows
+    what the bot just sent there (the crisis text kept back, "the bot answers you again")."""
+    lead = await session.scalar(
+        select(Lead)
+        .where(Lead.conversation_id == conversation_id)
+        .order_by(Lead.id.desc())
+        .limit(1)
+    )
+    if lead is None:
+        return []
+    return [TeamEvent("message", conversation_id, lead.id, lead.sector_id, urgent=lead.urgent)]
 
 
 def _aware(moment: datetime) -> datetime:
