@@ -180,6 +180,31 @@ async def test_closing_asks_how_it_ended(
 
 
 @SIZES
+async def test_the_lead_page_and_its_closing_form_pass_axe(
+    base_url: str, browser_page: Any, services: Services, size: tuple[int, int]
+) -> None:
+    """axe-core finds nothing serious or critical on the lead page, open (with the closing
+    form) and closed (with its outcome), after a reply."""
+    from tests.web.test_webchat_axe import ARTIFACTS as AXE_ARTIFACTS
+    from tests.web.test_webchat_axe import audit, blocking
+
+    AXE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    lead = await make_lead(services, channel="rest", sender=f"axe-{size[0]}")
+    page = browser_page
+    await sign_in(page, base_url, size)
+    await page.goto(f"{base_url}/admin/leads/{lead.id}")
+    await page.get_by_label("Répondre sur Chat web").fill("Coucou, c'est Léa")
+    await page.get_by_role("button", name="Envoyer").click()
+    await page.wait_for_url(re.compile(r"#m-\d+$"))
+    problems = {"open": blocking(await audit(page, f"lead-open-{size[0]}"))}
+    await page.locator("#close").get_by_label("Joint·e, rien de plus à faire").check()
+    await page.locator("#close").get_by_role("button", name="Clore le suivi").click()
+    await page.get_by_text("Suivi clos.").wait_for()
+    problems["closed"] = blocking(await audit(page, f"lead-closed-{size[0]}"))
+    assert problems == {"open": [], "closed": []}
+
+
+@SIZES
 async def test_handing_back_tells_the_web_chat_and_its_header_follows(
     base_url: str, browser_page: Any, services: Services, size: tuple[int, int]
 ) -> None:
