@@ -589,6 +589,7 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
             "reassign": ("user", "sector"),
             "reply": ("text", "action", "form_key"),
             "hand-back": (),
+            "false-alarm": (),
             "erase": ("confirm",),
             "appointments": ("day", "time", "place_id", "place", "with_whom", "form_key"),
             "later": ("text", "day", "time", "form_key"),

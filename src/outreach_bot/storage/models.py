@@ -468,6 +468,8 @@ class Lead(Base):
     #: For an urgent lead, what happened (a crisis kind: ``suicide``, ``violence``…); the team
     #: reads it in French on the alert and the card.
     urgency: Mapped[str | None] = mapped_column(String(20))
+    false_alarm_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """When a counsellor said this urgent lead was not one (it is no longer ``urgent``)."""
     language: Mapped[str] = mapped_column(String(35), default="fr", server_default="fr")
     """The language the young person chose (BCP 47): not French means an interpreter."""
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -76,6 +76,8 @@ CONTACTED_STATUSES: Final = frozenset(
 
 MAX_WEEKS: Final = 260
 """Five years of weekly points; an open-ended period shows the most recent ones."""
+MAX_MONTHS: Final = 60
+"""Five years of monthly points, likewise."""
 
 METRIC_LABELS: Final = {
     Metric.SCANS: "Scans",
@@ -244,6 +246,9 @@ class Figures:
     campaigns: list[FunnelRow] = field(default_factory=list)
     sectors: list[FunnelRow] = field(default_factory=list)
     weeks: list[WeekRow] = field(default_factory=list)
+    months: list[WeekRow] = field(default_factory=list)
+    """The same series by calendar month (``start`` is the 1st), for periods too long to read
+    week by week; not in the API, whose contract is weekly."""
     touch: dict[str, int] = field(default_factory=dict)
     """Staying in touch (:data:`TOUCH_LABELS`): appointments, visit alerts, re-engagements."""
 
@@ -532,6 +537,7 @@ async def compute_figures(
         campaigns=_campaign_rows(occurrences, held, campaigns),
         sectors=_sector_rows(occurrences, held, sectors),
         weeks=_week_rows(occurrences, held, period, today),
+        months=_month_rows(occurrences, held, period, today),
         touch=touch,
     )
 
@@ -626,6 +632,31 @@ def _week_rows(
     return [
         WeekRow(monday, dict(counts[monday]), interventions=events[monday])
         for monday in weeks[-MAX_WEEKS:]
+    ]
+
+
+def month_start(day: date) -> date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def _month_rows(
+    occurrences: Sequence[Occurrence], held: Sequence[Campaign], period: Period, today: date
+) -> list[WeekRow]:
+    counts: defaultdict[date, Counter[Metric]] = defaultdict(Counter)
+    for occurrence in occurrences:
+        counts[month_start(occurrence.day)][occurrence.metric] += occurrence.count
+    events = Counter(month_start(campaign.held_on) for campaign in held if campaign.held_on)
+    first = month_start(period.first or (min(counts) if counts else today))
+    last = month_start(period.last or max(today, max(counts) if counts else today))
+    months: list[date] = []
+    month = first
+    while month <= last:
+        months.append(month)
+        month = (month + timedelta(days=31)).replace(day=1)
+    return [
+        WeekRow(first_day, dict(counts[first_day]), interventions=events[first_day])
+        for first_day in months[-MAX_MONTHS:]
     ]
 
 

@@ -64,6 +64,7 @@ from outreach_bot.domain.errors import (
 from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.domain.places import PastDateError, past_date_fr
 from outreach_bot.domain.roles import Role
+from outreach_bot.web.admin.labels import month_label
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.charts import bar_chart
@@ -465,6 +466,11 @@ async def download_poster(request: web.Request) -> web.Response:
 # --- figures --------------------------------------------------------------------------------
 
 
+MAX_WEEKLY_BARS: Final = 16
+"""Beyond this many weeks (about four months), the charts count by month: a year of weekly
+bars is too thin to read on a laptop, let alone a phone."""
+
+
 def _period(request: web.Request, today: date) -> Period:
     """The period asked for; by default the last twelve weeks, today included."""
     if "from" not in request.query and "to" not in request.query:
@@ -481,14 +487,16 @@ async def figures_page(request: web.Request) -> web.Response:
     today = datetime.now(UTC).date()
     period = _period(request, today)
     figures = await compute_figures(request.app[services_key].sessions, period, today=today)
-    labels = [week.start.strftime("%d/%m") for week in figures.weeks]
+    by_month = len(figures.weeks) > MAX_WEEKLY_BARS
+    series = figures.months if by_month else figures.weeks
+    labels = [
+        month_label(row.start) if by_month else row.start.strftime("%d/%m") for row in series
+    ]
+    per = "par mois" if by_month else "par semaine"
     charts = {
         metric: bar_chart(
-            [
-                (label, week.count(metric))
-                for label, week in zip(labels, figures.weeks, strict=True)
-            ],
-            title=f"{METRIC_LABELS[metric]} par semaine",
+            [(label, row.count(metric)) for label, row in zip(labels, series, strict=True)],
+            title=f"{METRIC_LABELS[metric]} {per}",
             color=color,
         )
         for metric, color in (
@@ -513,6 +521,7 @@ async def figures_page(request: web.Request) -> web.Response:
             "figures": figures,
             "period": period,
             "charts": charts,
+            "by_month": by_month,
             "csv_query": {key: value for key, value in period.as_dict().items() if value},
             "shortcuts": shortcuts,
             "referral_rows": await referral_figures(request.app[services_key].sessions, period),

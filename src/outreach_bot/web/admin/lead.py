@@ -28,6 +28,7 @@ from outreach_bot.core.delivery.whatsapp import (
     window_open,
 )
 from outreach_bot.core.leads import queue as leads
+from outreach_bot.core.leads.false_alarms import mark_false_alarm
 from outreach_bot.core.leads.media import open_media
 from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
@@ -388,6 +389,20 @@ async def hand_back(request: web.Request) -> web.StreamResponse:
     )
 
 
+async def false_alarm(request: web.Request) -> web.StreamResponse:
+    """Say an urgent lead was not one: it leaves the alerts and the "urgences" figure."""
+    lead_id = lead_id_of(request)
+    try:
+        still_visible = await mark_false_alarm(
+            request.app[services_key].sessions, current_account(request), lead_id
+        )
+    except ConflictError as failure:
+        return await show_lead(request, lead_id, status=409, error=str(failure))
+    await flash(request, "Fausse alerte notée : ce contact ne compte plus dans les urgences.")
+    # Out of the counsellor's sectors, an ordinary lead is no longer theirs to open.
+    raise web.HTTPSeeOther(_url(request, lead_id) if still_visible else "/admin/")
+
+
 def add_routes(app: web.Application) -> None:
     """Mount the lead page and its actions on the admin sub-app."""
     app.router.add_get("/leads/{lead_id}", lead_page, name="lead")
@@ -402,5 +417,6 @@ def add_routes(app: web.Application) -> None:
         ("reassign", reassign),
         ("reply", reply),
         ("hand-back", hand_back),
+        ("false-alarm", false_alarm),
     ):
         app.router.add_post(f"/leads/{{lead_id}}/{path}", handler, name=path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
 
 from aiohttp import web
 
@@ -13,6 +12,7 @@ from outreach_bot.core.privacy.audit import names_in, recent_entries
 from outreach_bot.core.privacy.rights import erase_person, export_person
 from outreach_bot.domain.numbers import parse_record_id
 from outreach_bot.storage.models import AuditEntry
+from outreach_bot.web.admin.labels import AUDIT_ACTIONS, AUDIT_ACTORS, AUDIT_TARGETS
 from outreach_bot.web.admin.lead import show_lead
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.queue import lead_id_of
@@ -21,41 +21,6 @@ from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
 
 AUDIT_PAGE = 100
-ACTIONS: Final = {
-    "view": "Consultation",
-    "claim": "Prise en charge",
-    "status": "Changement de statut",
-    "close": "Suivi clos (avec son issue)",
-    "note": "Note ajoutée",
-    "next_action": "Prochaine action fixée",
-    "reassign": "Réattribution",
-    "reply": "Message envoyé",
-    "hand_back": "Rendu au bot",
-    "export": "Export",
-    "export_csv": "Export CSV des contacts",
-    "erase": "Effacement",
-    "label": "Message étiqueté",
-    "unlabel": "Étiquette retirée",
-    "dismiss": "Message écarté",
-    "api_list": "Liste lue par l'API",
-    "api_view": "Contact lu par l'API",
-    "api_consent": "Consentement reçu par l'API",
-    "api_create": "Contact créé par l'API",
-    "api_alert": "Urgence signalée par l'API",
-    "account_invite": "Compte créé (invitation)",
-    "account_update": "Compte modifié",
-    "account_enable": "Compte réactivé",
-    "account_disable": "Compte désactivé",
-    "account_reset_link": "Lien de nouveau mot de passe",
-    "account_invite_link": "Nouveau lien d'invitation",
-    "token_create": "Jeton API créé",
-    "token_revoke": "Jeton API révoqué",
-}
-ACTORS: Final = {
-    "young_person": "La personne elle-même (SUPPRIMER)",
-    "purge": "Effacement automatique (durée de conservation)",
-    "cli": "Ligne de commande du serveur",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,13 +40,13 @@ def _line(entry: AuditEntry, names: dict[int, str]) -> AuditLine:
     elif entry.actor.startswith("api:"):
         who = f"API · jeton « {entry.actor.removeprefix('api:')} »"
     else:
-        who = ACTORS.get(entry.actor, entry.actor)
+        who = AUDIT_ACTORS.get(entry.actor, entry.actor)
     kind, ref = entry.target_type, entry.target_id
     link = None
     if kind == "lead" and ref.isdigit():
         target, link = f"Contact n° {ref}", f"/admin/leads/{ref}"
     elif kind == "lead":
-        target = "Contacts"
+        target = "Contacts (tous ceux du jeton)" if ref == "*" else "Contacts"
     elif kind == "leads" and ref.isdigit():
         target = f"{ref} contact{'s' if ref != '1' else ''} (fichier CSV)"
     elif kind == "queue":
@@ -95,9 +60,14 @@ def _line(entry: AuditEntry, names: dict[int, str]) -> AuditLine:
         link = f"/admin/accounts/{ref}" if ref.isdigit() else None
     elif kind == "api_token":
         target, link = f"Jeton API n° {ref}", "/admin/tokens"
+    elif kind == "contact_list" and ref.isdigit():
+        target, link = f"Liste d'aller-vers n° {ref}", f"/admin/lists/{ref}"
+    elif kind == "partner" and not ref.isdigit():
+        target, link = "Annuaire des partenaires", "/admin/partners"
     else:
-        target = f"{kind} {ref}"
-    return AuditLine(entry.at, who, ACTIONS.get(entry.action, entry.action), target, link)
+        name = AUDIT_TARGETS.get(kind, kind)
+        target = f"{name} n° {ref}" if ref.isdigit() else name
+    return AuditLine(entry.at, who, AUDIT_ACTIONS.get(entry.action, entry.action), target, link)
 
 
 async def export(request: web.Request) -> web.Response:

@@ -32,7 +32,8 @@ from outreach_bot.core.conversation.quality import (
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.intents import INTENTS
 from outreach_bot.domain.numbers import parse_record_id, parse_whole_number
-from outreach_bot.web.admin.page import INTENT_LABELS, render
+from outreach_bot.web.admin.labels import INTENT_LABELS
+from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import current_account, flash
 from outreach_bot.web.errors import read_form
 from outreach_bot.web.keys import services_key
