@@ -9,15 +9,13 @@ from aiohttp import web
 
 from outreach_bot.core.leads.export import export_leads
 from outreach_bot.domain.spreadsheet import csv_document
-from outreach_bot.web.admin.page import (
+from outreach_bot.web.admin.labels import (
     CHANNEL_LABELS,
     INTENT_LABELS,
     STATUS_LABELS,
     URGENCY_LABELS,
-    language_label,
-    local_time,
-    national_phone,
 )
+from outreach_bot.web.admin.page import language_label, local_time, national_phone
 from outreach_bot.web.admin.queue import queue_filter
 from outreach_bot.web.admin.security import current_account
 from outreach_bot.web.keys import services_key
