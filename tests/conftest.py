@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -10,7 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -95,6 +96,23 @@ async def _services(settings: Settings, embedded_nlu: NluBackend) -> AsyncIterat
 @pytest.fixture(name="client")
 async def _client(services: Services, aiohttp_client: object) -> TestClient:  # type: ignore[type-arg]
     return await aiohttp_client(create_web_app(services))  # type: ignore[operator,no-any-return]
+
+
+@contextlib.asynccontextmanager
+async def serve(services: Services) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+    """The real app on a real port, for a test that opens its own services: closed first.
+
+    ``aiohttp_client`` closes its app only at fixture teardown, after the test's own
+    ``async with open_services`` has disposed of the engine. Meanwhile the app's background
+    loops (outbox, scheduler) open connections on a fresh pool that nobody closes, and asyncpg
+    warns when the garbage collector finds them, minutes later, in some other test.
+    """
+    client: TestClient = TestClient(TestServer(create_web_app(services)))  # type: ignore[type-arg]
+    await client.start_server()
+    try:
+        yield client
+    finally:
+        await client.close()
 
 
 @pytest.fixture(name="smtp")

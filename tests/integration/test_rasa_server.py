@@ -10,16 +10,15 @@ import signal
 import statistics
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.rasa_http import CircuitState, RasaNlu
 from outreach_bot.storage.models import Lead
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.factories import RestChat
 
 from .conftest import MEASURED, RasaServer
@@ -147,7 +146,7 @@ async def test_frozen_rasa_falls_back_after_the_timeout(server: RasaServer) -> N
 
 
 async def test_killed_rasa_falls_back_mid_conversation(
-    server: RasaServer, tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: Any
+    server: RasaServer, tmp_path: Path, embedded_nlu: NluBackend
 ) -> None:
     """Rasa dies mid-conversation with the real bot: the young person notices nothing.
 
@@ -161,8 +160,8 @@ async def test_killed_rasa_falls_back_mid_conversation(
     async with (
         RasaNlu(server.url, fallback=embedded_nlu, timeout=TIMEOUT, failure_threshold=3) as nlu,
         open_services(settings, nlu=nlu, create_schema=True) as services,
+        serve(services) as client,
     ):
-        client = await aiohttp_client(create_web_app(services))
         chat = RestChat(client, sender="rasa-dies")
         await chat.say("salut")
         assert "bot" in chat.text().lower()

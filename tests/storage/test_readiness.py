@@ -11,12 +11,12 @@ from sqlalchemy import event, make_url, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.core.services import Services
 from outreach_bot.storage.migrate import HEAD_REVISION
 from outreach_bot.storage.readiness import storage_problem
 from outreach_bot.storage.session import create_engine
-from tests.conftest import make_settings, throwaway_postgres
+from tests.conftest import make_settings, serve, throwaway_postgres
 
 REST = "/webhooks/rest/webhook"
 
@@ -115,11 +115,14 @@ def _own_postgres() -> Iterator[str]:
 
 @pytest.fixture(name="pg_client")
 async def _pg_client(
-    own_postgres: str, tmp_path: Path, embedded_nlu: Any, aiohttp_client: Any
+    own_postgres: str, tmp_path: Path, embedded_nlu: Any
 ) -> AsyncIterator[tuple[Any, Services]]:
     settings = make_settings(tmp_path, database_url=own_postgres)
-    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        yield await aiohttp_client(create_web_app(services)), services
+    async with (
+        open_services(settings, nlu=embedded_nlu, create_schema=True) as services,
+        serve(services) as client,
+    ):
+        yield client, services
 
 
 async def admin_sql(url: str, *statements: str) -> None:

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.tokens import create_token
 from outreach_bot.storage.models import Base, Message
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.factories import RestChat
 
 REST = "/webhooks/rest/webhook"
@@ -159,20 +159,22 @@ async def test_the_json_api_refuses_unreadable_json_with_a_400(
 
 @pytest.mark.postgres
 async def test_an_id_past_the_integer_column_is_a_404_on_postgresql(
-    tmp_path: Path, postgres_url: str, embedded_nlu: Any, aiohttp_client: Any
+    tmp_path: Path, postgres_url: str, embedded_nlu: Any
 ) -> None:
     """PostgreSQL refuses 2**31 for an INTEGER column; we answer 404 before asking it."""
     settings = make_settings(tmp_path, database_url=postgres_url)
     async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
         try:
-            client = await aiohttp_client(create_web_app(services))
-            auth = {"Authorization": f"Bearer {await create_token(services.sessions, 'pg')}"}
-            response = await client.get(f"/api/leads/{TOO_BIG_ID}", headers=auth)
-            assert response.status == 404
-            poll = await client.get(POLL, params={"sender": "web-1", "after": TOO_BIG_ID})
-            assert poll.status == 400
-            largest = await client.get(POLL, params={"sender": "web-1", "after": str(2**31 - 1)})
-            assert largest.status == 200
+            async with serve(services) as client:
+                auth = {"Authorization": f"Bearer {await create_token(services.sessions, 'pg')}"}
+                response = await client.get(f"/api/leads/{TOO_BIG_ID}", headers=auth)
+                assert response.status == 404
+                poll = await client.get(POLL, params={"sender": "web-1", "after": TOO_BIG_ID})
+                assert poll.status == 400
+                largest = await client.get(
+                    POLL, params={"sender": "web-1", "after": str(2**31 - 1)}
+                )
+                assert largest.status == 200
         finally:
             async with services.db.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)

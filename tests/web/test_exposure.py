@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 from sqlalchemy import func, select
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.tokens import create_token
@@ -18,7 +18,7 @@ from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import Conversation, Lead
 from outreach_bot.web.health import metrics_allowed
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.factories import RestChat
 from tests.web.admin.conftest import make_lead
 
@@ -86,12 +86,14 @@ def test_metrics_refuse_a_remote_peer_without_a_token() -> None:
 
 
 async def test_metrics_token_is_required_once_configured(
-    tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: Any
+    tmp_path: Path, embedded_nlu: NluBackend
 ) -> None:
     """With OUTREACH_METRICS_TOKEN set, even loopback needs it; Prometheus text with it."""
     settings = make_settings(tmp_path, metrics_token="s3cret-scrape")
-    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        client = await aiohttp_client(create_web_app(services))
+    async with (
+        open_services(settings, nlu=embedded_nlu, create_schema=True) as services,
+        serve(services) as client,
+    ):
         assert (await client.get("/metrics")).status == 403
         wrong = {"Authorization": "Bearer nope"}
         assert (await client.get("/metrics", headers=wrong)).status == 403

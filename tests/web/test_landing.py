@@ -27,7 +27,7 @@ from outreach_bot.storage.models import (
     Message,
 )
 from tests.channels.rest.test_conversation import run_full_lead
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.factories import RestChat, edited_content
 
 BOT = "MissionLocaleTestBot"
@@ -39,12 +39,14 @@ Client = TestClient[web.Request, web.Application]
 
 @pytest.fixture(name="configured")
 async def _configured(
-    tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: object
+    tmp_path: Path, embedded_nlu: NluBackend
 ) -> AsyncIterator[tuple[Services, Client]]:
     """Services with an SMS number and a Telegram bot name, and a client on them."""
     settings = make_settings(tmp_path, telegram_bot_username=f"@{BOT}", sms_number=NUMBER)
-    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        client = await aiohttp_client(create_web_app(services))  # type: ignore[operator]
+    async with (
+        open_services(settings, nlu=embedded_nlu, create_schema=True) as services,
+        serve(services) as client,
+    ):
         yield services, client
 
 
@@ -159,7 +161,7 @@ async def test_without_telegram_or_sms_configured_only_the_chat_is_offered(
 
 
 async def test_the_pages_say_what_bot_messages_say_and_escape_it(
-    tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: object
+    tmp_path: Path, embedded_nlu: NluBackend
 ) -> None:
     """A reviewer's edit to bot/messages.yml shows on both pages; names and texts stay escaped."""
     content_dir = edited_content(
@@ -173,8 +175,10 @@ async def test_the_pages_say_what_bot_messages_say_and_escape_it(
         },
     )
     settings = make_settings(tmp_path, content_dir=content_dir, sms_number=NUMBER)
-    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        client = await aiohttp_client(create_web_app(services))  # type: ignore[operator]
+    async with (
+        open_services(settings, nlu=embedded_nlu, create_schema=True) as services,
+        serve(services) as client,
+    ):
         await create_campaign(services.sessions, "FETE-SPORT", name="Fête <i>du</i> sport")
         await archive_campaign(services.sessions, "FETE-SPORT")
         landing = await (await client.get("/q/FETE-SPORT")).text()

@@ -10,27 +10,28 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.services import Services
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.web.ratelimit import RateLimiter
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 
 WEBHOOK = "/webhooks/rest/webhook"
 
 
 @pytest.fixture(name="limited")
-async def _limited(
-    tmp_path: Path, embedded_nlu: NluBackend, aiohttp_client: Any
-) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
+async def _limited(tmp_path: Path, embedded_nlu: NluBackend) -> AsyncIterator[TestClient]:  # type: ignore[type-arg]
     """The real app with small limits, behind a trusted proxy on the loopback address."""
     settings = make_settings(
         tmp_path, rate_limit_sender=5, rate_limit_ip=8, trusted_proxies="127.0.0.1, ::1"
     )
-    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        yield await aiohttp_client(create_web_app(services))
+    async with (
+        open_services(settings, nlu=embedded_nlu, create_schema=True) as services,
+        serve(services) as client,
+    ):
+        yield client
 
 
 async def _say(client: TestClient, sender: str, text: str = "salut", **headers: str) -> Any:  # type: ignore[type-arg]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import (
@@ -18,7 +18,7 @@ from outreach_bot.storage.models import (
     Lead,
     Message,
 )
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.factories import RestChat
 
 
@@ -288,18 +288,18 @@ async def test_concurrent_messages_of_one_conversation_are_serialised(
 
 @pytest.mark.postgres
 async def test_full_lead_flow_on_postgresql(
-    tmp_path: Path, postgres_url: str, embedded_nlu, aiohttp_client
+    tmp_path: Path, postgres_url: str, embedded_nlu
 ) -> None:
     """The same warm-lead conversation works on PostgreSQL."""
     settings = make_settings(tmp_path, database_url=postgres_url)
     async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
         try:
-            client = await aiohttp_client(create_web_app(services))
-            await run_full_lead(RestChat(client))
-            async with services.sessions() as session:
-                lead = await session.scalar(select(Lead))
-            assert lead is not None
-            assert (lead.first_name, lead.age, lead.commune_insee) == ("Léa", 18, "55545")
+            async with serve(services) as client:
+                await run_full_lead(RestChat(client))
+                async with services.sessions() as session:
+                    lead = await session.scalar(select(Lead))
+                assert lead is not None
+                assert (lead.first_name, lead.age, lead.commune_insee) == ("Léa", 18, "55545")
         finally:
             async with services.db.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)

@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import func, select
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.channels.telegram import SECRET_HEADER, webhook_secret
 from outreach_bot.channels.telegram_mode import WEBHOOK_PATH
 from outreach_bot.config import Settings
@@ -23,7 +23,7 @@ from outreach_bot.core.delivery.outbox import OutboxDispatcher
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Direction, Message, OutboxItem, OutboxStatus
 from tests.channels.telegram.bot_api import CHAT_ID, Call, FakeBotApi, callback_update, text_update
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.fakes import FakeNlu
 
 TEAM_CHAT_ID = -1001987654321
@@ -160,23 +160,23 @@ class Harness:
 
 
 @pytest.fixture(name="polling")
-async def _polling(tmp_path: Path, api: FakeBotApi, aiohttp_client: Any) -> AsyncIterator[Harness]:
-    async with telegram_services(telegram_settings(tmp_path, api)) as services:
-        client = await aiohttp_client(create_web_app(services))
+async def _polling(tmp_path: Path, api: FakeBotApi) -> AsyncIterator[Harness]:
+    async with (
+        telegram_services(telegram_settings(tmp_path, api)) as services,
+        serve(services) as client,
+    ):
 
         async def deliver(update: dict[str, Any]) -> dict[str, Any]:
             return api.push(update)
 
         user = TelegramUser(api, services, deliver)
         yield Harness(api, services, client, user)
-        await client.close()
 
 
 @pytest.fixture(name="webhook")
-async def _webhook(tmp_path: Path, api: FakeBotApi, aiohttp_client: Any) -> AsyncIterator[Harness]:
+async def _webhook(tmp_path: Path, api: FakeBotApi) -> AsyncIterator[Harness]:
     settings = telegram_settings(tmp_path, api, telegram_webhook=True)
-    async with telegram_services(settings) as services:
-        client = await aiohttp_client(create_web_app(services))
+    async with telegram_services(settings) as services, serve(services) as client:
         secret = webhook_secret(settings, services.secret)
 
         async def deliver(update: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +189,6 @@ async def _webhook(tmp_path: Path, api: FakeBotApi, aiohttp_client: Any) -> Asyn
 
         user = TelegramUser(api, services, deliver)
         yield Harness(api, services, client, user)
-        await client.close()
 
 
 class ManualClock:

@@ -6,14 +6,13 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.cli.demo import seed_demo
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
@@ -21,7 +20,7 @@ from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import Lead
 from tests.cli.test_cli import run_cli
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, make_lead
 
 FUNDER_EMAIL = "financeur@example.org"
@@ -70,7 +69,6 @@ def _admin_app(client: TestClient) -> web.Application:  # type: ignore[type-arg]
 async def test_funder_created_by_the_cli_signs_in_and_lands_on_the_figures(
     tmp_path: Path,
     embedded_nlu: NluBackend,
-    aiohttp_client: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """``outreach-bot users add EMAIL --role funder`` (on a database the CLI migrates), then
@@ -86,8 +84,11 @@ async def test_funder_created_by_the_cli_signs_in_and_lands_on_the_figures(
     assert created.returncode == 0, created.stderr
     assert "(funder)" in created.stdout
     monkeypatch.setitem(EMAILS, "funder", FUNDER_EMAIL)
-    async with open_services(settings, nlu=embedded_nlu) as services:
-        browser = Browser(await aiohttp_client(create_web_app(services)))
+    async with (
+        open_services(settings, nlu=embedded_nlu) as services,
+        serve(services) as client,
+    ):
+        browser = Browser(client)
         assert (await browser.login("funder")).status == 303
         home = await browser.get("/admin/", allow_redirects=False)
         assert home.status == 303

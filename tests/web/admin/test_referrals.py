@@ -17,7 +17,7 @@ from outreach_bot.core.partners.directory import save_organisation, save_service
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.tokens import create_token
 from outreach_bot.storage.models import AuditEntry, Consent, Referral
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.referrals import settle_referrals
 from tests.smtp import Inbox
 from tests.web.admin.conftest import Browser, csrf_of, make_lead
@@ -197,18 +197,18 @@ async def test_a_no_or_a_guess_shares_nothing(
 
 
 async def test_without_smtp_the_counsellor_copies_a_link(
-    tmp_path: Path, embedded_nlu: Any, aiohttp_client: Any
+    tmp_path: Path, embedded_nlu: Any
 ) -> None:
     """With no SMTP relay the page says so, and the link the counsellor copies opens the
     referral for the partner."""
-    from outreach_bot.app import create_web_app, open_services
+    from outreach_bot.app import open_services
     from outreach_bot.core.staff.accounts import add_user
     from tests.web.admin.conftest import EMAILS, PASSWORD
 
-    async with open_services(
-        make_settings(tmp_path), nlu=embedded_nlu, create_schema=True
-    ) as services:
-        client = await aiohttp_client(create_web_app(services))
+    async with (
+        open_services(make_settings(tmp_path), nlu=embedded_nlu, create_schema=True) as services,
+        serve(services) as client,
+    ):
         await add_user(
             services.sessions,
             EMAILS["lea"],

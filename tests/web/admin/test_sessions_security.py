@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from outreach_bot.app import create_web_app, open_services
+from outreach_bot.app import open_services
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff import accounts as users
 from outreach_bot.core.staff.accounts import add_user, set_active, set_password
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import AdminSession, Base
 from outreach_bot.web.admin.security import COOKIE_NAME, session_fernet
-from tests.conftest import make_settings
+from tests.conftest import make_settings, serve
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, csrf_of
 
 ARGON2_SECONDS = 0.05
@@ -71,7 +71,6 @@ async def test_forty_parallel_wrong_passwords_on_postgresql(
     tmp_path: Path,
     postgres_url: str,
     embedded_nlu: NluBackend,
-    aiohttp_client: Any,
     verified: list[str],
 ) -> None:
     """The same storm on PostgreSQL, where the attempts run in truly concurrent transactions."""
@@ -80,20 +79,21 @@ async def test_forty_parallel_wrong_passwords_on_postgresql(
         try:
             email = "storm@example.org"
             await add_user(services.sessions, email, role="counsellor", password=PASSWORD)
-            browser = Browser(await aiohttp_client(create_web_app(services)))
-            page = await browser.client.get("/admin/login")
-            csrf = csrf_of(await page.text())
+            async with serve(services) as client:
+                browser = Browser(client)
+                page = await browser.client.get("/admin/login")
+                csrf = csrf_of(await page.text())
 
-            async def attempt(number: int) -> int:
-                response = await browser.client.post(
-                    "/admin/login",
-                    data={"csrf": csrf, "email": email, "password": f"wrong guess {number}"},
-                    allow_redirects=False,
-                )
-                await response.read()
-                return response.status
+                async def attempt(number: int) -> int:
+                    response = await browser.client.post(
+                        "/admin/login",
+                        data={"csrf": csrf, "email": email, "password": f"wrong guess {number}"},
+                        allow_redirects=False,
+                    )
+                    await response.read()
+                    return response.status
 
-            statuses = await asyncio.gather(*(attempt(number) for number in range(40)))
+                statuses = await asyncio.gather(*(attempt(number) for number in range(40)))
         finally:
             # The database is shared by the session's PostgreSQL tests: leave it empty.
             async with services.db.begin() as connection:

@@ -119,49 +119,51 @@ async def test_health_readiness_and_metrics(client) -> None:
 
 @pytest.mark.postgres
 async def test_database_outage_gives_503_and_recovery_loses_nothing(
-    tmp_path, postgres_url: str, embedded_nlu, aiohttp_client
+    tmp_path, postgres_url: str, embedded_nlu
 ) -> None:
     """With PostgreSQL gone, /readyz and the REST channel say 503; nothing half-written."""
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    from outreach_bot.app import create_web_app, open_services
+    from outreach_bot.app import open_services
     from outreach_bot.storage.models import Base
-    from tests.conftest import make_settings
+    from tests.conftest import make_settings, serve
 
     admin = create_async_engine(postgres_url, isolation_level="AUTOCOMMIT")
     settings = make_settings(tmp_path, database_url=postgres_url)
     async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        client = await aiohttp_client(create_web_app(services))
-        await RestChat(client, sender="before").say("salut")
-        async with admin.connect() as connection:
-            await connection.execute(text("ALTER TABLE messages RENAME TO messages_away"))
-        try:
-            response = await client.post(
-                "/webhooks/rest/webhook", json={"sender": "during", "message": "salut"}
-            )
-            assert response.status == 503
-            assert "error" in await response.json()
-        finally:
+        async with serve(services) as client:
+            await RestChat(client, sender="before").say("salut")
             async with admin.connect() as connection:
-                await connection.execute(text("ALTER TABLE messages_away RENAME TO messages"))
-        await RestChat(client, sender="during").say("salut")
-        async with services.sessions() as session:
-            conversations = await session.scalar(text("SELECT count(*) FROM conversations"))
-        assert conversations == 2
+                await connection.execute(text("ALTER TABLE messages RENAME TO messages_away"))
+            try:
+                response = await client.post(
+                    "/webhooks/rest/webhook", json={"sender": "during", "message": "salut"}
+                )
+                assert response.status == 503
+                assert "error" in await response.json()
+            finally:
+                async with admin.connect() as connection:
+                    await connection.execute(text("ALTER TABLE messages_away RENAME TO messages"))
+            await RestChat(client, sender="during").say("salut")
+            async with services.sessions() as session:
+                conversations = await session.scalar(text("SELECT count(*) FROM conversations"))
+            assert conversations == 2
         async with services.db.begin() as connection:
             await connection.run_sync(Base.metadata.drop_all)
     await admin.dispose()
 
 
-async def test_readiness_reports_an_unreachable_database(tmp_path, embedded_nlu, aiohttp_client):
+async def test_readiness_reports_an_unreachable_database(tmp_path, embedded_nlu):
     """/readyz answers 503 naming the database when it cannot be reached."""
-    from outreach_bot.app import create_web_app, open_services
-    from tests.conftest import make_settings
+    from outreach_bot.app import open_services
+    from tests.conftest import make_settings, serve
 
     settings = make_settings(tmp_path)
-    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
-        client = await aiohttp_client(create_web_app(services))
+    async with (
+        open_services(settings, nlu=embedded_nlu, create_schema=True) as services,
+        serve(services) as client,
+    ):
         assert (await client.get("/readyz")).status == 200
         path = tmp_path / "test.db"
         await services.db.dispose()
