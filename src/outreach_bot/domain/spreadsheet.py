@@ -19,11 +19,16 @@ def safe_cell(value: object) -> str:
 
 
 def csv_document(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A whole CSV file: byte-order mark (Excel otherwise reads UTF-8 as Windows-1252),
+    """A whole CSV file: byte-order mark (Excel otherwise reads UTF-8 as Windows-1252), then
+    :func:`csv_section`."""
+    return "\ufeff" + csv_section(header, rows)
+
+
+def csv_section(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A header and its rows with no byte-order mark, to follow another section in one file:
     ``;`` between cells (``,`` is the French decimal mark), CRLF line ends, every cell made
     safe by :func:`safe_cell`."""
     buffer = io.StringIO()
-    buffer.write("\ufeff")
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow([safe_cell(name) for name in header])
     for row in rows:

@@ -3,6 +3,8 @@ previewing, testing, starting, pausing and erasing, over HTTP like a browser wit
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -182,3 +184,13 @@ async def test_the_figures_csv_has_a_section_per_list(browser: Browser) -> None:
     )
     assert "+33" not in body
     assert "JeuneB" not in body
+
+
+async def test_a_list_name_typed_as_a_formula_is_exported_as_text(browser: Browser) -> None:
+    """A list's name that a spreadsheet would run comes out of the figures CSV as text."""
+    await browser.login("coordinator")
+    await upload(browser, csv_of([person(1)]), name="=cmd|'/c calc'!A1")
+    body = (await (await browser.get("/admin/figures.csv")).read()).decode("utf-8-sig")
+    section = body[body.index("Listes d'aller-vers;") :]
+    [row] = list(csv.reader(io.StringIO(section), delimiter=";"))[1:]
+    assert row[:2] == ["Liste", "'=cmd|'/c calc'!A1"]

@@ -3,6 +3,8 @@ the REST channel, the partner reads a real e-mail (local SMTP server) and answer
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,10 +33,15 @@ def _settings(tmp_path: Path, smtp: Inbox) -> Settings:
     return make_settings(tmp_path, **smtp.settings())
 
 
-async def add_partner(services: Services, *, email: str = "orientations@asso-test.example") -> int:
+async def add_partner(
+    services: Services,
+    *,
+    email: str = "orientations@asso-test.example",
+    name: str = "Association Relais Jeunes",
+) -> int:
     """An organisation of the directory with one service taking referrals; returns the service."""
     organisation = await save_organisation(
-        services.sessions, actor="test", user_id=None, name="Association Relais Jeunes"
+        services.sessions, actor="test", user_id=None, name=name
     )
     return await save_service(
         services.sessions,
@@ -162,6 +169,23 @@ async def test_proposal_yes_email_accept_outcome_and_figures(
             )
         )
     assert {"referral_proposed", "referral_agreed", "referral_view", "referral_accept"} <= actions
+
+
+async def test_a_partner_name_typed_as_a_formula_is_exported_as_text(
+    services: Services, browser: Browser
+) -> None:
+    """A partner's name that a spreadsheet would run comes out of the figures CSV as text."""
+    service_id = await add_partner(services, name="=cmd|'/c calc'!A1")
+    lead = await make_lead(services, channel="rest", sender="noa-rest", first_name="Noa")
+    await browser.login("lea")
+    await browser.post(
+        f"/admin/leads/{lead.id}/referrals", {"service": str(service_id), "reason": "emploi"}
+    )
+    await browser.login("admin")
+    body = (await (await browser.get("/admin/figures.csv")).read()).decode("utf-8-sig")
+    section = body[body.index("Orientations;") :].split("\r\n\r\n")[0]
+    [row] = list(csv.reader(io.StringIO(section), delimiter=";"))[1:]
+    assert row[:2] == ["Orientation", "'=cmd|'/c calc'!A1"]
 
 
 async def test_a_no_or_a_guess_shares_nothing(

@@ -8,8 +8,6 @@ leads and the mobilised are counted from the leads marked with the list's campai
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Final
@@ -23,6 +21,7 @@ from outreach_bot.domain.contact_lists import (
     RowStatus,
 )
 from outreach_bot.domain.leads import MOBILISED_STATUSES
+from outreach_bot.domain.spreadsheet import csv_section
 from outreach_bot.storage.models import (
     Campaign,
     ContactList,
@@ -181,17 +180,12 @@ async def list_figures(sessions: async_sessionmaker[AsyncSession]) -> list[ListF
 
 def lists_csv(rows: list[ListFigures]) -> str:
     """The lists as a section of the figures CSV (same conventions: ``;``, CRLF)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in rows:
-        name = row.name
-        if name[:1] in {"=", "+", "-", "@"}:
-            name = "'" + name  # a spreadsheet must not read a name as a formula
-        writer.writerow(
+    return csv_section(
+        CSV_HEADER,
+        (
             [
                 "Liste",
-                name,
+                row.name,  # typed by staff: csv_section defuses a formula
                 row.campaign,
                 PURPOSE_LABELS.get(row.purpose, row.purpose),  # type: ignore[call-overload]
                 row.rows,
@@ -203,5 +197,6 @@ def lists_csv(rows: list[ListFigures]) -> str:
                 row.leads,
                 row.mobilised,
             ]
-        )
-    return buffer.getvalue()
+            for row in rows
+        ),
+    )

@@ -7,8 +7,6 @@ exercises their rights. A referral counts in the month it was proposed.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.core.figures.stats import Period
 from outreach_bot.domain.referrals import ReferralStatus
+from outreach_bot.domain.spreadsheet import csv_section
 from outreach_bot.storage.models import PartnerOrganisation, Referral
 
 CSV_HEADER: Final = (
@@ -92,22 +91,18 @@ async def referral_figures(
 
 def referral_csv(rows: list[ReferralRow]) -> str:
     """The rows as a section to append to the figures CSV (same French conventions)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for row in rows:
-        partner = row.partner
-        if partner[:1] in {"=", "+", "-", "@"}:
-            partner = "'" + partner  # a spreadsheet must not read a name as a formula
-        writer.writerow(
+    return csv_section(
+        CSV_HEADER,
+        (
             [
                 "Orientation",
-                partner,
+                row.partner,  # typed by staff: csv_section defuses a formula
                 f"{row.month[5:]}/{row.month[:4]}",
                 row.proposed,
                 row.agreed,
                 row.accepted,
                 row.with_outcome,
             ]
-        )
-    return buffer.getvalue()
+            for row in rows
+        ),
+    )

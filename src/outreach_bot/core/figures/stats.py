@@ -11,8 +11,6 @@ counts (:class:`~outreach_bot.storage.models.FigureTally`) that the figures add 
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -28,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.domain.dates import parse_iso_day
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import MOBILISED_STATUSES, LeadStatus
+from outreach_bot.domain.spreadsheet import csv_document
 from outreach_bot.storage.models import (
     Appointment,
     AppointmentStatus,
@@ -754,13 +753,6 @@ CSV_COLUMNS: Final = (
     "Nombre",
 )
 """French headers: the file is opened by the team and its funders in French spreadsheets."""
-_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (names are typed by staff)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 def _french_date(day: date | None) -> str:
@@ -777,19 +769,16 @@ def figures_csv(figures: Figures) -> str:
     convert. Sections (Total, Campagne, Secteur, Semaine, Suivi) share the columns, so a
     spreadsheet can filter on the first one; a Suivi row's count is in the last column.
     """
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows: list[list[object]] = []
 
-    def write(section: str, row: FunnelRow) -> None:
-        writer.writerow(
+    def add(section: str, row: FunnelRow) -> None:
+        rows.append(
             [
                 CSV_SECTIONS[section],
-                _cell(row.code),
-                _cell(row.name),
+                row.code,
+                row.name,  # typed by staff: csv_document defuses a formula
                 _french_date(row.held_on),
-                _cell(row.place),
+                row.place,
                 *(row.count(metric) for metric in FUNNEL),
                 row.count(Metric.URGENT),
                 row.interventions,
@@ -800,13 +789,13 @@ def figures_csv(figures: Figures) -> str:
     period = figures.period
     since = f"du {_french_date(period.first)}" if period.first else "depuis le début"
     until = f"au {_french_date(period.last)}" if period.last else "à aujourd’hui"
-    write("total", replace(figures.total, name=f"{since} {until}"))
+    add("total", replace(figures.total, name=f"{since} {until}"))
     for row in figures.campaigns:
-        write("campaign", row)
+        add("campaign", row)
     for row in figures.sectors:
-        write("sector", row)
+        add("sector", row)
     for week in figures.weeks:
-        write(
+        add(
             "week",
             FunnelRow(
                 week.label,
@@ -819,8 +808,8 @@ def figures_csv(figures: Figures) -> str:
     # Staying in touch: one row per figure, its count in the last column ("Nombre").
     blank = [""] * (len(CSV_COLUMNS) - 4)
     for key, label in TOUCH_LABELS.items():
-        writer.writerow([CSV_SECTIONS["touch"], key, label, *blank, figures.touch.get(key, 0)])
-    return buffer.getvalue()
+        rows.append([CSV_SECTIONS["touch"], key, label, *blank, figures.touch.get(key, 0)])
+    return csv_document(CSV_COLUMNS, rows)
 
 
 async def record_erasure(session: AsyncSession, conversation_id: int) -> None:
