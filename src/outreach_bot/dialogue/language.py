@@ -102,8 +102,13 @@ class Languages:
         """
         script = script_of(text)
         foreign = script is not None and script != LATIN
-        if state.language_set:
+        if state.language_set and not self._switches_script(state.locale, script):
             return foreign
+        if state.language_set:
+            # French chosen, then a whole message in Dari: the choice was not theirs to keep.
+            # Asked again below, as for a first message in that script.
+            state.language_set = False
+            state.locale = REFERENCE
         if not foreign:
             if state.locale in {REFERENCE, "en"}:
                 state.locale = guess_locale(text, state.locale)
@@ -112,6 +117,14 @@ class Languages:
         if guess is not None:
             state.locale = guess
         return True
+
+    def _switches_script(self, locale: str, script: str | None) -> bool:
+        """Whether a message in ``script`` leaves the settled language's own script for one
+        the team has texts in (a Latin "ok" in an Arabic conversation does not)."""
+        if script is None or script == LATIN or script not in self._by_script:
+            return False
+        language = self._content.languages.get(locale)
+        return language is not None and script not in language.scripts
 
     def _guess(self, text: str, script: str) -> str | None:
         candidates = self._by_script.get(script, [])

@@ -170,6 +170,30 @@ async def test_je_lis_pas_bien_gets_easy_french_and_a_call_back(
     assert content.answers["housing"].text.get("fr-x-falc") in chat.text()
 
 
+async def test_a_whole_message_in_dari_after_french_was_chosen_asks_the_language_again(
+    client: Any, services: Services
+) -> None:
+    """Someone in easy French who then writes in Dari (a friend took the phone, or French was
+    a guess) is asked which language, in Dari, instead of "pas compris" in French; a Latin
+    "ok" in an Arabic conversation keeps Arabic."""
+    content = services.content
+    chat = RestChat(client, "switch-1")
+    await chat.say("je cherche une formation")
+    await chat.say("je lis pas bien")
+    await chat.say("/deny")
+    await chat.say("تو میتونی به من کمک کنی کار پیدا کنم؟")
+    assert content.message("language_detected", "prs") in chat.text()
+    assert "pas compris" not in chat.text()
+    await chat.say("1")
+    assert content.message("language_set", "prs") in chat.text()
+    await chat.say("ok")
+    assert ARABIC_LETTERS.search(chat.text())
+    async with services.sessions() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        assert conversation.locale == "prs"
+
+
 async def test_a_typed_yes_in_the_language_counts_as_the_yes_button(
     client: Any, services: Services
 ) -> None:
