@@ -20,7 +20,7 @@ from sqlalchemy import select
 from outreach_bot.cli.demo import seed_demo
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import add_user
-from outreach_bot.storage.models import AuditEntry, Lead, LocalPlace, Message
+from outreach_bot.storage.models import AuditEntry, Lead, LocalPlace, Message, UnderstoodGap
 from outreach_bot.web.admin.labels import AUDIT_ACTIONS, AUDIT_TARGETS
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, Staff, make_lead
 
@@ -117,6 +117,12 @@ async def _add_cases_the_demo_lacks(services: Services, staff: Staff) -> None:
                 commune_name="Verdun",
                 phone="0329000000",
             )
+        )
+        session.add(
+            UnderstoodGap(text="chui en galer pr 1 apart 😩", guess="housing", confidence=0.3)
+        )
+        session.add(
+            UnderstoodGap(text="jveu bosser mé g pa le permi", guess="mobility", label="find_job")
         )
         targets = {
             "referral": "1",
@@ -238,3 +244,16 @@ def _all_source() -> str:
     return "\n".join(
         path.read_text(encoding="utf-8") for path in SRC.rglob("*.py") if path.parent.name != "cli"
     )
+
+
+async def test_texts_page_heads_each_text_in_french_and_links_its_source(
+    browser: Browser, services: Services, staff: Staff
+) -> None:
+    assert (await browser.login("coordinator")).status == 303
+    source = services.content.answers["find_job"].source
+
+    html = await (await browser.get("/admin/texts/en?show=all")).text()
+
+    assert "Réponse · « Chercher un emploi »" in html
+    assert 'title="answers.find_job"' in html  # the key, for who needs it, on hover
+    assert f'Source : <a href="{source}" target="_blank" rel="noopener noreferrer">' in html

@@ -12,7 +12,7 @@ from typing import Final
 
 from aiohttp import web
 
-from outreach_bot.content import ReviewState
+from outreach_bot.content import Content, ReviewState
 from outreach_bot.core.texts import REVIEW_ROLES, approve_text, read_files, texts_of
 from outreach_bot.domain.errors import InvalidInputError, NotFoundError
 from outreach_bot.web.admin.page import render
@@ -23,6 +23,20 @@ from outreach_bot.web.keys import services_key
 LIST_PATH: Final = "/admin/texts"
 SHOW: Final = ("draft", "reviewed", "missing", "all")
 """Filters of a language's page: drafts to review first."""
+
+
+def _sources(files: Content) -> dict[str, str]:
+    """The page each text was checked against, by key: a reviewer opens it to compare."""
+    sources: dict[str, str] = {}
+    for intent, answer in files.answers.items():
+        sources[f"answers.{intent}"] = answer.source
+        for followup in answer.followups:
+            sources[f"answers.{intent}.{followup.id}"] = followup.source
+            sources[f"answers.{intent}.{followup.id}.question"] = followup.source
+    for resource in files.crisis.resources:
+        for part in ("label", "hours"):
+            sources[f"crisis.resources.{resource.id}.{part}"] = resource.source
+    return sources
 
 
 def _state(view_state: ReviewState | None) -> str:
@@ -64,6 +78,7 @@ async def language_page(request: web.Request) -> web.Response:
             "show": show,
             "shows": SHOW,
             "can_approve": current_account(request).role in REVIEW_ROLES,
+            "sources": _sources(files),
         },
     )
 
