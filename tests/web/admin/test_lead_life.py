@@ -19,7 +19,7 @@ from tests.web.admin.conftest import Browser, form_key_of, make_lead
 Client = TestClient[web.Request, web.Application]
 
 BACK = "C'est de nouveau moi, le bot, qui te réponds."
-HISTORY = re.compile(r'<ol class="history">(.*?)</ol>', re.S)
+HISTORY = re.compile(r'<ul class="history">(.*?)</ul>', re.S)
 
 
 async def tick(services: Services) -> int:
