@@ -131,6 +131,7 @@ async def open_services(
     nlu: NluBackend | None = None,
     create_schema: bool = False,
     load_nlu: bool = True,
+    workers: int = 1,
 ) -> AsyncIterator[Services]:
     """Build the services, and dispose of them in reverse order.
 
@@ -139,6 +140,8 @@ async def open_services(
         nlu: a ready backend (tests pass a fake); built from settings when None.
         create_schema: create tables directly (tests); production uses ``db upgrade``.
         load_nlu: build the NLU backend now (serving); False defers it to first use.
+        workers: how many processes serve (``run --workers``): they share the providers'
+            rate limits.
     """
     secret = resolve_secret(settings)
     install_cipher(FieldCipher(secret))
@@ -176,7 +179,7 @@ async def open_services(
         # Every queued channel follows the same rules; a channel may still register its own.
         send_policies: dict[str, SendPolicy] = dict.fromkeys(QUEUED_CHANNELS, rules)
         budgets: dict[str, Budget] = {}
-        dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies)
+        dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies, workers=workers)
         referral_wakeup = asyncio.Event()
         scheduler = Scheduler(
             sessions,

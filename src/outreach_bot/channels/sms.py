@@ -121,7 +121,7 @@ class SmsChannel:
         """
         if not await self._limit.allows(recipient, reply):
             logger.info("SMS held back: the conversation reached its daily limit")
-            raise SendCancelledError("daily SMS limit reached")
+            raise SendCancelledError("daily SMS limit reached", unsaid=True)
         body = self._renderer.render(reply)
         result = await self._transport.deliver(recipient, body, delivery.key if delivery else None)
         return SendResult(

@@ -390,6 +390,7 @@ def _work(
                 worker_index=index,
                 nlu=nlu,
                 announce=index == 0 and not replacement,
+                workers=args.workers,
             )
         )
     except (OutreachError, ContentError) as error:
@@ -627,6 +628,7 @@ async def _run(
     worker_index: int | None,
     nlu: Any = None,
     announce: bool = True,
+    workers: int = 1,
 ) -> int:
     from aiohttp import web  # noqa: PLC0415
 
@@ -635,7 +637,7 @@ async def _run(
 
     # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    async with open_services(settings, nlu=nlu) as services:
+    async with open_services(settings, nlu=nlu, workers=workers) as services:
         runner = web.AppRunner(create_web_app(services), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port, reuse_port=worker_index is not None)

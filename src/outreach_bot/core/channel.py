@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from outreach_bot.dialogue.replies import Reply
@@ -94,6 +94,20 @@ class SendLimits:
     recipient_interval: float = 0.0
     concurrent: int = 4
 
+    def shared_by(self, workers: int) -> SendLimits:
+        """One worker's part when ``workers`` processes send through the same bot or account.
+
+        The provider counts the bot's or the account's messages, not ours per process: each
+        worker keeps an equal share of the rate and of the sends in flight (at least one), so
+        together they stay within the limit without talking to each other. The time between
+        two messages to one recipient needs no share: the outbox's claim keeps it across
+        workers.
+        """
+        if workers <= 1:
+            return self
+        rate = None if self.per_second is None else self.per_second / workers
+        return replace(self, per_second=rate, concurrent=max(1, self.concurrent // workers))
+
 
 class TemporaryFailureError(Exception):
     """The provider could not take the message now; retry later (after ``retry_after`` s).
@@ -115,7 +129,15 @@ class PermanentFailureError(Exception):
 
 
 class SendCancelledError(Exception):
-    """The channel decided not to send this message (over a cost budget): drop it, no retry."""
+    """The channel decided not to send this message (over a cost budget): drop it, no retry.
+
+    ``unsaid``: the message also leaves the conversation's transcript, since the young person
+    never received it (the SMS budget, as when the budget cancels a queued reply).
+    """
+
+    def __init__(self, reason: str, *, unsaid: bool = False) -> None:
+        super().__init__(reason)
+        self.unsaid = unsaid
 
 
 class OutboundChannel(Protocol):

@@ -217,3 +217,56 @@ async def test_two_dispatchers_on_postgresql_send_nothing_twice_and_keep_each_ch
         finally:
             async with first.db.begin() as connection:
                 await connection.run_sync(Base.metadata.drop_all)
+
+
+@pytest.mark.postgres
+async def test_two_workers_on_postgresql_keep_the_bots_rate_together(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """Telegram counts messages per bot, not per worker: with ``run --workers 2`` the two
+    dispatchers together send no more in a second than the bot may, then the rest follows."""
+    settings = make_settings(tmp_path, database_url=postgres_url)
+    nlu: NluBackend = FakeNlu({})
+    limits = SendLimits(per_second=4, recipient_interval=1.0, concurrent=8)
+    clock = Clock()  # frozen unless the test moves it: only the bot's rate can hold a send
+    async with (
+        open_services(settings, nlu=nlu, create_schema=True) as first,
+        open_services(settings, nlu=nlu) as second,
+    ):
+        try:
+            channel = PacedChannel(limits, clock)
+            for number in range(12):
+                chat = await conversation_of(first, f"{8000 + number}")
+                await queue(first, chat, f"hello {number}")
+            dispatchers = [
+                OutboxDispatcher(services.sessions, {"telegram": channel}, clock=clock, workers=2)
+                for services in (first, second)
+            ]
+
+            async def one_second() -> int:
+                """What both send at this instant, round after round, until nothing more."""
+                total = 0
+                while sent := sum(await asyncio.gather(*(d.run_once() for d in dispatchers))):
+                    total += sent
+                return total
+
+            assert await one_second() == 4
+            clock.advance(1.0)
+            assert await one_second() == 4
+            clock.advance(1.0)
+            assert await one_second() == 4
+            assert sorted(channel.texts()) == sorted(f"hello {n}" for n in range(12))
+        finally:
+            async with first.db.begin() as connection:
+                await connection.run_sync(Base.metadata.drop_all)
+
+
+def test_each_worker_keeps_an_equal_share_of_a_providers_limits() -> None:
+    """Two workers: half the bot's rate and half the sends in flight each; a chat's second
+    is not halved (the outbox claim keeps it across workers)."""
+    telegram = SendLimits(per_second=30, recipient_interval=1.0, concurrent=16)
+    assert telegram.shared_by(2) == SendLimits(per_second=15, recipient_interval=1.0, concurrent=8)
+    assert telegram.shared_by(1) == telegram
+    twilio = SendLimits(concurrent=10)
+    assert twilio.shared_by(3) == SendLimits(concurrent=3)
+    assert SendLimits(concurrent=1).shared_by(4).concurrent == 1

@@ -25,12 +25,12 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final, Protocol
+from typing import Final, Protocol, cast
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -44,7 +44,7 @@ from outreach_bot.core.channel import (
 from outreach_bot.core.delivery.pacing import Pacer
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.storage.crypto import current_cipher
-from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
+from outreach_bot.storage.models import Conversation, Message, OutboxItem, OutboxStatus
 
 Recipient = tuple[str, int]
 """A lane's key: the channel and the conversation (minus the row id for an erased one)."""
@@ -137,6 +137,45 @@ def kind_of(payload: str) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+WIPED: Final = encode("", Reply(""), in_reply=False)
+"""A sent row's payload: the outbox keeps no text once a message has left."""
+
+_OUTBOX: Final = cast(Table, OutboxItem.__table__)
+_RECORD_SENT: Final = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("row"),
+        _OUTBOX.c.status == SENDING,
+        _OUTBOX.c.claim_token == bindparam("token"),
+    )
+    .values(
+        status=bindparam("new_status"),
+        sent_at=bindparam("new_sent_at"),
+        provider_message_id=bindparam("new_provider_message_id"),
+        segments=bindparam("new_segments"),
+        attempts=bindparam("new_attempts"),
+        payload=bindparam("new_payload"),
+        claim_token=None,
+        lease_until=None,
+    )
+)
+"""Sent rows' outcomes, many in one statement (executemany), still only where the claim
+token is ours."""
+
+
+@dataclass(slots=True)
+class _Outcome:
+    """A send's outcome waiting to be written, and the lane waiting for that write."""
+
+    item_id: int
+    conversation_id: int | None
+    token: str
+    values: dict[str, object]
+    unreachable: bool
+    unsaid: int | None
+    done: asyncio.Future[None]
+
+
 async def enqueue(
     session: AsyncSession,
     conversation: Conversation,
@@ -199,6 +238,10 @@ class OutboxDispatcher:
     channel that is full, is passed over and looked at again when its moment comes; nothing
     sleeps for a limit, so one Telegram chat's second holds up no other chat. Crisis replies
     (:data:`CRISIS_PRIORITY`) are taken first.
+
+    With ``workers`` processes sending through the same accounts (``run --workers N``), each
+    keeps its share of every channel's rate and sends in flight
+    (:meth:`~outreach_bot.core.channel.SendLimits.shared_by`).
     """
 
     def __init__(
@@ -210,6 +253,7 @@ class OutboxDispatcher:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         batch: int = 200,
         lease: timedelta = LEASE,
+        workers: int = 1,
     ) -> None:
         self._sessions = sessions
         self._channels = channels
@@ -217,11 +261,14 @@ class OutboxDispatcher:
         self._clock = clock
         self._batch = batch
         self._lease = lease
+        self._workers = workers
         self._pacers: dict[str, Pacer] = {}
         self._active: set[Recipient] = set()
         self._lanes: set[asyncio.Task[tuple[int, int]]] = set()
         self._released_at: datetime | None = None
         self._stopping = False
+        self._outcomes: list[_Outcome] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.wakeup = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -249,48 +296,92 @@ class OutboxDispatcher:
     def _pacer(self, channel: str) -> Pacer:
         pacer = self._pacers.get(channel)
         if pacer is None:
-            pacer = self._pacers[channel] = Pacer(self._channels[channel].limits)
+            limits = self._channels[channel].limits.shared_by(self._workers)
+            pacer = self._pacers[channel] = Pacer(limits)
         return pacer
 
     async def _start_round(self) -> tuple[list[asyncio.Task[tuple[int, int]]], datetime | None]:
-        """Start a lane for each recipient that may be written to now.
+        """Claim, in one transaction, the rows of each recipient that may be written to now,
+        and start a lane for each.
 
         Returns:
             The lanes started, and the moment a recipient or a rate passed over becomes due
             (None when nothing waits on a moment; a lane that ends wakes the loop too).
         """
         now = self._clock()
+        token = secrets.token_hex(16)
         busy = aliased(OutboxItem)
-        async with self._sessions.begin() as session:
-            if self._released_at is None or now - self._released_at >= self._lease / 10:
-                await self._release_expired(session, now)
-                self._released_at = now
-            rows = (
-                await session.execute(
-                    select(OutboxItem.id, OutboxItem.conversation_id, OutboxItem.channel)
-                    .where(
-                        OutboxItem.status == OutboxStatus.PENDING,
-                        OutboxItem.not_before <= now,
-                        OutboxItem.channel.in_(list(self._channels)),
-                        # A row of the same conversation in flight (here or in another
-                        # worker): the next one waits for it, so messages keep their order.
-                        ~exists().where(
-                            busy.conversation_id == OutboxItem.conversation_id,
-                            busy.status == SENDING,
-                        ),
+        chosen: dict[Recipient, tuple[Pacer, list[int]]] = {}
+        claimed: dict[int, OutboxItem] = {}
+        wake: datetime | None = None
+        try:
+            async with self._sessions.begin() as session:
+                if self._released_at is None or now - self._released_at >= self._lease / 10:
+                    await self._release_expired(session, now)
+                    self._released_at = now
+                rows = (
+                    await session.execute(
+                        select(OutboxItem.id, OutboxItem.conversation_id, OutboxItem.channel)
+                        .where(
+                            OutboxItem.status == OutboxStatus.PENDING,
+                            OutboxItem.not_before <= now,
+                            OutboxItem.channel.in_(list(self._channels)),
+                            # A row of the same conversation in flight (here or in another
+                            # worker): the next one waits for it, so messages keep their order.
+                            ~exists().where(
+                                busy.conversation_id == OutboxItem.conversation_id,
+                                busy.status == SENDING,
+                            ),
+                        )
+                        .order_by(OutboxItem.priority.desc(), OutboxItem.not_before, OutboxItem.id)
+                        .limit(self._batch)
                     )
-                    .order_by(OutboxItem.priority.desc(), OutboxItem.not_before, OutboxItem.id)
-                    .limit(self._batch)
-                )
-            ).all()
+                ).all()
+                wake = self._choose(rows, now, chosen)
+                if chosen:
+                    claimed = await self._claim(session, chosen, token, now)
+        except BaseException:
+            for key, (pacer, _) in chosen.items():
+                pacer.in_flight -= 1
+                self._active.discard(key)
+            raise
+        started: list[asyncio.Task[tuple[int, int]]] = []
+        for key, (pacer, picks) in chosen.items():
+            items = [claimed[item_id] for item_id in picks if item_id in claimed]
+            pacer.give_back(len(picks) - len(items))
+            if not items:
+                # Another worker sent to this person just now, or holds their conversation:
+                # look again a little later rather than at once (that would spin).
+                pacer.in_flight -= 1
+                self._active.discard(key)
+                until = now + NOT_OURS_PAUSE
+                pacer.hold(key, until)
+                wake = until if wake is None else min(wake, until)
+                continue
+            lane = asyncio.create_task(self._lane(key, items, token, pacer))
+            self._lanes.add(lane)
+            lane.add_done_callback(self._lanes.discard)
+            started.append(lane)
+        return started, wake
+
+    def _choose(
+        self,
+        rows: Sequence[Row[int, int | None, str]],
+        now: datetime,
+        chosen: dict[Recipient, tuple[Pacer, list[int]]],
+    ) -> datetime | None:
+        """Pick, from the due rows, what each recipient may be sent now, within the limits.
+
+        Fills ``chosen`` (each pick holds a place in flight until its lane ends) and returns
+        the moment a recipient or a rate passed over becomes due.
+        """
+        wake: datetime | None = None
         queues: dict[Recipient, tuple[str, list[int]]] = {}
         for item_id, conversation_id, channel in rows:
-            # An erased conversation's last rows have no conversation: each is its own lane.
+            # An erased conversation's last rows have no conversation: each its own lane.
             key = (channel, conversation_id if conversation_id is not None else -item_id)
             if key not in self._active:
                 queues.setdefault(key, (channel, []))[1].append(item_id)
-        started: list[asyncio.Task[tuple[int, int]]] = []
-        wake: datetime | None = None
         for key, (channel, item_ids) in queues.items():
             pacer = self._pacer(channel)
             slot = pacer.recipient_slot(key)
@@ -303,45 +394,59 @@ class OutboxDispatcher:
                 moment = pacer.next_moment(now)
                 wake = moment if wake is None else min(wake, moment)
                 continue
+            # Where the channel spaces one recipient's messages, the next waits for its
+            # slot in a later round; elsewhere the lane takes all that is due, in order.
+            due = item_ids[:1] if pacer.limits.recipient_interval else item_ids
+            picks = [item_id for item_id in due if pacer.take(now)]
             pacer.in_flight += 1
             self._active.add(key)
-            lane = asyncio.create_task(self._lane(key, item_ids, pacer))
-            self._lanes.add(lane)
-            lane.add_done_callback(self._lanes.discard)
-            started.append(lane)
-        return started, wake
+            chosen[key] = (pacer, picks)
+        return wake
 
-    async def _lane(self, key: Recipient, item_ids: list[int], pacer: Pacer) -> tuple[int, int]:
-        """Deliver one recipient's due rows in order while the channel's limits allow.
+    async def _lane(
+        self, key: Recipient, items: list[OutboxItem], token: str, pacer: Pacer
+    ) -> tuple[int, int]:
+        """Deliver one recipient's claimed rows in order.
 
         Returns:
-            How many rows it tried (claimed), and how many of them left.
+            How many rows it tried, and how many of them left.
         """
         tried = sent = 0
+        holding = asyncio.create_task(self._hold([item.id for item in items], token))
         try:
-            for index, item_id in enumerate(item_ids):
-                if index and pacer.limits.recipient_interval:
-                    break  # the next one waits for its slot, in a later round
-                if not pacer.take(self._clock()):
-                    break
-                outcome = await self._deliver(item_id, key)
-                if outcome is None:
-                    # Another worker sent to this person just now, or holds the row: look
-                    # again a little later rather than at once (that would spin).
-                    pacer.hold(key, self._clock() + NOT_OURS_PAUSE)
-                    break
-                pacer.sent(key, self._clock())
+            for item in items:
                 tried += 1
-                sent += outcome
+                sent += await self._deliver(item, token)
+                pacer.sent(key, self._clock())
         except Exception:
             # The database went away mid-lane: the row keeps its claim until the lease ends.
             logger.exception("outbox: a delivery was interrupted; it will be retried")
         finally:
+            holding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await holding
+            if tried < len(items):
+                # Stopped before these were tried: put them back now rather than at the
+                # lease's end (the row being sent when it stopped waits for the lease).
+                await self._release([item.id for item in items[tried:]], token)
             pacer.in_flight -= 1
             self._active.discard(key)
-            if tried:
-                self.wakeup.set()  # a place in flight is free, and more may be due
+            self.wakeup.set()  # a place in flight is free, and more may be due
         return tried, sent
+
+    async def _release(self, item_ids: list[int], token: str) -> None:
+        """Give back rows we claimed and never tried (a stop, a database error)."""
+        with contextlib.suppress(Exception):
+            async with self._sessions.begin() as session:
+                await session.execute(
+                    update(OutboxItem)
+                    .where(
+                        OutboxItem.id.in_(item_ids),
+                        OutboxItem.status == SENDING,
+                        OutboxItem.claim_token == token,
+                    )
+                    .values(status=OutboxStatus.PENDING, claim_token=None, lease_until=None)
+                )
 
     async def _release_expired(self, session: AsyncSession, now: datetime) -> None:
         """Put back rows whose dispatcher died mid-send: they will be sent again."""
@@ -367,62 +472,85 @@ class OutboxDispatcher:
                 released,
             )
 
-    async def _claim(self, item_id: int, token: str, lane: Recipient) -> OutboxItem | None:
-        """Mark one row as being sent by us, unless another dispatcher got there first.
+    async def _claim(
+        self,
+        session: AsyncSession,
+        chosen: Mapping[Recipient, tuple[Pacer, list[int]]],
+        token: str,
+        now: datetime,
+    ) -> dict[int, OutboxItem]:
+        """Mark the chosen rows as being sent by us, in the round's transaction: one UPDATE.
 
-        The row must still be due: one that another dispatcher tried meanwhile and put back
+        A row must still be due: one that another dispatcher tried meanwhile and put back
         for a retry waits for its backoff like any other. Nothing else of its conversation
         may be in flight, nor (for a channel with a recipient interval) have left within that
-        interval, here or in another worker. On PostgreSQL the conversation row is locked for
-        the claim, so two workers cannot both pass that check for one conversation.
+        interval, here or in another worker. On PostgreSQL the conversation rows are locked
+        for the claim, so two workers cannot both pass that check for one conversation; a
+        conversation another transaction holds is skipped, not waited for.
+
+        Returns:
+            The rows claimed, by id: the others were not ours to send.
         """
-        now = self._clock()
+        if session.get_bind().dialect.name == "postgresql":
+            wanted = sorted({conversation for _, conversation in chosen if conversation > 0})
+            locked: set[int] = set()
+            if wanted:
+                locked = set(
+                    await session.scalars(
+                        select(Conversation.id)
+                        .where(Conversation.id.in_(wanted))
+                        .order_by(Conversation.id)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+            chosen = {
+                key: value for key, value in chosen.items() if key[1] < 0 or key[1] in locked
+            }
+        item_ids = [item_id for _, picks in chosen.values() for item_id in picks]
+        if not item_ids:
+            return {}
         sibling = aliased(OutboxItem)
-        async with self._sessions.begin() as session:
-            channel, conversation = lane
-            conversation_id = conversation if conversation > 0 else None
-            recent = [sibling.status == SENDING]
+        recent = [sibling.status == SENDING]
+        for channel in sorted({channel for channel, _ in chosen}):
             interval = self._pacer(channel).limits.recipient_interval
             if interval:
                 recent.append(
                     and_(
+                        OutboxItem.channel == channel,
                         sibling.status == OutboxStatus.SENT,
                         sibling.sent_at > now - timedelta(seconds=interval),
                     )
                 )
-            if conversation_id is not None and session.get_bind().dialect.name == "postgresql":
-                await session.execute(
-                    select(Conversation.id)
-                    .where(Conversation.id == conversation_id)
-                    .with_for_update()
-                )
-            result = await session.execute(
-                update(OutboxItem)
-                .where(
-                    OutboxItem.id == item_id,
-                    OutboxItem.status == OutboxStatus.PENDING,
-                    OutboxItem.not_before <= now,
-                    ~exists().where(
-                        sibling.conversation_id == OutboxItem.conversation_id,
-                        sibling.id != OutboxItem.id,
-                        or_(*recent),
-                    ),
-                )
-                .values(
-                    status=SENDING,
-                    not_before=now,
-                    claim_token=token,
-                    lease_until=now + self._lease,
-                )
-                .returning(OutboxItem)
+        result = await session.execute(
+            update(OutboxItem)
+            .where(
+                OutboxItem.id.in_(item_ids),
+                OutboxItem.status == OutboxStatus.PENDING,
+                OutboxItem.not_before <= now,
+                ~exists().where(
+                    sibling.conversation_id == OutboxItem.conversation_id,
+                    # Rows claimed together are all pending before this statement, whatever
+                    # the database lets a subquery see of the statement's own changes.
+                    sibling.id.not_in(item_ids),
+                    or_(*recent),
+                ),
             )
-            return result.scalar_one_or_none()
+            .values(
+                status=SENDING,
+                not_before=now,
+                claim_token=token,
+                lease_until=now + self._lease,
+            )
+            .returning(OutboxItem)
+        )
+        return {item.id: item for item in result.scalars()}
 
-    async def _hold(self, item_id: int, token: str) -> None:
-        """Renew our lease on a row for as long as its send lasts (cancelled when it ends).
+    async def _hold(self, item_ids: list[int], token: str) -> None:
+        """Renew our lease on a lane's rows for as long as its sends last (cancelled when it
+        ends).
 
-        A slow provider, or a Telegram flood wait, must not make the row look abandoned: that
-        would let another dispatcher send it a second time.
+        A slow provider, or a Telegram flood wait, must not make the rows look abandoned: that
+        would let another dispatcher send one a second time.
         """
         while True:
             await asyncio.sleep(self._lease.total_seconds() / 3)
@@ -430,23 +558,22 @@ class OutboxDispatcher:
                 async with self._sessions.begin() as session:
                     await session.execute(
                         update(OutboxItem)
-                        .where(OutboxItem.id == item_id, OutboxItem.claim_token == token)
+                        .where(
+                            OutboxItem.id.in_(item_ids),
+                            OutboxItem.status == SENDING,
+                            OutboxItem.claim_token == token,
+                        )
                         .values(lease_until=self._clock() + self._lease)
                     )
             except Exception:  # a missed renewal is retried; the send itself goes on
-                logger.warning("outbox %s: could not renew the lease; retrying", item_id)
+                logger.warning("outbox: could not renew a lease; retrying")
 
-    async def _deliver(self, item_id: int, lane: Recipient) -> int | None:
-        """Claim and send one row: 1 if it left, 0 if it failed, None if it was not ours."""
-        token = secrets.token_hex(16)
-        item = await self._claim(item_id, token, lane)
-        if item is None:
-            return None
+    async def _deliver(self, item: OutboxItem, token: str) -> int:
+        """Send one claimed row: 1 if it left, 0 if it failed."""
         recipient, reply, in_reply = decode_full(item.payload)
         kind = kind_of(item.payload)
         channel = self._channels[item.channel]
         now = self._clock()
-        holding = asyncio.create_task(self._hold(item.id, token))
         try:
             result = await channel.send(
                 recipient, reply, Delivery(delivery_key(item), item.parts_sent, kind)
@@ -456,16 +583,17 @@ class OutboxDispatcher:
             return 0
         except SendCancelledError as error:
             await self._finish(
-                item, token, status=OutboxStatus.CANCELLED, last_error=str(error)[:200]
+                item,
+                token,
+                unsaid=item.message_id if error.unsaid else None,
+                status=OutboxStatus.CANCELLED,
+                last_error=str(error)[:200],
+                message_id=None if error.unsaid else item.message_id,
             )
             return 0
         except PermanentFailureError as error:
             await self._give_up(item, token, str(error), unreachable=True)
             return 0
-        finally:
-            holding.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await holding
         await self._finish(
             item,
             token,
@@ -474,38 +602,91 @@ class OutboxDispatcher:
             provider_message_id=result.provider_message_id,
             segments=result.segments,
             attempts=item.attempts + 1,
-            payload=encode("", Reply(""), in_reply=False),
+            payload=WIPED,
         )
         return 1
 
     async def _finish(
-        self, item: OutboxItem, token: str, *, unreachable: bool = False, **values: object
-    ) -> bool:
+        self,
+        item: OutboxItem,
+        token: str,
+        *,
+        unreachable: bool = False,
+        unsaid: int | None = None,
+        **values: object,
+    ) -> None:
         """Record the outcome of a send, only if the row is still ours (our claim token).
 
         A row whose lease ran out may have been claimed by another dispatcher: overwriting it
         would let it be sent a second time, or mark a failed send as sent. A permanent
         failure marks the conversation unreachable in the same transaction, so nobody ever
-        sees the failed row without the mark (or the mark without the failure).
+        sees the failed row without the mark (or the mark without the failure). A message the
+        channel declined (``unsaid``: its transcript line) leaves the transcript likewise.
+
+        Outcomes of sends that end together are written in one transaction (see
+        :meth:`_record`); this returns once it is committed.
         """
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(OutboxItem)
-                .where(
-                    OutboxItem.id == item.id,
-                    OutboxItem.status == SENDING,
-                    OutboxItem.claim_token == token,
-                )
-                .values(claim_token=None, lease_until=None, **values)
-            )
-            ours = bool(getattr(result, "rowcount", 0))
-            if ours and unreachable and item.conversation_id is not None:
-                await session.execute(
-                    update(Conversation)
-                    .where(Conversation.id == item.conversation_id)
-                    .values(unreachable=True)
-                )
-            return ours
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append(
+            _Outcome(item.id, item.conversation_id, token, values, unreachable, unsaid, done)
+        )
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record())
+        await done
+
+    async def _record(self) -> None:
+        """Write the outcomes waiting, a transaction at a time, until none is left.
+
+        Sent rows (nearly all) go in one executemany statement; the rare others one by one.
+        """
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                async with self._sessions.begin() as session:
+                    sent = [o for o in batch if o.values.get("status") == OutboxStatus.SENT]
+                    if sent:
+                        await session.execute(
+                            _RECORD_SENT,
+                            [
+                                {
+                                    "row": o.item_id,
+                                    "token": o.token,
+                                    **{f"new_{name}": value for name, value in o.values.items()},
+                                }
+                                for o in sent
+                            ],
+                        )
+                    for outcome in batch:
+                        if outcome in sent:
+                            continue
+                        result = await session.execute(
+                            update(OutboxItem)
+                            .where(
+                                OutboxItem.id == outcome.item_id,
+                                OutboxItem.status == SENDING,
+                                OutboxItem.claim_token == outcome.token,
+                            )
+                            .values(claim_token=None, lease_until=None, **outcome.values)
+                        )
+                        ours = bool(getattr(result, "rowcount", 0))
+                        if ours and outcome.unreachable and outcome.conversation_id is not None:
+                            await session.execute(
+                                update(Conversation)
+                                .where(Conversation.id == outcome.conversation_id)
+                                .values(unreachable=True)
+                            )
+                        if ours and outcome.unsaid is not None:
+                            await session.execute(
+                                delete(Message).where(Message.id == outcome.unsaid)
+                            )
+            except Exception as error:  # each lane hears of it, as from its own write
+                for outcome in batch:
+                    if not outcome.done.done():
+                        outcome.done.set_exception(error)
+            else:
+                for outcome in batch:
+                    if not outcome.done.done():
+                        outcome.done.set_result(None)
 
     async def _retry(
         self,
@@ -600,11 +781,13 @@ class OutboxDispatcher:
 
     async def _drain(self) -> None:
         """Let sends in flight finish (they are short), then stop any that are not done."""
-        if not self._lanes:
-            return
-        _, pending = await asyncio.wait(set(self._lanes), timeout=DRAIN.total_seconds())
-        for lane in pending:
-            lane.cancel()
-        for lane in pending:
-            with contextlib.suppress(asyncio.CancelledError):
-                await lane
+        if self._lanes:
+            _, pending = await asyncio.wait(set(self._lanes), timeout=DRAIN.total_seconds())
+            for lane in pending:
+                lane.cancel()
+            for lane in pending:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await lane
+        if self._recorder is not None:  # what the lanes left it to write, before the end
+            with contextlib.suppress(Exception):
+                await self._recorder

@@ -6,9 +6,10 @@ its sends in flight, is passed over in this round and tried again when
 :meth:`Pacer.next_moment` says. So a Telegram chat that must wait a second holds up no other
 chat, and an SMS burst holds up no Telegram reply.
 
-The limits are those of one process: with several workers each keeps its own (Telegram's
-per-chat second is also kept across workers by the outbox claim, see
-:mod:`outreach_bot.core.delivery.outbox`).
+With several workers (``run --workers N``) each worker's pacer keeps an equal share of the
+channel's rate and sends in flight (:meth:`~outreach_bot.core.channel.SendLimits.shared_by`),
+so the bot or account as a whole stays within the provider's limits; Telegram's per-chat
+second is kept across workers by the outbox claim (:mod:`outreach_bot.core.delivery.outbox`).
 """
 
 from __future__ import annotations
@@ -64,6 +65,11 @@ class Pacer:
             return False
         self._tokens -= 1
         return True
+
+    def give_back(self, sends: int) -> None:
+        """Return the rate spent on sends that did not happen (another worker took the rows)."""
+        if self.limits.per_second is not None:
+            self._tokens = min(self._capacity, self._tokens + sends)
 
     def next_moment(self, now: datetime) -> datetime:
         """When the rate next allows a send (now if it does)."""

@@ -24,7 +24,7 @@ from datetime import UTC, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
@@ -66,7 +66,9 @@ def day_start(now: datetime, zone: ZoneInfo = PARIS) -> datetime:
 
 
 def _skipped(item: OutboxItem) -> bool:
-    """A row the SMS channel declined at send time (over budget): it cost nothing."""
+    """A row declined at send time, or cancelled, for the budget: it cost nothing."""
+    if item.status == OutboxStatus.CANCELLED:
+        return True  # only those of the budget are read
     return item.status == OutboxStatus.SENT and item.segments == 0 and not item.provider_message_id
 
 
@@ -130,16 +132,14 @@ class DailyLimit:
         if self.always_sent(reply):
             return True
         sender_hash = current_cipher().lookup_hash(f"{CHANNEL}:{recipient}")
+        # One statement: it runs before every SMS the outbox sends.
         async with self._sessions() as session:
-            conversation_id = await session.scalar(
-                select(Conversation.id).where(
-                    Conversation.channel == CHANNEL, Conversation.sender_hash == sender_hash
-                )
+            sent = await session.scalar(
+                self._sent_today()
+                .join(Conversation, Conversation.id == OutboxItem.conversation_id)
+                .where(Conversation.channel == CHANNEL, Conversation.sender_hash == sender_hash)
             )
-            if conversation_id is None:
-                return True
-            sent = await self.sent_today(session, conversation_id)
-        return sent < self.limit
+        return int(sent or 0) < self.limit
 
     async def has_room(self, session: AsyncSession, conversation_id: int) -> bool:
         """Whether one more SMS fits in today's budget of this conversation (in ``session``)."""
@@ -148,15 +148,18 @@ class DailyLimit:
     async def sent_today(self, session: AsyncSession, conversation_id: int) -> int:
         """SMS that went out (and were paid for) in this conversation since Paris midnight."""
         count = await session.scalar(
-            select(func.count(OutboxItem.id)).where(
-                OutboxItem.conversation_id == conversation_id,
-                OutboxItem.channel == CHANNEL,
-                OutboxItem.status.in_(SENT_STATUSES),
-                OutboxItem.sent_at >= day_start(self._clock()),
-                or_(OutboxItem.segments.is_(None), OutboxItem.segments > 0),
-            )
+            self._sent_today().where(OutboxItem.conversation_id == conversation_id)
         )
         return int(count or 0)
+
+    def _sent_today(self) -> Select[int]:
+        """Counts the SMS that went out (and were paid for) since Paris midnight."""
+        return select(func.count(OutboxItem.id)).where(
+            OutboxItem.channel == CHANNEL,
+            OutboxItem.status.in_(SENT_STATUSES),
+            OutboxItem.sent_at >= day_start(self._clock()),
+            or_(OutboxItem.segments.is_(None), OutboxItem.segments > 0),
+        )
 
     async def enforce(self, conversation_id: int) -> bool:
         """Cancel what is over today's budget; the first time, tell the team and the young person.
@@ -178,7 +181,11 @@ class DailyLimit:
                         OutboxItem.conversation_id == conversation_id,
                         OutboxItem.channel == CHANNEL,
                         OutboxItem.created_at >= day_start(now),
-                        OutboxItem.status != OutboxStatus.CANCELLED,
+                        or_(
+                            OutboxItem.status != OutboxStatus.CANCELLED,
+                            # Declined at send time (:meth:`allows`), maybe before this ran.
+                            OutboxItem.last_error == COST_LIMIT_REASON,
+                        ),
                     )
                     .order_by(OutboxItem.id)
                 )
