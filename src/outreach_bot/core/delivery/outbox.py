@@ -408,16 +408,30 @@ class OutboxDispatcher:
     ) -> tuple[int, int]:
         """Deliver one recipient's claimed rows in order.
 
+        The lane's place in flight is given back as soon as its provider calls are over: the
+        outcomes are written meanwhile (:meth:`_record`), and only then is the recipient free
+        for the next round and the lane done.
+
         Returns:
             How many rows it tried, and how many of them left.
         """
         tried = sent = 0
+        written: list[asyncio.Future[None]] = []
         holding = asyncio.create_task(self._hold([item.id for item in items], token))
+        in_flight = True
         try:
             for item in items:
                 tried += 1
-                sent += await self._deliver(item, token)
+                left, outcome = await self._deliver(item, token)
+                sent += left
+                written.append(outcome)
                 pacer.sent(key, self._clock())
+            pacer.in_flight -= 1
+            in_flight = False
+            self.wakeup.set()  # a place in flight is free
+            failures = await asyncio.gather(*written, return_exceptions=True)
+            if any(failure is not None for failure in failures):
+                logger.warning("outbox: a send's outcome was not written; it will be retried")
         except Exception:
             # The database went away mid-lane: the row keeps its claim until the lease ends.
             logger.exception("outbox: a delivery was interrupted; it will be retried")
@@ -429,9 +443,10 @@ class OutboxDispatcher:
                 # Stopped before these were tried: put them back now rather than at the
                 # lease's end (the row being sent when it stopped waits for the lease).
                 await self._release([item.id for item in items[tried:]], token)
-            pacer.in_flight -= 1
+            if in_flight:
+                pacer.in_flight -= 1
             self._active.discard(key)
-            self.wakeup.set()  # a place in flight is free, and more may be due
+            self.wakeup.set()  # the recipient is free, and more may be due
         return tried, sent
 
     async def _release(self, item_ids: list[int], token: str) -> None:
@@ -568,8 +583,8 @@ class OutboxDispatcher:
             except Exception:  # a missed renewal is retried; the send itself goes on
                 logger.warning("outbox: could not renew a lease; retrying")
 
-    async def _deliver(self, item: OutboxItem, token: str) -> int:
-        """Send one claimed row: 1 if it left, 0 if it failed."""
+    async def _deliver(self, item: OutboxItem, token: str) -> tuple[int, asyncio.Future[None]]:
+        """Send one claimed row: 1 if it left, 0 if it failed; and the write of its outcome."""
         recipient, reply, in_reply = decode_full(item.payload)
         kind = kind_of(item.payload)
         channel = self._channels[item.channel]
@@ -579,10 +594,9 @@ class OutboxDispatcher:
                 recipient, reply, Delivery(delivery_key(item), item.parts_sent, kind)
             )
         except TemporaryFailureError as error:
-            await self._retry(item, token, now, error, in_reply=in_reply)
-            return 0
+            return 0, self._retry(item, token, now, error, in_reply=in_reply)
         except SendCancelledError as error:
-            await self._finish(
+            return 0, self._finish(
                 item,
                 token,
                 unsaid=item.message_id if error.unsaid else None,
@@ -590,11 +604,9 @@ class OutboxDispatcher:
                 last_error=str(error)[:200],
                 message_id=None if error.unsaid else item.message_id,
             )
-            return 0
         except PermanentFailureError as error:
-            await self._give_up(item, token, str(error), unreachable=True)
-            return 0
-        await self._finish(
+            return 0, self._give_up(item, token, str(error), unreachable=True)
+        return 1, self._finish(
             item,
             token,
             status=OutboxStatus.SENT,
@@ -604,9 +616,8 @@ class OutboxDispatcher:
             attempts=item.attempts + 1,
             payload=WIPED,
         )
-        return 1
 
-    async def _finish(
+    def _finish(
         self,
         item: OutboxItem,
         token: str,
@@ -614,7 +625,7 @@ class OutboxDispatcher:
         unreachable: bool = False,
         unsaid: int | None = None,
         **values: object,
-    ) -> None:
+    ) -> asyncio.Future[None]:
         """Record the outcome of a send, only if the row is still ours (our claim token).
 
         A row whose lease ran out may have been claimed by another dispatcher: overwriting it
@@ -624,7 +635,7 @@ class OutboxDispatcher:
         channel declined (``unsaid``: its transcript line) leaves the transcript likewise.
 
         Outcomes of sends that end together are written in one transaction (see
-        :meth:`_record`); this returns once it is committed.
+        :meth:`_record`); the future this returns is done once it is committed.
         """
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._outcomes.append(
@@ -632,7 +643,7 @@ class OutboxDispatcher:
         )
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record())
-        await done
+        return done
 
     async def _record(self) -> None:
         """Write the outcomes waiting, a transaction at a time, until none is left.
@@ -688,7 +699,7 @@ class OutboxDispatcher:
                     if not outcome.done.done():
                         outcome.done.set_result(None)
 
-    async def _retry(
+    def _retry(
         self,
         item: OutboxItem,
         token: str,
@@ -696,14 +707,13 @@ class OutboxDispatcher:
         error: TemporaryFailureError,
         *,
         in_reply: bool,
-    ) -> None:
+    ) -> asyncio.Future[None]:
         attempts = item.attempts + 1
         if attempts >= MAX_ATTEMPTS:
             # Our outage, not the young person's fault: fail the row, keep them reachable.
-            await self._give_up(
+            return self._give_up(
                 item, token, f"gave up after {attempts} attempts: {error}", unreachable=False
             )
-            return
         backoff = min(BASE_BACKOFF * (2 ** (attempts - 1)), MAX_BACKOFF)
         if error.retry_after is not None:
             backoff = max(backoff, timedelta(seconds=error.retry_after))
@@ -724,7 +734,7 @@ class OutboxDispatcher:
             type(error).__name__,
             retry_at.isoformat(timespec="seconds"),
         )
-        await self._finish(
+        return self._finish(
             item,
             token,
             status=OutboxStatus.PENDING,
@@ -734,11 +744,11 @@ class OutboxDispatcher:
             parts_sent=max(item.parts_sent, error.parts_sent),
         )
 
-    async def _give_up(
+    def _give_up(
         self, item: OutboxItem, token: str, reason: str, *, unreachable: bool
-    ) -> None:
+    ) -> asyncio.Future[None]:
         logger.warning("outbox %s on %s failed for good", item.id, item.channel)
-        await self._finish(
+        return self._finish(
             item,
             token,
             unreachable=unreachable,

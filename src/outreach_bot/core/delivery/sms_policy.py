@@ -24,7 +24,7 @@ from datetime import UTC, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
@@ -168,6 +168,8 @@ class DailyLimit:
             True when this call handed the conversation to the team.
         """
         now = self._clock()
+        if not await self._over(conversation_id, now):
+            return False
         async with self._sessions.begin() as session:
             conversation = await session.get(Conversation, conversation_id)
             if conversation is None or conversation.channel != CHANNEL:
@@ -177,16 +179,7 @@ class DailyLimit:
             rows = list(
                 await session.scalars(
                     select(OutboxItem)
-                    .where(
-                        OutboxItem.conversation_id == conversation_id,
-                        OutboxItem.channel == CHANNEL,
-                        OutboxItem.created_at >= day_start(now),
-                        or_(
-                            OutboxItem.status != OutboxStatus.CANCELLED,
-                            # Declined at send time (:meth:`allows`), maybe before this ran.
-                            OutboxItem.last_error == COST_LIMIT_REASON,
-                        ),
-                    )
+                    .where(*self._todays_rows(conversation_id, now))
                     .order_by(OutboxItem.id)
                 )
             )
@@ -206,6 +199,40 @@ class DailyLimit:
             logger.info("conversation %s reached the daily SMS limit", conversation_id)
             await self._events.publish(event)
         return event is not None
+
+    async def _over(self, conversation_id: int, now: datetime) -> bool:
+        """Whether today's rows of the conversation may be over budget: one aggregate query,
+        since it runs after every SMS received and nearly always says no."""
+        declined = or_(
+            OutboxItem.status == OutboxStatus.CANCELLED,
+            and_(
+                OutboxItem.status == OutboxStatus.SENT,
+                OutboxItem.segments == 0,
+                OutboxItem.provider_message_id.is_(None),
+            ),
+        )
+        async with self._sessions() as session:
+            total, skipped = (
+                await session.execute(
+                    select(
+                        func.count(OutboxItem.id), func.count(OutboxItem.id).filter(declined)
+                    ).where(*self._todays_rows(conversation_id, now))
+                )
+            ).one()
+        return bool(skipped) or total > self.limit
+
+    def _todays_rows(self, conversation_id: int, now: datetime) -> list[ColumnElement[bool]]:
+        """Today's SMS rows of a conversation that count, or were declined, for the budget."""
+        return [
+            OutboxItem.conversation_id == conversation_id,
+            OutboxItem.channel == CHANNEL,
+            OutboxItem.created_at >= day_start(now),
+            or_(
+                OutboxItem.status != OutboxStatus.CANCELLED,
+                # Declined at send time (:meth:`allows`), maybe before this ran.
+                OutboxItem.last_error == COST_LIMIT_REASON,
+            ),
+        ]
 
     async def _cancel(self, session: AsyncSession, rows: list[OutboxItem]) -> None:
         """Cancel rows and drop their transcript lines: the young person never received them."""
