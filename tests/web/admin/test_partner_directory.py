@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
+import pytest
 from aiohttp import FormData
+from sqlalchemy import update
 
 from outreach_bot.core.partners.directory import covers, list_services
 from outreach_bot.core.services import Services
-from tests.web.admin.conftest import Browser
+from outreach_bot.storage.models import Lead
+from tests.web.admin.conftest import Browser, make_lead
+from tests.web.admin.test_referrals import add_partner
 
 STRUCTURES = [
     {
@@ -125,3 +131,102 @@ async def test_admins_edit_by_hand_and_counsellors_cannot(
 
     await browser.login("lea")
     assert (await browser.get("/admin/partners")).status == 403
+
+
+async def picker(browser: Browser, lead_id: int) -> tuple[dict[str, list[str]], str]:
+    """The service picker of the lead page: option texts by group (``""``: outside any
+    group), and the help line under it."""
+    page = html.unescape(await (await browser.get(f"/admin/leads/{lead_id}")).text())
+    select = page.split('<select id="referral-service"', 1)[1].split("</select>", 1)[0]
+    groups: dict[str, list[str]] = {}
+    label = ""
+    for match in re.finditer(r'<optgroup label="([^"]*)">|<option value="\d+">([^<]*)<', select):
+        if match.group(1) is not None:
+            label = match.group(1)
+        else:
+            groups.setdefault(label, []).append(match.group(2))
+    help_line = re.search(r'id="referral-service-help">([^<]*)<', page)
+    assert help_line is not None
+    return groups, help_line.group(1)
+
+
+@pytest.fixture(name="partners")
+async def _partners(services: Services) -> dict[str, int]:
+    return {
+        key: await add_partner(services, name=name, service=service, area=area)
+        for key, name, service, area in (
+            ("verdun", "FJT Verdun-test", "Logement jeunes", "55545"),
+            ("bar", "Atelier Bar-test", "Chantier d'insertion", "55029"),
+            ("meuse", "Écoute Meuse-test", "Consultation psy", "55"),
+            ("nancy", "Asso Nancy-test", "Garantie jeunes", "54395"),
+        )
+    }
+
+
+async def test_the_picker_lists_first_the_services_covering_the_young_persons_commune(
+    browser: Browser, services: Services, partners: dict[str, int]
+) -> None:
+    """A young person of Verdun: Verdun's and the Meuse's services come first, the others
+    after them, and one of those can still be proposed."""
+    lead = await make_lead(services, first_name="Maëlys")
+    await browser.login("lea")
+
+    groups, help_line = await picker(browser, lead.id)
+
+    assert {label: set(options) for label, options in groups.items()} == {
+        "Couvrent Verdun": {
+            "Écoute Meuse-test · Consultation psy",
+            "FJT Verdun-test · Logement jeunes",
+        },
+        "Autres territoires": {
+            "Asso Nancy-test · Garantie jeunes",
+            "Atelier Bar-test · Chantier d'insertion",
+        },
+    }
+    assert list(groups) == ["Couvrent Verdun", "Autres territoires"]
+    assert "En premier, les services qui couvrent Verdun" in help_line
+    proposed = await browser.post(
+        f"/admin/leads/{lead.id}/referrals",
+        {"service": str(partners["nancy"]), "reason": "Déménage à Nancy le mois prochain."},
+    )
+    assert proposed.status == 303
+
+
+async def test_without_a_commune_the_sectors_territory_decides(
+    browser: Browser, services: Services, partners: dict[str, int]
+) -> None:
+    """Commune unknown: the services meeting the lead's sector (Nord Meusien, the Meuse)
+    come first; in the fallback sector, which has no territory, one plain list."""
+    lead = await make_lead(services, first_name="Kenzo")
+    stray = await make_lead(services, first_name="Lou", sector="hors-secteur")
+    async with services.sessions.begin() as session:
+        for row in (lead, stray):
+            await session.execute(
+                update(Lead).where(Lead.id == row.id).values(commune_insee=None, commune_name=None)
+            )
+    await browser.login("lea")
+
+    groups, help_line = await picker(browser, lead.id)
+    assert list(groups) == ["Couvrent le secteur Nord Meusien", "Autres territoires"]
+    assert groups["Autres territoires"] == ["Asso Nancy-test · Garantie jeunes"]
+    assert len(groups["Couvrent le secteur Nord Meusien"]) == 3
+
+    await browser.login("sam")
+    groups, help_line = await picker(browser, stray.id)
+    assert list(groups) == [""]
+    assert len(groups[""]) == len(partners)
+    assert help_line.startswith("Commune et secteur inconnus")
+
+
+async def test_when_no_service_covers_the_commune_the_page_says_so(
+    browser: Browser, services: Services
+) -> None:
+    """Only services elsewhere: they are all listed, and the counsellor is told."""
+    await add_partner(services, name="Asso Nancy-test", service="Garantie jeunes", area="54395")
+    lead = await make_lead(services, first_name="Théo")
+    await browser.login("lea")
+
+    groups, help_line = await picker(browser, lead.id)
+
+    assert groups == {"Autres territoires": ["Asso Nancy-test · Garantie jeunes"]}
+    assert help_line.startswith("Aucun service de l'annuaire ne couvre Verdun")

@@ -38,6 +38,8 @@ async def add_partner(
     *,
     email: str = "orientations@asso-test.example",
     name: str = "Association Relais Jeunes",
+    service: str = "Logement d'urgence jeunes",
+    area: str = "55",
 ) -> int:
     """An organisation of the directory with one service taking referrals; returns the service."""
     organisation = await save_organisation(
@@ -48,8 +50,8 @@ async def add_partner(
         actor="test",
         user_id=None,
         organisation_id=organisation,
-        name="Logement d'urgence jeunes",
-        area="55",
+        name=service,
+        area=area,
         referral_email=email,
     )
 

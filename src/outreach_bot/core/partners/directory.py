@@ -7,6 +7,7 @@ A service without its own referral e-mail uses its organisation's.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -14,12 +15,15 @@ from typing import Final
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from outreach_bot.core.leads.sectors import rule_score
 from outreach_bot.core.partners.datainclusion import Listing, read_listing
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.domain.errors import InvalidInputError, NotFoundError
+from outreach_bot.domain.fields import commune_by_insee
 from outreach_bot.storage.models import PartnerOrganisation, PartnerService
 
 EMAIL_RE: Final = re.compile(r"^[^@\s<>,]+@[^@\s<>,]+\.[^@\s<>,]+$")
+COMMUNE_CODE_LENGTH: Final = 5
 AREA_CODE_RE: Final = re.compile(r"^(?:\d{2}|2[AB]|97\d|\d[\dAB]\d{3}|\d{9}|FRANCE|99100)$")
 """A département (55, 2A, 971), a commune (55545), an EPCI (9 digits), or all of France."""
 
@@ -39,6 +43,16 @@ class ServiceEntry:
     contact: str
     referral_email: str
     active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceChoice:
+    """The services a counsellor picks from for one young person, nearest first."""
+
+    place: str
+    """Where ``near`` is near ("Verdun", "le secteur Nord Meusien"); empty when unknown."""
+    near: tuple[ServiceEntry, ...]
+    others: tuple[ServiceEntry, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +105,72 @@ def covers(area: str, commune_insee: str | None) -> bool:
         or "FRANCE" in codes
         or "99100" in codes
     )
+
+
+def covers_sector(area: str, rules: Iterable[str]) -> bool:
+    """Whether a service's area meets a sector's territory (its rules, as in ``sectors``).
+
+    For a young person whose commune is unknown: a service counts when one of its communes
+    lies in the sector, or when its département holds part of the sector. An intercommunality
+    (EPCI code) is not matched: the packaged commune list does not say which communes it has.
+    """
+    if not area:
+        return True
+    codes = area.split(",")
+    if "FRANCE" in codes or "99100" in codes:
+        return True
+    communes = [code for code in codes if len(code) == COMMUNE_CODE_LENGTH]
+    departments = {code for code in codes if len(code) < COMMUNE_CODE_LENGTH}
+    for rule in rules:
+        if any(rule_score(rule, commune) for commune in communes):
+            return True
+        if departments & _rule_departments(rule):
+            return True
+    return False
+
+
+def _rule_departments(rule: str) -> set[str]:
+    """The départements a sector rule's territory lies in."""
+    kind, _, value = rule.partition(":")
+    if kind == "dep":
+        return {value}
+    if kind == "arr":
+        return {value[:-1]}  # INSEE: the département's code and one digit
+    if kind == "insee":
+        commune = commune_by_insee(value)
+        return {commune.department} if commune else set()
+    if kind == "cp":  # La Poste: the département's first two digits (three overseas)
+        if value.startswith("97"):
+            return {value[:3]}
+        return {"2A", "2B"} if value.startswith("20") else {value[:2]}
+    return set()
+
+
+def services_for_place(
+    services: Sequence[ServiceEntry],
+    *,
+    commune_insee: str | None,
+    commune_name: str | None,
+    sector_name: str | None,
+    sector_rules: Sequence[str],
+) -> ServiceChoice:
+    """Split the picker's services: those that cover the young person's commune come first,
+    or, when the commune is unknown, those that meet their sector's territory.
+
+    A lead with neither (no commune, a sector without rules such as the fallback one) gets
+    one list, as the directory gives it.
+    """
+    if commune_insee:
+        place = commune_name or commune_insee
+        near = [entry for entry in services if covers(entry.area, commune_insee)]
+    elif sector_rules:
+        place = f"le secteur {sector_name}" if sector_name else "le secteur"
+        near = [entry for entry in services if covers_sector(entry.area, sector_rules)]
+    else:
+        return ServiceChoice(place="", near=(), others=tuple(services))
+    chosen = {entry.id for entry in near}
+    others = tuple(entry for entry in services if entry.id not in chosen)
+    return ServiceChoice(place=place, near=tuple(near), others=others)
 
 
 async def list_services(

@@ -93,7 +93,7 @@ async def show_lead(
         "segments": segments,
         "form_key": secrets.token_urlsafe(16),
         "export_allowed": current_account(request).is_admin,
-        **await referrals.lead_section(request, lead_id),
+        **await referrals.lead_section(request, detail.view),
         "later": later,
         **await followups_context(request, lead_id),
         "whatsapp_window": _whatsapp_window(services.settings, detail.conversation),

@@ -12,6 +12,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
+from outreach_bot.core.leads.queue import LeadView
 from outreach_bot.core.partners import directory, referrals
 from outreach_bot.core.partners.referrals import OUTCOME_LABELS, LinkExpiredError
 from outreach_bot.domain.errors import (
@@ -67,13 +68,20 @@ def _id(request: web.Request, name: str) -> int:
     return value
 
 
-async def lead_section(request: web.Request, lead_id: int) -> dict[str, Any]:
+async def lead_section(request: web.Request, view: LeadView) -> dict[str, Any]:
     """What the lead page's referral section needs (``_referrals.html``)."""
     services = request.app[services_key]
     account = current_account(request)
+    lead, sector = view.lead, view.sector
     return {
-        "referrals": await referrals.referrals_for_lead(services.sessions, account, lead_id),
-        "partner_services": await directory.list_services(services.sessions),
+        "referrals": await referrals.referrals_for_lead(services.sessions, account, lead.id),
+        "partner_choice": directory.services_for_place(
+            await directory.list_services(services.sessions),
+            commune_insee=lead.commune_insee,
+            commune_name=lead.commune_name,
+            sector_name=sector.name if sector else None,
+            sector_rules=sector.rules if sector else (),
+        ),
         "mail_configured": services.mailer.configured,
     }
 
