@@ -21,7 +21,7 @@ from outreach_bot.cli.demo import seed_demo
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.models import AuditEntry, Lead, LocalPlace, Message, UnderstoodGap
-from outreach_bot.web.admin.labels import AUDIT_ACTIONS, AUDIT_TARGETS
+from outreach_bot.web.admin.labels import AUDIT_ACTIONS, AUDIT_TARGETS, EVENT_LABELS
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, Staff, make_lead
 
 SRC: Final = Path(__file__).resolve().parents[3] / "src" / "outreach_bot"
@@ -210,8 +210,14 @@ async def test_lead_page_reads_the_start_link_topic_phone_and_sources(
         newest = select(Lead.id).where(Lead.channel == "telegram").order_by(Lead.id.desc())
         lead_id = await session.scalar(newest)
 
+    await browser.post(f"/admin/leads/{lead_id}/next-action", {"on": "2031-03-04"})
+
     html = await (await browser.get(f"/admin/leads/{lead_id}")).text()
 
+    history = html[html.index('<ul class="history">') :].split("</ul>", 1)[0]
+    assert "Prochaine action" in history
+    assert "04/03/2031" in history
+    assert "2031-03-04" not in history
     assert "a ouvert la conversation par le lien ou le QR code" in html
     assert "Chercher un emploi" in html  # the /find_job button
     assert "06 12 34 56 78" in html
@@ -237,6 +243,20 @@ def test_every_audit_action_in_the_code_has_a_french_label() -> None:
     assert len(actions) > 20, actions
     assert actions - set(AUDIT_ACTIONS) == set()
     assert targets - set(AUDIT_TARGETS) - {"queue", "nlu_gap"} == set()
+
+
+def test_every_history_event_in_the_code_has_a_french_label() -> None:
+    """A lead event written anywhere without its label would show as a code in the history."""
+    source = _all_source()
+    constants = dict(re.findall(r"^(\w+): Final = \"([a-z_]+)\"", source, re.MULTILINE))
+    kinds = set()
+    for call in re.findall(r"LeadEvent\((.*?)\)\n", source, re.DOTALL):
+        for literal, name in re.findall(r"kind=(?:\"([a-z_]+)\"|([A-Z_]+)\b)", call):
+            kinds.add(literal or constants[name])
+        kinds |= set(re.findall(r"else \"([a-z_]+)\"", call))
+
+    assert {"claimed", "note", "reengage_exhausted", "false_alarm"} <= kinds, kinds
+    assert kinds - set(EVENT_LABELS) == set()
 
 
 def _all_source() -> str:

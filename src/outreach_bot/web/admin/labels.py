@@ -122,6 +122,7 @@ EVENT_LABELS: Final = {
     "send_later": "Message programmé",
     "referral": "Orientation",
     "false_alarm": "Fausse alerte : plus une urgence",
+    "reengage_exhausted": "Deux relances sans réponse : à appeler",
 }
 
 BUTTON_LABELS: Final = {

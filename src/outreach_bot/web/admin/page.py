@@ -110,6 +110,16 @@ def links(text: str | None) -> Markup:
     return Markup("".join(parts))  # noqa: S704 - every piece was escaped above
 
 
+def event_note(note: str | None, kind: str = "") -> str:
+    """A history note as written, except a next action's date, stored as 2026-12-10."""
+    if kind == "next_action" and note:
+        try:
+            return date.fromisoformat(note).strftime("%d/%m/%Y")
+        except ValueError:
+            return note
+    return note or ""
+
+
 def _label(table: Mapping[str, str]) -> Any:
     return lambda value: table.get(str(value), str(value or ""))
 
@@ -130,6 +140,7 @@ FILTERS: Final = {
     "topic_label": _label(INTENT_LABELS),
     "phone": national_phone,
     "links": links,
+    "event_note": event_note,
     "urgency_label": lambda kind: URGENCY_LABELS.get(str(kind or ""), "Urgence"),
     "staff_name": lambda user: staff_label(user.display_name, user.email),
 }
