@@ -33,7 +33,13 @@ class RestBody(BaseModel):
 
 
 def render(
-    recipient: str, replies: list[Reply], *, erased: bool = False, held: bool = False
+    recipient: str,
+    replies: list[Reply],
+    *,
+    erased: bool = False,
+    held: bool = False,
+    language: str = "fr",
+    direction: str = "ltr",
 ) -> list[dict[str, Any]]:
     """Replies in the shape Rasa's REST channel returns.
 
@@ -45,7 +51,9 @@ def render(
     chat's header keeps saying that a person of the team is writing. A question of the contact
     form carries ``"custom": {"field": "age"}`` (``"invalid": true`` when it asks again after
     an answer it could not read), so the web chat shows the right keyboard and marks its
-    input as in error.
+    input as in error. Every reply carries the conversation's language and its writing
+    direction (``"custom": {"language": "ar", "direction": "rtl"}``), so a page can turn
+    right-to-left and show its own labels in the language the person reads.
     """
     rendered: list[dict[str, Any]] = []
     for reply in replies:
@@ -54,18 +62,17 @@ def render(
             item["buttons"] = [
                 {"title": button.title, "payload": button.payload} for button in reply.buttons
             ]
-        custom: dict[str, Any] = {}
+        custom: dict[str, Any] = {"language": language, "direction": direction}
         if reply.field:
             custom["field"] = reply.field
         if reply.invalid:
             custom["invalid"] = True
         if held:
             custom["held"] = True
-        if custom:
-            item["custom"] = custom
+        item["custom"] = custom
         rendered.append(item)
     if erased and rendered:
-        rendered[-1]["custom"] = {"erased": True}
+        rendered[-1]["custom"] = {"erased": True, "language": language, "direction": direction}
     return rendered
 
 
@@ -98,8 +105,16 @@ async def on_message(request: web.Request) -> web.Response:
             metadata=body.metadata,
         )
     )
+    language = services.content.languages.get(result.locale)
     return web.json_response(
-        render(sender, result.replies, erased=result.erased, held=result.held)
+        render(
+            sender,
+            result.replies,
+            erased=result.erased,
+            held=result.held,
+            language=result.locale,
+            direction=language.direction if language else "ltr",
+        )
     )
 
 

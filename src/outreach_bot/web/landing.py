@@ -67,9 +67,28 @@ SENDER_RE: Final = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 MAX_MESSAGE: Final = 1000
 PREFETCH_HEADERS: Final = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
 PAGE_LOCALE: Final = "fr"
+"""The landing page and a fresh chat are French (``lang="fr"``): the language is not known
+before the first message. The chat then turns to the conversation's language."""
 RETRY_AFTER: Final = 30
 """Seconds a browser is told to wait when the database is down (the page says "a few minutes")."""
-"""The pages are French (``lang="fr"``); there is no language choice before the first message."""
+SCRIPT_LABELS: Final = {
+    "title": "webchat_title",
+    "back": "webchat_back",
+    "name": "webchat_name",
+    "bot": "webchat_not_a_person",
+    "human": "webchat_human",
+    "label": "webchat_message_label",
+    "placeholder": "webchat_placeholder",
+    "send": "webchat_send",
+    "not-sent": "webchat_not_sent",
+    "retrying": "webchat_retrying",
+    "typing": "webchat_typing",
+    "log": "webchat_log_label",
+}
+"""The chat's own labels the script switches when the conversation's language becomes known
+(``custom.language`` in a REST reply), by the names of the page's ``data-`` attributes."""
+_NUMBER: Final = re.compile(r"\+?[0-9](?:[0-9 \u00a0./]*[0-9])?")
+"""A number or a phone number in a text: kept left-to-right inside a right-to-left bubble."""
 
 #: Every message key the two pages show, with the placeholders they fill (checked at start-up).
 MESSAGES: Final[dict[str, frozenset[str]]] = {
@@ -189,18 +208,56 @@ def typeset(text: str) -> str:
     return _FRENCH_SPACE.sub(NBSP, text)
 
 
-def _say(content: Content) -> Callable[..., Markup]:
-    """The templates' ``say(key, **values)``: a reviewed text, escaped for HTML.
+def _say(content: Content, locale: str = PAGE_LOCALE) -> Callable[..., Markup]:
+    """The templates' ``say(key, **values)``: a reviewed text in ``locale``, escaped for HTML.
 
     The text is escaped before its placeholders are filled, and ``Markup.format`` escapes each
     value too, unless it is already ``Markup`` (the phone number in its no-wrap span).
     """
 
     def say(key: str, **values: object) -> Markup:
-        text = typeset(content.messages[key].get(PAGE_LOCALE))
+        text = typeset(content.messages[key].get(locale))
         return escape(text).format(**values)
 
     return say
+
+
+def isolate_numbers(text: str) -> Markup:
+    """``text`` escaped, each number in ``<bdi dir="ltr">``.
+
+    In a right-to-left bubble the bidirectional algorithm would move a phone number's "+" to
+    its end and could swap its groups ("116 006" read "006 116"); isolated, a number reads as
+    it is dialled, in any language.
+    """
+    out = Markup()
+    last = 0
+    for match in _NUMBER.finditer(text):
+        out += escape(text[last : match.start()])
+        out += Markup('<bdi dir="ltr">{}</bdi>').format(match.group())
+        last = match.end()
+    return out + escape(text[last:])
+
+
+def page_language(content: Content, locale: str) -> tuple[str, str]:
+    """The ``lang`` and ``dir`` of a page in ``locale``: French for a language with no folder."""
+    language = content.languages.get(locale)
+    if language is None:
+        return PAGE_LOCALE, "ltr"
+    return language.code, language.direction
+
+
+def script_labels(content: Content) -> str:
+    """Every language's labels for the chat's script, as JSON for the page's ``data-labels``.
+
+    All of them are in the page, so the chat turns to a language as soon as the first reply
+    names it, with no request more, and a message queued offline still shows its labels.
+    """
+    labels = {
+        code: {"dir": language.direction}
+        | {name: typeset(content.messages[key].get(code)) for name, key in SCRIPT_LABELS.items()}
+        for code, language in content.languages.items()
+    }
+    return json.dumps(labels, ensure_ascii=False, separators=(",", ":"))
 
 
 def _compress(request: web.Request, response: web.Response) -> None:
@@ -320,11 +377,17 @@ def _chat_page(
     lines: list[ChatLine],
     buttons: list[Button],
     field: str = "",
+    locale: str = PAGE_LOCALE,
 ) -> web.Response:
     code = campaign.code if campaign else None
     segment = code or "chat"
+    lang, direction = page_language(services.content, locale)
     body = _templates.get_template("chat.html").render(
-        say=_say(services.content),
+        say=_say(services.content, lang),
+        lang=lang,
+        direction=direction,
+        labels_json=script_labels(services.content),
+        isolate=isolate_numbers,
         asset_prefix=ASSET_PREFIX,
         endpoint=REST_ENDPOINT,
         poll=POLL_ENDPOINT,
@@ -374,6 +437,7 @@ async def on_chat_post(request: web.Request) -> web.Response:
     lines: list[ChatLine] = []
     buttons: list[Button] = []
     field = ""
+    locale = PAGE_LOCALE
     messages: list[str] = []
     if not started:
         messages.append(f"/start {campaign.code}" if campaign else "/start")
@@ -389,6 +453,7 @@ async def on_chat_post(request: web.Request) -> web.Response:
         if result.erased:
             # Erased: the page forgets the screen and the sender too; a new message starts anew.
             lines, sender = [], _new_sender()
+        locale = result.locale
         field = ""
         for reply in result.replies:
             lines.append(ChatLine("bot", reply.text, invalid=reply.invalid))
@@ -403,6 +468,7 @@ async def on_chat_post(request: web.Request) -> web.Response:
         lines=lines,
         buttons=buttons,
         field=field,
+        locale=locale,
     )
 
 

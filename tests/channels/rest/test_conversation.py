@@ -331,9 +331,9 @@ async def test_an_erasure_is_flagged_for_the_web_chat(client, services: Services
     chat = RestChat(client)
     await chat.say("je cherche du boulot")
     await chat.say("SUPPRIMER")
-    assert all("custom" not in item for item in chat.last)
+    assert all("erased" not in item["custom"] for item in chat.last)
     await chat.say("/affirm")
-    assert chat.last[-1]["custom"] == {"erased": True}
+    assert chat.last[-1]["custom"] == {"erased": True, "language": "fr", "direction": "ltr"}
     assert "effacé" in chat.text()
     async with services.sessions() as session:
         assert await session.scalar(select(func.count(Conversation.id))) == 0

@@ -148,7 +148,7 @@ async def test_certain_words_get_the_numbers_at_once_and_the_header_stays(
     chat, lead_id = await _held_conversation(client, browser, services)
     await chat.say("je veux me suicider")
     assert "3114" in chat.text()
-    assert all(item.get("custom") == {"held": True} for item in chat.last)
+    assert all(item["custom"]["held"] is True for item in chat.last)
     assert "/ask_human" not in chat.payloads()  # the counsellor is already there
     assert await _urgent(services, lead_id)
     assert await _crisis_checks(services) == []
@@ -164,4 +164,4 @@ async def test_after_hand_back_the_header_says_the_bot_again(
     assert held == "no"
     await chat.say("salut")
     assert chat.last
-    assert all("custom" not in item for item in chat.last)
+    assert all("held" not in item["custom"] for item in chat.last)

@@ -96,7 +96,9 @@ CRISIS_LEAD: Final = LeadDraft(consent_at=None, urgent=True, topic="crisis")
 class InboundResult:
     """What the channel needs to answer: the replies, whether this was a resend, whether
     everything about this sender was just erased (the web chat then clears its screen too),
-    and whether a counsellor holds the conversation (the web chat's header says so)."""
+    whether a counsellor holds the conversation (the web chat's header says so), and the
+    conversation's language after this turn (the web chat turns right-to-left for Arabic and
+    shows its own labels in that language)."""
 
     conversation_id: int
     replies: list[Reply]
@@ -104,6 +106,7 @@ class InboundResult:
     erased: bool = False
     referral_agreed: bool = False
     held: bool = False
+    locale: str = "fr"
 
 
 class ConversationService:
@@ -252,7 +255,9 @@ class ConversationService:
             )
             if seen:
                 replies = await _replies_already_given(session, conversation.id, message)
-                return InboundResult(conversation.id, replies, duplicate=True)
+                return InboundResult(
+                    conversation.id, replies, duplicate=True, locale=conversation.locale
+                )
             state = DialogueState.from_json(conversation.state)
             turn = Turn(
                 text="",
@@ -313,7 +318,7 @@ class ConversationService:
             self._on_queued()
         for event in events:
             await self._events.publish(event)
-        return InboundResult(conversation.id, outcome.replies)
+        return InboundResult(conversation.id, outcome.replies, locale=conversation.locale)
 
     @property
     def busy_senders(self) -> int:
@@ -349,7 +354,10 @@ class ConversationService:
                     conversation.id,
                 )
                 replies = await _replies_already_given(session, conversation.id, message)
-                return InboundResult(conversation.id, replies, duplicate=True), []
+                result = InboundResult(
+                    conversation.id, replies, duplicate=True, locale=conversation.locale
+                )
+                return result, []
             await self._attribute(session, conversation, start_code)
             state = DialogueState.from_json(conversation.state)
             # Where to meet the team changes every week: read it only when it may be asked
@@ -485,6 +493,7 @@ class ConversationService:
                 erased=outcome.effects.erase,
                 referral_agreed=bool(question and outcome.effects.referral_agreed),
                 held=turn.human_active and not outcome.effects.erase,
+                locale=outcome.state.locale,
             )
             return result, events
 

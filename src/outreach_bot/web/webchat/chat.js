@@ -19,7 +19,11 @@
    - a question of the contact form brings its keyboard (number pad for the age, phone keypad
      and autofill for the number: the page's data-fields table, custom.field in the reply);
      when it is asked again after an answer the bot could not read (custom.invalid), the
-     input says it is in error, points to the question and gets the focus.
+     input says it is in error, points to the question and gets the focus;
+   - the page turns to the conversation's language as soon as a reply names it
+     (custom.language, custom.direction): lang and dir on the page (right-to-left for Arabic,
+     Dari, Pashto), its own labels from the page's data-labels table; each bubble reads in its
+     own text's direction and numbers stay left-to-right (a phone number reads as dialled).
    Every text comes from the page (bot/messages.yml) and is set as text, never parsed as HTML. */
 (function () {
   "use strict";
@@ -42,6 +46,9 @@
   var PARAGRAPH = /\n\s*\n/;
   var hints = {};
   try { hints = JSON.parse(root.getAttribute("data-fields") || "{}"); } catch (e) { hints = {}; }
+  var labels = {};
+  try { labels = JSON.parse(root.getAttribute("data-labels") || "{}"); } catch (e) { labels = {}; }
+  var NUMBER = /\+?[0-9](?:[0-9 \u00a0./]*[0-9])?/g;
 
   var state = load();
   var busy = false;
@@ -94,6 +101,47 @@
     return text.replace(/([0-9]) (?=[0-9])/g, "$1\u00a0").replace(/ (?=[!?:;»])/g, "\u00a0");
   }
 
+  /* Set text, each number in <bdi dir="ltr">: in a right-to-left bubble the bidirectional
+     algorithm would move a phone number's "+" to its end or swap its groups. */
+  function setText(element, text) {
+    element.textContent = "";
+    var last = 0;
+    text.replace(NUMBER, function (number, at) {
+      element.appendChild(document.createTextNode(text.slice(last, at)));
+      var bdi = document.createElement("bdi");
+      bdi.dir = "ltr";
+      bdi.textContent = number;
+      element.appendChild(bdi);
+      last = at + number.length;
+      return number;
+    });
+    element.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  /* The page in the conversation's language: lang and dir, and the chat's own labels. A
+     language the page has no labels for keeps the ones shown. */
+  function showLanguage() {
+    var code = state.lang;
+    var own = code && labels[code];
+    if (!own || document.documentElement.lang === code) { return; }
+    document.documentElement.lang = code;
+    document.documentElement.dir = own.dir === "rtl" ? "rtl" : "ltr";
+    ["bot", "human", "not-sent", "retrying", "typing", "label", "placeholder", "send"]
+      .forEach(function (name) { if (own[name]) { root.setAttribute("data-" + name, own[name]); } });
+    if (own.title) { document.title = own.title; }
+    if (own.name) { header.querySelector("h1").textContent = own.name; }
+    var back = header.querySelector(".back");
+    if (back && own.back) { back.setAttribute("aria-label", own.back); }
+    if (own.log) { log.setAttribute("aria-label", own.log); }
+    if (input) {
+      input.placeholder = root.getAttribute("data-placeholder");
+  input.dir = "auto";
+      label.textContent = root.getAttribute("data-label");
+      sendButton.textContent = root.getAttribute("data-send");
+    }
+    showWho();
+  }
+
   /* One bubble per paragraph; returns the last one (where a question ends). */
   function addLine(side, text) {
     var parts = side === "me" ? [text] : text.split(PARAGRAPH);
@@ -103,7 +151,7 @@
       if (!part && item) { return; }
       item = document.createElement("li");
       item.className = side;
-      item.textContent = side === "me" ? part : typeset(part);
+      setText(item, side === "me" ? part : typeset(part));
       log.insertBefore(item, typing && typing.parentNode === log ? typing : null);
     });
     scrollToEnd();
@@ -163,7 +211,10 @@
           input.focus();
         });
       }
-      element.textContent = button.title;
+      /* One span: the button is a flex box, which would drop the space before a number. */
+      var title = document.createElement("span");
+      setText(title, button.title);
+      element.appendChild(title);
       buttons.appendChild(element);
     });
     scrollToEnd();
@@ -175,6 +226,7 @@
     showButtons(state.buttons);
     showWho();
     showField();
+    showLanguage();
   }
 
   function setTyping(on) {
@@ -235,6 +287,7 @@
       if (reply.buttons && reply.buttons.length) { state.buttons = reply.buttons; }
       var custom = reply.custom || {};
       if (typeof custom.field === "string") { field = custom.field; invalid = !!custom.invalid; }
+      if (typeof custom.language === "string") { state.lang = custom.language; }
     });
     state.field = field;
     state.invalid = invalid;
@@ -242,6 +295,7 @@
     showButtons(state.buttons);
     showWho();
     showField();
+    showLanguage();
   }
 
   function flush() {
@@ -330,6 +384,7 @@
   input.autocomplete = "off";
   input.maxLength = 1000;
   input.placeholder = root.getAttribute("data-placeholder");
+  input.dir = "auto";
   var sendButton = document.createElement("button");
   sendButton.type = "submit";
   sendButton.className = "send";
