@@ -19,7 +19,7 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.engine import make_url
 
-from outreach_bot.channels import rest, sms, webchat_poll, whatsapp
+from outreach_bot.channels import rest, sms, webchat_media, webchat_poll, whatsapp
 from outreach_bot.config import NluBackendName, Settings
 from outreach_bot.content import load_content
 from outreach_bot.core.channel import OutboundChannel
@@ -313,6 +313,7 @@ def create_web_app(services: Services) -> web.Application:
     rest.add_routes(app)
     landing.add_routes(app)
     webchat_poll.add_routes(app)
+    webchat_media.add_routes(app)
     admin.setup(app, services)
     if services.settings.telegram_token:
         # python-telegram-bot weighs about 18 MB: loaded only by a bot that has a token.

@@ -341,6 +341,56 @@ def whatsapp_notification() -> st.SearchStrategy[dict[str, Any]]:
     )
 
 
+#: Files as the web chat's attach button sends them: invented photo and voice-note headers,
+#: a program, an SVG with a script, nothing, random bytes, and a file far over the limit.
+UPLOADS = st.one_of(
+    st.sampled_from(
+        [
+            b"\x89PNG\r\n\x1a\n" + b"\x00" * 40,
+            b"OggS\x00\x02" + b"invented voice note " * 10,
+            b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00M4A mp42isom" + b"\x00" * 40,
+            b"MZ\x90\x00 not a photo",
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
+            b"",
+            b"\xff\xd8\xff" * 4_000_000,
+        ]
+    ),
+    st.binary(max_size=300),
+)
+
+
+def upload() -> st.SearchStrategy[Req]:
+    """The web chat's upload: a form with a file part (or a wrongly named one), its name full
+    of what phones call files, the sender and message id in the query."""
+
+    def build(query: dict[str, str], part: str, filename: str, data: bytes) -> Req:
+        name = filename.encode("utf-8", "surrogatepass")
+        body = (
+            b'--fuzzb\r\nContent-Disposition: form-data; name="'
+            + part.encode("utf-8", "surrogatepass")
+            + b'"; filename="'
+            + name
+            + b'"\r\nContent-Type: image/jpeg\r\n\r\n'
+            + data
+            + b"\r\n--fuzzb--\r\n"
+        )
+        return Req(
+            "POST",
+            "/webhooks/rest/media",
+            query=query,
+            body=body,
+            content_type="multipart/form-data; boundary=fuzzb",
+        )
+
+    return st.builds(
+        build,
+        params(sender=st.one_of(st.just("fuzz-1"), text), message_id=text),
+        st.one_of(st.just("file"), text),
+        st.one_of(st.just("IMG_2026.jpg"), text),
+        UPLOADS,
+    )
+
+
 def posted(path: str, form: st.SearchStrategy[dict[str, str]], **extra: Any) -> Any:
     return st.builds(lambda f: Req("POST", path, form=f, **extra), form)
 
@@ -410,6 +460,7 @@ ROUTES: dict[tuple[str, str], st.SearchStrategy[Req]] = {
     ("GET", "/webhooks/rest/messages"): get(
         "/webhooks/rest/messages", params(sender=st.one_of(st.just("fuzz-1"), text), after=ids)
     ),
+    ("POST", "/webhooks/rest/media"): upload(),
     ("GET", "/q/{code}"): on("/q/{code}", codes, get("/", params(x=text))),
     ("GET", "/q/{code}/chat"): on("/q/{code}/chat", codes, get("/", params(x=text))),
     ("POST", "/q/{code}/chat"): on(

@@ -62,6 +62,12 @@ ASSET_PREFIX: Final = "/webchat"
 REST_ENDPOINT: Final = "/webhooks/rest/webhook"
 POLL_ENDPOINT: Final = "/webhooks/rest/messages"
 """Counsellor messages during a takeover (the web chat has no push)."""
+MEDIA_ENDPOINT: Final = "/webhooks/rest/media"
+"""Photos and voice notes the web chat's attach button sends (``channels.webchat_media``)."""
+MEDIA_ACCEPT: Final = "image/*,audio/*,application/pdf"
+"""What the file picker offers. No ``capture`` attribute: it would open the camera straight
+away, and a photo of a paper taken earlier or a recording made with the phone's own recorder
+could not be picked; without it a phone offers the camera, the recorder and the files."""
 CHANNEL: Final = "rest"
 SENDER_RE: Final = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 MAX_MESSAGE: Final = 1000
@@ -84,6 +90,10 @@ SCRIPT_LABELS: Final = {
     "retrying": "webchat_retrying",
     "typing": "webchat_typing",
     "log": "webchat_log_label",
+    "attach": "webchat_attach",
+    "too-big": "media_too_big",
+    "wrong-type": "media_wrong_type",
+    "file-failed": "media_unavailable",
 }
 """The chat's own labels the script switches when the conversation's language becomes known
 (``custom.language`` in a REST reply), by the names of the page's ``data-`` attributes."""
@@ -123,6 +133,10 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "webchat_typing": (),
         "webchat_retrying": (),
         "webchat_log_label": (),
+        "webchat_attach": (),
+        "media_too_big": (),
+        "media_wrong_type": (),
+        "media_unavailable": (),
     }.items()
 }
 
@@ -391,6 +405,9 @@ def _chat_page(
         asset_prefix=ASSET_PREFIX,
         endpoint=REST_ENDPOINT,
         poll=POLL_ENDPOINT,
+        media=MEDIA_ENDPOINT,
+        media_accept=MEDIA_ACCEPT,
+        media_max_bytes=services.conversations.media_policy.max_bytes,
         start_code=code or "",
         landing_url=f"/q/{segment}",
         post_url=f"/q/{segment}/chat",

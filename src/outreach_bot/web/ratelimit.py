@@ -2,7 +2,8 @@
 
 One client once opened 3,000 conversations in 46 seconds through the REST webhook. Each
 message that can start or continue a conversation (the REST webhook, the no-JavaScript web
-chat form) now spends a token from two buckets: one per sender id, one per client address.
+chat form, the web chat's file upload) now spends a token from two buckets: one per sender
+id, one per client address.
 A bucket holds a minute's allowance and refills steadily, so a burst of button taps passes
 while a loop is cut down to the refill rate. An empty bucket answers 429 with a JSON reason
 and ``Retry-After``.
@@ -35,7 +36,15 @@ WINDOW: Final = 60.0
 """Seconds for a bucket to refill completely: the limits are "per minute"."""
 MAX_KEYS: Final = 100_000
 """Buckets kept at most; past that the least recently used goes (memory stays bounded)."""
-LIMITED_ROUTES: Final = frozenset({("POST", "/webhooks/rest/webhook"), ("POST", "/q/{code}/chat")})
+LIMITED_ROUTES: Final = frozenset(
+    {
+        ("POST", "/webhooks/rest/webhook"),
+        ("POST", "/q/{code}/chat"),
+        ("POST", "/webhooks/rest/media"),
+    }
+)
+QUERY_SENDER_ROUTES: Final = frozenset({"/webhooks/rest/media"})
+"""Routes whose sender is in the query string: their body is a file, never read here."""
 CHANNEL: Final = "rest"  # both routes talk on the REST channel: one sender, one bucket
 
 
@@ -129,6 +138,9 @@ def _trusted(address: str, trusted: tuple[IPv4Network | IPv6Network, ...]) -> bo
 
 async def _sender(request: web.Request) -> str | None:
     """The sender id of a chat message, if the body names one (the handler judges the rest)."""
+    resource = request.match_info.route.resource
+    if resource is not None and resource.canonical in QUERY_SENDER_ROUTES:
+        return request.query.get("sender", "").strip() or None
     if request.content_type == "application/json":
         try:
             data = await read_json(request)

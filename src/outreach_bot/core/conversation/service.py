@@ -138,6 +138,12 @@ class ConversationService:
         self._on_queued = on_queued
         self._locks = KeyedLocks()
 
+    @property
+    def media_policy(self) -> MediaPolicy:
+        """The limit and the allowed types, for an adapter that receives the bytes itself
+        (the web chat's upload) and must refuse a file with an HTTP status before the core."""
+        return self._media_policy
+
     async def handle_inbound(
         self, message: InboundMessage, *, now: datetime | None = None
     ) -> InboundResult:

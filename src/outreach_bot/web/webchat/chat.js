@@ -23,7 +23,13 @@
    - the page turns to the conversation's language as soon as a reply names it
      (custom.language, custom.direction): lang and dir on the page (right-to-left for Arabic,
      Dari, Pashto), its own labels from the page's data-labels table; each bubble reads in its
-     own text's direction and numbers stay left-to-right (a phone number reads as dialled).
+     own text's direction and numbers stay left-to-right (a phone number reads as dialled);
+   - the attach button sends a photo (of a paper) or a voice note made with the phone's own
+     recorder: it shows as the file's name with a paper clip, goes after the messages
+     waiting before it, and the bot answers as on the other channels. A file over the limit is refused here before
+     it is sent; one the server refuses (too big, not a photo, a voice note or a PDF) is
+     explained with the bot's own words. A file waits in this page's memory only (a browser
+     cannot store it): if the tab is closed before it left, it must be chosen again.
    Every text comes from the page (bot/messages.yml) and is set as text, never parsed as HTML. */
 (function () {
   "use strict";
@@ -37,6 +43,8 @@
   var endpoint = root.getAttribute("data-endpoint");
   var startCode = root.getAttribute("data-start") || "";
   var pollPath = root.getAttribute("data-poll");
+  var mediaPath = root.getAttribute("data-media");
+  var maxBytes = parseInt(root.getAttribute("data-max-bytes"), 10) || 0;
   var KEY = "outreach-webchat";
   var POLL_EVERY = 5000;
   var RETRY_AFTER = 4000;
@@ -55,6 +63,7 @@
   var typing = null;
   var retryNotice = null;
   var retryTimer = null;
+  var files = [];
 
   function fresh() {
     return { sender: newSender(), lines: [], buttons: [], after: 0, queue: [], sent: 0 };
@@ -126,7 +135,8 @@
     if (!own || document.documentElement.lang === code) { return; }
     document.documentElement.lang = code;
     document.documentElement.dir = own.dir === "rtl" ? "rtl" : "ltr";
-    ["bot", "human", "not-sent", "retrying", "typing", "label", "placeholder", "send"]
+    ["bot", "human", "not-sent", "retrying", "typing", "label", "placeholder", "send", "attach",
+      "too-big", "wrong-type", "file-failed"]
       .forEach(function (name) { if (own[name]) { root.setAttribute("data-" + name, own[name]); } });
     if (own.title) { document.title = own.title; }
     if (own.name) { header.querySelector("h1").textContent = own.name; }
@@ -138,6 +148,8 @@
   input.dir = "auto";
       label.textContent = root.getAttribute("data-label");
       sendButton.textContent = root.getAttribute("data-send");
+      attachButton.setAttribute("aria-label", root.getAttribute("data-attach"));
+      attachButton.title = root.getAttribute("data-attach");
     }
     showWho();
   }
@@ -222,7 +234,10 @@
 
   function render() {
     log.textContent = "";
-    state.lines.forEach(function (line) { addLine(line.side, line.text); });
+    state.lines.forEach(function (line) {
+      var item = addLine(line.side, line.text);
+      if (line.file && item) { item.classList.add("file"); }
+    });
     showButtons(state.buttons);
     showWho();
     showField();
@@ -298,32 +313,74 @@
     showLanguage();
   }
 
+  /* A chosen file waits behind the messages already waiting, in this page's memory. */
+  function attach(file) {
+    if (!file) { return; }
+    if (maxBytes && file.size > maxBytes) {
+      addLine("error", root.getAttribute("data-too-big"));
+      return;
+    }
+    var shown = file.name || "";
+    state.lines.push({ side: "me", text: shown, file: true });
+    addLine("me", shown).classList.add("file");
+    state.buttons = [];
+    showButtons([]);
+    save();
+    files.push(file);
+    flush();
+  }
+
+  /* Why the server refused a file, in the bot's words (413: too big, 415: not a photo, a
+     voice note or a PDF); a message it refused is simply "not sent". */
+  function refusal(status, upload) {
+    if (!upload) { return root.getAttribute("data-not-sent"); }
+    if (status === 413) { return root.getAttribute("data-too-big"); }
+    if (status === 415) { return root.getAttribute("data-wrong-type"); }
+    return root.getAttribute("data-file-failed");
+  }
+
+  function done() {
+    if (upload) { files.shift(); } else { state.queue.shift(); }
+    state.sent += 1;
+  }
+
+  var upload = null;
+
   function flush() {
-    if (busy || !state.queue.length) { return; }
+    if (busy || (!state.queue.length && !files.length)) { return; }
     busy = true;
     setTyping(true);
-    var message = state.queue[0];
     var sender = state.sender;
     /* The message's number in this conversation: if an answer is lost on the way back and the
        message goes again, the server recognises it, keeps it once and repeats its answer. */
     var id = "web-" + (state.sent + 1);
-    fetch(endpoint, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: sender, message: message, metadata: { message_id: id } })
-    }).then(function (response) {
+    var request;
+    upload = state.queue.length ? null : files[0];
+    if (upload) {
+      var body = new FormData();
+      body.append("file", upload, upload.name || "file");
+      request = fetch(mediaPath + "?sender=" + encodeURIComponent(sender) +
+        "&message_id=" + encodeURIComponent(id), { method: "POST", body: body });
+    } else {
+      request = fetch(endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: sender, message: state.queue[0], metadata: { message_id: id } })
+      });
+    }
+    request.then(function (response) {
       if (response.status >= 400 && response.status < 500) {
-        /* The server will never take this one (too long, malformed): say so, go on. */
-        state.queue.shift();
-        state.sent += 1;
+        /* The server will never take this one (too long, malformed, a file refused): say
+           so, go on. */
+        var reason = refusal(response.status, upload);
+        done();
         save();
-        addLine("error", root.getAttribute("data-not-sent"));
+        addLine("error", reason);
         return true;
       }
       if (!response.ok) { throw new Error("HTTP " + response.status); }
       return response.json().then(function (replies) {
-        state.queue.shift();
-        state.sent += 1;
+        done();
         if (retryNotice) { retryNotice.remove(); retryNotice = null; }
         answered(replies instanceof Array ? replies : []);
         return true;
@@ -390,8 +447,28 @@
   sendButton.className = "send";
   sendButton.textContent = root.getAttribute("data-send");
   sendButton.addEventListener("mousedown", function (event) { event.preventDefault(); });
+  /* The attach button opens the phone's picker (camera, recorder, files) through a file input
+     that is never shown: the button carries the label, the input only the choice. */
+  var picker = document.createElement("input");
+  picker.type = "file";
+  picker.accept = root.getAttribute("data-accept") || "";
+  picker.hidden = true;
+  picker.tabIndex = -1;
+  picker.id = "attach-file";
+  picker.addEventListener("change", function () {
+    var file = picker.files && picker.files[0];
+    picker.value = "";
+    attach(file);
+  });
+  var attachButton = document.createElement("button");
+  attachButton.type = "button";
+  attachButton.className = "attach";
+  attachButton.setAttribute("aria-label", root.getAttribute("data-attach"));
+  attachButton.title = root.getAttribute("data-attach");
+  attachButton.addEventListener("click", function () { picker.click(); });
   row.appendChild(label);
   row.appendChild(input);
+  if (mediaPath) { row.appendChild(picker); row.appendChild(attachButton); }
   row.appendChild(sendButton);
   form.appendChild(row);
   form.addEventListener("submit", function (event) {
