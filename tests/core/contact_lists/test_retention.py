@@ -10,13 +10,8 @@ from outreach_bot.core.figures.lists import list_figures, lists_csv
 from outreach_bot.core.privacy.purge import purge
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import ContactList, ContactListRow, Conversation, Lead
-from tests.core.contact_lists.conftest import TODAY, person
-from tests.core.contact_lists.test_sending import (
-    MONDAY_9H,
-    answer,
-    new_list,
-    sent_to,
-)
+from tests.core.contact_lists.conftest import TODAY
+from tests.core.contact_lists.test_sending import answered_list
 
 PURGE_DAY = datetime.combine(TODAY + timedelta(days=90), datetime.min.time(), UTC)
 
@@ -24,12 +19,7 @@ PURGE_DAY = datetime.combine(TODAY + timedelta(days=90), datetime.min.time(), UT
 async def test_the_purge_erases_the_silent_and_keeps_who_answered(services: Services) -> None:
     """At the list's date the silent rows and their conversations go; the lead stays, the
     figures do not shrink, and the day before nothing is touched."""
-    list_id = await new_list(services, [person(index) for index in range(1, 5)])
-    await services.first_contacts.start(list_id, now=MONDAY_9H)
-    await sent_to(services, MONDAY_9H + timedelta(minutes=1))
-    await answer(services, "+33640000001", "ok je veux bien", "p1")
-    await answer(services, "+33640000002", "c'est pas moi", "p2")
-    await answer(services, "+33640000003", "STOP", "p3")
+    list_id = await answered_list(services, ["ok je veux bien", "c'est pas moi", "STOP"])
     before = (await list_figures(services.sessions))[0]
     assert (before.rows, before.sent, before.answered, before.wrong_numbers, before.stopped) == (
         4,

@@ -63,6 +63,16 @@ async def answer(services: Services, phone: str, text: str, message_id: str) -> 
     return [reply.text for reply in result.replies]
 
 
+async def answered_list(services: Services, answers: list[str]) -> int:
+    """A list of four, sent on Monday morning; then person 1, 2… answers ``answers`` in turn."""
+    list_id = await new_list(services, [person(index) for index in range(1, 5)])
+    await services.first_contacts.start(list_id, now=MONDAY_9H)
+    await sent_to(services, MONDAY_9H + timedelta(minutes=1))
+    for index, text in enumerate(answers, start=1):
+        await answer(services, f"+3364000000{index}", text, f"a{index}")
+    return list_id
+
+
 async def set_list(services: Services, list_id: int, **values: object) -> None:
     async with services.sessions.begin() as session:
         contact_list = await session.get(ContactList, list_id)

@@ -4,6 +4,7 @@ previewing, testing, starting, pausing and erasing, over HTTP like a browser wit
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import AuditEntry, ContactList, ContactListRow
 from tests.conftest import make_settings
 from tests.core.contact_lists.conftest import csv_of, person
+from tests.core.contact_lists.test_sending import answered_list, new_list
 from tests.fakes import RecordingChannel
 from tests.web.admin.conftest import Browser
 
@@ -194,3 +196,50 @@ async def test_a_list_name_typed_as_a_formula_is_exported_as_text(browser: Brows
     section = body[body.index("Listes d'aller-vers;") :]
     [row] = list(csv.reader(io.StringIO(section), delimiter=";"))[1:]
     assert row[:2] == ["Liste", "'=cmd|'/c calc'!A1"]
+
+
+async def test_the_figures_page_shows_each_lists_campaign(
+    browser: Browser, services: Services
+) -> None:
+    """The figures page counts the lists like the CSV: sent, answered, wrong numbers, STOP and
+    the leads, with French labels, a total, and no person in it."""
+    first = await answered_list(services, ["ok je veux bien 👍", "c pas moi dsl", "STOP"])
+    second = await new_list(services, [person(9)], name="Recontact été")
+    await browser.login("coordinator")
+
+    page = html.unescape(await (await browser.get("/admin/figures")).text())
+
+    section = page[page.index('id="h-lists"') :]
+    for label in ("Envoyés", "Réponses", "Mauvais numéros", "STOP", "Demandes", "Mobilisés"):
+        assert f'class="num">{label}</th>' in section
+    assert figures_of(section, first) == {
+        "rows": 4,
+        "sent": 4,
+        "delivered": 0,
+        "answered": 1,
+        "wrong_numbers": 1,
+        "stopped": 1,
+        "leads": 1,
+        "mobilised": 0,
+    }
+    assert figures_of(section, second)["rows"] == 1
+    assert figures_of(section, 'class="total"')["rows"] == 5
+    for shown in ("SIEI", "Recontact été", "Obligation de formation (16-18 ans)", "En cours"):
+        assert shown in section
+    for secret in ("JeuneB", "0640000001", "+33640000001"):
+        assert secret not in page
+
+
+def figures_of(section: str, row: int | str) -> dict[str, int]:
+    """The counts of one row of the lists' table: a list's id, or the total row's class."""
+    start = section.index(f'data-list="{row}"' if isinstance(row, int) else row)
+    line = section[start : section.index("</tr>", start)]
+    return {key: int(value) for key, value in re.findall(r'data-list-figure="(\w+)">(\d+)<', line)}
+
+
+async def test_the_figures_page_says_when_there_is_no_list(browser: Browser) -> None:
+    """No list yet: a sentence, not an empty table."""
+    await browser.login("coordinator")
+    page = html.unescape(await (await browser.get("/admin/figures")).text())
+    assert "Aucune liste d'aller-vers pour l'instant." in page
+    assert 'id="list-figures"' not in page

@@ -34,20 +34,18 @@ from outreach_bot.storage.models import (
 
 ROW_METRICS: Final = ("rows", "sent", "delivered", "answered", "wrong_numbers", "stopped")
 """What is counted from the rows (and kept on the list by the purge)."""
-CSV_HEADER: Final = (
-    "Listes d'aller-vers",
-    "Liste",
-    "Campagne",
-    "Objet",
-    "Lignes",
-    "Envoyés",
-    "Remis",
-    "Réponses",
-    "Mauvais numéros",
-    "STOP",
-    "Demandes",
-    "Mobilisés",
-)
+COLUMNS: Final = {
+    "rows": "Lignes",
+    "sent": "Envoyés",
+    "delivered": "Remis",
+    "answered": "Réponses",
+    "wrong_numbers": "Mauvais numéros",
+    "stopped": "STOP",
+    "leads": "Demandes",
+    "mobilised": "Mobilisés",
+}
+"""Each count's French label, in the order the figures page and the CSV show them."""
+CSV_HEADER: Final = ("Listes d'aller-vers", "Liste", "Campagne", "Objet", *COLUMNS.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,14 +186,7 @@ def lists_csv(rows: list[ListFigures]) -> str:
                 row.name,  # typed by staff: csv_section defuses a formula
                 row.campaign,
                 PURPOSE_LABELS.get(row.purpose, row.purpose),  # type: ignore[call-overload]
-                row.rows,
-                row.sent,
-                row.delivered,
-                row.answered,
-                row.wrong_numbers,
-                row.stopped,
-                row.leads,
-                row.mobilised,
+                *(getattr(row, metric) for metric in COLUMNS),
             ]
             for row in rows
         ),

@@ -16,6 +16,7 @@ from typing import Final, TypedDict
 import aiohttp_jinja2
 from aiohttp import web
 
+from outreach_bot.core.figures.lists import COLUMNS as LIST_COLUMNS
 from outreach_bot.core.figures.lists import list_figures, lists_csv
 from outreach_bot.core.figures.referrals import referral_csv, referral_figures
 from outreach_bot.core.figures.stats import (
@@ -56,6 +57,7 @@ from outreach_bot.domain.campaigns import (
     parse_held_on,
     suggest_code,
 )
+from outreach_bot.domain.contact_lists import LIST_STATUS_LABELS, PURPOSE_LABELS
 from outreach_bot.domain.errors import (
     ConflictError,
     InvalidInputError,
@@ -525,6 +527,11 @@ async def figures_page(request: web.Request) -> web.Response:
             "csv_query": {key: value for key, value in period.as_dict().items() if value},
             "shortcuts": shortcuts,
             "referral_rows": await referral_figures(request.app[services_key].sessions, period),
+            # Like the CSV: each list since it began (a list is one campaign, not a period).
+            "list_rows": await list_figures(request.app[services_key].sessions),
+            "list_columns": LIST_COLUMNS,
+            "list_purposes": PURPOSE_LABELS,
+            "list_statuses": LIST_STATUS_LABELS,
             "touch_labels": TOUCH_LABELS,
         },
     )
