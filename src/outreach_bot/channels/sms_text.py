@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from outreach_bot.dialogue.replies import Reply
+from outreach_bot.domain.direction import keep_numbers_whole
 
 #: The GSM 03.38 default alphabet (3GPP TS 23.038), without the escape code.
 GSM7_BASIC: Final = frozenset(
@@ -142,14 +143,19 @@ def fold_accents(text: str) -> str:
 
 
 def to_sms_text(text: str) -> str:
-    """The text to send: typography always replaced, accents folded only if it saves a segment."""
+    """The text to send: typography always replaced, accents folded only if it saves a segment.
+
+    In a right-to-left text (Arabic, Dari, Pashto: UCS-2 anyway) the spaces inside numbers
+    become no-break again, at no cost, so the phone shows "116 006" as dialled
+    (:func:`~outreach_bot.domain.direction.keep_numbers_whole`).
+    """
     plain = replace_typography(text)
     if is_gsm7(plain):
         return plain
     folded = fold_accents(plain)
     if count_segments(folded).segments < count_segments(plain).segments:
         return folded
-    return plain
+    return keep_numbers_whole(plain)
 
 
 def numbered_choices(titles: Iterable[str]) -> list[str]:

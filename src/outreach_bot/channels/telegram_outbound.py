@@ -39,6 +39,7 @@ from outreach_bot.core.channel import (
     TemporaryFailureError,
 )
 from outreach_bot.dialogue.replies import Button, Reply
+from outreach_bot.domain.direction import keep_numbers_whole
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +237,8 @@ class TelegramOutbound:
             chat_id = int(recipient)
         except ValueError as error:
             raise PermanentFailureError("not a Telegram chat id") from error
-        chunks = split_text(reply.text)
+        # Plain text, laid out by the phone: a number in an Arabic line must keep its order.
+        chunks = split_text(keep_numbers_whole(reply.text))
         if not chunks:
             logger.warning("empty reply to a Telegram chat not sent")
             return SendResult(segments=0)

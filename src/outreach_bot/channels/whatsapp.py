@@ -66,6 +66,7 @@ from outreach_bot.core.delivery.whatsapp import (
 )
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Button, Reply
+from outreach_bot.domain.direction import keep_numbers_whole
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields import parse_phone
 from outreach_bot.domain.log_text import escape_for_log
@@ -317,7 +318,8 @@ class WhatsAppRenderer:
     def render(self, reply: Reply) -> list[dict[str, Any]]:
         """The messages that carry ``reply`` inside the 24-hour window."""
         choices = reply.choices
-        text = reply.text.strip()
+        # Plain text, laid out by the phone: a number in an Arabic line must keep its order.
+        text = keep_numbers_whole(reply.text.strip())
         if not choices:
             return [_text(part) for part in split_text(text)]
         interactive = self._interactive(choices, self._sms.locale_of(reply))
@@ -378,7 +380,7 @@ class WhatsAppRenderer:
         the text is folded onto one line; the buttons cannot ride on a template and are left
         out (the young person's answer reopens the window and the dialogue goes on).
         """
-        flat = " ".join(reply.text.split())
+        flat = keep_numbers_whole(" ".join(reply.text.split()))
         return {
             "type": "template",
             "template": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from outreach_bot.channels.sms_text import count_segments
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Lead
 from tests.channels.sms.conftest import YOUNG_PERSON, GatewayPhone
@@ -59,3 +60,20 @@ async def test_pashto_and_easy_french_over_sms(
     await gateway_phone.say("langue")
     easy = "\n".join(await gateway_phone.say("plus simple"))
     assert content.message("easy_offer", "fr-x-falc") in easy
+
+
+async def test_an_arabic_crisis_sms_shows_its_numbers_as_dialled(
+    gateway_phone: GatewayPhone, gateway_services: Services
+) -> None:
+    """ "He hits me" in Arabic gets the violence text in Arabic by SMS, with "116 006" joined
+    by a no-break space (a phone lays an Arabic SMS out right to left and would show
+    "006 116"), in UCS-2 as any Arabic SMS, stored with that segment count."""
+    content = gateway_services.content
+    await gateway_phone.say("مرحبا، أبحث عن عمل")
+    await gateway_phone.say("1")
+    answer = "\n".join(await gateway_phone.say("ابي يضربني كل يوم"))
+    assert "116\u00a0006" in answer
+    assert "116 006" not in answer
+    expected = content.crisis.kinds["violence"].text.get("ar").replace("116 006", "116\u00a0006")
+    assert expected in answer
+    assert count_segments(answer).encoding == "UCS-2"
