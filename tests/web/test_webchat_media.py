@@ -299,3 +299,19 @@ async def test_a_file_sent_without_a_length_is_cut_off_at_the_limit(
     )
     assert response.status == 413
     assert await files(services) == []
+
+
+async def test_a_photo_sent_in_an_arabic_conversation_keeps_the_page_in_arabic(
+    chat: tuple[Services, Client],
+) -> None:
+    """The answer to a file says the conversation's language like any reply, so the web chat
+    stays right-to-left in Arabic instead of turning back to French."""
+    _, client = chat
+    young = RestChat(client, SENDER)
+    await young.say("مرحبا، أبحث عن عمل في فردان")
+    await young.say('/language{"code":"ar"}')
+    status, body = await upload(client, PNG, message_id="web-3")
+    assert status == 200
+    assert isinstance(body, list)
+    assert body
+    assert {(r["custom"]["language"], r["custom"]["direction"]) for r in body} == {("ar", "rtl")}

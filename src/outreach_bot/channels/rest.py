@@ -8,7 +8,9 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
+from outreach_bot.content import Content
 from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.conversation.service import InboundResult
 from outreach_bot.dialogue.replies import Reply
 from outreach_bot.web.errors import json_error, read_json
 from outreach_bot.web.keys import services_key
@@ -76,6 +78,21 @@ def render(
     return rendered
 
 
+def render_result(content: Content, sender: str, result: InboundResult) -> list[dict[str, Any]]:
+    """What the core answered, in the REST shape, with the conversation's language and its
+    direction: the web chat's messages and files alike, so a photo sent in an Arabic
+    conversation does not turn the page back to French."""
+    language = content.languages.get(result.locale)
+    return render(
+        sender,
+        result.replies,
+        erased=result.erased,
+        held=result.held,
+        language=result.locale,
+        direction=language.direction if language else "ltr",
+    )
+
+
 async def on_message(request: web.Request) -> web.Response:
     """Parse, hand to the core, render. Bad input is a 400 with a JSON reason, never a 500."""
     data = await read_json(request)
@@ -105,17 +122,7 @@ async def on_message(request: web.Request) -> web.Response:
             metadata=body.metadata,
         )
     )
-    language = services.content.languages.get(result.locale)
-    return web.json_response(
-        render(
-            sender,
-            result.replies,
-            erased=result.erased,
-            held=result.held,
-            language=result.locale,
-            direction=language.direction if language else "ltr",
-        )
-    )
+    return web.json_response(render_result(services.content, sender, result))
 
 
 def add_routes(app: web.Application) -> None:

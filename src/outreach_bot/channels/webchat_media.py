@@ -22,7 +22,12 @@ from typing import Final
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from outreach_bot.channels.rest import CHANNEL, MAX_MESSAGE_ID_LENGTH, MAX_SENDER_LENGTH, render
+from outreach_bot.channels.rest import (
+    CHANNEL,
+    MAX_MESSAGE_ID_LENGTH,
+    MAX_SENDER_LENGTH,
+    render_result,
+)
 from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.media import Problem
 from outreach_bot.domain.errors import InvalidInputError
@@ -124,9 +129,7 @@ async def on_media(request: web.Request) -> web.Response:
             filename=filename.rsplit("/", 1)[-1].rsplit("\\", 1)[-1] if filename else None,
         ),
     )
-    return web.json_response(
-        render(sender, result.replies, erased=result.erased, held=result.held)
-    )
+    return web.json_response(render_result(services.content, sender, result))
 
 
 def add_routes(app: web.Application) -> None:
