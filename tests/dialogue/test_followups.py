@@ -283,3 +283,25 @@ def test_in_a_run_on_message_the_question_asked_last_wins() -> None:
     chat = Conversation()
     chat.say("j'ai 17 ans et je veux passer le permis, ya des aides ?", "mobility", 1.0)
     assert _followup_text("mobility", "licence_money") in chat.text()
+
+
+def test_a_second_topic_named_in_the_message_stays_on_screen_as_a_button() -> None:
+    """ "une formation ... et j'ai pas de logement non plus": the training answer, and the
+    housing topic first among the buttons, so the second need is one tap away."""
+    chat = Conversation()
+    chat.say("je voudrais faire une formation mais jai pas de logement non plus", "find_training")
+    assert CONTENT.answers["find_training"].text.fr in chat.text()
+    assert _payloads(chat)[:3] == ["/affirm", "/deny", "/housing"]
+    chat.say("/housing")
+    assert CONTENT.answers["housing"].text.fr in chat.text()
+
+
+def test_on_sms_the_counsellor_offer_carries_one_more_choice_at_most() -> None:
+    """Each numbered line costs on SMS (and WhatsApp lists more than three): yes, no and the
+    topic's first question; on the web chat every question stays under the offer."""
+    sms = Conversation(channel="sms", sender_phone="+33612345678")
+    sms.say("c'est quoi le CEJ", "cej")
+    assert _payloads(sms) == ["/affirm", "/deny", f'/cej{{"followup":"{CEJ.followups[0].id}"}}']
+    web = Conversation()
+    web.say("c'est quoi le CEJ", "cej")
+    assert len(_payloads(web)) == 2 + len(CEJ.followups) > 3

@@ -306,6 +306,9 @@ class Asked:
     confidence: float
     followup: str | None = None
     asked: str | None = None
+    also: tuple[str, ...] = ()
+    """Other topics the message names ("une formation mais j'ai pas de logement non plus"):
+    offered as buttons under the answer, so the second need is not lost."""
 
 
 @dataclass
@@ -443,6 +446,7 @@ class DialogueEngine:
             followup=asked.followup,
             places=turn.places,
             asked=asked.asked,
+            also=asked.also,
         )
 
     def file_received(
@@ -622,7 +626,8 @@ class DialogueEngine:
             else:
                 topic = named[0]  # "le RSA ... le CEJ ?" is about the CEJ, whatever the guess
             sure = confidence if topic == intent else 1.0
-            return Asked(topic, sure, self._pick(topic, words, kinds))
+            also = tuple(dict.fromkeys(other for other in named if other != topic))
+            return Asked(topic, sure, self._pick(topic, words, kinds), also=also)
         if live is not None and (kinds or self._keyword(live, words) is not None):
             followup = self._pick(live, words, kinds)
             if followup is not None:
@@ -863,6 +868,7 @@ class DialogueEngine:
         followup: str | None = None,
         places: PlacesAnswer | None = None,
         asked: str | None = None,
+        also: tuple[str, ...] = (),
     ) -> Outcome:
         if not self._languages.answers_topics(state.locale) and intent not in {
             "thanks",
@@ -908,7 +914,7 @@ class DialogueEngine:
             replies = [Reply(self._places_text(places, state))]
         else:
             replies = [Reply(self._answer_text(answer, chosen, state))]
-        more = self._followup_buttons(answer, chosen, state)
+        more = (*self._also_buttons(also, state), *self._followup_buttons(answer, chosen, state))
         return self._with_offer(state, effects, replies, more, offer=answer.offer_lead)
 
     def _with_offer(
@@ -930,7 +936,13 @@ class DialogueEngine:
             state.offered = True
             state.step = Step.OFFER_LEAD
             yes_no = self._buttons(state, (("button_yes", "/affirm"), ("button_no", "/deny")))
-            # Yes and no first: on SMS "1" has always meant yes to the counsellor offer.
+            # Yes and no first: on SMS "1" has always meant yes to the counsellor offer. On a
+            # phone channel, one more choice at most (another topic the message named, else the
+            # topic's first question): WhatsApp shows three as buttons but more as a list to
+            # open, and an SMS pays for every numbered line. The topic's other questions come
+            # with its next answers, and can be typed.
+            if state.channel in NUMBER_CHANNELS:
+                more = more[:1]
             replies.append(Reply(self._text("offer_lead", state), (*yes_no, *more)))
             return self._say(state, effects, *replies)
         state.step = Step.OFFER_LEAD if offer else Step.IDLE  # a typed "oui" still says yes
@@ -1085,6 +1097,13 @@ class DialogueEngine:
             for followup in answer.followups
             if followup is not chosen
         )
+
+    def _also_buttons(self, also: tuple[str, ...], state: DialogueState) -> tuple[Button, ...]:
+        """The other topics a message named, first among the buttons, as the menu names them
+        (at most two: an SMS numbers every button)."""
+        titles = {intent: key for key, intent in TOPIC_MENU}
+        named = [(titles[intent], f"/{intent}") for intent in also if intent in titles]
+        return self._buttons(state, tuple(named[:2]))
 
     @staticmethod
     def _followup_payload(answer: Answer, followup: FollowUp) -> str:
