@@ -12,6 +12,7 @@ import json
 import re
 from html import unescape
 
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
@@ -46,6 +47,18 @@ async def test_rest_replies_carry_the_language_and_its_direction(client: Client)
     await chat.say(pick("en"))
     assert {(r["custom"]["language"], r["custom"]["direction"]) for r in chat.last} == {
         ("en", "ltr")
+    }
+
+
+@pytest.mark.parametrize("code", ["prs", "ps"])
+async def test_dari_and_pashto_replies_are_right_to_left_too(client: Client, code: str) -> None:
+    """Picked from the language list ("زبان" / "ژبه" open it), Dari and Pashto answer rtl."""
+    chat = RestChat(client, f"web-lang-rest-{code}")
+    await chat.say("/start")
+    await chat.say(pick(code))
+    assert chat.last
+    assert {(r["custom"]["language"], r["custom"]["direction"]) for r in chat.last} == {
+        (code, "rtl")
     }
 
 

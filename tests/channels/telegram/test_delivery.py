@@ -242,3 +242,18 @@ async def test_channel_stops_cleanly_after_a_stop_without_start(
     channel = TelegramChannel(services)
     await channel.stop()
     assert "telegram" not in services.outbound
+
+
+async def test_an_arabic_crisis_text_keeps_its_numbers_whole_on_telegram(
+    api: FakeBotApi, channel: TelegramChannel
+) -> None:
+    """Telegram shows plain text laid out by the phone: in an Arabic message "116 006" is sent
+    with a no-break space so it is not shown "006 116"; a French text is sent as written."""
+    arabic = "الضحايا: 116 006، من 9h إلى 19h. للحديث: 0 800 235 236."
+    await channel.outbound.send(str(CHAT_ID), Reply(arabic))
+    await channel.outbound.send(str(CHAT_ID), Reply("Victimes : 116 006."))
+    sent_ar, sent_fr = (call.params["text"] for call in api.sent(CHAT_ID))
+    assert sent_ar == arabic.replace("116 006", "116\u00a0006").replace(
+        "0 800 235 236", "0\u00a0800\u00a0235\u00a0236"
+    )
+    assert sent_fr == "Victimes : 116 006."
