@@ -314,14 +314,27 @@ def gateway_event() -> st.SearchStrategy[dict[str, Any]]:
 
 
 def twilio_form() -> st.SearchStrategy[dict[str, str]]:
-    def build(body: str, sender: str, sid: str) -> dict[str, str]:
+    def build(body: str, sender: str, sid: str, media: dict[str, str]) -> dict[str, str]:
         form = fixture_form("twilio_inbound.form")
         form.update(Body=body, From=sender, To=OUR_NUMBER, MessageSid=sid, SmsSid=sid)
+        form.update(media)
         return form
 
     # Twilio sends well-formed UTF-8; the signature of a lone surrogate cannot be computed.
     clean = text.map(lambda t: t.encode("utf-8", "replace").decode())
-    return st.builds(build, clean, st.one_of(st.just("+33612345678"), clean), st.uuids().map(str))
+    # An MMS: how many files, their URLs (none of them this account's) and declared types.
+    media = st.fixed_dictionaries(
+        {},
+        optional={
+            "NumMedia": st.one_of(st.sampled_from(["0", "1", "2", "10", "11", "-1", "²"]), clean),
+            "MediaUrl0": st.one_of(st.just("http://127.0.0.1:9/ME1"), clean),
+            "MediaContentType0": st.one_of(st.just("image/jpeg"), clean),
+            "MediaUrl1": clean,
+        },
+    )
+    return st.builds(
+        build, clean, st.one_of(st.just("+33612345678"), clean), st.uuids().map(str), media
+    )
 
 
 def whatsapp_notification() -> st.SearchStrategy[dict[str, Any]]:

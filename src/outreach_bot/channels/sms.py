@@ -210,7 +210,10 @@ def setup(app: web.Application, services: Services) -> None:
             status_callback=_public(settings) + STATUS_PATH,
         )
         TwilioWebhook(
-            auth_token=settings.twilio_auth_token, public_url=_public(settings), inbox=inbox
+            auth_token=settings.twilio_auth_token,
+            public_url=_public(settings),
+            inbox=inbox,
+            media=transport.fetch_media,
         ).add_routes(app)
     else:
         from outreach_bot.channels.sms_gateway import (  # noqa: PLC0415 - only for the gateway

@@ -4,12 +4,19 @@ Twilio signs every webhook with ``X-Twilio-Signature``: an HMAC of the exact pub
 called and the sorted form fields, keyed with the account's Auth Token. The URL we check
 against is ``OUTREACH_PUBLIC_URL`` + the request path, because behind a reverse proxy the
 URL the app sees is not the one Twilio called.
+
+An incoming MMS names its files (``NumMedia``, ``MediaUrl0``, ``MediaContentType0``…): each is
+handed to the core as an attachment, downloaded from Twilio's API with the account's basic
+auth only when the core asks, never past ``OUTREACH_MEDIA_MAX_BYTES``, and only from the
+account's own media addresses under ``OUTREACH_TWILIO_BASE_URL``.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
@@ -24,7 +31,10 @@ from twilio.request_validator import (
 )
 
 from outreach_bot.core.channel import (
+    Attachment,
     InboundMessage,
+    MediaTooLargeError,
+    MediaUnavailableError,
     PermanentFailureError,
     SendLimits,
     SendResult,
@@ -52,6 +62,9 @@ HTTP_SERVER_ERROR: Final = 500
 RECIPIENT_ERRORS: Final = frozenset(
     {21211, 21214, 21217, 21401, 21407, 21408, 21610, 21612, 21614}
 )
+MAX_MEDIA: Final = 10
+"""Twilio gives at most 10 files with one MMS."""
+MEDIA_CHUNK: Final = 64 * 1024
 DELIVERED: Final = frozenset({"delivered", "read"})
 NOT_DELIVERED: Final = frozenset({"undelivered", "failed"})
 
@@ -80,6 +93,7 @@ class TwilioTransport:
         self._headers = {"Authorization": f"Basic {credentials}"}
         self._sender = sender
         self._url = f"{base_url.rstrip('/')}/{API_VERSION}/Accounts/{account_sid}/Messages.json"
+        self._media_prefix = f"{base_url.rstrip('/')}/{API_VERSION}/Accounts/{account_sid}/"
         self._status_callback = status_callback
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._http: aiohttp.ClientSession | None = None
@@ -123,6 +137,34 @@ class TwilioTransport:
             raise TemporaryFailureError(f"twilio unreachable ({type(error).__name__})") from error
         return _result(status, data if isinstance(data, dict) else {}, retry_after)
 
+    async def fetch_media(self, url: str, limit: int) -> bytes:
+        """Download one file of an incoming MMS, at most ``limit`` bytes.
+
+        Only an address of this account's API is fetched, with its credentials: a media URL
+        elsewhere is refused rather than sent our Auth Token. Twilio redirects the download to
+        its file store; aiohttp drops the Authorization header on a redirect to another host.
+
+        Raises:
+            MediaTooLargeError: the file is longer than ``limit``.
+            MediaUnavailableError: not one of our media addresses, not reachable, or refused.
+        """
+        if self._http is None or not url.startswith(self._media_prefix):
+            raise MediaUnavailableError("not a media address of this Twilio account")
+        try:
+            async with self._http.get(url, headers=self._headers) as response:
+                if response.status != 200:  # noqa: PLR2004 - anything else: no file
+                    raise MediaUnavailableError(f"twilio media HTTP {response.status}")
+                if response.content_length is not None and response.content_length > limit:
+                    raise MediaTooLargeError
+                data = bytearray()
+                async for chunk in response.content.iter_chunked(MEDIA_CHUNK):
+                    data += chunk
+                    if len(data) > limit:
+                        raise MediaTooLargeError
+                return bytes(data)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise MediaUnavailableError(f"twilio media ({type(error).__name__})") from error
+
 
 def _result(status: int, data: dict[str, Any], retry_after: str | None) -> SendResult:
     """Translate the API's answer into a send result or the dispatcher's failure kinds."""
@@ -154,10 +196,18 @@ def _seconds(value: str | None) -> float | None:
 class TwilioWebhook:
     """``POST /webhooks/sms/twilio`` (incoming SMS) and ``…/status`` (delivery reports)."""
 
-    def __init__(self, *, auth_token: str, public_url: str, inbox: SmsInbox) -> None:
+    def __init__(
+        self,
+        *,
+        auth_token: str,
+        public_url: str,
+        inbox: SmsInbox,
+        media: Callable[[str, int], Awaitable[bytes]] | None = None,
+    ) -> None:
         self._validator = RequestValidator(auth_token) if auth_token else None
         self._public_url = public_url.rstrip("/")
         self._inbox = inbox
+        self._media = media
 
     def add_routes(self, app: web.Application) -> None:
         """Mount both webhooks."""
@@ -197,17 +247,45 @@ class TwilioWebhook:
             # A short code or an alphanumeric sender (operator notices): never answer those.
             logger.info("twilio SMS %s from a non-personal sender ignored", escape_for_log(sid))
             return _twiml()
-        await self._inbox.receive(
-            InboundMessage(
-                channel=CHANNEL,
-                sender_id=phone,
-                sender_phone=phone,
-                text=body,
-                message_id=sid,
-                metadata={"provider": "twilio"},
-            )
+        inbound = InboundMessage(
+            channel=CHANNEL,
+            sender_id=phone,
+            sender_phone=phone,
+            text=body,
+            message_id=sid,
+            metadata={"provider": "twilio"},
         )
+        files = self._attachments(form)
+        if not files or body.strip():
+            await self._inbox.receive(inbound)
+        for index, attachment in enumerate(files):
+            await self._inbox.receive_media(
+                replace(inbound, text="", message_id=f"{sid}:{index}"), attachment
+            )
         return _twiml()
+
+    def _attachments(self, form: MultiDict[str]) -> list[Attachment]:
+        """The files of an MMS, as many as ``NumMedia`` says (at most 10) and named."""
+        count = parse_whole_number(form.get("NumMedia", "0") or "0", max_digits=2) or 0
+        files = []
+        for index in range(min(count, MAX_MEDIA)):
+            url = form.get(f"MediaUrl{index}", "")
+            if url:
+                files.append(self._attachment(url, form.get(f"MediaContentType{index}", "")))
+        return files
+
+    def _attachment(self, url: str, content_type: str) -> Attachment:
+        media = self._media
+
+        async def fetch(limit: int) -> bytes:
+            if media is None:
+                raise MediaUnavailableError("no Twilio media download configured")
+            return await media(url, limit)
+
+        declared = content_type.lower()
+        return Attachment(
+            kind=_kind(declared), fetch=fetch, declared_type=declared or None, declared_size=None
+        )
 
     async def on_status(self, request: web.Request) -> web.Response:
         """Record delivered or failed on the outbox row that sent this message."""
@@ -223,6 +301,15 @@ class TwilioWebhook:
             code = form.get("ErrorCode", "")
             await self._inbox.report(sid, delivered=False, error=f"twilio {status} {code}".strip())
         return web.Response(status=204)
+
+
+def _kind(content_type: str) -> str:
+    """A recorded sound is a voice note, an image a photo; anything else a document."""
+    if content_type.startswith("audio/"):
+        return "voice"
+    if content_type.startswith("image/"):
+        return "photo"
+    return "video" if content_type.startswith("video/") else "document"
 
 
 def _twiml() -> web.Response:

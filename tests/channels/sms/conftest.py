@@ -126,15 +126,41 @@ class FakeProvider:
         return str(self.server.make_url("")).rstrip("/")
 
 
+@dataclass
 class FakeTwilio(FakeProvider):
     """The part of Twilio's REST API the channel uses: create a Message."""
 
     num_segments: str | None = None
+    #: Files of incoming MMS, by media id: (content type, bytes); and the downloads asked.
+    media: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    downloads: list[str] = field(default_factory=list)
 
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self.create)
+        app.router.add_get(
+            "/2010-04-01/Accounts/{sid}/Messages/{message}/Media/{media}", self.download
+        )
         return app
+
+    def media_url(self, media_id: str, content_type: str, data: bytes) -> str:
+        """Serve ``data`` as a file of an incoming MMS; its ``MediaUrl``."""
+        self.media[media_id] = (content_type, data)
+        return (
+            f"{self.url}/2010-04-01/Accounts/{TWILIO_SID}/Messages/MM{media_id}/Media/{media_id}"
+        )
+
+    async def download(self, request: web.Request) -> web.Response:
+        """A media file, to the account's own credentials only (HTTP auth enforced)."""
+        self.downloads.append(request.match_info["media"])
+        auth = request.headers.get("Authorization", "")
+        expected = base64.b64encode(f"{TWILIO_SID}:{TWILIO_TOKEN}".encode()).decode()
+        if auth != f"Basic {expected}" or request.match_info["sid"] != TWILIO_SID:
+            return web.json_response({"code": 20003, "status": 401}, status=401)
+        found = self.media.get(request.match_info["media"])
+        if found is None:
+            return web.json_response({"code": 20404, "status": 404}, status=404)
+        return web.Response(body=found[1], content_type=found[0])
 
     async def create(self, request: web.Request) -> web.Response:
         self.attempts += 1
