@@ -87,7 +87,9 @@ async def test_a_media_address_outside_the_account_is_never_fetched(
 ) -> None:
     """Not sent our Auth Token, not downloaded: the young person is told it did not come."""
     twilio.media_url("ME03", "image/jpeg", PHOTO)
-    elsewhere = f"{twilio.url}/elsewhere/ME03"
+    # Another account's address on the same host: the fake would count the download.
+    other = "AC" + "2" * 32
+    elsewhere = f"{twilio.url}/2010-04-01/Accounts/{other}/Messages/MM03/Media/ME03"
     form = mms("MM03", [(elsewhere, "image/jpeg")])
     assert (await post_twilio(twilio_client, "/webhooks/sms/twilio", form)).status == 200
     assert twilio.downloads == []
