@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from outreach_bot.dialogue.crisis import (
@@ -11,7 +13,8 @@ from outreach_bot.dialogue.crisis import (
     text_kind,
 )
 from outreach_bot.dialogue.state import Step
-from tests.dialogue.test_engine import CONTENT, Conversation, reach
+from outreach_bot.dialogue.turn import Turn
+from tests.dialogue.test_engine import CONTENT, TODAY, Conversation, reach
 
 NOTHING = CrisisClues()
 
@@ -169,3 +172,26 @@ def test_every_crisis_kind_has_its_text() -> None:
     for kind in ("medical", "sexual_violence", "sextortion", "shelter_minor", "shelter_adult"):
         assert kind in CONTENT.crisis.kinds
     assert GENTLE in CONTENT.crisis.kinds
+
+
+def test_after_a_takeover_ran_out_a_crisis_text_comes_first_without_the_bot_is_back_line() -> None:
+    """ "C'est de nouveau moi, le bot" opens an ordinary answer after a takeover that ran out,
+    never a crisis text: the numbers come first, and they say a robot is speaking."""
+    back = CONTENT.message("handed_back", "fr")
+    engine = Conversation().engine
+    plain = Turn(text="c quoi le cej", intent="cej", confidence=0.9, channel="rest", today=TODAY)
+    answered = engine.step(Conversation().state, replace(plain, takeover_ended=True))
+    assert answered.replies[0].text == back
+    crisis = engine.step(
+        Conversation().state,
+        replace(
+            plain,
+            text="je dors dehors ce soir",
+            intent="crisis",
+            confidence=0.99,
+            takeover_ended=True,
+            crisis=CrisisClues(kind="shelter"),
+        ),
+    )
+    assert crisis.effects.urgent
+    assert back not in [reply.text for reply in crisis.replies]

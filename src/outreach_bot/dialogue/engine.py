@@ -172,6 +172,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
     key: frozenset(values)
     for key, values in {
         "greet": (),
+        "handed_back": (),
         "help": (),
         "menu_prompt": (),
         "fallback": (),
@@ -335,6 +336,18 @@ class DialogueEngine:
     # -- entry point -------------------------------------------------------------------------
 
     def step(self, state: DialogueState, turn: Turn) -> Outcome:
+        """Handle one inbound message (see :meth:`_step`); after a takeover that ran out, the
+        answer opens with "it's the bot again", so that a young person who was talking to a
+        person is not answered by a bot without a word. Not before a crisis text, an erasure
+        or a STOP: those say who speaks, and come first."""
+        outcome = self._step(state, turn)
+        effects = outcome.effects
+        quiet = effects.urgent or effects.erase or effects.opt_out
+        if turn.takeover_ended and outcome.replies and not quiet:
+            outcome.replies.insert(0, Reply(self._text("handed_back", outcome.state)))
+        return outcome
+
+    def _step(self, state: DialogueState, turn: Turn) -> Outcome:
         """Handle one inbound message.
 
         Global commands come first, in the order of the intent contract (crisis > opt_out >

@@ -131,6 +131,9 @@ class Turn:
     ranking: tuple[tuple[str, float], ...] = ()
     sender_phone: str | None = None
     human_active: bool = False
+    #: A counsellor held the conversation and the takeover ran out (no hand-back, so nobody
+    #: told the young person): the bot's first answer says it is the bot again.
+    takeover_ended: bool = False
     opted_out: bool = False
     has_open_lead: bool = False
     places: PlacesAnswer | None = None

@@ -289,6 +289,50 @@ async def test_web_chat_takeover_round_trip(client, browser: Browser, services: 
     assert chat.last  # the bot answers again
 
 
+async def test_after_a_takeover_runs_out_the_bot_says_it_is_back_once(
+    client, browser: Browser, services: Services
+) -> None:
+    """Léa wrote, then nothing for a day (no hand-back): the young person's next message gets
+    "c'est de nouveau moi, le bot" before the answer, once; a crisis text is never delayed by
+    it. No message is sent on its own for that: the next answer says it, at no SMS cost."""
+    chat = RestChat(client, sender="webchat-timeout1")
+    await chat.say("salut")
+    lead = await make_lead(services, channel="rest", sender="other")
+    async with services.sessions.begin() as session:
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.channel == "rest").order_by(Conversation.id)
+        )
+        assert conversation is not None
+        saved = await session.get(Lead, lead.id)
+        assert saved is not None
+        saved.conversation_id = conversation.id
+    await browser.login("lea")
+    page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
+    sent = await browser.post(
+        f"/admin/leads/{lead.id}/reply", {"text": "Coucou, ici Léa", "form_key": form_key_of(page)}
+    )
+    assert sent.status == 303
+    await chat.say("ok merci")
+    assert chat.last == []  # Léa holds the conversation
+    back = services.content.message("handed_back", "fr")
+    async with services.sessions.begin() as session:
+        held = await session.get(Conversation, conversation.id)
+        assert held is not None
+        held.takeover_until = datetime.now(UTC) - timedelta(minutes=1)  # the day has passed
+    await chat.say("c quoi le cej")
+    assert chat.last[0]["text"] == back
+    assert services.content.answers["cej"].text.fr in chat.text()
+    await chat.say("et c payé combien")
+    assert back not in chat.text()
+    async with services.sessions() as session:
+        after = await session.get(Conversation, conversation.id)
+        assert after is not None
+        assert after.takeover_until is None
+    late = await browser.post(f"/admin/leads/{lead.id}/hand-back")
+    assert late.status == 409  # nothing to hand back any more, and the page says why
+    assert "le bot répond déjà" in await late.text()
+
+
 async def test_web_chat_poll_rejects_bad_input(client) -> None:
     """The poll endpoint answers 400 with a JSON reason on a missing sender or a bad id."""
     assert (await client.get("/webhooks/rest/messages")).status == 400

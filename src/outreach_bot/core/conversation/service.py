@@ -394,6 +394,9 @@ class ConversationService:
                 human_active=bool(
                     conversation.takeover_until and _aware(conversation.takeover_until) > now
                 ),
+                takeover_ended=bool(
+                    conversation.takeover_until and _aware(conversation.takeover_until) <= now
+                ),
                 opted_out=conversation.opted_out,
                 # An answer to a list's first message opens a lead in this very turn.
                 has_open_lead=open_lead is not None or first_contact is not None,
@@ -403,6 +406,10 @@ class ConversationService:
                 appointment_planned=open_lead is not None
                 and await next_appointment(session, conversation.id, now) is not None,
             )
+            if turn.takeover_ended:
+                # Said once, in this answer: the takeover is over for good.
+                conversation.takeover_until = None
+                conversation.takeover_by = None
             # Read before the step, which moves the state on to the next buttons.
             chosen = state.chosen_button(text) if text else None
             outcome = self._engine.step(state, turn)
