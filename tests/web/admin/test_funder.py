@@ -122,13 +122,17 @@ async def test_funder_sees_figures_but_no_personal_data(
     assert "/admin/campaigns/" not in page
 
 
-async def test_every_other_back_office_route_refuses_the_funder(
+async def sweep_closed_routes(
     client: TestClient,  # type: ignore[type-arg]
-    funder: Browser,
+    visitor: Browser,
     services: Services,
-) -> None:
-    """Each route of the back office, read from its router (so a page added later is swept
-    too), answers the funder 403 or a redirect to the figures; nothing changes."""
+    *,
+    allowed: set[str],
+    home: str,
+) -> tuple[Lead, list[tuple[str, str]]]:
+    """Every back-office route but ``allowed``, read from the router (a page added later is
+    swept too), as ``visitor``: each must answer 403 or a redirect to ``home``, and show
+    nothing of the lead made here. Returns the lead and the (method, path) pairs tried."""
     lead = await make_lead(services)
     await create_campaign(services.sessions, "FORUM55", name="Forum", sector="nord-meusien")
     values = {
@@ -148,7 +152,7 @@ async def test_every_other_back_office_route_refuses_the_funder(
     }
     checked = []
     for resource in _admin_app(client).router.resources():
-        if resource.name in OPEN_TO_FUNDER | FIGURES or isinstance(resource, web.StaticResource):
+        if resource.name in allowed or isinstance(resource, web.StaticResource):
             continue
         path = re.sub(
             r"\{(\w+)(:[^}]*)?\}", lambda found: values[found.group(1)], resource.canonical
@@ -157,16 +161,30 @@ async def test_every_other_back_office_route_refuses_the_funder(
             if route.method == "HEAD":
                 continue
             if route.method == "GET":
-                response = await funder.get(path, allow_redirects=False)
+                response = await visitor.get(path, allow_redirects=False)
             else:
-                response = await funder.post(
+                response = await visitor.post(
                     path, {"status": "contacted", "text": "x", "note": "x", "name": "x"}
                 )
             checked.append((route.method, path))
             if response.status == 303:
-                assert response.headers["Location"] == "/admin/figures", path
+                assert response.headers["Location"] == home, path
             else:
                 assert response.status == 403, (route.method, path, response.status)
+            assert str(lead.first_name) not in await response.text()
+    return lead, checked
+
+
+async def test_every_other_back_office_route_refuses_the_funder(
+    client: TestClient,  # type: ignore[type-arg]
+    funder: Browser,
+    services: Services,
+) -> None:
+    """Each route of the back office, read from its router (so a page added later is swept
+    too), answers the funder 403 or a redirect to the figures; nothing changes."""
+    lead, checked = await sweep_closed_routes(
+        client, funder, services, allowed=OPEN_TO_FUNDER | FIGURES, home="/admin/figures"
+    )
     assert ("GET", f"/admin/leads/{lead.id}") in checked
     assert ("POST", "/admin/campaigns") in checked
     assert ("GET", "/admin/events") in checked

@@ -6,17 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
-from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.models import Lead, TextReview
 from tests.factories import RestChat
-from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, make_lead
-from tests.web.admin.test_funder import OPEN_TO_FUNDER, _admin_app
+from tests.web.admin.conftest import EMAILS, PASSWORD, Browser
+from tests.web.admin.test_funder import OPEN_TO_FUNDER, sweep_closed_routes
 
 REVIEWER_EMAIL = "farid.interprete@example.org"
 TEXTS = {"texts.list", "texts.language", "texts.approve"}
@@ -81,45 +79,9 @@ async def test_every_other_back_office_route_refuses_the_reviewer(
     """Each route of the back office but the Textes pages, read from its router (a page
     added later is swept too), answers the reviewer 403 or a redirect to the Textes page:
     no lead, conversation, figure or campaign, and nothing changes."""
-    lead = await make_lead(services)
-    await create_campaign(services.sessions, "FORUM55", name="Forum", sector="nord-meusien")
-    values = {
-        "lead_id": str(lead.id),
-        "code": "FORUM55",
-        "gap_id": "1",
-        "size": "a4",
-        "place_id": "1",
-        "list_id": "1",
-        "appointment_id": "1",
-        "scheduled_id": "1",
-        "user_id": "1",
-        "token_id": "1",
-        "referral_id": "1",
-        "media_id": "1",
-        "token": "not-a-referral-link",
-    }
-    checked = []
-    for resource in _admin_app(client).router.resources():
-        if resource.name in OPEN_TO_FUNDER | TEXTS or isinstance(resource, web.StaticResource):
-            continue
-        path = re.sub(
-            r"\{(\w+)(:[^}]*)?\}", lambda found: values[found.group(1)], resource.canonical
-        )
-        for route in resource:
-            if route.method == "HEAD":
-                continue
-            if route.method == "GET":
-                response = await reviewer.get(path, allow_redirects=False)
-            else:
-                response = await reviewer.post(
-                    path, {"status": "contacted", "text": "x", "note": "x", "name": "x"}
-                )
-            checked.append((route.method, path))
-            if response.status == 303:
-                assert response.headers["Location"] == "/admin/texts", path
-            else:
-                assert response.status == 403, (route.method, path, response.status)
-            assert lead.first_name not in await response.text()
+    lead, checked = await sweep_closed_routes(
+        client, reviewer, services, allowed=OPEN_TO_FUNDER | TEXTS, home="/admin/texts"
+    )
     assert ("GET", f"/admin/leads/{lead.id}") in checked
     assert ("GET", "/admin/figures") in checked
     assert ("GET", "/admin/events") in checked
