@@ -305,3 +305,14 @@ def test_on_sms_the_counsellor_offer_carries_one_more_choice_at_most() -> None:
     web = Conversation()
     web.say("c'est quoi le CEJ", "cej")
     assert len(_payloads(web)) == 2 + len(CEJ.followups) > 3
+
+
+def test_the_second_topic_is_offered_after_the_counsellor_offer_too() -> None:
+    """Later in the conversation (the offer made, the bot waiting for its yes or no), a message
+    naming two topics still keeps the second on screen."""
+    chat = Conversation()
+    chat.say("c'est quoi le CEJ", "cej")
+    assert chat.state.step is Step.OFFER_LEAD
+    chat.say("je voudrais faire une formation mais jai pas de logement non plus", "find_training")
+    assert CONTENT.answers["find_training"].text.fr in chat.text()
+    assert _payloads(chat)[0] == "/housing"

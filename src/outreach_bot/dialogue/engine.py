@@ -292,6 +292,8 @@ class Heard:
     followup: str | None = None
     asked: str | None = None
     """``unsure`` or ``which_topic`` when the message is a question the bot cannot place."""
+    also: tuple[str, ...] = ()
+    """Other topics the message names (see :class:`Asked`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -448,7 +450,14 @@ class DialogueEngine:
         asked = self._in_context(state, payload, text, intent, confidence)
         if in_form or state.step is Step.OFFER_LEAD:
             heard = Heard(
-                turn, text, payload, asked.intent, asked.confidence, asked.followup, asked.asked
+                turn,
+                text,
+                payload,
+                asked.intent,
+                asked.confidence,
+                asked.followup,
+                asked.asked,
+                asked.also,
             )
             return self._form(state, heard, effects)
         return self._idle(
@@ -1201,6 +1210,7 @@ class DialogueEngine:
             followup=heard.followup,
             places=heard.turn.places,
             asked=heard.asked,
+            also=heard.also,
         )
 
     def _on_consent(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
