@@ -17,9 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 
-from outreach_bot.app import create_web_app
 from outreach_bot.config import Settings
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
@@ -32,6 +30,7 @@ from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
     _staff,
     make_lead,
 )
+from tests.web.admin.test_browser import _base_url  # noqa: F401 - fixture used by name
 
 pytestmark = pytest.mark.browser
 
@@ -50,17 +49,6 @@ def _settings(tmp_path: Path) -> Settings:
     return make_settings(
         tmp_path, telegram_bot_username="MissionLocaleBot", sms_number="+33939123456"
     )
-
-
-@pytest.fixture(name="base_url")
-async def _base_url(services: Services, staff: Staff) -> AsyncIterator[str]:
-    runner = web.AppRunner(create_web_app(services), shutdown_timeout=2)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
 
 
 @pytest.fixture(name="chromium")

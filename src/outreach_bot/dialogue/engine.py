@@ -81,6 +81,8 @@ TOPIC_MENU: Final = (
     ("menu_health", "health"),
     ("menu_human", "ask_human"),
 )
+TOPIC_TITLES: Final = {intent: key for key, intent in TOPIC_MENU}
+"""The ``bot/`` message that names each menu topic on its button."""
 FORM_ORDER: Final = (
     Step.ASK_AGE,
     Step.ASK_NAME,
@@ -1123,8 +1125,7 @@ class DialogueEngine:
     def _also_buttons(self, also: tuple[str, ...], state: DialogueState) -> tuple[Button, ...]:
         """The other topics a message named, first among the buttons, as the menu names them
         (at most two: an SMS numbers every button)."""
-        titles = {intent: key for key, intent in TOPIC_MENU}
-        named = [(titles[intent], f"/{intent}") for intent in also if intent in titles]
+        named = [(TOPIC_TITLES[intent], f"/{intent}") for intent in also if intent in TOPIC_TITLES]
         return self._buttons(state, tuple(named[:2]))
 
     @staticmethod

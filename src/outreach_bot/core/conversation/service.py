@@ -381,6 +381,8 @@ class ConversationService:
             question = await pending_question(session, conversation.id) if asked else None
             # The same for a contact list's first message waiting for its answer.
             first_contact = await waiting_row(session, conversation.id) if listed else None
+            until = conversation.takeover_until
+            held = until is not None and _aware(until) > now
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -391,12 +393,8 @@ class ConversationService:
                 crisis=crisis_clues(text),
                 ranking=prediction.ranking,
                 sender_phone=message.sender_phone,
-                human_active=bool(
-                    conversation.takeover_until and _aware(conversation.takeover_until) > now
-                ),
-                takeover_ended=bool(
-                    conversation.takeover_until and _aware(conversation.takeover_until) <= now
-                ),
+                human_active=held,
+                takeover_ended=conversation.takeover_until is not None and not held,
                 opted_out=conversation.opted_out,
                 # An answer to a list's first message opens a lead in this very turn.
                 has_open_lead=open_lead is not None or first_contact is not None,

@@ -490,6 +490,20 @@ async def claim_lead(
     await events.publish(event)
 
 
+def _status_event(
+    lead_id: int,
+    account: Account,
+    status: LeadStatus,
+    now: datetime,
+    *,
+    outcome: Outcome | None = None,
+) -> LeadEvent:
+    """The history line of a status reached (and, on closing, how it ended)."""
+    return LeadEvent(
+        lead_id=lead_id, user_id=account.id, kind="status", status=status, outcome=outcome, at=now
+    )
+
+
 async def _audit(session: AsyncSession, account: Account, action: str, lead_id: int) -> None:
     await record_access(
         session,
@@ -609,25 +623,8 @@ async def _move(
         if changed.scalar() is None:
             raise ConflictError("quelqu'un a modifié ce contact entre-temps : regarde à nouveau")
         if outcome in REACHING_OUTCOMES and current in BEFORE_CONTACT:
-            session.add(
-                LeadEvent(
-                    lead_id=lead_id,
-                    user_id=account.id,
-                    kind="status",
-                    status=LeadStatus.CONTACTED,
-                    at=now,
-                )
-            )
-        session.add(
-            LeadEvent(
-                lead_id=lead_id,
-                user_id=account.id,
-                kind="status",
-                status=target,
-                outcome=outcome,
-                at=now,
-            )
-        )
+            session.add(_status_event(lead_id, account, LeadStatus.CONTACTED, now))
+        session.add(_status_event(lead_id, account, target, now, outcome=outcome))
         await _audit(session, account, "close" if outcome else "status", lead_id)
         if target in ENDED_WITHOUT_FOLLOW_UP and lead.conversation_id is not None:
             # Reminders of an appointment and messages planned for later would otherwise
@@ -840,15 +837,7 @@ async def send_counsellor_reply(
                 lead.claimed_at = now
             lead.status = LeadStatus.CONTACTED
             lead.status_changed_at = now
-            session.add(
-                LeadEvent(
-                    lead_id=lead_id,
-                    user_id=account.id,
-                    kind="status",
-                    status=LeadStatus.CONTACTED,
-                    at=now,
-                )
-            )
+            session.add(_status_event(lead_id, account, LeadStatus.CONTACTED, now))
         lead.updated_at = now
         await _audit(session, account, "reply", lead_id)
         published = [_event(lead, "message")] + ([_event(lead)] if contacted else [])
