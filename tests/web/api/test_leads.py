@@ -8,6 +8,13 @@ from outreach_bot.core.services import Services
 from outreach_bot.core.staff.tokens import create_token
 from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import RestChat
+from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
+    Browser,
+    _browser,
+    _fast_hashing,
+    _staff,
+    make_lead,
+)
 
 
 @pytest.fixture(name="token")
@@ -51,6 +58,34 @@ async def test_lead_list_and_detail_have_the_contract_fields(client, token: str)
     assert set(lead["consent"]) == {"given_at", "text_version", "channel"}
     detail = await client.get(f"/api/leads/{lead['id']}", headers=auth)
     assert (await detail.json()) == lead
+
+
+async def test_a_closed_lead_carries_how_it_ended(
+    client, services: Services, token: str, browser: Browser
+) -> None:
+    """A lead's ``outcome`` is null while it is open, the outcome's code once a counsellor
+    closed it in the back office, and null again when it is reopened."""
+    lead = await make_lead(services)
+    auth = {"Authorization": f"Bearer {token}"}
+
+    async def seen() -> tuple[str, object, object]:
+        detail = await (await client.get(f"/api/leads/{lead.id}", headers=auth)).json()
+        [listed] = await (await client.get("/api/leads", headers=auth)).json()
+        assert listed == detail
+        return detail["status"], detail["outcome"], detail["first_name"]
+
+    assert await seen() == ("new", None, "Inès")
+    await browser.login("lea")
+    closed = await browser.post(f"/admin/leads/{lead.id}/close", {"outcome": "cej"})
+    assert closed.status == 303
+    assert await seen() == ("mobilised", "cej", "Inès")
+    reopened = await browser.post(f"/admin/leads/{lead.id}/status", {"status": "claimed"})
+    assert reopened.status == 303
+    assert await seen() == ("claimed", None, "Inès")
+    await browser.post(f"/admin/leads/{lead.id}/close", {"outcome": "not_interested"})
+    assert await seen() == ("not_interested", "not_interested", "Inès")
+    mobilised = await client.get("/api/leads?status=mobilised", headers=auth)
+    assert await mobilised.json() == []
 
 
 async def test_unknown_lead_is_a_json_404(client, token: str) -> None:

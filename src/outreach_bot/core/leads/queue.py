@@ -111,6 +111,9 @@ class LeadView:
             "sector": self.sector.code if self.sector else None,
             "campaign": self.campaign.code if self.campaign else None,
             "status": lead.status,
+            # How a closed lead ended, as its stable code (``domain.leads.Outcome``); the
+            # French label is the back office's business. None while the lead is open.
+            "outcome": lead.outcome,
             "urgent": lead.urgent,
             "topic": lead.topic,
             "language": lead.language,

@@ -3,13 +3,15 @@
 ``from`` and ``to`` are ISO dates, both included; either may be left out. The top level keeps
 ``identified``, ``consents``, ``leads``, ``urgent``, ``mobilised`` and ``interventions``, then
 adds ``scans``, ``contacted``, the period, and the funnels per campaign, sector and week, and
-``referrals`` (per partner and month: proposed, agreed, accepted, with_outcome).
+``referrals`` (per partner and month: proposed, agreed, accepted, with_outcome) and
+``contact_lists`` (each contact list's campaign since it began, as on the figures page).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from outreach_bot.core.figures.lists import list_figures
 from outreach_bot.core.figures.referrals import referral_figures
 from outreach_bot.core.figures.stats import Period, compute_figures
 from outreach_bot.domain.errors import InvalidInputError
@@ -31,6 +33,10 @@ async def stats_view(request: web.Request) -> web.Response:
     # Referrals are counted per partner, not per sector: a token scoped to sectors gets none.
     rows = await referral_figures(sessions, period) if sector_ids is None else []
     body["referrals"] = [row.as_dict() for row in rows]
+    # A contact list belongs to no sector, and its figures run since it began whatever the
+    # period (as on the figures page): likewise none for a token scoped to sectors.
+    lists = await list_figures(sessions) if sector_ids is None else []
+    body["contact_lists"] = [row.as_dict() for row in lists]
     return web.json_response(body)
 
 
