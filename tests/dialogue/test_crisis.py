@@ -96,6 +96,26 @@ def test_a_minor_who_says_their_age_gets_the_119() -> None:
     assert "tel:119" in chat.payloads()
 
 
+@pytest.mark.parametrize(
+    ("age", "kind"), [(None, "violence"), (15, "violence"), (18, "violence_adult")]
+)
+def test_violence_opens_with_the_119_only_for_a_minor(age: int | None, kind: str) -> None:
+    """The 119 is for under-18s: an adult hit at home reads the 17 first."""
+    assert text_kind("violence", age=age) == kind
+
+
+def test_an_adult_who_is_hit_reads_the_police_first_and_no_119() -> None:
+    """ "j'ai 24 ans et il me frappe" gets 17 first, the 3919, and no number for children."""
+    chat = Conversation()
+    chat.say("j'ai 24 ans et il me frappe", "crisis", 0.99, crisis_kind="violence")
+    text = chat.text()
+    assert text.index("17") < text.index("3919")
+    assert "119" not in text
+    assert "tel:119" not in chat.payloads()
+    assert chat.last is not None
+    assert chat.last.effects.urgent
+
+
 def test_the_age_given_in_the_form_counts_too() -> None:
     """A 17-year-old who said their age in the form and then writes from the street gets 119."""
     chat = reach(Step.ASK_COMMUNE)
@@ -169,7 +189,14 @@ def test_a_button_or_a_plain_word_is_never_a_guessed_crisis(text: str) -> None:
 
 def test_every_crisis_kind_has_its_text() -> None:
     """Each kind the decision can name has a text in bot/crisis.yml."""
-    for kind in ("medical", "sexual_violence", "sextortion", "shelter_minor", "shelter_adult"):
+    for kind in (
+        "medical",
+        "sexual_violence",
+        "sextortion",
+        "shelter_minor",
+        "shelter_adult",
+        "violence_adult",
+    ):
         assert kind in CONTENT.crisis.kinds
     assert GENTLE in CONTENT.crisis.kinds
 

@@ -47,6 +47,7 @@ CRISIS_KINDS: Final = (
     "sexual_violence",
     "sextortion",
     "violence",
+    "violence_adult",
     "shelter",
     "shelter_minor",
     "shelter_adult",

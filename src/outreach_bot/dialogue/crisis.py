@@ -38,8 +38,12 @@ HINT_FLOOR: Final = 0.3
 wherever it ranks it: "sos je comprends rien à la CAF" is a paperwork question."""
 
 ADULT_AGE: Final = 18
-#: Kinds whose numbers depend on the person's age: 115 is for adults, 119 for minors.
-BY_AGE: Final[dict[str, tuple[str, str]]] = {"shelter": ("shelter_minor", "shelter_adult")}
+#: Kinds whose numbers depend on the person's age: 115 is for adults, 119 for minors. Violence
+#: without an age, or against a minor, opens with the 119; against an adult with the 17.
+BY_AGE: Final[dict[str, tuple[str, str]]] = {
+    "shelter": ("shelter_minor", "shelter_adult"),
+    "violence": ("violence", "violence_adult"),
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,7 @@ INTENT_LABELS: Final[dict[str, str]] = {
 URGENCY_LABELS: Final[dict[str, str]] = {
     "suicide": "Idées suicidaires",
     "violence": "Violences",
+    "violence_adult": "Violences",
     "sexual_violence": "Violences sexuelles",
     "sextortion": "Chantage aux images",
     "medical": "Urgence médicale",
