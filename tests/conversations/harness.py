@@ -60,10 +60,11 @@ MENU_PAYLOADS = frozenset(
     {"/find_job", "/find_training", "/apprenticeship", "/cej", "/financial_aid", "/housing"}
 )
 #: Phone numbers a crisis or practical answer may give, longest first so "116 006" wins
-#: over "11" and "3114" over "311"; "18 ans", "9h" or "561,68 €" are not phone numbers.
+#: over "11" and "3114" over "311"; "18 ans", "Under 18", "from age 18", "9h" or "561,68 €"
+#: are not phone numbers.
 PHONE_RE = re.compile(
-    r"(?<![\d,.])(0 ?800(?: ?\d\d\d){2}|0 ?800(?: ?\d\d){3}|116 ?006|116 ?111|3114|3919|3018"
-    r"|3039|112|114|115|119|15|17|18)(?!\d|,\d| ?(?:ans|an|h|%|€)\b)"
+    r"(?<![\d,.])(?<![Uu]nder )(?<!age )(0 ?800(?: ?\d\d\d){2}|0 ?800(?: ?\d\d){3}|116 ?006"
+    r"|116 ?111|3114|3919|3018|3039|112|114|115|119|15|17|18)(?!\d|,\d| ?(?:ans|an|h|%|€)\b)"
 )
 CHECKS = frozenset(
     {

@@ -108,6 +108,34 @@ CRISIS_MESSAGES = [
     ("je dors dans une cage d'escalier", CrisisKind.SHELTER),
     ("il allait me tuer", CrisisKind.VIOLENCE),
     ("mon frère a trop bu, il se réveille plus", CrisisKind.MEDICAL),
+    # Issue 18, second round: sideways, glued and misspelt (tests/conversations/crisis_sideways.yml
+    # plays others through the webhook).
+    ("g envi de mourire ce soir", CrisisKind.SUICIDE),
+    ("jpense que jmerite pas de vivre", CrisisKind.SUICIDE),
+    ("si jetais morte ca changerait rien", CrisisKind.SUICIDE),
+    ("jsuis fatiguée d'être encore là", CrisisKind.SUICIDE),
+    ("je suis un boulet pour mes parents", CrisisKind.SUICIDE),
+    ("tout le monde vivrait mieux si je me réveillais plus", CrisisKind.SUICIDE),
+    ("j'aurais préféré y rester dans cet accident", CrisisKind.SUICIDE),
+    ("je voudrais juste ne plus me réveiller", CrisisKind.SUICIDE),
+    ("je compte pas rester très longtemps sur cette terre", CrisisKind.SUICIDE),
+    ("plus rien me retient en vie", CrisisKind.SUICIDE),
+    ("j'ai tout organisé, il y a un mot pour mes parents", CrisisKind.SUICIDE),
+    ("j'ai pensé à me tirer une balle", CrisisKind.SUICIDE),
+    ("my family would be better off if i wasn't here", CrisisKind.SUICIDE),
+    ("il a pris de la md et il réagit plus", CrisisKind.MEDICAL),
+    ("il me fait des choses la nuit dans ma chambre", CrisisKind.SEXUAL_VIOLENCE),
+    ("my uncle touched me", CrisisKind.SEXUAL_VIOLENCE),
+    ("elle va montrer les photos à mes parents si je paye pas", CrisisKind.SEXTORTION),
+    ("ma mere ma giflée devant tout le monde", CrisisKind.VIOLENCE),
+    ("mon daron a levé la main sur moi", CrisisKind.VIOLENCE),
+    ("ma soeur se fait frapper par son copain", CrisisKind.VIOLENCE),
+    ("mes parents me laissent seule plusieurs jours sans rien", CrisisKind.VIOLENCE),
+    ("mon beau père ma jetée hier", CrisisKind.SHELTER),
+    ("je sais pas où aller cette nuit", CrisisKind.SHELTER),
+    ("je vais disparaître", CrisisKind.SUICIDE),
+    ("je veux disparaître en silence", CrisisKind.SUICIDE),
+    ("je suis à la rue depuis hier", CrisisKind.SHELTER),
 ]
 
 BENIGN_MESSAGES = [
@@ -145,6 +173,21 @@ BENIGN_MESSAGES = [
     "j'ai pris trop de temps pour répondre",
     "je vois pas la sortie du parking",
     "il se réveille pas le matin pour aller en cours",
+    # Issue 18, second round: crisis words about a trip, money, a class, a plan.
+    "je vais disparaître une semaine en Espagne",
+    "je vais disparaître de snap pour réviser",
+    "je suis à la rue en maths",
+    "je suis pas à la rue, je loge chez mon frère",
+    "le prof m'a mise dehors de la classe",
+    "mon patron m'a viré de l'entreprise",
+    "mon enterrement de vie de garçon est samedi",
+    "j'aimerais ne pas me réveiller à 5h pour le bus",
+    "je vais quitter ce job pour une formation",
+    "j'ai tout préparé pour l'entretien et la lettre de motivation",
+    "je lui ai donné mes affaires de foot, j'en aurai plus besoin",
+    "ma pote me répond plus depuis qu'elle a pris des vacances",
+    "i want to end things with my boyfriend",
+    "tkt je suis pas en danger",
 ]
 
 
@@ -237,6 +280,10 @@ def test_other_messages_are_not_opt_outs(text: str) -> None:
         "je sais pas quoi faire de ma vie",
         "je vais tout rater mdr",
         "trop nul 😂",
+        "j'ai envie de tout lâcher pour partir vivre à Nancy",
+        "chui crevé après le stage",
+        "le code c'est mort pour moi",
+        "je suis pas à la rue, merci",
     ],
 )
 def test_everyday_idioms_are_recognised(text: str) -> None:
@@ -245,7 +292,15 @@ def test_everyday_idioms_are_recognised(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["je veux plus vivre", "il me frappe", "mon père me tue à petit feu", "je dors dehors"]
+    "text",
+    [
+        "je veux plus vivre",
+        "il me frappe",
+        "mon père me tue à petit feu",
+        "je dors dehors",
+        "je suis morte à l'intérieur",
+        "j'ai peur de me retrouver à la rue ce soir",
+    ],
 )
 def test_distress_is_not_an_idiom(text: str) -> None:
     """Real distress, a family member's violence included, is never taken for an idiom."""

@@ -118,7 +118,7 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         CrisisKind.MEDICAL,
         _compile(
             # Overdose: a medicine with a quantity, or with "pour" / "d'un coup".
-            rf"\b(?:avale|avaler|pris|prendre|prends|prepare|mis)\b(?: \w+){{0,4}}"
+            rf"\b(?:avale|avaler|pris|prendre|prends|prepare|mis|sorti|aligne)\b(?: \w+){{0,4}}"
             rf" (?:tous|toutes|toute|plein|une boite|la boite|une plaquette|la plaquette|\d+)"
             rf"(?: \w+){{0,3}} {_MEDICINE}\b",
             rf"\b{_MEDICINE} (?:d un coup|en meme temps|pour ce soir|pour en finir|pour mourir"
@@ -131,6 +131,9 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|\bpeux plus respirer\b",
             r"\b(?:il|elle|mon pote|ma pote|mon ami|mon amie|ma copine|mon copain|mon frere"
             r"|ma soeur) (?:bouge|reagit) plus\b",
+            rf"\b{_DRUG}\b(?: \w+){{0,8}} (?:il|elle) (?:repond|reagit|bouge)"
+            r" (?:plus|pas|presque plus)\b(?! a (?:mes|ses|nos) )",
+            r"\b(?:repond|reagit) plus quand on (?:lui parle|l appelle|le secoue|la secoue)\b",
             r"\b(?:il|elle) (?:se )?reveille (?:pas|plus)\b(?! (?:le matin|a l heure|tot))",
             r"\b(?:perdu connaissance|evanouie?|fait un malaise|fait une crise cardiaque"
             r"|convulse|en convulsion)\b",
@@ -152,11 +155,18 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\b(?:veux|veut|envie de|vais|voudrais|prefere|pense a|aimerais|besoin de"
             r"|prefererais|me laisser|que de)(?: (?:juste|vraiment|seulement|simplement"
             r"|tellement|trop|grave))? (?:mour+ir|crever|disparaitre)\b"
-            r"(?! (?:de|d) (?:froid|faim|chaud|rire|fatigue|soif|ennui|peur|honte))",
+            r"(?! (?:de|d) (?:froid|faim|chaud|rire|fatigue|soif|ennui|peur|honte))"
+            # "disparaître quelques jours chez ma tante", "des réseaux": a trip, a break.
+            r"(?:(?<!disparaitre)|(?! (?:quelques|deux|trois|\d+|un|une|le|ce) (?:jours?|semaines?"
+            r"|mois|nuits?|temps|week end|moment)\b| chez \w+| en (?:vacances|voyage)\b"
+            r"| a l etranger\b"
+            r"| (?:de|des|d) (?:la circulation|reseaux|insta|snap|tiktok|l ecran|ecrans)))",
             r"\b(?:veux|envie de|peux|sais|vois) plus (?:vivre|exister)\b",
             r"\b(?:plus|pas|aucune) envie de vivre\b|\bmeme plus (?:de )?vivre\b",
             r"\b(?:marre|saoulee?|degoutee?|lassee?) de (?:vivre|la vie|ma vie|exister)\b"
-            r"|\bfatiguee? de (?:vivre|la vie)\b",
+            r"|\bfatiguee? de (?:vivre|la vie)\b"
+            r"|\b(?:marre|fatiguee?|lassee?|epuisee?) d (?:etre en vie|exister"
+            r"|etre (?:encore )?la)\b",
             r"\bplus la force de (?:vivre|continuer)\b|\braisons? de vivre\b",
             r"\bsert (?:plus )?a rien (?:de vivre|que je (?:vive|reste|sois))\b",
             r"\b(?:la|ma) vie (?:ca )?(?:sert a rien|a plus de sens|n a plus de sens)\b",
@@ -178,19 +188,52 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             # these are the warning signs counsellors are trained to hear.
             r"\b(?:dormir|m endormir|endormir) (?:et )?(?:ne )?(?:pas|plus|jamais) (?:me )?"
             r"reveiller\b|\b(?:dormir|m endormir) pour (?:toujours|de bon|l eternite)\b",
-            r"\b(?:un poids|un fardeau|de trop) pour (?:tout le monde|ma famille|mes parents"
-            r"|les autres|mes proches|eux|ma mere|mon pere)\b|\bje suis un fardeau\b",
+            r"\b(?:un poids|un fardeau|un boulet|une charge|de trop) pour (?:tout le monde"
+            r"|ma famille|mes parents|les autres|mes proches|eux|ma mere|mon pere|mes darons"
+            r"|mon daron|ma daronne|mes vieux|ma copine|mon copain|ma femme|mon mec|mes freres"
+            r"|mes soeurs|mes enfants|ma grand mere|mon grand pere|mes grands parents|tous)\b"
+            r"|\bje suis (?:qu |que |juste )?un (?:poids|fardeau)\b(?! (?:lourd|plume|mort))",
             r"\bsi (?:je|j) (?:disparaissais|disparais|mourais|meurs|etais plus la|suis plus la"
             r"|etais pas la"
             r"|etais morte?|etais (?:pas|jamais) nee?|existais (?:pas|plus))\b",
+            r"\b(?:plus simple|mieux|plus facile|plus tranquille|un soulagement)\b(?: \w+){0,3}"
+            r" si (?:je|j) (?:me )?(?:reveillais|reveille) (?:pas|plus|jamais)\b",
+            r"\baurais (?:du|voulu|prefere|aime) (?:mourir|y rester|crever|(?:ne )?(?:jamais|pas)"
+            r" (?:me reveiller|survivre|naitre|exister))\b",
+            # Wishing not to wake up, said in the middle of a question about a job or a course.
+            r"\b(?:aimerais|voudrais|prefererais|veux|envie de|souhaite|espere)(?: \w+){0,2}"
+            r" (?:ne )?(?:pas|plus|jamais) me reveiller\b(?! (?:a|avant|tot|si tot|aussi tot|en"
+            r" retard|pour|\d))",
+            r"\b(?:pas|plus) (?:rester|etre|vivre) (?:\w+ ){0,2}sur (?:cette|la) terre\b"
+            r"|\bquitter (?:ce monde|cette terre|la terre|cette vie)\b",
+            r"\bme retient (?:plus )?(?:dans (?:cette|la|ma) vie|en vie|sur (?:cette|la) terre)\b",
+            r"\b(?:endormir|dormir)\b(?: \w+){0,3} (?:et )?(?:que )?tout (?:soit|serait)"
+            r" (?:fini|termine)\b",
+            r"\bque (?:ca|tout) s arrete (?:pour de bon|pour toujours|a jamais|definitivement)\b",
+            r"\bpersonne (?:ne )?(?:viendrait|viendra|pleurerait|pleurera) a mon enterrement\b"
+            r"|\b(?:mon enterrement|mes funerailles)\b(?! de vie)",
+            # Giving all one's things away "since I won't need them"; not one's football kit.
+            r"\b(?:donne|distribue|offert|laisse) (?:(?:toutes|tous) mes \w+|mes (?:affaires|trucs"
+            r"|fringues|vetements|bijoux)\b(?! (?:de|d|du|pour) ))(?: \w+){0,6} (?:plus besoin"
+            r"|en aurai plus|aurai plus besoin)\b",
+            # A plan: everything ready and a letter for someone, a rope and "ce que je vais faire".
+            r"\btout (?:prepare|prevu|organise|planifie|range)\b(?: \w+){0,8}"
+            r" (?:une |un |ma |mes )?(?:lettre|lettres|mot) (?:pour|a) (?:ma|mon|mes)\b",
+            r"\b(?:lettre|lettres|mot) (?:pour|a) (?:ma|mon|mes)\b(?: \w+){0,8} tout (?:prepare"
+            r"|prevu|organise|planifie|range)\b",
+            r"\bune corde\b(?: \w+){0,6} (?:sais ce que je vais faire|pour ce soir|pour en finir"
+            r"|pour le faire|pour moi)\b",
             r"\ba quoi bon (?:continuer|vivre|rester|me lever|exister|tout ca|me battre)\b",
             r"\b(?:devrais|voudrais|aimerais|prefererais|merite) (?:meme )?(?:plus|pas) "
-            r"(?:d )?(?:etre la|exister|etre en vie|etre nee?|vivre)\b",
+            r"(?:d |de )?(?:etre la|exister|etre en vie|etre nee?|vivre)\b",
+            r"\ba quoi (?:ca )?(?:sert|servirait) (?:que je|de) (?:vivre|continuer|exister"
+            r"|me battre)\b",
             r"\bdisparaitre (?:de la surface|pour toujours|a jamais|pour de bon|de ce monde)\b",
             r"\bpartir (?:pour de bon|pour toujours|a jamais)\b|\bpars pour de bon\b",
             r"\bplus rien (?:sentir|ressentir)\b|\bcorde (?:prete|est prete|autour)\b",
             r"\bsauter (?:du|d un|de la|par la|sous un|sous le) (?:pont|toit|fenetre|balcon"
             r"|immeuble|train|metro)\b",
+            r"\bme (?:tirer|mettre|foutre) une balle\b",
             r"\b(?:veux|envie de|vais) sauter\b(?! (?:en parachute|a l elastique|le pas|une etape"
             r"|une classe|le repas|le dejeuner|de joie))",
             # Self-harm goes to the same helpline.
@@ -221,6 +264,11 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|cut myself|end it all|ending (?:it all|everything|my life)|better off without me"
             r"|no reason to live)\b|\bdon t want to (?:live|be alive|be here)\b"
             r"|\bif i (?:was|were) gone\b|\bpoint (?:of|in) living\b",
+            r"\b(?:happier|better|better off|easier) (?:\w+ )?if i (?:wasnt|wasn t|weren t|werent"
+            r"|was not|were not|didnt|didn t) (?:around|here|alive|exist)\b"
+            r"|\bif i (?:was|were) (?:dead|never born)\b",
+            r"\bend(?:ing)? things\b(?! with)|\b(?:hope|wish) i (?:just )?(?:dont|don t|do not"
+            r"|never|wouldnt|wouldn t) wake up\b",
         ),
     ),
     (
@@ -242,6 +290,13 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\btouche (?:les|mes) (?:fesses|seins|parties)\b|\bm (?:a|ont) touchee\b",
             r"\bprofite (?:que j etais|de moi)\b(?: \w+){0,4}(?: coucher)?",
             r"\b(?:rape|raped|rapes|sexually (?:abused|assaulted))\b",
+            # "il me fait des trucs quand je dors", "des choses que je voulais pas".
+            r"\b(?:me|m a|ma|m ont|mont) (?:fait|fais|font|faisait|faisaient) des (?:trucs|choses)"
+            r"\b(?: \w+){0,6} (?:quand je dors|pendant que je dors|la nuit|dans mon lit"
+            r"|dans ma chambre|que je (?:voulais|veux) pas|sans mon accord)\b",
+            r"\b(?:trucs|choses) que je (?:voulais|veux) pas\b(?: \w+){0,6} (?:soiree|bourree?"
+            r"|saoule|dormais|lit|chambre|force)\b",
+            r"\b(?:touched|groped|gropes|molested|molests) me\b|\btouches me\b",
         ),
     ),
     (
@@ -250,6 +305,9 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             rf"\b{_INTIMATE_IMAGE}\b(?: \w+){{0,8}} {_SPREAD}\b",
             rf"\b{_SPREAD}\b(?: \w+){{0,8}} {_INTIMATE_IMAGE}\b",
             r"\bchantage (?:avec|a cause d) (?:une|des|ma|mes) (?:photos?|videos?)\b",
+            # "il va envoyer ma vidéo à mes contacts si je paie pas": blackmail.
+            r"\b(?:photos?|videos?|pics?|contacts)\b(?: \w+){0,10} si (?:je |j )?(?:lui |leur )?"
+            r"(?:donne|paie|paye|envoie|vire|verse)(?: \w+)? pas\b",
             r"\b(?:fait|font|faire) chanter\b",
             r"\bsextorsion\b|\brevenge porn\b|\bsextortion\b",
             r"\bblackmail\w* (?:me )?(?:with|over) (?:my )?(?:nudes|pics|photos|videos)\b",
@@ -286,7 +344,16 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bdes bleus (?:partout|a cause)\b|\bserre le cou\b",
             r"\bpeur de (?:rentrer|mon pere|ma mere|mon beau pere|mon copain|mon mec|mon mari)\b",
             r"\b(?:frappe|tape|bat) moi\b",
-            r"\b(?:hits|beats|beat|hurts|touches|abuses|abused) me\b",
+            r"\b(?:hits|beats|beat|hurts|abuses|abused) me\b",
+            r"\bleve la main sur (?:moi|nous|ma|mon|mes)\b",
+            # "m'a" typed "ma": "mon frère ma étranglé".
+            rf"\b(?:il|elle|ils|elles|on|pere|mere|frere|soeur|copain|copine|mec|daron|daronne"
+            rf"|oncle|tante|cousin|cousine|parents|darons) (?:ma|mont) {_HIT_PARTICIPLE}\b",
+            r"\bse fait (?:taper|frapper|battre|tabasser|cogner) par (?:mon|ma|mes|son|sa|ses|leur"
+            r"|le|la)\b",
+            # A child left alone without food.
+            r"\blaissen?t? (?:toute? )?seule?s? (?:\w+ ){0,2}(?:sans manger|sans rien a manger"
+            r"|des jours|plusieurs jours)\b",
             r"\b(?:will|gonna|going to|wants to) kill me\b|\bdomestic violence\b",
         ),
     ),
@@ -295,7 +362,10 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         _compile(
             rf"\b(?:dors|dormir|dormi|dort|dormirai|dormais|passer la nuit|passe la nuit|vis|vit"
             rf"|vivre|habite|loge|squatte)(?: \w+){{0,3}} {_ROUGH_SLEEP_PLACE}\b",
-            r"\ba la rue\b|\bsans (?:abri|domicile|toit)\b|\bsdf\b",
+            # "à la rue niveau thunes" or "en maths" is broke or lost; "pas à la rue" is not.
+            r"\b(?<!pas )(?<!peur de finir )(?<!peur de me retrouver )a la rue\b(?! (?:niveau|cote"
+            r"|question) \w| (?:en|pour) (?:thunes?|argent|sous|fric|maths|francais|anglais|cours"
+            r"|notes|ortho|orthographe|info|horaires))|\bsans (?:abri|domicile|toit)\b|\bsdf\b",
             r"\b(?:pas|sais pas|nulle part|aucun endroit|personne chez qui) ou dormir\b",
             r"\b(?:dors|dormir|dormirai) ou\b|\bpas d endroit (?:pour|ou) dormir\b",
             r"\b(?:pas|plus) de toit\b|\bplus de maison\b|\bpas de maison\b",
@@ -305,7 +375,16 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             rf"\b(?:suis|retrouve|finir) (?:dehors|dans la rue)\b(?: \w+){{0,5}} {_TONIGHT}\b",
             rf"\b{_TONIGHT}\b(?: \w+){{0,4}} (?:suis|retrouve) (?:dehors|dans la rue)\b",
             r"\b(?:vire|viree|virer|jete|jetee|chasse|chassee|mis|mise|mettent|met"
-            rf"|fous|fout|foutent|foutu|foutue) {_HOME}\b",
+            rf"|fous|fout|foutent|foutu|foutue) {_HOME}\b"
+            # Put out of a class, a shop or a meeting is not put out of a home.
+            r"(?! (?:du|de la|de l|des|de mon|de ma) (?:cours|classe|salle|formation|magasin|boite"
+            r"|soiree|match|terrain|bus|reunion|entretien|stage|atelier|bureau|car|equipe))",
+            r"\b(?:pere|mere|parents|daron|daronne|darons|beau pere|belle mere|vieux|copain"
+            r"|copine|mec|coloc|oncle|tante|famille|frere|soeur|proprio) (?:m a|ma|m ont|mont)"
+            r" (?:vire|viree|jete|jetee|chasse|chassee)\b(?! (?:de|du|d) (?!chez\b|la maison\b"
+            r"|l appart\b))",
+            r"\bsais pas ou aller\b(?: \w+){0,3} (?:ce soir|cette nuit|dormir)\b"
+            r"|\b(?:ce soir|cette nuit)\b(?: \w+){0,4} sais pas ou aller\b",
             r"\b(?:vire|viree|virer|jete|jetee|mis|mise|chasse|chassee) par mes (?:parents"
             r"|darons|vieux)\b",
             r"\bhomeless\b|\b(?:kicked|threw|thrown) (?:me )?out\b|\bnowhere to sleep\b"
@@ -332,8 +411,9 @@ _HINTS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
     (
         CrisisKind.DANGER,
         _compile(
-            r"\ben danger\b(?! (?:de|d) (?!mort\b))|\bin danger\b|\bau secours\b|\bsos\b"
-            r"|\ben detresse\b",
+            # "je suis pas en danger" says the opposite.
+            r"\b(?<!pas )(?<!plus )en danger\b(?! (?:de|d) (?!mort\b))|\bin danger\b"
+            r"|\bau secours\b|\bsos\b|\ben detresse\b",
             r"\burgence\b(?: \w+){0,4} aidez moi\b|\baidez moi\b(?: \w+){0,2} (?:vite|urgence)\b",
             r"\bfugu",
         ),
@@ -493,6 +573,16 @@ _IDIOMS: Final = _compile(
     r"\b(?:divorcent|divorcer|se separent|me dispute|se disputent|on se dispute|m embrouille"
     r"|on s engueule|m engueule)\b",
     r"\b(?:mdr|lol|ptdr|xd|haha\w*|hihi)\b",
+    # Quitting everything for a plan, worn out by a day's work, a licence or a bus "dead".
+    r"\btout (?:plaquer|lacher|quitter)\b(?: \w+){0,2} (?:et |pour )(?:partir|aller|faire"
+    r"|bosser|vivre|reprendre|changer|recommencer)\b",
+    r"\b(?:suis|chui) (?:\w+ )?(?:dead|mort|morte|creve|crevee|claquee?|nazee?|nasee?|ko)\b"
+    r"(?: \w+)? (?:apres|de ma journee|du taf|du boulot|du stage|de la formation|du sport)\b",
+    r"\bmeurs d envie\b|\bc est (?:la mort|mort pour moi)\b|\b(?:dying to|is killing me)\b",
+    # Said not to be in danger: "je suis pas à la rue", "pas en danger"; a worry with an "if".
+    r"\b(?:suis|sommes|est) (?:pas|plus) (?:a la rue|en danger|dehors|sdf"
+    r"|sans (?:abri|logement))\b",
+    r"\bpeur de (?:finir|me retrouver|etre) (?:a la rue|dehors|sdf) si\b",
 )
 
 # When the classifier, not the net, says "crisis", the message's words still tell which help
@@ -542,11 +632,35 @@ _LIKELY_KIND: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
 )
 
 _NOT_ALPHANUMERIC: Final = re.compile(r"[^a-z0-9]+")
+#: Spellings only the safety net folds. The shared normalisation stays small because the
+#: classifier learns from it; a missed crisis costs more than a word read twice, so the net also
+#: reads "g envi de mourire" as "j ai envie de mourir" and "tlm" as "tout le monde".
+_NET_WORDS: Final[dict[str, str]] = {
+    "g": "j ai",
+    "envi": "envie",
+    "mourire": "mourir",
+    "mourrire": "mourir",
+    "den": "d en",
+    "sen": "s en",
+    "quon": "qu on",
+    "tlm": "tout le monde",
+    "jetais": "j etais",
+    "jaurais": "j aurais",
+    "javais": "j avais",
+    "jaurai": "j aurai",
+}
+#: A "j" glued to a verb that starts with a consonant ("jmerite", "jpense"): no French word
+#: starts so, so it can only be "je".
+_GLUED_JE: Final = re.compile(r"\bj(?=[bcdfghjklmnpqrstvwxz][a-z])")
+_WORD: Final = re.compile(r"[a-z0-9]+")
 
 
 def matching_form(text: str) -> str:
-    """Return the form the safety patterns see: normalised, punctuation turned into spaces."""
-    return _NOT_ALPHANUMERIC.sub(" ", normalize(text)).strip()
+    """Return the form the safety patterns see: normalised, punctuation turned into spaces,
+    and a few SMS spellings of distress folded (:data:`_NET_WORDS`, :data:`_GLUED_JE`)."""
+    form = _NOT_ALPHANUMERIC.sub(" ", normalize(text)).strip()
+    form = _WORD.sub(lambda word: _NET_WORDS.get(word.group(), word.group()), form)
+    return _GLUED_JE.sub("je ", form)
 
 
 def crisis_signal(text: str) -> CrisisSignal | None:
