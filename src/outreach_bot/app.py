@@ -28,6 +28,7 @@ from outreach_bot.core.conversation.service import ConversationService
 from outreach_bot.core.delivery.outbox import (
     DRAIN,
     QUEUED_CHANNELS,
+    Budget,
     OutboxDispatcher,
     SendPolicy,
 )
@@ -42,7 +43,7 @@ from outreach_bot.core.leads.takeover import unanswered as crisis_unanswered
 from outreach_bot.core.mail.sender import MailSender
 from outreach_bot.core.media import MediaPolicy
 from outreach_bot.core.partners.jobs import run_referral_jobs
-from outreach_bot.core.schedule import Budget, Scheduler
+from outreach_bot.core.schedule import Scheduler
 from outreach_bot.core.services import Services, lone_process, still_alone
 from outreach_bot.core.texts import LiveTexts, content_with_approvals
 from outreach_bot.dialogue.engine import DialogueEngine
@@ -179,7 +180,9 @@ async def open_services(
         # Every queued channel follows the same rules; a channel may still register its own.
         send_policies: dict[str, SendPolicy] = dict.fromkeys(QUEUED_CHANNELS, rules)
         budgets: dict[str, Budget] = {}
-        dispatcher = OutboxDispatcher(sessions, outbound, policies=send_policies, workers=workers)
+        dispatcher = OutboxDispatcher(
+            sessions, outbound, policies=send_policies, workers=workers, budgets=budgets
+        )
         referral_wakeup = asyncio.Event()
         scheduler = Scheduler(
             sessions,
@@ -211,6 +214,7 @@ async def open_services(
                 events=events,
                 queued_channels=QUEUED_CHANNELS,
                 on_queued=dispatcher.wakeup.set,
+                outbox=dispatcher,
                 referral_consent_version=content.privacy.referral_consent.text_version,
                 on_referral_agreed=referral_wakeup.set,
                 media_policy=MediaPolicy.of(

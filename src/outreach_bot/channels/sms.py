@@ -119,7 +119,8 @@ class SmsChannel:
             SendCancelledError: the conversation reached its daily budget; the dispatcher
                 cancels the row instead of sending it.
         """
-        if not await self._limit.allows(recipient, reply):
+        checked = delivery is not None and delivery.within_budget
+        if not checked and not await self._limit.allows(recipient, reply):
             logger.info("SMS held back: the conversation reached its daily limit")
             raise SendCancelledError("daily SMS limit reached", unsaid=True)
         body = self._renderer.render(reply)

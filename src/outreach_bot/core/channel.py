@@ -72,11 +72,15 @@ class Delivery:
     ``kind`` says what the message is when the core started it (``counsellor``, or a scheduled
     kind such as ``appointment_reminder``); None for a reply to what the young person wrote.
     WhatsApp picks its approved template by it outside the 24-hour window.
+    ``within_budget`` says the outbox already counted this row against the conversation's
+    cost budget (the SMS daily limit) when it claimed it, in the transaction that wrote it:
+    the channel need not ask the database again before paying for it.
     """
 
     key: str
     parts_sent: int = 0
     kind: str | None = None
+    within_budget: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,12 +18,12 @@ from outreach_bot.content import Content
 from outreach_bot.core.channel import OutboundChannel
 from outreach_bot.core.contact_lists.sending import FirstContacts
 from outreach_bot.core.conversation.service import ConversationService
-from outreach_bot.core.delivery.outbox import OutboxDispatcher, SendPolicy
+from outreach_bot.core.delivery.outbox import Budget, OutboxDispatcher, SendPolicy
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.mail.sender import MailSender
-from outreach_bot.core.schedule import Budget, Scheduler
+from outreach_bot.core.schedule import Scheduler
 from outreach_bot.nlu.base import NluBackend
 
 

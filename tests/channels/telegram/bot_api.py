@@ -125,6 +125,7 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.flood: list[int] = []
         self.flood_after = 0  # sendMessage calls accepted before the flood errors start
+        self.sending_down = False  # sendMessage alone answers 502 (updates still arrive)
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(815604200)
         self._message_ids = itertools.count(100)
@@ -268,6 +269,8 @@ class FakeBotApi:
                 "Too Many Requests: retry after 1",
                 retry_after=self.flood.pop(0),
             )
+        if self.sending_down:
+            return self._error(call, 502, "Bad Gateway")
         if chat_id in self.blocked:
             return self._error(call, 403, "Forbidden: bot was blocked by the user")
         if "parse_mode" in call.params and MARKUP_RE.search(text):

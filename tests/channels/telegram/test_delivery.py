@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,19 +61,20 @@ async def test_flood_control_is_retried_after_retry_after(
 ) -> None:
     """A 429 from Telegram delays the message; it is delivered once the wait is over."""
     user = await push(api, services)
-    await user.send(text_update("salut"), drain=False)
-    clock = ManualClock()
-    dispatcher = manual_dispatcher(services, clock)
     api.flood.append(7)
+    await user.send(text_update("salut"), drain=False)
+    await services.dispatcher.run_once()  # the reply was tried as soon as it was written
 
-    assert await dispatcher.run_once() == 0
     (row,) = await outbox_rows(services)
     assert row.status == OutboxStatus.PENDING
     assert row.attempts == 1
     assert row.last_error == "flood control"
-    assert row.not_before.replace(tzinfo=None) >= (clock().replace(tzinfo=None))
+    retry_at = row.not_before.replace(tzinfo=UTC)  # SQLite gives naive UTC back
+    assert retry_at - row.created_at.replace(tzinfo=UTC) >= timedelta(seconds=7)
 
-    clock.advance(6)
+    clock = ManualClock()
+    dispatcher = manual_dispatcher(services, clock)
+    clock.offset = retry_at - timedelta(seconds=1) - datetime.now(UTC)
     assert await dispatcher.run_once() == 0, "not before retry_after (7 s)"
     clock.advance(2)
     assert await dispatcher.run_once() == 1
@@ -88,10 +90,10 @@ async def test_user_who_blocked_the_bot_is_not_written_to_again(
 ) -> None:
     """A 403 (bot blocked) marks the conversation unreachable and drops the message."""
     user = await push(api, services)
-    await user.send(text_update("salut"), drain=False)
     api.blocked.add(CHAT_ID)
+    await user.send(text_update("salut"), drain=False)
 
-    assert await manual_dispatcher(services, ManualClock()).run_once() == 0
+    assert await services.dispatcher.run_once() == 0
     (row,) = await outbox_rows(services)
     assert row.status == OutboxStatus.FAILED
     assert "blocked" in (row.last_error or "")
@@ -106,16 +108,15 @@ async def test_bot_api_outage_during_sending_keeps_the_message(
 ) -> None:
     """While the Bot API answers 502 the reply waits in the outbox, then goes out once."""
     user = await push(api, services)
+    api.sending_down = True
     await user.send(text_update("salut"), drain=False)
-    clock = ManualClock()
-    dispatcher = manual_dispatcher(services, clock)
-    api.down = True
-    assert await dispatcher.run_once() == 0
+    assert await services.dispatcher.run_once() == 0
     (row,) = await outbox_rows(services)
     assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
-    api.down = False
+    api.sending_down = False
+    clock = ManualClock()
     clock.advance(10)
-    assert await dispatcher.run_once() == 1
+    assert await manual_dispatcher(services, clock).run_once() == 1
     assert len(api.sent(CHAT_ID)) == 1
 
 

@@ -6,8 +6,9 @@ This is the single place where a conversation changes. Every channel calls
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -33,7 +34,7 @@ from outreach_bot.core.contact_lists.replies import (
     waiting_row,
 )
 from outreach_bot.core.conversation.crisis import crisis_clues
-from outreach_bot.core.delivery.outbox import CRISIS_PRIORITY, encode
+from outreach_bot.core.delivery.outbox import CRISIS_PRIORITY, AtOnce, OutboxDispatcher, encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
 from outreach_bot.core.followups.alerts import record_alert
@@ -121,6 +122,7 @@ class ConversationService:
         events: EventBus,
         queued_channels: frozenset[str] = frozenset(),
         on_queued: Callable[[], None] = lambda: None,
+        outbox: OutboxDispatcher | None = None,
         referral_consent_version: str = "",
         on_referral_agreed: Callable[[], None] = lambda: None,
         media_policy: MediaPolicy | None = None,
@@ -136,6 +138,7 @@ class ConversationService:
         self._events = events
         self._queued_channels = queued_channels
         self._on_queued = on_queued
+        self._outbox = outbox
         self._locks = KeyedLocks()
 
     @property
@@ -165,14 +168,16 @@ class ConversationService:
             start_code, text = await self._leading_keyword(message.channel, sender_hash, text)
         prediction = await self._understand(text, start_code)
         async with self._locks.hold(sender_hash):
-            result, events = await self._handle(
-                message=message,
-                text=text,
-                start_code=start_code,
-                prediction=prediction,
-                now=now,
-            )
-        if message.channel in self._queued_channels and result.replies:
+            with self._at_once() as sending:
+                result, events = await self._handle(
+                    message=message,
+                    text=text,
+                    start_code=start_code,
+                    prediction=prediction,
+                    now=now,
+                    sending=sending,
+                )
+        if message.channel in self._queued_channels and result.replies and _left(sending):
             self._on_queued()
         if result.referral_agreed:
             self._on_referral_agreed()  # the partner's e-mail leaves once this is committed
@@ -251,7 +256,48 @@ class ConversationService:
     ) -> InboundResult:
         """The file's transaction: its transcript line, the file if it passed, the answer."""
         sender_hash = current_cipher().lookup_hash(f"{message.channel}:{message.sender_id}")
-        async with self._locks.hold(sender_hash), self._sessions.begin() as session:
+        async with self._locks.hold(sender_hash):
+            with self._at_once() as sending:
+                result, events = await self._media_turn(
+                    message,
+                    attachment,
+                    data=data,
+                    content_type=content_type,
+                    problem=problem,
+                    caption=caption,
+                    now=now,
+                    sending=sending,
+                )
+        if message.channel in self._queued_channels and result.replies and _left(sending):
+            self._on_queued()
+        for event in events:
+            await self._events.publish(event)
+        return result
+
+    @contextlib.contextmanager
+    def _at_once(self) -> Iterator[AtOnce | None]:
+        """The outbox's claim of a turn's replies, sent when the turn commits (none without
+        a dispatcher)."""
+        if self._outbox is None:
+            yield None
+            return
+        with self._outbox.at_once() as sending:
+            yield sending
+
+    async def _media_turn(
+        self,
+        message: InboundMessage,
+        attachment: Attachment,
+        *,
+        data: bytes | None,
+        content_type: str | None,
+        problem: Problem | None,
+        caption: bool,
+        now: datetime,
+        sending: AtOnce | None,
+    ) -> tuple[InboundResult, list[TeamEvent]]:
+        """The body of :meth:`_store_media`: one transaction."""
+        async with self._sessions.begin() as session:
             conversation, open_lead, seen, _, _ = await _load_for_turn(
                 session,
                 channel=message.channel,
@@ -261,9 +307,10 @@ class ConversationService:
             )
             if seen:
                 replies = await _replies_already_given(session, conversation.id, message)
-                return InboundResult(
+                result = InboundResult(
                     conversation.id, replies, duplicate=True, locale=conversation.locale
                 )
+                return result, []
             state = DialogueState.from_json(conversation.state)
             turn = Turn(
                 text="",
@@ -295,7 +342,13 @@ class ConversationService:
                 confidence=1.0,
             )
             rows = await self._record_messages(
-                session, conversation, inbound, outcome.replies, message=message, now=now
+                session,
+                conversation,
+                inbound,
+                outcome.replies,
+                message=message,
+                now=now,
+                sending=sending,
             )
             if data is not None and content_type is not None:
                 await store_file(
@@ -320,11 +373,7 @@ class ConversationService:
                         urgent=open_lead.urgent,
                     )
                 )
-        if message.channel in self._queued_channels and outcome.replies:
-            self._on_queued()
-        for event in events:
-            await self._events.publish(event)
-        return InboundResult(conversation.id, outcome.replies, locale=conversation.locale)
+        return InboundResult(conversation.id, outcome.replies, locale=conversation.locale), events
 
     @property
     def busy_senders(self) -> int:
@@ -344,6 +393,7 @@ class ConversationService:
         start_code: str | None,
         prediction: Prediction,
         now: datetime,
+        sending: AtOnce | None,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
             conversation, open_lead, seen, asked, listed = await _load_for_turn(
@@ -495,6 +545,7 @@ class ConversationService:
                     now=now,
                     # A crisis answer (3114, the team told) leaves before anything queued.
                     priority=CRISIS_PRIORITY if outcome.effects.urgent else 0,
+                    sending=sending,
                 )
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
@@ -643,6 +694,7 @@ class ConversationService:
         message: InboundMessage,
         now: datetime,
         priority: int = 0,
+        sending: AtOnce | None = None,
     ) -> list[int]:
         """Store the turn: the young person's message and the bot's replies.
 
@@ -668,7 +720,7 @@ class ConversationService:
         messages = [Message(**row) for row in rows]
         session.add_all(messages)
         await session.flush()  # the outbox rows point at the message rows' ids
-        session.add_all(
+        items = [
             _outbox_item(
                 conversation_id=conversation.id,
                 message_row_id=row.id,
@@ -679,7 +731,10 @@ class ConversationService:
                 priority=priority,
             )
             for index, (row, reply) in enumerate(zip(messages[1:], replies, strict=True))
-        )
+        ]
+        if sending is not None:
+            await sending.claim(session, conversation.id, items)
+        session.add_all(items)
         return [row.id for row in messages]
 
     async def _queue_after_erase(
@@ -704,6 +759,11 @@ class ConversationService:
                     now=now,
                 )
             )
+
+
+def _left(sending: AtOnce | None) -> bool:
+    """Whether the dispatcher's rounds have something of the turn to send."""
+    return sending is None or sending.left
 
 
 async def _replies_already_given(

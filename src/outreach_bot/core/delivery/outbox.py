@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol, cast
@@ -84,6 +84,18 @@ class SendPolicy(Protocol):
 
     def earliest(self, now: datetime, *, in_reply: bool) -> datetime:
         """The first moment a message may go out."""
+        ...
+
+
+class Budget(Protocol):
+    """A channel's cost guard (the SMS daily limit), asked before a message is paid for."""
+
+    async def has_room(self, session: AsyncSession, conversation_id: int) -> bool:
+        """Whether one more message fits in today's budget."""
+        ...
+
+    async def room(self, session: AsyncSession, conversation_id: int) -> int:
+        """How many more messages fit in today's budget."""
         ...
 
 
@@ -161,6 +173,43 @@ _RECORD_SENT: Final = (
 )
 """Sent rows' outcomes, many in one statement (executemany), still only where the claim
 token is ours."""
+
+
+@dataclass(slots=True)
+class _Claim:
+    """A turn's replies claimed in the transaction that wrote them, and the place in flight
+    taken for them: a lane once that transaction commits, given back if it does not."""
+
+    key: Recipient
+    pacer: Pacer
+    token: str
+    items: list[OutboxItem]
+    within_budget: bool
+
+
+class AtOnce:
+    """The replies of one turn that leave as soon as the turn's transaction commits.
+
+    Got from :meth:`OutboxDispatcher.at_once`; the use case calls :meth:`claim` with the
+    rows it is about to add, inside its transaction.
+    """
+
+    def __init__(self, dispatcher: OutboxDispatcher) -> None:
+        self._dispatcher = dispatcher
+        self.claims: list[_Claim] = []
+        self.left = False
+        """Whether some row was left for the dispatcher's rounds (not claimed here)."""
+
+    async def claim(
+        self, session: AsyncSession, conversation_id: int, items: Sequence[OutboxItem]
+    ) -> None:
+        """Claim what of ``items`` (new rows of one conversation, not yet added to the
+        session) may leave now; the rest waits for a round, as any queued row."""
+        claim = await self._dispatcher._claim_new(session, conversation_id, items)
+        if claim is not None:
+            self.claims.append(claim)
+        claimed = len(claim.items) if claim is not None else 0
+        self.left = self.left or claimed < len(items)
 
 
 @dataclass(slots=True)
@@ -254,9 +303,11 @@ class OutboxDispatcher:
         batch: int = 200,
         lease: timedelta = LEASE,
         workers: int = 1,
+        budgets: Mapping[str, Budget] | None = None,
     ) -> None:
         self._sessions = sessions
         self._channels = channels
+        self._budgets = budgets if budgets is not None else {}
         self._policies = policies or {}
         self._clock = clock
         self._batch = batch
@@ -269,6 +320,11 @@ class OutboxDispatcher:
         self._stopping = False
         self._outcomes: list[_Outcome] = []
         self._recorder: asyncio.Task[None] | None = None
+        self._waits_for_lanes = False
+        """Whether the last round passed over a row because of a lane in flight (its
+        recipient's, or the channel's last place): only then must a lane that ends wake the
+        loop. Otherwise each lane's end would cost an empty round, a transaction that, on
+        SQLite, queues behind the incoming messages like any other."""
         self.wakeup = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -292,6 +348,98 @@ class OutboxDispatcher:
             if not others:
                 return total
             await asyncio.wait(others)
+
+    @contextlib.contextmanager
+    def at_once(self) -> Iterator[AtOnce]:
+        """Send a turn's replies the moment its transaction commits, without a round.
+
+        Wrap exactly the transaction that writes the replies (the ``with`` body ends with
+        its commit). Under load the rounds' own transactions queue behind the incoming
+        messages' (on SQLite there is one connection), so a reply that waited for a round
+        waited for the database twice more; claimed in the transaction that wrote it, it
+        leaves once that one commits. Leaving normally starts a lane for each claim; an
+        error gives the places in flight back (the rows were rolled back with the rest).
+        """
+        batch = AtOnce(self)
+        try:
+            yield batch
+        except BaseException:
+            for claim in batch.claims:
+                claim.pacer.give_back(len(claim.items))
+                claim.pacer.in_flight -= 1
+                self._active.discard(claim.key)
+            self.wakeup.set()
+            raise
+        for claim in batch.claims:
+            lane = asyncio.create_task(
+                self._lane(
+                    claim.key,
+                    claim.items,
+                    claim.token,
+                    claim.pacer,
+                    within_budget=claim.within_budget,
+                )
+            )
+            self._lanes.add(lane)
+            lane.add_done_callback(self._lanes.discard)
+
+    async def _claim_new(
+        self, session: AsyncSession, conversation_id: int, items: Sequence[OutboxItem]
+    ) -> _Claim | None:
+        """Mark as ours, before they are added, the new rows that may leave now.
+
+        The same rules as a round's (:meth:`_choose` and :meth:`_claim`): the channel's
+        limits in this process, and in the database nothing of the conversation in flight or
+        due before these, nor (Telegram) sent within the recipient interval. The caller holds
+        the conversation (on PostgreSQL its row is locked ``FOR UPDATE`` for the turn), so no
+        other worker can claim for it meanwhile. A channel with a cost budget claims only
+        what fits in it, counted here so the send need not ask again.
+        """
+        if self._stopping or not items:
+            return None
+        channel = items[0].channel
+        key: Recipient = (channel, conversation_id)
+        if channel not in self._channels or key in self._active:
+            return None
+        now = self._clock()
+        pacer = self._pacer(channel)
+        slot = pacer.recipient_slot(key)
+        if slot is not None and slot > now:
+            return None
+        if pacer.in_flight >= pacer.limits.concurrent or not pacer.has_room(now):
+            return None
+        interval = pacer.limits.recipient_interval
+        due = list(items[:1] if interval else items)
+        budget = self._budgets.get(channel)
+        if budget is not None:
+            due = due[: await budget.room(session, conversation_id)]
+        blocking = [
+            OutboxItem.status == SENDING,
+            and_(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.not_before <= now),
+        ]
+        if interval:
+            blocking.append(
+                and_(
+                    OutboxItem.status == OutboxStatus.SENT,
+                    OutboxItem.sent_at > now - timedelta(seconds=interval),
+                )
+            )
+        if not due or await session.scalar(
+            select(exists().where(OutboxItem.conversation_id == conversation_id, or_(*blocking)))
+        ):
+            return None
+        picks = [item for item in due if pacer.take(now)]
+        if not picks:
+            return None
+        pacer.in_flight += 1
+        self._active.add(key)
+        token = secrets.token_hex(16)
+        for item in picks:
+            item.status = SENDING
+            item.claim_token = token
+            item.lease_until = now + self._lease
+            item.not_before = now
+        return _Claim(key, pacer, token, picks, within_budget=budget is not None)
 
     def _pacer(self, channel: str) -> Pacer:
         pacer = self._pacers.get(channel)
@@ -376,12 +524,15 @@ class OutboxDispatcher:
         the moment a recipient or a rate passed over becomes due.
         """
         wake: datetime | None = None
+        self._waits_for_lanes = False
         queues: dict[Recipient, tuple[str, list[int]]] = {}
         for item_id, conversation_id, channel in rows:
             # An erased conversation's last rows have no conversation: each its own lane.
             key = (channel, conversation_id if conversation_id is not None else -item_id)
             if key not in self._active:
                 queues.setdefault(key, (channel, []))[1].append(item_id)
+            else:
+                self._waits_for_lanes = True
         for key, (channel, item_ids) in queues.items():
             pacer = self._pacer(channel)
             slot = pacer.recipient_slot(key)
@@ -389,7 +540,8 @@ class OutboxDispatcher:
                 wake = slot if wake is None else min(wake, slot)
                 continue
             if pacer.in_flight >= pacer.limits.concurrent:
-                continue  # a lane of this channel that ends wakes the loop
+                self._waits_for_lanes = True  # a lane of this channel that ends wakes the loop
+                continue
             if not pacer.has_room(now):
                 moment = pacer.next_moment(now)
                 wake = moment if wake is None else min(wake, moment)
@@ -404,7 +556,13 @@ class OutboxDispatcher:
         return wake
 
     async def _lane(
-        self, key: Recipient, items: list[OutboxItem], token: str, pacer: Pacer
+        self,
+        key: Recipient,
+        items: list[OutboxItem],
+        token: str,
+        pacer: Pacer,
+        *,
+        within_budget: bool = False,
     ) -> tuple[int, int]:
         """Deliver one recipient's claimed rows in order.
 
@@ -422,13 +580,13 @@ class OutboxDispatcher:
         try:
             for item in items:
                 tried += 1
-                left, outcome = await self._deliver(item, token)
+                left, outcome = await self._deliver(item, token, within_budget=within_budget)
                 sent += left
                 written.append(outcome)
                 pacer.sent(key, self._clock())
             pacer.in_flight -= 1
             in_flight = False
-            self.wakeup.set()  # a place in flight is free
+            self._lane_ended()  # a place in flight is free
             failures = await asyncio.gather(*written, return_exceptions=True)
             if any(failure is not None for failure in failures):
                 logger.warning("outbox: a send's outcome was not written; it will be retried")
@@ -446,8 +604,13 @@ class OutboxDispatcher:
             if in_flight:
                 pacer.in_flight -= 1
             self._active.discard(key)
-            self.wakeup.set()  # the recipient is free, and more may be due
+            self._lane_ended()  # the recipient is free, and more may be due
         return tried, sent
+
+    def _lane_ended(self) -> None:
+        """Wake the loop if the last round left something for a lane's end."""
+        if self._waits_for_lanes:
+            self.wakeup.set()
 
     async def _release(self, item_ids: list[int], token: str) -> None:
         """Give back rows we claimed and never tried (a stop, a database error)."""
@@ -583,7 +746,9 @@ class OutboxDispatcher:
             except Exception:  # a missed renewal is retried; the send itself goes on
                 logger.warning("outbox: could not renew a lease; retrying")
 
-    async def _deliver(self, item: OutboxItem, token: str) -> tuple[int, asyncio.Future[None]]:
+    async def _deliver(
+        self, item: OutboxItem, token: str, *, within_budget: bool = False
+    ) -> tuple[int, asyncio.Future[None]]:
         """Send one claimed row: 1 if it left, 0 if it failed; and the write of its outcome."""
         recipient, reply, in_reply = decode_full(item.payload)
         kind = kind_of(item.payload)
@@ -591,7 +756,9 @@ class OutboxDispatcher:
         now = self._clock()
         try:
             result = await channel.send(
-                recipient, reply, Delivery(delivery_key(item), item.parts_sent, kind)
+                recipient,
+                reply,
+                Delivery(delivery_key(item), item.parts_sent, kind, within_budget=within_budget),
             )
         except TemporaryFailureError as error:
             return 0, self._retry(item, token, now, error, in_reply=in_reply)

@@ -143,7 +143,11 @@ class DailyLimit:
 
     async def has_room(self, session: AsyncSession, conversation_id: int) -> bool:
         """Whether one more SMS fits in today's budget of this conversation (in ``session``)."""
-        return await self.sent_today(session, conversation_id) < self.limit
+        return await self.room(session, conversation_id) > 0
+
+    async def room(self, session: AsyncSession, conversation_id: int) -> int:
+        """How many more SMS fit in today's budget of this conversation (in ``session``)."""
+        return max(0, self.limit - await self.sent_today(session, conversation_id))
 
     async def sent_today(self, session: AsyncSession, conversation_id: int) -> int:
         """SMS that went out (and were paid for) in this conversation since Paris midnight."""

@@ -30,10 +30,9 @@ from outreach_bot.core.schedule.plan import (
     schedule,
     schedule_many,
 )
-from outreach_bot.core.schedule.scheduler import Budget, Guard, Planner, Scheduler
+from outreach_bot.core.schedule.scheduler import Guard, Planner, Scheduler
 
 __all__ = [
-    "Budget",
     "Guard",
     "Planned",
     "Planner",

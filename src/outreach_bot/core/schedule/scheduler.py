@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
-from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, QUEUED_CHANNELS, enqueue
+from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, QUEUED_CHANNELS, Budget, enqueue
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.schedule.plan import ScheduledContent
@@ -72,14 +72,6 @@ class Planner(Protocol):
 
     async def __call__(self, session: AsyncSession, now: datetime) -> list[TeamEvent]:
         """Schedule what is called for as of ``now``."""
-        ...
-
-
-class Budget(Protocol):
-    """A channel's cost guard (the SMS daily limit), asked before a scheduled message."""
-
-    async def has_room(self, session: AsyncSession, conversation_id: int) -> bool:
-        """Whether one more message fits in today's budget."""
         ...
 
 
