@@ -214,7 +214,7 @@ async def test_the_policy_breaks_nothing_in_a_real_browser(
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(chromium))
         try:
-            page = await browser.new_page()
+            page = await browser.new_page(locale="fr-FR")
             page.on("console", lambda message: complaints.append(message.text))
             await page.goto(str(client.make_url("/q/FORUM-CSP")))
             # Every inline <style> was applied (a blocked one has no style sheet).

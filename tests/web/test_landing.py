@@ -71,7 +71,9 @@ async def test_landing_page_offers_chat_telegram_and_sms_without_javascript(
     assert "<script" not in html
     assert 'rel="stylesheet"' not in html
     assert len(html.encode()) < 8000
-    assert {"/q/FORUM-VERDUN/chat", f"https://t.me/{BOT}?start=FORUM-VERDUN"} <= set(links(html))
+    assert {"/q/FORUM-VERDUN/chat?lang=fr", f"https://t.me/{BOT}?start=FORUM-VERDUN"} <= set(
+        links(html)
+    )
     assert f"sms:{NUMBER}?body=FORUM-VERDUN" in links(html)
     for label in ("Discuter ici", "Ouvrir dans Telegram", "Envoyer un SMS"):
         assert label in html
@@ -127,7 +129,7 @@ async def test_unknown_or_malformed_codes_still_let_them_talk(
     assert "tu peux quand même nous écrire" in html
     assert "<script>" not in html
     found = links(html)
-    assert "/q/chat/chat" in found
+    assert "/q/chat/chat?lang=fr" in found
     assert f"https://t.me/{BOT}" in found
     assert f"sms:{NUMBER}" in found
     assert await scan_count(services) == 0
@@ -185,9 +187,10 @@ async def test_the_pages_say_what_bot_messages_say_and_escape_it(
         chat = await (await client.get("/q/FETE-SPORT/chat")).text()
     assert "<h1>Coucou\u00a0!</h1>" in landing
     assert "Salut" not in landing
-    assert "Fini, l&#39;événement Fête &lt;i&gt;du&lt;/i&gt; sport\u00a0!" in landing
+    assert "Fini, l&#39;événement <bdi>Fête &lt;i&gt;du&lt;/i&gt; sport</bdi>\u00a0!" in landing
     assert "<i>" not in landing
-    assert 'texte FETE-SPORT au <span class="nowrap">06 39 98 00 00</span>' in landing
+    number = '<bdi class="nowrap" dir="ltr">06 39 98 00 00</bdi>'
+    assert f'texte <bdi dir="ltr">FETE-SPORT</bdi> au {number}' in landing
     assert 'data-send="Go &lt;b&gt;"' in chat
     assert 'data-not-sent="Raté, réessaie."' in chat
     assert "<b>" not in chat
@@ -349,7 +352,7 @@ async def test_the_web_chat_script_talks_to_the_bot_in_a_real_browser(
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(chromium))
         try:
-            page = await browser.new_page()
+            page = await browser.new_page(locale="fr-FR")
             await page.goto(str(client.make_url("/q/FORUM-JS")))
             await page.click("text=Discuter ici")
             await page.wait_for_selector("#log li.bot")

@@ -360,7 +360,9 @@ async def test_without_javascript_enter_sends_the_text_and_numbers_are_links(
 ) -> None:
     """With scripts off, Enter sends what was typed (not the first quick reply); a crisis
     answer shows its numbers as links above the input."""
-    context = await phone.browser.new_context(viewport=PHONE, java_script_enabled=False)
+    context = await phone.browser.new_context(
+        viewport=PHONE, java_script_enabled=False, locale="fr-FR"
+    )
     page = await context.new_page()
     await page.goto(str(client.make_url("/q/chat/chat")))
     await page.get_by_role("button", name="Commencer la discussion").click()

@@ -140,7 +140,9 @@ async def test_without_javascript_the_age_gets_the_number_pad_and_errors_are_mar
 ) -> None:
     """The plain-form chat does the same: the consent in bubbles, the age's number pad, and
     the field in error with the focus after an unreadable age."""
-    context = await phone.browser.new_context(viewport=PHONE, java_script_enabled=False)
+    context = await phone.browser.new_context(
+        viewport=PHONE, java_script_enabled=False, locale="fr-FR"
+    )
     page = await context.new_page()
     await page.goto(str(client.make_url("/q/chat/chat")))
     assert not await page.locator("#log li.typing").is_visible()

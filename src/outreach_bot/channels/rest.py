@@ -22,6 +22,10 @@ MAX_SENDER_LENGTH = 128
 MAX_MESSAGE_ID_LENGTH = 100
 """``metadata.message_id``: a client's own id for a message, so that a resend (the web chat
 after a lost answer) is stored once and answered with what was already said."""
+MAX_LANGUAGE_LENGTH = 35
+"""``metadata.language``: the BCP 47 code of the page the message was written from (the QR
+landing page's web chat sends it with ``/start``); the conversation goes on in it unless the
+person already chose a language. A code the bot has no texts for changes nothing."""
 
 
 class RestBody(BaseModel):
@@ -112,6 +116,11 @@ async def on_message(request: web.Request) -> web.Response:
         not isinstance(message_id, str) or not 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
     ):
         return json_error(400, "metadata.message_id: must be 1 to 100 characters")
+    language = body.metadata.get("language")
+    if language is not None and (
+        not isinstance(language, str) or not 0 < len(language) <= MAX_LANGUAGE_LENGTH
+    ):
+        return json_error(400, "metadata.language: must be a language code such as 'ar'")
     services = request.app[services_key]
     result = await services.conversations.handle_inbound(
         InboundMessage(
@@ -120,6 +129,7 @@ async def on_message(request: web.Request) -> web.Response:
             text=body.message,
             message_id=message_id,
             metadata=body.metadata,
+            language=language,
         )
     )
     return web.json_response(render_result(services.content, sender, result))

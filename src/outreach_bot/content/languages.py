@@ -11,7 +11,8 @@ and French, the language the facts are checked in, is the last resort of every l
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -76,6 +77,50 @@ def lookup_chain(code: str) -> tuple[str, ...]:
     if REFERENCE not in chain:
         chain.append(REFERENCE)
     return tuple(chain)
+
+
+MAX_ACCEPT_LANGUAGE: Final = 50
+"""Language ranges read from an ``Accept-Language`` header; a browser sends a handful."""
+_QUALITY: Final = re.compile(r"^(0(\.[0-9]{0,3})?|1(\.0{0,3})?)$")
+
+
+def preferred_language(accept_language: str, languages: Mapping[str, Language]) -> str | None:
+    """The language of ``languages`` a browser asks for first, or None (the page is French).
+
+    ``accept_language`` is the ``Accept-Language`` header (RFC 9110 12.5.4): language ranges
+    by decreasing weight. Each range is matched by RFC 4647 lookup, dropping subtags from the
+    end ("ar-MA" is Arabic, "en-GB" English), against a language's code or the code the
+    language identifier knows it by: a phone set to Persian ("fa-AF", "fa") gets Dari, which
+    its reader reads. A range with weight 0, ``*`` or a language we do not have is skipped;
+    a malformed one too, rather than refusing the page.
+
+    >>> from types import SimpleNamespace as L
+    >>> langs = {"fr": L(code="fr", identifier=None), "prs": L(code="prs", identifier="fa")}
+    >>> preferred_language("de-DE,fa-AF;q=0.8,fr;q=0.5", langs)
+    'prs'
+    >>> preferred_language("de, *;q=0.1", langs) is None
+    True
+    """
+    known: dict[str, str] = {}
+    for language in languages.values():
+        known.setdefault(language.code.lower(), language.code)
+        if language.identifier:
+            known.setdefault(language.identifier.lower(), language.code)
+    ranked: list[tuple[float, int, str]] = []
+    for position, item in enumerate(accept_language.split(",")[:MAX_ACCEPT_LANGUAGE]):
+        tag, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                weight = float(value.strip()) if _QUALITY.match(value.strip()) else 0.0
+        if tag and tag != "*" and weight > 0:
+            ranked.append((-weight, position, tag.lower()))
+    for _, _, tag in sorted(ranked):
+        for candidate in wider(tag):
+            if candidate in known:
+                return known[candidate]
+    return None
 
 
 class Localized(RootModel[dict[str, str]]):

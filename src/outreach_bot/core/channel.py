@@ -16,6 +16,8 @@ class InboundMessage:
     ``message_id`` is the channel's own id (Telegram update id, Twilio MessageSid…): the core
     stores an inbound message once per id, so a provider's retry is answered only once.
     ``sender_phone`` is set by channels where the sender's number is known (SMS).
+    ``language`` is the language of the page the person wrote from (the QR landing page's
+    web chat), which the conversation goes on in unless the person already chose one.
     """
 
     channel: str
@@ -24,6 +26,7 @@ class InboundMessage:
     message_id: str | None = None
     sender_phone: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
 
 
 class MediaTooLargeError(Exception):

@@ -344,7 +344,7 @@ class DialogueEngine:
         answer opens with "it's the bot again", so that a young person who was talking to a
         person is not answered by a bot without a word. Not before a crisis text, an erasure
         or a STOP: those say who speaks, and come first."""
-        outcome = self._step(state, turn)
+        outcome = self._step(self._languages.read_on_page(state, turn.page_language), turn)
         effects = outcome.effects
         quiet = effects.urgent or effects.erase or effects.opt_out
         if turn.takeover_ended and outcome.replies and not quiet:

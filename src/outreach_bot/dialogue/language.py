@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 
 from outreach_bot.content import Content
@@ -28,6 +28,8 @@ LANGUAGE_PAYLOAD: Final = "language"
 """``/language`` opens the list of languages, ``/language{"code":"ar"}`` picks one."""
 LATIN: Final = "Latin"
 SURE: Final = 0.7
+GUESSED_BY_WORDS: Final = frozenset({REFERENCE, "en"})
+"""Languages told apart by their words until the person settles one (``guess_locale``)."""
 """Below this probability the identifier's pick is offered among the script's languages."""
 
 #: Every message key this module says, with its placeholders (checked at start-up).
@@ -92,6 +94,19 @@ class Languages:
 
     # -- before understanding ------------------------------------------------------------------
 
+    def read_on_page(self, state: DialogueState, code: str | None) -> DialogueState:
+        """Go on in the language the person read the landing page in, unless they settled one.
+
+        A page read in Arabic, Dari or Pashto (picked there, or the phone's language) is their
+        choice, as a tap on the language's button would be: the greeting comes in it, and it
+        is not asked again. French and English only set where the bot starts: their words
+        still tell them apart, so a French speaker whose phone is in English is answered in
+        French once they write French. An unknown code changes nothing.
+        """
+        if code is None or state.language_set or code not in self._content.languages:
+            return state
+        return replace(state, locale=code, language_set=code not in GUESSED_BY_WORDS)
+
     def notice(self, state: DialogueState, text: str) -> bool:
         """Read the language of a typed message; True when the classifier must not be trusted
         with it (a script other than Latin, which its training data is in).
@@ -110,7 +125,7 @@ class Languages:
             state.language_set = False
             state.locale = REFERENCE
         if not foreign:
-            if state.locale in {REFERENCE, "en"}:
+            if state.locale in GUESSED_BY_WORDS:
                 state.locale = guess_locale(text, state.locale)
             return False
         guess = self._guess(text, script or "")

@@ -143,6 +143,9 @@ class Turn:
     #: This conversation began with a contact list's first message, not yet answered: "c'est
     #: pas moi" then means a wrong number (core/contact_lists).
     first_contact: bool = False
+    #: The language the person read the page they wrote from in (the QR landing page, chosen
+    #: there or by their browser's language), a BCP 47 code; None on the other channels.
+    page_language: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

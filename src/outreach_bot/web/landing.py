@@ -34,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
+from outreach_bot.content.languages import preferred_language
 from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.outreach.campaigns import (
     LandingCampaign,
@@ -73,8 +74,10 @@ SENDER_RE: Final = re.compile(r"^web-[A-Za-z0-9_-]{16,64}$")
 MAX_MESSAGE: Final = 1000
 PREFETCH_HEADERS: Final = ("Purpose", "Sec-Purpose", "X-Purpose", "X-Moz")
 PAGE_LOCALE: Final = "fr"
-"""The landing page and a fresh chat are French (``lang="fr"``): the language is not known
-before the first message. The chat then turns to the conversation's language."""
+"""The landing page and a fresh chat are French unless the person picked another language on
+the page (``?lang=``) or their browser asks for one the bot speaks (``Accept-Language``)."""
+LANGUAGE_PARAM: Final = "lang"
+"""The query parameter of the landing page's language links (``/q/CODE?lang=ar``)."""
 RETRY_AFTER: Final = 30
 """Seconds a browser is told to wait when the database is down (the page says "a few minutes")."""
 SCRIPT_LABELS: Final = {
@@ -99,6 +102,12 @@ SCRIPT_LABELS: Final = {
 (``custom.language`` in a REST reply), by the names of the page's ``data-`` attributes."""
 _NUMBER: Final = re.compile(r"\+?[0-9](?:[0-9 \u00a0./]*[0-9])?")
 """A number or a phone number in a text: kept left-to-right inside a right-to-left bubble."""
+_LATIN: Final = "0-9A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff"
+_LATIN_RUN: Final = re.compile(rf"[{_LATIN}](?:[{_LATIN}'./ -]*[{_LATIN}'])?")
+"""Latin words, numbers and articles of law ("Mission Locale du Nord Meusien", "MiloMouv'",
+"6.1.a", "www.cnil.fr") in a right-to-left text: isolated, each keeps its own order, and an
+apostrophe or a full stop stays where it was written (the privacy notice names and cites
+many)."""
 
 #: Every message key the two pages show, with the placeholders they fill (checked at start-up).
 MESSAGES: Final[dict[str, frozenset[str]]] = {
@@ -120,6 +129,8 @@ MESSAGES: Final[dict[str, frozenset[str]]] = {
         "landing_unavailable": (),
         "landing_unreadable": (),
         "landing_try_again": (),
+        "landing_languages": (),
+        "landing_privacy": (),
         "webchat_title": (),
         "webchat_back": (),
         "webchat_name": (),
@@ -236,8 +247,8 @@ def _say(content: Content, locale: str = PAGE_LOCALE) -> Callable[..., Markup]:
     return say
 
 
-def isolate_numbers(text: str) -> Markup:
-    """``text`` escaped, each number in ``<bdi dir="ltr">``.
+def isolate_numbers(text: str, pattern: re.Pattern[str] = _NUMBER) -> Markup:
+    """``text`` escaped, each number (each match of ``pattern``) in ``<bdi dir="ltr">``.
 
     In a right-to-left bubble the bidirectional algorithm would move a phone number's "+" to
     its end and could swap its groups ("116 006" read "006 116"); isolated, a number reads as
@@ -245,7 +256,7 @@ def isolate_numbers(text: str) -> Markup:
     """
     out = Markup()
     last = 0
-    for match in _NUMBER.finditer(text):
+    for match in pattern.finditer(text):
         out += escape(text[last : match.start()])
         out += Markup('<bdi dir="ltr">{}</bdi>').format(match.group())
         last = match.end()
@@ -258,6 +269,82 @@ def page_language(content: Content, locale: str) -> tuple[str, str]:
     if language is None:
         return PAGE_LOCALE, "ltr"
     return language.code, language.direction
+
+
+def choose_language(request: web.Request, content: Content) -> str:
+    """The language a page is shown in: the one picked on the page, else the browser's.
+
+    ``?lang=ar`` comes from the page's own language links; without it the browser's
+    ``Accept-Language`` (the phone's language) picks among the bot's languages
+    (:func:`~outreach_bot.content.languages.preferred_language`), and French is the rest.
+    """
+    picked = request.query.get(LANGUAGE_PARAM, "")
+    if picked in content.languages:
+        return picked
+    header = request.headers.get("Accept-Language", "")
+    return preferred_language(header, content.languages) or PAGE_LOCALE
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageLink:
+    """One language of the page's language links, named in its own words and script."""
+
+    code: str
+    name: str
+    direction: str
+    href: str
+    current: bool
+
+
+def language_links(content: Content, path: str, current: str) -> list[LanguageLink]:
+    """A link to ``path`` in each of the bot's languages, for a page that works without
+    JavaScript: whoever cannot read the page finds their language's name in its own script."""
+    return [
+        LanguageLink(
+            code=code,
+            name=language.native_name,
+            direction=language.direction,
+            href=_with_language(path, code),
+            current=code == current,
+        )
+        for code, language in content.languages.items()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSection:
+    """One part of the privacy notice: its heading, then its paragraphs and lists in order."""
+
+    title: str
+    blocks: list[str | list[str]]
+
+
+def notice_sections(text: str) -> list[NoticeSection]:
+    """The privacy notice of ``bot/`` as the landing page shows it.
+
+    Reviewers write it as plain text: parts separated by a blank line, each opening with its
+    heading, a line starting with "- " an item of a list. Read here so the YAML stays the
+    plain text the data protection officer reviews.
+    """
+    sections: list[NoticeSection] = []
+    for part in _PARAGRAPH.split(text.strip()):
+        title, *lines = [line.strip() for line in part.splitlines() if line.strip()]
+        blocks: list[str | list[str]] = []
+        for line in lines:
+            last = blocks[-1] if blocks else None
+            if not line.startswith("- "):
+                blocks.append(typeset(line))
+            elif isinstance(last, list):
+                last.append(typeset(line[2:]))
+            else:
+                blocks.append([typeset(line[2:])])
+        sections.append(NoticeSection(typeset(title), blocks))
+    return sections
+
+
+def _with_language(path: str, lang: str) -> str:
+    """``path`` carrying the page's language, so the next page and the chat keep it."""
+    return f"{path}?{LANGUAGE_PARAM}={quote(lang)}"
 
 
 def script_labels(content: Content) -> str:
@@ -280,7 +367,9 @@ def _compress(request: web.Request, response: web.Response) -> None:
     Only for bodies with nothing secret in them (the static files, the pages served to a GET),
     so the size of a compressed page never tells an eavesdropper anything (BREACH).
     """
-    response.headers["Vary"] = "Accept-Encoding"
+    response.headers["Vary"] = ", ".join(
+        filter(None, (response.headers.get("Vary"), "Accept-Encoding"))
+    )
     if "gzip" in request.headers.get("Accept-Encoding", "").lower():
         response.enable_compression(web.ContentCoding.gzip)
 
@@ -292,12 +381,16 @@ def _html(body: str, *, status: int = 200) -> web.Response:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
+    # The page's language follows the browser's (Accept-Language): a cache must not mix them.
+    response.headers["Vary"] = "Accept-Language"
     return response
 
 
 def _is_prefetch(request: web.Request) -> bool:
-    """Browsers and link previews that load a page nobody looked at are not scans."""
-    if request.method == "HEAD":
+    """Browsers and link previews that load a page nobody looked at are not scans; nor is the
+    page again in another language (its own language links carry ``?lang=``, a QR code
+    never does): that person was counted when they scanned."""
+    if request.method == "HEAD" or LANGUAGE_PARAM in request.query:
         return True
     return any(
         "prefetch" in request.headers.get(name, "").lower()
@@ -339,10 +432,14 @@ def browser_errors(handler: Handler) -> Handler:
 
 
 def _error_page(request: web.Request, message: str, *, status: int) -> web.Response:
+    content = request.app[services_key].content
+    lang, direction = page_language(content, choose_language(request, content))
     body = _templates.get_template("error.html").render(
-        say=_say(request.app[services_key].content),
+        say=_say(content, lang),
+        lang=lang,
+        direction=direction,
         message=message,
-        back_url=request.path,
+        back_url=request.rel_url.raw_path,
     )
     return _html(body, status=status)
 
@@ -361,9 +458,17 @@ async def on_landing(request: web.Request) -> web.Response:
         campaign = await record_scan(services.sessions, raw)
     code = campaign.code if campaign else None
     settings = services.settings
-    chat_path = f"/q/{code or 'chat'}/chat"
+    lang, direction = page_language(services.content, choose_language(request, services.content))
+    chat_path = _with_language(f"/q/{code or 'chat'}/chat", lang)
     body = _templates.get_template("landing.html").render(
-        say=_say(services.content),
+        say=_say(services.content, lang),
+        lang=lang,
+        direction=direction,
+        languages=language_links(services.content, request.rel_url.raw_path, lang),
+        notice=notice_sections(services.content.privacy.notice.get(lang)),
+        isolate=functools.partial(
+            isolate_numbers, pattern=_LATIN_RUN if direction == "rtl" else _NUMBER
+        ),
         state=_state(campaign),
         campaign=campaign,
         event=describe_event(campaign.name, campaign.held_on, campaign.place) if campaign else "",
@@ -372,10 +477,13 @@ async def on_landing(request: web.Request) -> web.Response:
         telegram_url=telegram_link(settings.telegram_bot_username, code),
         sms_url=sms_link(settings.sms_number, code),
         whatsapp_url=whatsapp_url(settings, code),
-        # Kept on one line: a phone number cut across two lines gets mistyped.
-        sms_number=Markup('<span class="nowrap">{}</span>').format(
+        # Kept on one line: a phone number cut across two lines gets mistyped. Isolated and
+        # left-to-right, as the code: in an Arabic sentence they read as they are typed.
+        sms_number=Markup('<bdi class="nowrap" dir="ltr">{}</bdi>').format(
             display_phone(settings.sms_number)
         ),
+        sms_code=Markup('<bdi dir="ltr">{}</bdi>').format(code or ""),
+        campaign_name=Markup("<bdi>{}</bdi>").format(campaign.name if campaign else ""),
     )
     response = _html(body, status=200 if campaign else 404)
     _compress(request, response)
@@ -400,6 +508,7 @@ def _chat_page(
         say=_say(services.content, lang),
         lang=lang,
         direction=direction,
+        back_url=_with_language(f"/q/{segment}", lang),
         labels_json=script_labels(services.content),
         isolate=isolate_numbers,
         asset_prefix=ASSET_PREFIX,
@@ -409,7 +518,6 @@ def _chat_page(
         media_accept=MEDIA_ACCEPT,
         media_max_bytes=services.conversations.media_policy.max_bytes,
         start_code=code or "",
-        landing_url=f"/q/{segment}",
         post_url=f"/q/{segment}/chat",
         sender=sender,
         started=started,
@@ -429,11 +537,18 @@ def _new_sender() -> str:
 
 
 async def on_chat_page(request: web.Request) -> web.Response:
-    """The web chat: started by JavaScript, or by a "Commencer" button without it."""
+    """The web chat: started by JavaScript, or by a "Commencer" button without it, in the
+    landing page's language (or the browser's), which the first message carries to the bot."""
     services = request.app[services_key]
     campaign = await find_landing_campaign(services.sessions, request.match_info["code"])
     response = _chat_page(
-        services, campaign, sender=_new_sender(), started=False, lines=[], buttons=[]
+        services,
+        campaign,
+        sender=_new_sender(),
+        started=False,
+        lines=[],
+        buttons=[],
+        locale=choose_language(request, services.content),
     )
     # A fresh page with a new random sender nobody has used yet: nothing to leak.
     _compress(request, response)
@@ -456,6 +571,8 @@ async def on_chat_post(request: web.Request) -> web.Response:
     field = ""
     locale = PAGE_LOCALE
     messages: list[str] = []
+    # The page's language goes with the first message only: later, the conversation's own.
+    page_lang = str(form.get(LANGUAGE_PARAM, ""))[:35] or None
     if not started:
         messages.append(f"/start {campaign.code}" if campaign else "/start")
     if payload:
@@ -463,9 +580,10 @@ async def on_chat_post(request: web.Request) -> web.Response:
     elif typed:
         messages.append(typed)
         lines.append(ChatLine("me", typed))
-    for text in messages:
+    for index, text in enumerate(messages):
+        language = page_lang if index == 0 and not started else None
         result = await services.conversations.handle_inbound(
-            InboundMessage(channel=CHANNEL, sender_id=sender, text=text)
+            InboundMessage(channel=CHANNEL, sender_id=sender, text=text, language=language)
         )
         if result.erased:
             # Erased: the page forgets the screen and the sender too; a new message starts anew.

@@ -453,6 +453,7 @@ class ConversationService:
                 referral_organisation=question.organisation if question else None,
                 appointment_planned=open_lead is not None
                 and await next_appointment(session, conversation.id, now) is not None,
+                page_language=message.language,
             )
             if turn.takeover_ended:
                 # Said once, in this answer: the takeover is over for good.

@@ -20,6 +20,8 @@
      and autofill for the number: the page's data-fields table, custom.field in the reply);
      when it is asked again after an answer the bot could not read (custom.invalid), the
      input says it is in error, points to the question and gets the focus;
+   - the first message carries the language the page was shown in (metadata.language: the
+     landing page's pick, or the phone's language), so the bot greets in it;
    - the page turns to the conversation's language as soon as a reply names it
      (custom.language, custom.direction): lang and dir on the page (right-to-left for Arabic,
      Dari, Pashto), its own labels from the page's data-labels table; each bubble reads in its
@@ -42,6 +44,7 @@
   var who = document.getElementById("who");
   var endpoint = root.getAttribute("data-endpoint");
   var startCode = root.getAttribute("data-start") || "";
+  var pageLang = root.getAttribute("data-lang") || "";
   var pollPath = root.getAttribute("data-poll");
   var mediaPath = root.getAttribute("data-media");
   var maxBytes = parseInt(root.getAttribute("data-max-bytes"), 10) || 0;
@@ -362,10 +365,14 @@
       request = fetch(mediaPath + "?sender=" + encodeURIComponent(sender) +
         "&message_id=" + encodeURIComponent(id), { method: "POST", body: body });
     } else {
+      var metadata = { message_id: id };
+      /* The first message carries the language the page was read in (picked on the landing
+         page, or the phone's): the bot greets in it and goes on in it. */
+      if (state.sent === 0 && pageLang) { metadata.language = pageLang; }
       request = fetch(endpoint, {
         method: "POST",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: sender, message: state.queue[0], metadata: { message_id: id } })
+        body: JSON.stringify({ sender: sender, message: state.queue[0], metadata: metadata })
       });
     }
     request.then(function (response) {
