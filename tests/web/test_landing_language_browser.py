@@ -1,8 +1,9 @@
 """A young person whose phone is in Arabic scans a poster, in headless Chromium on a phone.
 
 What they notice: the landing page is in Arabic, right-to-left, with the bot's languages named
-in their own words at the top and the privacy notice folded at the bottom; "تحدث هنا" opens the chat in Arabic and the bot's first words
-are Arabic. axe-core finds nothing serious on either page. Screenshots go to
+in their own words at the top and the privacy notice folded at the bottom; "تحدث هنا" opens
+the chat in Arabic and the bot's first words are Arabic. axe-core finds nothing serious on
+either page. Screenshots go to
 ``test-artifacts/webchat`` (``phone-arabic-landing.png``, ``phone-arabic-landing-privacy.png``,
 ``phone-arabic-landing-chat.png``).
 """

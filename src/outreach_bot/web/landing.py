@@ -466,9 +466,9 @@ async def on_landing(request: web.Request) -> web.Response:
         direction=direction,
         languages=language_links(services.content, request.rel_url.raw_path, lang),
         notice=notice_sections(services.content.privacy.notice.get(lang)),
-        isolate=functools.partial(
-            isolate_numbers, pattern=_LATIN_RUN if direction == "rtl" else _NUMBER
-        ),
+        isolate=functools.partial(isolate_numbers, pattern=_LATIN_RUN)
+        if direction == "rtl"
+        else escape,
         state=_state(campaign),
         campaign=campaign,
         event=describe_event(campaign.name, campaign.held_on, campaign.place) if campaign else "",

@@ -204,7 +204,7 @@ async def test_the_landing_page_names_the_event_and_a_poster_campaign_names_none
     await create_campaign(services.sessions, "AFFICHE-LYCEE", name="Affiche lycée")
     page = await (await client.get("/q/forum-dun")).text()
     event_line = f"Forum emploi Dun · {french_day(SOON)} · Salle polyvalente, Dun-sur-Meuse"
-    assert f'<p class="event">{event_line}</p>' in page
+    assert f'<p class="event" lang="fr" dir="auto">{event_line}</p>' in page
     poster = await (await client.get("/q/AFFICHE-LYCEE")).text()
     assert 'class="event"' not in poster
 
