@@ -25,7 +25,7 @@ from outreach_bot.nlu.embedded import (
     _char_wb_ngrams,
     _word_ngrams,
 )
-from outreach_bot.nlu.normalization import expand, fold_accents
+from outreach_bot.nlu.normalization import fold_accents, spell_out
 from outreach_bot.nlu.safety import crisis_kind
 
 TINY = Path(__file__).resolve().parents[1] / "fixtures" / "nlu" / "tiny.yml"
@@ -245,7 +245,7 @@ def test_without_a_cache_dir_nothing_is_written(data_dir: Path, tmp_path: Path) 
 def _svm_probabilities(backend: EmbeddedNlu, texts: list[str]) -> npt.NDArray[np.float64]:
     """What scikit-learn's own transform and decision_function make of ``texts``."""
     model = backend._model
-    expanded = [expand(text) for text in texts]
+    expanded = [spell_out(text) for text in texts]
     folded = [fold_accents(text) for text in expanded]
     blocks = [model.words.transform(folded), model.chars.transform(folded)]
     if backend._encoder is not None:

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from typing import Final, Literal
 
+from outreach_bot.domain.spelling import respell
+
 QuestionKind = Literal[
     "pay", "cost", "where", "when", "who", "how_to", "how_long", "papers", "rules"
 ]
@@ -138,9 +140,10 @@ _AMOUNT: Final = re.compile(rf"(?<![a-z0-9]){_MONEY}(?![a-z0-9])")
 
 
 def words_of(text: str) -> str:
-    """``text`` as compared with kinds and keywords: lowercase, no accents, no punctuation,
-    fixed expressions removed, one space between words and one at each end."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
+    """``text`` as compared with kinds and keywords: phone spelling written out ("kel age" is
+    "quel age", see :mod:`outreach_bot.domain.spelling`), lowercase, no accents, no
+    punctuation, fixed expressions removed, one space between words and one at each end."""
+    decomposed = unicodedata.normalize("NFKD", respell(text.casefold().replace("’", "'")))
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     spaced = " ".join(_NOT_A_WORD.sub(" ", bare).split())
     return f" {' '.join(_IDIOMS.sub(' ', spaced).split())} "
@@ -154,6 +157,17 @@ def has_phrase(words: str, phrase: str) -> bool:
 def phrase_at(words: str, phrase: str) -> int:
     """Where ``phrase`` last appears as whole words in the words, -1 when it does not."""
     return words.rfind(f" {' '.join(_NOT_A_WORD.sub(' ', phrase).split())} ")
+
+
+def phrase_spans(words: str, phrase: str) -> list[tuple[int, int]]:
+    """Every place ``phrase`` appears as whole words in the words: (start, end) offsets."""
+    framed = f" {' '.join(_NOT_A_WORD.sub(' ', phrase).split())} "
+    spans: list[tuple[int, int]] = []
+    start = words.find(framed)
+    while start >= 0:
+        spans.append((start, start + len(framed)))
+        start = words.find(framed, start + 1)
+    return spans
 
 
 def question_kinds(text: str) -> tuple[str, ...]:

@@ -40,13 +40,13 @@ import numpy.typing as npt
 from outreach_bot.nlu.base import RANKING_SIZE, Prediction
 from outreach_bot.nlu.data import Example, NluDataError, data_files, load_examples
 from outreach_bot.nlu.encoder import SentenceEncoder, default_encoder
-from outreach_bot.nlu.normalization import expand, fold_accents
+from outreach_bot.nlu.normalization import fold_accents, spell_out
 from outreach_bot.nlu.safety import crisis_signal, is_opt_out
 
 logger = logging.getLogger(__name__)
 
 # Bump when features, classifier or rules change, so cached models are rebuilt.
-MODEL_VERSION: Final = "4"
+MODEL_VERSION: Final = "5"
 # What the safety net's verdict is worth: above any fallback threshold, but not
 # 1.0, so logs and reports still tell a rule from certainty.
 RULE_CONFIDENCE: Final = 0.99
@@ -177,7 +177,7 @@ class EmbeddedNlu:
         chars = TfidfVectorizer(
             lowercase=False, analyzer="char_wb", ngram_range=_CHAR_NGRAMS, sublinear_tf=True
         )
-        expanded = [expand(text[:MAX_CLASSIFIED_CHARS]) for text in texts]
+        expanded = [spell_out(text[:MAX_CLASSIFIED_CHARS]) for text in texts]
         folded = [fold_accents(text) for text in expanded]
         matrices = [words.fit_transform(folded), chars.fit_transform(folded)]
         if chosen is not None:
@@ -289,7 +289,7 @@ class EmbeddedNlu:
         return None
 
     def _probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        expanded = [expand(text[:MAX_CLASSIFIED_CHARS]) for text in texts]
+        expanded = [spell_out(text[:MAX_CLASSIFIED_CHARS]) for text in texts]
         embeddings = self._encoder.encode(expanded) if self._encoder is not None else None
         scores = np.stack(
             [

@@ -14,6 +14,8 @@ import re
 import unicodedata
 from typing import Final
 
+from outreach_bot.domain.spelling import respell
+
 # Abbreviation or slang (lowercase, no accents) -> what it stands for.
 # Keep entries unambiguous; "c", "g", "t" and the like are left out on purpose
 # ("c" may be "c'est" or the letter c; "t" may be "tu" or "t'es"; "cv" is
@@ -98,6 +100,16 @@ def expand(text: str) -> str:
     for part in _WORD_OR_OTHER.findall(lowered):
         parts.append(SMS_WORDS.get(fold_accents(part), part) if part[0].isalnum() else part)
     return _SPACES.sub(" ", "".join(parts)).strip()
+
+
+def spell_out(text: str) -> str:
+    """What the classifier reads: :func:`expand`, then the phone spelling of
+    :func:`outreach_bot.domain.spelling.respell` ("pa", "kel", "jcomprend", "17ans", 👋).
+
+    The dialogue reads questions and topic names with the same respelling. The safety net
+    keeps :func:`normalize`, whose table its crisis patterns were reviewed against.
+    """
+    return _SPACES.sub(" ", respell(expand(text))).strip()
 
 
 def normalize(text: str) -> str:
