@@ -215,7 +215,11 @@ class Language(Strict):
     no_words: list[str] = Field(default_factory=list)
     """Typed alone, each means no, like the no button ("لا", "نه")."""
     offered_on: list[str] = Field(default_factory=list)
-    """Typed alone, each switches to this language at once ("plus simple", "je lis pas bien")."""
+    """Each switches to this language at once ("plus simple", "je lis pas bien"), typed alone
+    or with only words of ``offered_with`` around it."""
+    offered_with: list[str] = Field(default_factory=list)
+    """Words that may surround an ``offered_on`` phrase without making the message about
+    something else: "c trop compliqué **tes messages**", "**tu peux parler** plus simple"."""
 
 
 class _TextFile(Strict):

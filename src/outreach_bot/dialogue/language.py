@@ -23,6 +23,7 @@ from outreach_bot.dialogue.locale import guess_locale
 from outreach_bot.dialogue.replies import Button, Reply
 from outreach_bot.dialogue.state import DialogueState, Step
 from outreach_bot.dialogue.turn import Payload, fold
+from outreach_bot.domain.questions import words_of
 
 LANGUAGE_PAYLOAD: Final = "language"
 """``/language`` opens the list of languages, ``/language{"code":"ar"}`` picks one."""
@@ -41,6 +42,31 @@ LANGUAGE_MESSAGES: Final[dict[str, frozenset[str]]] = {
     "easy_offer": frozenset(),
     "button_other_language": frozenset(),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _Offered:
+    """A language offered on what someone writes (français facile), from ``language.yml``:
+    its phrases and the words that may surround them, each as :func:`words_of` reads it,
+    longest first so that "trop complique" goes before "complique"."""
+
+    code: str
+    phrases: tuple[str, ...]
+    around: tuple[str, ...]
+
+
+def _phrases(listed: Sequence[str]) -> tuple[str, ...]:
+    read = {words_of(phrase).strip() for phrase in listed}
+    return tuple(sorted((phrase for phrase in read if phrase), key=lambda p: (-len(p), p)))
+
+
+def _without(words: str, phrases: Sequence[str]) -> str:
+    """``words`` (from :func:`words_of`) with every whole-word occurrence of ``phrases`` cut."""
+    for phrase in phrases:
+        framed = f" {phrase} "
+        while framed in words:
+            words = words.replace(framed, " ")
+    return words
 
 
 class Identify(Protocol):
@@ -81,9 +107,11 @@ class Languages:
         self._identify = identify
         languages = content.languages.values()
         self._menu_words = frozenset(fold(word) for lang in languages for word in lang.words)
-        self._offered_on = {
-            fold(phrase): lang.code for lang in languages for phrase in lang.offered_on
-        }
+        self._offered = [
+            _Offered(lang.code, _phrases(lang.offered_on), _phrases(lang.offered_with))
+            for lang in languages
+            if lang.offered_on
+        ]
         self._yes_no = {fold(word): "affirm" for lang in languages for word in lang.yes_words} | {
             fold(word): "deny" for lang in languages for word in lang.no_words
         }
@@ -183,8 +211,9 @@ class Languages:
         words = fold(text)
         if words in self._menu_words:
             return LanguageStep([self.menu(state)])
-        if words in self._offered_on:
-            state.locale = self._offered_on[words]
+        offered = self.asks_easier(text)
+        if offered is not None:
+            state.locale = offered
             state.language_set = True
             if in_form:  # the question the form was at, asked again more simply
                 return LanguageStep([Reply(self._text("language_set", state))], welcome=True)
@@ -194,6 +223,25 @@ class Languages:
                 state.language_set = True
                 return LanguageStep([self._confirm(state)])
             return LanguageStep([self.menu(state, every_language=True)])
+        return None
+
+    def asks_easier(self, text: str) -> str | None:
+        """The language a message asks for by saying it does not read or follow the bot well
+        ("c trop compliqué tes messages", "tu peux parler plus simple", "jcomprend pa tro"),
+        or None.
+
+        The message must hold one of the language's ``offered_on`` phrases and nothing else but
+        words of its ``offered_with`` list, as :func:`~outreach_bot.dialogue.turn.command_of`
+        reads a STOP: "je comprends pas pourquoi mon patron me paie pas" is a question about
+        pay, not a reading difficulty. Phone spelling is written out first (``words_of``).
+        """
+        words = words_of(text)
+        for offered in self._offered:
+            rest = _without(words, offered.phrases)
+            if rest == words:
+                continue
+            if not _without(rest, offered.around).strip():
+                return offered.code
         return None
 
     def menu(self, state: DialogueState, *, every_language: bool = False) -> Reply:
@@ -239,6 +287,8 @@ class Languages:
             chosen = answer.followup(followup) if answer and followup else None
             if answer is not None:
                 replies.append(Reply((chosen or answer).text.get(state.locale)))
+        if not replies:  # nothing to say again: say that the next answers will be easier
+            replies.append(Reply(self._text("language_set", state)))
         replies.append(self.offer_person(state, key="easy_offer"))
         return replies
 
