@@ -55,7 +55,7 @@ def test_stop_the_button_or_a_bare_yes_after_the_question_unsubscribes(answer: s
 def test_no_after_the_question_keeps_the_form_where_it_was() -> None:
     """ "Non" keeps the messages coming and the form at the question it had reached."""
     chat = at(Step.ASK_COMMUNE)
-    chat.say("stop je comprends rien", "opt_out", 0.99)
+    chat.say("arrêtez de m'écrire", "opt_out", 0.99)
     chat.say("/deny")
     assert chat.last is not None
     assert not chat.last.effects.opt_out
@@ -100,3 +100,24 @@ def test_every_one_word_stop_command_is_a_reserved_campaign_code() -> None:
     """No campaign code can take a STOP or SUPPRIMER word from a first SMS."""
     single = {word.upper() for word in STOP_WORDS | ERASE_WORDS if word.isalpha()}
     assert single <= RESERVED_CODES
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["supprime pas mes messages stp", "n'efface rien surtout", "faut pas tout effacer"],
+)
+def test_asking_not_to_erase_is_not_asked_whether_to_erase(text: str) -> None:
+    """A guessed forget_me on "supprime pas..." gets "je n'efface rien", no question."""
+    chat = Conversation()
+    chat.say(text, "forget_me", 0.92)
+    assert chat.last is not None
+    assert not chat.last.effects.erase
+    assert chat.text() == CONTENT.message("erase_cancelled", "fr")
+    assert chat.state.step is Step.IDLE
+
+
+def test_a_complaint_about_erasure_still_asks() -> None:
+    """ "pourquoi tu supprimes pas mes données ?" may want the erasure: it is asked."""
+    chat = Conversation()
+    chat.say("pourquoi tu supprimes pas mes données ?", "forget_me", 0.92)
+    assert chat.state.step is Step.CONFIRM_ERASE

@@ -316,3 +316,24 @@ def test_the_second_topic_is_offered_after_the_counsellor_offer_too() -> None:
     chat.say("je voudrais faire une formation mais jai pas de logement non plus", "find_training")
     assert CONTENT.answers["find_training"].text.fr in chat.text()
     assert _payloads(chat)[0] == "/housing"
+
+
+def test_a_name_inside_a_longer_name_of_another_topic_does_not_count() -> None:
+    """ "s'inscrire à France Travail" is paperwork, not a job search ("travail")."""
+    chat = Conversation()
+    chat.say("cmt on sinscri a france travail", "admin_help", 1.0)
+    assert chat.text().startswith(CONTENT.answers["admin_help"].text.fr)
+
+
+def test_a_typed_topic_name_is_enough_when_the_classifier_hesitates() -> None:
+    """ "le permi", typed, with a weak guess of the same topic, answers the licence question."""
+    chat = Conversation()
+    chat.say("a kel age on pe passer le permi", "mobility", 0.44)
+    assert chat.text().startswith(_followup_text("mobility", "licence_age"))
+
+
+def test_a_keyword_of_the_guessed_topic_beats_a_general_kind_of_question() -> None:
+    """ "17 ans" (find_job's minors) says more than "who" (the Mission Locale's age range)."""
+    chat = Conversation()
+    chat.say("g 17ans é je ve bossé cet été", "find_job", 0.7)
+    assert chat.text().startswith(_followup_text("find_job", "minors"))

@@ -31,6 +31,7 @@ from outreach_bot.dialogue.turn import (
     command_of,
     fold,
     parse_payload,
+    refuses_erasure,
 )
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
 from outreach_bot.domain.contact_lists import says_wrong_number
@@ -46,7 +47,13 @@ from outreach_bot.domain.fields import (
 )
 from outreach_bot.domain.numbers import parse_whole_number
 from outreach_bot.domain.places import WEEKDAYS, Ask, Place, PlacesAnswer
-from outreach_bot.domain.questions import has_phrase, phrase_at, question_kinds, words_of
+from outreach_bot.domain.questions import (
+    has_phrase,
+    phrase_at,
+    phrase_spans,
+    question_kinds,
+    words_of,
+)
 
 MAX_RETRIES: Final = 2
 NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
@@ -408,11 +415,11 @@ class DialogueEngine:
             effects.wrong_number = True
             state.step = Step.IDLE
             return self._say(state, effects, self._reply("first_contact_wrong_number", state))
-        guessed = intent in COMMAND_INTENTS and (not in_form or confidence >= HIGH_CONFIDENCE)
+        guessed = self._guessed_command(intent, confidence, payload, text, in_form=in_form)
         if intent == "opt_out" and guessed:
             return self._ask_confirmation(state, effects, Step.CONFIRM_OPT_OUT)
         if command == "forget_me" or (intent == "forget_me" and guessed):
-            return self._ask_confirmation(state, effects, Step.CONFIRM_ERASE)
+            return self._ask_erase(state, effects, text, explicit=command is not None)
         if turn.referral_organisation is not None:
             outcome = self._referral(
                 state,
@@ -564,6 +571,26 @@ class DialogueEngine:
             return state.buttons[choice - 1]
         return text
 
+    def _guessed_command(
+        self,
+        intent: str,
+        confidence: float,
+        payload: Payload | None,
+        text: str,
+        *,
+        in_form: bool,
+    ) -> bool:
+        """Whether the classifier's ``opt_out`` or ``forget_me`` is worth asking about.
+
+        In the form only a confident guess is (an answer is expected there). Never for someone
+        who says they do not follow ("stop jcapte rien à tes messages", "c trop compliqué tes
+        messages"): they want simpler words, not silence, whatever the classifier makes of
+        "stop" or "messages" (:meth:`Languages.asks_easier` answers them).
+        """
+        if intent not in COMMAND_INTENTS or (in_form and confidence < HIGH_CONFIDENCE):
+            return False
+        return payload is not None or self._languages.asks_easier(text) is None
+
     @staticmethod
     def _command(payload: Payload | None, text: str) -> str | None:
         """The global command this message explicitly gives: the word alone, or its button."""
@@ -649,7 +676,9 @@ class DialogueEngine:
                 topic = confident
             else:
                 topic = named[0]  # "le RSA ... le CEJ ?" is about the CEJ, whatever the guess
-            sure = confidence if topic == intent else 1.0
+            # A topic's name written in the message ("le permi", typed) is enough, even when
+            # the classifier, lost in the rest of the words, agrees only weakly.
+            sure = confidence if topic == intent and confidence >= self._threshold else 1.0
             also = tuple(dict.fromkeys(other for other in named if other != topic))
             return Asked(topic, sure, self._pick(topic, words, kinds), also=also)
         if live is not None and (kinds or self._keyword(live, words) is not None):
@@ -661,6 +690,11 @@ class DialogueEngine:
                 return Asked(GENERAL_TOPIC, 1.0, general)
             return Asked(live, 1.0, None, asked="unsure")
         if kinds and (confident is None or confidence < HIGH_CONFIDENCE):
+            keyed = self._keyword(confident, words) if confident is not None else None
+            if keyed is not None:
+                # "j'ai 17 ans, je veux bosser cet été": a keyword of the guessed topic's
+                # follow-up ("17 ans") says more than the kind of question ("who").
+                return Asked(intent, confidence, keyed)
             general = self._general(kinds)
             if general is not None:
                 return Asked(GENERAL_TOPIC, 1.0, general)
@@ -679,12 +713,26 @@ class DialogueEngine:
         return topic
 
     def _named_topics(self, words: str) -> list[str]:
-        """The topics whose names the message writes, in the content's order."""
-        return [
-            intent
+        """The topics whose names the message writes, in the content's order.
+
+        A name inside a longer name of another topic does not count: "s'inscrire à France
+        Travail" names the paperwork (``france travail``), not the job search (``travail``).
+        """
+        spans = [
+            (start, end, intent)
             for intent, answer in self._content.answers.items()
-            if any(has_phrase(words, name) for name in answer.names)
+            for name in answer.names
+            for start, end in phrase_spans(words, name)
         ]
+        named = {
+            intent
+            for start, end, intent in spans
+            if not any(
+                other != intent and outer <= start and end <= limit and limit - outer > end - start
+                for outer, limit, other in spans
+            )
+        }
+        return [intent for intent in self._content.answers if intent in named]
 
     def _keyword(self, intent: str, words: str) -> str | None:
         """The follow-up of the topic whose keyword comes last in the message (whole words).
@@ -832,6 +880,15 @@ class DialogueEngine:
         return self._say(
             state, effects, self._reply(key, state, buttons=(yes, ("button_no", "/deny")))
         )
+
+    def _ask_erase(
+        self, state: DialogueState, effects: Effects, text: str, *, explicit: bool
+    ) -> Outcome:
+        """The erase question, but not to someone who just asked *not* to erase ("supprime pas
+        mes messages, j'en ai besoin"): "je n'efface rien", and nothing changes."""
+        if not explicit and refuses_erasure(text):
+            return self._say(state, effects, self._reply("erase_cancelled", state))
+        return self._ask_confirmation(state, effects, Step.CONFIRM_ERASE)
 
     def _confirmation(
         self,

@@ -110,6 +110,32 @@ def command_of(text: str) -> str | None:
     return None
 
 
+#: "supprime pas", "n'efface rien", "faut pas effacer": the erase word, negated next to it.
+_ERASE_VERB: Final = r"(?:supprim|effac)\w*"
+_PRONOUN: Final = r"(?:(?:me|m|le|la|les|l|mes|tout) )?"
+_REFUSED_ERASURE: Final = re.compile(
+    rf"\b(?:ne|n) {_PRONOUN}{_ERASE_VERB}"
+    rf"|\b{_ERASE_VERB} {_PRONOUN}(?:pas|jamais|rien)\b"
+    rf"|\b(?:pas|jamais) {_PRONOUN}(?:supprimer|effacer)\b"
+)
+
+
+def refuses_erasure(text: str) -> bool:
+    """Whether the message asks *not* to erase ("supprime pas mes messages, j'en ai besoin").
+
+    The classifier reads the erase word and guesses ``forget_me``; asking "tu veux que j'efface
+    tout ?" to someone who just said the opposite is alarming. Only a negation right next to
+    the verb counts, so "je veux pas de ça, supprime tout" still asks; so does a question or a
+    complaint ("pourquoi tu supprimes pas mes données ?"), which may want the erasure.
+    """
+    if "?" in text:
+        return False
+    words = f" {_NOT_WORD.sub(' ', fold(text))} "
+    if any(f" {word} " in words for word in ("tu", "vous", "pourquoi", "t")):
+        return False
+    return _REFUSED_ERASURE.search(words) is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Turn:
     """An inbound message with what the NLU made of it.

@@ -48,9 +48,9 @@ async def test_the_stop_command_unsubscribes_at_once(client, services: Services)
 
 
 async def test_a_guessed_opt_out_asks_and_the_button_confirms(client, services: Services) -> None:
-    """ "stop je comprends rien" asks first; the yes button then unsubscribes."""
+    """ "attends stop jai pas fini" asks first; the yes button then unsubscribes."""
     chat = RestChat(client, sender="asked")
-    await chat.say("stop je comprends rien")
+    await chat.say("attends stop jai pas fini")
     assert chat.text() == services.content.message("opt_out_confirm", "fr")
     assert chat.payloads() == ["/opt_out", "/deny"]
     assert not await opted_out(services, "asked")
@@ -67,3 +67,16 @@ async def test_after_the_question_another_message_carries_on(client, services: S
     await chat.say("c'est quoi le contrat d'engagement jeune ?")
     assert chat.last[0]["text"] == services.content.answers["cej"].text.fr
     assert not await opted_out(services, "carries-on")
+
+
+async def test_stop_with_i_do_not_follow_gets_easier_words(client, services: Services) -> None:
+    """ "stop je comprends rien" after an answer is someone who does not follow: the answer
+    again in easy French and a call back offered, no "no more messages?" question."""
+    content = services.content
+    chat = RestChat(client, sender="lost")
+    await chat.say("c'est quoi le contrat d'engagement jeune ?")
+    await chat.say("stop je comprends rien")
+    assert content.message("opt_out_confirm", "fr") not in chat.text()
+    assert content.answers["cej"].text.get("fr-x-falc") in chat.text()
+    assert content.message("easy_offer", "fr-x-falc") in chat.text()
+    assert not await opted_out(services, "lost")

@@ -93,7 +93,7 @@ async def test_the_stop_command_unsubscribes_and_cancels_what_was_queued(phone: 
 
 async def test_after_the_question_one_or_stop_confirms_on_sms(phone: Phone) -> None:
     """A guessed opt-out asks in one SMS with numbered choices; "1" then unsubscribes."""
-    replies = await phone.say("stop je comprends rien")
+    replies = await phone.say("attends stop jai pas fini")
     assert len(replies) == 1
     assert replies[0].startswith(phone.services.content.message("opt_out_confirm", "fr"))
     assert "1" in replies[0]

@@ -24,10 +24,10 @@ async def opted_out(harness: Harness) -> bool:
 
 
 async def test_the_yes_button_confirms_a_guessed_opt_out(polling: Harness) -> None:
-    """ "stop je comprends rien" asks with a yes button; the tap unsubscribes."""
+    """ "arrêtez de m'écrire svp" asks with a yes button; the tap unsubscribes."""
     content = polling.services.content
-    guess_opt_out(polling, "stop je comprends rien")
-    replies = await polling.user.say("stop je comprends rien")
+    guess_opt_out(polling, "arrêtez de m'écrire svp")
+    replies = await polling.user.say("arrêtez de m'écrire svp")
     assert replies == [content.message("opt_out_confirm", "fr")]
     assert not await opted_out(polling)
     replies = await polling.user.tap("/opt_out")
