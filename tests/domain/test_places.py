@@ -157,6 +157,8 @@ def test_with_positions_the_distance_decides() -> None:
         ("55700", Ask.WHERE, None, True),
         ("et le samedi ?", Ask.HOURS, 5, False),
         ("la formation commence à quelle heure", Ask.HOURS, None, False),
+        ("et vers montmedy ?", Ask.WHERE, None, False),
+        ("et à Stenay", Ask.WHERE, None, False),
     ],
 )
 def test_practical_questions_are_read(
@@ -174,6 +176,9 @@ def test_practical_questions_are_read(
         "je suis ouvert à tout",
         "je cherche du taf",
         "55",
+        "et à quel âge ?",
+        "et a part ca",
+        "et au niveau du salaire",
     ],
 )
 def test_other_messages_ask_no_practical_question(text: str) -> None:

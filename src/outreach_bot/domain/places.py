@@ -27,7 +27,7 @@ from enum import IntEnum, StrEnum
 from typing import Final
 
 from outreach_bot.domain.errors import InvalidInputError
-from outreach_bot.domain.fields.commune import Commune, commune_by_insee
+from outreach_bot.domain.fields.commune import Commune, commune_by_insee, find_commune_in
 
 HORIZON_DAYS: Final = 14
 """Dated places shown to a young person: from today to two weeks ahead ("cette semaine")."""
@@ -310,6 +310,11 @@ DAYS: Final = (
 DAY_WORDS: Final = tuple(_words(*names[:2]) for names in DAYS)
 WEEKEND: Final = _words(r"week end", r"weekend", r"we")
 POSTAL_CODE_ALONE: Final = re.compile(r"^\s*[0-9]{5}\s*$")
+#: "et à Verdun ?", "et vers Stenay" typed just after an answer: where, near that commune (a
+#: commune of the département must be named; "et à quel âge ?" is not a place).
+AND_THERE: Final = re.compile(
+    r"^ et (?:a|au|aux|sur|vers|dans|pres de|du cote de|cote) (?:[a-z]+ ){1,4}$"
+)
 _NOT_A_WORD: Final = re.compile(r"[^a-z0-9]+")
 
 
@@ -342,6 +347,8 @@ def read_practical(text: str) -> PracticalQuestion | None:
         return PracticalQuestion(Ask.HOURS, weekday, clear=bool(ABOUT_US.search(folded)))
     if WHERE_WORDS.search(folded):
         return PracticalQuestion(Ask.WHERE, weekday, clear=bool(ABOUT_US.search(folded)))
+    if AND_THERE.match(folded) and find_commune_in(text) is not None:
+        return PracticalQuestion(Ask.WHERE, weekday, clear=False)
     if weekday is not None and len(folded.split()) <= 4:  # noqa: PLR2004 - "et le samedi ?"
         return PracticalQuestion(Ask.HOURS, weekday, clear=False)
     return None
