@@ -16,7 +16,7 @@ from outreach_bot.domain.spelling import respell
         ("g 17ans é je ve un job", "g 17 ans et je veux un job"),
         ("JCHERCHE 1 taf ds le coin", "je cherche 1 taf dans le coin"),
         ("ya koi comme aide", "il y a quoi comme aide"),
-        ("2h de bus", "2 h de bus"),
+        ("1an de plus", "1 an de plus"),
     ],
 )
 def test_phone_spelling_is_written_out(typed: str, read: str) -> None:
@@ -26,7 +26,7 @@ def test_phone_spelling_is_written_out(typed: str, read: str) -> None:
 
 @pytest.mark.parametrize(
     "word",
-    ["jtm", "jaune", "jeudi", "j'ai", "peu", "sa", "c", "t", "g", "3e", "55100", "b2"],
+    ["jtm", "jaune", "jeudi", "j'ai", "peu", "sa", "c", "t", "g", "3e", "20h", "55100", "b2"],
 )
 def test_ordinary_words_are_left_alone(word: str) -> None:
     """A word that is French as it stands, a short "j" word, an ordinal or a code stays."""

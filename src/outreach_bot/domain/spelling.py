@@ -60,8 +60,10 @@ EMOJI_WORDS: Final[dict[str, str]] = {
 #: "j" and another consonant, so the rule cannot split a real word; three letters at least
 #: after the "j", one a vowel ("jtm" stays as it is).
 _GLUED_JE: Final = re.compile(r"^j(?=[bcdfghklmnpqrstvwxz])(?=\w*[aeiouy])(\w{3,})$")
-#: "17ans", "2h", "300euros": a number glued to its unit.
-_GLUED_UNIT: Final = re.compile(r"^(\d+)(ans|an|h|mois|jours|semaines|euros|eur|km|min)$")
+#: "17ans": an age glued to its unit, as the age keywords and questions read it ("17 ans").
+#: Other units ("20h") are left glued: nothing reads them, and every respelling moves the
+#: classifier a little.
+_GLUED_UNIT: Final = re.compile(r"^(\d+)(ans|an)$")
 _TOKENS: Final = re.compile(r"\w+|\W+")
 _EMOJI: Final = re.compile("|".join(map(re.escape, EMOJI_WORDS)))
 
