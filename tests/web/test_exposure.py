@@ -201,29 +201,19 @@ async def test_a_token_for_an_unknown_sector_is_not_created(services: Services) 
 
 @pytest.mark.browser
 async def test_the_policy_breaks_nothing_in_a_real_browser(
-    client: Any, services: Services
+    client: Any, services: Services, chromium: Any
 ) -> None:
     """Headless Chromium reports no Content-Security-Policy violation on the public pages."""
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("Chromium is not installed")
-    from playwright.async_api import async_playwright
-
     await create_campaign(services.sessions, "FORUM-CSP", name="Forum")
     complaints: list[str] = []
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(chromium))
-        try:
-            page = await browser.new_page(locale="fr-FR")
-            page.on("console", lambda message: complaints.append(message.text))
-            await page.goto(str(client.make_url("/q/FORUM-CSP")))
-            # Every inline <style> was applied (a blocked one has no style sheet).
-            assert await page.evaluate(
-                "[...document.querySelectorAll('style')].every(s => s.sheet !== null)"
-            )
-            await page.click("text=Discuter ici")
-            await page.wait_for_selector("#log li.bot")
-            await page.goto(str(client.make_url("/admin/login")))
-        finally:
-            await browser.close()
+    page = await chromium.new_page(locale="fr-FR")
+    page.on("console", lambda message: complaints.append(message.text))
+    await page.goto(str(client.make_url("/q/FORUM-CSP")))
+    # Every inline <style> was applied (a blocked one has no style sheet).
+    assert await page.evaluate(
+        "[...document.querySelectorAll('style')].every(s => s.sheet !== null)"
+    )
+    await page.click("text=Discuter ici")
+    await page.wait_for_selector("#log li.bot")
+    await page.goto(str(client.make_url("/admin/login")))
     assert not [text for text in complaints if "Content Security Policy" in text]

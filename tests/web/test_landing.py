@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -340,45 +341,35 @@ async def test_a_lead_from_the_web_chat_survives_its_campaign_being_deleted(
 
 @pytest.mark.browser
 async def test_the_web_chat_script_talks_to_the_bot_in_a_real_browser(
-    client: Client, services: Services
+    client: Client, services: Services, chromium: Any
 ) -> None:
     """Headless Chromium: tap "Discuter ici", get the greeting, type, get an answer."""
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("Chromium is not installed")
-    from playwright.async_api import async_playwright
-
     campaign = await create_campaign(services.sessions, "FORUM-JS", name="Forum")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=str(chromium))
-        try:
-            page = await browser.new_page(locale="fr-FR")
-            await page.goto(str(client.make_url("/q/FORUM-JS")))
-            await page.click("text=Discuter ici")
-            await page.wait_for_selector("#log li.bot")
-            assert "bot" in (await page.inner_text("#log li.bot")).lower()
-            await page.fill("#message", "je cherche du boulot")
-            await page.press("#message", "Enter")
-            # A locator, not wait_for_function: the page's CSP forbids the eval it would need.
-            await page.locator("#log li.bot").nth(1).wait_for()
-            assert await page.inner_text("#log li.me") == "je cherche du boulot"
-            await page.reload()
-            await page.wait_for_selector("#log li.me")
-            async with services.sessions.begin() as session:
-                conversation = await session.scalar(select(Conversation))
-                assert conversation is not None
-                session.add(
-                    Message(
-                        conversation_id=conversation.id,
-                        direction=Direction.OUTBOUND,
-                        author=Author.COUNSELLOR,
-                        text="Bonjour, ici Léa, conseillère. Je peux t'appeler demain ?",
-                    )
-                )
-            await page.wait_for_selector("#log li.human", timeout=12_000)
-            assert "Léa" in await page.inner_text("#log li.human")
-        finally:
-            await browser.close()
+    page = await chromium.new_page(locale="fr-FR")
+    await page.goto(str(client.make_url("/q/FORUM-JS")))
+    await page.click("text=Discuter ici")
+    await page.wait_for_selector("#log li.bot")
+    assert "bot" in (await page.inner_text("#log li.bot")).lower()
+    await page.fill("#message", "je cherche du boulot")
+    await page.press("#message", "Enter")
+    # A locator, not wait_for_function: the page's CSP forbids the eval it would need.
+    await page.locator("#log li.bot").nth(1).wait_for()
+    assert await page.inner_text("#log li.me") == "je cherche du boulot"
+    await page.reload()
+    await page.wait_for_selector("#log li.me")
+    async with services.sessions.begin() as session:
+        conversation = await session.scalar(select(Conversation))
+        assert conversation is not None
+        session.add(
+            Message(
+                conversation_id=conversation.id,
+                direction=Direction.OUTBOUND,
+                author=Author.COUNSELLOR,
+                text="Bonjour, ici Léa, conseillère. Je peux t'appeler demain ?",
+            )
+        )
+    await page.wait_for_selector("#log li.human", timeout=12_000)
+    assert "Léa" in await page.inner_text("#log li.human")
     async with services.sessions() as session:
         conversations = list(await session.scalars(select(Conversation)))
     assert [c.campaign_id for c in conversations] == [campaign.id]

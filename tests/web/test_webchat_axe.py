@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,8 @@ import pytest
 from outreach_bot.config import Settings
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
+from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS
+from tests.browser import DESKTOP, PHONE, TIMEOUT_MS, sign_in
 from tests.conftest import make_settings
 from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
     EMAILS,
@@ -34,11 +35,7 @@ from tests.web.admin.test_browser import _base_url  # noqa: F401 - fixture used 
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "axe"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
-TIMEOUT_MS = 15_000
+ARTIFACTS = BROWSER_ARTIFACTS / "axe"
 BLOCKING = frozenset({"serious", "critical"})
 """Impacts that fail the test: what stops someone from using the page, per axe-core."""
 
@@ -49,21 +46,6 @@ def _settings(tmp_path: Path) -> Settings:
     return make_settings(
         tmp_path, telegram_bot_username="MissionLocaleBot", sms_number="+33939123456"
     )
-
-
-@pytest.fixture(name="chromium")
-async def _chromium() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        yield browser
-        await browser.close()
 
 
 async def audit(page: Any, name: str) -> list[dict[str, Any]]:
@@ -82,6 +64,7 @@ async def audit(page: Any, name: str) -> list[dict[str, Any]]:
         for violation in violations
     ]
     counts = Counter(str(item["impact"]) for item in found for _ in item["nodes"])
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / f"{name}.json").write_text(
         json.dumps({"counts": counts, "violations": found}, ensure_ascii=False, indent=1),
         encoding="utf-8",
@@ -167,10 +150,7 @@ async def test_the_queue_passes_axe_for_an_admin_and_a_counsellor(
         context = await chromium.new_context(viewport=viewport, locale="fr-FR")
         context.set_default_timeout(TIMEOUT_MS)
         page = await context.new_page()
-        await page.goto(f"{base_url}/admin/login")
-        await page.get_by_label("E-mail").fill(EMAILS[who])
-        await page.get_by_label("Mot de passe").fill(PASSWORD)
-        await page.get_by_role("button", name="Se connecter").click()
+        await sign_in(page, base_url, EMAILS[who])
         await page.get_by_role("heading", name="File des contacts").wait_for()
         await page.locator("#queue .card").first.wait_for()
         problems[f"{who}-{size}"] = blocking(await audit(page, f"queue-{who}-{size}"))

@@ -1,14 +1,12 @@
 """The web chat on a phone-sized screen, in headless Chromium against the real server.
 
-Needs Debian's ``chromium`` (``/usr/bin/chromium``); Playwright drives it via
-``executable_path`` and never downloads a browser. Screenshots go to ``test-artifacts/webchat``.
+Needs Debian's ``chromium`` (``/usr/bin/chromium``; see ``tests/browser.py``); the ``phone``
+fixture is a 390 x 844 French touch screen. Screenshots go to ``test-artifacts/webchat``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +17,8 @@ from sqlalchemy import func, select
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Author, Conversation, Lead, Message
+from tests.browser import ARTIFACTS as BROWSER_ARTIFACTS
+from tests.browser import PHONE
 from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
     Browser,
     Staff,
@@ -29,33 +29,11 @@ from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "webchat"
-PHONE = {"width": 390, "height": 844}
-TIMEOUT_MS = 15_000
+ARTIFACTS = BROWSER_ARTIFACTS / "webchat"
 KEY = "outreach-webchat"
 SLOW_ANSWER_S = 1.5
 
 Client = TestClient[web.Request, web.Application]
-
-
-@pytest.fixture(name="phone")
-async def _phone() -> AsyncIterator[Any]:
-    """A browser context the size of a phone (390 x 844), French, with touch."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        context = await browser.new_context(viewport=PHONE, locale="fr-FR", has_touch=True)
-        context.set_default_timeout(TIMEOUT_MS)
-        yield context
-        await context.close()
-        await browser.close()
 
 
 async def open_chat(context: Any, client: Client, code: str) -> Any:

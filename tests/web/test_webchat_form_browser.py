@@ -15,11 +15,10 @@ import pytest
 
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
-from tests.web.test_webchat_browser import (  # noqa: F401 - fixtures used by name
+from tests.browser import PHONE
+from tests.web.test_webchat_browser import (
     ARTIFACTS,
-    PHONE,
     Client,
-    _phone,
     bot_count,
     open_chat,
     shot,

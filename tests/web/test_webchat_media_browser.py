@@ -20,9 +20,8 @@ from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
     _fast_hashing,
     _staff,
 )
-from tests.web.test_webchat_browser import (  # noqa: F401 - fixtures used by name
+from tests.web.test_webchat_browser import (
     KEY,
-    _phone,
     bot_count,
     open_chat,
     shot,

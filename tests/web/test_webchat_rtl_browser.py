@@ -15,11 +15,9 @@ import pytest
 
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
-from tests.web.test_webchat_axe import ARTIFACTS as AXE_ARTIFACTS
 from tests.web.test_webchat_axe import audit, blocking
-from tests.web.test_webchat_browser import (  # noqa: F401 - fixtures used by name
+from tests.web.test_webchat_browser import (
     Client,
-    _phone,
     bot_count,
     box,
     open_chat,
@@ -100,5 +98,4 @@ async def test_a_message_in_arabic_turns_the_chat_right_to_left_with_arabic_labe
     await page.reload()
     await page.wait_for_selector("#log li.bot")
     assert await page.evaluate(PAGE_JS) == arabic
-    AXE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert blocking(await audit(page, "webchat-arabic-rtl")) == []

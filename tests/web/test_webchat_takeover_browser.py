@@ -18,9 +18,8 @@ from tests.web.admin.conftest import (  # noqa: F401 - fixtures used by name
     _staff,
     form_key_of,
 )
-from tests.web.test_webchat_browser import (  # noqa: F401 - the phone fixture is used by name
+from tests.web.test_webchat_browser import (
     Client,
-    _phone,
     bot_count,
     open_chat,
     shot,

@@ -1,13 +1,12 @@
 """The back office in headless Chromium against the real server: a counsellor's whole shift.
 
-Needs Debian's ``chromium`` package (``apt-get install -y chromium``); Playwright drives it via
-``executable_path`` and never downloads a browser. Screenshots go to ``test-artifacts/``.
+Needs Debian's ``chromium`` package (``apt-get install -y chromium``; see ``tests/browser.py``).
+Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,24 +18,12 @@ from outreach_bot.app import create_web_app
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import CampaignScan
+from tests.browser import ARTIFACTS, sign_in
 from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import REST_PATH, RestChat
 from tests.web.admin.conftest import EMAILS, PASSWORD, Staff
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--headless",
-]
-TIMEOUT_MS = 15_000
 
 
 class LiveClient:
@@ -61,29 +48,6 @@ async def _base_url(services: Services, staff: Staff) -> AsyncIterator[str]:
     host, port = runner.addresses[0][:2]
     yield f"http://{host}:{port}"
     await runner.cleanup()
-
-
-@pytest.fixture(name="browser_page")
-async def _browser_page() -> AsyncIterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian's chromium is not installed (/usr/bin/chromium): apt-get install chromium"
-        )
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        context = await browser.new_context(
-            viewport={"width": 1280, "height": 800}, locale="fr-FR"
-        )
-        page = await context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        yield page
-        await context.close()
-        await browser.close()
 
 
 async def _screenshot(page: Any, name: str, width: int, height: int) -> None:
@@ -166,10 +130,7 @@ async def test_a_signed_in_browser_opening_a_qr_code_is_not_a_scan(
 
     await create_campaign(services.sessions, "FORUM", name="Forum")
     page = browser_page
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["olga"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["olga"])
     await page.get_by_role("button", name="Déconnexion").wait_for()
 
     await page.goto(f"{base_url}/q/FORUM")

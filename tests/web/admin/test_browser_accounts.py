@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from outreach_bot.core.services import Services
-from tests.web.admin.conftest import EMAILS, PASSWORD
+from tests.browser import sign_in
+from tests.web.admin.conftest import EMAILS
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
@@ -25,13 +25,6 @@ VIEWPORTS = [
     pytest.param((1366, 800), id="desktop"),
 ]
 NEW_PASSWORD = "une phrase facile à retenir"
-
-
-async def _sign_in(page: Any, base_url: str, email: str, password: str = PASSWORD) -> None:
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(password)
-    await page.get_by_role("button", name="Se connecter").click()
 
 
 async def _sign_out(page: Any) -> None:
@@ -56,7 +49,7 @@ async def test_admin_invites_a_counsellor_who_opens_the_account_with_the_link(
     and name, lands in her queue greeted by name; the same link then says it has expired."""
     page = browser_page
     await page.set_viewport_size({"width": size[0], "height": size[1]})
-    await _sign_in(page, base_url, EMAILS["admin"])
+    await sign_in(page, base_url, EMAILS["admin"])
     await (
         page.get_by_role("navigation", name="Menu principal")
         .get_by_role("link", name="Comptes")
@@ -93,7 +86,7 @@ async def test_admin_invites_a_counsellor_who_opens_the_account_with_the_link(
     await page.goto(_on(base_url, link))
     await page.get_by_role("heading", name="Lien expiré").wait_for()
     await _shot(page, "accounts-link-spent", size)
-    await _sign_in(page, base_url, "nina@example.org", NEW_PASSWORD)
+    await sign_in(page, base_url, "nina@example.org", NEW_PASSWORD)
     await page.get_by_role("heading", name="File des contacts").wait_for()
 
 
@@ -105,7 +98,7 @@ async def test_a_disabled_counsellor_is_told_to_ask_the_admin(
     'ask the admin' message, not 'mot de passe incorrect'; re-enabled, she signs in."""
     page = browser_page
     await page.set_viewport_size({"width": size[0], "height": size[1]})
-    await _sign_in(page, base_url, EMAILS["admin"])
+    await sign_in(page, base_url, EMAILS["admin"])
     await page.goto(f"{base_url}/admin/accounts")
     await page.get_by_role("link", name="Léa Conseillère").click()
     await page.get_by_role("heading", name="Léa Conseillère").wait_for()
@@ -116,19 +109,19 @@ async def test_a_disabled_counsellor_is_told_to_ask_the_admin(
     assert "Désactivé" in await card.inner_text()
     await _sign_out(page)
 
-    await _sign_in(page, base_url, EMAILS["lea"])
+    await sign_in(page, base_url, EMAILS["lea"])
     alert = page.get_by_role("alert")
     await alert.wait_for()
     assert "Ce compte est désactivé. Demande à l'admin" in await alert.inner_text()
     await _shot(page, "login-disabled", size)
 
-    await _sign_in(page, base_url, EMAILS["admin"])
+    await sign_in(page, base_url, EMAILS["admin"])
     await page.goto(f"{base_url}/admin/accounts")
     await page.get_by_role("link", name="Léa Conseillère").click()
     await page.get_by_role("button", name="Réactiver le compte").click()
     await page.get_by_text("Compte de Léa Conseillère réactivé").wait_for()
     await _sign_out(page)
-    await _sign_in(page, base_url, EMAILS["lea"])
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
 
 
@@ -145,7 +138,7 @@ async def test_admin_resets_a_password_and_makes_an_api_token_shown_once(
     await page.get_by_role("heading", name="Mot de passe oublié").wait_for()
     await _shot(page, "forgot", size)
 
-    await _sign_in(page, base_url, EMAILS["admin"])
+    await sign_in(page, base_url, EMAILS["admin"])
     await page.goto(f"{base_url}/admin/accounts")
     await page.get_by_role("link", name="Marc").click()
     await page.get_by_role("button", name="Faire un lien de réinitialisation").click()
@@ -158,10 +151,10 @@ async def test_admin_resets_a_password_and_makes_an_api_token_shown_once(
     await page.get_by_role("button", name="Changer le mot de passe").click()
     await page.get_by_text("Mot de passe changé.").wait_for()
     await _sign_out(page)
-    await _sign_in(page, base_url, EMAILS["marc"])
+    await sign_in(page, base_url, EMAILS["marc"])
     assert "E-mail ou mot de passe incorrect" in await page.get_by_role("alert").inner_text()
 
-    await _sign_in(page, base_url, EMAILS["admin"])
+    await sign_in(page, base_url, EMAILS["admin"])
     await page.goto(f"{base_url}/admin/tokens")
     await page.get_by_label("Nom (qui s'en sert)").fill("Tableau de bord du financeur")
     await page.get_by_role("button", name="Créer le jeton").click()
@@ -182,7 +175,7 @@ async def test_a_counsellor_renames_herself_and_colleagues_see_the_name(
     """Léa opens Mon compte, sets her display name; the admin's list shows it, not an e-mail."""
     page = browser_page
     await page.set_viewport_size({"width": size[0], "height": size[1]})
-    await _sign_in(page, base_url, EMAILS["lea"])
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("link", name="Mon compte").click()
     await page.get_by_role("heading", name="Mon compte").wait_for()
     await page.get_by_label("Ce que les collègues voient").fill("Léa Martin")
@@ -190,6 +183,6 @@ async def test_a_counsellor_renames_herself_and_colleagues_see_the_name(
     await page.get_by_text("Tes collègues te voient maintenant comme « Léa Martin »").wait_for()
     await _shot(page, "me", size)
     await _sign_out(page)
-    await _sign_in(page, base_url, EMAILS["admin"])
+    await sign_in(page, base_url, EMAILS["admin"])
     await page.goto(f"{base_url}/admin/accounts")
     await page.get_by_role("link", name="Léa Martin").wait_for()

@@ -13,12 +13,12 @@ import aiohttp
 import pytest
 
 from outreach_bot.core.services import Services
+from tests.browser import sign_in
 from tests.factories import RestChat
-from tests.web.admin.conftest import EMAILS, PASSWORD, make_lead
+from tests.web.admin.conftest import EMAILS, make_lead
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     LiveClient,
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
@@ -51,10 +51,7 @@ async def test_an_urgent_alert_reaches_a_counsellor_on_any_page(
     page = browser_page
     await page.context.add_init_script(RECORD_NOTIFICATIONS)
     await page.set_viewport_size({"width": size[0], "height": size[1]})
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["lea"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
     await page.get_by_role("button", name="Activer les notifications").click()
     assert await page.evaluate("window.__asked") == 1

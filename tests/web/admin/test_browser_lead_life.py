@@ -22,14 +22,13 @@ from outreach_bot.config import Settings
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Conversation, Lead
+from tests.browser import ARTIFACTS, sign_in
 from tests.conftest import make_settings
 from tests.factories import RestChat
-from tests.web.admin.conftest import EMAILS, PASSWORD, make_lead
+from tests.web.admin.conftest import EMAILS, make_lead
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
-    ARTIFACTS,
     LiveClient,
     _base_url,
-    _browser_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -49,12 +48,9 @@ def _open_all_week(tmp_path: Path) -> Settings:
     )
 
 
-async def sign_in(page: Any, base_url: str, size: tuple[int, int]) -> None:
+async def _sign_in_lea(page: Any, base_url: str, size: tuple[int, int]) -> None:
     await page.set_viewport_size({"width": size[0], "height": size[1]})
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["lea"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
 
 
@@ -97,7 +93,7 @@ async def test_after_envoyer_the_conversation_shows_the_message_and_the_answer_l
     many = tuple(f"msg {n} : jcherche un taf vers verdun" for n in range(12))
     lead = await make_lead(services, channel="rest", sender=sender, messages=many)
     page = browser_page
-    await sign_in(page, base_url, size)
+    await _sign_in_lea(page, base_url, size)
     await page.goto(f"{base_url}/admin/leads/{lead.id}")
     await page.get_by_label("Répondre sur Chat web").fill("Salut Inès ! Ici Léa, on s'appelle ?")
     await page.get_by_role("button", name="Envoyer").click()
@@ -135,7 +131,7 @@ async def test_without_javascript_envoyer_lands_on_the_new_message(
     )
     try:
         page = await context.new_page()
-        await sign_in(page, base_url, size)
+        await _sign_in_lea(page, base_url, size)
         await page.goto(f"{base_url}/admin/leads/{lead.id}")
         await page.get_by_label("Répondre sur Chat web").fill("Coucou, c'est Léa (sans JS)")
         await page.get_by_role("button", name="Envoyer").click()
@@ -156,7 +152,7 @@ async def test_closing_asks_how_it_ended(
     mobilised, and the page and its history say how it ended."""
     lead = await make_lead(services, channel="sms", sender="+33612345670")
     page = browser_page
-    await sign_in(page, base_url, size)
+    await _sign_in_lea(page, base_url, size)
     await page.goto(f"{base_url}/admin/leads/{lead.id}")
     closing = page.locator("#close")
     await closing.scroll_into_view_if_needed()
@@ -185,13 +181,11 @@ async def test_the_lead_page_and_its_closing_form_pass_axe(
 ) -> None:
     """axe-core finds nothing serious or critical on the lead page, open (with the closing
     form) and closed (with its outcome), after a reply."""
-    from tests.web.test_webchat_axe import ARTIFACTS as AXE_ARTIFACTS
     from tests.web.test_webchat_axe import audit, blocking
 
-    AXE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
     lead = await make_lead(services, channel="rest", sender=f"axe-{size[0]}")
     page = browser_page
-    await sign_in(page, base_url, size)
+    await _sign_in_lea(page, base_url, size)
     await page.goto(f"{base_url}/admin/leads/{lead.id}")
     await page.get_by_label("Répondre sur Chat web").fill("Coucou, c'est Léa")
     await page.get_by_role("button", name="Envoyer").click()
@@ -237,7 +231,7 @@ async def test_handing_back_tells_the_web_chat_and_its_header_follows(
             row.conversation_id = conversation.id
 
         office = browser_page
-        await sign_in(office, base_url, size)
+        await _sign_in_lea(office, base_url, size)
         await office.goto(f"{base_url}/admin/leads/{lead.id}")
         await office.get_by_label("Répondre sur Chat web").fill("Salut, c'est Léa 😊 je t'écoute")
         await office.get_by_role("button", name="Envoyer").click()

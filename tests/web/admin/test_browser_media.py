@@ -14,8 +14,12 @@ from sqlalchemy import select
 from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import MediaFile
-from tests.web.admin.conftest import EMAILS, PASSWORD, make_lead
-from tests.web.admin.test_browser import _base_url, _browser_page, _screenshot  # noqa: F401
+from tests.browser import sign_in
+from tests.web.admin.conftest import EMAILS, make_lead
+from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
+    _base_url,
+    _screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -55,10 +59,7 @@ async def test_counsellor_plays_a_voice_note(
     assert media is not None
 
     page = browser_page
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["lea"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
 
     url = f"/admin/leads/{lead.id}/media/{media.id}"

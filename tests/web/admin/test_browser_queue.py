@@ -15,24 +15,17 @@ from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.models import UnderstoodGap
+from tests.browser import sign_in
 from tests.channels.rest.test_conversation import run_full_lead
 from tests.factories import RestChat
 from tests.web.admin.conftest import EMAILS, PASSWORD, make_lead
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     LiveClient,
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
 pytestmark = pytest.mark.browser
-
-
-async def _sign_in(page: Any, base_url: str, email: str) -> None:
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
 
 
 async def _queue_names(page: Any) -> list[str]:
@@ -48,7 +41,7 @@ async def test_crisis_from_a_campaign_shows_the_live_banner_to_its_sectors_couns
     await create_campaign(services.sessions, "FORUM55", name="Forum Verdun", sector="nord-meusien")
     await make_lead(services, first_name="Ancien")
     page = browser_page
-    await _sign_in(page, base_url, EMAILS["lea"])
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
     await page.locator("main[data-live-ready=true]").wait_for(state="attached")
 
@@ -75,7 +68,7 @@ async def test_queue_is_urgent_then_newest_and_the_log_names_buttons(
     for number in range(1, 21):
         await make_lead(services, first_name=f"Ancien{number:02d}")
     page = browser_page
-    await _sign_in(page, base_url, EMAILS["lea"])
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
     await page.locator("main[data-live-ready=true]").wait_for(state="attached")
     assert (await _queue_names(page))[:2] == ["Urgence", "Ancien20"]
@@ -124,7 +117,7 @@ async def test_quality_label_dropdown_is_readable(
             ]
         )
     page = browser_page
-    await _sign_in(page, base_url, EMAILS["lea"])
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.goto(f"{base_url}/admin/quality")
     select = page.get_by_label("Le jeune voulait dire").first
     await select.select_option("leaving_care")
@@ -149,7 +142,7 @@ async def test_funders_menu_shows_only_the_figures(
     """A funder signs in and lands on the figures; the menu offers nothing else."""
     await add_user(services.sessions, "financeur@example.org", role="funder", password=PASSWORD)
     page = browser_page
-    await _sign_in(page, base_url, "financeur@example.org")
+    await sign_in(page, base_url, "financeur@example.org")
     await page.get_by_role("heading", name="Chiffres du réseau").wait_for()
     menu = page.get_by_role("navigation", name="Menu principal")
     assert await menu.get_by_role("link").all_inner_texts() == ["Chiffres", "Mon compte"]

@@ -14,12 +14,9 @@ from typing import Any
 import pytest
 
 from outreach_bot.core.services import Services
-from tests.web.admin.conftest import EMAILS, PASSWORD, make_lead
-from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
-    ARTIFACTS,
-    _base_url,
-    _browser_page,
-)
+from tests.browser import ARTIFACTS, sign_in
+from tests.web.admin.conftest import EMAILS, make_lead
+from tests.web.admin.test_browser import _base_url  # noqa: F401 - fixtures used by name
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +25,7 @@ DESKTOP = {"width": 1366, "height": 768}
 
 
 async def _sign_in(page: Any, base_url: str, who: str) -> None:
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS[who])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS[who])
     await page.get_by_role("heading", name="File des contacts").wait_for()
 
 

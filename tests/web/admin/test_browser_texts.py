@@ -18,10 +18,10 @@ from outreach_bot.content import ReviewState
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import add_user
 from outreach_bot.storage.models import TextReview
+from tests.browser import sign_in
 from tests.web.admin.conftest import EMAILS, PASSWORD
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
@@ -31,13 +31,6 @@ KEY = "messages.ask_age"
 CORRECTED = "شكرا! كم عمرك؟ اكتب عمرك بالأرقام."
 
 
-async def _sign_in(page: Any, base_url: str, email: str) -> None:
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
-
-
 async def test_a_coordinator_corrects_and_approves_an_arabic_draft(
     base_url: str, browser_page: Any, services: Services
 ) -> None:
@@ -45,7 +38,7 @@ async def test_a_coordinator_corrects_and_approves_an_arabic_draft(
     interpreter's name shows as reviewed, the running bot says it at once, and so does the
     next start."""
     page = browser_page
-    await _sign_in(page, base_url, EMAILS["coordinator"])
+    await sign_in(page, base_url, EMAILS["coordinator"])
     await page.get_by_role("link", name="Textes").click()
     await page.get_by_role("heading", name="Textes par langue").wait_for()
     row = page.locator("tr", has_text="arabe")
@@ -82,7 +75,7 @@ async def test_a_correction_that_drops_an_emergency_number_is_refused(
     """A Dari suicide text without 112 is refused with the reason, and nothing is stored; a
     counsellor sees the texts but cannot approve them."""
     page = browser_page
-    await _sign_in(page, base_url, EMAILS["coordinator"])
+    await sign_in(page, base_url, EMAILS["coordinator"])
     await page.goto(f"{base_url}/admin/texts/prs?show=draft")
     card = page.locator('li[data-key="crisis.kinds.suicide"]')
     text = await card.get_by_label("Texte").input_value()
@@ -96,7 +89,7 @@ async def test_a_correction_that_drops_an_emergency_number_is_refused(
         assert list(await session.scalars(select(TextReview))) == []
 
     await page.get_by_role("button", name="Déconnexion").click()
-    await _sign_in(page, base_url, EMAILS["lea"])
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.goto(f"{base_url}/admin/texts/prs")
     await page.locator('li[data-key="crisis.kinds.suicide"]').wait_for()
     assert await page.get_by_role("button", name="Approuver").count() == 0
@@ -115,7 +108,7 @@ async def test_an_interpreter_with_a_reviewer_account_sees_only_the_texts(
         display_name="Nazir, interprète pachto",
     )
     page = browser_page
-    await _sign_in(page, base_url, "nazir@example.org")
+    await sign_in(page, base_url, "nazir@example.org")
     await page.get_by_role("heading", name="Textes par langue").wait_for()
     menu = page.get_by_role("navigation", name="Menu principal")
     assert await menu.get_by_role("link").all_inner_texts() == ["Textes", "Mon compte"]

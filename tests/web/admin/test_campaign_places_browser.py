@@ -13,12 +13,12 @@ import pytest
 from outreach_bot.core.outreach.places import team_today
 from outreach_bot.core.services import Services
 from outreach_bot.domain.places import french_day
+from tests.browser import sign_in
 from tests.factories import RestChat
-from tests.web.admin.conftest import EMAILS, PASSWORD
-from tests.web.admin.test_browser import (  # noqa: F401 - the fixtures are used by name
+from tests.web.admin.conftest import EMAILS
+from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     LiveClient,
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
@@ -30,10 +30,7 @@ SIZES = {"phone": (390, 844), "desktop": (1366, 768)}
 async def _sign_in(page: Any, base_url: str, size: str) -> None:
     width, height = SIZES[size]
     await page.set_viewport_size({"width": width, "height": height})
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["olga"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["olga"])
 
 
 async def _fits(page: Any, selector: str) -> None:

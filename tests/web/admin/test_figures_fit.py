@@ -13,14 +13,11 @@ from sqlalchemy import select
 from outreach_bot.cli.demo import seed_demo
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import AuditEntry, Lead, LeadEvent
+from tests.browser import ARTIFACTS, sign_in
 from tests.core.contact_lists.conftest import person
 from tests.core.contact_lists.test_sending import new_list
-from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, Staff, make_lead
-from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
-    ARTIFACTS,
-    _base_url,
-    _browser_page,
-)
+from tests.web.admin.conftest import EMAILS, Browser, Staff, make_lead
+from tests.web.admin.test_browser import _base_url  # noqa: F401 - fixtures used by name
 
 URGENT_FIGURE = re.compile(r'data-figure="urgent">(\d+)<')
 
@@ -135,10 +132,7 @@ async def test_the_figure_tables_fit_a_1366_screen(
     await new_list(services, [person(1), person(2)], name="SIEI novembre")
     page = browser_page
     await page.set_viewport_size({"width": 1366, "height": 768})
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["coordinator"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["coordinator"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
     await page.goto(f"{base_url}/admin/figures?from={datetime.now(UTC).year}-01-01")
 

@@ -16,9 +16,9 @@ from outreach_bot.storage.models import (
     ScheduledMessage,
     ScheduledStatus,
 )
-from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, form_key_of, make_lead
-from tests.web.admin.test_browser import _base_url as base_url  # noqa: F401 - fixtures
-from tests.web.admin.test_browser import _browser_page as browser_page  # noqa: F401
+from tests.browser import sign_in
+from tests.web.admin.conftest import EMAILS, Browser, form_key_of, make_lead
+from tests.web.admin.test_browser import _base_url  # noqa: F401 - fixture used by name
 
 NEXT_WEEK = (datetime.now(PARIS) + timedelta(days=8)).date().isoformat()
 
@@ -122,18 +122,15 @@ async def test_another_sectors_counsellor_cannot_act_on_the_lead(
 
 @pytest.mark.browser
 async def test_set_an_appointment_and_mark_absent_in_a_real_browser(
-    base_url: str,  # noqa: F811
-    browser_page: Any,  # noqa: F811
+    base_url: str,
+    browser_page: Any,
     services: Services,
 ) -> None:
     """Léa fixes an appointment from the lead page, it happens, she marks "Absent": the kind
     message of the next morning is listed as waiting."""
     lead = await make_lead(services, channel="sms", sender="+33633333333")
     page = browser_page
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["lea"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("heading", name="File des contacts").wait_for()
     await page.goto(f"{base_url}/admin/leads/{lead.id}")
     await page.get_by_label("Date").first.fill(NEXT_WEEK)

@@ -14,12 +14,12 @@ from outreach_bot.app import open_services
 from outreach_bot.core.services import Services
 from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import ScheduledMessage
+from tests.browser import sign_in
 from tests.conftest import make_settings
 from tests.core.contact_lists.conftest import csv_of, person
-from tests.web.admin.conftest import EMAILS, PASSWORD
-from tests.web.admin.test_browser import (  # noqa: F401 - the fixtures are used by name
+from tests.web.admin.conftest import EMAILS
+from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
@@ -38,10 +38,7 @@ async def test_outreach_staff_import_preview_start_and_pause_in_a_real_browser(
 ) -> None:
     """Sign in, open Listes, import a file with a bad line, read the preview, start, pause."""
     page = browser_page
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["olga"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["olga"])
     await page.get_by_role("link", name="Listes").click()
     await page.get_by_role("heading", name="Listes d'aller-vers").wait_for()
 

@@ -9,12 +9,12 @@ import aiohttp
 import pytest
 
 from outreach_bot.core.services import Services
+from tests.browser import sign_in
 from tests.factories import RestChat
-from tests.web.admin.conftest import EMAILS, PASSWORD
-from tests.web.admin.test_browser import (  # noqa: F401 - the fixtures are used by name
+from tests.web.admin.conftest import EMAILS
+from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     LiveClient,
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
@@ -26,10 +26,7 @@ async def test_outreach_staff_add_a_permanence_in_a_real_browser(
 ) -> None:
     """Sign in, open Lieux from the menu, add a permanence; the bot names it when asked."""
     page = browser_page
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["olga"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["olga"])
     await page.get_by_role("link", name="Lieux").click()
     await page.get_by_role("heading", name="Lieux et permanences").wait_for()
 
@@ -60,10 +57,7 @@ async def test_an_office_phone_days_and_walk_in_are_set_in_a_real_browser(
     young person's "c'est ouvert le samedi ?" and "sans rendez-vous ?"."""
     page = browser_page
     await page.set_viewport_size({"width": 360, "height": 740})
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["olga"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["olga"])
     await page.get_by_role("link", name="Lieux").click()
     await page.get_by_label("Type").select_option("office")
     await page.get_by_label("Nom").fill("Mission Locale")

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import AuditEntry, UnderstoodGap
 from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, Staff
-from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by the browser test
+from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     _base_url,
-    _browser_page,
     _screenshot,
 )
 

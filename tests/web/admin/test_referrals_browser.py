@@ -11,11 +11,12 @@ import pytest
 
 from outreach_bot.config import Settings
 from outreach_bot.core.services import Services
+from tests.browser import ARTIFACTS, sign_in
 from tests.conftest import make_settings
 from tests.referrals import settle_referrals
 from tests.smtp import Inbox
-from tests.web.admin.conftest import EMAILS, PASSWORD, make_lead
-from tests.web.admin.test_browser import ARTIFACTS, _base_url, _browser_page  # noqa: F401
+from tests.web.admin.conftest import EMAILS, make_lead
+from tests.web.admin.test_browser import _base_url  # noqa: F401 - fixtures used by name
 from tests.web.admin.test_referrals import add_partner
 
 pytestmark = pytest.mark.browser
@@ -45,10 +46,7 @@ async def test_counsellor_proposes_and_partner_answers_on_a_phone(
     lead = await make_lead(services, channel="rest", sender="chromium-ines", first_name="Inès")
     page = browser_page
     await page.set_viewport_size(PHONE)
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["lea"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["lea"])
     await page.get_by_role("button", name="Déconnexion").wait_for()
 
     await page.goto(f"{base_url}/admin/leads/{lead.id}")

@@ -14,12 +14,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from outreach_bot.config import Settings
+from tests.browser import sign_in
 from tests.conftest import make_settings
 from tests.smtp import Inbox
-from tests.web.admin.conftest import EMAILS, PASSWORD, Browser, Staff, csrf_of
+from tests.web.admin.conftest import EMAILS, Browser, Staff, csrf_of
 from tests.web.admin.test_browser import (  # noqa: F401 - fixtures used by name
     _base_url,
-    _browser_page,
     _screenshot,
 )
 
@@ -140,8 +140,5 @@ async def test_forgotten_password_by_e_mail_in_a_real_browser(
     await page.get_by_role("button", name="Changer le mot de passe").click()
     await page.get_by_text("Mot de passe changé.").wait_for()
     await page.get_by_role("button", name="Déconnexion").click()
-    await page.goto(f"{base_url}/admin/login")
-    await page.get_by_label("E-mail").fill(EMAILS["marc"])
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
-    await page.get_by_role("button", name="Se connecter").click()
+    await sign_in(page, base_url, EMAILS["marc"])
     await page.get_by_text("E-mail ou mot de passe incorrect.").wait_for()
