@@ -16,16 +16,11 @@ of error logs is printed at the end of the module.
 
 from __future__ import annotations
 
-import asyncio
 import http.client
 import json
-import logging
 import os
 import re
-import threading
-from collections import Counter
 from collections.abc import Iterator
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.cookies import SimpleCookie
@@ -35,7 +30,6 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -67,6 +61,7 @@ from tests.channels.whatsapp.conftest import FakeGraph, wa_settings
 from tests.channels.whatsapp.conftest import fixture as whatsapp_fixture
 from tests.channels.whatsapp.conftest import sign as whatsapp_sign
 from tests.conftest import make_settings
+from tests.fuzz import Tally, ThreadedApp, tallied
 from tests.web.admin.conftest import make_lead
 
 EXAMPLES = int(os.environ.get("OUTREACH_FUZZ_EXAMPLES", "10"))
@@ -876,40 +871,12 @@ def twilio_requests() -> st.SearchStrategy[Req]:
 # --- the live app -----------------------------------------------------------------------------
 
 
-@dataclass
-class Tally:
-    """What the fuzzing sent and saw, for the summary line."""
-
-    inputs: int = 0
-    requests: int = 0
-    statuses: Counter[int] = field(default_factory=Counter)
-    server_errors: int = 0
-    error_logs: list[str] = field(default_factory=list)
-
-
-class ErrorLogs(logging.Handler):
-    """Keeps every ERROR record logged anywhere in the process while the app runs."""
-
-    def __init__(self, tally: Tally) -> None:
-        super().__init__(logging.ERROR)
-        self.tally = tally
-
-    def emit(self, record: logging.LogRecord) -> None:
-        error = record.exc_info[1] if record.exc_info else None
-        self.tally.error_logs.append(
-            f"{record.name}: {record.getMessage()[:300]} {error!r:.300}".strip()
-        )
-
-
-class LiveApp:
+class LiveApp(ThreadedApp):
     """The real app on a real port, driven from the test thread with a plain HTTP client."""
 
     def __init__(self, tmp: Path, nlu: Any, provider: str, tally: Tally) -> None:
+        super().__init__()
         self.tmp, self.nlu, self.provider, self.tally = tmp, nlu, provider, tally
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.stack = AsyncExitStack()
-        self.port = 0
         self.token = ""
         self.secret = ""
         self.lead = 0
@@ -918,19 +885,9 @@ class LiveApp:
         self.csrf = {"admin": "", "visitor": ""}
         self.web_app = web.Application()
 
-    def run(self, coro: Any, timeout: float = 120) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
     def start(self) -> None:
-        self.thread.start()
-        self.run(self._start())
+        super().start()
         self.login()
-
-    def stop(self) -> None:
-        self.run(self.stack.aclose())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
 
     async def _start(self) -> None:
         api = FakeBotApi()
@@ -959,15 +916,11 @@ class LiveApp:
                 smsgateway_password=GATEWAY_PASSWORD,
                 smsgateway_signing_key=SIGNING_KEY,
             )
-        fake.server = TestServer(fake.app())
-        await fake.server.start_server()
-        self.stack.push_async_callback(fake.server.close)
+        await self.serve_fake(fake)
         key = "twilio_base_url" if self.provider == "twilio" else "smsgateway_url"
         overrides[key] = fake.url
         graph = FakeGraph()
-        graph.server = TestServer(graph.app())
-        await graph.server.start_server()
-        self.stack.push_async_callback(graph.server.close)
+        await self.serve_fake(graph)
         whatsapp = wa_settings(self.tmp, graph).model_dump(include=WHATSAPP_SETTINGS)
         settings_ = make_settings(self.tmp, **overrides, **whatsapp)
         self.secret = webhook_secret(settings_, settings_.secret_key)
@@ -994,12 +947,7 @@ class LiveApp:
             )
             self.media = media.id
         self.web_app = create_web_app(services)
-        runner = web.AppRunner(self.web_app)
-        await runner.setup()
-        self.stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = runner.addresses[0][1]
+        await self.serve(self.web_app)
 
     def visit(self, jar: str) -> None:
         """Open the sign-in page, as a browser does before posting it: a session and a token."""
@@ -1096,22 +1044,15 @@ class LiveApp:
 
 @pytest.fixture(scope="module", name="tally")
 def _tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
-    tally = Tally()
-    handler = ErrorLogs(tally)
-    logging.getLogger().addHandler(handler)
-    yield tally
-    logging.getLogger().removeHandler(handler)
-    line = (
-        f"fuzz: {tally.inputs} inputs ({tally.requests} HTTP requests) over "
-        f"{len(ROUTES) + len(TWILIO_ROUTES)} routes "
-        f"({EXAMPLES} examples each), {tally.server_errors} 5xx, "
-        f"{len(tally.error_logs)} error logs; statuses {dict(sorted(tally.statuses.items()))}"
-    )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(line)
+    def summary(tally: Tally) -> str:
+        return (
+            f"fuzz: {tally.inputs} inputs ({tally.requests} HTTP requests) over "
+            f"{len(ROUTES) + len(TWILIO_ROUTES)} routes "
+            f"({EXAMPLES} examples each), {tally.server_errors} 5xx"
+        )
+
+    with tallied(request, summary) as tally:
+        yield tally
 
 
 @pytest.fixture(scope="module", name="fast_hashing")

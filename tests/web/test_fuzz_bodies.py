@@ -13,7 +13,6 @@ SMS Gateway and WhatsApp. Every answer must be under 500 and nothing may be logg
 from __future__ import annotations
 
 import copy
-import logging
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -21,8 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -33,14 +30,13 @@ from tests.channels.telegram.bot_api import load_update
 from tests.channels.whatsapp.conftest import FakeGraph, wa_settings
 from tests.channels.whatsapp.conftest import fixture as whatsapp_fixture
 from tests.channels.whatsapp.conftest import sign as whatsapp_sign
+from tests.fuzz import Tally, json_paths, tallied
 from tests.web.test_fuzz import (
     CAMPAIGN,
     EXAMPLES,
     FUZZ,
     ROUTES,
-    ErrorLogs,
     LiveApp,
-    Tally,
     dumps,
     json_value,
     live_app,
@@ -161,18 +157,6 @@ def fill(path: str, app: LiveApp) -> str:
 # --- signed webhooks of the wrong shape -------------------------------------------------------
 
 
-def paths_in(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every key path inside a JSON value (the value itself included)."""
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += paths_in(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += paths_in(child, (*prefix, index))
-    return found
-
-
 REMOVE = object()
 
 
@@ -183,7 +167,7 @@ def reshaped(bases: list[dict[str, Any]]) -> st.SearchStrategy[Any]:
     def build(draw: st.DrawFn) -> Any:
         base = copy.deepcopy(draw(st.sampled_from(bases)))
         for _ in range(draw(st.integers(min_value=1, max_value=3))):
-            where = draw(st.sampled_from(paths_in(base)))
+            where = draw(st.sampled_from(json_paths(base)))
             new = draw(st.one_of(json_value, st.just(REMOVE)))
             if not where:
                 base = {} if new is REMOVE else new
@@ -228,24 +212,15 @@ GROUPS = Groups()
 
 @pytest.fixture(scope="module", name="tally")
 def _tally(request: pytest.FixtureRequest) -> Iterator[Tally]:
-    tally = Tally()
-    handler = ErrorLogs(tally)
-    logging.getLogger().addHandler(handler)
-    yield tally
-    logging.getLogger().removeHandler(handler)
-    groups = ", ".join(
-        f"{name} {count} inputs {GROUPS.server_errors[name]} 5xx"
-        for name, count in sorted(GROUPS.inputs.items())
-    )
-    line = (
-        f"fuzz bodies ({EXAMPLES} examples per test): {groups}; "
-        f"{len(tally.error_logs)} error logs; statuses {dict(sorted(tally.statuses.items()))}"
-    )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(line)
+    def summary(tally: Tally) -> str:
+        groups = ", ".join(
+            f"{name} {count} inputs {GROUPS.server_errors[name]} 5xx"
+            for name, count in sorted(GROUPS.inputs.items())
+        )
+        return f"fuzz bodies ({EXAMPLES} examples per test): {groups}"
+
+    with tallied(request, summary) as tally:
+        yield tally
 
 
 @pytest.fixture(scope="module", name="live")
@@ -336,20 +311,13 @@ class WhatsAppLive(LiveApp):
 
     async def _start(self) -> None:
         graph = FakeGraph()
-        graph.server = TestServer(graph.app())
-        await graph.server.start_server()
-        self.stack.push_async_callback(graph.server.close)
+        await self.serve_fake(graph)
         graph.add_media("1013859600285441", b"OggS fake voice", "audio/ogg")
         services = await self.stack.enter_async_context(
             open_services(wa_settings(self.tmp, graph), nlu=self.nlu, create_schema=True)
         )
         self.web_app = create_web_app(services)
-        runner = web.AppRunner(self.web_app)
-        await runner.setup()
-        self.stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = runner.addresses[0][1]
+        await self.serve(self.web_app)
 
     def login(self) -> None:
         """No back office here."""

@@ -11,27 +11,22 @@ of 5xx answers is printed at the end (``OUTREACH_FUZZ_EXAMPLES`` × 20 inputs, 2
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import http.client
 import json
-import logging
-import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from outreach_bot.app import create_web_app, open_services
 from tests.channels.whatsapp.conftest import FakeGraph, fixture, sign, wa_settings
-from tests.web.test_fuzz import EXAMPLES, ErrorLogs, Tally, dumps, json_value
+from tests.fuzz import Tally, ThreadedApp, json_paths, tallied
+from tests.web.test_fuzz import EXAMPLES, dumps, json_value
 
 BASES: list[dict[str, Any]] = []
 
@@ -56,25 +51,13 @@ def _bases() -> list[dict[str, Any]]:
     return BASES
 
 
-def paths_of(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every place in a JSON tree (dict keys and list indexes), the root included."""
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, child in value.items():
-            found += paths_of(child, (*prefix, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            found += paths_of(child, (*prefix, index))
-    return found
-
-
 def mutate(base: dict[str, Any], changes: list[tuple[int, Any, bool]]) -> Any:
     """``base`` with each (path number, new value, delete?) change applied."""
     data: Any = copy.deepcopy(base)
     for number, shared, delete in changes:
         # st.just() hands the same object to every example: never insert it itself.
         value = copy.deepcopy(shared)
-        paths = paths_of(data)
+        paths = json_paths(data)
         path = paths[number % len(paths)]
         if not path:
             data = value
@@ -103,43 +86,20 @@ notifications = st.builds(
 )
 
 
-class LiveWhatsApp:
+class LiveWhatsApp(ThreadedApp):
     """The real app with WhatsApp on, on a real port, in a thread with its own loop."""
 
     def __init__(self, tmp: Path, nlu: Any) -> None:
+        super().__init__()
         self.tmp, self.nlu = tmp, nlu
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.stack = AsyncExitStack()
-        self.port = 0
-
-    def run(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(120)
 
     async def _start(self) -> None:
         graph = FakeGraph()
-        graph.server = TestServer(graph.app())
-        await graph.server.start_server()
-        self.stack.push_async_callback(graph.server.close)
+        await self.serve_fake(graph)
         services = await self.stack.enter_async_context(
             open_services(wa_settings(self.tmp, graph), nlu=self.nlu, create_schema=True)
         )
-        runner = web.AppRunner(create_web_app(services))
-        await runner.setup()
-        self.stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = runner.addresses[0][1]
-
-    def start(self) -> None:
-        self.thread.start()
-        self.run(self._start())
-
-    def stop(self) -> None:
-        self.run(self.stack.aclose())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+        await self.serve(create_web_app(services))
 
     def post(self, body: bytes) -> int:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
@@ -161,23 +121,14 @@ class LiveWhatsApp:
 def _live_whatsapp(
     tmp_path_factory: pytest.TempPathFactory, embedded_nlu: Any, request: pytest.FixtureRequest
 ) -> Iterator[tuple[LiveWhatsApp, Tally]]:
-    tally = Tally()
-    handler = ErrorLogs(tally)
-    logging.getLogger().addHandler(handler)
-    app = LiveWhatsApp(tmp_path_factory.mktemp("fuzz-whatsapp"), embedded_nlu)
-    app.start()
-    yield app, tally
-    app.stop()
-    logging.getLogger().removeHandler(handler)
-    line = (
-        f"whatsapp fuzz: {tally.inputs} signed notifications, {tally.server_errors} 5xx, "
-        f"{len(tally.error_logs)} error logs; statuses {dict(sorted(tally.statuses.items()))}"
-    )
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is not None and capture is not None:
-        with capture.global_and_fixture_disabled():
-            reporter.write_line(line)
+    def summary(tally: Tally) -> str:
+        return f"whatsapp fuzz: {tally.inputs} signed notifications, {tally.server_errors} 5xx"
+
+    with tallied(request, summary) as tally:
+        app = LiveWhatsApp(tmp_path_factory.mktemp("fuzz-whatsapp"), embedded_nlu)
+        app.start()
+        yield app, tally
+        app.stop()
 
 
 def test_signed_malformed_notifications_never_give_a_server_error(
