@@ -21,20 +21,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
-import secrets
 import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
+from scratch import scratch_settings, served
 
-from outreach_bot.app import create_web_app, open_services
-from outreach_bot.config import Settings
+from outreach_bot.app import open_services
 from outreach_bot.core.staff.accounts import add_user
 
-ROOT = Path(__file__).resolve().parents[1]
 CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -86,22 +83,11 @@ async def main() -> None:
     parser.add_argument("--logins", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            var_dir=Path(tmp),
-            content_dir=ROOT / "bot",
-            nlu_data=ROOT / "nlu" / "data",
-            secret_key=secrets.token_urlsafe(32),
-        )
+        settings = scratch_settings(Path(tmp))
         async with open_services(settings, create_schema=True) as services:
             email = "bench@example.org"
             await add_user(services.sessions, email, role="counsellor", password="x" * 16)
-            runner = web.AppRunner(create_web_app(services))
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = runner.addresses[0][1]
-            base = f"http://127.0.0.1:{port}"
-            try:
+            async with served(services) as base:
                 statuses, seconds = await flood(base, args.messages, args.concurrency)
                 print(
                     f"flood: {args.messages} messages from new senders in {seconds:.1f} s: "
@@ -113,8 +99,6 @@ async def main() -> None:
                     f"logins: {args.logins} parallel wrong passwords: {logins[401]} checked "
                     f"(401), {logins[429]} refused before checking (429)"
                 )
-            finally:
-                await runner.cleanup()
 
 
 if __name__ == "__main__":

@@ -26,29 +26,19 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from scratch import NoNlu, scratch_settings
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from outreach_bot.app import open_services
-from outreach_bot.config import Settings
 from outreach_bot.core.contact_lists.importing import import_list
 from outreach_bot.core.delivery.rules import PARIS
 from outreach_bot.domain.contact_lists import ListPurpose, check_file
 
-ROOT = Path(__file__).resolve().parents[1]
 TODAY = date(2026, 12, 7)
 MONDAY_9H = datetime(2026, 12, 7, 9, tzinfo=PARIS).astimezone(UTC)
 NAMES = ("Léa", "Hugo", "Inès", "Nolan", "Jade", "Rayan", "Lina", "Enzo", "Maël", "Chloé")
 COMMUNES = ("Verdun", "Stenay", "Montmédy", "55100 Verdun", "Dun-sur-Meuse", "Damvillers")
-
-
-class NoNlu:
-    """The benchmark never classifies a message."""
-
-    name = "none"
-
-    async def parse(self, _: str) -> object:
-        raise AssertionError("not used")
 
 
 def invented_csv(size: int) -> bytes:
@@ -69,15 +59,8 @@ def invented_csv(size: int) -> bytes:
 
 async def one_round(url: str, data: bytes, var: Path) -> tuple[float, float, int]:
     """Import then start on a fresh database: (import seconds, start seconds, rows kept)."""
-    settings = Settings(
-        var_dir=var,
-        database_url=url,
-        content_dir=ROOT / "bot",
-        nlu_data=ROOT / "nlu" / "data",
-        secret_key="benchmark-secret",  # noqa: S106 - a throw-away database
-        team_phone="03 29 00 00 00",
-    )
-    async with open_services(settings, nlu=NoNlu(), create_schema=True) as services:  # type: ignore[arg-type]
+    settings = scratch_settings(var, database_url=url, team_phone="03 29 00 00 00")
+    async with open_services(settings, nlu=NoNlu(), create_schema=True) as services:
         started = time.perf_counter()
         report = await import_list(
             services.sessions,

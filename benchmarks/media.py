@@ -23,8 +23,9 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from scratch import scratch_settings
+
 from outreach_bot.app import open_services
-from outreach_bot.config import Settings
 from outreach_bot.core.channel import Attachment, InboundMessage
 from outreach_bot.core.leads.media import open_media
 from outreach_bot.core.services import Services
@@ -32,7 +33,6 @@ from outreach_bot.core.staff.accounts import add_user, load_account
 from outreach_bot.nlu.base import Prediction
 from outreach_bot.storage.models import Conversation, Lead
 
-ROOT = Path(__file__).resolve().parents[1]
 SIZES = (100_000, 1_000_000, 10_000_000)
 SENDER = "bench-voice"
 
@@ -66,11 +66,9 @@ def line(label: str, times: list[float]) -> str:
 
 async def main(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            var_dir=Path(tmp),
+        settings = scratch_settings(
+            Path(tmp),
             database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
-            content_dir=ROOT / "bot",
-            secret_key="benchmark-secret",  # noqa: S106 - a throw-away database
             media_max_bytes=max(SIZES),
         )
         async with open_services(settings, nlu=FixedNlu(), create_schema=True) as services:

@@ -25,29 +25,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from scratch import NoNlu, scratch_settings
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from outreach_bot.app import open_services
-from outreach_bot.config import Settings
 from outreach_bot.core.delivery.rules import PARIS
 from outreach_bot.core.schedule import ScheduledContent
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, ScheduledMessage
 
-ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2030, 1, 8, 10, tzinfo=PARIS).astimezone(UTC)
 CONVERSATIONS = 1000
 DUE_PER_ROUND = 10
-
-
-class NoNlu:
-    """The benchmark never classifies a message."""
-
-    name = "none"
-
-    async def parse(self, _: str) -> object:
-        raise AssertionError("not used")
 
 
 async def fill(services: object, size: int) -> list[int]:
@@ -92,13 +82,8 @@ async def fill(services: object, size: int) -> list[int]:
 
 async def measure(url: str, size: int, rounds: int, var: Path) -> tuple[float, float, float]:
     """Median and p95 of a tick with 10 due rows, and median of an empty tick, in ms."""
-    settings = Settings(
-        var_dir=var,
-        database_url=url,
-        content_dir=ROOT / "bot",
-        secret_key="benchmark-secret",  # noqa: S106 - a throw-away database
-    )
-    async with open_services(settings, nlu=NoNlu(), create_schema=True) as services:  # type: ignore[arg-type]
+    settings = scratch_settings(var, database_url=url)
+    async with open_services(settings, nlu=NoNlu(), create_schema=True) as services:
         ids = await fill(services, size)
         payload = ScheduledContent(message="greet").to_json()
         busy: list[float] = []

@@ -25,16 +25,15 @@ import time
 import uuid
 from pathlib import Path
 
+from scratch import NoNlu, scratch_settings
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from outreach_bot.app import open_services
-from outreach_bot.config import Settings
 from outreach_bot.core.leads.queue import LeadFilter, list_leads
 from outreach_bot.storage import search_index
 from outreach_bot.storage.models import Lead, LeadWord, Setting
 
-ROOT = Path(__file__).resolve().parents[1]
 BATCH = 500
 # Invented data: first names, communes of north Meuse, and requests in a young person's words.
 NAMES = ("Inès", "Noah", "Léa", "Mathis", "Chloé", "Enzo", "Jade", "Lucas", "Zoé", "Yanis")
@@ -48,15 +47,6 @@ NEEDS = (
 )
 
 
-class NoNlu:
-    """The benchmark never classifies a message."""
-
-    name = "none"
-
-    async def parse(self, _: str) -> object:
-        raise AssertionError("not used")
-
-
 def _ms(values: list[float]) -> str:
     values = sorted(values)
     p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
@@ -65,14 +55,8 @@ def _ms(values: list[float]) -> str:
 
 async def run(url: str, label: str, size: int, rounds: int, var: Path) -> None:
     """Fill, rebuild, search; print one line."""
-    settings = Settings(
-        var_dir=var,
-        database_url=url,
-        content_dir=ROOT / "bot",
-        nlu_data=ROOT / "nlu" / "data",
-        secret_key="benchmark-secret-not-for-production",  # noqa: S106 - throw-away data
-    )
-    async with open_services(settings, nlu=NoNlu(), create_schema=True) as services:  # type: ignore[arg-type]
+    settings = scratch_settings(var, database_url=url)
+    async with open_services(settings, nlu=NoNlu(), create_schema=True) as services:
         sessions = services.sessions
         started = time.perf_counter()
         for start in range(0, size, BATCH):

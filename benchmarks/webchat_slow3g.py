@@ -24,20 +24,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
 from playwright.async_api import async_playwright
+from scratch import scratch_settings, served
 
-from outreach_bot.app import create_web_app, open_services
-from outreach_bot.config import Settings
+from outreach_bot.app import open_services
 from outreach_bot.core.outreach.campaigns import create_campaign
 
-ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 CODE = "FORUM-3G"
 PAINT_JS = """() => {
@@ -110,21 +107,11 @@ async def main() -> None:
     parser.add_argument("--rtt", type=int, default=400)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(
-            var_dir=Path(tmp),
-            content_dir=ROOT / "bot",
-            nlu_data=ROOT / "nlu" / "data",
-            secret_key=secrets.token_urlsafe(32),
-        )
+        settings = scratch_settings(Path(tmp))
         async with open_services(settings, create_schema=True) as services:
             await create_campaign(services.sessions, CODE, name="Forum")
-            runner = web.AppRunner(create_web_app(services))
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            print(f"network: {args.kbps} kbit/s down and up, {args.rtt} ms per request")
-            try:
+            async with served(services) as base:
+                print(f"network: {args.kbps} kbit/s down and up, {args.rtt} ms per request")
                 async with async_playwright() as playwright:
                     browser = await playwright.chromium.launch(
                         executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
@@ -139,8 +126,6 @@ async def main() -> None:
                         ]
                         report(name, runs)
                     await browser.close()
-            finally:
-                await runner.cleanup()
 
 
 if __name__ == "__main__":
