@@ -3,7 +3,7 @@
 Playwright is pointed at ``/usr/bin/chromium`` (``apt-get install chromium``) through
 ``executable_path`` and never downloads a browser (no ``playwright install``). Where it is
 absent the test skips and says why. The fixtures built on this (``chromium``, ``browser_page``
-for the back office, ``phone`` for the web chat) are in ``tests/conftest.py``.
+for the back office, ``phone`` for the web chat) are in ``tests/web/conftest.py``.
 """
 
 from __future__ import annotations
@@ -64,3 +64,10 @@ async def sign_in(page: Any, base_url: str, email: str, password: str = PASSWORD
     await page.get_by_label("E-mail").fill(email)
     await page.get_by_label("Mot de passe").fill(password)
     await page.get_by_role("button", name="Se connecter").click()
+
+
+async def new_phone(browser: Any, *, locale: str = "fr-FR") -> Any:
+    """A browser context the size of a phone (:data:`PHONE`), with touch, in ``locale``."""
+    context = await browser.new_context(viewport=PHONE, locale=locale, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    return context

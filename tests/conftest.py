@@ -1,5 +1,4 @@
-"""Shared fixtures: settings on a fresh database, services, an HTTP client on the real app, and
-headless Chromium for the browser tests."""
+"""Shared fixtures: settings on a fresh database, services, and an HTTP client on the real app."""
 
 from __future__ import annotations
 
@@ -10,7 +9,6 @@ import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -21,7 +19,6 @@ from outreach_bot.app import create_web_app, open_services
 from outreach_bot.config import Settings
 from outreach_bot.core.services import Services
 from outreach_bot.nlu.base import NluBackend
-from tests.browser import DESKTOP, PHONE, TIMEOUT_MS, launch_chromium
 from tests.smtp import Inbox, local_smtp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -123,29 +120,3 @@ def _smtp() -> Iterator[Inbox]:
     """A real local SMTP server (aiosmtpd); ``smtp.settings()`` points Settings at it."""
     with local_smtp() as server:
         yield server
-
-
-@pytest.fixture(name="chromium")
-async def _chromium() -> AsyncIterator[Any]:
-    """Headless Chromium for one test (``tests/browser.py``); skips where it is not installed."""
-    async with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(name="browser_page")
-async def _browser_page(chromium: Any) -> AsyncIterator[Any]:
-    """A page the size of a computer's screen (1280 x 800), in French: the back office's."""
-    context = await chromium.new_context(viewport=DESKTOP, locale="fr-FR")
-    page = await context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    await context.close()
-
-
-@pytest.fixture(name="phone")
-async def _phone(chromium: Any) -> AsyncIterator[Any]:
-    """A browser context the size of a phone (390 x 844), French, with touch: the web chat's."""
-    context = await chromium.new_context(viewport=PHONE, locale="fr-FR", has_touch=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context
-    await context.close()

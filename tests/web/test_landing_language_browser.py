@@ -18,9 +18,9 @@ import pytest
 
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
-from tests.web.test_webchat_axe import ARTIFACTS as AXE_ARTIFACTS
-from tests.web.test_webchat_axe import CHROMIUM, audit, blocking
-from tests.web.test_webchat_browser import ARTIFACTS, PHONE, TIMEOUT_MS, Client, shot
+from tests.browser import PHONE, new_phone
+from tests.web.test_webchat_axe import audit, blocking
+from tests.web.test_webchat_browser import ARTIFACTS, Client, shot
 
 pytestmark = pytest.mark.browser
 
@@ -28,23 +28,11 @@ ARABIC_LETTERS = re.compile(r"[\u0600-\u06ff]")
 
 
 @pytest.fixture(name="arabic_phone")
-async def _arabic_phone() -> AsyncIterator[Any]:
+async def _arabic_phone(chromium: Any) -> AsyncIterator[Any]:
     """A browser context the size of a phone (390 x 844) whose language is Arabic."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.async_api import async_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    AXE_ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"], headless=True
-        )
-        context = await browser.new_context(viewport=PHONE, locale="ar", has_touch=True)
-        context.set_default_timeout(TIMEOUT_MS)
-        yield context
-        await context.close()
-        await browser.close()
+    context = await new_phone(chromium, locale="ar")
+    yield context
+    await context.close()
 
 
 async def test_an_arabic_phone_reads_the_landing_page_and_the_chat_in_arabic(
