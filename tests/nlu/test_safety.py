@@ -324,3 +324,101 @@ def test_a_guessed_crisis_gets_the_kind_its_words_point_to(
 ) -> None:
     """Words of despair keep the suicide line; a night outside or a blow get their numbers."""
     assert likely_kind(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mes darons veulent plus de moi, je suis dans un parc avec mon sac",
+        "ma mère ne veut plus de moi et il fait froid dehors, j'ai 15 ans",
+        "mon pere m'a dit de plus jamais rentrer, jsais pas ou aller",
+        "jsuis sous un abribus depuis 4h, mon foyer veut plus me voir",
+        "mes parents ont changé les serrures, je suis a la gare",
+        "mon tuteur ne veut plus de moi",
+    ],
+)
+def test_turned_away_by_the_household_with_a_night_outside_is_certain(text: str) -> None:
+    """Put out by parents, a step-parent or a foster home, with a place outside or a night
+    said: certain, so the 119 (or the 115) comes whatever the classifier guesses."""
+    signal = crisis_signal(text)
+    assert signal is not None
+    assert signal.kind == CrisisKind.SHELTER
+    assert signal.certain
+
+
+def test_turned_away_with_no_night_said_is_a_hint() -> None:
+    """ "veulent plus de moi" alone may also be "expect more of me": a hint, weighed with the
+    classifier; "... en cours" is what they expect, no signal at all."""
+    signal = crisis_signal("mes parents veulent plus de moi")
+    assert signal is not None
+    assert not signal.certain
+    assert crisis_signal("mes parents veulent plus de moi au taf, ils disent que jglande") is None
+    assert crisis_signal("ma copine veut plus de moi") is None
+    assert crisis_signal("mon patron m'a dit de plus revenir lundi") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je sors de taule, ça bloque pour bosser ?",
+        "jsuis sorti de prison la semaine derniere",
+        "chui libéré de détention depuis lundi",
+        "depuis ma sortie de prison personne m'embauche",
+        "j'ai fait de la prison, je peux passer le caces ?",
+    ],
+)
+def test_leaving_prison_oneself_is_everyday(text: str) -> None:
+    """Out of prison is a job or criminal-record question: no certain signal, and the
+    classifier's crisis guess is held back."""
+    assert crisis_signal(text) is None
+    assert everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("je sors de prison demain et j'ai nulle part où dormir", CrisisKind.SHELTER),
+        ("jsuis sorti de taule et jveux plus vivre", CrisisKind.SUICIDE),
+    ],
+)
+def test_out_of_prison_does_not_hide_certain_words(text: str, kind: CrisisKind) -> None:
+    """The prison context only holds back a guess: a night outside or despair is still heard."""
+    assert crisis_kind(text) == kind
+
+
+def test_someone_else_out_of_prison_is_not_held_back() -> None:
+    """Only one's own release is everyday: "il sort de prison et il va venir" may be a threat."""
+    assert not everyday_idiom("mon beau pere sort de prison demain, il a dit qu'il viendrait")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "marre de postuler pour rien",
+        "jen ai marre de ce stage",
+        "j'arrive pas à me concentrer sur mes cours depuis la rentrée",
+    ],
+)
+def test_fed_up_with_an_everyday_effort_is_an_idiom(text: str) -> None:
+    assert everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["j'en ai marre de tout", "marre de cette vie", "marre d'exister"]
+)
+def test_fed_up_with_everything_is_not_an_idiom(text: str) -> None:
+    assert not everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["j'ai fugué quand j'avais 13 ans, là je cherche un appart", "jai fugue au college"],
+)
+def test_a_runaway_told_as_history_is_no_hint(text: str) -> None:
+    assert crisis_signal(text) is None
+
+
+def test_a_runaway_now_is_still_a_hint() -> None:
+    signal = crisis_signal("j'ai fugué hier soir je sais pas quoi faire")
+    assert signal is not None
+    assert not signal.certain

@@ -30,6 +30,14 @@ TOP_FLOOR: Final = 0.4
 """A crisis top guess at least this confident is answered as a crisis."""
 CLOSE_FLOOR: Final = 0.2
 """A crisis second guess at least this confident is answered as a crisis...
+
+Two bars by rank are not monotone (a crisis guessed first at 0.3 is silent, second at 0.21
+alarms), so one bar for both was measured (issue 18, docs/contributing/benchmarks.md): on
+the held-out sets recall is flat from 0.2 to 0.32, but every single bar broke a case of the
+conversation set: 0.2 answered a commune typed in a form ("chez mon pere a nancy pour
+l'instant", crisis first at 0.28) as a crisis, 0.25 or more missed "jsais pas si je serai
+encore la dans une semaine" (crisis second at 0.24). The scores between 0.2 and 0.4 carry
+little; what must be heard there is heard by the safety net's words instead.
 """
 CLOSE_TOP_MAX: Final = 0.6
 """...when the top guess is less sure than this (a confident topic answer wins)."""

@@ -100,6 +100,27 @@ _HOME: Final = (
     r"(?:de chez moi|de chez elle|de chez lui|de chez nous|de chez eux|de chez mes parents"
     r"|de chez ma mere|de chez mon pere|de la maison|de l appart|dehors|a la porte)"
 )
+#: Who a young person lives with, or was placed with: the people who can put them out.
+_HOUSEHOLD: Final = (
+    r"(?:parents|mere|pere|daron|daronne|darons|vieux|famille|famille d accueil|beau pere"
+    r"|belle mere|beauf|foyer|tuteur|tutrice|grands parents|grand mere|grand pere|oncle|tante)"
+)
+#: Turned away by them: "veulent plus de moi", "m'a dit de plus revenir", locks changed.
+#: "veulent plus de moi" is also "they expect more of me" ("... en cours"), so alone it is
+#: only a hint; with a night or a place outside it is certain.
+_TURNED_AWAY: Final = (
+    rf"\b{_HOUSEHOLD} (?:ne )?(?:veut|veulent|voulait|voulaient) plus (?:de moi|me voir)\b"
+    rf"(?! (?:en|au|a l|dans|pour|niveau|cote) (?:cours|ecole|classe|sport|taf|boulot|notes"
+    r"|travail|maison de|menage))"
+    rf"|\b{_HOUSEHOLD}\b(?: \w+){{0,4}} dit de (?:ne )?(?:plus|pas|jamais)(?: jamais)?"
+    r" (?:revenir|rentrer|remettre les pieds)\b"
+    rf"|\b{_HOUSEHOLD} (?:ont|a) change (?:les|la) serrures?\b"
+)
+#: Out tonight, somewhere outside, or with nowhere to go.
+_OUT_NOW: Final = (
+    rf"(?:{_ROUGH_SLEEP_PLACE}|{_TONIGHT}|arret de bus|abribus|gare|il fait (?:froid|nuit)"
+    r"|depuis \d+ ?h|dors ou|ou dormir|sais pas ou aller|chez personne|personne chez qui)"
+)
 _INTIMATE_IMAGE: Final = (
     r"(?:nudes?|nude|photos? (?:intimes?|nues?|de moi nue?|de moi toute? nue?|de mon corps)"
     r"|videos? (?:intimes?|de moi nue?|de moi toute? nue?|de moi)|sextape)"
@@ -387,6 +408,9 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|\b(?:ce soir|cette nuit)\b(?: \w+){0,4} sais pas ou aller\b",
             r"\b(?:vire|viree|virer|jete|jetee|mis|mise|chasse|chassee) par mes (?:parents"
             r"|darons|vieux)\b",
+            # Turned away by the household, with a night or a place outside in the message.
+            rf"(?:{_TURNED_AWAY}).*\b{_OUT_NOW}\b|\b{_OUT_NOW}\b.*(?:{_TURNED_AWAY})",
+            rf"\b{_HOUSEHOLD} ne (?:veut|veulent) plus de moi\b",
             r"\bhomeless\b|\b(?:kicked|threw|thrown) (?:me )?out\b|\bnowhere to sleep\b"
             r"|\bno place to (?:stay|sleep)\b",
             r"\bsleep(?:ing)? (?:outside|rough|on the street|in the street|in my car)\b",
@@ -415,9 +439,14 @@ _HINTS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\b(?<!pas )(?<!plus )en danger\b(?! (?:de|d) (?!mort\b))|\bin danger\b"
             r"|\bau secours\b|\bsos\b|\ben detresse\b",
             r"\burgence\b(?: \w+){0,4} aidez moi\b|\baidez moi\b(?: \w+){0,2} (?:vite|urgence)\b",
-            r"\bfugu",
+            # A runaway told as past history ("j'ai fugué quand j'avais 14 ans") is not one now.
+            r"\bfugu\w*\b(?! (?:\w+ ){0,2}(?:l an dernier|l annee derniere|quand j avais"
+            r"|il y a \d+ (?:ans|mois)|a \d+ ans|petite?|plus jeune|au college))",
         ),
     ),
+    # Turned away by parents or a foster home, with no night or place said: a hint, because
+    # "mes parents veulent plus de moi" is also what they expect of someone.
+    (CrisisKind.SHELTER, _compile(_TURNED_AWAY)),
 )
 # A laugh turns a hint into a joke ("au secours mon cv mdr"); it never cancels a certain
 # signal ("je veux mourir mdr" may be a way of saying it).
@@ -583,6 +612,18 @@ _IDIOMS: Final = _compile(
     r"\b(?:suis|sommes|est) (?:pas|plus) (?:a la rue|en danger|dehors|sdf"
     r"|sans (?:abri|logement))\b",
     r"\bpeur de (?:finir|me retrouver|etre) (?:a la rue|dehors|sdf) si\b",
+    # Out of prison, said about oneself: a question about a job or a criminal record, which
+    # sentence embeddings put next to distress. A night outside or a threat is still heard
+    # by the certain words ("je sors de prison et j'ai nulle part où dormir").
+    r"\b(?:je|j) (?:sors|sortirai|vais sortir|viens de sortir|suis sortie?|suis liberee?"
+    r"|viens d etre liberee?|etais|ai fait|ai pris)\b(?: \w+){0,2}"
+    r" (?:prison|taule|tole|zonzon|detention|maison d arret|centre de detention|cabane|epm)\b",
+    r"\b(?:ma|depuis ma|apres ma) (?:sortie|liberation) (?:de |d )?(?:prison|taule|detention)\b",
+    # Fed up with an everyday effort, or unable to focus on one's course: a job, a class.
+    rf"\bmarre (?:de |d )(?:galerer|chercher|attendre|postuler|ramer|courir|bosser|reviser"
+    rf"|me lever|(?:mon|ma|mes|ce|cette|ces|le|la|les|l) {_THINGS})\b",
+    r"\b(?:du mal|de la peine|arrive pas|n arrive pas) a (?:me concentrer|suivre|reviser)\b"
+    rf"(?: \w+){{0,3}} {_THINGS}\b",
 )
 
 # When the classifier, not the net, says "crisis", the message's words still tell which help
@@ -619,7 +660,8 @@ _LIKELY_KIND: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         CrisisKind.SHELTER,
         _compile(
             r"\b(?:dormir|dors|dormi|dehors|la rue|toit|squat\w*|gare|abri|revenir a la maison"
-            r"|plus revenir|rentrer chez moi|nowhere|tonight|sleep)\b",
+            r"|plus revenir|rentrer chez moi|nowhere|tonight|sleep|a la porte|banc)\b",
+            _TURNED_AWAY,
         ),
     ),
     (
