@@ -9,8 +9,9 @@ whatever day the tests run (Sunday is a quiet day by default).
 
 from __future__ import annotations
 
+import asyncio
 import re
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from outreach_bot.config import Settings
+from outreach_bot.core.events.bus import TeamEvent
 from outreach_bot.core.outreach.campaigns import create_campaign
 from outreach_bot.core.services import Services
-from outreach_bot.storage.models import Conversation, Lead
+from outreach_bot.storage.models import Conversation, Lead, Message
 from tests.browser import ARTIFACTS, sign_in
 from tests.conftest import make_settings
 from tests.factories import RestChat
@@ -114,6 +116,39 @@ async def test_after_envoyer_the_conversation_shows_the_message_and_the_answer_l
     assert await in_view(page, "#transcript .msg-young_person >> nth=-1")
     assert page.url.endswith(f"#{await page.locator(mine).get_attribute('id')}")
     await shot(page, "lead-after-send", size)
+
+
+async def test_a_burst_of_live_events_shows_each_line_once(
+    base_url: str, browser_page: Any, services: Services
+) -> None:
+    """Several events at once (the young person's words, the status they change, the stream
+    reopening) each ask for the new lines: the conversation still shows each line once."""
+    lead = await make_lead(services, channel="rest", sender="webchat-burst")
+    page = browser_page
+    await _sign_in_lea(page, base_url, (1366, 768))
+    await page.goto(f"{base_url}/admin/leads/{lead.id}")
+    await page.locator("main[data-live-ready=true]").wait_for(state="attached")
+
+    async def young_person_writes(text: str, events: int) -> None:
+        async with services.sessions.begin() as session:
+            session.add(
+                Message(
+                    conversation_id=lead.conversation_id,
+                    direction="in",
+                    author="young_person",
+                    text=text,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        event = TeamEvent("message", lead.conversation_id, lead.id, lead.sector_id)
+        await asyncio.gather(*(services.events.publish(event) for _ in range(events)))
+
+    await young_person_writes("ok jsuis dispo jeudi", events=3)
+    await young_person_writes("ou vendredi matin", events=1)
+    transcript = page.locator("#transcript")
+    await transcript.get_by_text("ou vendredi matin").wait_for()
+    assert await transcript.get_by_text("ok jsuis dispo jeudi").count() == 1
+    assert await transcript.get_by_text("ou vendredi matin").count() == 1
 
 
 @SIZES

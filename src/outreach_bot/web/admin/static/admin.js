@@ -75,14 +75,32 @@
     return items.length ? items[items.length - 1].dataset.id : "0";
   }
 
+  /* One fetch at a time: two events close together (the young person's words and the status
+     they change, or the stream reopening) would otherwise both ask for the lines after the
+     same id and show them twice. A refresh asked meanwhile runs once the first is done. */
+  var transcriptBusy = false, transcriptAgain = false;
+
   function refreshTranscript(leadId) {
     var list = document.getElementById("transcript");
     if (!list) { return; }
+    if (transcriptBusy) { transcriptAgain = true; return; }
+    transcriptBusy = true;
     fetchHtml("/admin/leads/" + leadId + "/messages?after=" + lastMessageId()).then(function (html) {
       if (!html || !html.trim()) { return; }
-      list.appendChild(toNode(html));
+      var lines = toNode(html);
+      lines.querySelectorAll("[data-id]").forEach(function (line) {
+        if (document.getElementById(line.id)) { line.remove(); }  /* already shown */
+      });
+      list.appendChild(lines);
       list.scrollTop = list.scrollHeight;
-    });
+    }).catch(function () { /* the next event or a reload shows what was missed */ })
+      .then(function () {
+        transcriptBusy = false;
+        if (transcriptAgain) {
+          transcriptAgain = false;
+          refreshTranscript(leadId);
+        }
+      });
   }
 
   /* --- Urgent alerts, on every page: red banner, count in the tab title, sound, notification --- */
