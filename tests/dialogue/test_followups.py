@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from outreach_bot.dialogue.crisis import CrisisClues
 from outreach_bot.dialogue.state import Step
 from outreach_bot.domain.places import Place, PlaceKind, PlacesAnswer
 from tests.dialogue.test_engine import CONTENT, Conversation
@@ -337,3 +338,76 @@ def test_a_keyword_of_the_guessed_topic_beats_a_general_kind_of_question() -> No
     chat = Conversation()
     chat.say("g 17ans é je ve bossé cet été", "find_job", 0.7)
     assert chat.text().startswith(_followup_text("find_job", "minors"))
+
+
+# -- out of prison (issue 18): one's own time inside is the criminal-record answer -------------
+
+#: What the safety net reads in "je sors de prison": an everyday context that holds a crisis
+#: guess back (``nlu/safety.py``); the classifier still ranks crisis first.
+HELD_BACK = CrisisClues(idiom=True)
+
+
+def test_out_of_prison_as_a_first_message_gets_the_criminal_record_answer() -> None:
+    """No job word, a crisis guess held back: the 3039 and a counsellor, not the menu."""
+    chat = Conversation()
+    chat.say(
+        "jsui sortie de taule y a 2 semaines",
+        "crisis",
+        0.8,
+        clues=HELD_BACK,
+        ranking=(("crisis", 0.8), ("find_job", 0.1)),
+    )
+    assert chat.last is not None
+    assert chat.text().startswith(_followup_text("find_job", "criminal_record"))
+    assert "3039" in chat.text()
+    assert "/affirm" in chat.payloads()  # "Tu veux qu'un conseiller te contacte ?"
+    assert not chat.last.effects.urgent
+    assert "/find_training" not in chat.payloads()  # not the topic menu
+
+
+def test_time_inside_said_with_a_sentence_length_gets_the_criminal_record_answer() -> None:
+    """ "8 mois ferme" names no prison, yet says one was inside."""
+    chat = Conversation()
+    chat.say("jai pris 14 mois ferme", "out_of_scope", 0.5)
+    assert chat.text().startswith(_followup_text("find_job", "criminal_record"))
+
+
+def test_out_of_prison_after_another_topic_switches_to_the_criminal_record_answer() -> None:
+    """Said later, after the CEJ's answer, it is still the 3039."""
+    chat = Conversation()
+    chat.say("c quoi le cej", "cej", 0.95)
+    chat.say("moi je sors de prison dans 15 jours", "cej", 0.5, clues=HELD_BACK)
+    assert chat.text().startswith(_followup_text("find_job", "criminal_record"))
+
+
+def test_someone_else_in_prison_is_neither_a_crisis_nor_the_criminal_record_answer() -> None:
+    """ "mon oncle est en prison": not the speaker's record; with no question, "pas compris"
+    and the topic menu (with "parler à quelqu'un"), never the "choice no longer valid" of a
+    button the bot does not know."""
+    chat = Conversation()
+    chat.say(
+        "mon oncle est en prison",
+        "crisis",
+        0.7,
+        clues=HELD_BACK,
+        ranking=(("crisis", 0.7), ("greet", 0.2)),
+    )
+    assert chat.last is not None
+    assert not chat.last.effects.urgent
+    assert "3039" not in chat.text()
+    assert "plus valable" not in chat.text()
+    assert chat.text().startswith("Désolé, je n'ai pas bien compris")
+    assert "/ask_human" in chat.payloads()
+
+
+def test_a_held_back_crisis_guess_is_read_as_the_next_guess() -> None:
+    """The classifier's next guess answers when its crisis guess is held back."""
+    chat = Conversation()
+    chat.say(
+        "mon dos me tue, je veux apprendre un metier assis",
+        "crisis",
+        0.6,
+        clues=HELD_BACK,
+        ranking=(("crisis", 0.6), ("find_training", 0.5)),
+    )
+    assert chat.text().startswith(CONTENT.answers["find_training"].text.fr)

@@ -15,7 +15,7 @@ from typing import Final
 from outreach_bot.content import Content
 from outreach_bot.content.model import Answer, FollowUp
 from outreach_bot.dialogue import referral
-from outreach_bot.dialogue.crisis import CrisisCall, assess_crisis, text_kind
+from outreach_bot.dialogue.crisis import CRISIS_INTENT, CrisisCall, assess_crisis, text_kind
 from outreach_bot.dialogue.keep_in_touch import KeepInTouch
 from outreach_bot.dialogue.language import LANGUAGE_MESSAGES, Identify, Languages, LanguageStep
 from outreach_bot.dialogue.replies import Button, Reply
@@ -397,11 +397,15 @@ class DialogueEngine:
         }
 
         call = self._crisis_call(turn, payload, text, foreign=foreign)
-        guessed = call is not None and not call.certain
-        if guessed and self._keep_in_touch.cannot_come(turn, text, payload):
+        if (
+            call is not None
+            and not call.certain
+            and self._keep_in_touch.cannot_come(turn, text, payload)
+        ):
             call = None  # "j'ai un empêchement" for an appointment is not distress
         if call is not None:
             return self._crisis(state, turn, effects, call)
+        intent, confidence = self._not_crisis(turn, payload, intent, confidence)
         keyword = fold(text)
         command = self._command(payload, text)
         if intent == "opt_out" and turn.opted_out:
@@ -597,6 +601,23 @@ class DialogueEngine:
         if payload is not None and payload.name in COMMAND_INTENTS and not payload.entities:
             return payload.name
         return command_of(text)
+
+    @staticmethod
+    def _not_crisis(
+        turn: Turn, payload: Payload | None, intent: str, confidence: float
+    ) -> tuple[str, float]:
+        """What a message is about once it was not answered as a crisis.
+
+        A crisis guess held back (an everyday context: "je sors de prison") or under the bars
+        is no topic: the classifier's best other guess is read instead, or nothing understood,
+        never the "choix plus valable" of a button the bot does not know.
+        """
+        if intent != CRISIS_INTENT or payload is not None:
+            return intent, confidence
+        return next(
+            ((name, score) for name, score in turn.ranking if name != CRISIS_INTENT),
+            ("out_of_scope", 0.0),
+        )
 
     def _intent(self, turn: Turn, payload: Payload | None, text: str) -> tuple[str, float]:
         # Commands first: a typed "/stop" looks like a payload but must stop the messages.
