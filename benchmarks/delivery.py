@@ -68,6 +68,9 @@ CRISIS = "je veux mourir"
 REPLY_TIMEOUT = 150.0
 THINK = (3.0, 8.0)
 START_SPREAD = 3.0
+OPENING = START_SPREAD + 2.0
+"""Messages sent this long after the start are past the opening burst (every person's first
+message within START_SPREAD): the "after the opening" column counts only those."""
 CRISIS_EVERY = 8
 
 
@@ -173,6 +176,7 @@ class Row:
     max_s: float
     last_p95_s: float
     last_max_s: float
+    steady_p95_s: float
     extra: dict[str, float] = field(default_factory=dict)
 
 
@@ -184,6 +188,7 @@ class Driver:
         self.providers = providers
         self.public = public.rstrip("/")
         self.sent: list[Sent] = []
+        self.opened = 0.0
         self.errors = 0
         # Per queued channel: seconds from the reply's row being written to it being claimed.
         self.queued: dict[str, list[float]] = defaultdict(list)
@@ -199,7 +204,8 @@ class Driver:
     async def run(self, sms: int, telegram: int, webchat: int, seconds: float) -> None:
         loop = asyncio.get_running_loop()
         self.providers.on_message = lambda r, w: loop.call_soon_threadsafe(self._heard, r, w)
-        until = time.monotonic() + seconds
+        self.opened = time.monotonic()
+        until = self.opened + seconds
         timeout = aiohttp.ClientTimeout(total=REPLY_TIMEOUT)
         connector = aiohttp.TCPConnector(limit=0)
         async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
@@ -330,7 +336,7 @@ def _moment(value: datetime | str) -> datetime:
 
 async def outbox_lags(
     database_url: str, driver: Driver, providers: FakeProviders
-) -> dict[str, list[tuple[float, float, bool]]]:
+) -> dict[str, list[tuple[float, float, bool, float]]]:
     """Per queued channel: (first, last, crisis) lag of every answered message, from the
     database's transcript and outbox, matched with the fake providers' receipts."""
     engine = create_async_engine(database_url)
@@ -369,45 +375,53 @@ async def outbox_lags(
         receipt = providers.received.get(str(provider_id))
         if inbound and receipt:
             arrivals[inbound].append(receipt[1])
-    lags: dict[str, list[tuple[float, float, bool]]] = defaultdict(list)
+    lags: dict[str, list[tuple[float, float, bool, float]]] = defaultdict(list)
     for sent in driver.sent:
         if sent.channel == "web":
             continue
         times = arrivals.get(sent.inbound_id)
         if times:
-            lags[sent.channel].append((min(times) - sent.at, max(times) - sent.at, sent.crisis))
+            first, last = min(times) - sent.at, max(times) - sent.at
+            lags[sent.channel].append((first, last, sent.crisis, sent.at))
         else:
-            lags[sent.channel].append((float("inf"), float("inf"), sent.crisis))
+            lags[sent.channel].append((float("inf"), float("inf"), sent.crisis, sent.at))
     return lags
 
 
 def rows_for(
-    setup: str, driver: Driver, lags: dict[str, list[tuple[float, float, bool]]]
+    setup: str, driver: Driver, lags: dict[str, list[tuple[float, float, bool, float]]]
 ) -> list[Row]:
+    """The table's rows; each lag entry is (first, last, crisis, sent at)."""
     rows: list[Row] = []
+    steady_from = driver.opened + OPENING
 
-    def row(channel: str, firsts: list[float], lasts: list[float]) -> Row:
-        done = [lag for lag in firsts if lag != float("inf")]
-        done_last = [lag for lag in lasts if lag != float("inf")]
+    def row(channel: str, entries: list[tuple[float, float, bool, float]]) -> Row:
+        done = [first for first, *_ in entries if first != float("inf")]
+        done_last = [last for _, last, *_ in entries if last != float("inf")]
+        steady = [e[0] for e in entries if e[0] != float("inf") and e[3] >= steady_from]
         return Row(
             setup,
             channel,
-            len(firsts),
-            len(firsts) - len(done),
+            len(entries),
+            len(entries) - len(done),
             percentile(done, 0.50),
             percentile(done, 0.95),
             max(done, default=0.0),
             percentile(done_last, 0.95),
             max(done_last, default=0.0),
+            percentile(steady, 0.95),
         )
 
     for channel in ("sms", "telegram"):
-        entries = lags.get(channel, [])
-        rows.append(row(channel, [e[0] for e in entries], [e[1] for e in entries]))
-    web = [sent.web_lag or 0.0 for sent in driver.sent if sent.channel == "web"]
-    rows.append(row("web chat", web, web))
+        rows.append(row(channel, lags.get(channel, [])))
+    web = [
+        (sent.web_lag or 0.0, sent.web_lag or 0.0, False, sent.at)
+        for sent in driver.sent
+        if sent.channel == "web"
+    ]
+    rows.append(row("web chat", web))
     crisis = [e for entries in lags.values() for e in entries if e[2]]
-    rows.append(row("crisis (sms+telegram)", [e[0] for e in crisis], [e[1] for e in crisis]))
+    rows.append(row("crisis (sms+telegram)", crisis))
     return rows
 
 
@@ -457,15 +471,15 @@ def run_setup(setup: str, label: str, src: Path, args: argparse.Namespace) -> li
 def print_table(rows: list[Row]) -> None:
     print(
         "| setup | channel | messages | lost | p50 s | p95 s | max s | last p95 s | last max s "
-        "| in outbox p95 s |"
+        "| in outbox p95 s | p95 s after the opening |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         queued = row.extra.get("outbox_p95_s")
         print(
             f"| {row.setup} | {row.channel} | {row.messages} | {row.lost} | {row.p50_s:.2f} | "
             f"{row.p95_s:.2f} | {row.max_s:.2f} | {row.last_p95_s:.2f} | {row.last_max_s:.2f} "
-            f"| {'' if queued is None else f'{queued:.2f}'} |",
+            f"| {'' if queued is None else f'{queued:.2f}'} | {row.steady_p95_s:.2f} |",
             flush=True,
         )
 
