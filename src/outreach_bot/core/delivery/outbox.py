@@ -818,9 +818,13 @@ class OutboxDispatcher:
         Sent rows (nearly all) go in one executemany statement; the rare others one by one.
         """
         while self._outcomes:
-            batch, self._outcomes = self._outcomes, []
+            batch: list[_Outcome] = []
             try:
                 async with self._sessions.begin() as session:
+                    # The batch is taken once the connection is ours: outcomes of sends that
+                    # ended while it waited (on SQLite, behind the incoming messages) join it.
+                    await session.connection()
+                    batch, self._outcomes = self._outcomes, []
                     sent = [o for o in batch if o.values.get("status") == OutboxStatus.SENT]
                     if sent:
                         await session.execute(
@@ -858,6 +862,8 @@ class OutboxDispatcher:
                                 delete(Message).where(Message.id == outcome.unsaid)
                             )
             except Exception as error:  # each lane hears of it, as from its own write
+                if not batch:  # no connection: what waits fails now, rather than loop
+                    batch, self._outcomes = self._outcomes, []
                 for outcome in batch:
                     if not outcome.done.done():
                         outcome.done.set_exception(error)
