@@ -381,9 +381,9 @@ def test_out_of_prison_after_another_topic_switches_to_the_criminal_record_answe
 
 
 def test_someone_else_in_prison_is_neither_a_crisis_nor_the_criminal_record_answer() -> None:
-    """ "mon oncle est en prison": not the speaker's record; with no question, "pas compris"
-    and the topic menu (with "parler à quelqu'un"), never the "choice no longer valid" of a
-    button the bot does not know."""
+    """ "mon oncle est en prison": not the speaker's record; the family answer (a relative's
+    trouble, issue 18 third pass) with the counsellor offer, where it was "pas compris" and the
+    menu; never the "choice no longer valid" of a button the bot does not know."""
     chat = Conversation()
     chat.say(
         "mon oncle est en prison",
@@ -396,8 +396,10 @@ def test_someone_else_in_prison_is_neither_a_crisis_nor_the_criminal_record_answ
     assert not chat.last.effects.urgent
     assert "3039" not in chat.text()
     assert "plus valable" not in chat.text()
-    assert chat.text().startswith("Désolé, je n'ai pas bien compris")
-    assert "/ask_human" in chat.payloads()
+    family = CONTENT.answers["financial_aid"].followup("family")
+    assert family is not None
+    assert chat.text().startswith(family.text.fr)
+    assert "/affirm" in chat.payloads()
 
 
 def test_a_held_back_crisis_guess_is_read_as_the_next_guess() -> None:

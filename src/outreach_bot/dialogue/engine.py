@@ -54,6 +54,7 @@ from outreach_bot.domain.questions import (
     question_kinds,
     words_of,
 )
+from outreach_bot.domain.relatives import about_a_relative, relatives_trouble_removed
 
 MAX_RETRIES: Final = 2
 NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
@@ -88,8 +89,21 @@ TOPIC_MENU: Final = (
     ("menu_health", "health"),
     ("menu_human", "ask_human"),
 )
-TOPIC_TITLES: Final = {intent: key for key, intent in TOPIC_MENU}
-"""The ``bot/`` message that names each menu topic on its button."""
+TOPIC_TITLES: Final = {
+    **{intent: key for key, intent in TOPIC_MENU},
+    # Topics the menu leaves out still get a button when a message names them second
+    # ("un taf mais g pas le permis"): the second need must not vanish for want of a title.
+    "mobility": "topic_mobility",
+    "cv_help": "topic_cv_help",
+    "service_civique": "topic_service_civique",
+    "school_dropout": "topic_school_dropout",
+    "leaving_care": "topic_leaving_care",
+    "admin_help": "topic_admin_help",
+    "mission_locale_info": "topic_mission_locale_info",
+}
+"""The ``bot/`` message that names each topic on its button (the menu's, then the others)."""
+MAX_PLACES_WITH_TOPIC: Final = 2
+"""Places told under a topic's answer when the message names a Meuse town: one SMS's worth."""
 FORM_ORDER: Final = (
     Step.ASK_AGE,
     Step.ASK_NAME,
@@ -257,6 +271,8 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "summary_again": (),
         "button_contact": (),
         "which_topic": (),
+        **dict.fromkeys(TOPIC_TITLES.values(), ()),
+        "places_with_topic": ("commune",),
         "places_intro": (),
         "places_in_near": ("commune",),
         "places_none_near": ("commune",),
@@ -281,6 +297,8 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
 
 
 #: The follow-up answered from the places the team keeps in the back office.
+FAMILY: Final = ("financial_aid", "family")
+"""The answer to a relative's trouble ("ma mère galère à payer le loyer"): not one's own."""
 WHERE: Final = ("mission_locale_info", "where")
 
 
@@ -301,8 +319,8 @@ class Heard:
     followup: str | None = None
     asked: str | None = None
     """``unsure`` or ``which_topic`` when the message is a question the bot cannot place."""
-    also: tuple[str, ...] = ()
-    """Other topics the message names (see :class:`Asked`)."""
+    also: tuple[tuple[str, str | None], ...] = ()
+    """Other topics the message names, each with its follow-up (see :class:`Asked`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,9 +336,10 @@ class Asked:
     confidence: float
     followup: str | None = None
     asked: str | None = None
-    also: tuple[str, ...] = ()
+    also: tuple[tuple[str, str | None], ...] = ()
     """Other topics the message names ("une formation mais j'ai pas de logement non plus"):
-    offered as buttons under the answer, so the second need is not lost."""
+    offered as buttons under the answer, so the second need is not lost. Each comes with the
+    follow-up its words ask, if any ("g pas le permis" is getting around without a car)."""
 
 
 @dataclass
@@ -674,11 +693,17 @@ class DialogueEngine:
         answering_the_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.CONSENT}
         if payload is not None or said_plainly or answering_the_form:
             return Asked(intent, confidence, self._followup_asked(intent, payload, text))
+        if about_a_relative(text) and self._has_followup(*FAMILY):
+            # "mon frère est en prison et ma mère galère à payer le loyer": the family's
+            # trouble, not the young person's own rent (Mobili-Jeune) or criminal record.
+            return Asked(FAMILY[0], 1.0, FAMILY[1])
         words = words_of(text)
         kinds = question_kinds(text)
         live = self._live_topic(state)
         confident = intent if self._is_topic(intent) and confidence >= self._threshold else None
-        named = self._named_topics(words)
+        # A relative's trouble named beside one's own need names no topic of its own: "ma mère
+        # galère avec le loyer alors je cherche un taf" is about the job.
+        named = self._named_topics(relatives_trouble_removed(text)) or self._named_topics(words)
         if live is not None and (kinds or "?" in text) and self._keyword(live, words):
             # "je suis en alternance, y a une aide ?" after the housing answer: a question with
             # a keyword of the current topic stays on it, though "alternance" names another.
@@ -700,7 +725,11 @@ class DialogueEngine:
             # A topic's name written in the message ("le permi", typed) is enough, even when
             # the classifier, lost in the rest of the words, agrees only weakly.
             sure = confidence if topic == intent and confidence >= self._threshold else 1.0
-            also = tuple(dict.fromkeys(other for other in named if other != topic))
+            also = tuple(
+                (other, self._keyword(other, words))
+                for other in dict.fromkeys(named)
+                if other != topic
+            )
             return Asked(topic, sure, self._pick(topic, words, kinds), also=also)
         if live is not None and (kinds or self._keyword(live, words) is not None):
             followup = self._pick(live, words, kinds)
@@ -722,6 +751,10 @@ class DialogueEngine:
             if confident is None:
                 return Asked(intent, confidence, None, asked="which_topic")
         return Asked(intent, confidence, self._followup_asked(intent, payload, text))
+
+    def _has_followup(self, intent: str, followup: str) -> bool:
+        answer = self._content.answer(intent)
+        return answer is not None and answer.followup(followup) is not None
 
     def _is_topic(self, intent: str) -> bool:
         return intent not in NOT_TOPICS and self._content.answer(intent) is not None
@@ -970,7 +1003,7 @@ class DialogueEngine:
         followup: str | None = None,
         places: PlacesAnswer | None = None,
         asked: str | None = None,
-        also: tuple[str, ...] = (),
+        also: tuple[tuple[str, str | None], ...] = (),
     ) -> Outcome:
         if not self._languages.answers_topics(state.locale) and intent not in {
             "thanks",
@@ -1016,6 +1049,10 @@ class DialogueEngine:
             replies = [Reply(self._places_text(places, state))]
         else:
             replies = [Reply(self._answer_text(answer, chosen, state))]
+            if places is not None and places.near and places.places and answer.offer_lead:
+                # "jcherch 1 taf vers stenay": a town named with a topic says where the
+                # person is; where to meet the team there is the next step of the answer.
+                replies.append(Reply(self._places_with_topic(places, state)))
         more = (*self._also_buttons(also, state), *self._followup_buttons(answer, chosen, state))
         return self._with_offer(state, effects, replies, more, offer=answer.offer_lead)
 
@@ -1077,7 +1114,19 @@ class DialogueEngine:
         else:
             key = "places_in_near" if places.in_near else "places_none_near"
             lines = [self._text(key, state, commune=places.near)]
-        for place in places.places:
+        lines += self._place_lines(places.places, state)
+        return "\n".join(lines)
+
+    def _places_with_topic(self, places: PlacesAnswer, state: DialogueState) -> str:
+        """The nearest places to the town a topic question named, under the topic's answer."""
+        lines = [self._text("places_with_topic", state, commune=places.near)]
+        lines += self._place_lines(places.places[:MAX_PLACES_WITH_TOPIC], state)
+        return "\n".join(lines)
+
+    def _place_lines(self, chosen: tuple[Place, ...], state: DialogueState) -> list[str]:
+        """One line per place: a date and its hours, or an office and its opening hours."""
+        lines = []
+        for place in chosen:
             where = ", ".join(
                 part for part in (place.name, place.address, place.commune_name) if part
             )
@@ -1086,8 +1135,10 @@ class DialogueEngine:
                 when = f"{when}, {place.hours}" if place.hours else when
                 lines.append(self._text("place_dated", state, when=when, where=where))
             else:
-                lines.append(self._text("place_office", state, where=where, hours=place.hours))
-        return "\n".join(lines)
+                # An office kept with hours per weekday only still says when it is open.
+                hours = place.hours or self._week_hours(state, place)
+                lines.append(self._text("place_office", state, where=where, hours=hours))
+        return lines
 
     def _practical_asked(
         self, state: DialogueState, places: PlacesAnswer | None, intent: str, confidence: float
@@ -1200,10 +1251,20 @@ class DialogueEngine:
             if followup is not chosen
         )
 
-    def _also_buttons(self, also: tuple[str, ...], state: DialogueState) -> tuple[Button, ...]:
+    def _also_buttons(
+        self, also: tuple[tuple[str, str | None], ...], state: DialogueState
+    ) -> tuple[Button, ...]:
         """The other topics a message named, first among the buttons, as the menu names them
-        (at most two: an SMS numbers every button)."""
-        named = [(TOPIC_TITLES[intent], f"/{intent}") for intent in also if intent in TOPIC_TITLES]
+        (at most two: an SMS numbers every button). A follow-up the words asked for is in
+        the payload: "g pas le permis" taps straight to getting around without a car."""
+        named = [
+            (
+                TOPIC_TITLES[intent],
+                f"/{intent}" + (f'{{"followup":"{followup}"}}' if followup else ""),
+            )
+            for intent, followup in also
+            if intent in TOPIC_TITLES
+        ]
         return self._buttons(state, tuple(named[:2]))
 
     @staticmethod

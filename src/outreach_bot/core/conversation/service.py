@@ -48,7 +48,11 @@ from outreach_bot.core.leads.takeover import hold_crisis_text
 from outreach_bot.core.locks import KeyedLocks
 from outreach_bot.core.media import MediaPolicy, Problem, drop_held, erase_media, keep_held
 from outreach_bot.core.media import store_media as store_file
-from outreach_bot.core.outreach.places import places_for_question, practical_question_in
+from outreach_bot.core.outreach.places import (
+    places_for_question,
+    practical_question_in,
+    town_named_in,
+)
 from outreach_bot.core.partners.referrals import (
     end_referrals,
     pending_question,
@@ -58,7 +62,7 @@ from outreach_bot.core.partners.referrals import (
 from outreach_bot.core.schedule import cancel_pending
 from outreach_bot.dialogue.engine import DialogueEngine, Outcome
 from outreach_bot.dialogue.replies import Reply
-from outreach_bot.dialogue.state import DialogueState
+from outreach_bot.dialogue.state import DialogueState, Step
 from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
 from outreach_bot.domain.campaigns import code_problem, normalise_code
 from outreach_bot.domain.contact_details import strip_contact_details
@@ -88,6 +92,8 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT_LENGTH: Final = 4000
 """Longer messages are cut: no young person types more, and it bounds NLU and storage cost."""
+TOPIC_STEPS: Final = frozenset({Step.IDLE, Step.OFFER_LEAD})
+"""Where a typed message may be a topic question (not an answer to the form's questions)."""
 
 CRISIS_LEAD: Final = LeadDraft(consent_at=None, urgent=True, topic="crisis")
 """The lead a crisis opens when none is waiting: no consent asked, vital interest is the basis."""
@@ -418,13 +424,15 @@ class ConversationService:
             state = DialogueState.from_json(conversation.state)
             # Where to meet the team changes every week: read it only when it may be asked
             # (the topic, or a practical question: phone, hours, walk-in, where, a postal code;
-            # "c'est où ?" after any topic is answered from the places too).
+            # "c'est où ?" after any topic is answered from the places too; a Meuse town named
+            # with a topic outside the form, "un taf vers stenay", gets the places near it).
             places = (
                 await places_for_question(session, text, today=now.date())
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 or practical_question_in(text)
                 or PLACE_KINDS & set(question_kinds(text))
+                or (state.step in TOPIC_STEPS and town_named_in(text))
                 else None
             )
             # Read only while a referral question waits: ordinary turns keep their one read.

@@ -559,6 +559,12 @@ def practical_question_in(text: str) -> bool:
     return read_practical(text) is not None
 
 
+def town_named_in(text: str) -> bool:
+    """Whether ``text`` names a commune of the département (or its postal code): a topic
+    question that says where the person is ("un taf vers stenay") is told the places near it."""
+    return find_commune_in(text) is not None
+
+
 async def places_for_question(session: AsyncSession, text: str, *, today: date) -> PlacesAnswer:
     """What to tell a young person who asks where the team is, nearest to the commune they
     name first (inside the conversation's unit of work), with the practical question asked."""
