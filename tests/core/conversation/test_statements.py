@@ -58,9 +58,23 @@ async def test_a_message_in_a_known_conversation_costs_three_statements_and_one_
     # The scheduler's start-up tick runs beside the first messages; its commit is not theirs.
     await services.scheduler.ticked.wait()
     with counting(services) as seen:
-        await chat.say("je cherche du boulot vers verdun")
+        await chat.say("je cherche du boulot")
     assert chat.last  # the young person got an answer
     assert seen.sql == ["SELECT", "UPDATE", "INSERT"]
+    assert seen.commits == 1
+
+
+async def test_a_meuse_town_named_with_a_topic_costs_one_read_of_the_places(
+    client, services: Services
+) -> None:
+    """ "vers verdun" brings the nearest places under the answer: one more SELECT, no more."""
+    chat = RestChat(client)
+    await chat.say("salut")
+    await services.scheduler.ticked.wait()
+    with counting(services) as seen:
+        await chat.say("je cherche du boulot vers verdun")
+    assert chat.last
+    assert seen.sql == ["SELECT", "SELECT", "UPDATE", "INSERT"]
     assert seen.commits == 1
 
 
