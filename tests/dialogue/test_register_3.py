@@ -56,7 +56,8 @@ def test_a_relative_s_rent_and_prison_get_the_family_answer() -> None:
     assert FAMILY.text.fr in chat.text()
     assert MOBILI_JEUNE.text.fr not in chat.text()
     assert "3039" not in chat.text()
-    assert "/affirm" in chat.payloads()
+    # The counsellor offer, and of the money topic's questions only the emergency aid.
+    assert chat.payloads() == ["/affirm", "/deny", '/financial_aid{"followup":"emergency"}']
 
 
 def test_one_s_own_rent_is_not_mobili_jeune() -> None:

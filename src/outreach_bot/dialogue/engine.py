@@ -299,6 +299,8 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
 #: The follow-up answered from the places the team keeps in the back office.
 FAMILY: Final = ("financial_aid", "family")
 """The answer to a relative's trouble ("ma mère galère à payer le loyer"): not one's own."""
+FAMILY_NEXT: Final = "emergency"
+"""The one question of the topic offered under the family answer."""
 WHERE: Final = ("mission_locale_info", "where")
 
 
@@ -1053,7 +1055,13 @@ class DialogueEngine:
                 # "jcherch 1 taf vers stenay": a town named with a topic says where the
                 # person is; where to meet the team there is the next step of the answer.
                 replies.append(Reply(self._places_with_topic(places, state)))
-        more = (*self._also_buttons(also, state), *self._followup_buttons(answer, chosen, state))
+        followups = self._followup_buttons(answer, chosen, state)
+        if chosen is not None and (answer.intent, chosen.id) == FAMILY:
+            # After "mon frère est en prison", "Mon patron me paie pas" or the SMIC read as
+            # not listening: only the emergency aid, which may be the young person's own need.
+            emergency = self._followup_payload(answer, answer.followup(FAMILY_NEXT) or chosen)
+            followups = tuple(button for button in followups if button.payload == emergency)
+        more = (*self._also_buttons(also, state), *followups)
         return self._with_offer(state, effects, replies, more, offer=answer.offer_lead)
 
     def _with_offer(
