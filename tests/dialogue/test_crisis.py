@@ -53,6 +53,16 @@ def test_an_everyday_idiom_outweighs_a_guess_but_not_certain_words() -> None:
     assert assess_crisis(certain, [("out_of_scope", 0.9)]) is not None
 
 
+def test_a_breakup_holds_back_a_crisis_the_classifier_is_unsure_of() -> None:
+    """ "ma copine veut plus de moi" is sad, not a crisis, unless the classifier is sure of a
+    crisis; certain words always decide."""
+    sad = CrisisClues(breakup=True)
+    assert assess_crisis(sad, [("out_of_scope", 0.56), ("crisis", 0.32)]) is None
+    assert assess_crisis(sad, [("crisis", 0.57), ("out_of_scope", 0.39)]) is None
+    assert assess_crisis(sad, [("crisis", 0.8), ("health", 0.1)]) is not None
+    assert assess_crisis(replace(sad, kind="suicide"), [("health", 0.9)]) is not None
+
+
 def test_a_hint_needs_the_classifier_to_agree() -> None:
     """ "sos" in a paperwork question is paperwork; "au secours" alone is heard."""
     hint = CrisisClues(kind="danger", certain=False)

@@ -6,6 +6,8 @@ import pytest
 
 from outreach_bot.nlu.safety import (
     CrisisKind,
+    CrisisSignal,
+    breakup,
     crisis_kind,
     crisis_signal,
     everyday_idiom,
@@ -422,3 +424,106 @@ def test_a_runaway_now_is_still_a_hint() -> None:
     signal = crisis_signal("j'ai fugué hier soir je sais pas quoi faire")
     assert signal is not None
     assert not signal.certain
+
+
+# Issue 18, fourth round: past against present, farewells said sideways, newcomers' spellings.
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("je sais même pas pourquoi je fais ça, j'aurai plus besoin de taf bientôt", "suicide"),
+        ("d'ici la fin du mois j'aurai plus besoin de rien", "suicide"),
+        ("bientot je serai plus un probleme pour personne", "suicide"),
+        ("une lettre pour ma mere pour quand je serai plus la", "suicide"),
+        ("la seule solution c'est la mort", "suicide"),
+        ("je regarde la voie ferrée depuis une heure", "suicide"),
+        ("haha si je rate le code je saute du pont", "suicide"),
+        ("wallah 3yit bghit nmout", "suicide"),
+        ("man khasta hastam mekhaham bemiram", "suicide"),
+        ("mon mec m'a cassé le nez hier soir", "violence"),
+        ("il m'a donné un coup de pied", "violence"),
+        ("ma meilleure amie dort dans sa voiture", "shelter"),
+        ("ca fait 3 nuits que je dors dans le hall", "shelter"),
+        ("j'étais à la rue il y a 2 ans, ce soir je dors dehors", "shelter"),
+        ("j'ai fait une TS l'an dernier mais là ça va", "suicide"),
+    ],
+)
+def test_sideways_and_newcomers_phrasings_are_certain(text: str, kind: str) -> None:
+    """Farewells said sideways, a look at the tracks, Arabic and Dari in Latin letters, an
+    injury someone did, someone else's car: certain, with their kind."""
+    assert crisis_signal(text) == CrisisSignal(CrisisKind(kind))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'aurai plus besoin de taf en septembre, je reprends les cours",
+        "bientot j'aurai plus besoin de vous, j'ai signé mon cdi",
+        "mdr je vais me tuer à ce taf",
+        "il me donne un coup de main pour le cv",
+        "ma rupture m'a mis un coup au moral",
+        "il m'a cassé la tête avec ses questions",
+        "je me suis cassé le bras au foot",
+        "j'étais à la rue il y a 2 ans, aujourd'hui j'ai un studio",
+        "j'ai dormi dans ma voiture l'an dernier, maintenant j'ai un appart",
+    ],
+)
+def test_the_same_words_in_everyday_sentences_are_no_signal(text: str) -> None:
+    """A contract signed, working oneself to death, a helping hand, a night outside that is
+    over."""
+    assert crisis_signal(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'ai fugué l'an dernier mais là ça va",
+        "j'étais à la rue il y a 2 ans, aujourd'hui j'ai un studio",
+        "je me tue au boulot pour 900 balles",
+        "mdr je vais me tuer à ce taf",
+    ],
+)
+def test_told_as_over_or_working_oneself_to_death_holds_a_guess_back(text: str) -> None:
+    """A runaway or a night outside told as over, and "se tuer à la tâche", are everyday."""
+    assert everyday_idiom(text)
+
+
+def test_working_oneself_to_death_tonight_is_not_an_idiom() -> None:
+    """ "je vais me tuer au taf ce soir" says a night: certain, as "je vais me tuer"."""
+    assert crisis_signal("je vais me tuer au taf ce soir") == CrisisSignal(CrisisKind.SUICIDE)
+    assert not everyday_idiom("je vais me tuer au taf ce soir")
+
+
+def test_it_is_not_over_when_it_is_not_fine_or_the_night_is_to_come() -> None:
+    """ "mais là ça va pas" or a night to come keeps the story a present one."""
+    assert not everyday_idiom("j'ai dormi dehors l'an dernier mais là ça va pas du tout")
+    assert not everyday_idiom("j'ai fugué l'an dernier, là ça va mais ce soir je sais pas")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ma copine veut plus de moi", "il m'a larguée", "on a rompu hier", "i broke up with her"],
+)
+def test_a_breakup_is_recognised(text: str) -> None:
+    """A breakup is told apart, so a crisis guess behind another can be held back."""
+    assert breakup(text)
+    assert crisis_signal(text) is None
+
+
+def test_a_breakup_with_despair_is_still_certain() -> None:
+    """ "il m'a larguée, sans lui ma vie a plus de sens" is a crisis whatever the breakup."""
+    assert crisis_signal("il m'a larguée, sans lui ma vie a plus de sens") == CrisisSignal(
+        CrisisKind.SUICIDE
+    )
+
+
+def test_a_contract_ending_is_no_breakup() -> None:
+    """ "rupture conventionnelle" is about a job."""
+    assert not breakup("je veux faire une rupture conventionnelle avec mon patron")
+
+
+def test_followed_or_watched_takes_the_danger_numbers() -> None:
+    """A guess about someone waiting downstairs or following gets 112/17, not the 3114."""
+    assert likely_kind("mon ex m'attend en bas de chez moi et me suit, j'ai peur") == "danger"
+    assert likely_kind("y a un type qui rode devant ma porte") == "danger"

@@ -42,6 +42,8 @@ CRISIS = [
     ("طردوني من البيت اليوم", CrisisKind.SHELTER),
     ("بلعت كل الحبوب", CrisisKind.MEDICAL),
     ("انا في خطر", CrisisKind.DANGER),
+    ("تعبت من الحياة ما بقى عندي سبب للعيش", CrisisKind.SUICIDE),
+    ("والله مليت من حياتي", CrisisKind.SUICIDE),
     # Dari, on a Persian keyboard and on an Arabic one (ي and ك), joined or with a half-space.
     ("میخواهم بمیرم", CrisisKind.SUICIDE),
     ("می‌خواهم بمیرم", CrisisKind.SUICIDE),
@@ -53,6 +55,8 @@ CRISIS = [
     ("پدرم مرا میزند", CrisisKind.VIOLENCE),
     ("کاکایم مره میزنه", CrisisKind.VIOLENCE),
     ("امشب جای خواب ندارم", CrisisKind.SHELTER),
+    ("دیگه نمیخواهم زنده باشم", CrisisKind.SUICIDE),
+    ("دیگه نمی‌خوام زندگی کنم", CrisisKind.SUICIDE),
     # Pashto, with the negation joined or apart, and Pashto ye.
     ("غواړم ځان ووژنم", CrisisKind.SUICIDE),
     ("پلار مې ما وهي", CrisisKind.VIOLENCE),
@@ -77,6 +81,7 @@ EVERYDAY = [
     "انا حامل",
     "اريد تعلم الفرنسية",
     "عندي موعد غدا",
+    "ابحث عن مكان للعيش في فردان",
     # Pashto: work, papers, age, French.
     "زه د کار په لټه کې یم",
     "زما کاغذونه نشته",

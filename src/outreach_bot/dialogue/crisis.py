@@ -45,6 +45,11 @@ HINT_FLOOR: Final = 0.3
 """A hint ("sos", "au secours") counts when the classifier gives crisis at least this much,
 wherever it ranks it: "sos je comprends rien à la CAF" is a paperwork question."""
 
+BREAKUP_FLOOR: Final = CLOSE_TOP_MAX
+"""A breakup ("il m'a larguée") is a crisis only when the classifier gives crisis at least
+this much: the bar at which a topic answer counts as sure. "mon copain m'a quitté et je me
+sens tellement vide" (crisis 0.99) alarms; "il m'a larguée" alone (0.57) gets kind words."""
+
 ADULT_AGE: Final = 18
 #: Kinds whose numbers depend on the person's age: 115 is for adults, 119 for minors. Violence
 #: without an age, or against a minor, opens with the 119; against an adult with the 17.
@@ -60,14 +65,17 @@ class CrisisClues:
 
     ``kind`` is set when the net fired, ``certain`` says whether its words leave no doubt
     (False for a hint such as "au secours"), ``topic`` is the kind of crisis the words point
-    to should the classifier call it one, and ``idiom`` marks an everyday expression that
-    sounds like distress ("mon dos me tue", "la flemme de tout", "mdr").
+    to should the classifier call it one, ``idiom`` marks an everyday expression that
+    sounds like distress ("mon dos me tue", "la flemme de tout", "mdr") or a night outside
+    told as over, and ``breakup`` a breakup ("ma copine veut plus de moi"): sad, not in
+    danger, unless the classifier is sure of a crisis (:data:`BREAKUP_FLOOR`).
     """
 
     kind: str | None = None
     certain: bool = True
     topic: str | None = None
     idiom: bool = False
+    breakup: bool = False
 
 
 NO_CLUES: Final = CrisisClues()
@@ -104,6 +112,8 @@ def assess_crisis(clues: CrisisClues, ranking: Sequence[tuple[str, float]]) -> C
         return None  # only certain words outweigh an everyday expression
     top, top_confidence = ranking[0] if ranking else ("", 0.0)
     crisis = next((score for name, score in ranking if name == CRISIS_INTENT), 0.0)
+    if clues.breakup and crisis < BREAKUP_FLOOR:
+        return None  # a breakup the classifier is unsure of: kind words, not the emergency
     guessed = clues.topic or GENTLE
     if clues.kind is not None:
         return CrisisCall(clues.kind, certain=False) if crisis >= HINT_FLOOR else None

@@ -86,11 +86,17 @@ _DRUG_WORDS: Final = (
 _DRUG: Final = rf"(?:{_DRUG_WORDS})"
 _BODY_PART: Final = r"(?:les |le |la |mes )(?:bras|poignets?|cuisses?|veines|jambes?|ventre|peau)"
 _ROUGH_SLEEP_PLACE: Final = (
-    r"(?:dehors|a la rue|dans la rue|dans ma voiture|dans la voiture|dans une voiture"
-    r"|dans un parc|dans la gare|a la gare|sous un pont|dans un hall|dans une tente"
+    r"(?:dehors|a la rue|dans la rue|dans (?:ma|sa|la|une|son|leur) voiture"
+    r"|dans un parc|dans la gare|a la gare|sous un pont|dans (?:un|le) hall|dans une tente"
     r"|sous une tente|sur un banc|dans (?:la|une) cage d escaliers?|dans les escaliers"
     r"|dans un garage"
     r"|dans une cave|dans un squat|dans un abri bus)"
+)
+#: Soon: "bientôt", "d'ici la fin du mois", "demain".
+_SOON: Final = (
+    r"(?:bientot|d ici|demain|apres demain|ce soir|cette nuit|la semaine (?:pro|prochaine)"
+    r"|dans (?:quelques|\d+|deux|trois|peu de) (?:jours|semaines|temps)|fin du mois"
+    r"|fin de la semaine)"
 )
 _TONIGHT: Final = (
     r"(?:ce soir|cette nuit|la nuit|froid|sans rien|mes affaires|mon sac|pas de maison"
@@ -100,6 +106,13 @@ _HOME: Final = (
     r"(?:de chez moi|de chez elle|de chez lui|de chez nous|de chez eux|de chez mes parents"
     r"|de chez ma mere|de chez mon pere|de la maison|de l appart|dehors|a la porte)"
 )
+#: Work, as in "se tuer à la tâche" ("je vais me tuer à ce taf", "je me tue au boulot").
+_WORK: Final = (
+    r"(?:(?:la|le|ce|cette|mon|ma) )?(?:taf|boulot|travail|job|tache|bosser|formation|stage"
+    r"|chantier|usine)"
+)
+#: A night to come: it keeps a story a present one ("... mais ce soir je sais pas où aller").
+_NIGHT_TO_COME: Final = r"(?:ce soir|cette nuit|demain)"
 #: Who a young person lives with, or was placed with: the people who can put them out.
 _HOUSEHOLD: Final = (
     r"(?:parents|mere|pere|daron|daronne|darons|vieux|famille|famille d accueil|beau pere"
@@ -171,7 +184,9 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bsuicid|\btentative de suicide\b|\b(?:une|des|fait une) ts\b",
             # "me tuer" but not "il va me tuer" (violence) nor "ça va me tuer" (idiom).
             r"\b(?<!va )(?<!vont )(?<!veut )(?<!veulent )(?<!allait )(?<!allaient )(?<!pour )"
-            r"me (?:tuer|buter|flinguer|pendre"
+            # "je vais me tuer à ce taf" is "se tuer à la tâche": working oneself to death (not
+            # with a night to come: "je vais me tuer au taf ce soir").
+            rf"me (?:tuer(?! (?:a|au) {_WORK}\b(?!.*\b{_NIGHT_TO_COME}\b))|buter|flinguer|pendre"
             r"|noyer|defenestrer|foutre en l air|jeter (?:sous|sur|d un|du|par|de))\b",
             r"\b(?:veux|veut|envie de|vais|voudrais|prefere|pense a|aimerais|besoin de"
             r"|prefererais|me laisser|que de)(?: (?:juste|vraiment|seulement|simplement"
@@ -245,6 +260,25 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bune corde\b(?: \w+){0,6} (?:sais ce que je vais faire|pour ce soir|pour en finir"
             r"|pour le faire|pour moi)\b",
             r"\ba quoi bon (?:continuer|vivre|rester|me lever|exister|tout ca|me battre)\b",
+            # Soon needing nothing any more, or no longer being a problem for anyone: a
+            # farewell said sideways. "j'aurai plus besoin de taf bientôt" alone is also
+            # someone about to sign a contract; with "je sais même pas pourquoi je fais ça"
+            # in the same message it is not.
+            rf"^(?=.*\b(?:aurai|aurais|vais avoir) plus besoin de (?:rien|personne|tout ca)\b)"
+            rf"(?=.*\b{_SOON}\b)",
+            r"^(?=.*\bsais (?:meme )?pas pourquoi je (?:fais|continue|postule|cherche|me bats"
+            r"|me fatigue|me leve)\b)(?=.*\b(?:aurai|aurais|vais avoir) plus besoin\b)",
+            r"\b(?:serai|serais|vais etre) plus (?:un|une) (?:probleme|poids|souci|fardeau|charge)"
+            r" pour (?:personne|vous|tout le monde|ma famille|mes parents|mes darons|ma mere"
+            r"|mon pere)\b",
+            r"\bquand (?:je|j) (?:serai|serais|vais etre) plus (?:la|en vie|de ce monde)\b",
+            r"\b(?:seule )?solution (?:c est|ce serait|serait|est) (?:la mort|de mourir|mourir"
+            r"|d en finir|de disparaitre)\b",
+            # Maghrebi Arabic and Dari written in Latin letters ("bghit nmout", "mekhaham
+            # bemiram"), as young newcomers type them on a French keyboard.
+            r"\b(?:bghit|nbghi|nebghi|bghina|n7eb|nheb|n7ab|bdi|badi|baddi) (?:n?mout|nmot"
+            r"|ne9tel rasi|n9tel rasi|nentahar|ntahar)\b|\bnentahar\b",
+            r"\b(?:bemiram|bemirom|bemirum|khodkoshi|khodkushi|khudkushi|khodkeshi)\b",
             r"\b(?:devrais|voudrais|aimerais|prefererais|merite) (?:meme )?(?:plus|pas) "
             r"(?:d |de )?(?:etre la|exister|etre en vie|etre nee?|vivre)\b",
             r"\ba quoi (?:ca )?(?:sert|servirait) (?:que je|de) (?:vivre|continuer|exister"
@@ -252,8 +286,12 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bdisparaitre (?:de la surface|pour toujours|a jamais|pour de bon|de ce monde)\b",
             r"\bpartir (?:pour de bon|pour toujours|a jamais)\b|\bpars pour de bon\b",
             r"\bplus rien (?:sentir|ressentir)\b|\bcorde (?:prete|est prete|autour)\b",
-            r"\bsauter (?:du|d un|de la|par la|sous un|sous le) (?:pont|toit|fenetre|balcon"
-            r"|immeuble|train|metro)\b",
+            # Looking at the tracks or the drop for a long time.
+            r"\b(?:regarde|fixe|suis (?:sur|devant|au bord de|au bord du)|assise? (?:sur|au bord"
+            r" de|au bord du))(?: \w+){0,1} (?:la voie ferree|les rails|le vide|des rails"
+            r"|du vide|toit)\b(?: \w+){0,3} depuis\b",
+            r"\b(?:sauter|saute|sauterai) (?:du|d un|de la|par la|sous un|sous le)"
+            r" (?:pont|toit|fenetre|balcon|immeuble|train|metro)\b",
             r"\bme (?:tirer|mettre|foutre) une balle\b",
             r"\b(?:veux|envie de|vais) sauter\b(?! (?:en parachute|a l elastique|le pas|une etape"
             r"|une classe|le repas|le dejeuner|de joie))",
@@ -359,10 +397,18 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bmariage force\b|\bmarier de force\b",
             r"\bviolences? (?:a la maison|chez moi|conjugales?|familiales?)\b",
             r"\bviolente? avec moi\b|\bdevient violente?\b",
-            r"\bme (?:met|mettent|mets|donne|donnent|file|filent|colle|collent)(?: des| une| un)?"
-            r" (?:claques?|gifles?|baffes?|coups?)\b|\bm a (?:mis|donne|file) (?:un|une|des)"
-            r" (?:coup|coups|claque|gifle|baffe)\b",
+            # "un coup de main", "un coup de fil", "un coup au moral": help, a call, a blow felt.
+            r"(?:\bme (?:met|mettent|mets|donne|donnent|file|filent|colle|collent)"
+            r"(?: des| une| un)? (?:claques?|gifles?|baffes?|coups?)"
+            r"|\bm a (?:mis|donne|file) (?:un|une|des) (?:coup|coups|claque|gifle|baffe))\b"
+            r"(?! (?:de|d) (?:main|fil|pouce|coeur|stress"
+            r"|barre|mou|vieux|boost|balai|chaud|froid|soleil|genie|foudre|bol|chance|neuf"
+            r"|projecteur|pression|cafard|blues)\b| au moral\b)",
             r"\bdes bleus (?:partout|a cause)\b|\bserre le cou\b",
+            # An injury someone did: "mon mec m'a cassé le nez", "il m'a ouvert l'arcade".
+            r"\b(?:m a|ma|m ont|mont) (?:casse|pete|ouvert|fracture|cogne) (?:le nez|le bras"
+            r"|la machoire|une dent|des dents|les dents|les cotes|une cote|l arcade"
+            r"|la levre|le poignet|la gueule)\b",
             r"\bpeur de (?:rentrer|mon pere|ma mere|mon beau pere|mon copain|mon mec|mon mari)\b",
             r"\b(?:frappe|tape|bat) moi\b",
             r"\b(?:hits|beats|beat|hurts|abuses|abused) me\b",
@@ -448,6 +494,41 @@ _HINTS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
     # "mes parents veulent plus de moi" is also what they expect of someone.
     (CrisisKind.SHELTER, _compile(_TURNED_AWAY)),
 )
+# A night outside or a runaway told as over: when it was ("l'an dernier", "il y a 2 ans", "à 15
+# ans") and that it is fine now ("mais là ça va", "aujourd'hui j'ai un studio"), with no night
+# to come in the message. It turns the shelter words and the hints off and holds a guess back;
+# the other certain words still decide ("j'ai fait une TS l'an dernier mais là ça va" alarms:
+# a past attempt is for a counsellor to hear).
+_PAST: Final = (
+    r"(?:l an dernier|l annee derniere|l annee passee|l ete dernier|l hiver dernier"
+    r"|il y a (?:\d+|deux|trois|quatre|quelques|plusieurs) (?:ans|mois)|quand j avais \d+"
+    r"|quand j etais (?:petite?|plus jeune|mineure?|au college|au lycee)|a \d+ ans|plus jeune"
+    r"|au college)"
+)
+_NOW_FINE: Final = (
+    r"(?:la|maintenant|aujourd hui|now|depuis)(?: \w+){0,2} (?:ca va\b(?! (?:pas|plus|mal))"
+    r"|ca va mieux|je vais (?:bien|mieux)|c est (?:fini|bon|du passe|regle)|tout va bien"
+    r"|j ai (?:un|une|mon|ma|trouve|enfin)(?: \w+)? (?:appart|appartement|studio|logement"
+    r"|chambre|toit|place|boulot|taf|travail)\b|je suis (?:logee?|hebergee?|rentree?|chez moi"
+    r"|bien)\b)"
+)
+_TOLD_AS_OVER: Final = re.compile(
+    rf"^(?!.*\b{_NIGHT_TO_COME}\b)(?=.*\b{_PAST}\b)(?=.*\b{_NOW_FINE})"
+)
+# A breakup: sad, not in danger. It holds back a guess the classifier is not sure of, never a
+# confident one ("mon copain m'a quitté et je me sens tellement vide") nor certain words ("ma
+# copine m'a quitté et je veux mourir"). The dialogue answers it with kind words and someone
+# to talk to.
+_BREAKUP: Final = _compile(
+    r"\b(?:ma copine|mon copain|ma meuf|mon mec|mon ex|ma femme|mon mari|ma go|mon keum"
+    r"|ma nana|ma cherie|mon cheri) (?:ne )?(?:veut|voulait) plus (?:de moi|me voir|me parler"
+    r"|etre avec moi|sortir avec moi)\b",
+    r"\b(?:m a|ma|m ont) (?:quittee?|larguee?|plaquee?|ghostee?)\b",
+    r"\b(?:on a rompu|on s est (?:quittes|separes)|chagrin d amour|broke up"
+    r"|rupture(?! (?:conventionnelle|de contrat|du contrat|de periode|anticipee))"
+    r"|dumped me|left me for)\b",
+)
+
 # A laugh turns a hint into a joke ("au secours mon cv mdr"); it never cancels a certain
 # signal ("je veux mourir mdr" may be a way of saying it).
 _LAUGH: Final = re.compile(r"\b(?:mdr|lol|ptdr|xd|haha\w*|hihi|jpp de rire|mort de rire)\b")
@@ -608,6 +689,8 @@ _IDIOMS: Final = _compile(
     r"\b(?:suis|chui) (?:\w+ )?(?:dead|mort|morte|creve|crevee|claquee?|nazee?|nasee?|ko)\b"
     r"(?: \w+)? (?:apres|de ma journee|du taf|du boulot|du stage|de la formation|du sport)\b",
     r"\bmeurs d envie\b|\bc est (?:la mort|mort pour moi)\b|\b(?:dying to|is killing me)\b",
+    # "se tuer à la tâche": "je vais me tuer à ce taf", "je me tue au boulot pour 900 balles".
+    rf"\bme tuer? (?:a|au) {_WORK}\b(?!.*\b{_NIGHT_TO_COME}\b)",
     # Said not to be in danger: "je suis pas à la rue", "pas en danger"; a worry with an "if".
     r"\b(?:suis|sommes|est) (?:pas|plus) (?:a la rue|en danger|dehors|sdf"
     r"|sans (?:abri|logement))\b",
@@ -671,6 +754,14 @@ _LIKELY_KIND: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|hurle\w*|hits?|beats?|hurts?)\b",
         ),
     ),
+    (
+        # Followed, watched, someone prowling at the door: the police first, not the 3114.
+        CrisisKind.DANGER,
+        _compile(
+            r"\b(?:me suit|me suivent|me guette|me guettent|rode|rodent|me surveille)\b"
+            r"|\b(?:devant|en bas de) (?:chez moi|ma porte|mon immeuble)\b",
+        ),
+    ),
 )
 
 _NOT_ALPHANUMERIC: Final = re.compile(r"[^a-z0-9]+")
@@ -712,12 +803,13 @@ def crisis_signal(text: str) -> CrisisSignal | None:
     laugh in the same message makes it a joke; the caller weighs it with the classifier.
     """
     form = matching_form(text)
+    over = _TOLD_AS_OVER.search(form) is not None
     for kind, pattern in _CRISIS_PATTERNS:
-        if pattern.search(form):
+        if pattern.search(form) and not (over and kind is CrisisKind.SHELTER):
             return CrisisSignal(kind)
     if (written := _words.kind_of(text)) is not None:
         return CrisisSignal(written)
-    if _LAUGH.search(form) or any(char in _LAUGH_EMOJI for char in text):
+    if over or _LAUGH.search(form) or any(char in _LAUGH_EMOJI for char in text):
         return None
     for kind, pattern in _HINTS:
         if pattern.search(form):
@@ -731,9 +823,21 @@ def everyday_idiom(text: str) -> bool:
     It never outweighs the net's certain words: "je veux mourir mdr" is still a crisis. It
     only keeps the classifier's guess from raising an alarm on "mon dos me tue".
     """
-    return _IDIOMS.search(matching_form(text)) is not None or any(
-        char in _LAUGH_EMOJI for char in text
+    form = matching_form(text)
+    return (
+        _IDIOMS.search(form) is not None
+        or _TOLD_AS_OVER.search(form) is not None
+        or any(char in _LAUGH_EMOJI for char in text)
     )
+
+
+def breakup(text: str) -> bool:
+    """Whether ``text`` tells of a breakup ("ma copine veut plus de moi", "il m'a larguée").
+
+    Sad, not in danger: it holds back a crisis guess the classifier is not sure of, never a
+    confident one nor the net's certain words.
+    """
+    return _BREAKUP.search(matching_form(text)) is not None
 
 
 def likely_kind(text: str) -> CrisisKind | None:

@@ -8,12 +8,12 @@ meets the other, for our own conversations and for the benchmark alike.
 from __future__ import annotations
 
 from outreach_bot.dialogue.crisis import NO_CLUES, CrisisClues
-from outreach_bot.nlu.safety import crisis_signal, everyday_idiom, likely_kind
+from outreach_bot.nlu.safety import breakup, crisis_signal, everyday_idiom, likely_kind
 
 
 def crisis_clues(text: str) -> CrisisClues:
     """Everything the safety net reads in ``text``: its verdict, the kind of help the words
-    point to, and whether an everyday expression makes a guessed crisis unlikely."""
+    point to, and whether an everyday expression or a breakup makes a guessed crisis unlikely."""
     if not text:
         return NO_CLUES
     signal = crisis_signal(text)
@@ -22,4 +22,5 @@ def crisis_clues(text: str) -> CrisisClues:
         certain=signal.certain if signal else False,
         topic=likely_kind(text),
         idiom=everyday_idiom(text),
+        breakup=breakup(text),
     )
