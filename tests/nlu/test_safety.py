@@ -527,3 +527,30 @@ def test_followed_or_watched_takes_the_danger_numbers() -> None:
     """A guess about someone waiting downstairs or following gets 112/17, not the 3114."""
     assert likely_kind("mon ex m'attend en bas de chez moi et me suit, j'ai peur") == "danger"
     assert likely_kind("y a un type qui rode devant ma porte") == "danger"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mon copain vient de prendre 6 mois de prison",
+        "ma mere est en prison depuis noel",
+        "mon pere a perdu son taf et on galere a la maison",
+        "c pour mon petit frere il a quitter le lycee il a 16 ans",
+    ],
+)
+def test_a_relatives_trouble_holds_a_guess_back(text: str) -> None:
+    """A relative in prison, out of work or out of school is the family's hardship."""
+    assert everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma mere est en prison et je sais plus quoi faire",
+        "mon pere est en prison et j'en peux plus, jsuis au bout",
+        "mon beau pere sort de prison demain",
+    ],
+)
+def test_a_relatives_trouble_with_ones_own_distress_is_not_held_back(text: str) -> None:
+    """One's own distress in the same message, or someone's release, stays the classifier's."""
+    assert not everyday_idiom(text)

@@ -529,6 +529,29 @@ _BREAKUP: Final = _compile(
     r"|dumped me|left me for)\b",
 )
 
+# A relative's trouble told as such: a parent, a brother, a partner in prison or out of work, a
+# brother who left school. It is the family's hardship, not a danger to the young person, so it
+# holds a guess back, unless the message also says the young person's own distress ("ma mère
+# est en prison et je sais plus quoi faire"). Someone else's *release* is left to the
+# classifier: it may be a threat ("mon beau-père sort de prison demain").
+_RELATIVE: Final = (
+    r"(?:mon|ma|mes) (?:(?:grand|petit|grande|petite|beau|belle) )?(?:pere|mere|frere|soeur"
+    r"|freres|soeurs|copain|copine|mec|mari|daron|daronne|darons|reum|reup|oncle|tante|cousin"
+    r"|cousine|parents|pote)"
+)
+_OWN_DISTRESS: Final = (
+    r"(?:sais (?:plus|pas) quoi faire|plus la force|en peux plus|craque|au bout|peur|seule?"
+    r" au monde|plus envie)"
+)
+_RELATIVE_TROUBLE: Final = re.compile(
+    rf"^(?!.*\b{_OWN_DISTRESS}\b).*\b{_RELATIVE}\b(?: \w+){{0,3}}"
+    r" (?:(?:est|sont|vient d etre|a ete|ont ete|va|part) (?:en|au) (?:prison|taule|detention"
+    r"|zonzon|cabane|placard)\b|(?:vient de prendre|a pris|a pris|prend|a eu|a) \d+ (?:mois|ans)"
+    r" (?:de prison|ferme|de taule)\b|(?:a|ont) perdu (?:son|sa|leur) (?:taf|boulot|travail"
+    r"|emploi|job)\b|(?:a|ont) (?:quitte|quitter|arrete|arreter|lache|lacher) (?:le lycee|l ecole"
+    r"|le college|la fac|sa formation|son cfa|ses etudes|les cours|le bahut)\b)"
+)
+
 # A laugh turns a hint into a joke ("au secours mon cv mdr"); it never cancels a certain
 # signal ("je veux mourir mdr" may be a way of saying it).
 _LAUGH: Final = re.compile(r"\b(?:mdr|lol|ptdr|xd|haha\w*|hihi|jpp de rire|mort de rire)\b")
@@ -827,6 +850,7 @@ def everyday_idiom(text: str) -> bool:
     return (
         _IDIOMS.search(form) is not None
         or _TOLD_AS_OVER.search(form) is not None
+        or _RELATIVE_TROUBLE.search(form) is not None
         or any(char in _LAUGH_EMOJI for char in text)
     )
 
