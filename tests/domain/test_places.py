@@ -57,6 +57,10 @@ def _place(insee: str, days: int | None, name: str = "Permanence") -> Place:
         ("Vous êtes où cette semaine ?", None),
         ("j'en ai marre, vous êtes où ?", None),
         ("la mission locale c ou", None),
+        # "Dun", as people nearby say it, after a place word only: "dun" is also "d'un".
+        ("jcherche un service civique vers dun", "Dun-sur-Meuse"),
+        ("un taf a Dun svp", "Dun-sur-Meuse"),
+        ("g besoin dun apart", None),
     ],
 )
 def test_a_commune_is_read_inside_a_question(text: str, name: str | None) -> None:

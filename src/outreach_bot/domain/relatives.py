@@ -5,7 +5,8 @@ words alone, "ma mère galère à payer le loyer" is a question about one's own 
 an apprentice's rent aid) and "mon père a perdu son taf" a job search: answers about the young
 person's own situation that do not fit. :func:`about_a_relative` tells such a message apart: a
 relative is named, with a household trouble (rent, debts, eviction, prison, illness, a lost
-job), and the young person says nothing of themselves ("je", "j'ai", "moi", "m'aider"). A
+job), and the young person says nothing of themselves ("je", "j'ai", "moi", "m'aider") or
+only that they look after the relative, asking nothing. A
 message that also says what the young person wants ("... alors je cherche un taf") is about
 their own need and is read as before.
 """
@@ -35,7 +36,17 @@ _OWN: Final = (
     r"je|j|g|moi|me|m|jsuis|jsui|jsais|jsai|jsp|jveux|jveu|jvoudrais|jvoudrai|jarrive|jai"
     r"|jpeux|jpe|jfais|jfai|jcherche|jcherch|jaimerais|jaimerai|jcomprend|jcomprends"
 )
+#: Looking after the relative ("jdois m'en occuper"): a young carer tells the family's trouble.
+_CARING: Final = (
+    r"m en occuper|m en occupe|m occuper d\w*|m occupe d\w*|moccupe|moccuper|aidant|aidante"
+)
+#: Asking for something for oneself: then the young person's own need is answered.
+_REQUEST: Final = (
+    r"cherche|cherch|cherches|veux|veu|voudrais|voudrai|besoin|aimerais|aimerai|envie"
+)
 RELATIVE: Final = re.compile(rf" {_RELATIVES} ")
+CARING: Final = re.compile(rf" (?:{_CARING}) ")
+REQUEST: Final = re.compile(rf" (?:{_REQUEST}) ")
 TROUBLE: Final = re.compile(rf" (?:{_TROUBLES}) ")
 OWN: Final = re.compile(rf" (?:{_OWN}) ")
 
@@ -55,6 +66,12 @@ def relatives_trouble_removed(text: str) -> str:
 
 
 def about_a_relative(text: str) -> bool:
-    """Whether ``text`` tells of a relative's trouble and nothing of the writer's own need."""
+    """Whether ``text`` tells of a relative's trouble and nothing of the writer's own need.
+
+    A young carer ("ma grand-mère est malade, jdois m'en occuper, jpeux pas bosser") speaks of
+    themselves, but of the family's trouble: that too, unless they ask for something.
+    """
     words = _words(text)
-    return bool(RELATIVE.search(words) and TROUBLE.search(words) and not OWN.search(words))
+    if not (RELATIVE.search(words) and TROUBLE.search(words)):
+        return False
+    return not OWN.search(words) or bool(CARING.search(words) and not REQUEST.search(words))

@@ -43,6 +43,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from itertools import pairwise
 from typing import Final, TypeVar
 
 from rapidfuzz import process
@@ -687,7 +688,27 @@ def find_commune_in(
             ]
             if local:
                 return _largest_first(local, wanted)[0]
-    return _local_in_sentence(index, words, wanted)
+    found = _local_in_sentence(index, words, wanted)
+    if found is not None:
+        return found
+    return _short_name_in_sentence(words, wanted)
+
+
+#: What people nearby call a commune in short, by its INSEE code: "Dun" is Dun-sur-Meuse.
+#: Read only right after a place word ("vers dun", "à Dun"), since "dun" is also "d'un" typed
+#: without its apostrophe ("g besoin dun apart").
+SHORT_NAMES: Final = {"dun": "55167"}
+SHORT_NAME_LEAD_IN: Final = frozenset({"a", "vers", "sur", "pres", "cote", "habite", "jhabite"})
+
+
+def _short_name_in_sentence(words: Sequence[str], wanted: frozenset[str]) -> Commune | None:
+    for before, word in pairwise(words):
+        insee = SHORT_NAMES.get(word)
+        if insee is not None and before in SHORT_NAME_LEAD_IN:
+            commune = commune_by_insee(insee)
+            if commune is not None and commune.department in wanted:
+                return commune
+    return None
 
 
 def _local_in_sentence(
