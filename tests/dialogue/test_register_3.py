@@ -74,3 +74,13 @@ def test_a_relative_s_trouble_beside_one_s_own_need_answers_the_own_need() -> No
     chat = Conversation()
     chat.say("ma mere galere avec le loyer alors je cherche un taf pour aider", "housing", 0.6)
     assert CONTENT.answers["find_job"].text.fr in chat.text()
+
+
+def test_the_longer_keyword_wins_at_the_same_place() -> None:
+    """ "y a une bourse au permis ?" is the Grand Verdun grant ("bourse au permis"), not the
+    general ways to pay ("bourse" alone), which start at the same word."""
+    grant = CONTENT.answers["mobility"].followup("grand_verdun")
+    assert grant is not None
+    chat = Conversation()
+    chat.say("y a une bourse au permis ?", "mobility", 0.9)
+    assert grant.text.fr in chat.text()

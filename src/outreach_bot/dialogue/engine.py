@@ -794,13 +794,17 @@ class DialogueEngine:
         """The follow-up of the topic whose keyword comes last in the message (whole words).
 
         In a run-on message the question comes last: "j'ai 17 ans et je veux passer le permis,
-        y a des aides ?" asks about the aids, not the age. Equal places: the content's order.
+        y a des aides ?" asks about the aids, not the age. At the same place the longer keyword
+        wins ("bourse au permis" over "bourse"), then the content's order.
         """
         answer = self._content.answer(intent)
-        best, where = None, -1
+        best, where = None, (-1, 0)
         for followup in answer.followups if answer else ():
-            last = max((phrase_at(words, keyword) for keyword in followup.keywords), default=-1)
-            if last > where:
+            last = max(
+                ((phrase_at(words, keyword), len(keyword)) for keyword in followup.keywords),
+                default=(-1, 0),
+            )
+            if last[0] >= 0 and last > where:
                 best, where = followup.id, last
         return best
 
