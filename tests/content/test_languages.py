@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -190,3 +191,52 @@ def test_every_language_in_another_script_has_its_crisis_words() -> None:
     content = load_content(BOT)
     assert set(content.crisis_words) == {"ar", "prs", "ps"}
     assert all(words.kinds["suicide"] for words in content.crisis_words.values())
+
+
+#: Texts that stay in French for a person who chose Arabic, Dari or Pashto, and why. Any other
+#: text a young person can receive must be in each of these languages, drafted at least.
+FRENCH_ONLY: dict[str, str] = {
+    **{
+        f"messages.poster_{part}": "printed by staff for a public place, read before anyone "
+        "chose a language; it leads to the landing page, which opens in the phone's language"
+        for part in ("purpose", "scan", "sms", "telegram", "whatsapp")
+    },
+    **{
+        f"messages.first_contact_{part}": "sent first, to a contact list's row, before the "
+        "person has written: no language is known (core/contact_lists/sending.py)"
+        for part in (
+            "training",
+            "recontact",
+            "representative",
+            "place_dated",
+            "place_office",
+            "place_none",
+        )
+    },
+    "messages.easy_offer": "said only in français facile (fr-x-falc), never in another language",
+}
+
+
+@pytest.mark.parametrize("code", ["ar", "prs", "ps"])
+def test_every_text_a_young_person_can_receive_is_in_their_language(code: str) -> None:
+    """A person who chose Arabic, Dari or Pashto gets no French sentence (appointments, places,
+    the form's ending, Telegram notices...) unless it is listed as French-only with a reason;
+    every number of the French text is in the translation (a date, a delay, a phone number)."""
+    content = load_content(BOT)
+    own = content.texts[code]
+    missing = [
+        key
+        for key in content.texts["fr"]
+        if key.startswith("messages.") and key not in own and key not in FRENCH_ONLY
+    ]
+    assert missing == [], f"{code}: {len(missing)} texts said in French"
+    assert not [key for key in FRENCH_ONLY if key in own], "translated: drop it from the list"
+    changed = [
+        key
+        for key, record in own.items()
+        if key.startswith("messages.")
+        and key != "messages.lead_done"  # the one general sentence, with no delay (issue 20)
+        and not set(re.findall(r"\d+", content.texts["fr"][key].text))
+        <= set(re.findall(r"\d+", record.text))
+    ]
+    assert changed == [], f"{code}: a number of the French text is missing"

@@ -36,8 +36,9 @@ async def test_an_arabic_speaker_goes_through_consent_and_the_form_in_arabic(
     client: Any, services: Services
 ) -> None:
     """Arabic is recognised from the first message; once confirmed, the offer of a person
-    with an interpreter, the consent, every question and the confirmation are in Arabic, and
-    the lead carries ``language: ar``."""
+    with an interpreter, the consent, every question (a postal code several communes share
+    too) and the confirmation, which says the number the counsellor will call, are in Arabic,
+    and the lead carries ``language: ar``."""
     content: Content = services.content
     chat = RestChat(client, "ar-1")
     await chat.say("السلام عليكم، أبحث عن عمل")
@@ -57,7 +58,10 @@ async def test_an_arabic_speaker_goes_through_consent_and_the_form_in_arabic(
     assert chat.text() == content.message("ask_phone", "ar")
     await chat.say("06 12 34 56 78")
     assert content.message("ask_commune", "ar") in chat.text()
-    await chat.say("Stenay")
+    await chat.say("55100")
+    assert chat.text() == content.message("which_commune", "ar", code="55100")
+    assert "plusieurs communes" not in chat.text()
+    await chat.say("1")
     assert content.message("ask_need", "ar") in chat.text()
     await chat.say("عمل في مطعم")
     assert content.message("ask_when", "ar") in chat.text()
@@ -65,7 +69,14 @@ async def test_an_arabic_speaker_goes_through_consent_and_the_form_in_arabic(
     assert "أحمد" in chat.text()
     assert "ملخص" in chat.text()
     await chat.say("/affirm")
-    assert chat.text() == content.message("lead_done", "ar")
+    assert chat.text() == "\n\n".join(
+        (
+            content.message("lead_done_phone", "ar", phone="06 12 34 56 78"),
+            content.message("lead_done_when", "ar", when=content.message("when_morning", "ar")),
+            content.message("lead_done_after", "ar"),
+        )
+    )
+    assert not re.search(r"[A-Za-zéè]{3,} [a-zéè]{3,}", chat.text().replace("Mission Locale", ""))
     lead = await lead_of(services, "+33612345678")
     assert (lead.language, lead.urgent) == ("ar", False)
 

@@ -15,7 +15,8 @@ async def test_an_arabic_speaker_texts_through_to_a_lead_in_arabic(
     gateway_phone: GatewayPhone, gateway_services: Services
 ) -> None:
     """Every SMS after the first message is in Arabic, choices are numbered with an Arabic
-    "reply 1 or 2", digits pick them, and the lead says the language."""
+    "reply 1 or 2", digits pick them, the ending says the team calls or texts this number,
+    and the lead says the language."""
     content = gateway_services.content
     first = "\n".join(await gateway_phone.say("مرحبا، أريد أن أتكلم مع شخص عن العمل"))
     assert content.message("language_detected", "ar") in first
@@ -37,7 +38,9 @@ async def test_an_arabic_speaker_texts_through_to_a_lead_in_arabic(
     summary = "\n".join(await gateway_phone.say("2"))
     assert "سارة" in summary
     done = "\n".join(await gateway_phone.say("1"))
-    assert content.message("lead_done", "ar") in done
+    assert content.message("lead_done_number", "ar") in done
+    assert content.message("lead_done_after", "ar") in done
+    assert "C'est envoyé" not in done
     async with gateway_services.sessions() as session:
         lead = await session.scalar(select(Lead))
     assert lead is not None

@@ -19,6 +19,7 @@ from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.storage.models import (
     Appointment,
     AppointmentStatus,
+    Conversation,
     LeadEvent,
     ScheduledMessage,
     ScheduledStatus,
@@ -266,3 +267,24 @@ async def test_the_figures_count_what_happened_to_appointments(
     assert ["appointments_set", "Rendez-vous fixés", "2"] in [[r[1], r[2], r[-1]] for r in suivi]
     elsewhere = await compute_figures(services.sessions, Period(), sector_ids=frozenset({-1}))
     assert elsewhere.touch["appointments_set"] == 0
+
+
+async def test_an_arabic_speaker_is_told_and_reminded_in_arabic(
+    services: Services, staff: Staff
+) -> None:
+    """A young person who chose Arabic gets the appointment, its day and its button in Arabic,
+    the counsellor's name, the place, the date and the hour as typed (not "jeu. ... à")."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    async with services.sessions.begin() as session:
+        conversation = await session.get(Conversation, lead.conversation_id)
+        assert conversation is not None
+        conversation.locale = "ar"
+    await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    phone = RecordingChannel("sms")
+    services.outbound["sms"] = phone
+    assert await services.scheduler.tick(now=MONDAY_9H) == 1
+    await deliver(services, MONDAY_9H)
+    [(_, told)] = phone.sent
+    assert told.text.startswith("تم التسجيل: موعدك الخميس 10/01 الساعة 14:00 مع Léa")
+    assert "Mission Locale de Verdun" in told.text
+    assert [button.title for button in told.buttons] == ["لا أستطيع الحضور"]
