@@ -212,7 +212,7 @@ class Settings(BaseSettings):
     media_hold_days: int = Field(default=7, ge=1)
     """Days a file sent before consent waits for the answer before it is deleted."""
     default_locale: str = "fr"
-    """The language (``fr`` or ``en``) of Telegram notices when the app's language is neither."""
+    """The language (``fr`` or ``en``) of Telegram notices when the app's is none we speak."""
     db_statement_timeout: float = Field(default=10.0, ge=0)
     """Seconds PostgreSQL may spend on one statement, lock waits included (0: no limit)."""
     rate_limit_sender: int = Field(default=30, ge=0)

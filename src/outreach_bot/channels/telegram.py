@@ -58,6 +58,7 @@ from outreach_bot.channels.telegram_outbound import (
 from outreach_bot.channels.telegram_update import update_shape_error
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
+from outreach_bot.content.languages import REFERENCE, preferred_language
 from outreach_bot.core.channel import (
     Attachment,
     InboundMessage,
@@ -148,18 +149,15 @@ def build_application(settings: Settings, mode: UpdateMode) -> TelegramApplicati
     return builder.build()
 
 
-def _locale(user: User | None, default: str) -> str:
+def _locale(user: User | None, default: str, content: Content) -> str:
     """The language of the young person's Telegram app, for texts said outside the dialogue.
 
     The dialogue itself follows the language they write in; this is only for the few notices
-    the adapter gives before any text exists (a sticker, a stale button).
+    the adapter gives before any text exists (a sticker, a stale button). Any language the bot
+    has counts, as on the landing page: an app in Persian ("fa") gets Dari.
     """
     code = (user.language_code or "") if user else ""
-    if code.startswith("en"):
-        return "en"
-    if code.startswith("fr"):
-        return "fr"
-    return default
+    return (preferred_language(code, content.languages) if code else None) or default
 
 
 class TelegramAdapter:
@@ -227,7 +225,7 @@ class TelegramAdapter:
             return
         payload = self._codec.decode(query.data) if query.data else None
         if payload is None:
-            locale = _locale(query.from_user, self._default_locale)
+            locale = _locale(query.from_user, self._default_locale, self._content)
             await self._answer(query, self._content.message("telegram_stale_button", locale))
             await self._remove_keyboard(query)
             return
@@ -348,7 +346,7 @@ class TelegramAdapter:
             return
         chat = update.effective_chat
         if chat is not None and chat.type == ChatType.PRIVATE:
-            locale = _locale(update.effective_user, self._default_locale)
+            locale = _locale(update.effective_user, self._default_locale, self._content)
             await self._say(chat.id, self._content.message("telegram_error", locale))
 
     async def _hand_over(self, update: Update, chat_id: int, text: str) -> None:
@@ -368,7 +366,7 @@ class TelegramAdapter:
         )
 
     async def _notice(self, message: Message, key: str) -> None:
-        locale = _locale(message.from_user, self._default_locale)
+        locale = _locale(message.from_user, self._default_locale, self._content)
         await self._say(message.chat.id, self._content.message(key, locale))
 
     async def _say(self, chat_id: int, text: str) -> None:
@@ -570,9 +568,17 @@ class TelegramChannel:
                 return
 
     async def _register_commands(self) -> None:
-        """The command menu, in French by default and in English for English-speaking users."""
+        """The command menu, in French by default and in each language that has its own
+        descriptions for the users whose app is in it (Dari for an app in Persian, "fa")."""
         content = self._services.content
-        for locale, language_code in (("fr", None), ("en", "en")):
+        menus: list[tuple[str, str | None]] = [(REFERENCE, None)]
+        for code, language in content.languages.items():
+            own = content.texts.get(code, {})
+            if code != REFERENCE and all(
+                f"messages.telegram_command_{command}" in own for command in COMMANDS
+            ):
+                menus.append((code, language.identifier or code))
+        for locale, language_code in menus:
             commands = [
                 BotCommand(command, content.message(f"telegram_command_{command}", locale))
                 for command in COMMANDS

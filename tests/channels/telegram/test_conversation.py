@@ -158,11 +158,12 @@ async def test_commands_reach_the_global_intents(
     assert expected in replies[-1]
 
 
-async def test_commands_are_registered_in_french_and_english(polling: Harness) -> None:
-    """The command menu shows French descriptions by default and English ones for English users."""
+async def test_commands_are_registered_in_french_and_in_each_language(polling: Harness) -> None:
+    """The command menu shows French descriptions by default, and English, Arabic, Dari (for an
+    app in Persian) and Pashto ones for users whose app is in that language."""
     calls = polling.api.methods("setMyCommands")
     by_language = {call.params.get("language_code"): call.params["commands"] for call in calls}
-    assert set(by_language) == {None, "en"}
+    assert set(by_language) == {None, "en", "ar", "fa", "ps"}
     for commands in by_language.values():
         assert [command["command"] for command in commands] == [
             "start",
@@ -172,6 +173,11 @@ async def test_commands_are_registered_in_french_and_english(polling: Harness) -
         ]
     assert by_language[None][3]["description"] == "Effacer tes données"
     assert by_language["en"][3]["description"] == "Erase your data"
+    content = polling.services.content
+    assert by_language["fa"][3]["description"] == content.message(
+        "telegram_command_supprimer", "prs"
+    )
+    assert by_language["ar"][2]["description"] == "إيقاف الرسائل"
 
 
 async def test_a_tapped_keyboard_is_removed(polling: Harness) -> None:

@@ -53,6 +53,19 @@ async def test_english_speaker_gets_the_notice_in_english(polling: Harness) -> N
     assert answer == polling.services.content.message("telegram_non_text", "en")
 
 
+@pytest.mark.parametrize(("app", "code"), [("ar", "ar"), ("fa", "prs"), ("ps", "ps")])
+async def test_a_sticker_is_answered_in_the_language_of_the_app(
+    polling: Harness, app: str, code: str
+) -> None:
+    """An app in Arabic, Persian or Pashto gets the notice in Arabic, Dari or Pashto, not in
+    French."""
+    update = media_update("sticker")
+    update["message"]["from"]["language_code"] = app
+    answer = await notice_after(polling, update)
+    assert answer == polling.services.content.message("telegram_non_text", code)
+    assert answer != polling.services.content.message("telegram_non_text", "fr")
+
+
 async def test_own_contact_card_fills_the_phone_field(polling: Harness) -> None:
     """Sharing one's own contact at the contact step records that number for the counsellor."""
     user = polling.user
