@@ -1176,6 +1176,16 @@ class DialogueEngine:
         question = places.question
         assert question is not None  # noqa: S101 - checked by _answers_practical
         state.step = Step.IDLE
+        if (
+            question.ask is Ask.WHERE
+            and places.places
+            and not self._languages.answers_topics(state.locale)
+        ):
+            # The places are the team's own list, said in the person's language (Arabic,
+            # Dari, Pashto); the answers around them, and their buttons, are French only.
+            state.topic, state.topic_turns = WHERE[0], 0
+            state.last_answer = ".".join(WHERE)
+            return self._say(state, effects, Reply(self._places_text(places, state)))
         if question.ask is Ask.WHERE or not places.offices:
             return self._idle(state, WHERE[0], 1.0, effects, followup=WHERE[1], places=places)
         state.topic, state.topic_turns = WHERE[0], 0
