@@ -835,14 +835,18 @@ class DialogueEngine:
         A button, a command word or a bare yes/no says what it means: only a crisis button
         or the safety net's certain words make it a crisis, never the classifier's guess.
         Nor is the classifier's guess on another script than its training data's (Arabic,
-        Dari): there only the net's own phrases in that script count.
+        Dari): there only the net's own phrases in that script count. A message naming a Meuse
+        commune is judged on the guesses for it without the name (``turn.crisis_ranking``).
         """
         if payload is not None:
             return CrisisCall("default", certain=True) if payload.name == "crisis" else None
         said_plainly = command_of(text) is not None or fold(text) in AFFIRM_WORDS | DENY_WORDS
         unread = said_plainly or foreign
-        ranking = () if unread else turn.ranking or ((turn.intent, turn.confidence),)
-        return assess_crisis(turn.crisis, ranking)
+        if unread:
+            return assess_crisis(turn.crisis, ())
+        if turn.crisis_ranking is not None:
+            return assess_crisis(turn.crisis, turn.crisis_ranking)
+        return assess_crisis(turn.crisis, turn.ranking or ((turn.intent, turn.confidence),))
 
     # -- global commands ---------------------------------------------------------------------
 

@@ -155,6 +155,9 @@ class Turn:
     today: date
     crisis: CrisisClues = NO_CLUES
     ranking: tuple[tuple[str, float], ...] = ()
+    #: The guesses the crisis decision reads instead of ``ranking``, when the core classified
+    #: the message without the Meuse commune it names (a village's name says nothing of danger).
+    crisis_ranking: tuple[tuple[str, float], ...] | None = None
     sender_phone: str | None = None
     human_active: bool = False
     #: A counsellor held the conversation and the takeover ran out (no hand-back, so nobody

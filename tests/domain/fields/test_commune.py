@@ -12,6 +12,7 @@ from outreach_bot.domain.fields import (
     commune_by_insee,
     load_communes_in_background,
     match_commune,
+    without_commune_name,
 )
 from outreach_bot.domain.fields import commune as commune_module
 
@@ -353,3 +354,23 @@ def test_a_commune_elsewhere_after_a_place_word_is_only_suggested(text, name, de
 def test_a_sentence_without_a_commune_gives_none(text):
     """Everyday words that are also village names elsewhere are not read as communes."""
     assert match_commune(text).commune is None
+
+
+@pytest.mark.parametrize(
+    ("text", "without"),
+    [
+        ("jsuis a varennes en argonne jcherche du boulo", "jsuis a jcherche du boulo"),
+        ("jsuis a Beney-en-Woëvre jcherche du boulo", "jsuis a jcherche du boulo"),
+        ("c ou la mission locale a Kœur-la-Grande ?", "c ou la mission locale a ?"),
+        ("à Stenay, jcherche du taf", "à , jcherche du taf"),
+        ("st mihiel c loin", "c loin"),
+        ("vers dun stp", "vers stp"),
+        ("55700", ""),
+        ("jcherche un taf", None),
+        ("j'en ai marre", None),
+    ],
+)
+def test_without_commune_name_cuts_the_name_find_commune_in_reads(
+    text: str, without: str | None
+) -> None:
+    assert without_commune_name(text) == without

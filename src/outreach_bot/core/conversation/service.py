@@ -33,7 +33,7 @@ from outreach_bot.core.contact_lists.replies import (
     settle_answer,
     waiting_row,
 )
-from outreach_bot.core.conversation.crisis import crisis_clues
+from outreach_bot.core.conversation.crisis import crisis_clues, crisis_reading
 from outreach_bot.core.delivery.outbox import CRISIS_PRIORITY, AtOnce, OutboxDispatcher, encode
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
@@ -173,6 +173,7 @@ class ConversationService:
         if start_code is None and text:
             start_code, text = await self._leading_keyword(message.channel, sender_hash, text)
         prediction = await self._understand(text, start_code)
+        crisis_ranking = await self._crisis_ranking(text)
         async with self._locks.hold(sender_hash):
             with self._at_once() as sending:
                 result, events = await self._handle(
@@ -180,6 +181,7 @@ class ConversationService:
                     text=text,
                     start_code=start_code,
                     prediction=prediction,
+                    crisis_ranking=crisis_ranking,
                     now=now,
                     sending=sending,
                 )
@@ -391,6 +393,14 @@ class ConversationService:
             return Prediction("greet", 1.0)
         return await self._nlu.parse(text)
 
+    async def _crisis_ranking(self, text: str) -> tuple[tuple[str, float], ...] | None:
+        """The classifier's guesses for the crisis decision, when they are not the message's own:
+        a message naming a Meuse commune is read without the name (see :func:`crisis_reading`)."""
+        reading = crisis_reading(text)
+        if reading is None:
+            return None
+        return (await self._nlu.parse(reading)).ranking if reading else ()
+
     async def _handle(
         self,
         *,
@@ -398,6 +408,7 @@ class ConversationService:
         text: str,
         start_code: str | None,
         prediction: Prediction,
+        crisis_ranking: tuple[tuple[str, float], ...] | None,
         now: datetime,
         sending: AtOnce | None,
     ) -> tuple[InboundResult, list[TeamEvent]]:
@@ -450,6 +461,7 @@ class ConversationService:
                 today=now.date(),
                 crisis=crisis_clues(text),
                 ranking=prediction.ranking,
+                crisis_ranking=crisis_ranking,
                 sender_phone=message.sender_phone,
                 human_active=held,
                 takeover_ended=conversation.takeover_until is not None and not held,

@@ -12,6 +12,7 @@ from outreach_bot.domain.fields.commune import (
     find_commune_in,
     load_communes_in_background,
     match_commune,
+    without_commune_name,
 )
 from outreach_bot.domain.fields.name import MAX_NAME_LENGTH, parse_first_name
 from outreach_bot.domain.fields.phone import (
@@ -36,4 +37,5 @@ __all__ = [
     "parse_first_name",
     "parse_phone",
     "stated_age",
+    "without_commune_name",
 ]

@@ -40,7 +40,7 @@ import unicodedata
 from array import array
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from itertools import pairwise
@@ -56,6 +56,7 @@ __all__ = [
     "find_commune_in",
     "load_communes_in_background",
     "match_commune",
+    "without_commune_name",
 ]
 
 DATA_FILE: Final = "communes.tsv.gz"
@@ -676,10 +677,57 @@ def find_commune_in(
     also the names of villages elsewhere in France. The longest name wins ("Dun-sur-Meuse"
     over "Meuse"), then the first one written.
     """
-    index = _index()
-    wanted = frozenset(departments)
     words = tuple(ABBREVIATIONS.get(t, t) for t in _normalise(text).split())
-    for token in words:
+    found = _named_in_sentence(words, frozenset(departments))
+    return found[0] if found else None
+
+
+def without_commune_name(
+    text: str, *, departments: Sequence[str] = DEFAULT_PREFERRED_DEPARTMENTS
+) -> str | None:
+    """``text`` without the commune :func:`find_commune_in` reads in it, or None if it names none.
+
+    A village's name says nothing of what a message asks, yet a classifier that never saw it
+    reads its letters as noise: "jsuis a varennes en argonne jcherche du boulo" scored crisis
+    0.40, "jsuis a beney en woëvre jcherche du boulo" 0.96 (issue 18). The crisis decision
+    reads the message without it (:mod:`outreach_bot.core.conversation.crisis`). The rest of
+    the message is kept as written, accents and all.
+    """
+    spans = list(_word_spans(text))
+    words = tuple(ABBREVIATIONS.get(word, word) for word, _, _ in spans)
+    found = _named_in_sentence(words, frozenset(departments))
+    if found is None:
+        return None
+    _, first, last = found
+    before, after = text[: spans[first][1]].rstrip(), text[spans[last][2] :].lstrip()
+    return f"{before} {after}".strip() if before and after else before or after
+
+
+def _word_spans(text: str) -> Iterator[tuple[str, int, int]]:
+    """The words :func:`_normalise` makes of ``text``, each with where it is written.
+
+    Character by character, so that "Woëvre" is the word "woevre" at its own place.
+    """
+    word, start = "", 0
+    for at, char in enumerate(text):
+        ascii_char = _to_ascii(char)
+        if ascii_char.isalnum():
+            if not word:
+                start = at
+            word += ascii_char
+        elif ascii_char and word:  # a space or a mark (a bare accent adds nothing)
+            yield word, start, at
+            word = ""
+    if word:
+        yield word, start, len(text)
+
+
+def _named_in_sentence(
+    words: Sequence[str], wanted: frozenset[str]
+) -> tuple[Commune, int, int] | None:
+    """The commune named among ``words``, with its first and last word (see find_commune_in)."""
+    index = _index()
+    for at, token in enumerate(words):
         if POSTAL_CODE.match(token):
             local = [
                 index.commune(row)
@@ -687,11 +735,8 @@ def find_commune_in(
                 if index.department[row] in wanted
             ]
             if local:
-                return _largest_first(local, wanted)[0]
-    found = _local_in_sentence(index, words, wanted)
-    if found is not None:
-        return found
-    return _short_name_in_sentence(words, wanted)
+                return _largest_first(local, wanted)[0], at, at
+    return _local_in_sentence(index, words, wanted) or _short_name_in_sentence(words, wanted)
 
 
 #: What people nearby call a commune in short, by its INSEE code: "Dun" is Dun-sur-Meuse.
@@ -701,19 +746,21 @@ SHORT_NAMES: Final = {"dun": "55167"}
 SHORT_NAME_LEAD_IN: Final = frozenset({"a", "vers", "sur", "pres", "cote", "habite", "jhabite"})
 
 
-def _short_name_in_sentence(words: Sequence[str], wanted: frozenset[str]) -> Commune | None:
-    for before, word in pairwise(words):
+def _short_name_in_sentence(
+    words: Sequence[str], wanted: frozenset[str]
+) -> tuple[Commune, int, int] | None:
+    for at, (before, word) in enumerate(pairwise(words), start=1):
         insee = SHORT_NAMES.get(word)
         if insee is not None and before in SHORT_NAME_LEAD_IN:
             commune = commune_by_insee(insee)
             if commune is not None and commune.department in wanted:
-                return commune
+                return commune, at, at
     return None
 
 
 def _local_in_sentence(
     index: _Index, words: Sequence[str], wanted: frozenset[str]
-) -> Commune | None:
+) -> tuple[Commune, int, int] | None:
     """The longest, then first, exact name of a commune of ``wanted`` among ``words``."""
     for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
@@ -726,7 +773,7 @@ def _local_in_sentence(
                 if index.department[row] in wanted
             ]
             if found:
-                return _largest_first(found, wanted)[0]
+                return _largest_first(found, wanted)[0], start, start + size - 1
     return None
 
 
@@ -740,7 +787,7 @@ def _match_in_sentence(
     """
     local = _local_in_sentence(index, words, preferred)
     if local is not None:
-        return CommuneMatch(local)
+        return CommuneMatch(local[0])
     for start, word in enumerate(words[:-1]):
         if word not in PLACE_WORDS:
             continue
