@@ -32,3 +32,30 @@ def test_configured_folders_win(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     settings = Settings()
     assert settings.content_dir == tmp_path / "texts"
     assert settings.var_dir == tmp_path / "state"
+
+
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8093/"),
+        ("0.0.0.0", "http://127.0.0.1:8093/"),  # noqa: S104 - all interfaces: loopback works
+        ("::", "http://[::1]:8093/"),
+        ("bot.local", "http://bot.local:8093/"),
+    ],
+)
+def test_links_follow_the_address_run_listens_on(
+    monkeypatch: pytest.MonkeyPatch, host: str, expected: str
+) -> None:
+    """With no public URL set, the links point at the host and port the server listens on."""
+    monkeypatch.delenv("OUTREACH_PUBLIC_URL", raising=False)
+    settings = Settings(_env_file=None).served_at(host, 8093)  # type: ignore[call-arg]
+    assert str(settings.public_url) == expected
+
+
+def test_a_set_public_url_wins_over_the_listening_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """OUTREACH_PUBLIC_URL is what is reachable from outside (a proxy): links keep it."""
+    monkeypatch.setenv("OUTREACH_PUBLIC_URL", "https://bot.example.org/")
+    settings = Settings(_env_file=None).served_at("127.0.0.1", 8093)  # type: ignore[call-arg]
+    assert str(settings.public_url) == "https://bot.example.org/"

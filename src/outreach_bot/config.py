@@ -112,7 +112,8 @@ class Settings(BaseSettings):
     """The folder of what the bot says (answers, messages, crisis texts), in YAML; default:
     ``bot/`` of the project (found from the package, not the working directory)."""
     public_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
-    """The address people and providers reach: webhooks, QR codes, links; https means webhooks."""
+    """The address people and providers reach: webhooks, QR codes, links; https means webhooks.
+    Unset, ``outreach-bot run --host H --port P`` uses the address it listens on."""
     secret_key: str = ""
     """Encrypts personal fields, signs sessions; empty: generated once into ``var/secret.key``."""
     telegram_token: str = ""
@@ -362,6 +363,29 @@ class Settings(BaseSettings):
     def nlu_cache_dir(self) -> Path:
         """Where the embedded classifier and the sentence encoder's weights are cached."""
         return self.var_dir / "nlu-cache"
+
+    def served_at(self, host: str, port: int) -> Settings:
+        """These settings for a server listening on ``host:port``.
+
+        Unless OUTREACH_PUBLIC_URL is set (in the environment or ``.env``), the links the
+        server prints and builds (the first admin's set-up link, QR landing pages,
+        invitations) point at the address it listens on rather than the default port.
+        """
+        if "public_url" in self.model_fields_set:
+            return self
+        return self.model_copy(update={"public_url": AnyHttpUrl(local_url(host, port))})
+
+
+def local_url(host: str, port: int) -> str:
+    """The address this machine reaches a server listening on ``host:port`` at.
+
+    A wildcard address (all interfaces) is reached on loopback; an IPv6 one goes in brackets.
+    """
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - recognised, not bound to
+        host = "::1" if host == "::" else "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
 
 
 WEEK_DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

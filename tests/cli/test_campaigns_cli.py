@@ -48,3 +48,20 @@ def test_without_a_code_one_of_at_most_twelve_characters_is_made_from_the_name(
     )
     assert result.returncode == 0, result.stderr
     assert "campaign FORUM-EMPLOI created: http://127.0.0.1:8080/q/FORUM-EMPLOI" in result.stdout
+
+
+def test_the_printed_link_says_it_assumes_runs_default_address(tmp_path: Path) -> None:
+    """With no public URL set, the campaign's link says it holds for ``run`` on its default
+    address only, and which setting gives the right one; with it set, no such caveat."""
+    assumed = run_cli(["campaigns", "create", "MARCHE-STENAY", "--name", "Marché"], tmp_path)
+    assert assumed.returncode == 0, assumed.stderr
+    assert "run's default address" in assumed.stdout
+    assert "set OUTREACH_PUBLIC_URL" in assumed.stdout
+    public = run_cli(
+        ["campaigns", "create", "MARCHE-DUN", "--name", "Marché"],
+        tmp_path,
+        OUTREACH_PUBLIC_URL="https://bot.example.org/",
+    )
+    assert public.returncode == 0, public.stderr
+    assert "campaign MARCHE-DUN created: https://bot.example.org/q/MARCHE-DUN" in public.stdout
+    assert "OUTREACH_PUBLIC_URL" not in public.stdout

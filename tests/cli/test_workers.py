@@ -43,7 +43,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _environment(tmp_path: Path, database_url: str, port: int) -> dict[str, str]:
+def _environment(
+    tmp_path: Path, database_url: str, port: int, *, public_url: bool = True
+) -> dict[str, str]:
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("OUTREACH_")
     }
@@ -51,19 +53,26 @@ def _environment(tmp_path: Path, database_url: str, port: int) -> dict[str, str]
         OUTREACH_DATABASE_URL=database_url,
         OUTREACH_VAR_DIR=str(tmp_path / "var"),
         OUTREACH_SECRET_KEY="test-secret-not-for-production",
-        OUTREACH_PUBLIC_URL=f"http://127.0.0.1:{port}/",
     )
+    if public_url:
+        environment["OUTREACH_PUBLIC_URL"] = f"http://127.0.0.1:{port}/"
     return environment
 
 
 @contextmanager
-def serving(tmp_path: Path, database_url: str, name: str) -> Iterator[str]:
-    """A real ``outreach-bot run`` process; yields its base URL once it answers /healthz."""
+def serving(
+    tmp_path: Path, database_url: str, name: str, *, public_url: bool = True
+) -> Iterator[str]:
+    """A real ``outreach-bot run`` process; yields its base URL once it answers /healthz.
+
+    Its output goes to ``NAME.log`` in ``tmp_path``; ``public_url=False`` leaves
+    OUTREACH_PUBLIC_URL unset.
+    """
     port = _free_port()
     log = (tmp_path / f"{name}.log").open("wb")
     process = subprocess.Popen(  # noqa: S603 - our own module
         [sys.executable, "-m", "outreach_bot", "run", "--port", str(port)],
-        env=_environment(tmp_path, database_url, port),
+        env=_environment(tmp_path, database_url, port, public_url=public_url),
         cwd=tmp_path,
         stdout=log,
         stderr=subprocess.STDOUT,

@@ -25,7 +25,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from outreach_bot.config import Settings, describe_error
+from outreach_bot.config import Settings, describe_error, local_url
 from outreach_bot.content import ContentError
 from outreach_bot.domain.errors import InvalidInputError, OutreachError
 from outreach_bot.entry import resume_garbage_collection
@@ -290,6 +290,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         _upgrade(settings)
         print("database is up to date")
         return 0
+    if args.command == "run":
+        settings = settings.served_at(args.host, args.port)
     encoder = _load_encoder_in_background(settings) if args.command == "run" else None
     if args.command == "run" and args.workers > 1:
         if make_url(settings.effective_database_url).get_backend_name() != "postgresql":
@@ -532,6 +534,12 @@ async def _async_command(settings: Settings, args: argparse.Namespace) -> int:
                 place=args.place,
             )
             print(f"campaign {campaign.code} created: {settings.public_url}q/{campaign.code}")
+            if "public_url" not in settings.model_fields_set:
+                # This process cannot know the address `run` was given.
+                print(
+                    "  (run's default address: with another --host or --port, or behind a "
+                    "proxy, set OUTREACH_PUBLIC_URL)"
+                )
         elif args.command == "demo":
             from outreach_bot.cli import demo  # noqa: PLC0415
 
@@ -668,7 +676,7 @@ async def _announce(settings: Settings, services: Any, host: str, port: int) -> 
     print(f"Outreach Bot is running on http://{host}:{port}/", flush=True)
     print(describe(settings), flush=True)
     print(
-        f"Try it: curl -s -X POST http://{host}:{port}/webhooks/rest/webhook "
+        f"Try it: curl -s -X POST {local_url(host, port)}webhooks/rest/webhook "
         """-H 'Content-Type: application/json' -d '{"sender": "me", "message": "salut"}'""",
         flush=True,
     )
