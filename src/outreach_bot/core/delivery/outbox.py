@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol, cast
 
-from sqlalchemy import Row, Table, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import Row, Select, Table, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -173,6 +174,27 @@ _RECORD_SENT: Final = (
 )
 """Sent rows' outcomes, many in one statement (executemany), still only where the claim
 token is ours."""
+
+
+@functools.cache
+def _ahead(*, paced: bool) -> Select[bool]:
+    """Whether something of a conversation goes before a new reply: a row in flight, one due,
+    or (``paced``: a channel with a time between two messages to one person) one sent too
+    recently. Built once: it runs in every turn that claims its replies."""
+    blocking = [
+        OutboxItem.status == SENDING,
+        and_(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.not_before <= bindparam("now")),
+    ]
+    if paced:
+        blocking.append(
+            and_(
+                OutboxItem.status == OutboxStatus.SENT,
+                OutboxItem.sent_at > bindparam("sent_since"),
+            )
+        )
+    return select(
+        exists().where(OutboxItem.conversation_id == bindparam("conversation"), or_(*blocking))
+    )
 
 
 @dataclass(slots=True)
@@ -413,19 +435,13 @@ class OutboxDispatcher:
         budget = self._budgets.get(channel)
         if budget is not None:
             due = due[: await budget.room(session, conversation_id)]
-        blocking = [
-            OutboxItem.status == SENDING,
-            and_(OutboxItem.status == OutboxStatus.PENDING, OutboxItem.not_before <= now),
-        ]
-        if interval:
-            blocking.append(
-                and_(
-                    OutboxItem.status == OutboxStatus.SENT,
-                    OutboxItem.sent_at > now - timedelta(seconds=interval),
-                )
-            )
         if not due or await session.scalar(
-            select(exists().where(OutboxItem.conversation_id == conversation_id, or_(*blocking)))
+            _ahead(paced=bool(interval)),
+            {
+                "conversation": conversation_id,
+                "now": now,
+                "sent_since": now - timedelta(seconds=interval),
+            },
         ):
             return None
         picks = [item for item in due if pacer.take(now)]
