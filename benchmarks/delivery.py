@@ -35,6 +35,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import random
 import sys
 import tempfile
@@ -50,7 +51,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from load import CONVERSATION, database, free_port, percentile, server
+from load import CONVERSATION, database, free_port, percentile, process_tree_cpu_s, server
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from twilio.request_validator import RequestValidator
@@ -72,6 +73,55 @@ OPENING = START_SPREAD + 2.0
 """Messages sent this long after the start are past the opening burst (every person's first
 message within START_SPREAD): the "after the opening" column counts only those."""
 CRISIS_EVERY = 8
+
+
+COUNTER = """
+import atexit, json, os, time
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
+
+_counts = {"statements": 0, "commits": 0, "rollbacks": 0, "held_s": 0.0}
+_out = os.environ["BENCH_COUNTS_DIR"]
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _statement(*_):
+    _counts["statements"] += 1
+
+
+@event.listens_for(Engine, "commit")
+def _commit(*_):
+    _counts["commits"] += 1
+
+
+@event.listens_for(Engine, "rollback")
+def _rollback(*_):
+    _counts["rollbacks"] += 1
+
+
+@event.listens_for(Pool, "checkout")
+def _checkout(dbapi_connection, record, proxy):
+    record.info["bench_out"] = time.perf_counter()
+
+
+@event.listens_for(Pool, "checkin")
+def _checkin(dbapi_connection, record):
+    out = record.info.pop("bench_out", None)
+    if out is not None:
+        _counts["held_s"] += time.perf_counter() - out
+
+
+def _write():
+    with open(os.path.join(_out, f"{os.getpid()}.json"), "w") as f:
+        json.dump(_counts, f)
+
+
+atexit.register(_write)
+"""
+"""A ``sitecustomize`` for ``--count-statements``: every engine of the server counts its SQL
+statements, commits and the time its pooled connections were checked out, and writes them
+when the process exits (one file per process)."""
 
 
 class FakeProviders:
@@ -448,24 +498,58 @@ def run_setup(setup: str, label: str, src: Path, args: argparse.Namespace) -> li
     try:
         with tempfile.TemporaryDirectory(prefix="outreach-delivery-") as directory:
             work = Path(directory)
+            counts = work / "counts"
+            if args.count_statements:
+                hook = work / "hook"
+                hook.mkdir()
+                counts.mkdir()
+                (hook / "sitecustomize.py").write_text(COUNTER)
+                extra["BENCH_COUNTS_DIR"] = str(counts)
+                extra["PYTHONPATH"] = os.pathsep.join([str(src), str(hook)])
             with (
                 database(kind, work, args.postgres) as url,
                 server(url, workers, work, src, work / "var", extra=extra, port=port) as running,
             ):
                 driver = Driver(running.url, providers, public)
                 started = time.monotonic()
+                cpu = process_tree_cpu_s(running.process.pid)
                 asyncio.run(driver.run(args.sms, args.telegram, args.web, args.seconds))
+                cpu = process_tree_cpu_s(running.process.pid) - cpu
                 took = time.monotonic() - started
                 lags = asyncio.run(outbox_lags(url, driver, providers))
             rows = rows_for(label, driver, lags)
             for item in rows:
-                item.extra = {"seconds": round(took, 1), "errors": driver.errors}
+                item.extra = {
+                    "seconds": round(took, 1),
+                    "errors": driver.errors,
+                    "server_cpu_ms_per_message": round(1000 * cpu / max(len(driver.sent), 1), 1),
+                }
                 waits = driver.queued.get("telegram" if item.channel == "telegram" else "sms")
                 if waits and item.channel in {"sms", "telegram"}:
                     item.extra["outbox_p95_s"] = round(percentile(waits, 0.95), 2)
+            if args.count_statements:
+                rows[0].extra.update(per_message(counts, len(driver.sent)))
             return rows
     finally:
         providers.stop()
+
+
+def per_message(counts: Path, messages: int) -> dict[str, float]:
+    """What ``COUNTER`` wrote, summed over the server's processes, per message received.
+
+    Counted from the server's start to its stop, so start-up and the outcome writes after
+    the run are in: compare runs with the same people and seconds.
+    """
+    totals: dict[str, float] = defaultdict(float)
+    for path in counts.glob("*.json"):
+        for name, value in json.loads(path.read_text()).items():
+            totals[name] += value
+    per = max(messages, 1)
+    return {
+        "statements_per_message": round(totals["statements"] / per, 2),
+        "commits_per_message": round(totals["commits"] / per, 2),
+        "connection_held_ms_per_message": round(1000 * totals["held_s"] / per, 2),
+    }
 
 
 def print_table(rows: list[Row]) -> None:
@@ -482,6 +566,18 @@ def print_table(rows: list[Row]) -> None:
             f"| {'' if queued is None else f'{queued:.2f}'} | {row.steady_p95_s:.2f} |",
             flush=True,
         )
+    print()
+    for row in rows[::4]:
+        print(
+            f"{row.setup}: {row.extra.get('server_cpu_ms_per_message')} ms of server CPU "
+            "per message (every process of the server, not the database's)"
+        )
+        if "statements_per_message" in row.extra:
+            print(
+                f"{row.setup}: per message, {row.extra['statements_per_message']} SQL "
+                f"statements, {row.extra['commits_per_message']} commits, a connection held "
+                f"{row.extra['connection_held_ms_per_message']} ms"
+            )
 
 
 def main() -> int:
@@ -494,6 +590,11 @@ def main() -> int:
     parser.add_argument("--baseline", type=Path, help="another checkout's src/ to compare")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--json", type=Path)
+    parser.add_argument(
+        "--count-statements",
+        action="store_true",
+        help="also count the server's SQL statements, commits and connection time per message",
+    )
     args = parser.parse_args()
     trees = [("", ROOT / "src")]
     if args.baseline:

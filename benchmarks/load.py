@@ -147,8 +147,8 @@ def process_tree_memory_mb(root_pid: int) -> tuple[float, float]:
     return rss, pss
 
 
-def process_tree_smaps_mb(root_pid: int, names: Sequence[str]) -> tuple[float, ...]:
-    """The sums of ``smaps_rollup`` fields (``"Rss:"``…) over a process and its descendants."""
+def process_tree(root_pid: int) -> list[int]:
+    """A process and all its descendants, from /proc (Linux)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -158,11 +158,35 @@ def process_tree_smaps_mb(root_pid: int, names: Sequence[str]) -> tuple[float, .
         except OSError:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry.name))
-    totals = dict.fromkeys(names, 0)
+    tree: list[int] = []
     pending = [root_pid]
     while pending:
         pid = pending.pop()
+        tree.append(pid)
         pending.extend(children.get(pid, []))
+    return tree
+
+
+def process_tree_cpu_s(root_pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live descendants.
+
+    Unlike a latency, this hardly moves with what else the machine runs, so two builds'
+    work per message compares across runs.
+    """
+    ticks = 0
+    for pid in process_tree(root_pid):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree_smaps_mb(root_pid: int, names: Sequence[str]) -> tuple[float, ...]:
+    """The sums of ``smaps_rollup`` fields (``"Rss:"``…) over a process and its descendants."""
+    totals = dict.fromkeys(names, 0)
+    for pid in process_tree(root_pid):
         try:
             lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
         except OSError:
