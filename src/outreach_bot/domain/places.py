@@ -22,17 +22,27 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import IntEnum, StrEnum
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields.commune import Commune, commune_by_insee, find_commune_in
 
+TEAM_ZONE: Final = ZoneInfo("Europe/Paris")
+"""Whether a date has passed is decided on the team's calendar, not the server's (UTC)."""
 HORIZON_DAYS: Final = 14
 """Dated places shown to a young person: from today to two weeks ahead ("cette semaine")."""
 MAX_DATED: Final = 3
 MAX_OFFICES: Final = 2
+
+
+def team_today(now: datetime | None = None) -> date:
+    """The day in Meuse at ``now`` (default: now). From 23:00 or midnight UTC it is already
+    tomorrow there: a date typed at 00:30 for "today" is not in the past, and a forum held
+    the day before is no longer offered."""
+    return (now or datetime.now(TEAM_ZONE)).astimezone(TEAM_ZONE).date()
 
 
 class PlaceKind(StrEnum):

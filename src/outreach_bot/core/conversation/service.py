@@ -70,6 +70,7 @@ from outreach_bot.domain.contact_details import strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.domain.log_text import escape_for_log
+from outreach_bot.domain.places import team_today
 from outreach_bot.domain.questions import PLACE_KINDS, question_kinds
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.storage.crypto import current_cipher
@@ -326,7 +327,7 @@ class ConversationService:
                 intent="media",
                 confidence=1.0,
                 channel=message.channel,
-                today=now.date(),
+                today=team_today(now),
                 human_active=bool(
                     conversation.takeover_until and _aware(conversation.takeover_until) > now
                 ),
@@ -439,7 +440,7 @@ class ConversationService:
             # "c'est où ?" after any topic is answered from the places too; a Meuse town named
             # with a topic outside the form, "un taf vers stenay", gets the places near it).
             places = (
-                await places_for_question(session, text, today=now.date())
+                await places_for_question(session, text, today=team_today(now))
                 if "mission_locale_info"
                 in {prediction.intent, state.topic, text.partition("{")[0].lstrip("/")}
                 or practical_question_in(text)
@@ -459,7 +460,7 @@ class ConversationService:
                 intent=prediction.intent,
                 confidence=prediction.confidence,
                 channel=message.channel,
-                today=now.date(),
+                today=team_today(now),
                 crisis=crisis_clues(text),
                 ranking=prediction.ranking,
                 crisis_ranking=crisis_ranking,

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
 from outreach_bot.core.schedule import schedule
 from outreach_bot.domain.fields import commune_by_insee
-from outreach_bot.domain.places import Place, Proximity, Recurrence, proximity
+from outreach_bot.domain.places import Place, Proximity, Recurrence, proximity, team_today
 from outreach_bot.storage.models import Conversation, VisitAlert
 
 logger = logging.getLogger(__name__)
@@ -71,8 +71,9 @@ async def alert_nearby(
     Returns:
         How many alerts were scheduled.
     """
-    place = stored.next_on(now.date())
-    if place is None or place.held_on is None or place.held_on < now.date():
+    today = team_today(now)
+    place = stored.next_on(today)
+    if place is None or place.held_on is None or place.held_on < today:
         return 0
     rule = place.recurrence
     # The message is worth sending until the last session (a one-off: until the day itself).

@@ -25,7 +25,6 @@ from outreach_bot.core.outreach.places import (
     event_place,
     insert_place,
     place_label,
-    team_today,
 )
 from outreach_bot.core.staff.accounts import staff_label
 from outreach_bot.domain.campaigns import (
@@ -35,7 +34,7 @@ from outreach_bot.domain.campaigns import (
     validate_code,
 )
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
-from outreach_bot.domain.places import PlaceKind, check_upcoming
+from outreach_bot.domain.places import PlaceKind, check_upcoming, team_today
 from outreach_bot.storage.models import (
     Campaign,
     CampaignScan,

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -42,6 +41,7 @@ from outreach_bot.domain.places import (
     choose_places,
     past_date_fr,
     read_practical,
+    team_today,
 )
 from outreach_bot.storage.models import LocalPlace
 
@@ -53,14 +53,7 @@ HOURS_MAX: Final = 100
 DAY_HOURS_MAX: Final = 60
 WALK_IN_CHOICES: Final = {"yes": True, "no": False, "": None}
 """The form's walk-in answer: "oui", "non", or not said (the bot then says to call first)."""
-TEAM_ZONE: Final = ZoneInfo("Europe/Paris")
-"""Whether a date has passed is decided on the team's calendar, not the server's (UTC)."""
 _CLOCK_RE: Final = re.compile(r"^([0-9]{1,2})\s*(?:[h:.]\s*([0-9]{2})?)?$")
-
-
-def team_today() -> date:
-    """Today in Meuse: a date typed at 00:30 for "today" is not already in the past."""
-    return datetime.now(TEAM_ZONE).date()
 
 
 class PlaceInputError(InvalidInputError):

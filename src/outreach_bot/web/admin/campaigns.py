@@ -45,7 +45,7 @@ from outreach_bot.core.outreach.campaigns import (
     sector_choices,
     update_campaign,
 )
-from outreach_bot.core.outreach.places import PlaceInputError, place_choices, team_today
+from outreach_bot.core.outreach.places import PlaceInputError, place_choices
 from outreach_bot.core.outreach.qr import qr_png, qr_svg, qr_svg_inline
 from outreach_bot.core.staff.accounts import Account
 from outreach_bot.domain.campaigns import (
@@ -64,7 +64,7 @@ from outreach_bot.domain.errors import (
     PermissionDeniedError,
 )
 from outreach_bot.domain.numbers import parse_record_id
-from outreach_bot.domain.places import PastDateError, past_date_fr
+from outreach_bot.domain.places import PastDateError, past_date_fr, team_today
 from outreach_bot.domain.roles import Role
 from outreach_bot.web.admin.labels import month_label
 from outreach_bot.web.admin.page import render

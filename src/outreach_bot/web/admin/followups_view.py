@@ -11,6 +11,7 @@ from aiohttp import web
 
 from outreach_bot.core.followups.later import waiting_for
 from outreach_bot.core.outreach.places import list_places
+from outreach_bot.domain.places import team_today
 from outreach_bot.web.admin.security import current_account
 from outreach_bot.web.keys import services_key
 
@@ -25,7 +26,7 @@ async def followups_context(request: web.Request, lead_id: int) -> dict[str, Any
         "waiting": await waiting_for(services.sessions, account, lead_id),
         "places": [
             place
-            for place in await list_places(services.sessions, today=now.date())
+            for place in await list_places(services.sessions, today=team_today(now))
             if not place.past
         ],
     }

@@ -21,12 +21,11 @@ from outreach_bot.core.outreach.places import (
     delete_place,
     get_place,
     list_places,
-    team_today,
     update_place,
 )
 from outreach_bot.domain.errors import NotFoundError
 from outreach_bot.domain.numbers import parse_record_id
-from outreach_bot.domain.places import HORIZON_DAYS, WEEKDAYS, PlaceKind
+from outreach_bot.domain.places import HORIZON_DAYS, WEEKDAYS, PlaceKind, team_today
 from outreach_bot.web.admin.campaigns import CAMPAIGN_ROLES, NO_ACCESS, require_role
 from outreach_bot.web.admin.page import render
 from outreach_bot.web.admin.security import flash
