@@ -43,7 +43,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -513,7 +513,8 @@ def run_setup(setup: str, label: str, src: Path, args: argparse.Namespace) -> li
                 driver = Driver(running.url, providers, public)
                 started = time.monotonic()
                 cpu = process_tree_cpu_s(running.process.pid)
-                asyncio.run(driver.run(args.sms, args.telegram, args.web, args.seconds))
+                with cpu_sampled(running.process.pid) as samples:
+                    asyncio.run(driver.run(args.sms, args.telegram, args.web, args.seconds))
                 cpu = process_tree_cpu_s(running.process.pid) - cpu
                 took = time.monotonic() - started
                 lags = asyncio.run(outbox_lags(url, driver, providers))
@@ -523,6 +524,8 @@ def run_setup(setup: str, label: str, src: Path, args: argparse.Namespace) -> li
                     "seconds": round(took, 1),
                     "errors": driver.errors,
                     "server_cpu_ms_per_message": round(1000 * cpu / max(len(driver.sent), 1), 1),
+                    "server_cores_opening": busiest(samples, OPENING),
+                    "server_cores_whole_run": round(cpu / max(took, 0.001), 2),
                 }
                 waits = driver.queued.get("telegram" if item.channel == "telegram" else "sms")
                 if waits and item.channel in {"sms", "telegram"}:
@@ -532,6 +535,40 @@ def run_setup(setup: str, label: str, src: Path, args: argparse.Namespace) -> li
             return rows
     finally:
         providers.stop()
+
+
+@contextlib.contextmanager
+def cpu_sampled(pid: int, every: float = 0.5) -> Iterator[list[tuple[float, float]]]:
+    """(moment, CPU seconds so far) of the server, every ``every`` seconds, in a thread."""
+    samples: list[tuple[float, float]] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            samples.append((time.monotonic(), process_tree_cpu_s(pid)))
+            stop.wait(every)
+
+    thread = threading.Thread(target=sample, name="cpu-sampler", daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        stop.set()
+        thread.join()
+
+
+def busiest(samples: list[tuple[float, float]], window: float) -> float:
+    """The most cores the server kept busy over ``window`` seconds (1.0: one core all along).
+
+    One process runs its Python on one core at a time; its NLU threads can add a little.
+    """
+    best = 0.0
+    for start, (at, used) in enumerate(samples):
+        for later_at, later_used in samples[start + 1 :]:
+            if later_at - at >= window:
+                best = max(best, (later_used - used) / (later_at - at))
+                break
+    return round(best, 2)
 
 
 def per_message(counts: Path, messages: int) -> dict[str, float]:
@@ -570,7 +607,9 @@ def print_table(rows: list[Row]) -> None:
     for row in rows[::4]:
         print(
             f"{row.setup}: {row.extra.get('server_cpu_ms_per_message')} ms of server CPU "
-            "per message (every process of the server, not the database's)"
+            "per message (every process of the server, not the database's); cores busy: "
+            f"{row.extra.get('server_cores_whole_run')} over the run, "
+            f"{row.extra.get('server_cores_opening')} in its busiest {OPENING:g} s"
         )
         if "statements_per_message" in row.extra:
             print(
