@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 from sqlalchemy.engine import make_url
@@ -61,6 +62,9 @@ from outreach_bot.web.errors import error_middleware, quiet_client_errors
 from outreach_bot.web.headers import PUBLIC_HEADERS, security_headers
 from outreach_bot.web.keys import metrics_key, services_key
 from outreach_bot.web.ratelimit import rate_limit_middleware
+
+if TYPE_CHECKING:
+    from outreach_bot.core.events.postgres import PgEvents
 
 logger = logging.getLogger(__name__)
 
@@ -246,13 +250,23 @@ async def open_services(
         try:
             yield services
         finally:
-            close = getattr(backend, "close", None)
-            if close is not None and nlu is None:
-                await close()
-            if shared is not None:
-                await shared.close()
+            await _wind_down(dispatcher, backend if nlu is None else None, shared)
     finally:
         await db.dispose()
+
+
+async def _wind_down(
+    dispatcher: OutboxDispatcher, own_nlu: NluBackend | None, shared: PgEvents | None
+) -> None:
+    """Stop, in reverse order, what :func:`open_services` started, before the engine goes."""
+    # Replies sent at once belong to no web app's outbox loop: they end here, while the
+    # database is still open to record that they left.
+    await dispatcher.close()
+    close = getattr(own_nlu, "close", None)
+    if close is not None:
+        await close()
+    if shared is not None:
+        await shared.close()
 
 
 MAX_BODY = 256 * 1024

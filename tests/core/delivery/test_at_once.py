@@ -8,11 +8,15 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from outreach_bot.core.channel import InboundMessage
+from outreach_bot.app import open_services
+from outreach_bot.config import Settings
+from outreach_bot.core.channel import Delivery, InboundMessage, SendResult
 from outreach_bot.core.delivery.outbox import encode
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Reply
+from outreach_bot.nlu.base import NluBackend
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus
+from outreach_bot.storage.session import create_engine
 from tests.fakes import RecordingChannel
 
 
@@ -107,3 +111,43 @@ async def test_a_turn_that_fails_after_its_claim_holds_nothing_back(services: Se
     assert await sent_soon(channel, 1) == ["written"]
     await dispatcher.run_once()
     assert await statuses(services) == [OutboxStatus.SENT]
+
+
+class SlowChannel(RecordingChannel):
+    """A provider that takes its time: a send lasts until ``release`` is set."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(
+        self, recipient: str, reply: Reply, delivery: Delivery | None = None
+    ) -> SendResult:
+        self.started.set()
+        await self.release.wait()
+        return await super().send(recipient, reply, delivery)
+
+
+async def test_a_reply_on_its_way_when_the_bot_stops_is_recorded_as_sent(
+    settings: Settings, embedded_nlu: NluBackend
+) -> None:
+    """Stopping while a reply is on its way waits for it, so a restart never sends it twice."""
+    channel = SlowChannel("telegram")
+    async with open_services(settings, nlu=embedded_nlu, create_schema=True) as services:
+        services.outbound["telegram"] = channel
+        result = await services.conversations.handle_inbound(message("salut", 1))
+        await asyncio.wait_for(channel.started.wait(), timeout=5)
+        # The provider answers half a second into the stop; nothing runs the outbox loop.
+        asyncio.get_running_loop().call_later(0.5, channel.release.set)
+
+    # Read at once, as the next start would: a row still "sending" is sent again once its
+    # lease runs out.
+    engine = create_engine(settings.effective_database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = (await connection.execute(select(OutboxItem.status))).scalars().all()
+    finally:
+        await engine.dispose()
+    assert rows[0] == OutboxStatus.SENT
+    assert [reply.text for _, reply in channel.sent] == [result.replies[0].text]

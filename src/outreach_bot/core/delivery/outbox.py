@@ -978,6 +978,18 @@ class OutboxDispatcher:
         self._stopping = True
         self.wakeup.set()
 
+    async def close(self) -> None:
+        """Stop for good, and let the sends in flight finish (:data:`DRAIN` at most).
+
+        The owner of the engine calls this before disposing of it. A reply sent at once
+        (:meth:`at_once`) runs in a lane that no :meth:`run_forever` may be there to wait
+        for (a command, a channel running without the web app): left running, it would
+        write its outcome after the database is gone, and the row would be sent a second
+        time once its lease ran out. After this, replies wait in the outbox.
+        """
+        self.stop()
+        await self._drain()
+
     async def _drain(self) -> None:
         """Let sends in flight finish (they are short), then stop any that are not done."""
         if self._lanes:
