@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach_bot.config import Settings
+from outreach_bot.config import EMPTY_IS_A_VALUE, Settings
 from outreach_bot.content import load_content
 from tests.conftest import ROOT
 
@@ -59,3 +59,31 @@ def test_a_set_public_url_wins_over_the_listening_address(
     monkeypatch.setenv("OUTREACH_PUBLIC_URL", "https://bot.example.org/")
     settings = Settings(_env_file=None).served_at("127.0.0.1", 8093)  # type: ignore[call-arg]
     assert str(settings.public_url) == "https://bot.example.org/"
+
+
+@pytest.mark.parametrize(
+    "name", [name for name in Settings.model_fields if name not in EMPTY_IS_A_VALUE]
+)
+def test_an_empty_value_is_the_default(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """``OUTREACH_X=`` (or a bare ``OUTREACH_X`` line) gives the value left unset would."""
+    monkeypatch.delenv(f"OUTREACH_{name.upper()}", raising=False)
+    unset = getattr(Settings(_env_file=None), name)  # type: ignore[call-arg]
+    monkeypatch.setenv(f"OUTREACH_{name.upper()}", "")
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert getattr(settings, name) == unset
+    assert name not in settings.model_fields_set
+
+
+def test_empty_quiet_days_still_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one setting where empty says something: no day without sending."""
+    monkeypatch.setenv("OUTREACH_QUIET_DAYS", "")
+    assert Settings(_env_file=None).quiet_days == ""  # type: ignore[call-arg]
+
+
+def test_an_empty_public_url_lets_links_follow_the_listening_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``OUTREACH_PUBLIC_URL=`` behaves as unset: run's links point where it listens."""
+    monkeypatch.setenv("OUTREACH_PUBLIC_URL", "")
+    settings = Settings(_env_file=None).served_at("127.0.0.1", 8093)  # type: ignore[call-arg]
+    assert str(settings.public_url) == "http://127.0.0.1:8093/"

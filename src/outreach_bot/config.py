@@ -9,16 +9,32 @@ from datetime import time
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AnyHttpUrl, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outreach_bot.domain.fields.phone import parse_phone
 from outreach_bot.domain.media import DEFAULT_TYPES as DEFAULT_MEDIA_TYPES
 
 ENV_PREFIX: Final = "OUTREACH_"
+
+EMPTY_IS_A_VALUE: Final = frozenset({"quiet_days"})
+"""Settings where an empty value means something other than the default: no quiet days."""
+
+SECRET_WORDS: Final = re.compile(r"token|secret|password|key")
+"""Names of settings whose value is never repeated in an error (tokens, keys, passwords)."""
+
+SHOWN_LENGTH: Final = 60
+"""A wrong value longer than this is cut in the error line, which stays one readable line."""
 
 
 def project_dir() -> Path | None:
@@ -239,6 +255,24 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=20.0, gt=0)
     """Seconds to wait for the SMTP relay before giving up on a message (it is kept)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_unset(cls, data: Any) -> Any:
+        """An empty value is the default, as ``.env`` templates and docker env files write it.
+
+        ``OUTREACH_PUBLIC_URL=`` means "not set" rather than "an empty URL", which would stop
+        start-up; only ``OUTREACH_QUIET_DAYS`` gives empty a meaning of its own (no quiet day).
+        A bare name in ``.env`` (no ``=``) arrives as None and is not set either.
+        """
+        if not isinstance(data, dict):
+            return data
+        return {
+            name: value
+            for name, value in data.items()
+            if name in EMPTY_IS_A_VALUE
+            or not (value is None or (isinstance(value, str) and not value.strip()))
+        }
+
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
@@ -334,7 +368,7 @@ class Settings(BaseSettings):
         """Young people will dial it: a number that does not parse is refused at start-up."""
         value = " ".join(value.split())
         if value and parse_phone(value) is None:
-            raise ValueError("is not a phone number")
+            raise ValueError("must be a phone number the team answers")
         return value
 
     @field_validator("smtp_password")
@@ -448,8 +482,65 @@ def proxy_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
 def describe_error(error: ValidationError) -> str:
     """Turn a settings validation error into one line naming the variable, as the contract asks.
 
-    Only the first problem is reported: one clear line beats a wall of text at start-up.
+    The line says what was given (never a secret's value, nor a database password) and what
+    is expected. Only the first problem is reported: one clear line beats a wall of text at
+    start-up.
     """
     first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else "?"
-    return f"{ENV_PREFIX}{field.upper()}: {first['msg']}"
+    field = str(first["loc"][0]) if first["loc"] else ""
+    given = shown_value(field, first.get("input"))
+    if first["type"] == "value_error":
+        # Our own validators' sentences already say what is expected.
+        reason = str(first.get("ctx", {}).get("error", first["msg"]))
+    elif field in Settings.model_fields:
+        reason = "expected " + expected_value(field)
+    else:
+        reason = first["msg"]
+    return f"{ENV_PREFIX}{field.upper()}: got {given}; {reason}"
+
+
+def shown_value(field: str, value: object) -> str:
+    """A given value as an error may repeat it: secrets hidden, database passwords masked."""
+    if not isinstance(value, str):
+        return repr(value)
+    if not value.strip():
+        return "an empty value"
+    if SECRET_WORDS.search(field):
+        return "a value (hidden: it is a secret)"
+    if field == "database_url":
+        value = re.sub(r"://([^/@:]*):.*@", r"://\1:***@", value)
+    return repr(value if len(value) <= SHOWN_LENGTH else value[: SHOWN_LENGTH - 3] + "...")
+
+
+def expected_value(field: str) -> str:
+    """What a setting accepts, in words: ``a whole number, at least 1``, ``HH:MM``..."""
+    info = Settings.model_fields[field]
+    kinds = []
+    optional = False
+    annotation = info.annotation
+    for kind in getattr(annotation, "__args__", None) or (annotation,):
+        if kind is type(None):
+            optional = True
+        elif isinstance(kind, type) and issubclass(kind, StrEnum):
+            kinds.append(" or ".join(repr(member.value) for member in kind))
+        else:
+            kinds.append(_KIND_WORDS.get(kind, getattr(kind, "__name__", str(kind))))
+    words = " or ".join(kinds)
+    signs = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+    for constraint in info.metadata:
+        for attribute, sign in signs.items():
+            bound = getattr(constraint, attribute, None)
+            if bound is not None:
+                words += f", {sign} {bound}"
+    return words + (", or empty" if optional else "")
+
+
+_KIND_WORDS: Final[dict[object, str]] = {
+    str: "text",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    Path: "a path",
+    AnyHttpUrl: "a URL starting with http:// or https://",
+    time: "a time of day as HH:MM, from 00:00 to 23:59",
+}
