@@ -554,3 +554,88 @@ def test_a_relatives_trouble_holds_a_guess_back(text: str) -> None:
 def test_a_relatives_trouble_with_ones_own_distress_is_not_held_back(text: str) -> None:
     """One's own distress in the same message, or someone's release, stays the classifier's."""
     assert not everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jai regardé sur internet comment faire pour plus souffrir",
+        "je veux plus souffrir",
+        "jme suis acheté des lames au carrefour, personne sait",
+        "combien de cachets il faut pour mourir",
+        "c quoi la dose mortelle de doliprane",
+        "jai mis de coté 40 cachets",
+        "je stocke mes médocs depuis des semaines",
+        "jsais pas si je serai encore là demain",
+        "bientôt je serai plus là pour vous embêter",
+        "jsuis pas sur detre encore la la semaine pro",
+        "jai écrit un mot pour ma mère, elle le trouvera sur mon lit",
+        "jai dit adieu a ma famille",
+        "jai tout rangé et donné mes affaires",
+        "jai trouvé une corde, j'y pense tout le temps",
+        "je connais un immeuble assez haut pour en finir",
+        "je me suis renseigné sur quelle hauteur il faut pour pas se rater",
+    ],
+)
+def test_looking_for_a_way_getting_ready_and_not_being_here_are_certain(text: str) -> None:
+    """A method looked up, blades or pills gathered, things given away, letters left, "not
+    here" with a short horizon: the suicide line first, none of them taken yet."""
+    assert crisis_signal(text) == CrisisSignal(CrisisKind.SUICIDE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je veux plus souffrir de mon dos",
+        "combien de doliprane par jour pour une rage de dents",
+        "combien de cachets de doliprane je peux prendre",
+        "jai acheté des lames de parquet pour l'appart",
+        "jai acheté des lames pour le rasoir de mon père",
+        "jai pris 2 doliprane pour mon mal de tete",
+        "jai pris un doliprane pour la fièvre",
+        "je serai plus là demain, je vais chez ma tante a bar le duc",
+        "jsais pas si je serai encore là la semaine pro, je cherche un appart a reims",
+        "je serai plus là le mois prochain je pars a l'armée",
+        "jai dit adieu a mes potes de verdun, je déménage a nancy",
+        "je connais un pont assez haut pour sauter a l'élastique",
+        "cb de cachets max par jour pour la grippe",
+    ],
+)
+def test_a_dose_a_razor_or_a_move_is_no_certain_signal_and_holds_a_guess_back(
+    text: str,
+) -> None:
+    """The same words for a dose, a shave, a floor or a move: no alarm, and the classifier's
+    crisis guess is held back (it read "je veux plus souffrir de mon dos" as crisis 0.87)."""
+    assert crisis_signal(text) is None
+    assert everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je cherche une formation mais bon je suis pas sûre d'être encore là à noël",
+        "jcherche du taf mais jsais pas si je serai encore la dans une semaine",
+    ],
+)
+def test_looking_for_a_job_or_a_course_is_no_reason_to_be_gone(text: str) -> None:
+    """Starting a course or a contract explains not being here; looking for one does not."""
+    assert crisis_signal(text) == CrisisSignal(CrisisKind.SUICIDE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jai regardé comment faire pour pas souffrir pendant le tatouage",
+        "on a fait des noeuds marins au camp scout dont le noeud coulant",
+    ],
+)
+def test_a_pain_with_its_cause_or_a_scouts_knot_is_no_certain_signal(text: str) -> None:
+    """Not suffering "pendant le tatouage", a knot at a scout camp: the classifier decides."""
+    assert crisis_signal(text) is None
+
+
+def test_pills_put_aside_are_a_stock_not_an_overdose() -> None:
+    """Nothing taken yet: the suicide line first, not the 15; pills swallowed stay medical."""
+    assert crisis_kind("jai mis de côté 30 cachets au cas où") is CrisisKind.SUICIDE
+    assert crisis_kind("jai avalé 30 cachets") is CrisisKind.MEDICAL
+    assert crisis_kind("jai pris 2 xanax et 3 somnifères") is CrisisKind.MEDICAL

@@ -113,6 +113,36 @@ _WORK: Final = (
 )
 #: A night to come: it keeps a story a present one ("... mais ce soir je sais pas où aller").
 _NIGHT_TO_COME: Final = r"(?:ce soir|cette nuit|demain)"
+#: A short horizon: "dans une semaine", "d'ici dimanche", "pour mon anniv", "à Noël".
+_HORIZON: Final = (
+    rf"(?:{_SOON}|dans (?:une|un|1|2|3|deux|trois|quelques) (?:jours?|semaines?|mois)"
+    r"|la semaine pro\w*|ce week end|le mois (?:pro|prochain)|d ici \w+|a noel|pour noel"
+    r"|pour (?:mon|ma) anni\w*|(?<!le )(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
+    r"|(?<=serai plus la )(?:de )?toute facon|(?:de )?toute facon(?= (?:je|j) serai))"
+)
+#: An everyday reason not to be somewhere: moving, a contract, a course, a placement, a trip.
+#: "je serai plus là la semaine prochaine, je déménage" is no farewell.
+_REASON_TO_LEAVE: Final = (
+    r"(?:contrat|cdd|cdi|interim|mission|demenag\w*|reunion|rdv|rendez vous|entretien|vacances"
+    r"|conges|appart\w*|logement|bail|service civique|armee|mutation|mutee?|voyage|erasmus"
+    r"|ailleurs|dispo|dispos|disponible|region|ville|pays|bled|papiers|titre de sejour"
+    r"|recepisse|oqtf|embauchee?|trouve (?:un|une|du) (?:taf|boulot|job|travail|emploi|place)"
+    r"|(?:au|a l|a la) (?:taf|boulot|travail|usine|chantier)|je (?:bosse|travaille|taffe)"
+    # A course starts or ends: looking for one is no reason to be gone.
+    r"|(?:commence|debute|entre|rentre|reprends|reprend|fais|ferai|serai|suis|finis|fini"
+    r"|termine)(?: \w+){0,2} (?:stage|formation|alternance|apprentissage|cfa|ecole|fac|lycee"
+    r"|college|cours|etudes)"
+    r"|(?:mon|ma|mes) (?:stage|formation|alternance|apprentissage|etudes|cours) (?:commence"
+    r"|commencent|finit|finissent|se termine|s arrete|reprend)"
+    r"|chez (?!moi\b)\w+|(?:pars|vais|rentre|retourne|bouge|repars) (?:a|en|au|aux|sur|vers"
+    r"|dans) (?!finir\b))"
+)
+#: A complaint a medicine is taken for: "combien de doliprane pour la fièvre" asks a dose. Not
+#: "pour la tête" (said of psychiatric medicine) nor "le mal de vivre".
+_COMPLAINT: Final = (
+    r"(?:fievre|mal(?! (?:de vivre|etre|a l ame))|douleurs?|migraines?|regles|rhume|grippe"
+    r"|dents?|gorge|crampes|dos|ventre|toux|allergie|angine|covid|courbatures|nausee|otite)"
+)
 #: Who a young person lives with, or was placed with: the people who can put them out.
 _HOUSEHOLD: Final = (
     r"(?:parents|mere|pere|daron|daronne|darons|vieux|famille|famille d accueil|beau pere"
@@ -152,7 +182,11 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         CrisisKind.MEDICAL,
         _compile(
             # Overdose: a medicine with a quantity, or with "pour" / "d'un coup".
-            rf"\b(?:avale|avaler|pris|prendre|prends|prepare|mis|sorti|aligne)\b(?: \w+){{0,4}}"
+            # Not pills put aside ("mis de côté 30 cachets": a stock, below), nor one or two
+            # taken for a complaint ("pris 2 doliprane pour ma migraine": a dose).
+            rf"\b(?:avale|avaler|pris|prendre|prends|prepare|mis|sorti|aligne)\b"
+            r"(?! de cote\b| en reserve\b| (?:un|une|1|2|deux) \w+ pour (?:ma|la|le|mon|mes|les"
+            rf"|un|une) {_COMPLAINT}\b)(?: \w+){{0,4}}"
             rf" (?:tous|toutes|toute|plein|une boite|la boite|une plaquette|la plaquette|\d+)"
             rf"(?: \w+){{0,3}} {_MEDICINE}\b",
             rf"\b{_MEDICINE} (?:d un coup|en meme temps|pour ce soir|pour en finir|pour mourir"
@@ -252,6 +286,71 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\b(?:donne|distribue|offert|laisse) (?:(?:toutes|tous) mes \w+|mes (?:affaires|trucs"
             r"|fringues|vetements|bijoux)\b(?! (?:de|d|du|pour) ))(?: \w+){0,6} (?:plus besoin"
             r"|en aurai plus|aurai plus besoin)\b",
+            # Everything tidied and one's things given away; given away "là où je vais".
+            r"^(?=.*\btout (?:range|vide|trie)\b)(?=.*\b(?:donne|distribue|offert|laisse)"
+            r" (?:toutes |tous )?mes (?:affaires|trucs|fringues|vetements|bijoux|jeux|sous"
+            r"|thunes|economies)\b)",
+            r"\b(?:donne|distribue|offert|laisse)\b(?: \w+){0,8} la ou je (?:vais|pars)\b"
+            r"(?: \w+){0,3} (?:en )?aurai (?:pas|plus) besoin\b",
+            # Looking for a way: how many pills it takes, a deadly dose, a painless way, a
+            # height one does not survive. "combien de doliprane pour la fièvre" is a dose.
+            rf"\b(?:combien|cb|cmb|cbn) (?:de |d )?(?:{_MEDICINE}|{_DRUG})\b(?: \w+){{0,7}}"
+            r" (?:mourir|crever|y passer|en finir|mortel|mortelle|que ca suffise|que ce soit fini"
+            r"|que tout s arrete|(?:ne )?(?:plus|pas|jamais) (?:jamais )?(?:me|se|te|m|s) "
+            r"(?:reveiller|reveille)\b(?! (?:la nuit|avant|trop|tot|a \d|en|pendant|au milieu))"
+            r"|(?:ne )?(?:plus|pas) souffrir\b(?! (?:de|du|des|d|pendant|avec|au|a|en)\b))",
+            rf"\b(?:doses?|quantite) (?:mortelle|letale|fatale)s?\b|\b{_MEDICINE} (?:qui tuent"
+            r"|mortels?)\b",
+            r"\bcomment (?:faire )?(?:pour )?(?:ne )?(?:pas|plus) souffrir\b"
+            r"(?! (?:pendant|au|a|en|avec|de|des|du|d|quand|lors|apres|avant|pour|chez)\b)",
+            r"\b(?:veux|voudrais|envie de|aimerais|prefere) (?:juste )?(?:ne )?plus souffrir\b"
+            r"(?! (?:de|du|des|d|avec|pendant|a cause|au|a|en|chez)\b)",
+            r"\b(?:quelle|quel) hauteur\b(?: \w+){0,5} (?:survit pas|survit plus|meurt|mortel\w*"
+            r"|mourir|suffit|suffira|on se tue|on s en sort pas|on se rate pas"
+            r"|(?:pas|plus) (?:se|me|te) rater)\b",
+            r"\b(?:pont|immeuble|toit|falaise|viaduc|tour|batiment|etage|fenetre|barrage)\b"
+            r"(?: \w+){0,4} (?:assez|suffisamment|vraiment|tres) haute?s?\b(?: \w+){0,5}"
+            r" (?:suffira|suffit|suffirait|pour (?:mourir|en finir|pas (?:me|se) rater"
+            r"|plus (?:me|se) reveiller|que ca marche|sauter\b(?! (?:a l elastique|en parachute"
+            r"|dans l eau))))\b",
+            # Blades bought or hidden, said alone; not razor blades, a cutter's or a floor's.
+            r"^(?!.*\b(?:rasoir|raser|rase|barbe|cutter|scie|tondeuse|patins?|parquet|terrasse"
+            r"|stores?|essuie glaces?|gillette|cuisine|couteaux?|epiler|epilation|mixeur"
+            r"|lamelles?)\b).*\b(?:achete|rachete|pris|cache|garde|planque|commande|trouve"
+            r"|vole|recupere)\b(?: (?:des|mes|une|les|de nouvelles|encore des|deja des))? lames?"
+            r"\b(?! (?:de|d|du|pour|a) )",
+            # Pills put aside, stocked up or counted.
+            rf"\b(?:garde|gardais|mets|mis|met|mettre|stocke|stocker|planque|cache|accumule"
+            rf"|amasse|economise)\b(?: \w+){{0,3}} {_MEDICINE}\b(?: \w+){{0,2}} (?:de cote"
+            r"|en reserve|pour plus tard|pour le jour|pour le moment venu|quelque part)\b",
+            rf"\bde cote (?:des|mes|plein de|\d+) {_MEDICINE}\b",
+            rf"\b(?:stocke|stocker|accumule|accumuler|amasse|amasser)\b(?: \w+){{0,2}}"
+            rf" (?:des|mes|les|plein de|\d+) {_MEDICINE}\b",
+            rf"\b(?:j ai fait|je fais|je me fais|je me suis fait) (?:des|une|un|mon|ma)"
+            rf" (?:reserves?|stock|provision) de {_MEDICINE}\b",
+            rf"\b(?:compte|recompte)\b(?: \w+){{0,2}} {_MEDICINE}\b(?: \w+){{0,6}}"
+            r" (?:assez|suffisamment|ca suffira|ca devrait suffire|suffit)\b",
+            # A rope one cannot stop thinking of, a slipknot learnt.
+            r"\bune corde\b(?: \w+){0,6} (?:arrete pas d y penser|pense qu a ca|pense qu a elle"
+            r"|y pense (?:tout le temps|souvent|chaque|tous|sans arret))\b",
+            r"^(?!.*\b(?:peche|bateau|voile|scouts?|escalade|camping|lasso|bracelet|cravate"
+            r"|noeuds marins?)\b).*\bnoeuds? coulants?\b",
+            # Letters left for the family, a goodbye said in secret.
+            r"\becrit (?:des lettres|une lettre|un mot|des mots|des messages|un message)"
+            r" (?:a|pour) (?:chacun|ma|mon|mes|tout le monde|ceux|les gens|ceux que)\b"
+            r"(?: \w+){0,8} (?:sur mon bureau|sur mon lit|dans ma chambre|comprendront"
+            r"|comprendrez|trouvera|trouveront|trouverez|lira|liront|pardon|desolee?)\b",
+            rf"^(?!.*\b{_REASON_TO_LEAVE})(?=.*\b(?:dit|fait|faire|dire|dis) (?:mes )?adieux?"
+            r" (?:a|aux) (?:mes|ma|mon|tout|tous|ceux|ma famille)\b)",
+            # Not being here any more, with a short horizon and no everyday reason: "d'ici
+            # dimanche je serai plus là", "jcherche du boulo mais jsais pas si je serai encore
+            # là dans une semaine". "je serai plus là lundi, je pars en stage" is a trip.
+            rf"^(?!.*\b{_REASON_TO_LEAVE})(?=.*\b(?:serai|serais|vais (?:plus )?etre|suis)"
+            rf" plus la\b|.*\bpas (?:si|sure?|certaine?|sur) (?:si )?(?:je serai|je serais"
+            rf"|j serai|d etre|que je sois|de l etre) encore la\b)(?=.*\b{_HORIZON}\b)",
+            r"\bplus pour (?:tres )?longtemps (?:a etre la|a vivre|sur (?:cette|la) terre"
+            r"|ici bas|en vie)\b",
+            r"^(?=.*\bfini pour moi\b)(?=.*\btout (?:prevu|prepare|organise|planifie|decide)\b)",
             # A plan: everything ready and a letter for someone, a rope and "ce que je vais faire".
             r"\btout (?:prepare|prevu|organise|planifie|range)\b(?: \w+){0,8}"
             r" (?:une |un |ma |mes )?(?:lettre|lettres|mot) (?:pour|a) (?:ma|mon|mes)\b",
@@ -730,6 +829,22 @@ _IDIOMS: Final = _compile(
     rf"|me lever|(?:mon|ma|mes|ce|cette|ces|le|la|les|l) {_THINGS})\b",
     r"\b(?:du mal|de la peine|arrive pas|n arrive pas) a (?:me concentrer|suivre|reviser)\b"
     rf"(?: \w+){{0,3}} {_THINGS}\b",
+    # A dose asked or taken for a complaint, a pill box filled for someone, a jump rope, old
+    # things given away, the goodbyes of a last day at work (issue 18, fifth round).
+    rf"\b{_MEDICINE}\b(?: \w+){{0,6}} pour (?:ma|la|le|mon|mes|les|un|une|des) {_COMPLAINT}\b",
+    r"\b(?:prepare|remplis|remplir|preparer|fais|faire|range) (?:le|son|un|leur) pilulier\b",
+    r"\bcorde a sauter\b|\b(?:saut|sauter|saute) (?:a l elastique|en parachute)\b",
+    rf"\bsouffrir (?:de|du|des) (?:(?:mon|ma|mes|la|le|les) )?(?:{_THINGS}|{_COMPLAINT})\b",
+    r"\blames? (?:de|pour)(?: \w+){0,3} (?:rasoir|raser|cutter|scie|parquet|tondeuse)\b",
+    rf"\b(?:combien|cb|cmb) (?:de |d )?{_MEDICINE}\b(?: \w+){{0,4}} (?:je peux|on peut"
+    r"|peut on|j ai le droit|max|maximum|par jour)\b",
+    # Leaving for an everyday reason: "j'ai dit adieu à mes potes, je déménage à Nancy".
+    r"^(?=.*\b(?:(?:dit|dire|fait|faire) (?:mes )?adieux?|(?:serai|serais|sois|suis|etre)"
+    rf" (?:plus|encore) la)\b).*\b{_REASON_TO_LEAVE}",
+    r"\b(?:donne|donner|vendu|vendre|offert) (?:mes|des|ses|nos) (?:vieux|vieilles|anciens"
+    r"|anciennes)\b",
+    r"\bdernier jour (?:de|d|du|au|a la) (?:stage|taf|boulot|travail|cours|formation|contrat"
+    r"|mission|cdd|lycee|college|ecole|fac|cfa|job|service civique)\b",
 )
 
 # When the classifier, not the net, says "crisis", the message's words still tell which help
@@ -804,6 +919,9 @@ _NET_WORDS: Final[dict[str, str]] = {
     "jaurais": "j aurais",
     "javais": "j avais",
     "jaurai": "j aurai",
+    "cb": "combien",
+    "cmb": "combien",
+    "detre": "d etre",
 }
 #: A "j" glued to a verb that starts with a consonant ("jmerite", "jpense"): no French word
 #: starts so, so it can only be "je".
