@@ -76,7 +76,7 @@ CRISIS_EVERY = 8
 
 
 COUNTER = """
-import atexit, json, os, time
+import atexit, json, os, threading, time
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
@@ -117,11 +117,30 @@ def _write():
         json.dump(_counts, f)
 
 
+def _every_half_second():
+    while True:
+        time.sleep(0.5)
+        _write()
+
+
+def _start():
+    threading.Thread(target=_every_half_second, daemon=True).start()
+
+
+def _forked():
+    for name in _counts:
+        _counts[name] = 0
+    _start()
+
+
+_start()
+os.register_at_fork(after_in_child=_forked)
 atexit.register(_write)
 """
 """A ``sitecustomize`` for ``--count-statements``: every engine of the server counts its SQL
 statements, commits and the time its pooled connections were checked out, and writes them
-when the process exits (one file per process)."""
+to a file of its process every half second and when it exits (a forked worker may end
+without running ``atexit``)."""
 
 
 class FakeProviders:
