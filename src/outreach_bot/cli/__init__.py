@@ -689,9 +689,21 @@ async def _print_setup_link(settings: Settings, services: Any) -> None:
     The link carries a fresh random token (only its hash is stored) and works once; no
     password is ever printed.
     """
+    from sqlalchemy.exc import SQLAlchemyError  # noqa: PLC0415
+
     from outreach_bot.core.staff.accounts import issue_setup_token  # noqa: PLC0415
 
-    token = await issue_setup_token(services.sessions)
+    try:
+        token = await issue_setup_token(services.sessions)
+    except (SQLAlchemyError, OSError) as error:
+        # The server is up and serving: a database that blinks now (a restart, a failover)
+        # must not stop it for the sake of a link. The next start prints it again.
+        logger.warning(
+            "could not check for a back-office account (%s); restart to get the first-admin "
+            "link if none exists yet",
+            type(error).__name__,
+        )
+        return
     if token:
         print(
             "No back-office account yet. Create the first admin with this one-time link:\n"
