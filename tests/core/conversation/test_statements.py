@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
 from outreach_bot.core.channel import InboundMessage
@@ -49,32 +50,27 @@ def counting(services: Services) -> Iterator[Statements]:
         event.remove(engine, "commit", on_commit)
 
 
-async def test_a_message_in_a_known_conversation_costs_three_statements_and_one_commit(
-    client, services: Services
+@pytest.mark.parametrize(
+    ("message", "statements"),
+    [
+        # Load (conversation, open lead, duplicate check), update the state, insert the messages.
+        ("je cherche du boulot", ["SELECT", "UPDATE", "INSERT"]),
+        # "vers verdun" brings the nearest places under the answer: one more SELECT, no more.
+        ("je cherche du boulot vers verdun", ["SELECT", "SELECT", "UPDATE", "INSERT"]),
+    ],
+    ids=["known-conversation", "meuse-town-named"],
+)
+async def test_a_message_in_a_known_conversation_costs_its_statements_and_one_commit(
+    client, services: Services, message: str, statements: list[str]
 ) -> None:
-    """Load (conversation, open lead, duplicate check), update the state, insert the messages."""
     chat = RestChat(client)
     await chat.say("salut")
     # The scheduler's start-up tick runs beside the first messages; its commit is not theirs.
     await services.scheduler.ticked.wait()
     with counting(services) as seen:
-        await chat.say("je cherche du boulot")
+        await chat.say(message)
     assert chat.last  # the young person got an answer
-    assert seen.sql == ["SELECT", "UPDATE", "INSERT"]
-    assert seen.commits == 1
-
-
-async def test_a_meuse_town_named_with_a_topic_costs_one_read_of_the_places(
-    client, services: Services
-) -> None:
-    """ "vers verdun" brings the nearest places under the answer: one more SELECT, no more."""
-    chat = RestChat(client)
-    await chat.say("salut")
-    await services.scheduler.ticked.wait()
-    with counting(services) as seen:
-        await chat.say("je cherche du boulot vers verdun")
-    assert chat.last
-    assert seen.sql == ["SELECT", "SELECT", "UPDATE", "INSERT"]
+    assert seen.sql == statements
     assert seen.commits == 1
 
 
