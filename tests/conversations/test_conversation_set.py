@@ -19,6 +19,7 @@ GREEN: frozenset[str] = frozenset(
         "crisis_sideways",
         "crisis_sideways_2",
         "crisis_sideways_3",
+        "crisis_sideways_4",
         "easy_french",
         "emoji",
         "follow_up",
@@ -28,6 +29,7 @@ GREEN: frozenset[str] = frozenset(
         "not_crisis",
         "not_crisis_2",
         "not_crisis_3",
+        "not_crisis_4",
         "places",
         "register",
         "relative",
@@ -50,7 +52,10 @@ async def test_green_categories_stay_green(tmp_path: Path, embedded_nlu: NluBack
     the form without dead ends, the offer made once, and the second register file (SMS
     spelling, keyboard slips, emoji, dictation, "stop" in a sentence, small talk, easy French)
     and the third (two needs in one message, a Meuse town named with a topic, a relative's
-    trouble told as such), and a village's name raising no alarm, all pass."""
+    trouble told as such), and a village's name raising no alarm, and the sixth round of crises
+    said sideways (slang, emoji, Latin-letter Darija, Dari and Pashto, sexual violence said
+    indirectly, a crisis answered to the form's questions) with its everyday near misses, all
+    pass."""
     cases = [case for case in load_cases(HERE.glob("*.yml")) if case.category in GREEN]
     assert {case.category for case in cases} == GREEN
     results = await run_set(cases, workdir=tmp_path, nlu=embedded_nlu)

@@ -639,3 +639,89 @@ def test_pills_put_aside_are_a_stock_not_an_overdose() -> None:
     assert crisis_kind("jai mis de côté 30 cachets au cas où") is CrisisKind.SUICIDE
     assert crisis_kind("jai avalé 30 cachets") is CrisisKind.MEDICAL
     assert crisis_kind("jai pris 2 xanax et 3 somnifères") is CrisisKind.MEDICAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je garde mes médocs dans mon sac au cas où",
+        "jai toujours mon doliprane dans mon sac au cas où jai mal a la tête",
+        "j'écris une lettre pour l'anniv de ma mère",
+        "jécris un discours pour le mariage de ma cousine",
+        "il me faut une corde pour mon projet de cordiste",
+        "jai besoin d'une corde pour le camping ce week end",
+        "jpp jai encore raté le code",
+        "les trucs qu'il me fait faire au stage c'est n'importe quoi",
+        "jvais sauter dessus, cette offre elle est parfaite",
+        "ce soir je dors dans ma voiture au festival",
+        "jveux disparaitre sous ma couette tout le week end",
+        "mekhaham kar peyda konum dar verdun",
+        "za kar ghwaram",
+    ],
+)
+def test_an_object_with_its_everyday_use_holds_a_guess_back(text: str) -> None:
+    """One's own medicine carried, a letter for a birthday, a rope for a job, a setback with a
+    sigh, a festival night, a job asked in Latin-letter Dari or Pashto: the classifier read
+    the first as crisis 0.98; no certain signal, and its guess is held back."""
+    assert crisis_signal(text) is None
+    assert everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je garde des cachets dans mon sac au cas où ça devient trop dur",
+        "jai pris une corde pour mon projet, ce soir c'est fini",
+        "jai écrit une lettre a ma mère pour son anniversaire, je serai plus là après",
+        "il me fait faire des trucs au stage que je veux pas",
+    ],
+)
+def test_the_everyday_use_holds_nothing_back_with_distress(text: str) -> None:
+    """The same objects with despair, a night to come or something unwanted: no hold-back."""
+    assert not everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jai pris 5 kilos avec les médocs du psy",
+        "ça m'a touchée ce que la conseillère m'a dit",
+        "je vais sauter sur l'occasion",
+        "jveux disparaitre sous ma couette",
+        "on dort sous une tente au festival de verdun",
+        "jai des marques de coups de soleil",
+    ],
+)
+def test_a_weight_being_moved_or_a_chance_seized_is_no_certain_signal(text: str) -> None:
+    """A weight gained, being moved by words, a chance seized, a lie-in, a festival tent."""
+    assert crisis_signal(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("jai envie de dormir et de plus jamais ouvrir les yeux", CrisisKind.SUICIDE),
+        ("jvais rejoindre ma grand mere la haut", CrisisKind.SUICIDE),
+        ("3yit bzaf, ma bqitch baghi n3ich", CrisisKind.SUICIDE),
+        ("dega taqat nadaram, mekhaham khodama bokosham", CrisisKind.SUICIDE),
+        ("za nor zhwand na ghwaram", CrisisKind.SUICIDE),
+        ("ma pote a trop bu elle arrive plus a se lever", CrisisKind.MEDICAL),
+        ("a la soirée jetais pas en etat et il en a profité", CrisisKind.SEXUAL_VIOLENCE),
+        ("mon cousin vient dans ma chambre quand tout le monde dort", CrisisKind.SEXUAL_VIOLENCE),
+        ("il dit que ce qu'il me fait c'est notre secret", CrisisKind.SEXUAL_VIOLENCE),
+        ("un mec m'a coincée dans les vestiaires", CrisisKind.SEXUAL_VIOLENCE),
+        ("jai encore les marques de la ceinture de mon pere", CrisisKind.VIOLENCE),
+        ("je cache les bleus que mon copain m'a faits", CrisisKind.VIOLENCE),
+        ("ma soeur de 6 ans est toute seule depuis trois jours", CrisisKind.VIOLENCE),
+        ("baba kayderbni kol nhar", CrisisKind.VIOLENCE),
+        ("padaram har shab mara lat mekona", CrisisKind.VIOLENCE),
+        ("plar me ma wahi", CrisisKind.VIOLENCE),
+        ("mes darons m'ont dégagé", CrisisKind.SHELTER),
+        ("ma mere a mis mes affaires dans des sacs poubelle devant la porte", CrisisKind.SHELTER),
+    ],
+)
+def test_distress_said_sideways_sixth_round_is_certain(text: str, kind: CrisisKind) -> None:
+    """Never opening one's eyes again, joining the dead, Latin-letter Darija, Dari and
+    Pashto, drunk and unable to stand, sexual violence said by the night or the secret,
+    marks of a belt, a child alone for days, put out with one's things at the door."""
+    assert crisis_signal(text) == CrisisSignal(kind)

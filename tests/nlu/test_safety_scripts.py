@@ -44,6 +44,9 @@ CRISIS = [
     ("انا في خطر", CrisisKind.DANGER),
     ("تعبت من الحياة ما بقى عندي سبب للعيش", CrisisKind.SUICIDE),
     ("والله مليت من حياتي", CrisisKind.SUICIDE),
+    ("لم أعد أريد أن أعيش", CrisisKind.SUICIDE),
+    ("أحس أني عبء على عائلتي", CrisisKind.SUICIDE),
+    ("بابا طردني من الدار", CrisisKind.SHELTER),
     # Dari, on a Persian keyboard and on an Arabic one (ي and ك), joined or with a half-space.
     ("میخواهم بمیرم", CrisisKind.SUICIDE),
     ("می‌خواهم بمیرم", CrisisKind.SUICIDE),
@@ -57,6 +60,7 @@ CRISIS = [
     ("امشب جای خواب ندارم", CrisisKind.SHELTER),
     ("دیگه نمیخواهم زنده باشم", CrisisKind.SUICIDE),
     ("دیگه نمی‌خوام زندگی کنم", CrisisKind.SUICIDE),
+    ("دیگر طاقت ندارم، بهتر است که نباشم", CrisisKind.SUICIDE),
     # Pashto, with the negation joined or apart, and Pashto ye.
     ("غواړم ځان ووژنم", CrisisKind.SUICIDE),
     ("پلار مې ما وهي", CrisisKind.VIOLENCE),

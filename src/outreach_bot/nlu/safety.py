@@ -187,7 +187,9 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             rf"\b(?:avale|avaler|pris|prendre|prends|prepare|mis|sorti|aligne)\b"
             r"(?! de cote\b| en reserve\b| (?:un|une|1|2|deux) \w+ pour (?:ma|la|le|mon|mes|les"
             rf"|un|une) {_COMPLAINT}\b)(?: \w+){{0,4}}"
-            rf" (?:tous|toutes|toute|plein|une boite|la boite|une plaquette|la plaquette|\d+)"
+            rf" (?:tous|toutes|toute|plein|une boite|la boite|une plaquette|la plaquette"
+            # "pris 5 kilos avec les médocs": a weight gained, not pills taken.
+            rf"|\d+(?! ?(?:kilos?|kg|livres|ans|mois|jours|semaines|heures|minutes|min|euros)\b))"
             rf"(?: \w+){{0,3}} {_MEDICINE}\b",
             rf"\b{_MEDICINE} (?:d un coup|en meme temps|pour ce soir|pour en finir|pour mourir"
             r"|pour plus rien|pour (?:dormir et )?(?:plus|pas|jamais) me reveiller)\b",
@@ -199,6 +201,8 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|\bpeux plus respirer\b",
             r"\b(?:il|elle|mon pote|ma pote|mon ami|mon amie|ma copine|mon copain|mon frere"
             r"|ma soeur) (?:bouge|reagit) plus\b",
+            rf"\b{_DRUG}\b(?: \w+){{0,8}} (?:il|elle|on|je) (?:arrive|peut|tient) (?:plus|pas)"
+            r" (?:a )?(?:se lever|me lever|marcher|parler|ouvrir les yeux|debout|bouger)\b",
             rf"\b{_DRUG}\b(?: \w+){{0,8}} (?:il|elle) (?:repond|reagit|bouge)"
             r" (?:plus|pas|presque plus)\b(?! a (?:mes|ses|nos) )",
             r"\b(?:repond|reagit) plus quand on (?:lui parle|l appelle|le secoue|la secoue)\b",
@@ -229,7 +233,7 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             # "disparaître quelques jours chez ma tante", "des réseaux": a trip, a break.
             r"(?:(?<!disparaitre)|(?! (?:quelques|deux|trois|\d+|un|une|le|ce) (?:jours?|semaines?"
             r"|mois|nuits?|temps|week end|moment)\b| chez \w+| en (?:vacances|voyage)\b"
-            r"| a l etranger\b"
+            r"| a l etranger\b| sous (?:ma|la|une|mon|les) (?:couette|couverture|draps?|plaid)\b"
             r"| (?:de|des|d) (?:la circulation|reseaux|insta|snap|tiktok|l ecran|ecrans)))",
             r"\b(?:veux|envie de|peux|sais|vois) plus (?:vivre|exister)\b",
             r"\b(?:plus|pas|aucune) envie de vivre\b|\bmeme plus (?:de )?vivre\b",
@@ -254,6 +258,11 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\b(?:lettre|lettres|message|messages|mot) d adieu\b",
             r"\badieu (?:tout le monde|a tous)\b",
             r"\bplus (?:jamais )?me reveiller\b|\bme reveiller plus\b|\bme reveille pas demain\b",
+            # Joining the dead: "je vais rejoindre mon père là-haut".
+            r"\brejoindre (?:mon|ma|mes) \w+(?: \w+)? (?:la haut|au ciel|au paradis"
+            r"|de l autre cote)\b",
+            r"\b(?:dormir|m endormir|envie|veux|voudrais|aimerais|prefererais)\b(?: \w+){0,3}"
+            r" (?:de )?(?:ne )?(?:plus jamais|jamais plus|plus) (?:ouvrir|rouvrir) les yeux\b",
             # Wishing not to wake up, feeling a burden, wishing to be gone: said sideways,
             # these are the warning signs counsellors are trained to hear.
             r"\b(?:dormir|m endormir|endormir) (?:et )?(?:ne )?(?:pas|plus|jamais) (?:me )?"
@@ -378,6 +387,13 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\b(?:bghit|nbghi|nebghi|bghina|n7eb|nheb|n7ab|bdi|badi|baddi) (?:n?mout|nmot"
             r"|ne9tel rasi|n9tel rasi|nentahar|ntahar)\b|\bnentahar\b",
             r"\b(?:bemiram|bemirom|bemirum|khodkoshi|khodkushi|khudkushi|khodkeshi)\b",
+            # "ma bqitch baghi n3ich" (Darija: I don't want to live any more), "khodama
+            # bokosham" (Dari: kill myself), "zhwand na ghwaram" (Pashto: I don't want life).
+            r"\bma (?:bqitch |b9itch |bqit |b9it )?(?:baghi|bghit|bagha|baghya|nbghi)\w* n3ich\b"
+            r"|\bma?bghitch n3ich\b",
+            r"\bkhod(?:am|ama|ma|mo|emo|a)?(?: ra)? (?:bokosham|bokoshom|bokoshum|bkosham"
+            r"|bekosham)\b",
+            r"\b(?:zhwand|jwand|zwand) (?:na|nah) (?:ghwaram|ghwarum|ghwarm|gwaram)\b",
             r"\b(?:devrais|voudrais|aimerais|prefererais|merite) (?:meme )?(?:plus|pas) "
             r"(?:d |de )?(?:etre la|exister|etre en vie|etre nee?|vivre)\b",
             r"\ba quoi (?:ca )?(?:sert|servirait) (?:que je|de) (?:vivre|continuer|exister"
@@ -393,7 +409,7 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r" (?:pont|toit|fenetre|balcon|immeuble|train|metro)\b",
             r"\bme (?:tirer|mettre|foutre) une balle\b",
             r"\b(?:veux|envie de|vais) sauter\b(?! (?:en parachute|a l elastique|le pas|une etape"
-            r"|une classe|le repas|le dejeuner|de joie))",
+            r"|une classe|le repas|le dejeuner|de joie|sur l occasion|sur l offre|dessus))",
             # Self-harm goes to the same helpline.
             r"\bscarif|\bautomutil|\bme mutiler\b|\bme blesser expres\b|\bje me frappe\b"
             r"|\bme (?:fais|fait|suis fait) des entailles\b",
@@ -445,7 +461,23 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bviolences? sexuelles?\b|\bon me (?:prostitue)\b|\bprostitu",
             r"\b(?<!ca )(?<!cela )(?<!message )me touche(?:nt)?\b(?! (?:beaucoup|vraiment|trop"
             r"|enormement|pas|au coeur))",
-            r"\btouche (?:les|mes) (?:fesses|seins|parties)\b|\bm (?:a|ont) touchee\b",
+            # "ça m'a touchée", "ses mots m'ont touchée": moved, not touched.
+            r"\btouche (?:les|mes) (?:fesses|seins|parties)\b"
+            r"|(?<!ca )(?<!cela )(?<!mots )(?<!message )(?<!histoire )\bm (?:a|ont) touchee\b"
+            r"(?! (?:au coeur|en plein coeur))",
+            # "il en a profité" with being drunk, asleep or remembering nothing.
+            r"^(?=.*\b(?:il|ils|on|mec|gars|type|keum) (?:en )?(?:a|ont) profite\b)"
+            r"(?=.*\b(?:pas en etat|bourree?|saoule|ivre|dormais|endormie?|droguee?|inconsciente?"
+            r"|me souviens (?:de |plus de )?(?:rien|presque rien|pas))\b)",
+            r"\b(?<!je )(?<!j )(?:vient|venait|rentre|rentrait|entre|entrait|se glisse)\b"
+            r"(?: \w+){0,2} dans (?:ma chambre|mon lit)\b(?: \w+){0,4} (?:la nuit"
+            r"|quand (?:tout le monde|je|ma mere"
+            r"|mes parents|les autres) dor\w*|pendant que (?:je|tout le monde) dor\w*)\b",
+            r"\bce qu (?:il|elle|ils) me (?:fait|faisait|font)\b(?: \w+){0,4} (?:secret"
+            r"|(?:le )?dire a personne|en parler a personne)\b",
+            r"\bm (?:a|ont) coincee?\b(?: \w+){0,2} (?:dans|contre)"
+            r" (?:les |la |le |l |sa |son |un |une )?"
+            r"(?:vestiaires?|toilettes|douches?|reserve|cave|chambre|voiture|ascenseur|mur|lit)\b",
             r"\bprofite (?:que j etais|de moi)\b(?: \w+){0,4}(?: coucher)?",
             r"\b(?:rape|raped|rapes|sexually (?:abused|assaulted))\b",
             # "il me fait des trucs quand je dors", "des choses que je voulais pas".
@@ -504,6 +536,23 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|barre|mou|vieux|boost|balai|chaud|froid|soleil|genie|foudre|bol|chance|neuf"
             r"|projecteur|pression|cafard|blues)\b| au moral\b)",
             r"\bdes bleus (?:partout|a cause)\b|\bserre le cou\b",
+            r"\b(?:marques?|bleus?|traces?|cicatrices?)\b(?: \w+){0,2} (?:de la|de sa|de|du|de son"
+            r"|des) (?:ceinture|cable|baton|poings?|coups?|claques?|gifles?)\b"
+            r"(?! (?:de|d) (?:soleil|foot|pied|genou|coude|vent|froid|chaud|main|fil))",
+            r"\b(?:bleus|marques|traces|coquard|cocard)\b (?:qu il|qu elle|qu ils|que mon|que ma"
+            r"|que mes)(?: \w+){0,2} m (?:a|ont|avait) (?:fait|faits|faites|laisse\w*)\b",
+            r"^(?=.*\b(?:petite? (?:frere|soeur)s?|bebe|enfants?|gamine?s?|petits"
+            r"|(?:frere|soeur|fils"
+            r"|fille|cousine?|neveu|niece) de (?:[1-9]|1[0-3]) ans)\b)(?=.*\b(?:tout"
+            r"|toute|tous|toutes) seule?s?\b(?: \w+){0,4} depuis"
+            r" (?:\d+|deux|trois|quatre|plusieurs)"
+            r" (?:jours|nuits)\b)",
+            # Latin-letter Darija, Dari and Pashto: "kayderbni", "mara lat mekona", "ma wahi".
+            r"\b(?:kay|ka|ta|tay|kat)?d(?:e|a|o)?r(?:e|a)?b(?:ni|ouni|oni|uni)\b",
+            r"\b(?:mara|mra|mano) (?:lat|laat) (?:mekona|mekone|mekonad|mikone|mikonad|mekunad"
+            r"|mekonan|kard|kad|kadan)\b|\b(?:mara|mra|mano) (?:mezana|mezane|mizane|mizanad"
+            r"|mezanad|mezanan|mizanan)\b",
+            r"\bma (?:wahi|wahee|wahai|wahe|wahalay|wahal)\b",
             # An injury someone did: "mon mec m'a cassé le nez", "il m'a ouvert l'arcade".
             r"\b(?:m a|ma|m ont|mont) (?:casse|pete|ouvert|fracture|cogne) (?:le nez|le bras"
             r"|la machoire|une dent|des dents|les dents|les cotes|une cote|l arcade"
@@ -527,7 +576,15 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         CrisisKind.SHELTER,
         _compile(
             rf"\b(?:dors|dormir|dormi|dort|dormirai|dormais|passer la nuit|passe la nuit|vis|vit"
-            rf"|vivre|habite|loge|squatte)(?: \w+){{0,3}} {_ROUGH_SLEEP_PLACE}\b",
+            rf"|vivre|habite|loge|squatte)(?: \w+){{0,3}} {_ROUGH_SLEEP_PLACE}\b"
+            # A night in the car or a tent at a festival or a camp site is an outing.
+            r"(?!(?: \w+){0,2} (?:au|du|a un|a l|en|pour le|pour un) (?:festival|concert|camping"
+            r"|road trip|roadtrip|rallye|teknival)\b)",
+            rf"\b{_HOUSEHOLD}\b(?: \w+){{0,2}} (?:a|ont) (?:mis|jete|sorti|balance|foutu|vire)"
+            r" (?:toutes )?mes (?:affaires|sacs|fringues|vetements)\b(?: \w+){0,5}"
+            r" (?:devant la porte"
+            r"|dehors|sur le palier|dans la rue|sur le trottoir|dans des sacs poubelle"
+            r"|par la fenetre)\b",
             # "à la rue niveau thunes" or "en maths" is broke or lost; "pas à la rue" is not.
             r"\b(?<!pas )(?<!peur de finir )(?<!peur de me retrouver )a la rue\b(?! (?:niveau|cote"
             r"|question) \w| (?:en|pour) (?:thunes?|argent|sous|fric|maths|francais|anglais|cours"
@@ -547,7 +604,8 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"|soiree|match|terrain|bus|reunion|entretien|stage|atelier|bureau|car|equipe))",
             r"\b(?:pere|mere|parents|daron|daronne|darons|beau pere|belle mere|vieux|copain"
             r"|copine|mec|coloc|oncle|tante|famille|frere|soeur|proprio) (?:m a|ma|m ont|mont)"
-            r" (?:vire|viree|jete|jetee|chasse|chassee)\b(?! (?:de|du|d) (?!chez\b|la maison\b"
+            r" (?:vire|viree|jete|jetee|chasse|chassee|degage|degagee)\b(?! (?:de|du|d) (?!chez\b"
+            r"|la maison\b"
             r"|l appart\b))",
             r"\bsais pas ou aller\b(?: \w+){0,3} (?:ce soir|cette nuit|dormir)\b"
             r"|\b(?:ce soir|cette nuit)\b(?: \w+){0,4} sais pas ou aller\b",
@@ -792,6 +850,23 @@ _THINGS: Final = (
     r"|job|formation|cours|bus|trajet|trajets|chaleur|froid|maths|devoirs|chaussures|patron"
     r"|chef|prof|exam|exams|permis|examen)"
 )
+#: Words of distress, of a secret or of a night to come: with any of them in the message, an
+#: everyday reason for an object (a rope for a job, pills carried for a treatment, a letter for a
+#: birthday) holds nothing back.
+_NO_DISTRESS: Final = (
+    r"^(?!.*\b(?:ce soir|cette nuit|fini|finir|mourir|mort|crever|vivre|vie|plus la|adieu|pardon"
+    r"|reveiller|peur|secret|cache|cacher|caches|planque|personne|seule?|sang|couper|lames?"
+    r"|vide|inutile|sers a rien|craque|au bout|plus la force|plus envie|detruite?|pleure|moral"
+    r"|triste|nulle?|deprim\w*|tout arrete|envie de rien"
+    r"|force|forcee?|obligee?|touche\w*|nue?|corps|sexe|lit|chambre|voulais pas|veux pas)\b)"
+)
+#: What a rope is also for: a job, a climb, a move, a boat, the washing.
+_ROPE_USE: Final = (
+    r"(?:cordiste|escalade|grimpe|varappe|alpinisme|speleo\w*|accrobranche|travaux en hauteur"
+    r"|chantier|bateau|voile|camping|tente|linge|demenag\w*|matelas|remorque|galerie|guitare"
+    r"|violon|arc|bricolage|balancoire|hamac|chien|cheval|sport|crossfit|boxe|stage|taf|boulot"
+    r"|formation|metier|job)"
+)
 _IDIOMS: Final = _compile(
     rf"\b(?:mon|ma|mes|ce|cette|ces|le|la|les|l) {_THINGS}(?: \w+)? me tuen?t?\b",
     r"\b(?:va|vont) me tuer si\b|\bme tuer si j\b",
@@ -845,6 +920,39 @@ _IDIOMS: Final = _compile(
     r"|anciennes)\b",
     r"\bdernier jour (?:de|d|du|au|a la) (?:stage|taf|boulot|travail|cours|formation|contrat"
     r"|mission|cdd|lycee|college|ecole|fac|cfa|job|service civique)\b",
+    # An object with its everyday use (issue 18, sixth round): one's own medicine carried "au cas
+    # où", a letter or a card for an occasion, a rope for a job or a sport. Never with distress.
+    rf"{_NO_DISTRESS}.*\b(?:mes|mon|ma) (?:{_MEDICINE}|traitement|ventoline|inhalateur|insuline"
+    r"|pilule)\b(?: \w+){0,3} (?:dans (?:mon|ma) (?:sac|poche|trousse|sacoche|valise)|sur moi)\b",
+    rf"{_NO_DISTRESS}.*\b(?:lettre|mot|carte|poeme|discours|texte|message)\b(?: \w+){{0,6}}"
+    r" (?:pour|a|de) (?:l |son |sa |ses |mon |ma |leur |notre |un |une |le |la )?(?:anniv\w*"
+    r"|fete des (?:meres|peres)|noel|nouvel an|mariage|naissance|bapteme|retraite|felicitations?"
+    r"|remerciements?|motivation|candidature|recommandation)\b",
+    rf"{_NO_DISTRESS}.*(?:\bcordes?\b(?: \w+){{0,8}} {_ROPE_USE}\b|\b{_ROPE_USE}\b(?: \w+){{0,8}}"
+    r" cordes?\b)",
+    # An everyday setback said with a sigh: "jpp j'ai encore raté le code".
+    rf"{_NO_DISTRESS}.*\b(?:rate|loupe|foire|echoue)\b(?: \w+){{0,2}} (?:le |la |l |mon |ma |mes"
+    r" |son |un |une )?(?:code|permis|exam\w*|bac|brevet|cap|bus|train|car|entretien|partiels?"
+    r"|controle|epreuve|concours)\b",
+    # A night out at a festival or a camp site, a lie-in under the duvet: an outing, a rest.
+    rf"^(?!.*\b(?:mourir|mort|vivre|vie|plus la|seule?|peur|personne)\b).*\b{_ROUGH_SLEEP_PLACE}\b"
+    r"(?: \w+){0,2} (?:au|du|a un|a l|en|pour le|pour un) (?:festival|concert|camping|road trip"
+    r"|roadtrip|rallye|teknival)\b",
+    rf"{_NO_DISTRESS}.*\bdisparaitre sous (?:ma|la|une|mon|les) (?:couette|couverture|draps?"
+    r"|plaid)\b",
+    # Seizing a chance: "je vais sauter sur l'occasion", "sauter dessus".
+    rf"{_NO_DISTRESS}.*\bsauter (?:dessus|sur (?:l|cette|une|la|ce|cet) (?:occasion|offre|annonce"
+    r"|opportunite|poste|taf|job))\b",
+    # Chores a placement gives: "les trucs qu'il me fait faire au stage".
+    rf"{_NO_DISTRESS}.*\b(?:me|nous) (?:fait|font|faisait|faisaient|fais) faire\b(?: \w+){{0,5}}"
+    r" (?:stage|taf|boulot|travail|formation|chantier|cfa|alternance|apprentissage|cours|menage"
+    r"|vaisselle|cafe|photocopies)\b",
+    # A job asked in Dari, Pashto or Darija typed in Latin letters: words the classifier never
+    # saw, whose letters pull its guess anywhere ("mekhaham kar peyda konum", "za kar ghwaram").
+    rf"{_NO_DISTRESS}.*(?:\b(?:mekhaham|mikham|mekhayum|mekhahom|mikhaham|ghwaram|ghwarum|bghit"
+    r"|baghi|nbghi|baghya|bghina)\b(?: \w+){0,3} (?:kar|kaar|khedma|khdma|nkhdem|nekhdem|taf"
+    r"|boulot|travail|job|formation|stage)\b|\b(?:kar|kaar)\b(?: \w+){0,2} (?:ghwaram|ghwarum"
+    r"|mekhaham|mikham|peyda)\b)",
 )
 
 # When the classifier, not the net, says "crisis", the message's words still tell which help
@@ -867,7 +975,8 @@ _LIKELY_KIND: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         CrisisKind.SEXUAL_VIOLENCE,
         _compile(
             r"\b(?:viol\w*|sexe|sexuel\w*|coucher|mon lit|ma chambre la nuit|habits|nue?"
-            r"|attouch\w*|oblige|obligee|force|forcee|rape\w*)\b"
+            r"|attouch\w*|oblige|obligee|force|forcee|rape\w*|en a profite|coincee"
+            r"|notre secret)\b"
         ),
     ),
     (
@@ -889,7 +998,8 @@ _LIKELY_KIND: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
         CrisisKind.VIOLENCE,
         _compile(
             r"\b(?:frappe\w*|tape\w*|cogne\w*|pousse\w*|casse\w*|bleus?|coups?|couteau|menace\w*"
-            r"|hurle\w*|hits?|beats?|hurts?)\b",
+            r"|hurle\w*|hits?|beats?|hurts?|ceinture|marques|s en prenne?n?t? a moi"
+            r"|finit mal pour moi|rentre bourre)\b",
         ),
     ),
     (
