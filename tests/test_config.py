@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from outreach_bot.config import EMPTY_IS_A_VALUE, Settings
+from outreach_bot.config import EMPTY_IS_A_VALUE, Settings, unknown_variables
 from outreach_bot.content import load_content
 from tests.conftest import ROOT
 
@@ -87,3 +87,25 @@ def test_an_empty_public_url_lets_links_follow_the_listening_address(
     monkeypatch.setenv("OUTREACH_PUBLIC_URL", "")
     settings = Settings(_env_file=None).served_at("127.0.0.1", 8093)  # type: ignore[call-arg]
     assert str(settings.public_url) == "http://127.0.0.1:8093/"
+
+
+def test_an_unknown_outreach_variable_is_named_with_the_setting_it_resembles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typos in the environment or ``.env`` are warned about; the action server's are not."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        "OUTREACH_QUIET_DAY=saturday\nOUTREACH_API_TOKEN=for-the-action-server\nLANG=C\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("OUTREACH_DATABSE_URL", "postgresql://outreach@db/outreach")
+    monkeypatch.setenv("outreach_colour", "blue")
+    warnings = [line for line in unknown_variables() if "DATABSE" in line or "QUIET" in line]
+    assert warnings == [
+        "OUTREACH_DATABSE_URL is not a setting of outreach-bot and is ignored; did you mean "
+        "OUTREACH_DATABASE_URL?",
+        "OUTREACH_QUIET_DAY is not a setting of outreach-bot and is ignored; did you mean "
+        "OUTREACH_QUIET_DAYS?",
+    ]
+    assert "OUTREACH_COLOUR is not a setting of outreach-bot and is ignored" in unknown_variables()
+    assert not [line for line in unknown_variables() if "API_TOKEN" in line]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
+import os
 import re
 import sys
 from datetime import time
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dotenv import dotenv_values
 from pydantic import (
     AnyHttpUrl,
     Field,
@@ -20,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from outreach_bot.domain.fields.phone import parse_phone
@@ -32,6 +36,22 @@ EMPTY_IS_A_VALUE: Final = frozenset({"quiet_days"})
 
 SECRET_WORDS: Final = re.compile(r"token|secret|password|key")
 """Names of settings whose value is never repeated in an error (tokens, keys, passwords)."""
+
+MISSING_SETTING: Final = "missing_setting"
+"""The error type of a setting a configured channel needs and that was left empty."""
+
+REQUIRED_BY_A_CHANNEL: Final = (
+    "whatsapp_phone_number_id",
+    "whatsapp_app_secret",
+    "whatsapp_verify_token",
+    "twilio_account_sid",
+    "twilio_auth_token",
+    "twilio_from",
+    "smsgateway_login",
+    "smsgateway_password",
+    "smsgateway_signing_key",
+)
+"""Settings that a channel cannot run without, once that channel is turned on."""
 
 SHOWN_LENGTH: Final = 60
 """A wrong value longer than this is cut in the error line, which stays one readable line."""
@@ -148,11 +168,11 @@ class Settings(BaseSettings):
     """Seconds between two messages to one Telegram chat."""
     whatsapp_token: str = ""
     """The WhatsApp Cloud API access token (a system user's); empty: no WhatsApp channel."""
-    whatsapp_phone_number_id: str = ""
+    whatsapp_phone_number_id: str = Field(default="", validate_default=True)
     """The Cloud API's id of the business phone number (digits, from the Meta app's page)."""
-    whatsapp_app_secret: str = ""
+    whatsapp_app_secret: str = Field(default="", validate_default=True)
     """The Meta app's secret: it checks the ``X-Hub-Signature-256`` of every notification."""
-    whatsapp_verify_token: str = ""
+    whatsapp_verify_token: str = Field(default="", validate_default=True)
     """The word typed in the Meta app's webhook form, echoed back during its verification."""
     whatsapp_base_url: AnyHttpUrl = AnyHttpUrl("https://graph.facebook.com")
     """The Graph API's address, without the version; change it only for tests."""
@@ -172,21 +192,21 @@ class Settings(BaseSettings):
     """The SMS provider; empty: no SMS channel."""
     sms_number: str = ""
     """The number young people text, printed on posters and pages; not a French 06/07."""
-    twilio_account_sid: str = ""
+    twilio_account_sid: str = Field(default="", validate_default=True)
     """The Twilio Account SID, from the Twilio console."""
-    twilio_auth_token: str = ""
+    twilio_auth_token: str = Field(default="", validate_default=True)
     """The Twilio Auth Token; it also checks Twilio's request signatures."""
-    twilio_from: str = ""
+    twilio_from: str = Field(default="", validate_default=True)
     """Sending number (E.164) or Messaging Service SID; empty: ``OUTREACH_SMS_NUMBER``."""
     twilio_base_url: AnyHttpUrl = AnyHttpUrl("https://api.twilio.com")
     """Twilio's API address; change it only for tests."""
     smsgateway_url: AnyHttpUrl = AnyHttpUrl("https://api.sms-gate.app/3rdparty/v1")
     """SMS Gateway for Android's API: the cloud relay, or ``http://<phone>:8080``."""
-    smsgateway_login: str = ""
+    smsgateway_login: str = Field(default="", validate_default=True)
     """The username the SMS Gateway app shows."""
-    smsgateway_password: str = ""
+    smsgateway_password: str = Field(default="", validate_default=True)
     """The password the SMS Gateway app shows."""
-    smsgateway_signing_key: str = ""
+    smsgateway_signing_key: str = Field(default="", validate_default=True)
     """The app's webhook signing key; unsigned webhooks are refused."""
     smsgateway_legacy_payload: bool = False
     """Send the old request format (``message``), for old app versions."""
@@ -302,6 +322,23 @@ class Settings(BaseSettings):
         if value and not re.fullmatch(r"[0-9]{5,30}", value):
             raise ValueError(
                 "must be the phone number id (digits) from the Meta app, not a number"
+            )
+        return value
+
+    @field_validator(*REQUIRED_BY_A_CHANNEL)
+    @classmethod
+    def _needed_by_a_channel(cls, value: str, info: ValidationInfo) -> str:
+        """A channel turned on without a setting it needs stops start-up with the others.
+
+        Checked here rather than when the channel starts, so that the missing token is listed
+        with every other wrong value, by every command, before anything is written.
+        """
+        if value.strip() or info.field_name is None:
+            return value
+        reason = channel_requirement(info.field_name, info.data)
+        if reason is not None:
+            raise PydanticCustomError(
+                MISSING_SETTING, "required when {reason}", {"reason": reason}
             )
         return value
 
@@ -422,6 +459,31 @@ def local_url(host: str, port: int) -> str:
     return f"http://{host}:{port}/"
 
 
+def channel_requirement(field: str, valid: dict[str, Any]) -> str | None:
+    """Why a channel needs ``field``, given the settings validated so far; None if it does not.
+
+    Args:
+        field: one of :data:`REQUIRED_BY_A_CHANNEL`, found empty.
+        valid: the settings declared before it that were valid (pydantic's ``info.data``); a
+            channel switch that was itself wrong is reported on its own line, not here.
+    """
+    provider = valid.get("sms_provider")
+    if field.startswith("whatsapp_"):
+        return f"{ENV_PREFIX}WHATSAPP_TOKEN is set" if valid.get("whatsapp_token") else None
+    if field.startswith("smsgateway_"):
+        return (
+            f"{ENV_PREFIX}SMS_PROVIDER=smsgateway" if provider is SmsProvider.SMSGATEWAY else None
+        )
+    if provider is not SmsProvider.TWILIO:
+        return None
+    if field == "twilio_from":
+        # Twilio sends from the poster's number unless told otherwise.
+        if valid.get("sms_number"):
+            return None
+        return f"{ENV_PREFIX}SMS_PROVIDER=twilio and {ENV_PREFIX}SMS_NUMBER is empty"
+    return f"{ENV_PREFIX}SMS_PROVIDER=twilio"
+
+
 WEEK_DAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -479,24 +541,75 @@ def proxy_networks(value: str) -> tuple[IPv4Network | IPv6Network, ...]:
     )
 
 
-def describe_error(error: ValidationError) -> str:
-    """Turn a settings validation error into one line naming the variable, as the contract asks.
+OTHER_VARIABLES: Final = frozenset(
+    {
+        # The Rasa action server (actions/api_client.py), which may share the env file.
+        "OUTREACH_API_URL",
+        "OUTREACH_API_TOKEN",
+        "OUTREACH_API_TIMEOUT",
+        # The test suite and the benchmarks.
+        "OUTREACH_TEST_POSTGRES_URL",
+        "OUTREACH_FUZZ_EXAMPLES",
+        "OUTREACH_BOT_BIN",
+        "OUTREACH_SIMULATION_LEADS",
+    }
+)
+"""``OUTREACH_*`` variables that other parts of the project read: not typos."""
 
-    The line says what was given (never a secret's value, nor a database password) and what
-    is expected. Only the first problem is reported: one clear line beats a wall of text at
-    start-up.
+
+def unknown_variables() -> list[str]:
+    """A warning for each ``OUTREACH_*`` variable that no setting reads, with the likely name.
+
+    ``OUTREACH_DATABSE_URL=postgresql://...`` would otherwise be silently ignored, and the bot
+    would start on the default SQLite file. Looked for in the environment and in the ``.env``
+    files that :class:`Settings` reads, in alphabetical order.
     """
-    first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else ""
-    given = shown_value(field, first.get("input"))
-    if first["type"] == "value_error":
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    names = {name.upper() for name in os.environ}
+    for path in _env_files():
+        if path.is_file():
+            names.update(name.upper() for name in dotenv_values(path, encoding="utf-8"))
+    warnings = []
+    for name in sorted(names - known - OTHER_VARIABLES):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.append(f"{name} is not a setting of outreach-bot and is ignored{hint}")
+    return warnings
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """Every wrong setting in ``error``, one line each naming its variable, as the contract asks.
+
+    An operator fixing a ``.env`` sees them all at once instead of restarting once per mistake.
+    The lines follow the order of the settings in :class:`Settings` (that of the reference
+    page), so the same configuration always prints the same lines; a variable that fails two
+    ways gets the first only. Each line says what was given (never a secret's value, nor a
+    database password) and what is expected.
+    """
+    order = {name: index for index, name in enumerate(Settings.model_fields)}
+    lines: dict[str, str] = {}
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        lines.setdefault(field, describe_problem(field, problem))
+    return [lines[field] for field in sorted(lines, key=lambda name: order.get(name, -1))]
+
+
+def describe_problem(field: str, problem: ErrorDetails) -> str:
+    """One line for one wrong setting: ``OUTREACH_<NAME>: got <value>; <what would do>``."""
+    variable = f"{ENV_PREFIX}{field.upper()}"
+    if problem["type"] == MISSING_SETTING:
+        return f"{variable}: not set; {problem['msg']}"
+    given = shown_value(field, problem.get("input"))
+    if problem["type"] == "value_error":
         # Our own validators' sentences already say what is expected.
-        reason = str(first.get("ctx", {}).get("error", first["msg"]))
+        reason = str(problem.get("ctx", {}).get("error", problem["msg"]))
     elif field in Settings.model_fields:
         reason = "expected " + expected_value(field)
     else:
-        reason = first["msg"]
-    return f"{ENV_PREFIX}{field.upper()}: got {given}; {reason}"
+        reason = problem["msg"]
+    return f"{variable}: got {given}; {reason}"
 
 
 def shown_value(field: str, value: object) -> str:
@@ -508,8 +621,13 @@ def shown_value(field: str, value: object) -> str:
     if SECRET_WORDS.search(field):
         return "a value (hidden: it is a secret)"
     if field == "database_url":
-        value = re.sub(r"://([^/@:]*):.*@", r"://\1:***@", value)
+        value = masked_url(value)
     return repr(value if len(value) <= SHOWN_LENGTH else value[: SHOWN_LENGTH - 3] + "...")
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit for an error line: ``postgresql://outreach:***@db/outreach``."""
+    return re.sub(r"://([^/@:]*):.*@", r"://\1:***@", url)
 
 
 def expected_value(field: str) -> str:

@@ -1,12 +1,14 @@
-"""Wrong and empty configuration, as an operator meets it: through the console script."""
+"""Wrong and empty configuration, as an operator meets it: the lines start-up prints."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from outreach_bot.config import EMPTY_IS_A_VALUE, Settings
+from outreach_bot.config import EMPTY_IS_A_VALUE, Settings, describe_errors
 from tests.cli.test_cli import run_cli
 
 # One wrong value per variable that can be wrong, and words the line must say back.
@@ -61,45 +63,167 @@ WRONG_VALUES = [
 ]
 
 
-def assert_one_clear_line(stderr: str, variable: str) -> str:
-    """The whole of stderr is one line naming the variable, with no traceback."""
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    assert lines[0].startswith(f"{variable}: got "), lines[0]
-    return lines[0]
+@pytest.fixture(name="environ")
+def _environ(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The environment with no OUTREACH_* variable of this machine in it."""
+    for name in list(os.environ):
+        if name.upper().startswith("OUTREACH_"):
+            monkeypatch.delenv(name)
+    return monkeypatch
+
+
+def error_lines(environ: pytest.MonkeyPatch, **variables: str) -> list[str]:
+    """What start-up prints for these variables, read as the console script reads them."""
+    for name, value in variables.items():
+        environ.setenv(name, value)
+    with pytest.raises(ValidationError) as caught:
+        Settings(_env_file=None)  # type: ignore[call-arg]
+    return describe_errors(caught.value)
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), WRONG_VALUES)
-def test_a_wrong_value_stops_start_up_with_one_line_saying_what_is_expected(
-    tmp_path: Path, name: str, value: str, expected: str
+def test_a_wrong_value_gets_one_line_saying_what_is_expected(
+    environ: pytest.MonkeyPatch, name: str, value: str, expected: str
 ) -> None:
     """The line names the variable, repeats what was given and says what would do."""
     variable = f"OUTREACH_{name}"
-    result = run_cli(["db", "upgrade"], tmp_path, **{variable: value})
-    assert result.returncode == 2
-    line = assert_one_clear_line(result.stderr, variable)
-    assert repr(value) in line
+    [line] = error_lines(environ, **{variable: value})
+    assert line.startswith(f"{variable}: got {value!r}; "), line
     assert expected in line
-    assert not (tmp_path / "var" / "outreach.db").exists()
 
 
-def test_a_secret_is_never_repeated(tmp_path: Path) -> None:
-    """A password refused at start-up is not printed where logs and terminals keep it."""
-    result = run_cli(["db", "upgrade"], tmp_path, OUTREACH_SMTP_PASSWORD="s3cret-Passw0rd")
-    line = assert_one_clear_line(result.stderr, "OUTREACH_SMTP_PASSWORD")
-    assert result.returncode == 2
-    assert "s3cret-Passw0rd" not in line
-    assert "hidden" in line
-
-
-def test_a_database_url_is_repeated_without_its_password(tmp_path: Path) -> None:
-    """The host and driver help; the password in the URL is masked."""
-    result = run_cli(
-        ["db", "upgrade"], tmp_path, OUTREACH_DATABASE_URL="mysql://outreach:hunter2@db/outreach"
+def test_every_wrong_value_is_listed_in_the_order_of_the_settings(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    """Five mistakes give five lines, in the reference page's order whatever the env's."""
+    lines = error_lines(
+        environ,
+        OUTREACH_SMTP_TLS="ssl",
+        OUTREACH_RETENTION_DAYS="0",
+        OUTREACH_QUIET_HOURS_START="25:00",
+        OUTREACH_DATABASE_URL="mysql://outreach:hunter2@db/outreach",
+        OUTREACH_NLU_BACKEND="spacy",
     )
-    line = assert_one_clear_line(result.stderr, "OUTREACH_DATABASE_URL")
-    assert "hunter2" not in line
-    assert "'mysql://outreach:***@db/outreach'" in line
+    assert [line.split(":", 1)[0] for line in lines] == [
+        "OUTREACH_DATABASE_URL",
+        "OUTREACH_NLU_BACKEND",
+        "OUTREACH_QUIET_HOURS_START",
+        "OUTREACH_RETENTION_DAYS",
+        "OUTREACH_SMTP_TLS",
+    ]
+    assert "hunter2" not in "\n".join(lines)
+
+
+def test_a_secret_is_never_repeated(environ: pytest.MonkeyPatch) -> None:
+    """A password refused at start-up is not printed where logs and terminals keep it."""
+    [line] = error_lines(environ, OUTREACH_SMTP_PASSWORD="s3cret-Passw0rd")
+    assert line.startswith("OUTREACH_SMTP_PASSWORD: got a value (hidden: it is a secret); ")
+    assert "s3cret-Passw0rd" not in line
+
+
+def test_a_database_url_is_repeated_without_its_password(environ: pytest.MonkeyPatch) -> None:
+    """The host and driver help; the password in the URL is masked."""
+    [line] = error_lines(environ, OUTREACH_DATABASE_URL="mysql://outreach:hunter2@db/outreach")
+    assert line.startswith("OUTREACH_DATABASE_URL: got 'mysql://outreach:***@db/outreach'; ")
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        (
+            {"OUTREACH_WHATSAPP_TOKEN": "EAAG-token", "OUTREACH_WHATSAPP_APP_SECRET": "s"},
+            [
+                "OUTREACH_WHATSAPP_PHONE_NUMBER_ID: not set; required when "
+                "OUTREACH_WHATSAPP_TOKEN is set",
+                "OUTREACH_WHATSAPP_VERIFY_TOKEN: not set; required when "
+                "OUTREACH_WHATSAPP_TOKEN is set",
+            ],
+        ),
+        (
+            {"OUTREACH_SMS_PROVIDER": "twilio", "OUTREACH_TWILIO_ACCOUNT_SID": "AC123"},
+            [
+                "OUTREACH_TWILIO_AUTH_TOKEN: not set; required when OUTREACH_SMS_PROVIDER=twilio",
+                "OUTREACH_TWILIO_FROM: not set; required when OUTREACH_SMS_PROVIDER=twilio and "
+                "OUTREACH_SMS_NUMBER is empty",
+            ],
+        ),
+        (
+            {"OUTREACH_SMS_PROVIDER": "twilio", "OUTREACH_SMS_NUMBER": "+33939000000"},
+            [
+                "OUTREACH_TWILIO_ACCOUNT_SID: not set; required when OUTREACH_SMS_PROVIDER=twilio",
+                "OUTREACH_TWILIO_AUTH_TOKEN: not set; required when OUTREACH_SMS_PROVIDER=twilio",
+            ],
+        ),
+        (
+            {"OUTREACH_SMS_PROVIDER": "smsgateway", "OUTREACH_SMSGATEWAY_PASSWORD": "pw"},
+            [
+                "OUTREACH_SMSGATEWAY_LOGIN: not set; required when "
+                "OUTREACH_SMS_PROVIDER=smsgateway",
+                "OUTREACH_SMSGATEWAY_SIGNING_KEY: not set; required when "
+                "OUTREACH_SMS_PROVIDER=smsgateway",
+            ],
+        ),
+    ],
+)
+def test_a_channel_without_what_it_needs_lists_every_missing_setting(
+    environ: pytest.MonkeyPatch, variables: dict[str, str], expected: list[str]
+) -> None:
+    """A provider turned on without its credentials names each of them, one line each."""
+    assert error_lines(environ, **variables) == expected
+
+
+def test_missing_credentials_are_listed_with_the_wrong_values(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    """Cross-setting problems come in the same list as malformed values, not after a restart."""
+    lines = error_lines(
+        environ,
+        OUTREACH_NLU_BACKEND="spacy",
+        OUTREACH_SMS_PROVIDER="smsgateway",
+        OUTREACH_SMSGATEWAY_LOGIN="sms",
+        OUTREACH_SMSGATEWAY_PASSWORD="pw",
+        OUTREACH_SMTP_HOST="smtp.example.org",
+    )
+    assert [line.split(":", 1)[0] for line in lines] == [
+        "OUTREACH_NLU_BACKEND",
+        "OUTREACH_SMSGATEWAY_SIGNING_KEY",
+        "OUTREACH_SMTP_FROM",
+    ]
+
+
+def test_a_wrong_provider_does_not_also_ask_for_its_credentials(
+    environ: pytest.MonkeyPatch,
+) -> None:
+    """``OUTREACH_SMS_PROVIDER=ovh`` is one mistake, told once."""
+    [line] = error_lines(environ, OUTREACH_SMS_PROVIDER="ovh")
+    assert line.startswith("OUTREACH_SMS_PROVIDER: got 'ovh'; ")
+
+
+def test_start_up_lists_every_wrong_setting_and_writes_nothing(tmp_path: Path) -> None:
+    """Through the console script: one line per mistake, no traceback, exit 2, no database."""
+    result = run_cli(
+        ["db", "upgrade"],
+        tmp_path,
+        OUTREACH_SMS_DAILY_LIMIT="-5",
+        OUTREACH_PUBLIC_URL="bot.example.org",
+        OUTREACH_SMTP_PASSWORD="s3cret-Passw0rd",
+        OUTREACH_WHATSAPP_TOKEN="EAAG-secret-token",
+        OUTREACH_DATABSE_URL="postgresql://outreach:hunter2@db/outreach",
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "warning: OUTREACH_DATABSE_URL is not a setting of outreach-bot and is ignored; "
+        "did you mean OUTREACH_DATABASE_URL?",
+        "OUTREACH_PUBLIC_URL: got 'bot.example.org'; expected a URL starting with http:// or "
+        "https://",
+        "OUTREACH_WHATSAPP_PHONE_NUMBER_ID: not set; required when OUTREACH_WHATSAPP_TOKEN is set",
+        "OUTREACH_WHATSAPP_APP_SECRET: not set; required when OUTREACH_WHATSAPP_TOKEN is set",
+        "OUTREACH_WHATSAPP_VERIFY_TOKEN: not set; required when OUTREACH_WHATSAPP_TOKEN is set",
+        "OUTREACH_SMS_DAILY_LIMIT: got '-5'; expected a whole number, at least 1",
+        "OUTREACH_SMTP_PASSWORD: got a value (hidden: it is a secret); needs OUTREACH_SMTP_USER "
+        "too",
+    ]
+    assert not (tmp_path / "var").exists()
 
 
 # Empty used to stop start-up for these: every setting whose default is not itself empty.

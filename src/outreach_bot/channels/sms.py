@@ -21,7 +21,6 @@ from outreach_bot.content import Content
 from outreach_bot.core.channel import Delivery, SendCancelledError, SendLimits, SendResult
 from outreach_bot.core.services import Services
 from outreach_bot.dialogue.replies import Reply
-from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.domain.fields import is_french_mobile
 
 if TYPE_CHECKING:
@@ -137,16 +136,6 @@ class SmsChannel:
         await self._transport.close()
 
 
-def _require(settings: Settings, *names: str) -> None:
-    """Stop start-up with one line naming the first missing setting of the chosen provider."""
-    for name in names:
-        if not getattr(settings, name):
-            provider = settings.sms_provider.value if settings.sms_provider else ""
-            raise InvalidInputError(
-                f"OUTREACH_{name.upper()}: required when OUTREACH_SMS_PROVIDER={provider}"
-            )
-
-
 def _public(settings: Settings) -> str:
     return str(settings.public_url).rstrip("/")
 
@@ -170,8 +159,8 @@ def _warn_if_mobile_sender(settings: Settings) -> None:
 def setup(app: web.Application, services: Services) -> None:
     """Mount the configured provider and register the SMS channel; nothing if none is set.
 
-    Raises:
-        InvalidInputError: a setting the chosen provider needs is empty.
+    The settings the chosen provider needs were checked with the others, by
+    :class:`~outreach_bot.config.Settings`.
     """
     settings = services.settings
     if settings.sms_provider is None:
@@ -199,14 +188,10 @@ def setup(app: web.Application, services: Services) -> None:
             TwilioWebhook,
         )
 
-        _require(settings, "twilio_account_sid", "twilio_auth_token")
-        sender = settings.twilio_from or settings.sms_number
-        if not sender:
-            _require(settings, "twilio_from")
         transport = TwilioTransport(
             account_sid=settings.twilio_account_sid,
             auth_token=settings.twilio_auth_token,
-            sender=sender,
+            sender=settings.twilio_from or settings.sms_number,
             base_url=str(settings.twilio_base_url),
             status_callback=_public(settings) + STATUS_PATH,
         )
@@ -222,7 +207,6 @@ def setup(app: web.Application, services: Services) -> None:
             GatewayWebhook,
         )
 
-        _require(settings, "smsgateway_login", "smsgateway_password", "smsgateway_signing_key")
         transport = GatewayTransport(
             base_url=str(settings.smsgateway_url),
             login=settings.smsgateway_login,

@@ -775,28 +775,16 @@ class WhatsAppWebhook:
 # --- wiring -------------------------------------------------------------------------------
 
 
-REQUIRED: Final = (
-    "whatsapp_phone_number_id",
-    "whatsapp_app_secret",
-    "whatsapp_verify_token",
-)
-
-
 def setup(app: web.Application, services: Services) -> None:
     """Mount the webhook and register the WhatsApp channel; nothing without a token.
 
-    Raises:
-        InvalidInputError: a setting the channel needs is empty (one line naming it).
+    The settings it needs with the token were checked with the others, by
+    :class:`~outreach_bot.config.Settings`.
     """
     settings = services.settings
     if not settings.whatsapp_token:
         logger.info("WhatsApp channel off: OUTREACH_WHATSAPP_TOKEN is not set")
         return
-    for name in REQUIRED:
-        if not getattr(settings, name):
-            raise InvalidInputError(
-                f"OUTREACH_{name.upper()}: required when OUTREACH_WHATSAPP_TOKEN is set"
-            )
     window = WhatsAppWindow(services.sessions, templates_of(settings))
     outbound = WhatsAppOutbound(
         base_url=str(settings.whatsapp_base_url),

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -25,7 +26,13 @@ from typing import Any, Final
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
-from outreach_bot.config import Settings, describe_error, local_url
+from outreach_bot.config import (
+    Settings,
+    describe_errors,
+    local_url,
+    masked_url,
+    unknown_variables,
+)
 from outreach_bot.content import ContentError
 from outreach_bot.domain.errors import InvalidInputError, OutreachError
 from outreach_bot.entry import resume_garbage_collection
@@ -34,11 +41,18 @@ logger = logging.getLogger(__name__)
 
 
 def load_settings() -> Settings:
-    """Settings from the environment; a bad value exits with one line naming the variable."""
+    """Settings from the environment and ``.env``; wrong values exit 2, one line for each.
+
+    An ``OUTREACH_*`` name that no setting reads (a typo, a setting since renamed) is only
+    warned about: it may belong to a tool beside the bot, and stopping would not tell more.
+    """
+    for warning in unknown_variables():
+        print(f"warning: {warning}", file=sys.stderr)
     try:
         return Settings()
     except ValidationError as error:
-        print(describe_error(error), file=sys.stderr)
+        for line in describe_errors(error):
+            print(line, file=sys.stderr)
         raise SystemExit(2) from error
 
 
@@ -443,9 +457,46 @@ def _load_encoder_in_background(settings: Settings) -> threading.Thread:
 
 
 def _upgrade(settings: Settings) -> None:
+    """Bring the database to the current schema; one line and exit 1 if it cannot be used.
+
+    Every command that touches the database comes here first, so an unreachable server, a
+    database that does not exist or a read-only file is told in one line naming the setting,
+    not in a traceback. Exit 1 rather than 2: the settings are well formed, and a database
+    that is not up yet may be by the next restart.
+    """
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
     from outreach_bot.storage.migrate import upgrade_if_needed  # noqa: PLC0415
 
-    upgrade_if_needed(settings.effective_database_url)
+    url = settings.effective_database_url
+    try:
+        upgrade_if_needed(url)
+    except (DBAPIError, OSError) as error:
+        variable = "OUTREACH_DATABASE_URL" if settings.database_url else "OUTREACH_VAR_DIR"
+        problem = _database_problem(error)
+        print(
+            f"{variable}: cannot use the database {masked_url(url)!r}: {problem}", file=sys.stderr
+        )
+        raise SystemExit(1) from error
+
+
+def _database_problem(error: Exception) -> str:
+    """What went wrong with the database, in the words of its driver, plus a hint."""
+    from sqlalchemy.exc import DBAPIError  # noqa: PLC0415
+
+    if isinstance(error, DBAPIError):
+        said = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        reason = said or type(error.orig).__name__
+        if "readonly" in reason or "read-only" in reason:
+            reason += " (the user running outreach-bot must be able to write it)"
+        return reason
+    if isinstance(error, ConnectionRefusedError) or "Connect call failed" in str(error):
+        return "connection refused: is PostgreSQL running, on that host and port?"
+    if isinstance(error, socket.gaierror):
+        return f"unknown host ({error.strerror})"
+    if isinstance(error, TimeoutError):
+        return "no answer in time: is the host reachable from here?"
+    return str(error) or type(error).__name__
 
 
 def _check_field(kind: str, today: date | None) -> int:

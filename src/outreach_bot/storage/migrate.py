@@ -49,15 +49,24 @@ def upgrade_if_needed(url: str) -> bool:
     """Bring the database at ``url`` to the head revision; False if it already was there.
 
     Blocking, like :func:`upgrade`.
+
+    Raises:
+        sqlalchemy.exc.DBAPIError: the database refuses us, or refuses writes (a read-only
+            SQLite file, a PostgreSQL standby): at start-up rather than at the first message.
+        OSError: the server cannot be reached, or the SQLite file's folder cannot be made.
     """
-    if asyncio.run(current_revision(url)) == HEAD_REVISION:
+    if asyncio.run(current_revision(url, check_writable=True)) == HEAD_REVISION:
         return False
     upgrade(url)
     return True
 
 
-async def current_revision(url: str) -> str | None:
-    """The revision Alembic recorded in the database, or None (new database, or several)."""
+async def current_revision(url: str, *, check_writable: bool = False) -> str | None:
+    """The revision Alembic recorded in the database, or None (new database, or several).
+
+    With ``check_writable``, a database already upgraded is also asked to write (the
+    revision over itself, rolled back), so that one the bot can only read fails here.
+    """
     engine = create_engine(url)
     try:
         async with engine.connect() as connection:
@@ -66,6 +75,10 @@ async def current_revision(url: str) -> str | None:
             except DBAPIError:
                 return None  # no table yet: a database never upgraded
             revisions = list(result.scalars())
+            if check_writable and revisions:
+                await connection.execute(
+                    text("UPDATE alembic_version SET version_num = version_num")
+                )
     finally:
         await engine.dispose()
     return str(revisions[0]) if len(revisions) == 1 else None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from outreach_bot.config import describe_error
+from outreach_bot.config import describe_errors
 from outreach_bot.core.mail.sender import Mail, MailError, MailNotConfiguredError, MailSender
 from tests.conftest import make_settings
 from tests.smtp import Inbox, free_port, local_smtp
@@ -155,7 +155,8 @@ def test_a_relay_without_a_sender_address_stops_start_up(tmp_path: Path) -> None
     with pytest.raises(ValidationError) as caught:
         make_settings(tmp_path, smtp_host="smtp.example.org")
 
-    assert describe_error(caught.value).startswith("OUTREACH_SMTP_FROM: ")
+    [line] = describe_errors(caught.value)
+    assert line.startswith("OUTREACH_SMTP_FROM: ")
 
 
 def test_a_password_without_a_user_stops_start_up(tmp_path: Path) -> None:
@@ -163,4 +164,5 @@ def test_a_password_without_a_user_stops_start_up(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as caught:
         make_settings(tmp_path, smtp_password="x")
 
-    assert describe_error(caught.value).startswith("OUTREACH_SMTP_PASSWORD: ")
+    [line] = describe_errors(caught.value)
+    assert line.startswith("OUTREACH_SMTP_PASSWORD: ")

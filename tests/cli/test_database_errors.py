@@ -1,0 +1,108 @@
+"""A database the bot cannot use, as an operator meets it: one line and exit 1, no traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import alembic.config  # noqa: F401 - see below
+import pytest
+
+from outreach_bot.cli import main
+from tests.conftest import POSTGRES_ADMIN_URL, ROOT, _postgres_reachable
+
+# Alembic's Config takes ``sys.stdout`` as it was when alembic.config was first imported; imported
+# here, at collection, rather than by a test below under capsys, whose stream is closed after it.
+
+
+@pytest.fixture(name="environ")
+def _environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> pytest.MonkeyPatch:
+    """This test's own var/ and working directory, and no OUTREACH_* of this machine."""
+    for name in list(os.environ):
+        if name.upper().startswith("OUTREACH_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("OUTREACH_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("OUTREACH_CONTENT_DIR", str(ROOT / "bot"))
+    monkeypatch.setenv("OUTREACH_NLU_DATA", str(ROOT / "nlu" / "data"))
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def start_up_line(
+    environ: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str
+) -> str:
+    """What ``outreach-bot db upgrade`` says on standard error with this database URL."""
+    environ.setenv("OUTREACH_DATABASE_URL", url)
+    with pytest.raises(SystemExit) as stopped:
+        main(["db", "upgrade"])
+    assert stopped.value.code == 1
+    [line] = capsys.readouterr().err.splitlines()
+    return line
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (it was free a moment ago)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_postgresql_is_one_line(
+    environ: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing listening on the port: the line says so, with the password masked."""
+    port = free_port()
+    line = start_up_line(
+        environ, capsys, f"postgresql://outreach:hunter2@127.0.0.1:{port}/outreach"
+    )
+    assert line == (
+        "OUTREACH_DATABASE_URL: cannot use the database "
+        f"'postgresql+asyncpg://outreach:***@127.0.0.1:{port}/outreach': "
+        "connection refused: is PostgreSQL running, on that host and port?"
+    )
+
+
+@pytest.mark.postgres
+def test_a_database_that_does_not_exist_is_one_line(
+    environ: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server answers but has no such database: PostgreSQL's own words, one line."""
+    if not _postgres_reachable():
+        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+    name = f"outreach_missing_{uuid.uuid4().hex[:10]}"
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    line = start_up_line(environ, capsys, url)
+    assert line.startswith("OUTREACH_DATABASE_URL: cannot use the database ")
+    assert line.endswith(f': database "{name}" does not exist')
+
+
+def test_a_read_only_sqlite_file_is_refused_at_start_up(
+    environ: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A database already upgraded but read-only fails now, not at the first message.
+
+    Opened read-only by URI, because the tests run as root, whom file permissions do not stop;
+    SQLite opens a file its user may not write in this same read-only mode.
+    """
+    database = tmp_path / "outreach.db"
+    environ.setenv("OUTREACH_DATABASE_URL", f"sqlite:///{database}")
+    assert main(["db", "upgrade"]) == 0
+    capsys.readouterr()
+    line = start_up_line(environ, capsys, f"sqlite:///file:{database}?mode=ro&uri=true")
+    assert line.startswith("OUTREACH_DATABASE_URL: cannot use the database ")
+    assert line.endswith(
+        ": attempt to write a readonly database (the user running outreach-bot must be able "
+        "to write it)"
+    )
+
+
+def test_a_sqlite_folder_that_cannot_be_made_is_one_line(
+    environ: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A SQLite file under something that is not a folder names the setting and the path."""
+    (tmp_path / "backups").write_text("not a folder", encoding="utf-8")
+    line = start_up_line(environ, capsys, f"sqlite:///{tmp_path / 'backups' / 'outreach.db'}")
+    assert line.startswith("OUTREACH_DATABASE_URL: cannot use the database ")
+    assert str(tmp_path / "backups") in line
