@@ -48,6 +48,7 @@ from outreach_bot.core.schedule import Scheduler
 from outreach_bot.core.services import Services, lone_process, still_alone
 from outreach_bot.core.texts import LiveTexts, content_with_approvals
 from outreach_bot.dialogue.engine import DialogueEngine
+from outreach_bot.domain.errors import InvalidInputError
 from outreach_bot.nlu.base import NluBackend, Prediction
 from outreach_bot.nlu.language import LanguageIdentifierNlu
 from outreach_bot.nlu.safety import use_crisis_words
@@ -81,12 +82,18 @@ def resolve_secret(settings: Settings) -> str:
     if settings.secret_key:
         return settings.secret_key
     path = settings.var_dir / "secret.key"
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    path.write_text(secret, encoding="utf-8")
-    path.chmod(0o600)
+    try:
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret, encoding="utf-8")
+        path.chmod(0o600)
+    except OSError as error:
+        raise InvalidInputError(
+            f"OUTREACH_VAR_DIR: cannot keep the secret key in {path} ({error.strerror}); "
+            "let the bot's user write there, or set OUTREACH_SECRET_KEY"
+        ) from error
     logger.warning("generated a new secret key in %s; back it up with the database", path)
     return secret
 

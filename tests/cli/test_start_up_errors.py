@@ -1,4 +1,4 @@
-"""A database the bot cannot use, as an operator meets it: one line and exit 1, no traceback."""
+"""A database or folder the bot cannot use, as an operator meets it: one line, no traceback."""
 
 from __future__ import annotations
 
@@ -106,3 +106,16 @@ def test_a_sqlite_folder_that_cannot_be_made_is_one_line(
     line = start_up_line(environ, capsys, f"sqlite:///{tmp_path / 'backups' / 'outreach.db'}")
     assert line.startswith("OUTREACH_DATABASE_URL: cannot use the database ")
     assert str(tmp_path / "backups") in line
+
+
+def test_a_var_dir_that_cannot_hold_the_secret_key_is_one_line(
+    environ: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without OUTREACH_SECRET_KEY the generated key must be written: if it cannot, say where."""
+    (tmp_path / "var").write_text("not a folder", encoding="utf-8")
+    environ.setenv("OUTREACH_DATABASE_URL", f"sqlite:///{tmp_path / 'outreach.db'}")
+    assert main(["api-token", "create", "crm"]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    key = tmp_path / "var" / "secret.key"
+    assert line.startswith(f"error: OUTREACH_VAR_DIR: cannot keep the secret key in {key} (")
+    assert line.endswith("); let the bot's user write there, or set OUTREACH_SECRET_KEY")
