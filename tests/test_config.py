@@ -109,3 +109,14 @@ def test_an_unknown_outreach_variable_is_named_with_the_setting_it_resembles(
     ]
     assert "OUTREACH_COLOUR is not a setting of outreach-bot and is ignored" in unknown_variables()
     assert not [line for line in unknown_variables() if "API_TOKEN" in line]
+
+
+def test_a_libpq_sslmode_becomes_asyncpgs_ssl(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hosting provider's ``?sslmode=require`` URL works instead of failing in the driver."""
+    monkeypatch.setenv(
+        "OUTREACH_DATABASE_URL",
+        "postgres://outreach:pw@db.example.org:5432/outreach?sslmode=require",
+    )
+    assert Settings(_env_file=None).database_url == (  # type: ignore[call-arg]
+        "postgresql+asyncpg://outreach:pw@db.example.org:5432/outreach?ssl=require"
+    )

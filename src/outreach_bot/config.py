@@ -12,6 +12,7 @@ from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -296,13 +297,29 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_driver(cls, value: str) -> str:
-        """Reject URLs whose driver we cannot run asynchronously, before anything starts."""
+        """Reject URLs whose driver we cannot run asynchronously, before anything starts.
+
+        ``postgresql://`` and ``sqlite://`` mean the asynchronous drivers. A host or port that
+        cannot be read is refused here rather than as a traceback from the driver, and
+        libpq's ``sslmode=`` (as hosting providers write their URLs) becomes asyncpg's
+        ``ssl=``, which takes the same values.
+        """
         if value and not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             if value.startswith(("postgresql://", "postgres://")):
-                return "postgresql+asyncpg://" + value.split("://", 1)[1]
-            if value.startswith("sqlite://"):
-                return "sqlite+aiosqlite://" + value.split("://", 1)[1]
-            raise ValueError("use a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+                value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+            elif value.startswith("sqlite://"):
+                value = "sqlite+aiosqlite://" + value.split("://", 1)[1]
+            else:
+                raise ValueError("use a sqlite+aiosqlite:// or postgresql+asyncpg:// URL")
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - read for its ValueError on a port that is no number
+        except ValueError as error:
+            raise ValueError(f"not a database URL ({error})") from error
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if value.startswith("postgresql+asyncpg://") and "sslmode" in dict(query):
+            ssl = [("ssl" if name == "sslmode" else name, item) for name, item in query]
+            value = urlunsplit(parts._replace(query=urlencode(ssl)))
         return value
 
     @field_validator("telegram_bot_username")

@@ -14,6 +14,7 @@ from tests.cli.test_cli import run_cli
 # One wrong value per variable that can be wrong, and words the line must say back.
 WRONG_VALUES = [
     ("DATABASE_URL", "mysql://outreach@db/outreach", "sqlite+aiosqlite://"),
+    ("DATABASE_URL", "postgresql://outreach@db:port/outreach", "not a database URL"),
     ("NLU_BACKEND", "spacy", "'embedded' or 'rasa'"),
     ("NLU_THRESHOLD", "high", "a number, at least 0.0, at most 1.0"),
     ("RASA_URL", "localhost:5005", "a URL starting with http:// or https://"),
