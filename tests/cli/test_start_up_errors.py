@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import uuid
 from pathlib import Path
@@ -11,6 +12,7 @@ import alembic.config  # noqa: F401 - see below
 import pytest
 
 from outreach_bot.cli import main
+from tests.cli.test_cli import run_cli
 from tests.conftest import POSTGRES_ADMIN_URL, ROOT, _postgres_reachable
 
 # Alembic's Config takes ``sys.stdout`` as it was when alembic.config was first imported; imported
@@ -119,3 +121,18 @@ def test_a_var_dir_that_cannot_hold_the_secret_key_is_one_line(
     key = tmp_path / "var" / "secret.key"
     assert line.startswith(f"error: OUTREACH_VAR_DIR: cannot keep the secret key in {key} (")
     assert line.endswith("); let the bot's user write there, or set OUTREACH_SECRET_KEY")
+
+
+def test_a_port_already_in_use_is_one_line(tmp_path: Path) -> None:
+    """``run`` on a port another program holds says which address, not a traceback."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = run_cli(
+            ["run", "--port", str(port)], tmp_path, OUTREACH_SECRET_KEY="not-for-production"
+        )
+    assert result.returncode == 1
+    logged = re.compile(r"\d{4}-\d\d-\d\d \d\d:")  # the log lines, timestamp first
+    errors = [line for line in result.stderr.splitlines() if not logged.match(line)]
+    assert errors == [f"error: cannot listen on 127.0.0.1 port {port}: Address already in use"]

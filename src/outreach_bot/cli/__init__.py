@@ -699,25 +699,41 @@ async def _run(
     async with open_services(settings, nlu=nlu, workers=workers) as services:
         runner = web.AppRunner(create_web_app(services), access_log=None)
         await runner.setup()
-        site = web.TCPSite(runner, host, port, reuse_port=worker_index is not None)
-        await site.start()
-        # The commune index (0.2 s) is built once the server answers, not before: an answer
-        # that needs it first waits for it. (`run --workers` built it before forking.)
-        load_communes_in_background()
-        resume_garbage_collection()
-        if worker_index or not announce:
-            print(f"worker {worker_index} is serving http://{host}:{port}/", flush=True)
-        else:
-            await _announce(settings, services, host, port)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
         try:
+            site = web.TCPSite(runner, host, port, reuse_port=worker_index is not None)
+            await _listen(site, host, port)
+            # The commune index (0.2 s) is built once the server answers, not before: an
+            # answer that needs it first waits for it. (`run --workers` built it before
+            # forking.)
+            load_communes_in_background()
+            resume_garbage_collection()
+            if worker_index or not announce:
+                print(f"worker {worker_index} is serving http://{host}:{port}/", flush=True)
+            else:
+                await _announce(settings, services, host, port)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
             await stop.wait()
         finally:
             await runner.cleanup()
     return 0
+
+
+async def _listen(site: Any, host: str, port: int) -> None:
+    """Start listening; an address in use or not ours is one line naming it, not a traceback.
+
+    Raises:
+        InvalidInputError: the operating system refused the address (exit code 1).
+    """
+    try:
+        await site.start()
+    except OSError as error:
+        # asyncio's message repeats the address in Python's notation; the system's words do.
+        code = error.errno or 0
+        reason = os.strerror(code) if code > 0 else error.strerror or str(error)
+        raise InvalidInputError(f"cannot listen on {host} port {port}: {reason}") from error
 
 
 async def _announce(settings: Settings, services: Any, host: str, port: int) -> None:
