@@ -36,6 +36,9 @@ from outreach_bot.domain.questions import QUESTION_KINDS, has_phrase, question_k
         ("je dois ramener quoi", "papers"),
         ("c obligatoire ?", "rules"),
         ("c automatique", "rules"),
+        ("on est payé ?", "pay"),
+        ("on en trouve ou ?", "where"),
+        ("je postule où", "where"),
     ],
 )
 def test_the_kind_of_question(text: str, kind: str) -> None:
@@ -53,6 +56,7 @@ def test_the_kind_of_question(text: str, kind: str) -> None:
         "ok",
         "et si j'ai pas de garant ?",
         "je suis en train de chercher",
+        "un taf ou une formation ou un stage",
     ],
 )
 def test_no_kind_in_what_asks_none(text: str) -> None:

@@ -220,6 +220,11 @@ class Language(Strict):
     offered_with: list[str] = Field(default_factory=list)
     """Words that may surround an ``offered_on`` phrase without making the message about
     something else: "c trop compliqué **tes messages**", "**tu peux parler** plus simple"."""
+    latin_words: list[str] = Field(default_factory=list)
+    """Words of the language as people type it in Latin letters on a French keyboard ("man kar
+    mekhaham", Dari): a message in Latin letters made mostly of them is in this language. Leave
+    out words French slang shares ("salam", "wallah") and French or English words ("man" is
+    one, but only counts next to others)."""
 
 
 class _TextFile(Strict):

@@ -117,6 +117,10 @@ class FollowUp(_Sourced):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]{1,30}$")
     question: Localized
     keywords: list[str] = Field(default_factory=list)
+    names: list[str] = Field(default_factory=list)
+    """Phrases that name this very need wherever the conversation is ("garder ma fille"): a
+    message with one gets this answer, and the topics it also names become buttons. Keep them
+    precise; a word that also says something else belongs in ``keywords``."""
     asks: list[QuestionKind] = Field(default_factory=list)
     urgent: bool = False
     """A lead asked for after this answer is urgent (an OQTF: appeal deadlines are short)."""

@@ -54,7 +54,11 @@ from outreach_bot.domain.questions import (
     question_kinds,
     words_of,
 )
-from outreach_bot.domain.relatives import about_a_relative, relatives_trouble_removed
+from outreach_bot.domain.relatives import (
+    about_a_relative,
+    for_a_relative,
+    relatives_trouble_removed,
+)
 
 MAX_RETRIES: Final = 2
 NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
@@ -301,6 +305,9 @@ FAMILY: Final = ("financial_aid", "family")
 """The answer to a relative's trouble ("ma mère galère à payer le loyer"): not one's own."""
 FAMILY_NEXT: Final = "emergency"
 """The one question of the topic offered under the family answer."""
+RELATIVE: Final = "relative"
+"""The follow-up of a topic that speaks of a relative the message is written for ("c pour ma
+soeur, elle veut arrêter les cours"): the topic's facts about them, not the writer."""
 WHERE: Final = ("mission_locale_info", "where")
 
 
@@ -699,6 +706,21 @@ class DialogueEngine:
             # "mon frère est en prison et ma mère galère à payer le loyer": the family's
             # trouble, not the young person's own rent (Mobili-Jeune) or criminal record.
             return Asked(FAMILY[0], 1.0, FAMILY[1])
+        asked = self._read_in_context(state, text, intent, confidence)
+        if (
+            asked.followup is None
+            and asked.asked is None
+            and self._has_followup(asked.intent, RELATIVE)
+            and for_a_relative(text)
+        ):
+            # "c pour ma soeur, elle veut arrêter les cours": the topic, said of the sister.
+            return replace(asked, followup=RELATIVE)
+        return asked
+
+    def _read_in_context(
+        self, state: DialogueState, text: str, intent: str, confidence: float
+    ) -> Asked:
+        """The rules of :meth:`_in_context` for a typed message, outside the form."""
         words = words_of(text)
         kinds = question_kinds(text)
         live = self._live_topic(state)
@@ -706,6 +728,17 @@ class DialogueEngine:
         # A relative's trouble named beside one's own need names no topic of its own: "ma mère
         # galère avec le loyer alors je cherche un taf" is about the job.
         named = self._named_topics(relatives_trouble_removed(text)) or self._named_topics(words)
+        precise = self._named_followup(words)
+        if precise is not None:
+            # "je veux reprendre une formation mais j'ai personne pour garder ma fille": the
+            # precise need named (the AGEPI) is the answer, the broader topic a button.
+            owner, need = precise
+            also = tuple(
+                (other, self._keyword(other, words))
+                for other in dict.fromkeys(named)
+                if other != owner
+            )
+            return Asked(owner, 1.0, need, also=also)
         if live is not None and (kinds or "?" in text) and self._keyword(live, words):
             # "je suis en alternance, y a une aide ?" after the housing answer: a question with
             # a keyword of the current topic stays on it, though "alternance" names another.
@@ -752,7 +785,7 @@ class DialogueEngine:
                 return Asked(GENERAL_TOPIC, 1.0, general)
             if confident is None:
                 return Asked(intent, confidence, None, asked="which_topic")
-        return Asked(intent, confidence, self._followup_asked(intent, payload, text))
+        return Asked(intent, confidence, self._followup_asked(intent, None, text))
 
     def _has_followup(self, intent: str, followup: str) -> bool:
         answer = self._content.answer(intent)
@@ -789,6 +822,14 @@ class DialogueEngine:
             )
         }
         return [intent for intent in self._content.answers if intent in named]
+
+    def _named_followup(self, words: str) -> tuple[str, str] | None:
+        """The first follow-up, in the content's order, whose ``names`` the message writes."""
+        for intent, answer in self._content.answers.items():
+            for followup in answer.followups:
+                if any(has_phrase(words, name) for name in followup.names):
+                    return intent, followup.id
+        return None
 
     def _keyword(self, intent: str, words: str) -> str | None:
         """The follow-up of the topic whose keyword comes last in the message (whole words).
@@ -1270,11 +1311,15 @@ class DialogueEngine:
     def _followup_buttons(
         self, answer: Answer, chosen: FollowUp | None, state: DialogueState
     ) -> tuple[Button, ...]:
-        """The topic's other follow-up questions as quick replies, in the content's order."""
+        """The topic's other follow-up questions as quick replies, in the content's order.
+
+        Not the answer about a relative (:data:`RELATIVE`): it answers a message written for
+        someone, and "C'est pour un proche" under every job answer would read as a question.
+        """
         return tuple(
             Button(followup.question.get(state.locale), self._followup_payload(answer, followup))
             for followup in answer.followups
-            if followup is not chosen
+            if followup is not chosen and followup.id != RELATIVE
         )
 
     def _also_buttons(

@@ -2,15 +2,18 @@
 them, kept on the conversation and changed whenever they ask ("langue", "language", "لغة").
 
 The script of a message says a lot before any word is read: Arabic letters mean Arabic, Dari or
-Pashto, never French. Among the languages that share a script, an offline identifier (injected,
-see :class:`Identify`) picks the likeliest; a language no identifier knows (Tigrinya, Bengali,
-Pular) gets the list of languages as buttons, each in its own name. The classifier was trained on
-French and English: a message in another script is never given its guess, so a Dari job request
-cannot be read as a crisis.
+Pashto, never French. Dari or Pashto typed in Latin letters ("man kar mekhaham") is told by
+its words (``latin_words`` in ``language.yml``). Among the languages that share a script, an
+offline identifier (injected, see :class:`Identify`) picks the likeliest; a language no
+identifier knows (Tigrinya, Bengali, Pular) gets the list of languages as buttons, each in its
+own name. The classifier was trained on French and English: a message in another script, or
+taken for Dari in Latin letters, is never given its guess, so a Dari job request cannot be read
+as a crisis.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
@@ -28,6 +31,10 @@ from outreach_bot.domain.questions import words_of
 LANGUAGE_PAYLOAD: Final = "language"
 """``/language`` opens the list of languages, ``/language{"code":"ar"}`` picks one."""
 LATIN: Final = "Latin"
+LATIN_MIN_WORDS: Final = 2
+"""A message in Latin letters is in a language of ``latin_words`` when at least this many of
+its words, and at least half of them, are that language's."""
+_LATIN_WORD: Final = re.compile(r"[a-z]+")
 SURE: Final = 0.7
 GUESSED_BY_WORDS: Final = frozenset({REFERENCE, "en"})
 """Languages told apart by their words until the person settles one (``guess_locale``)."""
@@ -115,6 +122,11 @@ class Languages:
         self._yes_no = {fold(word): "affirm" for lang in languages for word in lang.yes_words} | {
             fold(word): "deny" for lang in languages for word in lang.no_words
         }
+        self._latin = {
+            lang.code: frozenset(fold(word) for word in lang.latin_words)
+            for lang in languages
+            if lang.latin_words
+        }
         self._by_script: dict[str, list[Language]] = {}
         for lang in languages:
             for script in lang.scripts:
@@ -153,6 +165,11 @@ class Languages:
             state.language_set = False
             state.locale = REFERENCE
         if not foreign:
+            typed = self._latin_language(text) if script == LATIN else None
+            if typed is not None:
+                # "man kar mekhaham": Dari in Latin letters, no French for the classifier.
+                state.locale = typed
+                return True
             if state.locale in GUESSED_BY_WORDS:
                 state.locale = guess_locale(text, state.locale)
             return False
@@ -160,6 +177,25 @@ class Languages:
         if guess is not None:
             state.locale = guess
         return True
+
+    def _latin_language(self, text: str) -> str | None:
+        """The language a message in Latin letters is mostly made of (``latin_words``), if any.
+
+        "salam man donbal kar hastam" is Dari (4 of its 5 words); "hey man i need a job" is
+        not (1 of 6), nor is "salam wesh jcherche un taf wallah".
+        """
+        words = _LATIN_WORD.findall(fold(text))
+        counts = {
+            code: sum(word in lexicon for word in words) for code, lexicon in self._latin.items()
+        }
+        best = max(counts, key=lambda code: counts[code], default=None)
+        if best is None:
+            return None
+        hits = counts[best]
+        rivals = [code for code, count in counts.items() if count == hits]
+        if hits < LATIN_MIN_WORDS or 2 * hits < len(words) or len(rivals) > 1:
+            return None
+        return best
 
     def _switches_script(self, locale: str, script: str | None) -> bool:
         """Whether a message in ``script`` leaves the settled language's own script for one

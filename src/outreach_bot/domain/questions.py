@@ -73,6 +73,8 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         rf"{_IT} (?:paye|payee|remunere|indemnise|retribue)",
         r"(?:salaire|remuneration|allocation|indemnite|montant)",
         r"(?:on|je|tu|j) (?:touche|gagne|recoit) (?:combien|quoi|de l argent|des sous|un salaire)",
+        r"(?:on|je|tu|il|elle) (?:est|suis|es|serai|sera|serait|serais) (?:paye|payee|payes|payees"
+        r"|remunere|remuneree|indemnise|indemnisee)",
         r"(?:niveau|et le|et l|question) (?:salaire|thune|argent|sous|paye|paie)",
         r"how much (?:do|will|would|can) (?:i|you|we) (?:get|earn|be paid)",
         r"(?:paid|salary|wage|allowance)",
@@ -87,6 +89,9 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"ou (?:ca|c est|cest|c|est|sont|se trouve|aller|je vais|je peux|je dois|on va|on peut|"
         r"vous etes|etes vous|trouver|vous trouver|s inscrire|postuler)",
         r"vous etes ou",
+        # "on en trouve où ?", "je postule où ?": the place word last, so "ou" is not "or".
+        r"(?:trouve|trouver|trouvent|cherche|chercher|postule|postuler|inscrire|inscris|va|vais"
+        r"|aller) ou(?= $)",
         r"(?:adresse|le plus proche|la plus proche|pres de chez moi|a cote de chez moi)",
         r"(?:where|address|nearest|near me)",
     ),

@@ -9,6 +9,11 @@ job), and the young person says nothing of themselves ("je", "j'ai", "moi", "m'a
 only that they look after the relative, asking nothing. A
 message that also says what the young person wants ("... alors je cherche un taf") is about
 their own need and is read as before.
+
+They also write *for* a relative: "c pour ma soeur, elle veut arrêter les cours", "jvous écris
+pour ma cousine elle cherche du taf". :func:`for_a_relative` tells such a message apart, so the
+answer speaks of the relative ("Ton proche veut arrêter l'école ?") rather than asking the
+writer "Tu as quitté l'école ?".
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ _RELATIVES: Final = (
     r"(?:mon|ma|mes) (?:(?:grand|grande|petit|petite|beau|belle|demi) )?"
     r"(?:frere|freres|soeur|soeurs|mere|pere|parents|daronne|daron|darons|reum|reup|reuf"
     r"|famille|copain|copine|mec|meuf|cousin|cousine|tante|oncle|mari|femme|pote|frangin"
-    r"|frangine)"
+    r"|frangine|fille|fils|neveu|niece|ami|amie|copains|copines|potes)"
+)
+#: The same in English ("my sister", "my little brother"), for :func:`for_a_relative`.
+_RELATIVES_EN: Final = (
+    r"my (?:(?:little|big|younger|older|elder) )?(?:sister|brother|cousin|friend|son|daughter"
+    r"|mum|mom|mother|dad|father|niece|nephew|girlfriend|boyfriend)"
 )
 _TROUBLES: Final = (
     r"loyer|loyers|expulse|expulser|expulsee|expulses|expulsion|huissier|dette|dettes"
@@ -75,3 +85,40 @@ def about_a_relative(text: str) -> bool:
     if not (RELATIVE.search(words) and TROUBLE.search(words)):
         return False
     return not OWN.search(words) or bool(CARING.search(words) and not REQUEST.search(words))
+
+
+#: The relative is the one the message is for: "c pour ma soeur", "jvous écris pour mon frère".
+_FOR: Final = rf"(?:pour|for) (?:{_RELATIVES}|{_RELATIVES_EN})"
+#: The relative wants or does something: "ma soeur (elle) veut", "il cherche", "she wants".
+_THEIR_WISH: Final = (
+    r"(?:veut|veux|voudrait|aimerait|cherche|souhaite|compte|pense|parle d|a besoin|doit"
+    r"|wants|would like|is looking|needs|has to)"
+)
+_THEY_WANT: Final = (
+    rf"(?:(?:{_RELATIVES}|{_RELATIVES_EN})(?: (?:il|elle|he|she))?|il|elle|he|she) {_THEIR_WISH}"
+)
+#: The writer's own wish: "je cherche", "moi aussi", "g besoin", "I want". Phone spelling is
+#: written out first ("jcherche" is "je cherche", :func:`words_of`).
+_OWN_WISH: Final = (
+    r"(?:je|j) (?:ne )?(?:veux|veu|voudrais|voudrai|cherche|cherch|aimerais|aimerai|souhaite"
+    r"|dois|ai besoin|ai envie|compte|pense)|g besoin|moi aussi|moi je|pour moi|que je|que j"
+    r"|i want|i need|i am looking|i m looking|me too|for me|for myself"
+)
+FOR_RELATIVE: Final = re.compile(rf" {_FOR} ")
+THEY_WANT: Final = re.compile(rf" {_THEY_WANT} ")
+RELATIVE_NAMED: Final = re.compile(rf" (?:{_RELATIVES}|{_RELATIVES_EN}) ")
+OWN_WISH: Final = re.compile(rf" (?:{_OWN_WISH}) ")
+
+
+def for_a_relative(text: str) -> bool:
+    """Whether ``text`` asks on a relative's behalf and says nothing of the writer's own wish.
+
+    "c pour ma soeur… elle veut arreter les cours", "mon petit frère il veut quitter le lycée",
+    "jvous écris pour ma cousine elle cherche du taf", "it's for my brother, he wants a job":
+    yes. "ma soeur bosse déjà, moi je cherche une formation" (the writer's own wish) or "ma
+    mère veut que je fasse une formation" (the wish is the writer's to fulfil): no.
+    """
+    words = _words(text)
+    if not RELATIVE_NAMED.search(words) or OWN_WISH.search(words):
+        return False
+    return bool(FOR_RELATIVE.search(words) or THEY_WANT.search(words))

@@ -394,6 +394,9 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"\bkhod(?:am|ama|ma|mo|emo|a)?(?: ra)? (?:bokosham|bokoshom|bokoshum|bkosham"
             r"|bekosham)\b",
             r"\b(?:zhwand|jwand|zwand) (?:na|nah) (?:ghwaram|ghwarum|ghwarm|gwaram)\b",
+            # "man dega nemekhaham zenda basham" (Dari: I do not want to be alive any more).
+            r"\b(?:nemekhaham|nemikhaham|namekhaham|nemekham|nemikham|nemekhayam) (?:dega |dige )?"
+            r"zend(?:a|e)(?: basham| bemanam| bashom)\b",
             r"\b(?:devrais|voudrais|aimerais|prefererais|merite) (?:meme )?(?:plus|pas) "
             r"(?:d |de )?(?:etre la|exister|etre en vie|etre nee?|vivre)\b",
             r"\ba quoi (?:ca )?(?:sert|servirait) (?:que je|de) (?:vivre|continuer|exister"

@@ -34,7 +34,9 @@ def crisis_reading(text: str) -> str | None:
     A village's name is words the classifier never saw; their letters pulled "jsuis a varennes
     en argonne jcherche du boulo" to crisis 0.40 (second, behind a job at 0.51) and "je vis a
     buxieres sous les cotes jai 19 ans" to 0.97 (issue 18). Where someone lives says nothing of
-    danger, so the guess is made without it. The safety net still reads the whole message, and
-    the topic answer the message's own guesses.
+    danger, so the guess is made without it. Nor of the topic: "jsuis a beney en woevre
+    jcherche du boulo" got "pas compris" (crisis first, then nothing sure) until the topic was
+    read without the name too (issue 18, fourth pass). The safety net still reads the whole
+    message.
     """
     return without_commune_name(text)

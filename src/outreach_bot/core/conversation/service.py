@@ -175,7 +175,12 @@ class ConversationService:
         if start_code is None and text:
             start_code, text = await self._leading_keyword(message.channel, sender_hash, text)
         prediction = await self._understand(text, start_code)
-        crisis_ranking = await self._crisis_ranking(text)
+        nameless = await self._without_commune(text)
+        crisis_ranking = None if nameless is None else nameless.ranking
+        if nameless is not None and nameless.ranking:
+            # "jsuis a beney en woevre jcherche du boulo": the village's name says nothing of
+            # the topic either; the guesses without it answer the question.
+            prediction = nameless
         async with self._locks.hold(sender_hash):
             with self._at_once() as sending:
                 result, events = await self._handle(
@@ -395,13 +400,14 @@ class ConversationService:
             return Prediction("greet", 1.0)
         return await self._nlu.parse(text)
 
-    async def _crisis_ranking(self, text: str) -> tuple[tuple[str, float], ...] | None:
-        """The classifier's guesses for the crisis decision, when they are not the message's own:
-        a message naming a Meuse commune is read without the name (see :func:`crisis_reading`)."""
+    async def _without_commune(self, text: str) -> Prediction | None:
+        """The classifier's guesses for a message naming a Meuse commune, read without the name
+        (see :func:`crisis_reading`); None when it names none. A message that is only the name
+        ("Verdun") has no guesses left: an empty ranking, and the message's own guess stands."""
         reading = crisis_reading(text)
         if reading is None:
             return None
-        return (await self._nlu.parse(reading)).ranking if reading else ()
+        return await self._nlu.parse(reading) if reading else Prediction("out_of_scope", 0.0)
 
     async def _handle(
         self,
