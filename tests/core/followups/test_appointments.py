@@ -288,3 +288,38 @@ async def test_an_arabic_speaker_is_told_and_reminded_in_arabic(
     assert told.text.startswith("تم التسجيل: موعدك الخميس 10/01 الساعة 14:00 مع Léa")
     assert "Mission Locale de Verdun" in told.text
     assert [button.title for button in told.buttons] == ["لا أستطيع الحضور"]
+
+
+async def test_cannot_come_just_after_midnight_is_to_do_that_same_day_in_meuse(
+    services: Services, staff: Staff
+) -> None:
+    """Saying "je peux pas venir" at 00:30 in Meuse (still the day before in UTC) puts the lead's
+    "À faire le" on the day it is in Meuse, not on yesterday, so the card is not already late."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    just_after_midnight = datetime(2030, 1, 9, 0, 30, tzinfo=PARIS)
+    result = await services.conversations.handle_inbound(
+        InboundMessage(channel="sms", sender_id=PHONE, text="jpeux pas venir", message_id="late"),
+        now=just_after_midnight.astimezone(UTC),  # the server's clock is UTC
+    )
+    assert result.replies[-1].text.startswith("Merci de m'avoir prévenu")
+    async with services.sessions() as session:
+        reloaded = await session.get(type(lead), lead.id)
+    assert reloaded is not None
+    assert reloaded.next_action_on == just_after_midnight.date()
+
+
+async def test_an_appointment_within_two_hours_is_told_at_once(
+    services: Services, staff: Staff
+) -> None:
+    """On the phone at 09:30, Léa fixes a meeting at 10:30 the same morning: it is recorded and
+    the young person gets it on their channel straight away (no reminder, it is too close)."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    await set_for(services, staff, lead.id, "2030-01-07", "10:30", now=MONDAY_9H)
+    assert await due_times(services) == [("appointment", MONDAY_9H)]
+    phone = RecordingChannel("sms")
+    services.outbound["sms"] = phone
+    assert await services.scheduler.tick(now=MONDAY_9H) == 1
+    await deliver(services, MONDAY_9H)
+    [(_, told)] = phone.sent
+    assert told.text.startswith("C'est noté : rendez-vous lun. 07/01 à 10h30 avec Léa")

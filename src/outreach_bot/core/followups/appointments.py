@@ -31,6 +31,7 @@ from outreach_bot.core.staff.forms import spend_form_key
 from outreach_bot.domain.campaigns import parse_held_on
 from outreach_bot.domain.errors import ConflictError, InvalidInputError, NotFoundError
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus, can_move
+from outreach_bot.domain.places import team_today
 from outreach_bot.storage.models import (
     Appointment,
     AppointmentStatus,
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 SOON: Final = timedelta(hours=2)
 """The second reminder comes this long before the appointment."""
+LAST_CALL: Final = timedelta(minutes=15)
+"""A reminder held by the quiet hours is dropped rather than sent this close to the time."""
 #: Scheduled-message kinds of this module (the figures and the cancellations use them).
 CONFIRM: Final = "appointment"
 REMINDER: Final = "appointment_reminder"
@@ -267,19 +270,22 @@ class Appointments:
         }
         buttons = [("button_cannot_come", CANNOT_COME)]
         common = {"lead_id": appointment.lead_id, "values": values, "buttons": buttons, "now": now}
+        soon = starts_at - SOON
+        # Told now; if the quiet hours hold it, the reminder 2 hours before takes over. An
+        # appointment fixed for within 2 hours has no reminder: it is told until it starts.
+        told_until = soon if now < soon else starts_at
         await schedule(
             session,
             conversation.id,
             kind=CONFIRM,
             due_at=now,
             message="appointment_set",
-            expires_at=starts_at - SOON,
+            expires_at=told_until,
             **common,  # type: ignore[arg-type]
         )
         day_before = datetime.combine(
             self._reminder_day(starts_at), self._reminder_hour, tzinfo=self.zone
         )
-        soon = starts_at - SOON
         if now < day_before < soon:
             await schedule(
                 session,
@@ -297,7 +303,7 @@ class Appointments:
                 kind=REMINDER,
                 due_at=soon,
                 message="appointment_reminder",
-                expires_at=starts_at - timedelta(minutes=15),
+                expires_at=starts_at - LAST_CALL,
                 **common,  # type: ignore[arg-type]
             )
 
@@ -435,7 +441,7 @@ async def cannot_come(
     lead = await session.get(Lead, appointment.lead_id)
     if lead is None:
         return None
-    lead.next_action_on = now.date()
+    lead.next_action_on = team_today(now)
     lead.updated_at = now
     session.add(LeadEvent(lead_id=lead.id, kind="cannot_come", note=wish, at=now))
     logger.info("appointment %s cancelled by the young person", appointment.id)
@@ -454,7 +460,7 @@ async def wants_new_slot(
     )
     if lead is None:
         return None
-    lead.next_action_on = now.date()
+    lead.next_action_on = team_today(now)
     lead.updated_at = now
     session.add(LeadEvent(lead_id=lead.id, kind="new_slot_wanted", note=wish, at=now))
     return TeamEvent("new_slot", conversation_id, lead.id, lead.sector_id, urgent=lead.urgent)

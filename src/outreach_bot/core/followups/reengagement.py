@@ -23,6 +23,7 @@ from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.schedule import Scheduler, schedule
 from outreach_bot.domain.leads import CLOSED_STATUSES
+from outreach_bot.domain.places import team_today
 from outreach_bot.storage.models import (
     Appointment,
     AppointmentStatus,
@@ -118,7 +119,7 @@ class Reengagement:
                     now=now,
                 )
                 continue
-            lead.next_action_on = now.date()
+            lead.next_action_on = team_today(now)
             lead.updated_at = now
             session.add(LeadEvent(lead_id=lead.id, kind=EXHAUSTED, at=now))
             events.append(
