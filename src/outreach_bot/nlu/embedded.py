@@ -19,7 +19,6 @@ loaded only by a process that trains.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import os
@@ -38,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from outreach_bot.nlu.base import RANKING_SIZE, Prediction
+from outreach_bot.nlu.batching import ThreadBatcher
 from outreach_bot.nlu.data import Example, NluDataError, data_files, load_examples
 from outreach_bot.nlu.encoder import SentenceEncoder, default_encoder
 from outreach_bot.nlu.normalization import fold_accents, spell_out
@@ -122,6 +122,7 @@ class EmbeddedNlu:
         self._scorer = _LinearScorer(model)
         self._rules_for_crisis = CRISIS_INTENT in model.intents
         self._rules_for_opt_out = OPT_OUT_INTENT in model.intents
+        self._batches = ThreadBatcher(self.predict)
 
     @property
     def intents(self) -> tuple[str, ...]:
@@ -255,9 +256,12 @@ class EmbeddedNlu:
         return backend
 
     async def parse(self, text: str) -> Prediction:
-        """Return the most likely intent of ``text`` without blocking the event loop."""
-        predictions = await asyncio.to_thread(self.predict, [text])
-        return predictions[0]
+        """Return the most likely intent of ``text`` without blocking the event loop.
+
+        Messages that arrive together are classified in one batch (see
+        :mod:`outreach_bot.nlu.batching`).
+        """
+        return await self._batches(text)
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Classify many messages at once; much faster per message than :meth:`parse`."""

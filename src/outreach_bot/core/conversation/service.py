@@ -35,7 +35,13 @@ from outreach_bot.core.contact_lists.replies import (
     waiting_row,
 )
 from outreach_bot.core.conversation.crisis import crisis_clues, crisis_reading
-from outreach_bot.core.delivery.outbox import CRISIS_PRIORITY, AtOnce, OutboxDispatcher, encode
+from outreach_bot.core.delivery.outbox import (
+    CRISIS_PRIORITY,
+    AtOnce,
+    OutboxDispatcher,
+    encode,
+    insert_outbox_rows,
+)
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.figures.stats import record_erasure
 from outreach_bot.core.followups.alerts import record_alert
@@ -727,10 +733,13 @@ class ConversationService:
     ) -> list[int]:
         """Store the turn: the young person's message and the bot's replies.
 
-        Channels answered in the HTTP response need no row ids back, so all the turn's
-        messages go in one INSERT statement (an ORM insert would fetch each new id, and SQLite
-        cannot return them for a multi-row insert, so it would insert row by row). Queued
-        channels need the ids for their outbox rows; they are returned (none for the others).
+        All the turn's messages go in one INSERT statement, and so do its outbox rows: under
+        load, one process's CPU is what delays replies, and an ORM flush inserts row by row
+        (SQLite gives no order to the ids a multi-row insert returns, so the ORM fetches each
+        one alone) through the unit of work. Channels answered in the HTTP response need no
+        ids back. Queued channels need them, for the outbox rows that point at their message
+        rows: each row comes back with its ``created_at``, which the rows of a turn never
+        share (one microsecond apart), and that puts the ids back in the rows' order.
         """
         rows = [inbound] + [
             _message_row(
@@ -742,29 +751,29 @@ class ConversationService:
             )
             for index, reply in enumerate(replies)
         ]
+        # render_nulls: a None is sent as NULL rather than splitting the batch by columns.
+        statement = insert(Message).execution_options(render_nulls=True)
         if message.channel not in self._queued_channels:
-            # render_nulls: a None is sent as NULL rather than splitting the batch by columns.
-            await session.execute(insert(Message).execution_options(render_nulls=True), rows)
+            await session.execute(statement, rows)
             return []
-        messages = [Message(**row) for row in rows]
-        session.add_all(messages)
-        await session.flush()  # the outbox rows point at the message rows' ids
+        returned = await session.execute(statement.returning(Message.id, Message.created_at), rows)
+        ids = [row.id for row in sorted(returned, key=lambda row: row.created_at)]
         items = [
             _outbox_item(
                 conversation_id=conversation.id,
-                message_row_id=row.id,
+                message_row_id=row_id,
                 message=message,
                 reply=reply,
                 index=index,
                 now=now,
                 priority=priority,
             )
-            for index, (row, reply) in enumerate(zip(messages[1:], replies, strict=True))
+            for index, (row_id, reply) in enumerate(zip(ids[1:], replies, strict=True))
         ]
         if sending is not None:
             await sending.claim(session, conversation.id, items)
-        session.add_all(items)
-        return [row.id for row in messages]
+        await insert_outbox_rows(session, items)
+        return ids
 
     async def _queue_after_erase(
         self,
@@ -878,6 +887,9 @@ def _outbox_item(
         channel=message.channel,
         dedupe_key=current_cipher().lookup_hash(key),
         payload=encode(message.sender_id, reply, in_reply=True),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        parts_sent=0,
         not_before=now,
         created_at=now,
         priority=priority,

@@ -31,7 +31,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol, cast
 
-from sqlalchemy import Row, Select, Table, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import (
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -296,6 +308,30 @@ async def enqueue(
     session.add(item)
     await session.flush()
     return item
+
+
+_NEW_ROW_COLUMNS: Final = tuple(column.key for column in _OUTBOX.columns if column.key != "id")
+_INSERT_ROWS: Final = (
+    insert(_OUTBOX)
+    .execution_options(render_nulls=True)
+    .returning(_OUTBOX.c.id, _OUTBOX.c.dedupe_key)
+)
+
+
+async def insert_outbox_rows(session: AsyncSession, items: Sequence[OutboxItem]) -> None:
+    """Insert a turn's new rows in one statement, and give each object its id.
+
+    ``items`` are built whole (every column set, defaults included: nothing fills them in
+    here) and never added to the session: the lanes that send them only read them. An ORM
+    flush would insert them one by one (SQLite returns a multi-row insert's ids in no set
+    order), so each id is matched back by the row's ``dedupe_key``, unique in the table.
+    """
+    if not items:
+        return
+    rows = [{key: getattr(item, key) for key in _NEW_ROW_COLUMNS} for item in items]
+    by_key = {item.dedupe_key: item for item in items}
+    for row_id, key in await session.execute(_INSERT_ROWS, rows):
+        by_key[key].id = row_id
 
 
 class OutboxDispatcher:
