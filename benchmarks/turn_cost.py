@@ -22,6 +22,10 @@ Unlike ``delivery.py``, nothing competes here: these figures hardly move with th
 machine, so a change that makes a turn lighter shows even on a busy machine. What the HTTP
 layer and the providers' clients cost is left out (``delivery.py`` has them).
 
+``--together N``: N people send each message of the conversation at the same moment, as in
+an opening burst, and the CPU is counted per message over the group: what batches (the
+classifier's messages, the sends' outcomes) shows there, not one at a time.
+
 ``--baseline OTHER/src`` runs the same people on another source tree (the main branch, say)
 in a process of its own, before this one.
 """
@@ -115,7 +119,7 @@ def watched(counts: Counts) -> Iterator[dict[str, float]]:
     )
 
 
-async def measure(people: int, var: Path) -> dict[str, dict[str, float]]:
+async def measure(people: int, var: Path, together: int = 1) -> dict[str, dict[str, float]]:
     """Per channel: CPU ms, statements, commits and connection ms per message."""
     settings = scratch_settings(
         var, database_url=f"sqlite+aiosqlite:///{var / 'turns.db'}", public_url="http://x/"
@@ -135,21 +139,27 @@ async def measure(people: int, var: Path) -> dict[str, dict[str, float]]:
         for channel in CHANNELS:
             totals = dict.fromkeys(("statements", "commits", "held_s", "cpu_s"), 0.0)
             messages = 0
-            for person in range(people):
+            for first in range(0, people, together):
+                group = range(first, min(first + together, people))
                 for turn, text in enumerate(CONVERSATION):
-                    message = InboundMessage(
-                        channel,
-                        f"{channel}-{person}",
-                        text,
-                        message_id=f"{channel}-{person}-{turn}",
-                    )
+                    batch = [
+                        InboundMessage(
+                            channel,
+                            f"{channel}-{person}",
+                            text,
+                            message_id=f"{channel}-{person}-{turn}",
+                        )
+                        for person in group
+                    ]
                     with watched(counts) as spent:
-                        await services.conversations.handle_inbound(message)
+                        await asyncio.gather(
+                            *(services.conversations.handle_inbound(m) for m in batch)
+                        )
                         # The replies' lanes send and write their outcomes meanwhile.
                         await asyncio.sleep(0.05)
                     for name, value in spent.items():
                         totals[name] += value
-                    messages += 1
+                    messages += len(batch)
             results[channel] = {
                 "cpu_ms": round(1000 * totals["cpu_s"] / messages, 2),
                 "statements": round(totals["statements"] / messages, 2),
@@ -162,6 +172,12 @@ async def measure(people: int, var: Path) -> dict[str, dict[str, float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=20)
+    parser.add_argument(
+        "--together",
+        type=int,
+        default=1,
+        help="people who send each message at the same moment (a burst); 1: one at a time",
+    )
     parser.add_argument("--baseline", type=Path, help="another checkout's src/ to compare")
     parser.add_argument("--json-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -169,7 +185,15 @@ def main() -> int:
     if args.baseline:
         environment = dict(os.environ, PYTHONPATH=str(args.baseline.resolve()))
         done = subprocess.run(
-            [sys.executable, __file__, "--people", str(args.people), "--json-only"],
+            [
+                sys.executable,
+                __file__,
+                "--people",
+                str(args.people),
+                "--together",
+                str(args.together),
+                "--json-only",
+            ],
             env=environment,
             check=True,
             capture_output=True,
@@ -177,12 +201,13 @@ def main() -> int:
         )
         runs.append(("base", json.loads(done.stdout.splitlines()[-1])))
     with tempfile.TemporaryDirectory(prefix="outreach-turns-") as directory:
-        results = asyncio.run(measure(args.people, Path(directory)))
+        results = asyncio.run(measure(args.people, Path(directory), args.together))
     if args.json_only:
         print(json.dumps(results))
         return 0
     runs.append(("this tree", results))
-    print(f"{args.people} people × {len(CONVERSATION)} messages per channel, one at a time")
+    pace = "one at a time" if args.together == 1 else f"{args.together} at the same moment"
+    print(f"{args.people} people × {len(CONVERSATION)} messages per channel, {pace}")
     print("| tree | channel | CPU ms | SQL statements | commits | connection held ms |")
     print("|---|---|---:|---:|---:|---:|")
     for label, result in runs:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from outreach_bot.core.channel import InboundMessage
+from outreach_bot.core.delivery.outbox import decode
 from outreach_bot.core.services import Services
+from outreach_bot.storage.models import Message, OutboxItem
 from tests.factories import RestChat
 
 
@@ -109,3 +111,32 @@ async def test_a_first_message_adds_only_the_new_conversation(services: Services
     assert result.replies
     assert seen.sql == ["SELECT", "SAVEPOINT", "INSERT", "RELEASE", "UPDATE", "INSERT"]
     assert seen.commits == 1
+
+
+async def test_a_queued_turn_stores_its_lines_in_one_insert_and_its_outbox_rows_in_one_more(
+    services: Services,
+) -> None:
+    """On a channel whose replies leave through the outbox, the young person's line and the
+    bot's replies go in one INSERT, their outbox rows in one more, and each outbox row still
+    carries the very reply of the transcript line it points at."""
+    first = InboundMessage(channel="telegram", sender_id="4242", text="salut", message_id="1")
+    await services.conversations.handle_inbound(first)
+    message = InboundMessage(
+        channel="telegram", sender_id="4242", text="je cherche du boulot", message_id="2"
+    )
+    with counting(services) as seen:
+        result = await services.conversations.handle_inbound(message)
+    assert len(result.replies) >= 2  # the answer, and what comes next
+    assert seen.sql.count("INSERT") == 2
+    async with services.sessions() as session:
+        rows = (
+            await session.execute(
+                select(OutboxItem.payload, Message.text, Message.created_at)
+                .join(Message, Message.id == OutboxItem.message_id)
+                .where(Message.conversation_id == result.conversation_id)
+                .order_by(Message.created_at)
+            )
+        ).all()
+    sent_texts = [decode(payload)[1].text for payload, _, _ in rows]
+    assert [text for _, text, _ in rows] == sent_texts
+    assert sent_texts[-len(result.replies) :] == [reply.text for reply in result.replies]
