@@ -35,6 +35,7 @@ from outreach_bot.core.delivery.outbox import (
 )
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus
+from outreach_bot.core.followups.appointments import KINDS as APPOINTMENT_KINDS
 from outreach_bot.core.followups.appointments import Appointments
 from outreach_bot.core.followups.reengagement import Reengagement
 from outreach_bot.core.leads.sectors import ensure_default_sectors
@@ -210,6 +211,8 @@ async def open_services(
         # Handing back: "the bot answers you again", while it still does.
         content.require_messages(HANDBACK_MESSAGES)
         scheduler.guard(HANDED_BACK, bot_in_charge, fetched=True)
+        # The web chat cannot be written to first; its page shows these when it fetches.
+        scheduler.fetch(*APPOINTMENT_KINDS)
         services = Services(
             settings=settings,
             secret=secret,

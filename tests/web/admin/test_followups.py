@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
 from outreach_bot.core.delivery.rules import PARIS
@@ -26,6 +28,29 @@ NEXT_WEEK = (datetime.now(PARIS) + timedelta(days=8)).date().isoformat()
 async def scheduled(services: Services) -> list[ScheduledMessage]:
     async with services.sessions() as session:
         return list(await session.scalars(select(ScheduledMessage).order_by(ScheduledMessage.id)))
+
+
+async def test_a_web_chat_young_person_finds_the_appointment_in_the_chat(
+    client: TestClient[web.Request, web.Application], browser: Browser, services: Services
+) -> None:
+    """The web chat cannot be written to first, but its page fetches what waits for it: the
+    appointment Léa fixed shows there (as her messages do), rather than silently never going."""
+    lead = await make_lead(services, channel="rest", sender="webchat-rdv")
+    await browser.login("lea")
+    page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
+    form = {
+        "day": NEXT_WEEK,
+        "time": "14:30",
+        "place": "Mission Locale, 12 rue Mazel, Verdun",
+        "with_whom": "Léa",
+        "form_key": form_key_of(page),
+    }
+    assert (await browser.post(f"/admin/leads/{lead.id}/appointments", form)).status == 303
+    scheduler = services.scheduler
+    assert await scheduler.tick(now=scheduler.rules.next_open(datetime.now(UTC))) == 1
+    polled = await (await client.get("/webhooks/rest/messages?sender=webchat-rdv")).json()
+    assert [item["text"][:25] for item in polled] == ["C'est noté : rendez-vous "]
+    assert "Mission Locale, 12 rue Mazel, Verdun" in polled[0]["text"]
 
 
 async def test_setting_an_appointment_schedules_its_messages(

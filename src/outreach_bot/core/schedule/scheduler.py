@@ -137,6 +137,11 @@ class Scheduler:
         if any_hour or fetched:
             self._fetched.add(kind)
 
+    def fetch(self, *kinds: str) -> None:
+        """Let ``kinds`` reach the web chat too, whose page fetches them, with no guard of their
+        own (an appointment's messages)."""
+        self._fetched.update(kinds)
+
     def channel_guard(self, channel: str, guard: Guard) -> None:
         """Register a channel's own check at send time (WhatsApp's 24-hour window)."""
         self._channel_guards[channel] = guard
