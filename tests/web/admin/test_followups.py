@@ -217,3 +217,29 @@ async def test_an_impossible_id_is_not_found(
     await browser.login("admin")
     response = await browser.post(path, {"came": "no", "text": "x", "day": NEXT_WEEK})
     assert response.status in {404, 409}
+
+
+async def test_what_waits_is_listed_at_the_time_it_will_really_leave(
+    browser: Browser, services: Services
+) -> None:
+    """An appointment at 09:30: its "2 h before" reminder falls at 07:30, in the quiet hours,
+    so it leaves at 09:00. The lead page says 09:00, the moment the young person gets it."""
+    rules = services.scheduler.rules
+    day = (datetime.now(PARIS) + timedelta(days=8)).date()
+    while not rules.is_open_day(day):
+        day += timedelta(days=1)
+    lead = await make_lead(services, channel="sms", sender="+33622222222")
+    await browser.login("lea")
+    page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
+    form = {
+        "day": day.isoformat(),
+        "time": "09:30",
+        "place": "Mission Locale, Stenay",
+        "with_whom": "Léa",
+        "form_key": form_key_of(page),
+    }
+    assert (await browser.post(f"/admin/leads/{lead.id}/appointments", form)).status == 303
+    page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
+    on = f"{day:%d/%m/%Y}"
+    assert f"{on} 09:00 · Rappel de rendez-vous" in page
+    assert f"{on} 07:30" not in page

@@ -142,6 +142,12 @@ class Scheduler:
         own (an appointment's messages)."""
         self._fetched.update(kinds)
 
+    def leaves_at(self, kind: str, due_at: datetime, now: datetime) -> datetime:
+        """When a row of ``kind`` due at ``due_at`` will go, as far as the rules tell: the next
+        open moment (a crisis text goes at any hour). The lead page lists what waits by it."""
+        moment = max(due_at, now)
+        return moment if kind in self._any_hour else self.rules.next_open(moment)
+
     def channel_guard(self, channel: str, guard: Guard) -> None:
         """Register a channel's own check at send time (WhatsApp's 24-hour window)."""
         self._channel_guards[channel] = guard

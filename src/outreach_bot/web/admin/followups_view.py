@@ -4,6 +4,7 @@ so the lead page can import it)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +24,11 @@ async def followups_context(request: web.Request, lead_id: int) -> dict[str, Any
     now = datetime.now(UTC)
     return {
         "appointments": await services.appointments.appointments_of(account, lead_id),
-        "waiting": await waiting_for(services.sessions, account, lead_id),
+        # Listed at the moment they will leave, not at the one asked (quiet hours, Sundays).
+        "waiting": [
+            replace(item, due_at=services.scheduler.leaves_at(item.kind, item.due_at, now))
+            for item in await waiting_for(services.sessions, account, lead_id)
+        ],
         "places": [
             place
             for place in await list_places(services.sessions, today=team_today(now))
