@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import alembic.config  # noqa: F401 - see run_main
 import pytest
 
 from outreach_bot.cli import main
@@ -39,6 +41,42 @@ def run_cli(
         timeout=300,
         check=False,
     )
+
+
+def run_main(
+    args: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    stdin: str = "",
+    **env: str,
+) -> tuple[int, str, str]:
+    """What :func:`run_cli` gives (exit code, stdout, stderr), without starting a process.
+
+    The same clean environment and working directory, through ``main`` as the console script
+    calls it: about a second and a half less per command. Alembic's Config takes ``sys.stdout``
+    as it was when alembic.config was first imported, hence its import at the top of this
+    module, at collection, rather than under capsys, whose stream is closed after the test.
+    """
+    for name in list(os.environ):
+        if name.upper().startswith("OUTREACH_"):
+            monkeypatch.delenv(name)
+    for name, value in {
+        "OUTREACH_VAR_DIR": str(tmp_path / "var"),
+        "OUTREACH_CONTENT_DIR": str(ROOT / "bot"),
+        "OUTREACH_NLU_DATA": str(ROOT / "nlu" / "data"),
+        **env,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    capsys.readouterr()
+    try:
+        code = main(args)
+    except SystemExit as stopped:
+        code = stopped.code if isinstance(stopped.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 def test_check_field_phone_normalises_to_e164(capsys, monkeypatch) -> None:

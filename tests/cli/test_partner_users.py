@@ -5,14 +5,23 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from outreach_bot.core.partners.directory import save_organisation
 from outreach_bot.storage.session import create_engine, create_sessionmaker
-from tests.cli.test_cli import run_cli
+from tests.cli.test_cli import run_main
 
 
-def test_a_partner_account_is_created_for_its_organisation(tmp_path: Path) -> None:
+def test_a_partner_account_is_created_for_its_organisation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """``users add --role partner`` needs an existing organisation; other roles take none."""
-    assert run_cli(["db", "upgrade"], tmp_path).returncode == 0
+
+    def cli(args: list[str]) -> tuple[int, str, str]:
+        return run_main(args, tmp_path, monkeypatch, capsys, stdin=password)
+
+    password = "partner-password-1\n"
+    assert cli(["db", "upgrade"])[0] == 0
 
     async def add_organisation() -> int:
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'var' / 'outreach.db'}")
@@ -24,19 +33,14 @@ def test_a_partner_account_is_created_for_its_organisation(tmp_path: Path) -> No
             await engine.dispose()
 
     organisation = asyncio.run(add_organisation())
-    password = "partner-password-1\n"
     base = ["users", "add", "csapa@asso-test.example", "--password-stdin"]
 
-    missing = run_cli([*base, "--role", "partner"], tmp_path, stdin=password)
-    wrong = run_cli(
-        [*base, "--role", "partner", "--organisation", "999"], tmp_path, stdin=password
-    )
-    good = run_cli(
-        [*base, "--role", "partner", "--organisation", str(organisation)], tmp_path, stdin=password
-    )
+    missing = cli([*base, "--role", "partner"])
+    wrong = cli([*base, "--role", "partner", "--organisation", "999"])
+    good = cli([*base, "--role", "partner", "--organisation", str(organisation)])
 
-    assert missing.returncode != 0
-    assert "--organisation" in missing.stderr
-    assert wrong.returncode != 0
-    assert "no partner organisation 999" in wrong.stderr
-    assert good.returncode == 0, good.stderr
+    assert missing[0] != 0
+    assert "--organisation" in missing[2]
+    assert wrong[0] != 0
+    assert "no partner organisation 999" in wrong[2]
+    assert good[0] == 0, good[2]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.test_cli import run_cli
+import pytest
+
+from tests.cli.test_cli import run_cli, run_main
 
 
 def test_api_token_for_sectors_still_prints_the_token_alone_last(tmp_path: Path) -> None:
@@ -22,24 +24,31 @@ def test_api_token_for_sectors_still_prints_the_token_alone_last(tmp_path: Path)
     assert "Secteur inconnu" in typo.stderr
 
 
-def test_users_passwd_and_disable(tmp_path: Path) -> None:
+def test_users_passwd_and_disable(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     """A new password and a disabled account are set from the command line, never echoed."""
-    created = run_cli(
+
+    def cli(args: list[str], stdin: str = "") -> tuple[int, str, str]:
+        return run_main(args, tmp_path, monkeypatch, capsys, stdin=stdin)
+
+    code, _, err = cli(
         ["users", "add", "lea@example.org", "--role", "counsellor", "--password-stdin"],
-        tmp_path,
         stdin="first long password\n",
     )
-    assert created.returncode == 0, created.stderr
-    changed = run_cli(
+    assert code == 0, err
+    code, out, err = cli(
         ["users", "passwd", "Lea@Example.org", "--password-stdin"],
-        tmp_path,
         stdin="second long password\n",
     )
-    assert changed.returncode == 0, changed.stderr
-    assert "signed out everywhere" in changed.stdout
-    assert "second long password" not in changed.stdout + changed.stderr
-    disabled = run_cli(["users", "disable", "lea@example.org"], tmp_path)
-    assert disabled.returncode == 0, disabled.stderr
-    assert "disabled" in disabled.stdout
-    missing = run_cli(["users", "disable", "nobody@example.org"], tmp_path)
-    assert missing.returncode == 1
+    assert code == 0, err
+    assert "signed out everywhere" in out
+    assert "second long password" not in out + err + caplog.text  # logs: stderr, in a process
+    code, out, err = cli(["users", "disable", "lea@example.org"])
+    assert code == 0, err
+    assert "disabled" in out
+    code, _, _ = cli(["users", "disable", "nobody@example.org"])
+    assert code == 1
