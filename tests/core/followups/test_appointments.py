@@ -323,3 +323,20 @@ async def test_an_appointment_within_two_hours_is_told_at_once(
     await deliver(services, MONDAY_9H)
     [(_, told)] = phone.sent
     assert told.text.startswith("C'est noté : rendez-vous lun. 07/01 à 10h30 avec Léa")
+
+
+async def test_fixed_in_the_evening_for_the_next_morning_it_is_told_not_reminded(
+    services: Services, staff: Staff
+) -> None:
+    """Fixed at 21:00 for 10:00 the next day: nothing leaves before 09:00, so at 09:00 the young
+    person gets "C'est noté", once, rather than a "Petit rappel" of something never told."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    evening = datetime(2030, 1, 7, 21, tzinfo=PARIS)
+    await set_for(services, staff, lead.id, "2030-01-08", "10:00", now=evening)
+    phone = RecordingChannel("sms")
+    services.outbound["sms"] = phone
+    morning = datetime(2030, 1, 8, 9, tzinfo=PARIS)
+    await services.scheduler.tick(now=morning)
+    await deliver(services, morning)
+    assert [reply.text[:26] for _, reply in phone.sent] == ["C'est noté : rendez-vous m"]
+    assert "à 10h00" in phone.sent[0][1].text

@@ -271,9 +271,11 @@ class Appointments:
         buttons = [("button_cannot_come", CANNOT_COME)]
         common = {"lead_id": appointment.lead_id, "values": values, "buttons": buttons, "now": now}
         soon = starts_at - SOON
-        # Told now; if the quiet hours hold it, the reminder 2 hours before takes over. An
-        # appointment fixed for within 2 hours has no reminder: it is told until it starts.
-        told_until = soon if now < soon else starts_at
+        # Told at the first open moment. The reminder 2 hours before follows only if that
+        # moment comes before it: fixed at 21:00 for 10:00 the next day, or for within 2 hours,
+        # the young person is told once ("C'est noté"), never reminded of what they were not told.
+        remind_soon = self._rules.next_open(now) < soon
+        told_until = soon if remind_soon else starts_at
         await schedule(
             session,
             conversation.id,
@@ -296,7 +298,7 @@ class Appointments:
                 expires_at=soon,
                 **common,  # type: ignore[arg-type]
             )
-        if now < soon:
+        if remind_soon:
             await schedule(
                 session,
                 conversation.id,
