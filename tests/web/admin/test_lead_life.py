@@ -238,3 +238,18 @@ async def test_the_web_chat_fetches_the_notice_and_its_header_follows(
     lines = await polled.json()
     assert [item["from"] for item in lines] == ["counsellor", "bot"]
     assert lines[-1]["text"].startswith(BACK)
+
+
+async def test_the_web_chat_poll_gives_each_message_time_with_its_zone(
+    client: Client, browser: Browser, services: Services
+) -> None:
+    """``at`` carries its offset (UTC), on SQLite as on PostgreSQL: a client reading it does not
+    take a UTC time for a local one (an hour off in Meuse in winter, two in summer)."""
+    lead = await make_lead(services, channel="rest", sender="webchat-at")
+    await browser.login("lea")
+    before = datetime.now(UTC)
+    await reply(browser, lead.id, "Coucou, c'est Léa !")
+    [line] = await (await client.get("/webhooks/rest/messages?sender=webchat-at")).json()
+    at = datetime.fromisoformat(line["at"])
+    assert at.tzinfo is not None
+    assert abs(at - before).total_seconds() < 60

@@ -949,7 +949,7 @@ async def webchat_news(
             .limit(50)
         )
         messages = [
-            WebchatLine(row.id, row.text, row.created_at, row.author == Author.COUNSELLOR)
+            WebchatLine(row.id, row.text, _aware(row.created_at), row.author == Author.COUNSELLOR)
             for row in rows
             if row.text is not None
         ]
