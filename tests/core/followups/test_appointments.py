@@ -340,3 +340,19 @@ async def test_fixed_in_the_evening_for_the_next_morning_it_is_told_not_reminded
     await deliver(services, morning)
     assert [reply.text[:26] for _, reply in phone.sent] == ["C'est noté : rendez-vous m"]
     assert "à 10h00" in phone.sent[0][1].text
+
+
+async def test_easy_french_tells_the_hour_the_french_way(services: Services, staff: Staff) -> None:
+    """A young person reading easy French (FALC) reads "14h00", as in French, not "14:00"."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    async with services.sessions.begin() as session:
+        conversation = await session.get(Conversation, lead.conversation_id)
+        assert conversation is not None
+        conversation.locale = "fr-x-falc"
+    await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
+    phone = RecordingChannel("sms")
+    services.outbound["sms"] = phone
+    assert await services.scheduler.tick(now=MONDAY_9H) == 1
+    await deliver(services, MONDAY_9H)
+    [(_, told)] = phone.sent
+    assert "10/01 à 14h00" in told.text

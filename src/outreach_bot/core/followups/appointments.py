@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
+from outreach_bot.content.languages import wider
 from outreach_bot.core.delivery.rules import SendingRules
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.queue import visible_lead
@@ -245,7 +246,7 @@ class Appointments:
             locale,
             day=weekdays[local.weekday()].strip(),
             date=f"{local:%d/%m}",
-            hour=f"{local:%H}h{local:%M}" if locale == "fr" else f"{local:%H:%M}",
+            hour=f"{local:%H}h{local:%M}" if "fr" in wider(locale) else f"{local:%H:%M}",
         )
 
     def _reminder_day(self, starts_at: datetime) -> date:
