@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from outreach_bot.domain.contact_details import strip_contact_details
+from outreach_bot.domain.contact_details import gives_phone_number, strip_contact_details
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,32 @@ def test_phone_numbers_and_emails_are_blanked(text: str, kept: str) -> None:
 def test_ages_dates_postcodes_and_amounts_stay(text: str) -> None:
     """Figures that are not a way to reach someone are kept: the quality loop needs them."""
     assert strip_contact_details(text) == text
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "mon numéro c 06 12 34 56 78 et jhabite a stenay",
+        "07 81 23 45 67",
+        "rappelez moi au 0612345678 svp",
+        "mon num +33 6 12 34 56 78",
+    ],
+)
+def test_a_number_handed_over_is_seen(message: str) -> None:
+    assert gives_phone_number(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "effacez mon numéro 06 12 34 56 78 svp",
+        "arretez de mecrire au 06 12 34 56 78",
+        "ne plus m'écrire au 0612345678",
+        "supprime le 0612345678",
+        "j'ai 19 ans je cherche une formation pour le 12/01",
+        "mon code postal c 55100",
+        "c'est combien le CEJ ? 528 euros ?",
+    ],
+)
+def test_a_number_to_remove_or_no_number_at_all_is_not(message: str) -> None:
+    assert not gives_phone_number(message)

@@ -34,6 +34,7 @@ from outreach_bot.dialogue.turn import (
     refuses_erasure,
 )
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
+from outreach_bot.domain.contact_details import gives_phone_number
 from outreach_bot.domain.contact_lists import says_wrong_number
 from outreach_bot.domain.fields import (
     Commune,
@@ -66,6 +67,17 @@ NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
 MAX_NEED_LENGTH: Final = 300
 MAX_WHEN_LENGTH: Final = 100
 HIGH_CONFIDENCE: Final = 0.8
+OUTSIDE_FORM: Final = frozenset(
+    {
+        Step.IDLE,
+        Step.OFFER_LEAD,
+        Step.AFTER_CRISIS,
+        Step.ASK_NEW_TIME,
+        Step.CONFIRM_VISIT_ALERT,
+        Step.ASK_ALERT_COMMUNE,
+    }
+)
+"""Steps where no form question waits for its answer: a message there is read for itself."""
 TOPIC_TURNS: Final = 3
 """For this many messages after a topic's answer, a question that names no topic is about it."""
 #: Answers that are not a topic a follow-up question can be about.
@@ -409,20 +421,13 @@ class DialogueEngine:
         payload = parse_payload(text)
         # The classifier knows French and English: another script gets no guess from it.
         foreign = payload is None and self._languages.notice(state, text)
-        intent, confidence = self._intent(turn, payload, text)
+        intent, confidence = self._intent(state, turn, payload, text)
         if foreign and confidence < 1.0:
             intent, confidence = "out_of_scope", 0.0
         effects = Effects()
         if turn.opted_out and intent != "opt_out":
             effects.opt_in = True
-        in_form = state.step not in {
-            Step.IDLE,
-            Step.OFFER_LEAD,
-            Step.AFTER_CRISIS,
-            Step.ASK_NEW_TIME,
-            Step.CONFIRM_VISIT_ALERT,
-            Step.ASK_ALERT_COMMUNE,
-        }
+        in_form = state.step not in OUTSIDE_FORM
 
         call = self._crisis_call(turn, payload, text, foreign=foreign)
         if (
@@ -647,7 +652,9 @@ class DialogueEngine:
             ("out_of_scope", 0.0),
         )
 
-    def _intent(self, turn: Turn, payload: Payload | None, text: str) -> tuple[str, float]:
+    def _intent(
+        self, state: DialogueState, turn: Turn, payload: Payload | None, text: str
+    ) -> tuple[str, float]:
         # Commands first: a typed "/stop" looks like a payload but must stop the messages.
         keyword = fold(text)
         command = command_of(text)
@@ -661,6 +668,11 @@ class DialogueEngine:
             return "deny", 1.0
         if (said := self._languages.yes_or_no(text)) is not None:
             return said, 1.0
+        if state.step in OUTSIDE_FORM and gives_phone_number(text):
+            # "mon num c 06 12 34 56 78": a number given to be called on is a wish to be
+            # contacted (consent comes first), never a question about erasing: the classifier
+            # learnt "mon numéro" from "efface mon numéro". The form reads its own numbers.
+            return "ask_human", 1.0
         return turn.intent, turn.confidence
 
     def _followup_asked(self, intent: str, payload: Payload | None, text: str) -> str | None:

@@ -11,12 +11,19 @@ from typing import Final
 
 import phonenumbers
 
-__all__ = ["EMAIL_MARK", "PHONE_MARK", "strip_contact_details"]
+from outreach_bot.domain.search import fold
+
+__all__ = ["EMAIL_MARK", "PHONE_MARK", "gives_phone_number", "strip_contact_details"]
 
 PHONE_MARK: Final = "[téléphone]"
 EMAIL_MARK: Final = "[e-mail]"
 # Something@something.tld, with no space: enough for what a young person types in a chat.
 EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}")
+# Words of someone who wants a number gone or the messages to end ("efface mon numéro",
+# "arrêtez d'écrire au 06…"), on the text folded to lower case without accents.
+REMOVAL_WORDS: Final = re.compile(
+    r"\b(?:effac|supprim|oubli|retir|enlev|stop|arret|desinscri|desabonn|plus m(?:e |'))"
+)
 
 
 def strip_contact_details(text: str, default_region: str = "FR") -> str:
@@ -35,3 +42,22 @@ def strip_contact_details(text: str, default_region: str = "FR") -> str:
     for match in reversed(matches):
         text = text[: match.start] + PHONE_MARK + text[match.end :]
     return text
+
+
+def gives_phone_number(text: str, default_region: str = "FR") -> bool:
+    """Whether a message hands over a phone number to be called on ("mon num c 06 12…").
+
+    A real number only (``phonenumbers``' VALID leniency: a date or an age is not one), and
+    not when the words ask for a number to be removed or the messages to stop: "efface mon
+    numéro 06…" asks the opposite.
+
+    Args:
+        text: the message as received.
+        default_region: ISO 3166-1 alpha-2 code assumed for numbers without a prefix.
+    """
+    if REMOVAL_WORDS.search(fold(text)):
+        return False
+    matcher = phonenumbers.PhoneNumberMatcher(
+        text, default_region, leniency=phonenumbers.Leniency.VALID
+    )
+    return matcher.has_next()
