@@ -51,11 +51,15 @@ from scratch import scratch_settings
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import outreach_bot
 from outreach_bot.app import build_nlu, open_services
 from outreach_bot.core.channel import Delivery, InboundMessage, SendLimits, SendResult
 from outreach_bot.dialogue.replies import Reply
 
 CHANNELS = ("sms", "telegram", "rest")
+# The content and training data of the tree whose code runs (--baseline's, in its process):
+# another tree's bot/ may not load with this code.
+TREE = Path(outreach_bot.__file__).resolve().parents[2]
 LABELS = {"sms": "SMS", "telegram": "Telegram", "rest": "web chat"}
 
 
@@ -122,7 +126,11 @@ def watched(counts: Counts) -> Iterator[dict[str, float]]:
 async def measure(people: int, var: Path, together: int = 1) -> dict[str, dict[str, float]]:
     """Per channel: CPU ms, statements, commits and connection ms per message."""
     settings = scratch_settings(
-        var, database_url=f"sqlite+aiosqlite:///{var / 'turns.db'}", public_url="http://x/"
+        var,
+        database_url=f"sqlite+aiosqlite:///{var / 'turns.db'}",
+        public_url="http://x/",
+        content_dir=TREE / "bot",
+        nlu_data=TREE / "nlu" / "data",
     )
     nlu = await build_nlu(settings)
     results: dict[str, dict[str, float]] = {}
