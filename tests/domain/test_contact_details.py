@@ -45,6 +45,8 @@ def test_ages_dates_postcodes_and_amounts_stay(text: str) -> None:
         "07 81 23 45 67",
         "rappelez moi au 0612345678 svp",
         "mon num +33 6 12 34 56 78",
+        "voilà 06 12 34 56 78 merci",
+        "vous pouvez me joindre au 07 81 23 45 67 l'aprem",
     ],
 )
 def test_a_number_handed_over_is_seen(message: str) -> None:
@@ -61,6 +63,10 @@ def test_a_number_handed_over_is_seen(message: str) -> None:
         "j'ai 19 ans je cherche une formation pour le 12/01",
         "mon code postal c 55100",
         "c'est combien le CEJ ? 528 euros ?",
+        "c'est qui ce numéro 07 81 23 45 67 ? il m'appelle tout le temps",
+        "j'ai reçu un appel du 06 12 34 56 78 hier soir",
+        "c quoi le 0 800 235 236 que tu m'as donné",
+        "c Inès de Stenay, 06 12 34 56 78, t'as vu le match ?",
     ],
 )
 def test_a_number_to_remove_or_no_number_at_all_is_not(message: str) -> None:

@@ -24,6 +24,17 @@ EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[a-zA-Z]{2,}")
 REMOVAL_WORDS: Final = re.compile(
     r"\b(?:effac|supprim|oubli|retir|enlev|stop|arret|desinscri|desabonn|plus m(?:e |'))"
 )
+# Words that make a number the writer's own, to be called on: "mon num", "mon portable",
+# "rappelez-moi", "vous pouvez me joindre". Without them a number is someone else's ("c'est
+# qui ce numéro 07… ?", "j'ai reçu un appel du 06…", the Fil Santé Jeunes number) unless the
+# message is the number alone.
+OWN_NUMBER_WORDS: Final = re.compile(
+    r"\bmon\s+(?:num|n°|no\b|tel|portable|phone|fixe|0[67])"
+    r"|\b(?:rappel|appel|contact|recontact)\w*[\s-]*moi\b"
+    r"|\bme\s+(?:rappel|appel|contact|recontact|joindre|ecri|envoy)|\bjoignable\b"
+)
+# What may stand beside a number given alone: "voilà", "tiens", "c'est le", "06…" "merci".
+MAX_WORDS_BESIDE_A_NUMBER: Final = 3
 
 
 def strip_contact_details(text: str, default_region: str = "FR") -> str:
@@ -45,19 +56,28 @@ def strip_contact_details(text: str, default_region: str = "FR") -> str:
 
 
 def gives_phone_number(text: str, default_region: str = "FR") -> bool:
-    """Whether a message hands over a phone number to be called on ("mon num c 06 12…").
+    """Whether a message hands over the writer's phone number to be called on ("mon num c 06
+    12…", "rappelez-moi au 07…", or the number alone).
 
-    A real number only (``phonenumbers``' VALID leniency: a date or an age is not one), and
-    not when the words ask for a number to be removed or the messages to stop: "efface mon
-    numéro 06…" asks the opposite.
+    A real number only (``phonenumbers``' VALID leniency: a date or an age is not one), said
+    to be the writer's own, or nearly alone; and not when the words ask for a number to be
+    removed or the messages to stop: "efface mon numéro 06…" asks the opposite.
 
     Args:
         text: the message as received.
         default_region: ISO 3166-1 alpha-2 code assumed for numbers without a prefix.
     """
-    if REMOVAL_WORDS.search(fold(text)):
+    folded = fold(text)
+    if REMOVAL_WORDS.search(folded):
         return False
-    matcher = phonenumbers.PhoneNumberMatcher(
-        text, default_region, leniency=phonenumbers.Leniency.VALID
+    matches = list(
+        phonenumbers.PhoneNumberMatcher(text, default_region, leniency=phonenumbers.Leniency.VALID)
     )
-    return matcher.has_next()
+    if not matches:
+        return False
+    if OWN_NUMBER_WORDS.search(folded):
+        return True
+    rest = text
+    for match in reversed(matches):
+        rest = rest[: match.start] + " " + rest[match.end :]
+    return len(re.findall(r"\w+", rest)) <= MAX_WORDS_BESIDE_A_NUMBER
