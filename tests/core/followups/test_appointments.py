@@ -15,6 +15,7 @@ from outreach_bot.core.followups.appointments import AppointmentForm
 from outreach_bot.core.leads.queue import close_lead
 from outreach_bot.core.services import Services
 from outreach_bot.core.staff.accounts import Account, load_account
+from outreach_bot.dialogue.replies import Reply
 from outreach_bot.domain.errors import ConflictError, InvalidInputError
 from outreach_bot.storage.models import (
     Appointment,
@@ -269,22 +270,29 @@ async def test_the_figures_count_what_happened_to_appointments(
     assert elsewhere.touch["appointments_set"] == 0
 
 
-async def test_an_arabic_speaker_is_told_and_reminded_in_arabic(
-    services: Services, staff: Staff
-) -> None:
-    """A young person who chose Arabic gets the appointment, its day and its button in Arabic,
-    the counsellor's name, the place, the date and the hour as typed (not "jeu. ... à")."""
+async def told_in(services: Services, staff: Staff, locale: str) -> Reply:
+    """The one SMS telling a young person who reads ``locale`` of an appointment on 10/01 at
+    14:00, fixed on a Monday at 9:00."""
     lead = await make_lead(services, channel="sms", sender=PHONE)
     async with services.sessions.begin() as session:
         conversation = await session.get(Conversation, lead.conversation_id)
         assert conversation is not None
-        conversation.locale = "ar"
+        conversation.locale = locale
     await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
     phone = RecordingChannel("sms")
     services.outbound["sms"] = phone
     assert await services.scheduler.tick(now=MONDAY_9H) == 1
     await deliver(services, MONDAY_9H)
     [(_, told)] = phone.sent
+    return told
+
+
+async def test_an_arabic_speaker_is_told_and_reminded_in_arabic(
+    services: Services, staff: Staff
+) -> None:
+    """A young person who chose Arabic gets the appointment, its day and its button in Arabic,
+    the counsellor's name, the place, the date and the hour as typed (not "jeu. ... à")."""
+    told = await told_in(services, staff, "ar")
     assert told.text.startswith("تم التسجيل: موعدك الخميس 10/01 الساعة 14:00 مع Léa")
     assert "Mission Locale de Verdun" in told.text
     assert [button.title for button in told.buttons] == ["لا أستطيع الحضور"]
@@ -344,15 +352,5 @@ async def test_fixed_in_the_evening_for_the_next_morning_it_is_told_not_reminded
 
 async def test_easy_french_tells_the_hour_the_french_way(services: Services, staff: Staff) -> None:
     """A young person reading easy French (FALC) reads "14h00", as in French, not "14:00"."""
-    lead = await make_lead(services, channel="sms", sender=PHONE)
-    async with services.sessions.begin() as session:
-        conversation = await session.get(Conversation, lead.conversation_id)
-        assert conversation is not None
-        conversation.locale = "fr-x-falc"
-    await set_for(services, staff, lead.id, "2030-01-10", "14:00", now=MONDAY_9H)
-    phone = RecordingChannel("sms")
-    services.outbound["sms"] = phone
-    assert await services.scheduler.tick(now=MONDAY_9H) == 1
-    await deliver(services, MONDAY_9H)
-    [(_, told)] = phone.sent
+    told = await told_in(services, staff, "fr-x-falc")
     assert "10/01 à 14h00" in told.text

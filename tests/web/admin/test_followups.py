@@ -30,6 +30,17 @@ async def scheduled(services: Services) -> list[ScheduledMessage]:
         return list(await session.scalars(select(ScheduledMessage).order_by(ScheduledMessage.id)))
 
 
+def appointment_form(page: str) -> dict[str, str]:
+    """Léa's appointment next week at 14:30 in Verdun, as the lead page's form sends it."""
+    return {
+        "day": NEXT_WEEK,
+        "time": "14:30",
+        "place": "Mission Locale, 12 rue Mazel, Verdun",
+        "with_whom": "Léa",
+        "form_key": form_key_of(page),
+    }
+
+
 async def test_a_web_chat_young_person_finds_the_appointment_in_the_chat(
     client: TestClient[web.Request, web.Application], browser: Browser, services: Services
 ) -> None:
@@ -38,13 +49,7 @@ async def test_a_web_chat_young_person_finds_the_appointment_in_the_chat(
     lead = await make_lead(services, channel="rest", sender="webchat-rdv")
     await browser.login("lea")
     page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
-    form = {
-        "day": NEXT_WEEK,
-        "time": "14:30",
-        "place": "Mission Locale, 12 rue Mazel, Verdun",
-        "with_whom": "Léa",
-        "form_key": form_key_of(page),
-    }
+    form = appointment_form(page)
     assert (await browser.post(f"/admin/leads/{lead.id}/appointments", form)).status == 303
     scheduler = services.scheduler
     assert await scheduler.tick(now=scheduler.rules.next_open(datetime.now(UTC))) == 1
@@ -61,13 +66,7 @@ async def test_setting_an_appointment_schedules_its_messages(
     await browser.login("lea")
     page = await (await browser.get(f"/admin/leads/{lead.id}")).text()
     assert "Fixer un rendez-vous" in page
-    form = {
-        "day": NEXT_WEEK,
-        "time": "14:30",
-        "place": "Mission Locale, 12 rue Mazel, Verdun",
-        "with_whom": "Léa",
-        "form_key": form_key_of(page),
-    }
+    form = appointment_form(page)
     first = await browser.post(f"/admin/leads/{lead.id}/appointments", form)
     assert first.status == 303
     again = await browser.post(f"/admin/leads/{lead.id}/appointments", form)
