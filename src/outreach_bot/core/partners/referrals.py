@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
 from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
+from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.core.mail.sender import Mail, MailError, MailSender
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.staff.accounts import Account
@@ -46,6 +47,7 @@ from outreach_bot.domain.referrals import (
     partner_may,
 )
 from outreach_bot.domain.roles import Role
+from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import (
     Author,
     Consent,
@@ -54,6 +56,8 @@ from outreach_bot.storage.models import (
     Lead,
     LeadEvent,
     Message,
+    OutboxItem,
+    OutboxStatus,
     PartnerMember,
     PartnerOrganisation,
     PartnerService,
@@ -67,6 +71,10 @@ MAX_REASON: Final = 1000
 MAX_NOTE: Final = 1000
 #: Channels on which the young person can be asked (a team's own Rasa assistant cannot).
 ASKABLE_CHANNELS: Final = frozenset({"telegram", "sms", "rest", "console", "whatsapp"})
+#: Outbox states of a question that has reached the young person's channel.
+DELIVERED_STATUSES: Final = frozenset(
+    {OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,14 +227,17 @@ async def propose_referral(
         conversation.state = state.to_json()
         if conversation.channel in queued_channels:
             policy = policies.get(conversation.channel, Immediate())
+            # Like a counsellor's answer: asked while the young person is writing, the
+            # question goes at once, quiet hours or not; otherwise it waits for them to end.
+            live = answers_recent_message(conversation.last_message_at, now)
             await enqueue(
                 session,
                 conversation,
                 Reply(question, buttons),
-                dedupe=f"referral:{referral.id}",
-                in_reply=False,
+                dedupe=_question_key(referral.id),
+                in_reply=live,
                 message_id=message.id,
-                not_before=policy.earliest(now, in_reply=False),
+                not_before=policy.earliest(now, in_reply=live),
             )
         _tell_counsellor(session, referral, f"Orientation proposée vers {organisation.name}.")
         await _audit(session, account, "referral_proposed", referral.id)
@@ -287,10 +298,30 @@ def question_waiting() -> Exists:
     )
 
 
+def _question_key(referral_id: int) -> str:
+    """The outbox's dedupe key of a referral's question."""
+    return f"referral:{referral_id}"
+
+
+async def _question_left(session: AsyncSession, referral: Referral) -> bool:
+    """Whether the question has reached the young person's channel.
+
+    A question held by the quiet hours (or failing) has not: a "oui" written meanwhile answers
+    something else. The web chat has no outbox row; its page shows the question at once.
+    """
+    conversation = await session.get(Conversation, referral.conversation_id)
+    if conversation is None:
+        return False
+    key = current_cipher().lookup_hash(f"{conversation.channel}:{_question_key(referral.id)}")
+    status = await session.scalar(select(OutboxItem.status).where(OutboxItem.dedupe_key == key))
+    return status is None or status in DELIVERED_STATUSES
+
+
 async def pending_question(session: AsyncSession, conversation_id: int) -> ReferralQuestion | None:
-    """The question this conversation has not answered yet, for the dialogue engine."""
+    """The question this conversation has received and not answered yet, for the dialogue
+    engine (one still waiting to leave is not a question yet)."""
     referral = await _question_of(session, conversation_id)
-    if referral is None:
+    if referral is None or not await _question_left(session, referral):
         return None
     name = await session.scalar(
         select(PartnerOrganisation.name).where(PartnerOrganisation.id == referral.organisation_id)
