@@ -15,7 +15,7 @@ from outreach_bot.core.services import Services
 from outreach_bot.domain.referrals import ReferralStatus
 from outreach_bot.storage.models import Conversation, Lead, Referral
 from tests.channels.sms.conftest import settle
-from tests.channels.whatsapp.conftest import Client, FakeGraph, WhatsAppPhone, shown
+from tests.channels.whatsapp.conftest import Client, WhatsAppPhone, shown
 from tests.channels.whatsapp.test_window import lead_page
 from tests.referrals import settle_referrals
 from tests.smtp import Inbox
@@ -78,9 +78,7 @@ async def propose(client: Client, services: Services, lead: Lead, service_id: in
 
 async def wrote_ago(services: Services, ago: timedelta) -> None:
     async with services.sessions.begin() as session:
-        await session.execute(
-            update(Conversation).values(last_message_at=datetime.now(UTC) - ago)
-        )
+        await session.execute(update(Conversation).values(last_message_at=datetime.now(UTC) - ago))
 
 
 async def referral_status(services: Services) -> str:

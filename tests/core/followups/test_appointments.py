@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -44,12 +45,13 @@ async def set_for(
     services: Services, staff: Staff, lead_id: int, day: str, hour: str, *, now: datetime
 ) -> int:
     account = await lea(services, staff)
-    return await services.appointments.set_appointment(
+    result = await services.appointments.set_appointment(
         account,
         lead_id,
         AppointmentForm(day=day, time=hour, place="Mission Locale de Verdun", with_whom="Léa"),
         now=now,
     )
+    return result.id
 
 
 async def due_times(services: Services) -> list[tuple[str, datetime]]:
@@ -354,3 +356,67 @@ async def test_easy_french_tells_the_hour_the_french_way(services: Services, sta
     """A young person reading easy French (FALC) reads "14h00", as in French, not "14:00"."""
     told = await told_in(services, staff, "fr-x-falc")
     assert "10/01 à 14h00" in told.text
+
+
+SATURDAY_21H = datetime(2030, 1, 5, 21, tzinfo=PARIS)
+"""Saturday evening: nothing leaves before Monday 09:00 (quiet hours, then Sunday)."""
+
+
+async def fixed(services: Services, staff: Staff, hour: str, *, now: datetime) -> Any:
+    """Léa fixes an appointment on Monday 7 January 2030 at ``hour``; what the core answers."""
+    lead = await make_lead(services, channel="sms", sender=PHONE)
+    return await services.appointments.set_appointment(
+        await lea(services, staff),
+        lead.id,
+        AppointmentForm(day="2030-01-07", time=hour, place="Mission Locale", with_whom="Léa"),
+        now=now,
+    )
+
+
+@pytest.mark.parametrize("hour", ["09:00", "09:10", "09:14"])
+async def test_fixed_on_saturday_evening_for_monday_9h_the_counsellor_is_told_nothing_will_go(
+    services: Services, staff: Staff, hour: str
+) -> None:
+    """Monday 09:00 is the first moment a message may leave, too late for an appointment at
+    {hour}: nothing is planned for the young person (no "C'est noté" at the very hour), and
+    Léa reads that nothing will be sent, why, and to call; the lead's history keeps it."""
+    result = await fixed(services, staff, hour, now=SATURDAY_21H)
+    assert result.told_at is None
+    assert await due_times(services) == []
+    assert "aucun message" in result.notice
+    assert "lun. 07/01 à 09:00" in result.notice
+    assert "heures calmes" in result.notice
+    assert "appelle" in result.notice.lower()
+    async with services.sessions() as session:
+        event = await session.scalar(select(LeadEvent).where(LeadEvent.kind == "appointment"))
+    assert event is not None
+    assert event.note == result.notice
+
+
+async def test_fixed_on_saturday_evening_for_monday_9h15_it_is_told_at_9h(
+    services: Services, staff: Staff
+) -> None:
+    """A quarter of an hour's notice is the least the bot gives: at 09:15 the young person is
+    told at 09:00, and Léa reads when."""
+    result = await fixed(services, staff, "09:15", now=SATURDAY_21H)
+    monday_9h = datetime(2030, 1, 7, 9, tzinfo=PARIS)
+    assert result.told_at == monday_9h
+    assert "sera prévenue lun. 07/01 à 09:00" in result.notice
+    phone = RecordingChannel("sms")
+    services.outbound["sms"] = phone
+    assert await services.scheduler.tick(now=monday_9h) == 1
+    await deliver(services, monday_9h)
+    [(_, told)] = phone.sent
+    assert told.text.startswith("C'est noté : rendez-vous lun. 07/01 à 09h15")
+
+
+async def test_a_reminder_that_could_only_leave_too_late_is_not_planned(
+    services: Services, staff: Staff
+) -> None:
+    """Fixed on Saturday at 18:00 for Monday 09:00: told at once; the "2 h before" reminder
+    would fall at 07:00, in the quiet hours, and could leave only at 09:00: it is not planned
+    (the lead page would list a message that never goes)."""
+    result = await fixed(services, staff, "09:00", now=datetime(2030, 1, 5, 18, tzinfo=PARIS))
+    assert result.told_at == datetime(2030, 1, 5, 18, tzinfo=PARIS)
+    assert result.notice == "Rendez-vous enregistré : la personne est prévenue."
+    assert [kind for kind, _ in await due_times(services)] == ["appointment"]

@@ -100,14 +100,16 @@ async def test_telegram_absent_then_another_appointment(webhook: Harness) -> Non
     lea = await counsellor(services)
     lead = await make_lead(services, channel="telegram", sender=str(CHAT_ID))
     await recent(services, lead.id)
-    appointment_id = await services.appointments.set_appointment(
-        lea,
-        lead.id,
-        AppointmentForm(
-            day="2030-01-10", time="14:00", place="Mission Locale, Verdun", with_whom="Léa"
-        ),
-        now=MONDAY,
-    )
+    appointment_id = (
+        await services.appointments.set_appointment(
+            lea,
+            lead.id,
+            AppointmentForm(
+                day="2030-01-10", time="14:00", place="Mission Locale, Verdun", with_whom="Léa"
+            ),
+            now=MONDAY,
+        )
+    ).id
     mark = len(api.calls)
     await at(services, MONDAY)
     await services.appointments.record_outcome(

@@ -151,17 +151,19 @@ async def test_thirty_days_with_a_thousand_leads(  # noqa: PLR0915 - one story, 
         for lead_id, starts in plans.get(now, []):
             if lead_id in stopped_leads:
                 continue  # the lead page tells the counsellor to call instead
-            appointment_id = await services.appointments.set_appointment(
-                lea,
-                lead_id,
-                AppointmentForm(
-                    day=starts.date().isoformat(),
-                    time=f"{starts:%H:%M}",
-                    place="Mission Locale, Verdun",
-                    with_whom="Léa",
-                ),
-                now=now,
-            )
+            appointment_id = (
+                await services.appointments.set_appointment(
+                    lea,
+                    lead_id,
+                    AppointmentForm(
+                        day=starts.date().isoformat(),
+                        time=f"{starts:%H:%M}",
+                        place="Mission Locale, Verdun",
+                        with_whom="Léa",
+                    ),
+                    now=now,
+                )
+            ).id
             appointments.append((lead_id, appointment_id, starts.astimezone(UTC)))
         # The day after each appointment, at 18:00, Léa marks one in three absent.
         for lead_id, appointment_id, starts in appointments:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
 from outreach_bot.content.languages import wider
-from outreach_bot.core.delivery.rules import SendingRules
+from outreach_bot.core.delivery.rules import SendingRules, answers_recent_message
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.queue import visible_lead
 from outreach_bot.core.schedule import cancel_pending, schedule
@@ -47,7 +47,8 @@ logger = logging.getLogger(__name__)
 SOON: Final = timedelta(hours=2)
 """The second reminder comes this long before the appointment."""
 LAST_CALL: Final = timedelta(minutes=15)
-"""A reminder held by the quiet hours is dropped rather than sent this close to the time."""
+"""The least notice a message gives: a reminder held by the quiet hours is dropped rather than
+sent this close to the time, and an announcement they would hold until then is not planned."""
 #: Scheduled-message kinds of this module (the figures and the cancellations use them).
 CONFIRM: Final = "appointment"
 REMINDER: Final = "appointment_reminder"
@@ -82,6 +83,18 @@ class AppointmentForm:
     place_id: str = ""
     place: str = ""
     with_whom: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AppointmentSet:
+    """What setting an appointment did, for the counsellor who set it."""
+
+    id: int
+    told_at: datetime | None
+    """When the young person's announcement leaves (the first open moment), or None: no
+    message will reach them, and :attr:`notice` says why."""
+    notice: str
+    """What the lead page tells the counsellor, in French."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +163,12 @@ class Appointments:
         *,
         form_key: str = "",
         now: datetime | None = None,
-    ) -> int:
+    ) -> AppointmentSet:
         """Record an appointment and schedule its announcement and reminders.
+
+        When the sending rules hold every message until less than :data:`LAST_CALL` before
+        the start (fixed on Saturday evening for Monday 09:00), nothing is planned for the
+        young person: the counsellor is told so, and why, and the lead's history keeps it.
 
         Raises:
             InvalidInputError: a field is wrong (French message saying which).
@@ -196,8 +213,12 @@ class Appointments:
             )
             session.add(appointment)
             await session.flush()
-            if conversation is not None:
+            told_at = (
                 await self._schedule_messages(session, appointment, conversation, now)
+                if conversation is not None
+                else None
+            )
+            notice = self._notice(starts_at, told_at, now, in_conversation=conversation)
             if can_move(LeadStatus(lead.status), LeadStatus.APPOINTMENT):
                 lead.status = LeadStatus.APPOINTMENT
                 lead.status_changed_at = now
@@ -211,12 +232,70 @@ class Appointments:
                     )
                 )
             lead.updated_at = now
-            session.add(LeadEvent(lead_id=lead.id, user_id=account.id, kind="appointment", at=now))
+            session.add(
+                LeadEvent(
+                    lead_id=lead.id,
+                    user_id=account.id,
+                    kind="appointment",
+                    note=notice if told_at is None else None,
+                    at=now,
+                )
+            )
             appointment_id = appointment.id
             event = TeamEvent("lead_changed", lead.conversation_id, lead.id, lead.sector_id)
         logger.info("appointment %s set for lead %s by %s", appointment_id, lead_id, account.id)
         await self._events.publish(event)
-        return appointment_id
+        return AppointmentSet(appointment_id, told_at, notice)
+
+    def _notice(
+        self,
+        starts_at: datetime,
+        told_at: datetime | None,
+        now: datetime,
+        *,
+        in_conversation: Conversation | None,
+    ) -> str:
+        """What the counsellor reads once the appointment is saved: when the young person is
+        told, or that they will not be, why, and what to do instead."""
+        if told_at is not None and told_at <= now:
+            return "Rendez-vous enregistré : la personne est prévenue."
+        if told_at is not None:
+            return (
+                "Rendez-vous enregistré : la personne sera prévenue "
+                f"{self._staff_when(told_at)} ({self._quiet_words()})."
+            )
+        if in_conversation is None:
+            return (
+                "Rendez-vous enregistré, mais aucun message ne partira : cette personne n'a "
+                "plus de conversation avec le bot. Appelle-la pour la prévenir."
+            )
+        first = self._rules.next_open(now)
+        hint = ""
+        if answers_recent_message(in_conversation.last_message_at, now):
+            hint = (
+                " Elle t'a écrit il y a moins de 30 minutes : ta réponse dans la conversation "
+                "part tout de suite."
+            )
+        return (
+            "Rendez-vous enregistré, mais aucun message ne partira : rien ne part avant "
+            f"{self._staff_when(first)} ({self._quiet_words()}), "
+            f"trop tard pour un rendez-vous à {starts_at.astimezone(self.zone):%H:%M}. "
+            f"Appelle la personne pour la prévenir, ou choisis une heure plus tardive.{hint}"
+        )
+
+    def _staff_when(self, moment: datetime) -> str:
+        """ "lun. 07/01 à 09:00": the back office writes hours as 09:00."""
+        local = moment.astimezone(self.zone)
+        weekdays = self._content.message("place_weekdays", "fr").split(",")
+        return f"{weekdays[local.weekday()].strip()} {local:%d/%m} à {local:%H:%M}"
+
+    def _quiet_words(self) -> str:
+        """The sending rules, as the lead page's form says them."""
+        rules = self._rules
+        return (
+            f"heures calmes : rien ne part entre {rules.quiet_start:%H:%M} et "
+            f"{rules.quiet_end:%H:%M}, ni les jours fermés"
+        )
 
     async def _place(self, session: AsyncSession, form: AppointmentForm) -> tuple[str, int | None]:
         """Where, as the young person will read it: a team place, or what was typed."""
@@ -256,13 +335,19 @@ class Appointments:
             day -= timedelta(days=1)
         return day
 
+    def _leaves_in_time(self, due_at: datetime, expires_at: datetime, now: datetime) -> bool:
+        """Whether a message due at ``due_at`` can leave, by the rules, before ``expires_at``."""
+        return self._rules.next_open(max(due_at, now)) < expires_at
+
     async def _schedule_messages(
         self,
         session: AsyncSession,
         appointment: Appointment,
         conversation: Conversation,
         now: datetime,
-    ) -> None:
+    ) -> datetime | None:
+        """Plan the announcement and the reminders that can still be of use; returns when the
+        announcement leaves, or None when the rules hold it too close to the start."""
         starts_at = _aware(appointment.starts_at)
         values = {
             "when": self.when_text(starts_at, conversation.locale),
@@ -271,11 +356,16 @@ class Appointments:
         }
         buttons = [("button_cannot_come", CANNOT_COME)]
         common = {"lead_id": appointment.lead_id, "values": values, "buttons": buttons, "now": now}
+        first = self._rules.next_open(now)
+        if first > now and first > starts_at - LAST_CALL:
+            # Held until the very hour (Saturday evening for Monday 09:00): a "C'est noté" at
+            # 09:00 for 09:10 helps no one; the counsellor is told to call instead.
+            return None
         soon = starts_at - SOON
         # Told at the first open moment. The reminder 2 hours before follows only if that
         # moment comes before it: fixed at 21:00 for 10:00 the next day, or for within 2 hours,
         # the young person is told once ("C'est noté"), never reminded of what they were not told.
-        remind_soon = self._rules.next_open(now) < soon
+        remind_soon = first < soon and self._leaves_in_time(soon, starts_at - LAST_CALL, now)
         told_until = soon if remind_soon else starts_at
         await schedule(
             session,
@@ -289,7 +379,7 @@ class Appointments:
         day_before = datetime.combine(
             self._reminder_day(starts_at), self._reminder_hour, tzinfo=self.zone
         )
-        if now < day_before < soon:
+        if now < day_before < soon and self._leaves_in_time(day_before, soon, now):
             await schedule(
                 session,
                 conversation.id,
@@ -309,6 +399,7 @@ class Appointments:
                 expires_at=starts_at - LAST_CALL,
                 **common,  # type: ignore[arg-type]
             )
+        return first
 
     async def record_outcome(
         self,

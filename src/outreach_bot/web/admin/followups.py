@@ -42,7 +42,8 @@ async def _done(request: web.Request, lead_id: int, message: str) -> web.StreamR
 
 
 async def set_appointment(request: web.Request) -> web.StreamResponse:
-    """Fix an appointment; the young person is told on their channel, then reminded."""
+    """Fix an appointment; the young person is told on their channel, then reminded (the
+    notice says when, or that nothing will reach them and why)."""
     services = request.app[services_key]
     lead_id = lead_id_of(request)
     form = await read_form(request)
@@ -54,7 +55,7 @@ async def set_appointment(request: web.Request) -> web.StreamResponse:
         with_whom=str(form.get("with_whom", "")),
     )
     try:
-        await services.appointments.set_appointment(
+        result = await services.appointments.set_appointment(
             current_account(request), lead_id, fields, form_key=str(form.get("form_key", ""))
         )
     except ConflictError as failure:
@@ -62,7 +63,7 @@ async def set_appointment(request: web.Request) -> web.StreamResponse:
     except (InvalidInputError, NotFoundError) as failure:
         error = str(failure) if isinstance(failure, InvalidInputError) else "Lieu introuvable."
         return await lead_page.show_lead(request, lead_id, status=400, error=error)
-    return await _done(request, lead_id, "Rendez-vous enregistré : la personne est prévenue.")
+    return await _done(request, lead_id, result.notice)
 
 
 async def appointment_outcome(request: web.Request) -> web.StreamResponse:
