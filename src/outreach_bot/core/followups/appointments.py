@@ -293,8 +293,8 @@ class Appointments:
         """The sending rules, as the lead page's form says them."""
         rules = self._rules
         return (
-            f"heures calmes : rien ne part entre {rules.quiet_start:%H:%M} et "
-            f"{rules.quiet_end:%H:%M}, ni les jours fermés"
+            f"heures calmes de {rules.quiet_start:%H:%M} à {rules.quiet_end:%H:%M}, "
+            "et aucun envoi les jours fermés"
         )
 
     async def _place(self, session: AsyncSession, form: AppointmentForm) -> tuple[str, int | None]:
