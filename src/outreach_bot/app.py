@@ -34,6 +34,7 @@ from outreach_bot.core.delivery.outbox import (
     SendPolicy,
 )
 from outreach_bot.core.delivery.rules import SendingRules
+from outreach_bot.core.delivery.whatsapp import templates_of
 from outreach_bot.core.events.bus import EventBus
 from outreach_bot.core.followups.appointments import KINDS as APPOINTMENT_KINDS
 from outreach_bot.core.followups.appointments import Appointments
@@ -248,6 +249,7 @@ async def open_services(
                 rules,
                 events,
                 reminder_hour=settings.appointment_reminder_hour,
+                whatsapp_templates=templates_of(settings),
             ),
             first_contacts=FirstContacts(
                 sessions, scheduler, content, rules, team_phone=settings.team_phone

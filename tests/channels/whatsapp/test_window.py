@@ -199,3 +199,46 @@ async def test_the_lead_page_warns_before_writing_outside_the_window(
     else:
         assert 'id="whatsapp-window"' in html
         assert expected in unescape(html)
+
+
+async def fix_appointment(client: Client, services: Services, lead: Lead) -> str:
+    """Léa fixes an appointment in eight days at 14:30 from the lead page; the page after."""
+    browser, html = await lead_page(client, services, lead)
+    day = (datetime.now(UTC) + timedelta(days=8)).date().isoformat()
+    form = {
+        "day": day,
+        "time": "14:30",
+        "place": "Mission Locale, Verdun",
+        "with_whom": "Léa",
+        "form_key": form_key_of(html),
+    }
+    response = await browser.post(f"/admin/leads/{lead.id}/appointments", form)
+    assert response.status == 303
+    return await (await browser.get(f"/admin/leads/{lead.id}")).text()
+
+
+async def test_an_appointment_outside_the_window_without_template_tells_the_counsellor(
+    wa_client: Client, wa_services: Services
+) -> None:
+    """The young person last wrote two days ago and no template serves appointments: WhatsApp
+    would refuse the announcement, so the page does not say the person is told, but why not
+    and to call."""
+    lead = await whatsapp_lead(wa_services, silent_for=timedelta(days=2))
+    page = unescape(await fix_appointment(wa_client, wa_services, lead))
+    assert "la personne est prévenue" not in page
+    assert "la personne sera prévenue" not in page
+    assert "aucun message ne partira" in page
+    assert "24 h" in page
+    assert "OUTREACH_WHATSAPP_TEMPLATES" in page
+    assert "Appelle" in page
+
+
+@pytest.mark.parametrize("wa_overrides", [{"whatsapp_templates": TEMPLATES}])
+async def test_an_appointment_outside_the_window_with_a_template_is_told(
+    wa_client: Client, wa_services: Services
+) -> None:
+    """With a template for every kind, the announcement can go: the page says so."""
+    lead = await whatsapp_lead(wa_services, silent_for=timedelta(days=2))
+    page = unescape(await fix_appointment(wa_client, wa_services, lead))
+    assert "aucun message ne partira" not in page
+    assert "prévenue" in page

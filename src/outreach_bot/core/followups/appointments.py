@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
@@ -24,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from outreach_bot.content import Content
 from outreach_bot.content.languages import wider
 from outreach_bot.core.delivery.rules import SendingRules, answers_recent_message
+from outreach_bot.core.delivery.whatsapp import CHANNEL as WHATSAPP
+from outreach_bot.core.delivery.whatsapp import Template, template_for, window_open
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.queue import visible_lead
 from outreach_bot.core.schedule import cancel_pending, schedule
@@ -60,6 +63,13 @@ NEW_SLOT: Final = "/new_slot"
 """The button payload of "oui, un autre rendez-vous" after an absence."""
 PLACE_MAX: Final = 200
 WHO_MAX: Final = 120
+_WINDOW_NOTICE: Final = (
+    "Rendez-vous enregistré, mais aucun message ne partira : son dernier message WhatsApp "
+    "aura plus de 24 h quand l'annonce partirait, et WhatsApp n'accepte alors qu'un modèle "
+    "approuvé par Meta ; aucun n'est configuré pour les rendez-vous "
+    "(OUTREACH_WHATSAPP_TEMPLATES, « appointment=… » ou « *=… »). Appelle cette personne. "
+    "Si elle écrit d'ici là, la fenêtre de 24 h se rouvre et l'annonce part."
+)
 _TIME_RE: Final = re.compile(r"^\s*(\d{1,2})\s*[:hH]\s*(\d{2})?\s*$")
 #: Message keys this module sends, with their placeholders (checked at start-up).
 MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
@@ -140,8 +150,10 @@ class Appointments:
         events: EventBus,
         *,
         reminder_hour: time = time(17, 0),
+        whatsapp_templates: Mapping[str, Template] | None = None,
     ) -> None:
         content.require_messages(MESSAGE_KEYS)
+        self._templates = dict(whatsapp_templates or {})
         self._sessions = sessions
         self._content = content
         self._rules = rules
@@ -218,7 +230,20 @@ class Appointments:
                 if conversation is not None
                 else None
             )
-            notice = self._notice(starts_at, told_at, now, in_conversation=conversation)
+            refused = (
+                told_at is not None
+                and conversation is not None
+                and self._whatsapp_refuses(conversation, CONFIRM, told_at)
+            )
+            if refused:
+                # Scheduled all the same: a message from the young person before then reopens
+                # the window, and the scheduler's guard lets it go.
+                told_at = None
+            notice = (
+                _WINDOW_NOTICE
+                if refused
+                else self._notice(starts_at, told_at, now, in_conversation=conversation)
+            )
             if can_move(LeadStatus(lead.status), LeadStatus.APPOINTMENT):
                 lead.status = LeadStatus.APPOINTMENT
                 lead.status_changed_at = now
@@ -281,6 +306,15 @@ class Appointments:
             f"{self._staff_when(first)} ({self._quiet_words()}), "
             f"trop tard pour un rendez-vous à {starts_at.astimezone(self.zone):%H:%M}. "
             f"Appelle la personne pour la prévenir, ou choisis une heure plus tardive.{hint}"
+        )
+
+    def _whatsapp_refuses(self, conversation: Conversation, kind: str, at: datetime) -> bool:
+        """Whether WhatsApp would refuse a message of ``kind`` to this conversation at ``at``:
+        past the 24-hour window, with no approved template for it."""
+        return (
+            conversation.channel == WHATSAPP
+            and not window_open(conversation.last_message_at, at)
+            and template_for(self._templates, kind) is None
         )
 
     def _staff_when(self, moment: datetime) -> str:
