@@ -4,6 +4,7 @@ app over HTTP, a local fake Graph API and a real local SMTP server for the partn
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -128,3 +129,28 @@ async def test_in_a_live_conversation_the_question_goes_at_once_and_a_yes_tells_
     [mail] = smtp.received
     assert mail.recipients == ["orientations@habitat.example"]
     assert await referral_status(wa_services) == ReferralStatus.SENT
+
+
+async def test_outside_the_window_without_template_the_question_is_refused_with_why(
+    wa_client: Client, wa_services: Services, phone: WhatsAppPhone, smtp: Inbox
+) -> None:
+    """The young person last wrote two days ago and no template is configured: WhatsApp would
+    refuse the question, so the lead page says so and to call, rather than "Accord demandé au
+    jeune" for a question that never leaves."""
+    lead = await make_lead(wa_services, channel="whatsapp", sender=phone.number)
+    await wrote_ago(wa_services, timedelta(days=2))
+    service_id = await housing_service(wa_services)
+    browser, _ = await lead_page(wa_client, wa_services, lead)
+    response = await browser.post(
+        f"/admin/leads/{lead.id}/referrals",
+        {"service": str(service_id), "reason": "Cherche un logement près de Verdun."},
+    )
+    assert response.status == 409
+    page = unescape(await response.text())
+    assert "24 h" in page
+    assert "OUTREACH_WHATSAPP_TEMPLATES" in page
+    assert "Appelle" in page
+    async with wa_services.sessions() as session:
+        assert await session.scalar(select(Referral)) is None
+    await settle(wa_services)
+    assert phone.unread() == []

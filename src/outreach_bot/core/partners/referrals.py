@@ -23,8 +23,9 @@ from sqlalchemy import Exists, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
-from outreach_bot.core.delivery.outbox import Immediate, SendPolicy, enqueue
+from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, Immediate, SendPolicy, enqueue
 from outreach_bot.core.delivery.rules import answers_recent_message
+from outreach_bot.core.delivery.whatsapp import Template, counsellor_blocked
 from outreach_bot.core.mail.sender import Mail, MailError, MailSender
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.staff.accounts import Account
@@ -149,6 +150,7 @@ async def propose_referral(
     queued_channels: frozenset[str],
     policies: Mapping[str, SendPolicy],
     on_queued: Callable[[], None] = lambda: None,
+    whatsapp_templates: Mapping[str, Template] | None = None,
     now: datetime | None = None,
 ) -> int:
     """Ask the young person, on their own channel, whether a partner may be told about them.
@@ -159,8 +161,9 @@ async def propose_referral(
     Raises:
         InvalidInputError: no reason, or too long.
         NotFoundError: the lead or the service is not there (or not visible).
-        ConflictError: the person cannot be asked (STOP, unreachable, another channel, erased)
-            or a question is already waiting.
+        ConflictError: the person cannot be asked (STOP, unreachable, another channel, erased,
+            WhatsApp's 24-hour window closed with no counsellor template) or a question is
+            already waiting.
     """
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
@@ -191,6 +194,14 @@ async def propose_referral(
             raise ConflictError("cette personne ne reçoit plus nos messages")
         if await _question_of(session, conversation.id) is not None:
             raise ConflictError("une autre orientation attend déjà sa réponse")
+        policy = policies.get(conversation.channel, Immediate())
+        # Like a counsellor's answer: asked while the young person is writing, the question
+        # goes at once, quiet hours or not; otherwise it waits for them to end.
+        live = answers_recent_message(conversation.last_message_at, now)
+        leaves = policy.earliest(now, in_reply=live)
+        blocked = counsellor_blocked(conversation, whatsapp_templates or {}, leaves)
+        if blocked is not None:
+            raise ConflictError(blocked)
         referral = Referral(
             lead_id=lead.id,
             conversation_id=conversation.id,
@@ -226,10 +237,6 @@ async def propose_referral(
         state.offer(buttons)
         conversation.state = state.to_json()
         if conversation.channel in queued_channels:
-            policy = policies.get(conversation.channel, Immediate())
-            # Like a counsellor's answer: asked while the young person is writing, the
-            # question goes at once, quiet hours or not; otherwise it waits for them to end.
-            live = answers_recent_message(conversation.last_message_at, now)
             await enqueue(
                 session,
                 conversation,
@@ -237,7 +244,8 @@ async def propose_referral(
                 dedupe=_question_key(referral.id),
                 in_reply=live,
                 message_id=message.id,
-                not_before=policy.earliest(now, in_reply=live),
+                not_before=leaves,
+                kind=COUNSELLOR_KIND,  # outside WhatsApp's window, the counsellor's template
             )
         _tell_counsellor(session, referral, f"Orientation proposée vers {organisation.name}.")
         await _audit(session, account, "referral_proposed", referral.id)

@@ -12,6 +12,7 @@ from typing import Any, Final
 from aiohttp import web
 
 from outreach_bot.core.delivery.outbox import QUEUED_CHANNELS
+from outreach_bot.core.delivery.whatsapp import templates_of
 from outreach_bot.core.leads.queue import LeadView
 from outreach_bot.core.partners import directory, referrals
 from outreach_bot.core.partners.referrals import OUTCOME_LABELS, LinkExpiredError
@@ -117,6 +118,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
             queued_channels=QUEUED_CHANNELS,
             policies=services.send_policies,
             on_queued=services.dispatcher.wakeup.set,
+            whatsapp_templates=templates_of(services.settings),
         )
     except NotFoundError:
         return await _back_to_lead(request, lead_id, "Choisis un service de l'annuaire.", 400)
