@@ -42,6 +42,7 @@ class Conversation:
         ranking: tuple[tuple[str, float], ...] = (),
         human_active: bool = False,
         has_open_lead: bool = False,
+        given_phone: str | None = None,
     ) -> Outcome:
         self.last = self.engine.step(
             self.state,
@@ -54,6 +55,7 @@ class Conversation:
                 crisis=clues or CrisisClues(kind=crisis_kind),
                 ranking=ranking,
                 sender_phone=self.sender_phone,
+                given_phone=given_phone,
                 human_active=human_active,
                 has_open_lead=has_open_lead,
                 places=self.places,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from outreach_bot.domain.questions import QUESTION_KINDS, has_phrase, question_kinds, words_of
+from outreach_bot.domain.questions import (
+    QUESTION_KINDS,
+    has_phrase,
+    question_kinds,
+    signs_up,
+    words_of,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +81,64 @@ def test_phrases_match_whole_words_only() -> None:
     assert not has_phrase(words_of("je suis capable"), "cap")
     assert has_phrase(words_of("et avec le RSA ?"), "rsa")
     assert has_phrase(words_of("contrat d’engagement"), "contrat d'engagement")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "c koi la dose de doliprane pr la fievre",
+        "jpeux prendre cmb de doliprane par jour",
+        "c koi la posologie de l ibuprofene",
+        "g de la fievre je peux prendre combien de medocs",
+        "how much paracetamol can I take",
+    ],
+)
+def test_a_question_about_a_dose(text: str) -> None:
+    """How much of a medicine to take is asked by a dose word, or a medicine with a word of
+    taking or of quantity."""
+    assert question_kinds(text)[0] == "dose"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je garde mes médocs dans mon sac",
+        "ma mere ma donné du doliprane pr le taf",
+        "jai oublié mes medocs",
+        "je peux prendre le bus ?",
+        "c combien",
+    ],
+)
+def test_a_medicine_named_asks_no_dose(text: str) -> None:
+    """A medicine named alone, or taking a bus, is no question about a dose."""
+    assert "dose" not in question_kinds(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok et faut faire quoi pr sinscrire",
+        "jmen occupe comment pr minscrire ??",
+        "on fait quoi pour le commencer",
+        "quoi faire pr rentrer dedans",
+    ],
+)
+def test_how_to_sign_up_typed_in_passing(text: str) -> None:
+    """ "faut faire quoi pr sinscrire": the apostrophe left out, "pr" for "pour"."""
+    assert "how_to" in question_kinds(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "signing_up"),
+    [
+        ("comment on s'inscrit", True),
+        ("ok et faut faire quoi pr sinscrire", True),
+        ("l'inscription c quand", True),
+        ("je veux me desinscrire", False),
+        ("désinscrivez moi svp", False),
+        ("stop", False),
+    ],
+)
+def test_signing_up_is_not_signing_off(text: str, signing_up: bool) -> None:
+    """ "s'inscrire" is told apart from "se désinscrire", its opposite."""
+    assert signs_up(text) is signing_up

@@ -33,6 +33,7 @@ from outreach_bot.dialogue.turn import (
     parse_payload,
     refuses_erasure,
 )
+from outreach_bot.domain.career import names_a_project
 from outreach_bot.domain.consent import DIGITAL_CONSENT_AGE, MAX_USUAL_AGE
 from outreach_bot.domain.contact_details import gives_phone_number
 from outreach_bot.domain.contact_lists import says_wrong_number
@@ -53,6 +54,7 @@ from outreach_bot.domain.questions import (
     phrase_at,
     phrase_spans,
     question_kinds,
+    signs_up,
     words_of,
 )
 from outreach_bot.domain.relatives import (
@@ -60,6 +62,7 @@ from outreach_bot.domain.relatives import (
     for_a_relative,
     relatives_trouble_removed,
 )
+from outreach_bot.domain.school import PUPIL_AGE_LIMIT, speaks_as_a_pupil
 
 MAX_RETRIES: Final = 2
 NUMBER_CHANNELS: Final = frozenset({"sms", "whatsapp"})
@@ -230,6 +233,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "ask_contact_sms": (),
         "ask_contact_telegram": (),
         "ask_phone": (),
+        "confirm_phone": ("phone",),
         "reask_phone": (),
         "ask_commune": (),
         "reask_commune": (),
@@ -321,6 +325,10 @@ RELATIVE: Final = "relative"
 """The follow-up of a topic that speaks of a relative the message is written for ("c pour ma
 soeur, elle veut arrêter les cours"): the topic's facts about them, not the writer."""
 WHERE: Final = ("mission_locale_info", "where")
+CAREER_TOPIC: Final = "find_training"
+"""The topic of a career project said with a trade no topic names ("projet de cordiste")."""
+SCHOOL_PLACEMENT: Final = ("find_training", "school_internship")
+"""The 3e pupil's placement: its button only for a pupil (:func:`speaks_as_a_pupil`)."""
 
 
 def short_source(url: str) -> str:
@@ -626,6 +634,8 @@ class DialogueEngine:
         """
         if intent not in COMMAND_INTENTS or (in_form and confidence < HIGH_CONFIDENCE):
             return False
+        if payload is None and intent == "opt_out" and signs_up(text):
+            return False  # "comment on s'inscrit" is the opposite of "désinscris-moi"
         return payload is not None or self._languages.asks_easier(text) is None
 
     @staticmethod
@@ -672,6 +682,9 @@ class DialogueEngine:
             # "mon num c 06 12 34 56 78": a number given to be called on is a wish to be
             # contacted (consent comes first), never a question about erasing: the classifier
             # learnt "mon numéro" from "efface mon numéro". The form reads its own numbers.
+            # Only that a number was given is remembered, not the number: it is read back
+            # from this message once consent is given (Turn.given_phone).
+            state.number_given = True
             return "ask_human", 1.0
         return turn.intent, turn.confidence
 
@@ -710,6 +723,8 @@ class DialogueEngine:
         classifier decides, as before. Within the topic, a follow-up's keyword wins over a
         kind: "je touche le RSA, je peux avoir le CEJ ?" is the RSA rule, not the amount.
         """
+        if payload is None and not state.pupil and speaks_as_a_pupil(text):
+            state.pupil = True  # the training answer's placement button fits them now
         said_plainly = confidence >= 1.0 and intent in {"affirm", "deny"}
         answering_the_form = state.step not in {Step.IDLE, Step.OFFER_LEAD, Step.CONSENT}
         if payload is not None or said_plainly or answering_the_form:
@@ -797,6 +812,10 @@ class DialogueEngine:
                 return Asked(GENERAL_TOPIC, 1.0, general)
             if confident is None:
                 return Asked(intent, confidence, None, asked="which_topic")
+        if confident is None and names_a_project(text):
+            # "il me faut une corde pour mon projet de cordiste": a trade the classifier never
+            # saw, told by the words around it; only when nothing else was understood.
+            return Asked(CAREER_TOPIC, 1.0, None)
         return Asked(intent, confidence, self._followup_asked(intent, None, text))
 
     def _has_followup(self, intent: str, followup: str) -> bool:
@@ -1327,11 +1346,17 @@ class DialogueEngine:
 
         Not the answer about a relative (:data:`RELATIVE`): it answers a message written for
         someone, and "C'est pour un proche" under every job answer would read as a question.
+        Nor the 3e pupil's placement (:data:`SCHOOL_PLACEMENT`) for someone who said nothing of
+        being at collège or of a "stage", nor gave an age under 16.
         """
+        age = state.form.age
+        pupil = state.pupil or (age is not None and age < PUPIL_AGE_LIMIT)
         return tuple(
             Button(followup.question.get(state.locale), self._followup_payload(answer, followup))
             for followup in answer.followups
-            if followup is not chosen and followup.id != RELATIVE
+            if followup is not chosen
+            and followup.id != RELATIVE
+            and (pupil or (answer.intent, followup.id) != SCHOOL_PLACEMENT)
         )
 
     def _also_buttons(
@@ -1446,6 +1471,10 @@ class DialogueEngine:
         intent, payload = heard.intent, heard.payload
         if intent == "affirm":
             state.form.consent_at = datetime.now(UTC).isoformat()
+            if state.number_given:
+                # Consent given: the number handed over before may now be kept, to offer back.
+                state.form.offered_phone = heard.turn.given_phone
+            state.number_given = False
             return self._ask(state, effects, Step.ASK_AGE)
         said_no = intent == "deny" or (payload is not None and payload.name == "deny")
         probe = replace(state, form=replace(state.form), offered=True, step=Step.IDLE)
@@ -1465,6 +1494,7 @@ class DialogueEngine:
         if said_no or (not answerable and state.retries > MAX_RETRIES):
             state.step = Step.IDLE
             state.form = LeadForm()
+            state.number_given = False
             effects.drop_held_media = True
             return self._say(state, effects, self._reply("consent_declined", state, menu=True))
         replies: list[Reply] = []
@@ -1523,6 +1553,17 @@ class DialogueEngine:
 
     def _on_contact(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         turn, payload, intent = heard.turn, heard.payload, heard.intent
+        offered, state.form.offered_phone = state.form.offered_phone, None
+        if offered is not None:
+            # "C'est bien ce numéro ?": yes keeps the number given before consent; another
+            # number typed instead wins; no asks for one.
+            typed = parse_phone(heard.text) if payload is None else None
+            if typed is None and intent == "affirm":
+                state.form.phone, state.form.contact_here = offered, False
+                return self._advance(state, effects)
+            if typed is None and intent == "deny":
+                return self._ask(state, effects, Step.ASK_PHONE)
+            return self._on_phone(state, heard, effects)
         if turn.channel in NUMBER_CHANNELS:
             if intent == "affirm" and turn.sender_phone:
                 state.form.phone = turn.sender_phone
@@ -1694,7 +1735,9 @@ class DialogueEngine:
             state.fixing = False
             return self._summary(state, effects)
         prompt = self._prompt(state, step, effects)
-        yes_or_no = step is Step.ASK_CONTACT and state.channel in NUMBER_CHANNELS
+        yes_or_no = step is Step.ASK_CONTACT and (
+            state.channel in NUMBER_CHANNELS or state.form.offered_phone is not None
+        )
         asked = "" if yes_or_no else FIELD_OF_STEP.get(step, "")
         return self._say(state, effects, replace(prompt, field=asked))
 
@@ -1717,6 +1760,13 @@ class DialogueEngine:
 
     def _contact_prompt(self, state: DialogueState) -> Reply:
         channel = state.channel
+        if state.form.offered_phone is not None:
+            return self._reply(
+                "confirm_phone",
+                state,
+                buttons=(("button_sms_same", "/affirm"), ("button_sms_other", "/deny")),
+                phone=national_format(state.form.offered_phone),
+            )
         if channel in NUMBER_CHANNELS:
             return self._reply(
                 "ask_contact_sms",

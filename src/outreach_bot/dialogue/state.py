@@ -52,6 +52,9 @@ class LeadForm:
     commune_name: str | None = None
     need: str | None = None
     availability: str | None = None
+    offered_phone: str | None = None
+    """A number handed over before consent, read back once consent was given: the contact
+    question offers it ("C'est bien ce numéro ?") instead of asking for one."""
 
 
 @dataclass
@@ -77,6 +80,13 @@ class DialogueState:
     offered: bool = False
     """The "shall a counsellor contact you?" question was asked: later answers keep it as a
     button instead of asking again."""
+    number_given: bool = False
+    """A phone number was handed over unasked ("mon num c 06…") before consent. The number
+    itself is not kept here: once consent is given, the core reads it back from that message
+    (``Turn.given_phone``) for the contact question to offer it."""
+    pupil: bool = False
+    """The person said they are at collège or asked about a placement: the training answer's
+    "Mon stage de 3e" button fits them (see ``domain/school.py``)."""
     last_answer: str | None = None
     """The answer said last (``intent`` or ``intent.followup``), to say it again more simply."""
     suggestions: list[str] = field(default_factory=list)

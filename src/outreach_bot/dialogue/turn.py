@@ -159,6 +159,9 @@ class Turn:
     #: the message without the Meuse commune it names (a village's name says nothing of danger).
     crisis_ranking: tuple[tuple[str, float], ...] | None = None
     sender_phone: str | None = None
+    #: The number this conversation handed over unasked before consent (E.164), read back by
+    #: the core from that message while the consent question waits (``number_given``).
+    given_phone: str | None = None
     human_active: bool = False
     #: A counsellor held the conversation and the takeover ran out (no hand-back, so nobody
     #: told the young person): the bot's first answer says it is the bot again.

@@ -18,18 +18,20 @@ from typing import Final, Literal
 from outreach_bot.domain.spelling import respell
 
 QuestionKind = Literal[
-    "pay", "cost", "where", "when", "who", "how_to", "how_long", "papers", "rules"
+    "dose", "pay", "cost", "where", "when", "who", "how_to", "how_long", "papers", "rules"
 ]
 
 #: Every kind, in the order the patterns are tried, with what a reviewer reads in bot/README.md.
 QUESTION_KINDS: Final[dict[str, str]] = {
+    "dose": "how much of a medicine to take (la dose, je peux prendre combien de doliprane)",
     "how_long": "how long it lasts, how many hours (combien de temps, ça dure, how long)",
     "pay": "how much one gets: pay, allowance (c'est payé combien, le salaire, how much do I get)",
     "cost": "what it costs, whether it is free (ça coûte combien, c'est gratuit, is it free)",
     "where": "where it is, where to go (c'est où, l'adresse, where)",
     "when": "when, opening hours (c'est ouvert le samedi, à quelle heure, when)",
     "who": "who it is for, age limits (pour qui, jusqu'à quel âge, j'ai 17 ans ça marche)",
-    "how_to": "how to apply, sign up or find one (comment on fait, s'inscrire, how do I apply)",
+    "how_to": "how to apply, sign up or find one (comment on fait, faut faire quoi pour "
+    "s'inscrire, how do I apply)",
     "papers": "papers or documents to bring (quels papiers, je dois ramener quoi, documents)",
     "rules": "the rules: compulsory, automatic, combined with another aid (c'est obligatoire)",
 }
@@ -52,11 +54,24 @@ IDIOMS: Final = (
 )
 
 _IT = r"(?:c est|c|cest|ces|sa|ca|ce sera|ca sera|c etait|is it|it s|its)"
+#: A medicine or what one takes it for: with a word of taking or of quantity, a question
+#: about a dose. A medicine named alone ("je garde mes médocs dans mon sac") asks nothing.
+_MEDICINE = (
+    r"(?:doliprane|paracetamol|ibuprofene|dafalgan|efferalgan|advil|aspirine|medicament"
+    r"|medicaments|medoc|medocs|cachet|cachets|comprime|comprimes|gelule|gelules|sirop"
+    r"|paracetamol|ibuprofen|painkillers?|pills?|tablets?|medicine|medication)"
+)
+_TAKING = r"(?:prendre|avaler|combien|cb|cmb|take|how much|how many)"
 _MONEY = r"(?:combien|cb|cmb|thune|tune|argent|sous|fric|how much|money)"
 
 #: kind -> patterns over the folded, space-framed text. A message may ask several kinds;
 #: "c'est combien ?" asks for an amount, which is pay for the CEJ and a cost for the licence.
 _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
+    "dose": (
+        r"(?:dose|doses|dosage|posologie)",
+        rf"{_TAKING}(?: \w+){{0,4}} {_MEDICINE}",
+        rf"{_MEDICINE}(?: \w+){{0,4}} {_TAKING}",
+    ),
     "how_long": (
         r"(?:combien|cb|cmb) de (?:temps|mois|semaines|jours|heures|h)",
         r"(?:ca|sa|il|elle|le contrat) dure",
@@ -119,6 +134,11 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"(?:on fait|je fais|faut faire) comment",
         r"comment(?= $)",
         r"(?:s|m|t) inscri(?:re|s|t)",
+        # "sinscrire", "jmincris": the apostrophe left out. Not "desinscrire", its opposite.
+        r"(?:s|m|t)inscri(?:re|s|t)",
+        r"(?:faut|dois|doit|on doit|je dois) (?:faire )?quoi (?:pour|pr|pour le|pour la)",
+        r"(?:on|je|j) (?:fait|fais) quoi pour",
+        r"quoi faire (?:pour|pr)",
         r"(?:inscription|postuler|candidater|candidature)",
         r"(?:how do|how can|how to|apply|sign up|register)",
     ),
@@ -189,3 +209,14 @@ def question_kinds(text: str) -> tuple[str, ...]:
     if amount is not None and "how_long" not in kinds and not {"pay", "cost"} & set(kinds):
         kinds += ["pay", "cost"]
     return tuple(kinds)
+
+
+#: "s'inscrire", "m'inscrire", "sinscrire", "l'inscription": signing up, the opposite of
+#: "se désinscrire" (whose "des" glues to the verb, so it never matches here).
+_SIGNING_UP: Final = re.compile(r"(?<![a-z0-9])(?:(?:s|m|t|l) ?)?inscri(?:re|s|t|ption|ptions)")
+
+
+def signs_up(text: str) -> bool:
+    """Whether ``text`` speaks of signing up ("comment on s'inscrit", "pr minscrire"), which a
+    classifier that learnt "désinscrire" may take for a wish to stop the messages."""
+    return _SIGNING_UP.search(words_of(text)) is not None

@@ -61,6 +61,7 @@ async def test_faq_answer_comes_from_the_knowledge_base(client, services: Servic
     followups = [
         f'/cej{{"followup":"{followup.id}"}}'
         for followup in services.content.answers["cej"].followups
+        if followup.id != "relative"  # it answers a message written for someone: no button
     ]
     assert chat.payloads() == ["/affirm", "/deny", *followups]
 

@@ -72,8 +72,9 @@ from outreach_bot.dialogue.replies import Reply
 from outreach_bot.dialogue.state import DialogueState, Step
 from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
 from outreach_bot.domain.campaigns import code_problem, normalise_code
-from outreach_bot.domain.contact_details import strip_contact_details
+from outreach_bot.domain.contact_details import gives_phone_number, strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
+from outreach_bot.domain.fields import parse_phone
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.domain.places import team_today
@@ -466,6 +467,13 @@ class ConversationService:
             first_contact = await waiting_row(session, conversation.id) if listed else None
             until = conversation.takeover_until
             held = until is not None and _aware(until) > now
+            # A number handed over before consent is read back only while consent is asked:
+            # with a yes, the form offers it instead of asking for one.
+            given_phone = (
+                await _number_given(session, conversation.id)
+                if state.number_given and state.step is Step.CONSENT
+                else None
+            )
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -477,6 +485,7 @@ class ConversationService:
                 ranking=prediction.ranking,
                 crisis_ranking=crisis_ranking,
                 sender_phone=message.sender_phone,
+                given_phone=given_phone,
                 human_active=held,
                 takeover_ended=conversation.takeover_until is not None and not held,
                 opted_out=conversation.opted_out,
@@ -802,6 +811,28 @@ class ConversationService:
 def _left(sending: AtOnce | None) -> bool:
     """Whether the dispatcher's rounds have something of the turn to send."""
     return sending is None or sending.left
+
+
+#: How far back the number handed over before consent is looked for: the consent question
+#: comes right after it, and a few questions may be answered in between.
+NUMBER_LOOKBACK: Final = 10
+
+
+async def _number_given(session: AsyncSession, conversation_id: int) -> str | None:
+    """The phone number the young person's latest message handing one over gave (E.164)."""
+    texts = await session.scalars(
+        select(Message.text)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.INBOUND,
+        )
+        .order_by(Message.id.desc())
+        .limit(NUMBER_LOOKBACK)
+    )
+    for text in texts:
+        if text and gives_phone_number(text):
+            return parse_phone(text)
+    return None
 
 
 async def _replies_already_given(
