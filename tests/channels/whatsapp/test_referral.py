@@ -25,12 +25,16 @@ from tests.web.admin.conftest import make_lead
 PARIS = ZoneInfo("Europe/Paris")
 
 
+START = datetime.now(PARIS).replace(second=0, microsecond=0)
+QUIET_END = START + timedelta(hours=1)
+"""When sending resumes under :func:`quiet_now`'s hours (its date may be tomorrow's)."""
+
+
 def quiet_now() -> dict[str, Any]:
-    """Quiet hours around the moment the test runs, whatever the day and hour."""
-    local = datetime.now(PARIS)
+    """Quiet hours around the moment the tests start, whatever the day and hour."""
     return {
-        "quiet_hours_start": (local - timedelta(hours=1)).time().replace(second=0, microsecond=0),
-        "quiet_hours_end": (local + timedelta(hours=1)).time().replace(second=0, microsecond=0),
+        "quiet_hours_start": (START - timedelta(hours=1)).time(),
+        "quiet_hours_end": QUIET_END.time(),
         "quiet_days": "",
         "quiet_on_public_holidays": False,
     }
@@ -67,14 +71,15 @@ async def housing_service(services: Services) -> int:
     )
 
 
-async def propose(client: Client, services: Services, lead: Lead, service_id: int) -> None:
-    """Léa proposes the referral from the lead page's form."""
+async def propose(client: Client, services: Services, lead: Lead, service_id: int) -> str:
+    """Léa proposes the referral from the lead page's form; the page she lands on."""
     browser, _ = await lead_page(client, services, lead)
     response = await browser.post(
         f"/admin/leads/{lead.id}/referrals",
         {"service": str(service_id), "reason": "Cherche un logement près de Verdun."},
     )
-    assert response.status in (200, 303), await response.text()
+    assert response.status == 303, await response.text()
+    return unescape(await (await browser.get(f"/admin/leads/{lead.id}")).text())
 
 
 async def wrote_ago(services: Services, ago: timedelta) -> None:
@@ -98,7 +103,9 @@ async def test_a_yes_to_something_else_before_the_question_arrives_shares_nothin
     lead = await make_lead(wa_services, channel="whatsapp", sender=phone.number)
     await wrote_ago(wa_services, timedelta(hours=3))
     service_id = await housing_service(wa_services)
-    await propose(wa_client, wa_services, lead, service_id)
+    page = await propose(wa_client, wa_services, lead, service_id)
+    assert "Question envoyée au jeune" not in page
+    assert f"elle partira {QUIET_END:%d/%m} à {QUIET_END:%H:%M}" in page
     await settle(wa_services)
     assert phone.unread() == []  # held by the quiet hours
 
@@ -117,7 +124,8 @@ async def test_in_a_live_conversation_the_question_goes_at_once_and_a_yes_tells_
     lead = await make_lead(wa_services, channel="whatsapp", sender=phone.number)
     await wrote_ago(wa_services, timedelta(minutes=1))
     service_id = await housing_service(wa_services)
-    await propose(wa_client, wa_services, lead, service_id)
+    page = await propose(wa_client, wa_services, lead, service_id)
+    assert "Question envoyée au jeune" in page
     await settle(wa_services)
     [question] = phone.unread()
     assert "Maison de l'habitat" in shown(question)

@@ -56,7 +56,7 @@ async def propose(services: Services, *, sender: str, now: datetime) -> tuple[in
     async with services.sessions() as session:
         account = await load_account(session, user)
     assert account is not None
-    referral_id = await referrals.propose_referral(
+    proposed = await referrals.propose_referral(
         services.sessions,
         account,
         lead.id,
@@ -67,7 +67,7 @@ async def propose(services: Services, *, sender: str, now: datetime) -> tuple[in
         policies={},
         now=now,
     )
-    return lead.id, referral_id
+    return lead.id, proposed.id
 
 
 async def answer(services: Services, sender: str, text: str, now: datetime) -> list[str]:

@@ -37,6 +37,7 @@ from outreach_bot.domain.errors import (
     NotFoundError,
     PermissionDeniedError,
 )
+from outreach_bot.domain.places import TEAM_ZONE
 from outreach_bot.domain.referrals import (
     OPEN_STATUSES,
     ReferralOutcome,
@@ -76,6 +77,16 @@ ASKABLE_CHANNELS: Final = frozenset({"telegram", "sms", "rest", "console", "what
 DELIVERED_STATUSES: Final = frozenset(
     {OutboxStatus.SENT, OutboxStatus.DELIVERED, OutboxStatus.READ}
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralProposed:
+    """A referral just proposed: its id, when its question leaves, and what the counsellor
+    reads about it (French)."""
+
+    id: int
+    leaves_at: datetime
+    notice: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +163,12 @@ async def propose_referral(
     on_queued: Callable[[], None] = lambda: None,
     whatsapp_templates: Mapping[str, Template] | None = None,
     now: datetime | None = None,
-) -> int:
+) -> ReferralProposed:
     """Ask the young person, on their own channel, whether a partner may be told about them.
 
     The question names the organisation and exactly what would be shared; nothing is shared
-    now. One question at a time per young person.
+    now. One question at a time per young person. The answer says when the question leaves
+    (the quiet hours may hold it).
 
     Raises:
         InvalidInputError: no reason, or too long.
@@ -252,7 +264,16 @@ async def propose_referral(
     if conversation.channel in queued_channels:
         on_queued()
     logger.info("referral %s proposed for lead %s", referral.id, lead_id)
-    return referral.id
+    if leaves <= now:
+        notice = "Question envoyée au jeune : rien n'est transmis avant son oui."
+    else:
+        local = leaves.astimezone(TEAM_ZONE)  # as the back office writes every time
+        notice = (
+            f"Question prête : elle partira {local:%d/%m} à {local:%H:%M}, à la fin des heures "
+            "calmes ; rien n'est transmis avant son oui, et un « oui » écrit d'ici là ne "
+            "compte pas."
+        )
+    return ReferralProposed(referral.id, leaves, notice)
 
 
 def _shared_phrase(content: Content, lead: Lead, locale: str) -> str:

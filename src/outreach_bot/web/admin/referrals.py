@@ -108,7 +108,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
     reason = str(form.get("reason", ""))
     service_id = parse_record_id(str(form.get("service", ""))) or 0
     try:
-        await referrals.propose_referral(
+        proposed = await referrals.propose_referral(
             services.sessions,
             current_account(request),
             lead_id,
@@ -126,7 +126,7 @@ async def propose(request: web.Request) -> web.StreamResponse:
         return await _back_to_lead(request, lead_id, str(error), 409)
     except InvalidInputError as error:
         return await _back_to_lead(request, lead_id, str(error), 400)
-    await flash(request, "Question envoyée au jeune : rien n'est transmis avant son oui.")
+    await flash(request, proposed.notice)
     raise web.HTTPSeeOther(_lead_url(request, lead_id))
 
 
