@@ -148,3 +148,15 @@ def test_the_stage_button_only_for_a_pupil() -> None:
         chat = Conversation()
         chat.say(text, "find_training", 0.9)
         assert (button.question.fr in _titles(chat)) is shown, text
+
+
+def test_an_unclear_answer_to_the_number_offered_asks_again() -> None:
+    """ "euh", guessed as a yes by the classifier, keeps nothing: the offer is asked again."""
+    chat = Conversation()
+    _to_the_contact_question(chat, number="+33612345678")
+    chat.say("euh", "affirm", 0.7)
+    assert chat.state.step is Step.ASK_CONTACT
+    assert chat.state.form.phone is None
+    assert "06 12 34 56 78" in chat.text()
+    chat.say("ok")
+    assert chat.state.form.phone == "+33612345678"

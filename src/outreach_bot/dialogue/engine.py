@@ -1555,14 +1555,20 @@ class DialogueEngine:
         turn, payload, intent = heard.turn, heard.payload, heard.intent
         offered, state.form.offered_phone = state.form.offered_phone, None
         if offered is not None:
-            # "C'est bien ce numéro ?": yes keeps the number given before consent; another
-            # number typed instead wins; no asks for one.
+            # "C'est bien ce numéro ?": an explicit yes (the button, "oui", "ok"...) keeps the
+            # number given before consent, never the classifier's guess ("euh" read as yes);
+            # another number typed instead wins; no asks for one; anything else asks again.
             typed = parse_phone(heard.text) if payload is None else None
-            if typed is None and intent == "affirm":
+            explicit = heard.confidence >= 1.0
+            if typed is None and explicit and intent == "affirm":
                 state.form.phone, state.form.contact_here = offered, False
                 return self._advance(state, effects)
-            if typed is None and intent == "deny":
+            if typed is None and explicit and intent == "deny":
                 return self._ask(state, effects, Step.ASK_PHONE)
+            if typed is None and state.retries < MAX_RETRIES:
+                state.retries += 1
+                state.form.offered_phone = offered
+                return self._say(state, effects, self._contact_prompt(state))
             return self._on_phone(state, heard, effects)
         if turn.channel in NUMBER_CHANNELS:
             if intent == "affirm" and turn.sender_phone:
