@@ -25,6 +25,7 @@ GSM7_BASIC: Final = frozenset(
 )
 #: Characters of the extension table: each costs two septets (escape + code).
 GSM7_EXTENDED: Final = frozenset("\f^{}\\[~]|€")
+_GSM7: Final = GSM7_BASIC | GSM7_EXTENDED
 
 GSM7_SINGLE: Final = 160
 GSM7_PART: Final = 153
@@ -88,7 +89,8 @@ class SegmentCount:
 
 def is_gsm7(text: str) -> bool:
     """Whether every character of ``text`` exists in GSM-7 (basic or extension table)."""
-    return all(char in GSM7_BASIC or char in GSM7_EXTENDED for char in text)
+    # One set operation rather than a test per character: every SMS reply is checked.
+    return _GSM7.issuperset(text)
 
 
 def count_segments(text: str) -> SegmentCount:

@@ -55,6 +55,7 @@ from outreach_bot.channels.telegram_outbound import (
     TelegramOutbound,
     TelegramTeamChat,
 )
+from outreach_bot.channels.telegram_request import AiohttpRequest
 from outreach_bot.channels.telegram_update import update_shape_error
 from outreach_bot.config import Settings
 from outreach_bot.content import Content
@@ -135,13 +136,16 @@ def build_application(settings: Settings, mode: UpdateMode) -> TelegramApplicati
 
     ``max_retries=0``: a flood-control answer is not slept through inside the send (that
     would hold the whole outbox); it becomes a ``TemporaryFailureError`` that the outbox
-    reschedules after ``retry_after``.
+    reschedules after ``retry_after``. The bot's calls go over aiohttp
+    (:class:`~outreach_bot.channels.telegram_request.AiohttpRequest`, for the CPU each reply
+    costs); long polling keeps PTB's own request.
     """
     builder = (
         Application.builder()
         .token(settings.telegram_token)
         .base_url(str(settings.telegram_base_url))
         .base_file_url(file_base_url(settings))
+        .request(AiohttpRequest())
         .rate_limiter(AIORateLimiter(max_retries=0))
     )
     if mode is UpdateMode.WEBHOOK:

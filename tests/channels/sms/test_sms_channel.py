@@ -227,6 +227,22 @@ async def test_daily_limit_hands_the_conversation_to_the_team(
 
 
 @pytest.mark.parametrize("sms_overrides", [{"sms_daily_limit": 1}])
+async def test_a_first_message_whose_answer_is_over_the_limit_is_held_to_it(
+    phone: Phone, sms_overrides: dict[str, object]
+) -> None:
+    """The message that opens a conversation is counted against the budget without asking
+    the database only when its answer fits: a longer one is cut to the budget as any other."""
+    received = await phone.say("je cherche du boulot")
+    # The answer's first message (the budget's one), then the team's promise.
+    assert len(received) == 2
+    assert received[-1] == phone.services.content.message("sms_handoff", "fr")
+    rows = await outbox(phone)
+    assert [row.last_error for row in rows if row.status == OutboxStatus.CANCELLED] == [
+        COST_LIMIT_REASON
+    ]
+
+
+@pytest.mark.parametrize("sms_overrides", [{"sms_daily_limit": 1}])
 async def test_crisis_numbers_are_sent_even_past_the_daily_limit(
     phone: Phone, sms_overrides: dict[str, object]
 ) -> None:

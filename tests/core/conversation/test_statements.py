@@ -17,9 +17,12 @@ from sqlalchemy import event, select
 
 from outreach_bot.core.channel import InboundMessage
 from outreach_bot.core.delivery.outbox import decode
+from outreach_bot.core.delivery.sms_policy import DailyLimit, SmsInbox
 from outreach_bot.core.services import Services
 from outreach_bot.storage.models import Message, OutboxItem
+from tests.core.delivery.test_at_once import sent_soon
 from tests.factories import RestChat
+from tests.fakes import RecordingChannel
 
 
 @dataclass
@@ -140,3 +143,55 @@ async def test_a_queued_turn_stores_its_lines_in_one_insert_and_its_outbox_rows_
     sent_texts = [decode(payload)[1].text for payload, _, _ in rows]
     assert [text for _, text, _ in rows] == sent_texts
     assert sent_texts[-len(result.replies) :] == [reply.text for reply in result.replies]
+
+
+async def test_a_first_telegram_message_claims_its_replies_without_asking_what_goes_first(
+    services: Services,
+) -> None:
+    """A conversation the turn itself created has nothing in flight or due: its replies are
+    claimed without the query a known conversation needs, and still leave at once."""
+    channel = RecordingChannel("telegram")
+    services.outbound["telegram"] = channel
+    first = InboundMessage(channel="telegram", sender_id="4343", text="salut", message_id="1")
+    with counting(services) as seen:
+        result = await services.conversations.handle_inbound(first)
+    # The turn's query, and whether this message's first reply is known (after an erasure).
+    assert seen.sql.count("SELECT") == 2
+    assert await sent_soon(channel, 1) == [result.replies[0].text]
+
+    second = InboundMessage(
+        channel="telegram", sender_id="4343", text="je cherche du boulot", message_id="2"
+    )
+    with counting(services) as seen:
+        await services.conversations.handle_inbound(second)
+    # A known conversation: the turn's query, then what of it goes before these replies.
+    assert seen.sql.count("SELECT") == 2
+
+
+async def test_a_first_sms_is_counted_against_the_budget_without_a_query(
+    services: Services,
+) -> None:
+    """The SMS budget asks the database twice per message (room in the turn, then whether the
+    day went over); for the message that opens the conversation neither is needed."""
+    channel = RecordingChannel("sms")
+    services.outbound["sms"] = channel
+    limit = DailyLimit(
+        sessions=services.sessions, events=services.events, content=services.content, limit=5
+    )
+    services.budgets["sms"] = limit
+    inbox = SmsInbox(conversations=services.conversations, sessions=services.sessions, limit=limit)
+
+    def sms(text: str, number: int) -> InboundMessage:
+        return InboundMessage(
+            channel="sms", sender_id="+33612345678", text=text, message_id=f"SM{number}"
+        )
+
+    with counting(services) as seen:
+        result = await inbox.receive(sms("salut", 1))
+    assert seen.sql.count("SELECT") == 2
+    assert await sent_soon(channel, 1) == [result.replies[0].text]
+
+    with counting(services) as seen:
+        await inbox.receive(sms("je cherche du boulot", 2))
+    # The turn's query, what goes first, the room left, and after the turn whether it is over.
+    assert seen.sql.count("SELECT") == 4

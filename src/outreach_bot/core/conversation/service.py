@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, NamedTuple
 
 from sqlalchemy import Select, and_, bindparam, delete, exists, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -123,6 +123,8 @@ class InboundResult:
     referral_agreed: bool = False
     held: bool = False
     locale: str = "fr"
+    opened: bool = False
+    """This message began the conversation: all it has queued today is this turn's replies."""
 
 
 class ConversationService:
@@ -320,7 +322,7 @@ class ConversationService:
     ) -> tuple[InboundResult, list[TeamEvent]]:
         """The body of :meth:`_store_media`: one transaction."""
         async with self._sessions.begin() as session:
-            conversation, open_lead, seen, _, _ = await _load_for_turn(
+            conversation, open_lead, seen, *_ = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -428,7 +430,7 @@ class ConversationService:
         sending: AtOnce | None,
     ) -> tuple[InboundResult, list[TeamEvent]]:
         async with self._sessions.begin() as session:
-            conversation, open_lead, seen, asked, listed = await _load_for_turn(
+            conversation, open_lead, seen, asked, listed, opened = await _load_for_turn(
                 session,
                 channel=message.channel,
                 sender_id=message.sender_id,
@@ -590,6 +592,7 @@ class ConversationService:
                     # A crisis answer (3114, the team told) leaves before anything queued.
                     priority=CRISIS_PRIORITY if outcome.effects.urgent else 0,
                     sending=sending,
+                    opened=opened,
                 )
             else:
                 await self._queue_after_erase(session, conversation, outcome.replies, message, now)
@@ -600,6 +603,7 @@ class ConversationService:
                 referral_agreed=bool(question and outcome.effects.referral_agreed),
                 held=turn.human_active and not outcome.effects.erase,
                 locale=outcome.state.locale,
+                opened=opened,
             )
             return result, events
 
@@ -739,6 +743,7 @@ class ConversationService:
         now: datetime,
         priority: int = 0,
         sending: AtOnce | None = None,
+        opened: bool = False,
     ) -> list[int]:
         """Store the turn: the young person's message and the bot's replies.
 
@@ -780,7 +785,7 @@ class ConversationService:
             for index, (row_id, reply) in enumerate(zip(ids[1:], replies, strict=True))
         ]
         if sending is not None:
-            await sending.claim(session, conversation.id, items)
+            await sending.claim(session, conversation.id, items, opened=opened)
         await insert_outbox_rows(session, items)
         return ids
 
@@ -1182,6 +1187,21 @@ def _turn_query(*, with_message_id: bool) -> Select[Conversation, Lead | None, b
 _REPLY_KNOWN: Final = select(exists().where(OutboxItem.dedupe_key == bindparam("first_reply")))
 
 
+class _TurnStart(NamedTuple):
+    """What a turn reads first (see :func:`_load_for_turn`)."""
+
+    conversation: Conversation
+    open_lead: Lead | None
+    seen: bool
+    """The message was already received (a provider's resend)."""
+    asked: bool
+    """A referral question waits for an answer."""
+    listed: bool
+    """A contact list's first message waits for an answer."""
+    opened: bool = False
+    """The conversation was created by this turn: nothing of it is in the database yet."""
+
+
 async def _load_for_turn(
     session: AsyncSession,
     *,
@@ -1189,7 +1209,7 @@ async def _load_for_turn(
     sender_id: str,
     message_id: str | None,
     now: datetime,
-) -> tuple[Conversation, Lead | None, bool, bool, bool]:
+) -> _TurnStart:
     """The sender's conversation (locked, created when missing), its open lead, whether
     ``message_id`` was already received, whether a referral question waits for an answer, and
     whether a contact list's first message does, in one query: every message starts here.
@@ -1205,16 +1225,16 @@ async def _load_for_turn(
         values.update(message_id=message_id, first_reply=first_reply)
     row = (await session.execute(query, values)).first()
     if row is not None:
-        return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
+        return _TurnStart(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]))
     conversation = await _create_conversation(session, channel, sender_hash, sender_id, now)
     if conversation is not None:
         known = bool(message_id) and bool(
             await session.scalar(_REPLY_KNOWN, {"first_reply": first_reply})
         )
-        return conversation, None, known, False, False
+        return _TurnStart(conversation, None, known, asked=False, listed=False, opened=True)
     # Another process created it between our select and insert: read theirs.
     row = (await session.execute(query, values)).one()
-    return row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4])
+    return _TurnStart(row[0], row[1], bool(row[2]), bool(row[3]), bool(row[4]))
 
 
 async def _open_lead(session: AsyncSession, conversation_id: int) -> Lead | None:

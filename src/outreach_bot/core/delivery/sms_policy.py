@@ -18,13 +18,14 @@ Three concerns, each enforced where it cannot be bypassed:
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
@@ -70,6 +71,58 @@ def _skipped(item: OutboxItem) -> bool:
     if item.status == OutboxStatus.CANCELLED:
         return True  # only those of the budget are read
     return item.status == OutboxStatus.SENT and item.segments == 0 and not item.provider_message_id
+
+
+# The budget's queries run for nearly every SMS, in and out: each is built once, its values
+# bound parameters, since building one cost about as much CPU as running it.
+
+
+@functools.cache
+def _sent_today(*, by_sender: bool) -> Select[int]:
+    """Counts the SMS that went out (and were paid for) since ``since`` (Paris midnight), to
+    one conversation or (``by_sender``) to one number across its conversations."""
+    query = select(func.count(OutboxItem.id)).where(
+        OutboxItem.channel == CHANNEL,
+        OutboxItem.status.in_(SENT_STATUSES),
+        OutboxItem.sent_at >= bindparam("since"),
+        or_(OutboxItem.segments.is_(None), OutboxItem.segments > 0),
+    )
+    if by_sender:
+        return query.join(Conversation, Conversation.id == OutboxItem.conversation_id).where(
+            Conversation.channel == CHANNEL, Conversation.sender_hash == bindparam("sender_hash")
+        )
+    return query.where(OutboxItem.conversation_id == bindparam("conversation"))
+
+
+def _todays_rows() -> list[ColumnElement[bool]]:
+    """Today's SMS rows of ``conversation`` (created since ``since``) that count, or were
+    declined, for the budget."""
+    return [
+        OutboxItem.conversation_id == bindparam("conversation"),
+        OutboxItem.channel == CHANNEL,
+        OutboxItem.created_at >= bindparam("since"),
+        or_(
+            OutboxItem.status != OutboxStatus.CANCELLED,
+            # Declined at send time (:meth:`DailyLimit.allows`), maybe before this ran.
+            OutboxItem.last_error == COST_LIMIT_REASON,
+        ),
+    ]
+
+
+@functools.cache
+def _todays_counts() -> Select[int, int]:
+    """Today's rows of ``conversation``, and how many of them were declined."""
+    declined = or_(
+        OutboxItem.status == OutboxStatus.CANCELLED,
+        and_(
+            OutboxItem.status == OutboxStatus.SENT,
+            OutboxItem.segments == 0,
+            OutboxItem.provider_message_id.is_(None),
+        ),
+    )
+    return select(func.count(OutboxItem.id), func.count(OutboxItem.id).filter(declined)).where(
+        *_todays_rows()
+    )
 
 
 class DailyLimit:
@@ -135,9 +188,8 @@ class DailyLimit:
         # One statement: it runs before every SMS the outbox sends.
         async with self._sessions() as session:
             sent = await session.scalar(
-                self._sent_today()
-                .join(Conversation, Conversation.id == OutboxItem.conversation_id)
-                .where(Conversation.channel == CHANNEL, Conversation.sender_hash == sender_hash)
+                _sent_today(by_sender=True),
+                {"since": day_start(self._clock()), "sender_hash": sender_hash},
             )
         return int(sent or 0) < self.limit
 
@@ -152,25 +204,25 @@ class DailyLimit:
     async def sent_today(self, session: AsyncSession, conversation_id: int) -> int:
         """SMS that went out (and were paid for) in this conversation since Paris midnight."""
         count = await session.scalar(
-            self._sent_today().where(OutboxItem.conversation_id == conversation_id)
+            _sent_today(by_sender=False),
+            {"since": day_start(self._clock()), "conversation": conversation_id},
         )
         return int(count or 0)
 
-    def _sent_today(self) -> Select[int]:
-        """Counts the SMS that went out (and were paid for) since Paris midnight."""
-        return select(func.count(OutboxItem.id)).where(
-            OutboxItem.channel == CHANNEL,
-            OutboxItem.status.in_(SENT_STATUSES),
-            OutboxItem.sent_at >= day_start(self._clock()),
-            or_(OutboxItem.segments.is_(None), OutboxItem.segments > 0),
-        )
-
-    async def enforce(self, conversation_id: int) -> bool:
+    async def enforce(self, conversation_id: int, *, opened_with: int | None = None) -> bool:
         """Cancel what is over today's budget; the first time, tell the team and the young person.
+
+        Args:
+            conversation_id: the conversation that just received an SMS.
+            opened_with: when that SMS began the conversation, how many replies its turn
+                queued. Nothing else of the conversation exists yet, so within the limit
+                there is nothing to ask the database.
 
         Returns:
             True when this call handed the conversation to the team.
         """
+        if opened_with is not None and opened_with <= self.limit:
+            return False
         now = self._clock()
         if not await self._over(conversation_id, now):
             return False
@@ -182,9 +234,8 @@ class DailyLimit:
                 return False  # only the STOP confirmation is queued, and it must go out
             rows = list(
                 await session.scalars(
-                    select(OutboxItem)
-                    .where(*self._todays_rows(conversation_id, now))
-                    .order_by(OutboxItem.id)
+                    select(OutboxItem).where(*_todays_rows()).order_by(OutboxItem.id),
+                    {"conversation": conversation_id, "since": day_start(now)},
                 )
             )
             declined = [row for row in rows if _skipped(row)]
@@ -207,36 +258,13 @@ class DailyLimit:
     async def _over(self, conversation_id: int, now: datetime) -> bool:
         """Whether today's rows of the conversation may be over budget: one aggregate query,
         since it runs after every SMS received and nearly always says no."""
-        declined = or_(
-            OutboxItem.status == OutboxStatus.CANCELLED,
-            and_(
-                OutboxItem.status == OutboxStatus.SENT,
-                OutboxItem.segments == 0,
-                OutboxItem.provider_message_id.is_(None),
-            ),
-        )
         async with self._sessions() as session:
             total, skipped = (
                 await session.execute(
-                    select(
-                        func.count(OutboxItem.id), func.count(OutboxItem.id).filter(declined)
-                    ).where(*self._todays_rows(conversation_id, now))
+                    _todays_counts(), {"conversation": conversation_id, "since": day_start(now)}
                 )
             ).one()
         return bool(skipped) or total > self.limit
-
-    def _todays_rows(self, conversation_id: int, now: datetime) -> list[ColumnElement[bool]]:
-        """Today's SMS rows of a conversation that count, or were declined, for the budget."""
-        return [
-            OutboxItem.conversation_id == conversation_id,
-            OutboxItem.channel == CHANNEL,
-            OutboxItem.created_at >= day_start(now),
-            or_(
-                OutboxItem.status != OutboxStatus.CANCELLED,
-                # Declined at send time (:meth:`allows`), maybe before this ran.
-                OutboxItem.last_error == COST_LIMIT_REASON,
-            ),
-        ]
 
     async def _cancel(self, session: AsyncSession, rows: list[OutboxItem]) -> None:
         """Cancel rows and drop their transcript lines: the young person never received them."""
@@ -350,7 +378,8 @@ class SmsInbox:
         """
         result = await self._conversations.handle_inbound(message)
         if not result.duplicate and result.replies:
-            await self.limit.enforce(result.conversation_id)
+            opened_with = len(result.replies) if result.opened else None
+            await self.limit.enforce(result.conversation_id, opened_with=opened_with)
         return result
 
     async def receive_media(
