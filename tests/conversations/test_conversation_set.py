@@ -20,6 +20,7 @@ GREEN: frozenset[str] = frozenset(
         "crisis_sideways_2",
         "crisis_sideways_3",
         "crisis_sideways_4",
+        "crisis_sideways_5",
         "easy_french",
         "emoji",
         "emoji_2",
@@ -38,6 +39,7 @@ GREEN: frozenset[str] = frozenset(
         "not_crisis_2",
         "not_crisis_3",
         "not_crisis_4",
+        "not_crisis_5",
         "places",
         "register",
         "relative",
@@ -79,7 +81,10 @@ async def test_green_categories_stay_green(tmp_path: Path, embedded_nlu: NluBack
     contacted, never a question about erasing); and the fifth register file (signing up for the
     CEJ asked in passing, a medicine named without a question about its dose, a trade's project,
     more topics written for a relative, the number given before consent offered back, the 3e
-    pupil's button only for pupils) with its guards."""
+    pupil's button only for pupils) with its guards; and the seventh round of crises said
+    sideways, medicine both ways (a treatment taken, forgotten or asked about raises no alarm,
+    a dose question gets the dose answer; a whole box, all one's pills, too much, "ce soir" or
+    distress with a medicine still alarm)."""
     cases = [case for case in load_cases(HERE.glob("*.yml")) if case.category in GREEN]
     assert {case.category for case in cases} == GREEN
     results = await run_set(cases, workdir=tmp_path, nlu=embedded_nlu)

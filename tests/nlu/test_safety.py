@@ -725,3 +725,84 @@ def test_distress_said_sideways_sixth_round_is_certain(text: str, kind: CrisisKi
     Pashto, drunk and unable to stand, sexual violence said by the night or the secret,
     marks of a belt, a child alone for days, put out with one's things at the door."""
     assert crisis_signal(text) == CrisisSignal(kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je prends mes medocs tous les soirs",
+        "jai oublie mes medocs chez moi",
+        "jpeux prendre 2 doliprane ?",
+        "jpeux prendre 2 doliprane dun coup ?",
+        "c bon si je prend 2 ibuprofene dun coup pour les regles ?",
+        "jai zappé mes cachets ce matin c grave ?",
+        "jprends un cachet le soir pour dormir depuis que je bosse de nuit",
+        "les medocs c rembourse si jai pas de mutuelle ?",
+        "mes medocs du psy me font dormir grave le matin",
+        "jai toujours ma ventoline et mes cachets sur moi au cas ou",
+        "je prépare le pilulier de ma grand mère, elle a plein de cachets",
+    ],
+)
+def test_everyday_medicine_talk_holds_a_guess_back(text: str) -> None:
+    """A treatment taken at set times, forgotten, paid for, a dose asked (issue 18, seventh
+    round): "jpeux prendre 2 doliprane ?" was certain overdose words, the others got the
+    classifier's crisis guess and an urgent alert."""
+    assert crisis_signal(text) is None
+    assert everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je prends mes medocs tous les soirs mais ce soir je les prends tous",
+        "jai oublie mes medocs chez moi de toute facon jen peux plus",
+        "jpeux prendre 2 doliprane ? jai envie que tout sarrete",
+        "je garde tous mes medocs dans mon sac",
+        "jai zappé mes cachets ce matin, jvais tous les prendre ce soir",
+        "mes medocs du psy je les ai pris avec une bouteille de vodka",
+        "jai pris mes cachets du soir et jai la tete qui tourne",
+        "combien de doliprane je peux prendre ce soir pour mon dos",
+        "je prépare le pilulier de ma grand mère et jvais tout avaler",
+    ],
+)
+def test_medicine_talk_holds_nothing_back_with_distress_a_quantity_or_tonight(text: str) -> None:
+    """Distress, intent, a quantity ("tous", "toute la boîte"), swallowing, alcohol, the body
+    in trouble or "ce soir" in the message: no medicine rule holds a guess back."""
+    assert not everyday_idiom(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("jai pris toute la boite", CrisisKind.MEDICAL),
+        ("jai pris toute la boite d'ibuprofene", CrisisKind.MEDICAL),
+        ("jai pris 2 boites de doliprane", CrisisKind.MEDICAL),
+        ("jcrois jai pris trop de doliprane", CrisisKind.MEDICAL),
+        ("jai pris mes somniferes avec une bouteille de whisky", CrisisKind.MEDICAL),
+        ("mes cachets jvais les prendre tous", CrisisKind.MEDICAL),
+        ("jai pris mes cachets dun coup", CrisisKind.MEDICAL),
+        ("ce soir je prends 2 xanax et c'est fini", CrisisKind.MEDICAL),
+    ],
+)
+def test_an_overdose_said_plainly_or_sideways_is_certain(text: str, kind: CrisisKind) -> None:
+    """A whole box said alone, two boxes, too much of a medicine, pills with alcohol, "je les
+    prends tous", and one or two pills when the message says more: the 15 first."""
+    assert crisis_signal(text) == CrisisSignal(kind)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jpeux prendre 2 doliprane ?",
+        "jai pris 1 doliprane",
+        "c bon si je prends un doliprane et un advil en meme temps pour ma tete ?",
+        "jai pris toute la boite de chocolats",
+        "je prends mes medocs tous les soirs",
+        "jai pris un doliprane avec un verre d'eau",
+        "jai pris mes medocs avec une bouteille d'eau",
+    ],
+)
+def test_one_or_two_pills_or_a_box_of_sweets_is_no_certain_signal(text: str) -> None:
+    """One or two of a medicine is a dose, two medicines "en même temps" a question, a box of
+    chocolates no overdose, a glass or a bottle of water no alcohol."""
+    assert crisis_signal(text) is None

@@ -71,6 +71,9 @@ _PATTERNS: Final[dict[str, tuple[str, ...]]] = {
         r"(?:dose|doses|dosage|posologie)",
         rf"{_TAKING}(?: \w+){{0,4}} {_MEDICINE}",
         rf"{_MEDICINE}(?: \w+){{0,4}} {_TAKING}",
+        # "c bon si je prend 2 ibuprofene ?": a number of a medicine, asked.
+        rf"(?:c est bon|c bon|cest bon|est ce que|peux|peut|dois|doit|droit)(?: \w+){{0,4}}"
+        rf" (?:\d+|un|une|deux|trois) {_MEDICINE}",
     ),
     "how_long": (
         r"(?:combien|cb|cmb) de (?:temps|mois|semaines|jours|heures|h)",

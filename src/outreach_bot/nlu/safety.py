@@ -77,7 +77,8 @@ _HIT_INFINITIVE: Final = r"(?:frapper|taper|agresser|tabasser|etrangler|cogner|d
 _THREAT_VERB: Final = r"(?:tuer|taper|frapper|buter|planter|defoncer|tabasser|egorger)"
 _MEDICINE: Final = (
     r"(?:cachets|medocs|medicaments|comprimes|pilules|doliprane|paracetamol|xanax"
-    r"|anxiolytiques|somniferes|antidepresseurs|lexomil|tramadol|lexo)"
+    r"|anxiolytiques|somniferes|antidepresseurs|lexomil|tramadol|lexo|ibuprofene|advil"
+    r"|dafalgan|efferalgan|codeine|antidouleurs?)"
 )
 _DRUG_WORDS: Final = (
     r"cachets|medocs|medicaments|pilules|drogue|drogues|coke|cocaine|md|mdma|ecstasy|ghb"
@@ -164,6 +165,36 @@ _OUT_NOW: Final = (
     rf"(?:{_ROUGH_SLEEP_PLACE}|{_TONIGHT}|arret de bus|abribus|gare|il fait (?:froid|nuit)"
     r"|depuis \d+ ?h|dors ou|ou dormir|sais pas ou aller|chez personne|personne chez qui)"
 )
+#: A routine's times: "tous les soirs" is no quantity of pills.
+_TIME: Final = (
+    r"(?:jours?|soirs?|matins?|midis?|nuits?|semaines?|mois|ans|week ends?|we|\d+ ?h\w*"
+    r"|\d+ heures|(?:deux|2|trois|3) jours|journee|matinee|soiree)"
+)
+#: What makes medicine talk alarming (issue 18, seventh round): distress or intent (the words of
+#: :data:`_NO_DISTRESS` and more), a quantity ("toute la boîte", "tous mes cachets", "plein",
+#: "trop", a box, a number past a dose), swallowing, alcohol or drugs with it, the body in
+#: trouble, a night to come. Any of them and no rule holds a guess about medicine back.
+_MEDICINE_ALARM: Final = (
+    r".*\b(?:ce soir|cette nuit|fini|finir|en finir|mourir|mort|crever|vivre|vie|plus la|adieu"
+    r"|pardon|reveiller|reveille|peur|secret|cache|cacher|caches|planque|personne|seule?|sang"
+    r"|couper|lames?|vide|inutile|sers a rien|sert a rien|craque|au bout|plus la force|plus envie"
+    r"|detruite?|pleure|moral|triste|nulle?|deprim\w*|tout arrete|envie de rien|s arrete"
+    r"|sarrete|en peux plus|supporte plus|marre|plus rien|disparaitre|pour toujours|jamais"
+    r"|de bon|envie de (?:les|tout)|pense a (?:les|tout)"
+    r"|bye|dernier|derniere|assez|suffi\w*|suicid\w*|ts|"
+    # A quantity, or swallowing.
+    # "elle a plein de cachets" says a grandmother's pill box, not pills taken.
+    r"(?<!elle a )(?<!il a )plein|trop|boites?|plaquettes?|entieres?|reserve|de cote|stock\w*"
+    r"|double|triple|par erreur|sans faire expres|(?:2|deux) fois(?! par)|avale|avaler"
+    r"|avalee?s?|overdose|surdose|od"
+    # Alcohol or drugs with it; the body in trouble; someone who does not answer.
+    r"|alcool|vodka|whisky|rhum|bu|bouteille|biere|drogue|coke|vomi\w*|flou|tourne|tremble\w*"
+    r"|partir|malaise|respire\w*|evanoui\w*|inconscient\w*|convuls\w*|repond|reagit"
+    r"|bouge plus|bizarre|samu|pompiers|urgences?)\b"
+    r"|.*\b(?:tous|toutes|toute)\b(?! (?:les|la|mes) " + _TIME + r"\b)"
+    r"|.*\b(?:[3-9]|\d{2,})\b(?! ?(?:jours?|semaines?|mois|ans|heures?|h|min\w*|kilos?|kg"
+    r"|euros?|fois)\b)"
+)
 _INTIMATE_IMAGE: Final = (
     r"(?:nudes?|nude|photos? (?:intimes?|nues?|de moi nue?|de moi toute? nue?|de mon corps)"
     r"|videos? (?:intimes?|de moi nue?|de moi toute? nue?|de moi)|sextape)"
@@ -188,13 +219,44 @@ _CRISIS_PATTERNS: Final[tuple[tuple[CrisisKind, re.Pattern[str]], ...]] = (
             r"(?! de cote\b| en reserve\b| (?:un|une|1|2|deux) \w+ pour (?:ma|la|le|mon|mes|les"
             rf"|un|une) {_COMPLAINT}\b)(?: \w+){{0,4}}"
             rf" (?:tous|toutes|toute|plein|une boite|la boite|une plaquette|la plaquette"
-            # "pris 5 kilos avec les médocs": a weight gained, not pills taken.
-            rf"|\d+(?! ?(?:kilos?|kg|livres|ans|mois|jours|semaines|heures|minutes|min|euros)\b))"
+            # "pris 5 kilos avec les médocs": a weight gained, not pills taken. One or two of a
+            # medicine is a dose ("jpeux prendre 2 doliprane ?"), unless the message says
+            # more (below, :data:`_MEDICINE_ALARM`).
+            rf"|(?!(?:1|2) {_MEDICINE}\b)"
+            rf"\d+(?! ?(?:kilos?|kg|livres|ans|mois|jours|semaines|heures|minutes|min|euros)\b))"
             rf"(?: \w+){{0,3}} {_MEDICINE}\b",
-            rf"\b{_MEDICINE} (?:d un coup|en meme temps|pour ce soir|pour en finir|pour mourir"
+            # One or two of a medicine with distress, intent, a quantity or a night to come.
+            rf"^(?={_MEDICINE_ALARM}).*\b(?:avale|avaler|pris|prendre|prends)\b(?: \w+){{0,4}}"
+            rf" (?:1|2) (?:\w+ )?(?:de |d )?{_MEDICINE}\b",
+            # "j'ai pris toute la boîte", said alone; not "toute la boîte de chocolats".
+            r"\b(?:avale|avaler|pris|prendre|prends)\b"
+            r" (?:toute (?:la|ma|sa|une) (?:boite|plaquette)"
+            r"|(?:la|une|ma) (?:boite|plaquette) entiere)\b"
+            r"(?! (?:de|d|des|du) (?:chocolats?|bonbons|gateaux|biscuits|cereales|mouchoirs"
+            r"|kleenex|cookies|pizzas?|glace|chips|capotes|preservatifs|allumettes|cigarettes"
+            r"|clopes|gants|masques|the|cafe|sucre|feutres|crayons|lego|jeux?)\b)",
+            # "mes cachets, je les prends tous": not "tous les soirs".
+            rf"\b{_MEDICINE}\b(?: \w+){{0,8}} (?:les|en) (?:prends|prendre|avale|avaler|ai pris"
+            rf"|ai avale|vais prendre|vais avaler) (?:tous|toutes)\b(?! (?:les|mes) {_TIME}\b)",
+            # Medicine with alcohol; not "avec un verre d'eau".
+            rf"\b{_MEDICINE}\b(?: \w+){{0,4}} (?:avec|et) (?:une bouteille\b(?! (?:de |d )?eau)"
+            r"|de l alcool|la vodka|de la vodka|du whisky|du rhum|(?:\w+ )?verres? (?:de |d )"
+            r"(?:vodka|whisky|rhum|alcool|vin|biere|gin|tequila|pastis|ricard)"
+            r"|(?:des|plusieurs|\d+) verres\b(?! (?:de |d )?eau))",
+            rf"\b(?:bouteille\b(?! (?:de |d )?eau)|alcool|vodka|whisky|rhum)\b(?: \w+){{0,4}}"
+            r" (?:avec|et)"
+            r" (?:mes|des|les"
+            rf"|plein de) {_MEDICINE}\b",
+            # All at once: "mes cachets d'un coup", not "2 doliprane d'un coup ?" (a dose) nor
+            # "doliprane et ibuprofène en même temps ?", unless the message says more.
+            rf"\b(?:mes|tes|ses|les|des|tous|toutes|plein de|trop de|\d{{2,}}|[3-9])"
+            rf" (?:\w+ )?{_MEDICINE} (?:d un coup|dun coup|en meme temps)\b",
+            rf"^(?={_MEDICINE_ALARM}).*\b{_MEDICINE} (?:d un coup|dun coup|en meme temps)\b",
+            rf"\b{_MEDICINE} (?:pour ce soir|pour en finir|pour mourir"
             r"|pour plus rien|pour (?:dormir et )?(?:plus|pas|jamais) me reveiller)\b",
             r"\b(?:avale|pris) (?:une|la) boite (?:de |d )?\w+\b",
-            rf"\b(?:pris|prend|bu|avale|fume) (?:beaucoup |vraiment )?trop (?:de |d )?{_DRUG}\b",
+            rf"\b(?:pris|prend|bu|avale|fume) (?:beaucoup |vraiment )?trop (?:de |d )?"
+            rf"(?:{_DRUG}|{_MEDICINE})\b",
             r"\boverdos|\bsurdose\b|\bfait une od\b",
             # Someone's body in danger: unconscious, not breathing, bleeding a lot.
             r"\b(?:respire|respirait) (?:plus|presque plus|mal)\b|\barrive plus a respirer\b"
@@ -870,6 +932,23 @@ _ROPE_USE: Final = (
     r"|violon|arc|bricolage|balancoire|hamac|chien|cheval|sport|crossfit|boxe|stage|taf|boulot"
     r"|formation|metier|job)"
 )
+#: Medicine the net's overdose words do not list, and the words of a treatment.
+_MEDICINE_MORE: Final = (
+    r"(?:medoc|medicament|cachet|comprime|pilule|pillule|gelules?|sirop|traitement|antibio\w*"
+    r"|ibuprofene|ibu|doli|dafalgan|efferalgan|advil|spasfon|smecta|aspirine|ventoline"
+    r"|inhalateur|insuline|ordonnance)"
+)
+#: What makes medicine talk everyday: set times, a treatment, forgetting, a prescription, a
+#: pharmacy, paying, a dose asked.
+_MEDICINE_EVERYDAY: Final = (
+    r"(?:(?:tous|toutes) les (?:jours|soirs|matins|midis)|chaque (?:jour|soir|matin|midi)"
+    r"|(?:le|au|du|ce) (?:matin|soir|midi)|matin et soir|oublie\w*|zappe\w*|pas pris"
+    r"|ordonnance|pharmacie|pharmacien\w*|medecin|docteur|generaliste|psy|psychiatre"
+    r"|traitement|rembourse\w*|mutuelle|carte vitale|secu|dose|posologie"
+    r"|(?:je|j|on|tu) (?:peux|peut|dois|doit) (?:en |les |le |la )?prendre|peut on prendre"
+    r"|est ce que (?:je|j) (?:peux|dois)|c (?:est )?bon si|j ai le droit"
+    r"|pour (?:ma|la|le|mon|mes|les|un|une|des) " + _COMPLAINT + r"|pour dormir)"
+)
 _IDIOMS: Final = _compile(
     rf"\b(?:mon|ma|mes|ce|cette|ces|le|la|les|l) {_THINGS}(?: \w+)? me tuen?t?\b",
     r"\b(?:va|vont) me tuer si\b|\bme tuer si j\b",
@@ -909,13 +988,21 @@ _IDIOMS: Final = _compile(
     rf"(?: \w+){{0,3}} {_THINGS}\b",
     # A dose asked or taken for a complaint, a pill box filled for someone, a jump rope, old
     # things given away, the goodbyes of a last day at work (issue 18, fifth round).
-    rf"\b{_MEDICINE}\b(?: \w+){{0,6}} pour (?:ma|la|le|mon|mes|les|un|une|des) {_COMPLAINT}\b",
-    r"\b(?:prepare|remplis|remplir|preparer|fais|faire|range) (?:le|son|un|leur) pilulier\b",
+    # Never with distress, a quantity or a night to come (:data:`_MEDICINE_ALARM`).
+    rf"^(?!{_MEDICINE_ALARM}).*\b{_MEDICINE}\b(?: \w+){{0,6}} pour (?:ma|la|le|mon|mes|les|un"
+    rf"|une|des) {_COMPLAINT}\b",
+    rf"^(?!{_MEDICINE_ALARM}).*\b(?:prepare|remplis|remplir|preparer|fais|faire|range)"
+    r" (?:le|son|un|leur) pilulier\b",
     r"\bcorde a sauter\b|\b(?:saut|sauter|saute) (?:a l elastique|en parachute)\b",
     rf"\bsouffrir (?:de|du|des) (?:(?:mon|ma|mes|la|le|les) )?(?:{_THINGS}|{_COMPLAINT})\b",
     r"\blames? (?:de|pour)(?: \w+){0,3} (?:rasoir|raser|cutter|scie|parquet|tondeuse)\b",
-    rf"\b(?:combien|cb|cmb) (?:de |d )?{_MEDICINE}\b(?: \w+){{0,4}} (?:je peux|on peut"
-    r"|peut on|j ai le droit|max|maximum|par jour)\b",
+    rf"^(?!{_MEDICINE_ALARM}).*\b(?:combien|cb|cmb) (?:de |d )?{_MEDICINE}\b(?: \w+){{0,4}}"
+    r" (?:je peux|on peut|peut on|j ai le droit|max|maximum|par jour)\b",
+    # Everyday medicine talk (issue 18, seventh round): a treatment taken as prescribed or at
+    # set times, forgotten, renewed, bought, paid for, or a question about a dose ("jpeux
+    # prendre 2 doliprane ?"). Never with distress, intent, a quantity, swallowing, the body in
+    # trouble or a night to come (:data:`_MEDICINE_ALARM`): the classifier decides then.
+    rf"^(?!{_MEDICINE_ALARM})(?=.*\b(?:{_MEDICINE}|{_MEDICINE_MORE})\b).*\b{_MEDICINE_EVERYDAY}\b",
     # Leaving for an everyday reason: "j'ai dit adieu à mes potes, je déménage à Nancy".
     r"^(?=.*\b(?:(?:dit|dire|fait|faire) (?:mes )?adieux?|(?:serai|serais|sois|suis|etre)"
     rf" (?:plus|encore) la)\b).*\b{_REASON_TO_LEAVE}",
@@ -925,7 +1012,8 @@ _IDIOMS: Final = _compile(
     r"|mission|cdd|lycee|college|ecole|fac|cfa|job|service civique)\b",
     # An object with its everyday use (issue 18, sixth round): one's own medicine carried "au cas
     # où", a letter or a card for an occasion, a rope for a job or a sport. Never with distress.
-    rf"{_NO_DISTRESS}.*\b(?:mes|mon|ma) (?:{_MEDICINE}|traitement|ventoline|inhalateur|insuline"
+    rf"^(?!{_MEDICINE_ALARM}).*\b(?:mes|mon|ma) (?:{_MEDICINE}|traitement|ventoline|inhalateur"
+    r"|insuline"
     r"|pilule)\b(?: \w+){0,3} (?:dans (?:mon|ma) (?:sac|poche|trousse|sacoche|valise)|sur moi)\b",
     rf"{_NO_DISTRESS}.*\b(?:lettre|mot|carte|poeme|discours|texte|message)\b(?: \w+){{0,6}}"
     r" (?:pour|a|de) (?:l |son |sa |ses |mon |ma |leur |notre |un |une |le |la )?(?:anniv\w*"
@@ -1035,6 +1123,9 @@ _NET_WORDS: Final[dict[str, str]] = {
     "cb": "combien",
     "cmb": "combien",
     "detre": "d etre",
+    # An AZERTY slip, q for a: "mes cqchets".
+    "cqchets": "cachets",
+    "medicqments": "medicaments",
 }
 #: A "j" glued to a verb that starts with a consonant ("jmerite", "jpense"): no French word
 #: starts so, so it can only be "je".
