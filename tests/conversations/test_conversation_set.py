@@ -54,6 +54,7 @@ GREEN: frozenset[str] = frozenset(
         "town_named",
         "town_named_2",
         "town_no_alarm",
+        "town_offered",
         "two_needs",
         "two_topics",
         "voice",
@@ -84,7 +85,8 @@ async def test_green_categories_stay_green(tmp_path: Path, embedded_nlu: NluBack
     pupil's button only for pupils) with its guards; and the seventh round of crises said
     sideways, medicine both ways (a treatment taken, forgotten or asked about raises no alarm,
     a dose question gets the dose answer; a whole box, all one's pills, too much, "ce soir" or
-    distress with a medicine still alarm)."""
+    distress with a medicine still alarm); and the sixth register file (a Meuse town said as
+    home before the form asks for it, offered back at the commune question) with its guards."""
     cases = [case for case in load_cases(HERE.glob("*.yml")) if case.category in GREEN]
     assert {case.category for case in cases} == GREEN
     results = await run_set(cases, workdir=tmp_path, nlu=embedded_nlu)

@@ -43,6 +43,7 @@ class Conversation:
         human_active: bool = False,
         has_open_lead: bool = False,
         given_phone: str | None = None,
+        given_commune: str | None = None,
     ) -> Outcome:
         self.last = self.engine.step(
             self.state,
@@ -56,6 +57,7 @@ class Conversation:
                 ranking=ranking,
                 sender_phone=self.sender_phone,
                 given_phone=given_phone,
+                given_commune=given_commune,
                 human_active=human_active,
                 has_open_lead=has_open_lead,
                 places=self.places,

@@ -40,6 +40,7 @@ from outreach_bot.domain.contact_lists import says_wrong_number
 from outreach_bot.domain.fields import (
     Commune,
     commune_by_insee,
+    home_commune_in,
     match_commune,
     national_format,
     parse_age,
@@ -132,6 +133,15 @@ FORM_ORDER: Final = (
     Step.ASK_WHEN,
     Step.SUMMARY,
 )
+HOME_NOTED_STEPS: Final = OUTSIDE_FORM | {
+    Step.CONSENT,
+    Step.ASK_AGE,
+    Step.ASK_NAME,
+    Step.ASK_CONTACT,
+    Step.ASK_PHONE,
+}
+"""Where a town said as home ("jhabite a stenay") is remembered, to be offered back at the
+commune question instead of asking it open (:meth:`DialogueEngine._note_home`)."""
 FIXABLE: Final = {
     "age": Step.ASK_AGE,
     "first_name": Step.ASK_NAME,
@@ -234,6 +244,7 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "ask_contact_telegram": (),
         "ask_phone": (),
         "confirm_phone": ("phone",),
+        "confirm_commune": ("commune",),
         "reask_phone": (),
         "ask_commune": (),
         "reask_commune": (),
@@ -276,6 +287,8 @@ MESSAGE_KEYS: Final[dict[str, frozenset[str]]] = {
         "button_contact_here": (),
         "button_sms_same": (),
         "button_sms_other": (),
+        "button_commune_same": (),
+        "button_commune_other": (),
         "button_erase_yes": (),
         "button_opt_out_yes": (),
         "button_none": (),
@@ -665,6 +678,8 @@ class DialogueEngine:
     def _intent(
         self, state: DialogueState, turn: Turn, payload: Payload | None, text: str
     ) -> tuple[str, float]:
+        # Where they live, said in passing, whatever the message is read as (a flag only).
+        self._note_home(state, payload, text)
         # Commands first: a typed "/stop" looks like a payload but must stop the messages.
         keyword = fold(text)
         command = command_of(text)
@@ -1474,7 +1489,12 @@ class DialogueEngine:
             if state.number_given:
                 # Consent given: the number handed over before may now be kept, to offer back.
                 state.form.offered_phone = heard.turn.given_phone
-            state.number_given = False
+            if state.commune_named:
+                # Likewise the home town said before (this very message first: the core reads
+                # back only the messages stored before it).
+                home = home_commune_in(heard.text) if heard.payload is None else None
+                state.form.offered_commune = home.insee if home else heard.turn.given_commune
+            state.number_given = state.commune_named = False
             return self._ask(state, effects, Step.ASK_AGE)
         said_no = intent == "deny" or (payload is not None and payload.name == "deny")
         probe = replace(state, form=replace(state.form), offered=True, step=Step.IDLE)
@@ -1494,7 +1514,7 @@ class DialogueEngine:
         if said_no or (not answerable and state.retries > MAX_RETRIES):
             state.step = Step.IDLE
             state.form = LeadForm()
-            state.number_given = False
+            state.number_given = state.commune_named = False
             effects.drop_held_media = True
             return self._say(state, effects, self._reply("consent_declined", state, menu=True))
         replies: list[Reply] = []
@@ -1593,8 +1613,51 @@ class DialogueEngine:
         state.form.contact_here = False
         return self._advance(state, effects)
 
+    def _note_home(self, state: DialogueState, payload: Payload | None, text: str) -> None:
+        """Remember a Meuse town said as home before the form asks for it ("jhabite a stenay").
+
+        Before consent only that one was said is kept (``commune_named``); the core reads the
+        town back from the stored messages once consent is given (``Turn.given_commune``).
+        After consent, during the form, the town itself waits to be offered back.
+        """
+        if (
+            payload is not None
+            or state.fixing
+            or state.form.commune_insee is not None
+            or state.step not in HOME_NOTED_STEPS
+        ):
+            return
+        home = home_commune_in(text)
+        if home is None:
+            return
+        if state.form.consent_at is None:
+            state.commune_named = True
+        else:
+            state.form.offered_commune = home.insee
+
     def _on_commune(self, state: DialogueState, heard: Heard, effects: Effects) -> Outcome:
         text, payload, intent = heard.text, heard.payload, heard.intent
+        offered, state.form.offered_commune = state.form.offered_commune, None
+        home = commune_by_insee(offered) if offered is not None else None
+        if home is not None and heard.confidence >= 1.0 and intent in {"affirm", "deny"}:
+            # "Tu habites bien à Stenay ?": only a plain yes (the button, "oui", "ok"...) keeps
+            # the town said before; a plain no asks the open question. Anything else is an
+            # answer to the commune question ("non montmedy", "euh"), read as usual below.
+            if intent == "deny":
+                return self._ask(state, effects, Step.ASK_COMMUNE)
+            state.form.commune_insee, state.form.commune_name = home.insee, home.name
+            state.suggestions = []
+            return self._advance(state, effects)
+        typed = match_commune(text) if home is not None and payload is None else None
+        if typed is not None and typed.commune is not None:
+            # "non jsuis a montmedy mtn": another town typed at the offer is that town, not
+            # the skip a "non" at the open question is.
+            state.form.commune_insee, state.form.commune_name = (
+                typed.commune.insee,
+                typed.commune.name,
+            )
+            state.suggestions = []
+            return self._advance(state, effects)
         if payload is not None and payload.name == "select":
             commune = commune_by_insee(payload.entities.get("value", ""))
             if commune is not None:
@@ -1744,6 +1807,9 @@ class DialogueEngine:
         yes_or_no = step is Step.ASK_CONTACT and (
             state.channel in NUMBER_CHANNELS or state.form.offered_phone is not None
         )
+        yes_or_no = yes_or_no or (
+            step is Step.ASK_COMMUNE and state.form.offered_commune is not None
+        )
         asked = "" if yes_or_no else FIELD_OF_STEP.get(step, "")
         return self._say(state, effects, replace(prompt, field=asked))
 
@@ -1758,7 +1824,17 @@ class DialogueEngine:
         if step is Step.ASK_PHONE:
             return self._reply("ask_phone", state)
         if step is Step.ASK_COMMUNE:
-            return self._reply("ask_commune", state, buttons=skip)
+            home = state.form.offered_commune
+            commune = commune_by_insee(home) if home is not None else None
+            if commune is None:
+                state.form.offered_commune = None
+                return self._reply("ask_commune", state, buttons=skip)
+            return self._reply(
+                "confirm_commune",
+                state,
+                buttons=(("button_commune_same", "/affirm"), ("button_commune_other", "/deny")),
+                commune=commune.name,
+            )
         if step is Step.ASK_NEED:
             return self._reply("ask_need", state, buttons=skip)
         buttons = tuple((key, f'/select{{"value":"{key}"}}') for key in WHEN_CHOICES)

@@ -55,6 +55,10 @@ class LeadForm:
     offered_phone: str | None = None
     """A number handed over before consent, read back once consent was given: the contact
     question offers it ("C'est bien ce numéro ?") instead of asking for one."""
+    offered_commune: str | None = None
+    """The INSEE code of the Meuse town said as home before the commune question ("jhabite a
+    stenay"), kept once consent was given: the question offers it ("Tu habites bien à
+    Stenay ?") instead of asking it open."""
 
 
 @dataclass
@@ -84,6 +88,10 @@ class DialogueState:
     """A phone number was handed over unasked ("mon num c 06…") before consent. The number
     itself is not kept here: once consent is given, the core reads it back from that message
     (``Turn.given_phone``) for the contact question to offer it."""
+    commune_named: bool = False
+    """A Meuse town was said as home ("jhabite a stenay") before consent. The town itself is
+    not kept here: once consent is given, the core reads it back from that message
+    (``Turn.given_commune``) for the commune question to offer it."""
     pupil: bool = False
     """The person said they are at collège or asked about a placement: the training answer's
     "Mon stage de 3e" button fits them (see ``domain/school.py``)."""

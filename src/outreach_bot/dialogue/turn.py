@@ -162,6 +162,9 @@ class Turn:
     #: The number this conversation handed over unasked before consent (E.164), read back by
     #: the core from that message while the consent question waits (``number_given``).
     given_phone: str | None = None
+    #: The INSEE code of the Meuse town this conversation said as home before consent, read
+    #: back by the core from that message while the consent question waits (``commune_named``).
+    given_commune: str | None = None
     human_active: bool = False
     #: A counsellor held the conversation and the takeover ran out (no hand-back, so nobody
     #: told the young person): the bot's first answer says it is the bot again.

@@ -10,6 +10,7 @@ from outreach_bot.domain.fields import (
     Commune,
     CommuneMatch,
     commune_by_insee,
+    home_commune_in,
     load_communes_in_background,
     match_commune,
     without_commune_name,
@@ -374,3 +375,36 @@ def test_without_commune_name_cuts_the_name_find_commune_in_reads(
     text: str, without: str | None
 ) -> None:
     assert without_commune_name(text) == without
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mon num c 06 12 34 56 78 jhabite a stenay", "Stenay"),
+        ("jsuis de verdun jveux parler a qqn", "Verdun"),
+        ("18 ans jhabite a clermont en argonne", "Clermont-en-Argonne"),
+        ("slt j'habite à Dun, un conseiller peut m'appeler ?", "Dun-sur-Meuse"),
+        ("jhabite a st mihiel", "Saint-Mihiel"),
+        ("je suis d'Étain", "Étain"),
+        ("je vis à Bar-le-Duc", "Bar-le-Duc"),
+        # near, someone else's, no longer, passing through, asked about, outside Meuse
+        ("jhabite vers bar le duc", None),
+        ("jhabite a cote de stenay", None),
+        ("ma soeur habite a stenay", None),
+        ("jhabite plus a verdun", None),
+        ("je n'habite pas a verdun", None),
+        ("j'habitais a verdun", None),
+        ("jsuis de passage a verdun", None),
+        ("je suis a verdun la", None),
+        ("y a une permanence a stenay ?", None),
+        ("je bosse a verdun", None),
+        ("jhabite a nancy", None),
+        ("jhabite a 55700", None),
+        ("jsuis de la meuse", None),
+    ],
+)
+def test_home_commune_only_where_the_writer_says_they_live(text: str, name: str | None) -> None:
+    """A Meuse town right after "j'habite (à)", "je vis à" or "jsuis de" is home; a town merely
+    named, near, someone else's, left or outside Meuse is not."""
+    home = home_commune_in(text)
+    assert (home.name if home else None) == name

@@ -74,7 +74,7 @@ from outreach_bot.dialogue.turn import Effects, LeadDraft, Turn, fold
 from outreach_bot.domain.campaigns import code_problem, normalise_code
 from outreach_bot.domain.contact_details import gives_phone_number, strip_contact_details
 from outreach_bot.domain.errors import InvalidInputError
-from outreach_bot.domain.fields import parse_phone
+from outreach_bot.domain.fields import home_commune_in, parse_phone
 from outreach_bot.domain.leads import CLOSED_STATUSES, LeadStatus
 from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.domain.places import team_today
@@ -476,6 +476,13 @@ class ConversationService:
                 if state.number_given and state.step is Step.CONSENT
                 else None
             )
+            # The same for a Meuse town said as home ("jhabite a stenay"): the commune
+            # question offers it.
+            given_commune = (
+                await _home_named(session, conversation.id)
+                if state.commune_named and state.step is Step.CONSENT
+                else None
+            )
             turn = Turn(
                 # An empty message or a bare /start opens the conversation like a greeting.
                 text=text or "/greet",
@@ -488,6 +495,7 @@ class ConversationService:
                 crisis_ranking=crisis_ranking,
                 sender_phone=message.sender_phone,
                 given_phone=given_phone,
+                given_commune=given_commune,
                 human_active=held,
                 takeover_ended=conversation.takeover_until is not None and not held,
                 opted_out=conversation.opted_out,
@@ -818,8 +826,8 @@ def _left(sending: AtOnce | None) -> bool:
     return sending is None or sending.left
 
 
-#: How far back the number handed over before consent is looked for: the consent question
-#: comes right after it, and a few questions may be answered in between.
+#: How far back the number (or the home town) said before consent is looked for: the consent
+#: question comes right after it, and a few questions may be answered in between.
 NUMBER_LOOKBACK: Final = 10
 
 
@@ -837,6 +845,25 @@ async def _number_given(session: AsyncSession, conversation_id: int) -> str | No
     for text in texts:
         if text and gives_phone_number(text):
             return parse_phone(text)
+    return None
+
+
+async def _home_named(session: AsyncSession, conversation_id: int) -> str | None:
+    """The INSEE code of the Meuse town the latest message saying where the young person lives
+    names ("jhabite a stenay")."""
+    texts = await session.scalars(
+        select(Message.text)
+        .where(
+            Message.conversation_id == conversation_id,
+            Message.direction == Direction.INBOUND,
+        )
+        .order_by(Message.id.desc())
+        .limit(NUMBER_LOOKBACK)
+    )
+    for text in texts:
+        home = home_commune_in(text) if text else None
+        if home is not None:
+            return home.insee
     return None
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "CommuneMatch",
     "commune_by_insee",
     "find_commune_in",
+    "home_commune_in",
     "load_communes_in_background",
     "match_commune",
     "without_commune_name",
@@ -701,6 +702,77 @@ def without_commune_name(
     _, first, last = found
     before, after = text[: spans[first][1]].rstrip(), text[spans[last][2] :].lstrip()
     return f"{before} {after}".strip() if before and after else before or after
+
+
+#: The words, right before a commune's name, by which the writer says they live there, in the
+#: present and first person: "j'habite (à) Stenay", "je vis à Verdun", "jsuis de Verdun".
+#: Written without the words between: "je n'habite plus à", "j'habitais à", "ma sœur habite
+#: à", "j'habite vers / près de / à côté de" never match, nor "je suis à" (where they are now).
+HOME_LEAD_INS: Final = tuple(
+    tuple(lead_in.split())
+    for lead_in in (
+        "j habite a",
+        "j habite",
+        "je habite a",
+        "jhabite a",
+        "jhabite",
+        "je vis a",
+        "j vis a",
+        "jvis a",
+        "je suis de",
+        "je suis d",
+        "j suis de",
+        "j suis d",
+        "jsuis de",
+        "jsuis d",
+        "chui de",
+        "chui d",
+    )
+)
+
+
+def home_commune_in(
+    text: str, *, departments: Sequence[str] = DEFAULT_PREFERRED_DEPARTMENTS
+) -> Commune | None:
+    """The commune of ``departments`` a sentence says the writer lives in, if it says so plainly.
+
+    Only a name written right after one of :data:`HOME_LEAD_INS` counts ("jhabite a stenay jcherche
+    un taf"), never a postal code (which several communes share) nor a town merely named ("une
+    permanence à Stenay ?", "je bosse à Verdun", "de passage à Verdun"). Where a sentence gives
+    two, the first said wins.
+    """
+    words = tuple(ABBREVIATIONS.get(t, t) for t in _normalise(text).split())
+    wanted = frozenset(departments)
+    for at in range(len(words)):
+        for lead_in in HOME_LEAD_INS:
+            if words[at : at + len(lead_in)] == lead_in:
+                found = _name_starting(words[at + len(lead_in) :], wanted)
+                if found is not None:
+                    return found
+    return None
+
+
+def _name_starting(words: Sequence[str], wanted: frozenset[str]) -> Commune | None:
+    """The longest commune name of ``wanted`` that ``words`` start with."""
+    if not words or POSTAL_CODE.match(words[0]):
+        return None
+    if words[0] in SHORT_NAMES:
+        short = commune_by_insee(SHORT_NAMES[words[0]])
+        if short is not None and short.department in wanted:
+            return short
+    index = _index()
+    for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
+        window = words[:size]
+        if size == 1 and (len(window[0]) < MIN_PREFIX_LENGTH or window[0] in EVERYDAY_WORDS):
+            continue
+        found = [
+            index.commune(row)
+            for row in _rows(index.by_name.get(_name_key(window)))
+            if index.department[row] in wanted
+        ]
+        if found:
+            return _largest_first(found, wanted)[0]
+    return None
 
 
 def _word_spans(text: str) -> Iterator[tuple[str, int, int]]:
