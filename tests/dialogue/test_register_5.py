@@ -160,3 +160,18 @@ def test_an_unclear_answer_to_the_number_offered_asks_again() -> None:
     assert "06 12 34 56 78" in chat.text()
     chat.say("ok")
     assert chat.state.form.phone == "+33612345678"
+
+
+def test_on_telegram_no_to_the_number_offered_still_offers_to_answer_here() -> None:
+    """On Telegram a counsellor can answer in the chat: after "Un autre numéro" the question is
+    the Telegram one, with its "here on Telegram" button, not a bare request for a number."""
+    chat = Conversation(channel="telegram")
+    _to_the_contact_question(chat, number="+33612345678")
+    chat.say("/deny")
+    assert chat.state.form.offered_phone is None
+    buttons = [button.payload for button in chat.last.replies[-1].buttons] if chat.last else []
+    assert "/contact_here" in buttons
+    chat.say("/contact_here")
+    assert chat.state.form.contact_here
+    assert chat.state.form.phone is None
+    assert chat.state.step is Step.ASK_COMMUNE

@@ -1584,6 +1584,9 @@ class DialogueEngine:
                 state.form.phone, state.form.contact_here = offered, False
                 return self._advance(state, effects)
             if typed is None and explicit and intent == "deny":
+                if turn.channel == "telegram":
+                    # The Telegram question again: a counsellor may answer here instead.
+                    return self._say(state, effects, self._contact_prompt(state))
                 return self._ask(state, effects, Step.ASK_PHONE)
             if typed is None and state.retries < MAX_RETRIES:
                 state.retries += 1
