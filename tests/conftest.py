@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import event, text
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from outreach_bot.app import create_web_app, open_services
 from outreach_bot.config import Settings
@@ -113,6 +117,35 @@ async def serve(services: Services) -> AsyncIterator[TestClient]:  # type: ignor
         yield client
     finally:
         await client.close()
+
+
+def renew_connections(engine: AsyncEngine) -> None:
+    """From now on, each connection the pool opened before this call is closed at its next
+    checkout and replaced by a new one (which reads a changed database default, a new file).
+
+    Not ``engine.dispose()`` under a running app: a connection its outbox or scheduler had
+    checked out at that moment goes back to the discarded pool, which nobody closes, and the
+    driver warns when the garbage collector finds it, during some later test.
+    """
+    renewed_at = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _opened(_dbapi_connection: object, record: Any) -> None:
+        record.info["opened_at"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _renew(_dbapi_connection: object, record: Any, _proxy: object) -> None:
+        if record.info.get("opened_at", -1.0) <= renewed_at:
+            raise DisconnectionError("opened before renew_connections")  # the pool replaces it
+
+
+@pytest.fixture(autouse=True)
+def _postgres_leaves_no_connection(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a PostgreSQL test, collect the garbage: a connection it left unclosed fails it,
+    by name, instead of an unrelated test that happens to trigger the next full collection."""
+    yield
+    if request.node.get_closest_marker("postgres") is not None:
+        gc.collect()
 
 
 @pytest.fixture(name="smtp")

@@ -16,7 +16,7 @@ from outreach_bot.core.services import Services
 from outreach_bot.storage.migrate import HEAD_REVISION
 from outreach_bot.storage.readiness import storage_problem
 from outreach_bot.storage.session import create_engine
-from tests.conftest import make_settings, serve, throwaway_postgres
+from tests.conftest import make_settings, renew_connections, serve, throwaway_postgres
 
 REST = "/webhooks/rest/webhook"
 
@@ -84,7 +84,7 @@ async def test_a_full_sqlite_database_is_not_ready(client: Any, services: Servic
     async with services.db.connect() as connection:
         pages = (await connection.execute(text("PRAGMA page_count"))).scalar_one()
     on_every_connection(services, f"PRAGMA max_page_count = {pages}")
-    await services.db.dispose()
+    renew_connections(services.db)
     assert await readiness(client) == (503, "database full: no room to write")
     with pytest.raises(OperationalError, match="full"):
         async with services.db.begin() as connection:
@@ -156,5 +156,5 @@ async def test_a_read_only_postgres_database_is_not_ready(
     await admin_sql(
         own_postgres, f'ALTER DATABASE "{name}" SET default_transaction_read_only = on'
     )
-    await services.db.dispose()  # new connections read the new default
+    renew_connections(services.db)  # new connections read the new default
     assert await readiness(client) == (503, "database refuses writes")

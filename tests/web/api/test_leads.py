@@ -192,7 +192,7 @@ async def test_database_outage_gives_503_and_recovery_loses_nothing(
 async def test_readiness_reports_an_unreachable_database(tmp_path, embedded_nlu):
     """/readyz answers 503 naming the database when it cannot be reached."""
     from outreach_bot.app import open_services
-    from tests.conftest import make_settings, serve
+    from tests.conftest import make_settings, renew_connections, serve
 
     settings = make_settings(tmp_path)
     async with (
@@ -201,7 +201,7 @@ async def test_readiness_reports_an_unreachable_database(tmp_path, embedded_nlu)
     ):
         assert (await client.get("/readyz")).status == 200
         path = tmp_path / "test.db"
-        await services.db.dispose()
+        renew_connections(services.db)
         path.unlink()
         path.mkdir()  # a directory where the database file was: every connection fails
         ready = await client.get("/readyz")
