@@ -831,8 +831,8 @@ def _left(sending: AtOnce | None) -> bool:
 NUMBER_LOOKBACK: Final = 10
 
 
-async def _number_given(session: AsyncSession, conversation_id: int) -> str | None:
-    """The phone number the young person's latest message handing one over gave (E.164)."""
+async def _said_lately(session: AsyncSession, conversation_id: int) -> list[str]:
+    """The young person's latest messages (at most :data:`NUMBER_LOOKBACK`), newest first."""
     texts = await session.scalars(
         select(Message.text)
         .where(
@@ -842,8 +842,13 @@ async def _number_given(session: AsyncSession, conversation_id: int) -> str | No
         .order_by(Message.id.desc())
         .limit(NUMBER_LOOKBACK)
     )
-    for text in texts:
-        if text and gives_phone_number(text):
+    return [text for text in texts if text]
+
+
+async def _number_given(session: AsyncSession, conversation_id: int) -> str | None:
+    """The phone number the young person's latest message handing one over gave (E.164)."""
+    for text in await _said_lately(session, conversation_id):
+        if gives_phone_number(text):
             return parse_phone(text)
     return None
 
@@ -851,17 +856,8 @@ async def _number_given(session: AsyncSession, conversation_id: int) -> str | No
 async def _home_named(session: AsyncSession, conversation_id: int) -> str | None:
     """The INSEE code of the Meuse town the latest message saying where the young person lives
     names ("jhabite a stenay")."""
-    texts = await session.scalars(
-        select(Message.text)
-        .where(
-            Message.conversation_id == conversation_id,
-            Message.direction == Direction.INBOUND,
-        )
-        .order_by(Message.id.desc())
-        .limit(NUMBER_LOOKBACK)
-    )
-    for text in texts:
-        home = home_commune_in(text) if text else None
+    for text in await _said_lately(session, conversation_id):
+        home = home_commune_in(text)
         if home is not None:
             return home.insee
     return None

@@ -762,17 +762,23 @@ def _name_starting(words: Sequence[str], wanted: frozenset[str]) -> Commune | No
             return short
     index = _index()
     for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
-        window = words[:size]
-        if size == 1 and (len(window[0]) < MIN_PREFIX_LENGTH or window[0] in EVERYDAY_WORDS):
-            continue
-        found = [
-            index.commune(row)
-            for row in _rows(index.by_name.get(_name_key(window)))
-            if index.department[row] in wanted
-        ]
-        if found:
-            return _largest_first(found, wanted)[0]
+        found = _named_exactly(index, words[:size], wanted)
+        if found is not None:
+            return found
     return None
+
+
+def _named_exactly(index: _Index, window: Sequence[str], wanted: frozenset[str]) -> Commune | None:
+    """The largest commune of ``wanted`` whose name is exactly ``window``; a single word too
+    shorter than three letters, or an everyday word that is also a town ("marre"), is none."""
+    if len(window) == 1 and (len(window[0]) < MIN_PREFIX_LENGTH or window[0] in EVERYDAY_WORDS):
+        return None
+    found = [
+        index.commune(row)
+        for row in _rows(index.by_name.get(_name_key(window)))
+        if index.department[row] in wanted
+    ]
+    return _largest_first(found, wanted)[0] if found else None
 
 
 def _word_spans(text: str) -> Iterator[tuple[str, int, int]]:
@@ -836,16 +842,9 @@ def _local_in_sentence(
     """The longest, then first, exact name of a commune of ``wanted`` among ``words``."""
     for size in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
         for start in range(len(words) - size + 1):
-            window = words[start : start + size]
-            if size == 1 and (len(window[0]) < MIN_PREFIX_LENGTH or window[0] in EVERYDAY_WORDS):
-                continue
-            found = [
-                index.commune(row)
-                for row in _rows(index.by_name.get(_name_key(window)))
-                if index.department[row] in wanted
-            ]
-            if found:
-                return _largest_first(found, wanted)[0], start, start + size - 1
+            found = _named_exactly(index, words[start : start + size], wanted)
+            if found is not None:
+                return found, start, start + size - 1
     return None
 
 
