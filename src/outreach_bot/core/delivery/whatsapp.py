@@ -23,14 +23,15 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.config import Settings, whatsapp_templates
 from outreach_bot.core.channel import Attachment, InboundMessage
-from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND
+from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, Immediate, SendPolicy
+from outreach_bot.core.delivery.rules import answers_recent_message
 from outreach_bot.domain.log_text import escape_for_log
 from outreach_bot.storage.crypto import current_cipher
 from outreach_bot.storage.models import Conversation, OutboxItem, OutboxStatus, ScheduledMessage
@@ -110,6 +111,35 @@ def counsellor_blocked(
         "(OUTREACH_WHATSAPP_TEMPLATES, « counsellor=… »). Appelle cette personne, ou attends "
         "qu'elle écrive : la fenêtre de 24 h se rouvre à son prochain message."
     )
+
+
+class CounsellorSend(NamedTuple):
+    """When a message a counsellor starts leaves (see :func:`counsellor_send_time`)."""
+
+    leaves: datetime
+    live: bool
+    """The young person is writing: it goes as an answer, quiet hours or not."""
+    blocked: str | None
+    """Why it cannot go at all (:func:`counsellor_blocked`), in French."""
+
+
+def counsellor_send_time(
+    conversation: Conversation,
+    policies: Mapping[str, SendPolicy],
+    templates: Mapping[str, Template],
+    now: datetime,
+) -> CounsellorSend:
+    """When a message a counsellor starts (an answer, a referral question) leaves, and whether
+    it can at all.
+
+    Like an answer to what the young person just wrote, it goes at once, quiet hours or not,
+    while they are writing; otherwise it waits for the quiet hours to end, and on WhatsApp the
+    24-hour window must still be open then.
+    """
+    policy = policies.get(conversation.channel, Immediate())
+    live = answers_recent_message(conversation.last_message_at, now)
+    leaves = policy.earliest(now, in_reply=live)
+    return CounsellorSend(leaves, live, counsellor_blocked(conversation, templates, leaves))
 
 
 class WhatsAppWindow:

@@ -11,9 +11,8 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, false, func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, Immediate, SendPolicy, enqueue
-from outreach_bot.core.delivery.rules import answers_recent_message
-from outreach_bot.core.delivery.whatsapp import Template, counsellor_blocked
+from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, SendPolicy, enqueue
+from outreach_bot.core.delivery.whatsapp import Template, counsellor_send_time
 from outreach_bot.core.events.bus import EventBus, TeamEvent
 from outreach_bot.core.leads.alerts import last_words
 from outreach_bot.core.leads.takeover import CRISIS_CHECK, tell_bot_is_back
@@ -812,12 +811,11 @@ async def send_counsellor_reply(
         )
         not_before = None
         if conversation.channel in queued_channels:
-            policy = policies.get(conversation.channel, Immediate())
-            # Answering what the young person wrote a moment ago is never held (rules.py).
-            in_reply = answers_recent_message(conversation.last_message_at, now)
-            not_before = policy.earliest(now, in_reply=in_reply)
-            # WhatsApp: the window must still be open when the quiet hours let it go.
-            blocked = counsellor_blocked(conversation, whatsapp_templates or {}, not_before)
+            # Answering what the young person wrote a moment ago is never held (rules.py);
+            # on WhatsApp the window must still be open when the quiet hours let it go.
+            not_before, in_reply, blocked = counsellor_send_time(
+                conversation, policies, whatsapp_templates or {}, now
+            )
             if blocked is not None:
                 raise ConflictError(blocked)
             await enqueue(

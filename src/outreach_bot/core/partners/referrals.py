@@ -23,9 +23,8 @@ from sqlalchemy import Exists, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from outreach_bot.content import Content
-from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, Immediate, SendPolicy, enqueue
-from outreach_bot.core.delivery.rules import answers_recent_message
-from outreach_bot.core.delivery.whatsapp import Template, counsellor_blocked
+from outreach_bot.core.delivery.outbox import COUNSELLOR_KIND, SendPolicy, enqueue
+from outreach_bot.core.delivery.whatsapp import Template, counsellor_send_time
 from outreach_bot.core.mail.sender import Mail, MailError, MailSender
 from outreach_bot.core.privacy.audit import record_access
 from outreach_bot.core.staff.accounts import Account
@@ -206,12 +205,11 @@ async def propose_referral(
             raise ConflictError("cette personne ne reçoit plus nos messages")
         if await _question_of(session, conversation.id) is not None:
             raise ConflictError("une autre orientation attend déjà sa réponse")
-        policy = policies.get(conversation.channel, Immediate())
         # Like a counsellor's answer: asked while the young person is writing, the question
         # goes at once, quiet hours or not; otherwise it waits for them to end.
-        live = answers_recent_message(conversation.last_message_at, now)
-        leaves = policy.earliest(now, in_reply=live)
-        blocked = counsellor_blocked(conversation, whatsapp_templates or {}, leaves)
+        leaves, live, blocked = counsellor_send_time(
+            conversation, policies, whatsapp_templates or {}, now
+        )
         if blocked is not None:
             raise ConflictError(blocked)
         referral = Referral(
